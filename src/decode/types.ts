@@ -1,0 +1,73 @@
+/**
+ * Contracts of the decode stage: frame -> link, IP and TCP headers.
+ * Decoders are pure functions over Buffer views; they never throw on packet data.
+ */
+
+/** Where and why decoding of a frame stopped (etherparse-style lax decoding). */
+export interface DecodeProblem {
+  /** Layer that failed: 'link', 'vlan', 'pppoe', 'ipv4', 'ipv6', 'tcp', ... */
+  layer: string;
+  /** Byte offset in the frame where the failing header starts. */
+  offset: number;
+  /** Short reason: 'truncated', 'bad version', 'bad header length', 'unsupported link type 147', ... */
+  reason: string;
+}
+
+export interface TcpOptions {
+  mss?: number;
+  windowScale?: number;
+  sackPermitted?: boolean;
+  /** TSval / TSecr */
+  tsVal?: number;
+  tsEcr?: number;
+}
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+export const TCP_NS = 0x100;
+
+export interface TcpHeader {
+  srcPort: number;
+  dstPort: number;
+  seq: number; // uint32
+  ack: number; // uint32
+  /** 9 bits: NS CWR ECE URG ACK PSH RST SYN FIN (TCP_* masks). */
+  flags: number;
+  window: number;
+  headerLength: number;
+  options: TcpOptions;
+  /** TCP payload as a view; trimmed to the IP total length (no Ethernet padding). */
+  payload: Buffer;
+  /**
+   * Payload length the IP header claims (tcp.len in Wireshark). Larger than
+   * payload.length when the frame was cut by the snaplen.
+   */
+  payloadLength: number;
+}
+
+export type IpVersion = 4 | 6;
+
+export interface DecodedPacket {
+  /** LINKTYPE of the frame. */
+  linkType: number;
+  /** Set when an IP header decoded. */
+  ipVersion?: IpVersion;
+  /** Textual addresses as Wireshark prints them (ip.src / ipv6.src, compressed IPv6). */
+  src?: string;
+  dst?: string;
+  /** IP protocol number / IPv6 final next header. */
+  ipProto?: number;
+  /** IPv4 fragment (MF set or offset != 0) or IPv6 fragment header: not reassembled. */
+  fragment?: boolean;
+  /** VLAN ids from outermost to innermost, when present. */
+  vlan?: number[];
+  tcp?: TcpHeader;
+  /** Problems met while decoding; empty when the frame decoded cleanly. */
+  problems: DecodeProblem[];
+}
