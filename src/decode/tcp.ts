@@ -1,0 +1,129 @@
+/**
+ * TCP header (RFC 9293) and the options handshake analysis needs: MSS (2),
+ * window scale (3), SACK permitted (4), timestamps (8). SACK blocks (5) and
+ * unknown options are skipped by their length; EOL ends the list, NOP pads.
+ * A malformed option length is recorded and ends the option walk, the header
+ * is kept. The payload view stops at the IP-claimed end (no padding);
+ * payloadLength is what IP claims even if the snaplen cut the bytes.
+ */
+import type { DecodedPacket, TcpHeader, TcpOptions } from './types.js';
+
+export const TCP_MIN_HEADER_LENGTH = 20;
+export const TCPOPT_EOL = 0;
+export const TCPOPT_NOP = 1;
+export const TCPOPT_MSS = 2;
+export const TCPOPT_WINDOW_SCALE = 3;
+export const TCPOPT_SACK_PERMITTED = 4;
+export const TCPOPT_SACK = 5;
+export const TCPOPT_TIMESTAMP = 8;
+
+/** Shared options object of headers without options (same shape as parsed ones). */
+const NO_OPTIONS: TcpOptions = Object.freeze({
+  mss: undefined,
+  windowScale: undefined,
+  sackPermitted: undefined,
+  tsVal: undefined,
+  tsEcr: undefined,
+});
+
+export function decodeTcp(data: Buffer, offset: number, end: number, claimedEnd: number, pkt: DecodedPacket): void {
+  const segmentLength = claimedEnd - offset;
+  if (segmentLength < TCP_MIN_HEADER_LENGTH) {
+    pkt.problems.push({ layer: 'tcp', offset, reason: 'bad segment length' });
+    return;
+  }
+  if (end - offset < TCP_MIN_HEADER_LENGTH) {
+    pkt.problems.push({ layer: 'tcp', offset, reason: 'truncated' });
+    return;
+  }
+  const headerLength = (data[offset + 12] >> 4) * 4;
+  if (headerLength < TCP_MIN_HEADER_LENGTH || headerLength > segmentLength) {
+    pkt.problems.push({ layer: 'tcp', offset, reason: 'bad data offset' });
+    return;
+  }
+  const headerEnd = offset + headerLength;
+  let payloadStart = headerEnd;
+  if (headerEnd > end) {
+    // Options cut by the snaplen: keep the fixed header and what options remain.
+    pkt.problems.push({ layer: 'tcp', offset, reason: 'truncated' });
+    payloadStart = end;
+  }
+  const options =
+    headerLength === TCP_MIN_HEADER_LENGTH ? NO_OPTIONS : decodeOptions(data, offset + TCP_MIN_HEADER_LENGTH, headerEnd, payloadStart, pkt);
+
+  const tcp: TcpHeader = {
+    srcPort: (data[offset] << 8) | data[offset + 1],
+    dstPort: (data[offset + 2] << 8) | data[offset + 3],
+    seq: ((data[offset + 4] << 24) | (data[offset + 5] << 16) | (data[offset + 6] << 8) | data[offset + 7]) >>> 0,
+    ack: ((data[offset + 8] << 24) | (data[offset + 9] << 16) | (data[offset + 10] << 8) | data[offset + 11]) >>> 0,
+    flags: ((data[offset + 12] & 0x01) << 8) | data[offset + 13],
+    window: (data[offset + 14] << 8) | data[offset + 15],
+    headerLength,
+    options,
+    payload: data.subarray(payloadStart, end),
+    payloadLength: segmentLength - headerLength,
+  };
+  pkt.tcp = tcp;
+}
+
+/**
+ * Walks the options in [start, headerEnd); only [start, availEnd) was captured.
+ * Overrunning headerEnd is malformed; overrunning only availEnd is the snaplen
+ * cut already recorded by the caller.
+ */
+function decodeOptions(data: Buffer, start: number, headerEnd: number, availEnd: number, pkt: DecodedPacket): TcpOptions {
+  const options: TcpOptions = {
+    mss: undefined,
+    windowScale: undefined,
+    sackPermitted: undefined,
+    tsVal: undefined,
+    tsEcr: undefined,
+  };
+  let o = start;
+  while (o < availEnd) {
+    const kind = data[o];
+    if (kind === TCPOPT_EOL) break;
+    if (kind === TCPOPT_NOP) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= headerEnd) {
+      pkt.problems.push({ layer: 'tcp', offset: o, reason: 'bad option length' });
+      break;
+    }
+    if (o + 1 >= availEnd) break;
+    const length = data[o + 1];
+    if (length < 2 || o + length > headerEnd) {
+      pkt.problems.push({ layer: 'tcp', offset: o, reason: 'bad option length' });
+      break;
+    }
+    if (o + length > availEnd) break;
+    let expected = length;
+    switch (kind) {
+      case TCPOPT_MSS:
+        expected = 4;
+        if (length === 4) options.mss = (data[o + 2] << 8) | data[o + 3];
+        break;
+      case TCPOPT_WINDOW_SCALE:
+        expected = 3;
+        if (length === 3) options.windowScale = data[o + 2];
+        break;
+      case TCPOPT_SACK_PERMITTED:
+        expected = 2;
+        if (length === 2) options.sackPermitted = true;
+        break;
+      case TCPOPT_TIMESTAMP:
+        expected = 10;
+        if (length === 10) {
+          options.tsVal = ((data[o + 2] << 24) | (data[o + 3] << 16) | (data[o + 4] << 8) | data[o + 5]) >>> 0;
+          options.tsEcr = ((data[o + 6] << 24) | (data[o + 7] << 16) | (data[o + 8] << 8) | data[o + 9]) >>> 0;
+        }
+        break;
+      default:
+        break; // SACK blocks and the rest: skipped by length
+    }
+    if (length !== expected) pkt.problems.push({ layer: 'tcp', offset: o, reason: 'bad option length' });
+    o += length;
+  }
+  return options;
+}
