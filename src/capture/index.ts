@@ -1,0 +1,253 @@
+/**
+ * Capture stage: a file (or stdin, or any Readable) -> frames, delivered
+ * synchronously to a sink, chunk by chunk, in bounded memory.
+ *
+ * The format is found by magic bytes: pcap (4 magics), pcapng, or gzip
+ * (decompressed on the fly, then detected again).
+ */
+import { fstatSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { PcapReader, pcapMagic } from './pcap.js';
+import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
+import { hexBytes } from './state.js';
+import type { FormatReader, ReadState } from './state.js';
+import { CaptureError } from './types.js';
+import type { CaptureMeta, CaptureResult, Frame, ReadOptions } from './types.js';
+
+export * from './types.js';
+export { splitTimestamp, tsResolution } from './timestamp.js';
+
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+export interface StreamReadOptions extends ReadOptions {
+  /** Name used in messages (a path, 'stdin'). */
+  name: string;
+  /** Size of the source in bytes when known (for progress). */
+  totalBytes?: number;
+}
+
+/**
+ * Read a capture file ('-' = stdin) and call `sink` for every frame in file
+ * order. Resolves when the input is exhausted or after a fatal corrupt record
+ * (`result.error`, frames before it delivered). Throws CaptureError when the
+ * source cannot be opened or is not a capture at all.
+ */
+export async function readCapture(
+  source: string,
+  sink: (frame: Frame) => void,
+  opts: ReadOptions = {},
+): Promise<CaptureResult> {
+  if (source === '-') {
+    let totalBytes: number | undefined;
+    try {
+      const st = fstatSync(0);
+      if (st.isFile()) totalBytes = st.size;
+    } catch {
+      // stdin closed or not stat-able: size unknown
+    }
+    return readCaptureStream(process.stdin, sink, { ...opts, name: 'stdin', ...(totalBytes !== undefined ? { totalBytes } : {}) });
+  }
+  let handle: FileHandle;
+  try {
+    handle = await open(source, 'r');
+  } catch (e) {
+    throw new CaptureError(`cannot open ${source}: ${describeFsError(e)}`);
+  }
+  let size: number | undefined;
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw new CaptureError(`cannot open ${source}: it is a directory`);
+    if (st.isFile()) size = st.size;
+  } catch (e) {
+    await handle.close();
+    throw e instanceof CaptureError ? e : new CaptureError(`cannot open ${source}: ${describeFsError(e)}`);
+  }
+  const stream = handle.createReadStream({ highWaterMark: opts.chunkSize ?? DEFAULT_CHUNK_SIZE });
+  return readCaptureStream(stream, sink, { ...opts, name: source, ...(size !== undefined ? { totalBytes: size } : {}) });
+}
+
+/** Same as readCapture over any byte stream (stdin, tests). The stream is destroyed at the end. */
+export async function readCaptureStream(
+  stream: Readable,
+  sink: (frame: Frame) => void,
+  opts: StreamReadOptions,
+): Promise<CaptureResult> {
+  const name = opts.name;
+  const meta: CaptureMeta = {
+    format: 'pcap',
+    version: '',
+    byteOrder: 'LE',
+    gzip: false,
+    interfaces: [],
+    sections: 0,
+    decryptionSecrets: [],
+  };
+  let metaSent = false;
+  const st: ReadState = {
+    name,
+    sink,
+    meta,
+    warnings: [],
+    frames: 0,
+    emitMeta() {
+      if (metaSent) return;
+      metaSent = true;
+      opts.onMeta?.(meta);
+    },
+  };
+  const counter = { bytesRead: 0 };
+  const onProgress = opts.onProgress;
+  const totalBytes = opts.totalBytes;
+  let gunzip: ReturnType<typeof createGunzip> | undefined;
+  const raw = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+
+  try {
+    // Raw head: enough bytes to tell the format.
+    const rawHead = await peek(raw, 4, (n) => (counter.bytesRead += n), (e) => new CaptureError(`cannot read ${name}: ${describeFsError(e)}`));
+    if (rawHead.first.length === 0) throw new CaptureError(`${name} is empty`);
+
+    let chunks: AsyncIterator<Buffer | string>;
+    let head = rawHead;
+    if (rawHead.first[0] === 0x1f && rawHead.first[1] === 0x8b) {
+      meta.gzip = true;
+      gunzip = createGunzip({ chunkSize: 256 * 1024 });
+      const src = Readable.from(rawBytes(rawHead.first, rawHead.done, raw, counter));
+      pipeline(src, gunzip, () => {
+        /* errors surface through the gunzip iterator */
+      });
+      chunks = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      head = await peek(chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid gzip file: ${zlibMessage(e)}`));
+      if (head.first.length === 0) throw new CaptureError(`${name} is empty (gzip-compressed, nothing inside)`);
+    } else {
+      chunks = raw;
+    }
+
+    const first = head.first;
+    let reader: FormatReader;
+    const magic = first.length >= 4 ? first.readUInt32BE(0) : -1;
+    const pm = magic >= 0 ? pcapMagic(magic) : undefined;
+    if (pm) reader = new PcapReader(st, pm);
+    else if (magic === PCAPNG_SHB) reader = new PcapngReader(st);
+    else {
+      const inner = meta.gzip ? ' inside its gzip compression' : '';
+      throw new CaptureError(`${name} is not a pcap or pcapng file${inner} (starts with ${hexBytes(first, 4)})`);
+    }
+
+    let dataBytes = first.length;
+    let ok = reader.push(first);
+    onProgress?.({ bytesRead: counter.bytesRead, totalBytes, frames: st.frames });
+    let ended = head.done;
+    while (ok && !ended) {
+      let r: IteratorResult<Buffer | string>;
+      try {
+        r = await chunks.next();
+      } catch (e) {
+        readFailure(st, reader, e, meta.gzip);
+        break;
+      }
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      const chunk = toBuffer(r.value);
+      if (!gunzip) counter.bytesRead += chunk.length;
+      dataBytes += chunk.length;
+      ok = reader.push(chunk);
+      onProgress?.({ bytesRead: counter.bytesRead, totalBytes, frames: st.frames });
+    }
+    if (ended && ok) reader.finish();
+    st.emitMeta();
+    const result: CaptureResult = { meta, frames: st.frames, bytes: dataBytes, warnings: st.warnings };
+    if (st.error !== undefined) result.error = st.error;
+    return result;
+  } finally {
+    gunzip?.destroy();
+    stream.destroy();
+  }
+}
+
+/** Read from `it` until `min` bytes are buffered or the input ends. */
+async function peek(
+  it: AsyncIterator<Buffer | string>,
+  min: number,
+  count: (n: number) => void,
+  wrapError: (e: unknown) => Error,
+): Promise<{ first: Buffer; done: boolean }> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  let done = false;
+  try {
+    while (n < min) {
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      const b = toBuffer(r.value);
+      parts.push(b);
+      n += b.length;
+      count(b.length);
+    }
+  } catch (e) {
+    throw wrapError(e);
+  }
+  return { first: parts.length === 1 ? parts[0]! : Buffer.concat(parts, n), done };
+}
+
+/** The raw byte stream for gunzip: the peeked head, then the rest, counted for progress. */
+async function* rawBytes(
+  first: Buffer,
+  done: boolean,
+  it: AsyncIterator<Buffer | string>,
+  counter: { bytesRead: number },
+): AsyncGenerator<Buffer> {
+  yield first;
+  if (done) return;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return;
+    const b = toBuffer(r.value);
+    counter.bytesRead += b.length;
+    yield b;
+  }
+}
+
+/** A read or decompression error after the header: frames so far stand. */
+function readFailure(st: ReadState, reader: FormatReader, e: unknown, gzip: boolean): void {
+  const code = (e as { code?: string }).code;
+  if (gzip && code === 'Z_BUF_ERROR') {
+    // Compressed stream cut short: like a truncated file.
+    st.warnings.push(`${st.name}: gzip stream is cut short after frame ${st.frames}`);
+    reader.finish();
+    return;
+  }
+  const what = gzip && code?.startsWith('Z_') ? `corrupt gzip data (${zlibMessage(e)})` : `read error (${describeFsError(e)})`;
+  st.error = `${st.name}: ${what} after frame ${st.frames}`;
+}
+
+function toBuffer(v: Buffer | string): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+}
+
+function zlibMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function describeFsError(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES':
+    case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'it is a directory';
+    case 'ENOTDIR': return 'a component of the path is not a directory';
+    case 'ELOOP': return 'too many symbolic links';
+    case 'EMFILE':
+    case 'ENFILE': return 'too many open files';
+    case 'EIO': return 'input/output error';
+    default: return e instanceof Error ? e.message : String(e);
+  }
+}
