@@ -1,0 +1,144 @@
+/** Per-destination aggregates: who we connected to, how often, and what it cost. */
+import type { ConnectionRecord } from '../timeline/types.js';
+import { distribution } from './stats.js';
+import { hasServerHello } from './summary.js';
+import type { DestinationStats } from './types.js';
+
+/**
+ * A teardown counts as an idle timeout seen on the wire when the connection sat
+ * without payload for at least this many seconds before the close began. Closes
+ * right after the last response (HTTP/1.0, `Connection: close`) are not timeouts.
+ */
+export const IDLE_CLOSE_MIN_SEC = 1;
+
+/** 'sni:port' when the ClientHello carried an SNI, else 'ip:port' ('[ip]:port' for IPv6). */
+export function destinationKey(c: ConnectionRecord): string {
+  const sni = c.tls?.sni;
+  if (sni) return `${sni}:${c.server.port}`;
+  const ip = c.server.ip.includes(':') ? `[${c.server.ip}]` : c.server.ip;
+  return `${ip}:${c.server.port}`;
+}
+
+/**
+ * Peak number of intervals open at the same instant. Intervals are half-open
+ * [start, end): one that ends exactly when another starts does not overlap it.
+ * A zero-length interval (start == end) counts as open at its instant.
+ */
+export function peakConcurrency(intervals: readonly { start: number; end: number }[]): number {
+  // Sweep line. At equal times: ends of positive-length intervals first (half-open),
+  // then starts, then ends of zero-length intervals (so they count at their instant).
+  const ev: { t: number; order: 0 | 1 | 2 }[] = [];
+  for (const { start, end } of intervals) {
+    ev.push({ t: start, order: 1 });
+    ev.push(end > start ? { t: end, order: 0 } : { t: start, order: 2 });
+  }
+  ev.sort((a, b) => a.t - b.t || a.order - b.order);
+  let open = 0;
+  let peak = 0;
+  for (const e of ev) {
+    if (e.order === 1) {
+      if (++open > peak) peak = open;
+    } else open--;
+  }
+  return peak;
+}
+
+/**
+ * Seconds between the end of everything open so far and the next start, for
+ * connections sorted by start: one entry per connection that starts after all
+ * earlier connections to the destination ended (overlapping ones give none).
+ */
+export function idleGaps(conns: readonly ConnectionRecord[]): number[] {
+  const sorted = [...conns].sort((a, b) => a.start - b.start || a.id - b.id);
+  const gaps: number[] = [];
+  let maxEnd = -Infinity;
+  for (const c of sorted) {
+    if (maxEnd !== -Infinity && c.start >= maxEnd) gaps.push(c.start - maxEnd);
+    if (c.end > maxEnd) maxEnd = c.end;
+  }
+  return gaps;
+}
+
+/** Idle closes seen on the wire (see IDLE_CLOSE_MIN_SEC). */
+export function observedIdleTimeouts(
+  conns: readonly ConnectionRecord[],
+  minIdleSec = IDLE_CLOSE_MIN_SEC,
+): DestinationStats['observedIdleTimeouts'] {
+  const out: DestinationStats['observedIdleTimeouts'] = [];
+  for (const c of conns) {
+    const t = c.teardown;
+    if (t.initiator !== null && t.idleBeforeSec !== null && t.idleBeforeSec >= minIdleSec) {
+      out.push({ by: t.initiator, seconds: t.idleBeforeSec, connectionId: c.id });
+    }
+  }
+  return out;
+}
+
+/** Connections grouped by destinationKey, in order of first connection. */
+export function groupByDestination(conns: readonly ConnectionRecord[]): Map<string, ConnectionRecord[]> {
+  const groups = new Map<string, ConnectionRecord[]>();
+  for (const c of conns) {
+    const k = destinationKey(c);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(c);
+  }
+  return groups;
+}
+
+/** Aggregates for one destination's connections (all with the same destinationKey). */
+export function destinationStats(key: string, group: readonly ConnectionRecord[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {
+  const first = group[0];
+  const setup: number[] = [];
+  let roundTrips = 0;
+  let handshakeBytes = 0;
+  let certificateBytes = 0;
+  let setupMs = 0;
+  let lifeMs = 0;
+  let withServerHello = 0;
+  let resumed = 0;
+  for (const c of group) {
+    if (c.setup.ms !== null) {
+      setup.push(c.setup.ms);
+      setupMs += c.setup.ms;
+      lifeMs += c.lifetimeMs;
+      roundTrips += c.setup.roundTrips;
+      handshakeBytes += c.setup.bytes;
+      certificateBytes += c.setup.certificateBytes;
+    }
+    if (hasServerHello(c)) {
+      withServerHello++;
+      if (c.tls!.resumed) resumed++;
+    }
+  }
+  return {
+    key,
+    sni: group.find((c) => c.tls?.sni)?.tls?.sni ?? null,
+    ip: first.server.ip,
+    port: first.server.port,
+    connections: group.length,
+    connectionIds: group.map((c) => c.id),
+    peakConcurrency: peakConcurrency(group),
+    idleGapsSec: distribution(idleGaps(group)),
+    setupMs: distribution(setup),
+    setupRoundTrips: roundTrips,
+    handshakeBytes,
+    certificateBytes,
+    resumptionRate: withServerHello > 0 ? resumed / withServerHello : null,
+    setupShare: lifeMs > 0 ? Math.min(1, setupMs / lifeMs) : null,
+    observedIdleTimeouts: observedIdleTimeouts(group, minIdleSec),
+  };
+}
+
+/**
+ * One entry per destination (destinationKey). Setup figures (setupMs,
+ * setupRoundTrips, handshakeBytes, certificateBytes, setupShare) count only
+ * connections whose setup time is known. Sorted by total setup ms, largest
+ * first, then by key.
+ */
+export function destinations(conns: ConnectionRecord[], opts: { minIdleSec?: number } = {}): DestinationStats[] {
+  const out: DestinationStats[] = [];
+  for (const [key, group] of groupByDestination(conns)) out.push(destinationStats(key, group, opts.minIdleSec));
+  out.sort((a, b) => b.setupMs.total - a.setupMs.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out;
+}

@@ -1,0 +1,16 @@
+/** The report stage: connection records -> aggregates, pool verdict, comparison. */
+export type * from './types.js';
+export { percentile, distribution } from './stats.js';
+export { summarize, hasServerHello } from './summary.js';
+export {
+  destinationKey,
+  destinations,
+  destinationStats,
+  groupByDestination,
+  idleGaps,
+  observedIdleTimeouts,
+  peakConcurrency,
+  IDLE_CLOSE_MIN_SEC,
+} from './destinations.js';
+export { DEFAULT_POOL_OPTIONS, RECOMMENDED_IDLE_FACTOR, releaseTime, simulatePool } from './pool.js';
+export { compareAnalyses, handshakeSeen } from './compare.js';

@@ -1,0 +1,356 @@
+/**
+ * The counterfactual keep-alive pool: would reusing connections have avoided
+ * handshakes on this capture, and how much would it have saved?
+ *
+ * Model, per destination (destinationKey):
+ * - Connections are taken in order of start. A pooled connection is busy from
+ *   the start of the connection using it until that connection's *release
+ *   time*: its last payload, i.e. the teardown start minus the idle time before
+ *   it (teardown.idleBeforeSec); the teardown start when the idle time is
+ *   unknown; the last packet (end) when it was never torn down. The release time
+ *   of a reused connection is taken as observed (not shifted earlier by the
+ *   setup it skipped), which errs on the side of fewer reuses.
+ * - A connection that starts when a pooled connection is idle (released, and
+ *   idle for no longer than the effective idle timeout) reuses it; the most
+ *   recently released one is taken (LIFO, as common HTTP clients do). The
+ *   effective idle timeout is the pool's (`idleTimeoutSec`), capped at the
+ *   shortest idle close the server was seen making: beyond that the server has
+ *   dropped the connection and reusing it meets a reset, not a saving.
+ * - Otherwise, if the pool holds fewer than `maxSize` connections (default: the
+ *   destination's observed peak concurrency), the connection is opened and
+ *   joins the pool; at the cap it is opened outside the pool and closed after use.
+ * - Only connections with a known setup (setup.ms not null, not midstream)
+ *   count as savings when reused. Midstream connections take part as already
+ *   open connections; failed setups (refused, unanswered, no completed
+ *   handshake) do not take part.
+ * - Savings of a reused connection: its setup ms, setup round trips, setup
+ *   bytes and the certificate bytes within them.
+ *
+ * Verdict: 'pool' when setupMsSaved >= minSavedMs (default 50 ms) AND
+ * savedShare >= minSavedShare (default 5 % of the total lifetime of all the
+ * connections concerned); otherwise 'will-not-help', with the reason in words.
+ */
+import type { ConnectionRecord } from '../timeline/types.js';
+import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC } from './destinations.js';
+import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from './format.js';
+import type { DestinationPool, DestinationStats, PoolOptions, PoolReport, PoolSavings } from './types.js';
+
+export const DEFAULT_POOL_OPTIONS: PoolOptions = {
+  idleTimeoutSec: 60,
+  maxSize: undefined,
+  minSavedMs: 50,
+  minSavedShare: 0.05,
+};
+
+/** The recommended pool idle timeout is this share of the server's shortest observed idle close. */
+export const RECOMMENDED_IDLE_FACTOR = 0.8;
+
+/** Seconds (epoch) at which the connection stopped carrying payload: see the file comment. */
+export function releaseTime(c: ConnectionRecord): number {
+  const t = c.teardown;
+  let r = c.end;
+  if (t.ms !== null) r -= t.ms / 1000;
+  if (t.idleBeforeSec !== null) r -= t.idleBeforeSec;
+  return Math.min(c.end, Math.max(c.start, r));
+}
+
+function savingsCounted(c: ConnectionRecord): boolean {
+  return c.setup.ms !== null && !c.midstream;
+}
+
+/** Why no (or little) reuse happened, for the sentences. */
+interface SimCounters {
+  participants: number;
+  known: number;
+  reused: number;
+  /** Connections that found no idle pooled connection because one had been idle too long. */
+  expired: number;
+  /** Connections that found every pooled connection busy. */
+  busy: number;
+  /** ... and the pool at its cap (they would have been served with a bigger pool). */
+  overCap: number;
+  shortestExpiredGapSec: number | null;
+}
+
+interface DestSim {
+  pool: DestinationPool;
+  counters: SimCounters;
+  lifetimeMs: number;
+  stats: DestinationStats;
+  effectiveIdleSec: number;
+}
+
+function simulateDestination(stats: DestinationStats, group: readonly ConnectionRecord[], opts: PoolOptions): DestSim {
+  const serverCloses = stats.observedIdleTimeouts.filter((o) => o.by === 'server').map((o) => o.seconds);
+  const serverIdle = serverCloses.length ? Math.min(...serverCloses) : null;
+  const effectiveIdleSec = serverIdle !== null ? Math.min(opts.idleTimeoutSec, serverIdle) : opts.idleTimeoutSec;
+  const poolSize = Math.max(1, opts.maxSize ?? stats.peakConcurrency);
+  const participants = group
+    .filter((c) => c.setup.ms !== null || c.midstream)
+    .sort((a, b) => a.start - b.start || a.id - b.id);
+
+  const k: SimCounters = { participants: participants.length, known: 0, reused: 0, expired: 0, busy: 0, overCap: 0, shortestExpiredGapSec: null };
+  let avoided = 0;
+  let msSaved = 0;
+  let rtSaved = 0;
+  let bytesSaved = 0;
+  let certSaved = 0;
+  // busyUntil of each pooled connection; idle when busyUntil <= now.
+  let slots: number[] = [];
+  for (const c of participants) {
+    const now = c.start;
+    if (savingsCounted(c)) k.known++;
+    let expiredHere = false;
+    slots = slots.filter((busyUntil) => {
+      const keep = !(busyUntil <= now && now - busyUntil > effectiveIdleSec);
+      if (!keep) {
+        expiredHere = true;
+        const gap = now - busyUntil;
+        if (k.shortestExpiredGapSec === null || gap < k.shortestExpiredGapSec) k.shortestExpiredGapSec = gap;
+      }
+      return keep;
+    });
+    let pick = -1;
+    for (let i = 0; i < slots.length; i++) {
+      if (slots[i] <= now && (pick < 0 || slots[i] > slots[pick])) pick = i;
+    }
+    if (pick >= 0) {
+      slots[pick] = releaseTime(c);
+      k.reused++;
+      if (savingsCounted(c)) {
+        avoided++;
+        msSaved += c.setup.ms!;
+        rtSaved += c.setup.roundTrips;
+        bytesSaved += c.setup.bytes;
+        certSaved += c.setup.certificateBytes;
+      }
+      continue;
+    }
+    if (expiredHere) k.expired++;
+    else if (slots.length > 0) k.busy++;
+    if (slots.length < poolSize) slots.push(releaseTime(c));
+    else k.overCap++;
+  }
+
+  let lifetimeMs = 0;
+  for (const c of group) lifetimeMs += c.lifetimeMs;
+  const savedShare = lifetimeMs > 0 ? Math.min(1, msSaved / lifetimeMs) : null;
+  const verdict = meets(opts, msSaved, savedShare) ? 'pool' : 'will-not-help';
+  const pool: DestinationPool = {
+    key: stats.key,
+    connections: group.length,
+    handshakesAvoided: avoided,
+    setupMsSaved: msSaved,
+    savedShare,
+    roundTripsSaved: rtSaved,
+    bytesSaved,
+    certificateBytesSaved: certSaved,
+    verdict,
+    reason: '',
+    poolSize,
+    recommendedIdleSec: serverIdle !== null ? Math.floor(serverIdle * RECOMMENDED_IDLE_FACTOR * 10) / 10 : null,
+    serverIdleTimeoutSec: serverIdle,
+  };
+  const sim: DestSim = { pool, counters: k, lifetimeMs, stats, effectiveIdleSec };
+  pool.reason = destinationReason(sim, opts);
+  return sim;
+}
+
+function meets(opts: PoolOptions, msSaved: number, share: number | null): boolean {
+  return msSaved > 0 && msSaved >= opts.minSavedMs && share !== null && share >= opts.minSavedShare;
+}
+
+function thresholdText(opts: PoolOptions): string {
+  return `the thresholds of ${fmtMs(opts.minSavedMs)} and ${fmtPct(opts.minSavedShare)} of connection time`;
+}
+
+function savingsText(p: PoolSavings): string {
+  const share = p.savedShare !== null ? ` (${fmtPct(p.savedShare)} of connection time)` : '';
+  return (
+    `${plural(p.handshakesAvoided, 'handshake')} avoided, ${fmtMs(p.setupMsSaved)} of setup saved${share}, ` +
+    `${plural(p.roundTripsSaved, 'round trip')} and ${plural(p.bytesSaved, 'byte')} ` +
+    `(${fmtInt(p.certificateBytesSaved)} of them certificates)`
+  );
+}
+
+type Why = 'single' | 'unknown' | 'apart' | 'overlap' | 'small' | 'pool';
+
+function why(sim: DestSim): Why {
+  const { pool: p, counters: k, stats: s } = sim;
+  if (p.verdict === 'pool') return 'pool';
+  if (s.connections === 1) return 'single';
+  if (k.known === 0) return 'unknown';
+  if (p.handshakesAvoided === 0) return k.expired >= k.busy && k.expired > 0 ? 'apart' : 'overlap';
+  return 'small';
+}
+
+function destinationReason(sim: DestSim, opts: PoolOptions): string {
+  const { pool: p, counters: k, stats: s } = sim;
+  const key = s.key;
+  const parts: string[] = [];
+  const idleLabel =
+    sim.effectiveIdleSec < opts.idleTimeoutSec
+      ? `the server's observed idle timeout of ${fmtSec(sim.effectiveIdleSec)}`
+      : `the pool's idle timeout of ${fmtSec(opts.idleTimeoutSec)}`;
+  switch (why(sim)) {
+    case 'pool':
+      parts.push(
+        `A keep-alive pool to ${key} (idle timeout ${fmtSec(opts.idleTimeoutSec)}, up to ${plural(p.poolSize, 'connection')}) ` +
+          `would have served ${fmtInt(k.reused)} of its ${plural(s.connections, 'connection')} on a reused one: ${savingsText(p)}.`,
+      );
+      break;
+    case 'single': {
+      const c0 = s.setupShare !== null ? `; setup took ${fmtPct(s.setupShare)} of its time` : '';
+      parts.push(
+        `Only one connection to ${key} was seen${c0}. It already carries everything sent there, so a pool has no handshake to avoid.`,
+      );
+      break;
+    }
+    case 'unknown':
+      parts.push(
+        `The setup of none of the ${plural(s.connections, 'connection')} to ${key} was captured (they started before the capture or never completed a handshake), so no savings can be counted.`,
+      );
+      break;
+    case 'apart': {
+      const gap = k.shortestExpiredGapSec !== null ? ` (the shortest idle gap was ${fmtSec(k.shortestExpiredGapSec)})` : '';
+      parts.push(
+        `The ${plural(s.connections, 'connection')} to ${key} came further apart than ${idleLabel}${gap}, so a pooled connection would have been closed before the next one started.`,
+      );
+      break;
+    }
+    case 'overlap':
+      parts.push(
+        `The ${plural(s.connections, 'connection')} to ${key} overlapped (up to ${fmtInt(s.peakConcurrency)} at once) and none started while another was idle, so each needed its own connection.`,
+      );
+      break;
+    case 'small': {
+      parts.push(
+        `A pool would avoid ${fmtInt(p.handshakesAvoided)} of ${plural(s.connections, 'handshake')} to ${key} but save only ${fmtMs(p.setupMsSaved)}` +
+          (p.savedShare !== null ? ` (${fmtPct(p.savedShare)} of connection time)` : '') +
+          `, under ${thresholdText(opts)}.`,
+      );
+      if (s.setupShare !== null && s.setupShare < opts.minSavedShare) {
+        parts.push(`The connections are long-lived: setup is only ${fmtPct(s.setupShare)} of their time.`);
+      }
+      if (s.setupMs.p50 !== null && s.setupMs.p50 < opts.minSavedMs / 5) {
+        parts.push(`Setup is already quick (median ${fmtMs(s.setupMs.p50)}), so the round trip to the server is short.`);
+      }
+      if (s.resumptionRate !== null && s.resumptionRate >= 0.5) {
+        parts.push(`${fmtPct(s.resumptionRate)} of the TLS handshakes were already resumed, which keeps them cheap.`);
+      }
+      break;
+    }
+  }
+  if (k.overCap > 0 && p.handshakesAvoided > 0) {
+    parts.push(`${plural(k.overCap, 'connection')} found the pool full at ${fmtInt(p.poolSize)} and paid a handshake anyway.`);
+  }
+  parts.push(...idleTimeoutSentences(s, p, opts));
+  return parts.join(' ');
+}
+
+function idleTimeoutSentences(s: DestinationStats, p: DestinationPool, opts: PoolOptions): string[] {
+  const out: string[] = [];
+  const server = s.observedIdleTimeouts.filter((o) => o.by === 'server');
+  const client = s.observedIdleTimeouts.filter((o) => o.by === 'client');
+  if (server.length && p.serverIdleTimeoutSec !== null) {
+    const advice =
+      opts.idleTimeoutSec >= p.serverIdleTimeoutSec
+        ? ` A pool idle timeout of ${fmtSec(opts.idleTimeoutSec)} outlives it and would reuse connections the server already dropped (stale keep-alive, ECONNRESET); use at most ${fmtSec(p.recommendedIdleSec!)}.`
+        : ` Keep the pool's idle timeout below that (${fmtSec(p.recommendedIdleSec!)} or less).`;
+    out.push(
+      `The server closed ${plural(server.length, 'idle connection')}, after ${fmtSec(p.serverIdleTimeoutSec)} without data at the shortest.${advice}`,
+    );
+  }
+  if (client.length) {
+    const min = Math.min(...client.map((o) => o.seconds));
+    out.push(`The client closed ${plural(client.length, 'idle connection')} itself, after ${fmtSec(min)} without data at the shortest.`);
+  }
+  return out;
+}
+
+function totalReason(sims: DestSim[], total: PoolSavings, opts: PoolOptions): string {
+  if (sims.length === 0) return 'No connections were seen, so there is nothing to pool.';
+  const dests = plural(sims.length, 'destination');
+  if (total.verdict === 'pool') {
+    const helped = sims
+      .filter((s) => s.pool.verdict === 'pool')
+      .sort((a, b) => b.pool.setupMsSaved - a.pool.setupMsSaved);
+    const top = helped
+      .slice(0, 3)
+      .map((s) => `${s.pool.key} (${fmtMs(s.pool.setupMsSaved)})`)
+      .join(', ');
+    const most = helped.length ? ` Pooling matters for ${fmtInt(helped.length)} of ${dests}${top ? `, most for ${top}` : ''}.` : '';
+    return `Connection pooling would help: over ${plural(total.connections, 'connection')} to ${dests}, ${savingsText(total)}.${most}`;
+  }
+  const counts = new Map<Why, number>();
+  for (const s of sims) counts.set(why(s), (counts.get(why(s)) ?? 0) + 1);
+  const n = (w: Why) => counts.get(w) ?? 0;
+  const lines: string[] = [];
+  if (n('single')) lines.push(`${fmtInt(n('single'))} had a single connection`);
+  if (n('overlap')) lines.push(`${fmtInt(n('overlap'))} had only overlapping connections`);
+  if (n('apart')) lines.push(`${fmtInt(n('apart'))} had connections further apart than the idle timeout`);
+  if (n('unknown')) lines.push(`${fmtInt(n('unknown'))} had no captured setup`);
+  if (n('small')) lines.push(`${fmtInt(n('small'))} would save too little`);
+  if (n('pool')) lines.push(`${fmtInt(n('pool'))} would benefit on their own`);
+  const head =
+    total.handshakesAvoided === 0
+      ? `Connection pooling would not help: none of the ${plural(total.connections, 'connection')} to ${dests} could have reused an idle connection.`
+      : `Connection pooling would not help much: it would avoid ${fmtInt(total.handshakesAvoided)} of ${plural(total.connections, 'handshake')} but save only ${fmtMs(total.setupMsSaved)}` +
+        (total.savedShare !== null ? ` (${fmtPct(total.savedShare)} of connection time)` : '') +
+        `, under ${thresholdText(opts)}.`;
+  return `${head} Of the ${dests}, ${joinList(lines)}.`;
+}
+
+function joinList(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * Simulates a keep-alive pool per destination over the connections seen (see
+ * the file comment for the model and the verdict rule). Destinations come in
+ * the order of `destinations()` (total setup ms, largest first).
+ */
+export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOptions> = {}): PoolReport {
+  const o: PoolOptions = { ...DEFAULT_POOL_OPTIONS };
+  for (const [name, v] of Object.entries(opts) as [keyof PoolOptions, number | undefined][]) {
+    if (v !== undefined) (o as unknown as Record<string, number>)[name] = v;
+  }
+  if (!(o.idleTimeoutSec >= 0)) throw new RangeError(`pool idle timeout must be >= 0 s, got ${o.idleTimeoutSec}`);
+  if (o.maxSize !== undefined && !(Number.isInteger(o.maxSize) && o.maxSize >= 1)) {
+    throw new RangeError(`pool size must be a whole number >= 1, got ${o.maxSize}`);
+  }
+  const sims: DestSim[] = [];
+  for (const [key, group] of groupByDestination(conns)) {
+    sims.push(simulateDestination(destinationStats(key, group, IDLE_CLOSE_MIN_SEC), group, o));
+  }
+  sims.sort(
+    (a, b) => b.stats.setupMs.total - a.stats.setupMs.total || (a.stats.key < b.stats.key ? -1 : a.stats.key > b.stats.key ? 1 : 0),
+  );
+  let lifetimeMs = 0;
+  const total: PoolSavings = {
+    connections: 0,
+    handshakesAvoided: 0,
+    setupMsSaved: 0,
+    savedShare: null,
+    roundTripsSaved: 0,
+    bytesSaved: 0,
+    certificateBytesSaved: 0,
+    verdict: 'will-not-help',
+    reason: '',
+  };
+  for (const s of sims) {
+    const p = s.pool;
+    total.connections += p.connections;
+    total.handshakesAvoided += p.handshakesAvoided;
+    total.setupMsSaved += p.setupMsSaved;
+    total.roundTripsSaved += p.roundTripsSaved;
+    total.bytesSaved += p.bytesSaved;
+    total.certificateBytesSaved += p.certificateBytesSaved;
+    lifetimeMs += s.lifetimeMs;
+  }
+  total.savedShare = lifetimeMs > 0 ? Math.min(1, total.setupMsSaved / lifetimeMs) : null;
+  total.verdict = meets(o, total.setupMsSaved, total.savedShare) ? 'pool' : 'will-not-help';
+  total.reason = totalReason(sims, total, o);
+  return { options: o, destinations: sims.map((s) => s.pool), total };
+}

@@ -1,0 +1,69 @@
+/** Whole-capture aggregates over connection records. */
+import type { ConnectionRecord, ConnectionState } from '../timeline/types.js';
+import { distribution } from './stats.js';
+import type { Summary } from './types.js';
+
+const STATES: ConnectionState[] = ['complete', 'reset', 'refused', 'unanswered', 'open', 'half-closed', 'midstream'];
+
+/** A TLS connection whose ServerHello was seen (the denominator of resumption rates). */
+export function hasServerHello(c: ConnectionRecord): boolean {
+  return c.tls !== null && c.tls.version !== null;
+}
+
+/**
+ * Counts, setup totals and distributions for a set of connections.
+ * - setupTotalMs / connectionTimeTotalMs / setupShare only use connections whose
+ *   setup time is known (setup.ms not null), so the share compares like with like.
+ * - resumptionRate = resumed / TLS connections with a ServerHello (null when none).
+ * - roundTrips is the distribution of setup.roundTrips over connections with a known setup.
+ */
+export function summarize(conns: ConnectionRecord[]): Summary {
+  const byState = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<ConnectionState, number>;
+  const tlsVersions: Record<string, number> = {};
+  const tcpHs: number[] = [];
+  const tlsHs: number[] = [];
+  const setup: number[] = [];
+  const rtts: number[] = [];
+  let midstream = 0;
+  let tls = 0;
+  let withServerHello = 0;
+  let resumed = 0;
+  let setupTotalMs = 0;
+  let connectionTimeTotalMs = 0;
+  for (const c of conns) {
+    byState[c.state] = (byState[c.state] ?? 0) + 1;
+    if (c.midstream) midstream++;
+    if (c.tcp.handshakeMs !== null) tcpHs.push(c.tcp.handshakeMs);
+    if (c.tls) {
+      tls++;
+      if (c.tls.version !== null) {
+        withServerHello++;
+        tlsVersions[c.tls.version] = (tlsVersions[c.tls.version] ?? 0) + 1;
+        if (c.tls.resumed) resumed++;
+      }
+      if (c.tls.handshakeMs !== null) tlsHs.push(c.tls.handshakeMs);
+    }
+    if (c.setup.ms !== null) {
+      setup.push(c.setup.ms);
+      rtts.push(c.setup.roundTrips);
+      setupTotalMs += c.setup.ms;
+      connectionTimeTotalMs += c.lifetimeMs;
+    }
+  }
+  return {
+    connections: conns.length,
+    byState,
+    midstream,
+    tls,
+    tlsVersions,
+    resumed,
+    resumptionRate: withServerHello > 0 ? resumed / withServerHello : null,
+    setupTotalMs,
+    connectionTimeTotalMs,
+    setupShare: connectionTimeTotalMs > 0 ? Math.min(1, setupTotalMs / connectionTimeTotalMs) : null,
+    tcpHandshakeMs: distribution(tcpHs),
+    tlsHandshakeMs: distribution(tlsHs),
+    setupMs: distribution(setup),
+    roundTrips: distribution(rtts),
+  };
+}
