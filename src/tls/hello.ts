@@ -1,0 +1,275 @@
+/**
+ * Parsers of the cleartext handshake messages we read: ClientHello (TLS and
+ * SSLv2-compatible), ServerHello / HelloRetryRequest and Certificate.
+ * Each takes the message body (after the 4-byte handshake header) as a Buffer
+ * view and returns the info, or a short problem string when the body is
+ * malformed. They never throw.
+ */
+import type { CertificateInfo, ClientHelloInfo, ServerHelloInfo } from './types.js';
+
+/** SHA-256("HelloRetryRequest"), the fixed random of a HelloRetryRequest (RFC 8446 4.1.3). */
+export const HRR_RANDOM = Buffer.from(
+  'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c',
+  'hex',
+);
+
+const EXT_SERVER_NAME = 0;
+const EXT_SUPPORTED_GROUPS = 10;
+const EXT_ALPN = 16;
+const EXT_SESSION_TICKET = 35;
+const EXT_PRE_SHARED_KEY = 41;
+const EXT_EARLY_DATA = 42;
+const EXT_SUPPORTED_VERSIONS = 43;
+const EXT_KEY_SHARE = 51;
+
+/** Thrown inside the parsers on a length that runs past its container; caught at their top. */
+class Short extends Error {}
+const SHORT = new Short('truncated');
+
+function need(buf: Buffer, off: number, n: number, end = buf.length): void {
+  if (off + n > end) throw SHORT;
+}
+
+/** Reads a vector with a `lenBytes`-byte length at `off`; returns [start, end). */
+function vector(buf: Buffer, off: number, lenBytes: 1 | 2 | 3, end = buf.length): [number, number] {
+  need(buf, off, lenBytes, end);
+  const len = lenBytes === 1 ? buf[off] : lenBytes === 2 ? buf.readUInt16BE(off) : buf.readUIntBE(off, 3);
+  const start = off + lenBytes;
+  need(buf, start, len, end);
+  return [start, start + len];
+}
+
+function u16list(buf: Buffer, start: number, end: number): number[] {
+  const out: number[] = [];
+  for (let p = start; p + 1 < end; p += 2) out.push(buf.readUInt16BE(p));
+  return out;
+}
+
+/** Client hello plus the raw session id, kept to detect its echo in the ServerHello. */
+export interface ParsedClientHello {
+  info: ClientHelloInfo;
+  sessionId: Buffer;
+}
+
+export function parseClientHello(body: Buffer): ParsedClientHello | string {
+  try {
+    need(body, 0, 34);
+    const info: ClientHelloInfo = {
+      legacyVersion: body.readUInt16BE(0),
+      sslv2: false,
+      sessionIdLength: 0,
+      cipherSuites: [],
+      alpn: [],
+      supportedVersions: [],
+      supportedGroups: [],
+      keyShareGroups: [],
+      sessionTicket: false,
+      psk: false,
+      earlyData: false,
+    };
+    let off = 34;
+    const [sidStart, sidEnd] = vector(body, off, 1);
+    info.sessionIdLength = sidEnd - sidStart;
+    const sessionId = Buffer.from(body.subarray(sidStart, sidEnd));
+    off = sidEnd;
+    const [csStart, csEnd] = vector(body, off, 2);
+    info.cipherSuites = u16list(body, csStart, csEnd);
+    off = csEnd;
+    const [, compEnd] = vector(body, off, 1);
+    off = compEnd;
+    if (off < body.length) {
+      const [extStart, extEnd] = vector(body, off, 2);
+      for (let p = extStart; p < extEnd; ) {
+        need(body, p, 4, extEnd);
+        const type = body.readUInt16BE(p);
+        const [ds, de] = vector(body, p + 2, 2, extEnd);
+        p = de;
+        clientExtension(info, body, type, ds, de);
+      }
+    }
+    return { info, sessionId };
+  } catch (e) {
+    if (e instanceof Short) return 'truncated ClientHello';
+    return 'malformed ClientHello';
+  }
+}
+
+function clientExtension(info: ClientHelloInfo, b: Buffer, type: number, ds: number, de: number): void {
+  switch (type) {
+    case EXT_SERVER_NAME: {
+      if (de === ds) return; // empty in a ServerHello-style echo
+      const [ls, le] = vector(b, ds, 2, de);
+      for (let p = ls; p < le; ) {
+        need(b, p, 1, le);
+        const nameType = b[p];
+        const [ns, ne] = vector(b, p + 1, 2, le);
+        p = ne;
+        if (nameType === 0 && info.sni === undefined) info.sni = b.toString('latin1', ns, ne);
+      }
+      return;
+    }
+    case EXT_ALPN: {
+      const [ls, le] = vector(b, ds, 2, de);
+      for (let p = ls; p < le; ) {
+        const [ps, pe] = vector(b, p, 1, le);
+        info.alpn.push(b.toString('latin1', ps, pe));
+        p = pe;
+      }
+      return;
+    }
+    case EXT_SUPPORTED_VERSIONS: {
+      const [ls, le] = vector(b, ds, 1, de);
+      info.supportedVersions = u16list(b, ls, le);
+      return;
+    }
+    case EXT_SUPPORTED_GROUPS: {
+      const [ls, le] = vector(b, ds, 2, de);
+      info.supportedGroups = u16list(b, ls, le);
+      return;
+    }
+    case EXT_KEY_SHARE: {
+      const [ls, le] = vector(b, ds, 2, de);
+      for (let p = ls; p < le; ) {
+        need(b, p, 2, le);
+        info.keyShareGroups.push(b.readUInt16BE(p));
+        const [, ke] = vector(b, p + 2, 2, le);
+        p = ke;
+      }
+      return;
+    }
+    case EXT_SESSION_TICKET:
+      info.sessionTicket = de > ds;
+      return;
+    case EXT_PRE_SHARED_KEY:
+      info.psk = true;
+      return;
+    case EXT_EARLY_DATA:
+      info.earlyData = true;
+      return;
+  }
+}
+
+/**
+ * SSLv2-compatible ClientHello (RFC 5246 appendix E.2), `body` starting at the
+ * msg_type byte (after the 2-byte record header). Cipher specs are 3 bytes:
+ * TLS suites appear as 0x00XXXX and so keep their TLS code; SSLv2-only specs
+ * keep their 24-bit value.
+ */
+export function parseSslv2ClientHello(body: Buffer): ParsedClientHello | string {
+  try {
+    need(body, 0, 9);
+    if (body[0] !== 1) return `SSLv2 message type ${body[0]} is not a ClientHello`;
+    const specLen = body.readUInt16BE(3);
+    const sidLen = body.readUInt16BE(5);
+    const challengeLen = body.readUInt16BE(7);
+    need(body, 9, specLen + sidLen + challengeLen);
+    const cipherSuites: number[] = [];
+    for (let p = 9; p + 2 < 9 + specLen; p += 3) cipherSuites.push(body.readUIntBE(p, 3));
+    const sidStart = 9 + specLen;
+    return {
+      info: {
+        legacyVersion: body.readUInt16BE(1),
+        sslv2: true,
+        sessionIdLength: sidLen,
+        cipherSuites,
+        alpn: [],
+        supportedVersions: [],
+        supportedGroups: [],
+        keyShareGroups: [],
+        sessionTicket: false,
+        psk: false,
+        earlyData: false,
+      },
+      sessionId: Buffer.from(body.subarray(sidStart, sidStart + sidLen)),
+    };
+  } catch {
+    return 'truncated SSLv2 ClientHello';
+  }
+}
+
+/**
+ * ServerHello or HelloRetryRequest. `clientSessionId` is the ClientHello's
+ * session id (to detect an echo).
+ */
+export function parseServerHello(body: Buffer, clientSessionId: Buffer | undefined): ServerHelloInfo | string {
+  try {
+    need(body, 0, 34);
+    const legacyVersion = body.readUInt16BE(0);
+    const helloRetry = body.subarray(2, 34).equals(HRR_RANDOM);
+    let off = 34;
+    const [sidStart, sidEnd] = vector(body, off, 1);
+    const sid = body.subarray(sidStart, sidEnd);
+    off = sidEnd;
+    need(body, off, 3);
+    const info: ServerHelloInfo = {
+      legacyVersion,
+      version: legacyVersion,
+      cipherSuite: body.readUInt16BE(off),
+      sessionIdLength: sid.length,
+      sessionIdEchoed: sid.length > 0 && clientSessionId !== undefined && sid.equals(clientSessionId),
+      pskAccepted: false,
+      helloRetry,
+    };
+    off += 3; // cipher suite + compression method
+    if (off < body.length) {
+      const [extStart, extEnd] = vector(body, off, 2);
+      for (let p = extStart; p < extEnd; ) {
+        need(body, p, 4, extEnd);
+        const type = body.readUInt16BE(p);
+        const [ds, de] = vector(body, p + 2, 2, extEnd);
+        p = de;
+        switch (type) {
+          case EXT_SUPPORTED_VERSIONS:
+            need(body, ds, 2, de);
+            info.version = body.readUInt16BE(ds);
+            break;
+          case EXT_ALPN: {
+            const [ls, le] = vector(body, ds, 2, de);
+            const [ps, pe] = vector(body, ls, 1, le);
+            info.alpn = body.toString('latin1', ps, pe);
+            break;
+          }
+          case EXT_KEY_SHARE:
+            // ServerHello: KeyShareEntry; HelloRetryRequest: the selected group only.
+            need(body, ds, 2, de);
+            info.keyShareGroup = body.readUInt16BE(ds);
+            break;
+          case EXT_PRE_SHARED_KEY:
+            info.pskAccepted = true;
+            break;
+        }
+      }
+    }
+    return info;
+  } catch {
+    return helloLabel(body) + ' truncated';
+  }
+}
+
+function helloLabel(body: Buffer): string {
+  return body.length >= 34 && body.subarray(2, 34).equals(HRR_RANDOM) ? 'HelloRetryRequest' : 'ServerHello';
+}
+
+/**
+ * Certificate message. TLS <= 1.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>.
+ * TLS 1.3: certificate_request_context<0..255>, then entries each followed by extensions<0..2^16-1>.
+ */
+export function parseCertificate(body: Buffer, tls13: boolean): CertificateInfo | string {
+  try {
+    let off = 0;
+    if (tls13) off = vector(body, 0, 1)[1];
+    const [ls, le] = vector(body, off, 3);
+    let count = 0;
+    let bytes = 0;
+    for (let p = ls; p < le; ) {
+      const [cs, ce] = vector(body, p, 3, le);
+      count++;
+      bytes += ce - cs;
+      p = ce;
+      if (tls13) p = vector(body, p, 2, le)[1];
+    }
+    return { count, bytes };
+  } catch {
+    return 'truncated Certificate';
+  }
+}

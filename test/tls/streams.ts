@@ -1,0 +1,170 @@
+/**
+ * Test-only helper: per-connection, per-direction in-order TCP payload of a
+ * fixture, read with tshark (independent of our own capture/decode stages),
+ * fed to a TlsSession the way the TCP stage does: in frame order, exact
+ * retransmissions skipped, overlaps trimmed, out-of-order segments held until
+ * the hole fills (then delivered with the filling frame's stamp), TLS started
+ * at the first segment of each direction that sniffs as TLS (STARTTLS).
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { TlsSession, sniffTls } from '../../src/tls/index.js';
+import type { Side, Stamp, TlsMessage, TlsSummary } from '../../src/tls/types.js';
+
+export interface Segment {
+  frame: number;
+  stamp: Stamp;
+  stream: number;
+  src: string;
+  sport: number;
+  flags: number;
+  seq: number;
+  payload: Buffer;
+}
+
+export function fixturePath(name: string): string {
+  return path.resolve(process.cwd(), 'fixtures', name);
+}
+
+export function tshark(args: string[]): string {
+  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.error) throw r.error;
+  return r.stdout;
+}
+
+/** Every TCP frame of the fixture with its payload, in file order. */
+export function readSegments(name: string): Segment[] {
+  const out = tshark([
+    '-n', '-r', fixturePath(name),
+    '-Y', 'tcp',
+    '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f',
+    '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'tcp.stream',
+    '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'tcp.flags',
+    '-e', 'tcp.seq_raw', '-e', 'tcp.payload',
+  ]);
+  const segs: Segment[] = [];
+  for (const line of out.split('\n')) {
+    if (line === '') continue;
+    const [frame, time, stream, ip4, ip6, sport, flags, seq, payload] = line.split('\t');
+    const [sec, frac = ''] = time.split('.');
+    segs.push({
+      frame: Number(frame),
+      stamp: { frame: Number(frame), tsSec: Number(sec), tsNsec: Number((frac + '000000000').slice(0, 9)) },
+      stream: Number(stream),
+      src: ip4 || ip6,
+      sport: Number(sport),
+      flags: Number(flags),
+      seq: Number(seq),
+      payload: Buffer.from((payload ?? '').replace(/:/g, ''), 'hex'),
+    });
+  }
+  return segs;
+}
+
+export interface StreamResult {
+  stream: number;
+  messages: TlsMessage[];
+  summary: TlsSummary | null;
+  /** Frames fed after `done` became true (should stay 0: the caller stops). */
+  doneAt: number | null;
+  session: TlsSession | null;
+}
+
+interface DirState {
+  next: number | null;
+  pending: Map<number, Segment>;
+  tls: boolean;
+}
+
+const SYN = 0x02;
+const ACK = 0x10;
+
+/** Runs a TlsSession over every TCP stream of a fixture. */
+export function analyse(name: string): StreamResult[] {
+  const byStream = new Map<number, Segment[]>();
+  for (const s of readSegments(name)) {
+    if (!byStream.has(s.stream)) byStream.set(s.stream, []);
+    (byStream.get(s.stream) as Segment[]).push(s);
+  }
+  const results: StreamResult[] = [];
+  for (const [stream, segs] of [...byStream.entries()].sort((a, b) => a[0] - b[0])) {
+    results.push(runStream(stream, segs));
+  }
+  return results;
+}
+
+function runStream(stream: number, segs: Segment[]): StreamResult {
+  const key = (s: Segment) => `${s.src}|${s.sport}`;
+  const syn = segs.find((s) => (s.flags & (SYN | ACK)) === SYN);
+  let clientKey: string;
+  if (syn) clientKey = key(syn);
+  else {
+    const ch = segs.find((s) => {
+      const v = sniffTls(s.payload);
+      return v === 'sslv2' || (v === 'tls' && s.payload[0] === 0x16 && s.payload[5] === 1);
+    });
+    if (ch) clientKey = key(ch);
+    else {
+      // The side on the lower (well-known) port is the server.
+      const s0 = segs[0];
+      const other = segs.find((s) => key(s) !== key(s0));
+      clientKey = other && s0.sport < other.sport ? key(other) : key(s0);
+    }
+  }
+  const messages: TlsMessage[] = [];
+  let session: TlsSession | null = null;
+  let doneAt: number | null = null;
+  const dirs: Record<Side, DirState> = {
+    client: { next: null, pending: new Map(), tls: false },
+    server: { next: null, pending: new Map(), tls: false },
+  };
+  const deliver = (side: Side, data: Buffer, stamp: Stamp) => {
+    const d = dirs[side];
+    if (!d.tls) {
+      const v = sniffTls(data);
+      if (v !== 'tls' && v !== 'sslv2') return;
+      d.tls = true;
+      if (session === null) session = new TlsSession((m) => messages.push(m));
+    }
+    if (session === null) return;
+    if (session.done) {
+      if (doneAt === null) doneAt = stamp.frame;
+      return;
+    }
+    session.feed(side, data, stamp);
+  };
+  for (const s of segs) {
+    const side: Side = key(s) === clientKey ? 'client' : 'server';
+    const d = dirs[side];
+    if (s.flags & SYN) {
+      d.next = (s.seq + 1) >>> 0;
+      continue;
+    }
+    if (s.payload.length === 0) continue;
+    if (d.next === null) d.next = s.seq;
+    const rel = (s.seq - d.next) | 0; // signed 32-bit distance
+    if (rel > 0) {
+      d.pending.set(s.seq, s);
+      continue;
+    }
+    if (rel + s.payload.length <= 0) continue; // retransmission of delivered bytes
+    deliver(side, s.payload.subarray(-rel), s.stamp);
+    d.next = (s.seq + s.payload.length) >>> 0;
+    // Held segments that are now in order, delivered with this frame's stamp.
+    for (let again = true; again; ) {
+      again = false;
+      for (const [seq, p] of d.pending) {
+        const r = (seq - d.next) | 0;
+        if (r > 0) continue;
+        d.pending.delete(seq);
+        if (r + p.payload.length > 0) {
+          deliver(side, p.payload.subarray(-r), s.stamp);
+          d.next = (seq + p.payload.length) >>> 0;
+        }
+        again = true;
+      }
+    }
+  }
+  const sess = session as TlsSession | null;
+  return { stream, messages, summary: sess ? sess.summary() : null, doneAt, session: sess };
+}
