@@ -1,0 +1,132 @@
+/**
+ * The pipeline in one place: capture -> decode -> tcp -> tls -> timeline.
+ * One pass, frames pushed synchronously from the reader; state lives only per
+ * open connection.
+ */
+import { readCapture } from './capture/index.js';
+import type { CaptureMeta, CaptureResult, Frame, ReadProgress } from './capture/types.js';
+import { decodeFrame, linkTypeName } from './decode/index.js';
+import type { TcpConnection } from './tcp/connection.js';
+import { ConnectionTracker, type TrackerOptions } from './tcp/tracker.js';
+import type { Stamp } from './tls/types.js';
+import { buildRecord, epoch } from './timeline/build.js';
+import { ConnectionReader } from './timeline/reader.js';
+import type { ConnectionRecord } from './timeline/types.js';
+import type { Analysis } from './report/types.js';
+
+export interface AnalyzeOptions {
+  onProgress?: (p: ReadProgress) => void;
+  onMeta?: (meta: CaptureMeta) => void;
+  /** Each connection as it is finalized (close order, not id order). */
+  onConnection?: (c: ConnectionRecord) => void;
+  /** Keep the records in the returned analysis (default true; false for streaming output). */
+  keepConnections?: boolean;
+  tracker?: TrackerOptions;
+}
+
+/** Frame-level counts, in the spirit of capinfos. */
+export interface FrameStats {
+  frames: number;
+  ipv4: number;
+  ipv6: number;
+  tcp: number;
+  /** Frames that are neither IPv4 nor IPv6. */
+  other: number;
+  fragments: number;
+  /** Frames with a decode problem, by 'layer: reason'. */
+  problems: Record<string, number>;
+  /** Frames per link type name. */
+  linkTypes: Record<string, number>;
+}
+
+export interface AnalysisResult extends Analysis {
+  meta: CaptureMeta | undefined;
+  stats: FrameStats;
+  read: CaptureResult;
+}
+
+/** Decode problems are summarised per kind; these reasons are listed but are not "damage". */
+function problemKey(layer: string, reason: string): string {
+  return `${layer}: ${reason}`;
+}
+
+export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  const keep = opts.keepConnections !== false;
+  const records: ConnectionRecord[] = [];
+  const readers = new WeakMap<TcpConnection, ConnectionReader>();
+  const tracker = new ConnectionTracker(
+    (conn) => {
+      const r = new ConnectionReader(conn);
+      readers.set(conn, r);
+      return r;
+    },
+    (conn) => {
+      const rec = buildRecord(conn, readers.get(conn));
+      if (keep) records.push(rec);
+      opts.onConnection?.(rec);
+    },
+    opts.tracker,
+  );
+  const stats: FrameStats = { frames: 0, ipv4: 0, ipv6: 0, tcp: 0, other: 0, fragments: 0, problems: {}, linkTypes: {} };
+  const linkCounts = new Map<number, number>();
+  let first: Stamp | undefined;
+  let last: Stamp | undefined;
+  let meta: CaptureMeta | undefined;
+
+  const sink = (f: Frame): void => {
+    stats.frames++;
+    linkCounts.set(f.linkType, (linkCounts.get(f.linkType) ?? 0) + 1);
+    const stamp: Stamp = { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec };
+    if (first === undefined) first = stamp;
+    last = stamp;
+    const p = decodeFrame(f.data, f.linkType);
+    if (p.ipVersion === 4) stats.ipv4++;
+    else if (p.ipVersion === 6) stats.ipv6++;
+    else stats.other++;
+    if (p.fragment) stats.fragments++;
+    if (p.problems.length > 0) {
+      for (const pr of p.problems) {
+        const k = problemKey(pr.layer, pr.reason);
+        stats.problems[k] = (stats.problems[k] ?? 0) + 1;
+      }
+    }
+    if (p.tcp !== undefined && p.src !== undefined && p.dst !== undefined) {
+      stats.tcp++;
+      tracker.packet(p, stamp, f.origLen);
+    }
+  };
+
+  const read = await readCapture(source, sink, {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    onMeta: (m) => {
+      meta = m;
+      opts.onMeta?.(m);
+    },
+  });
+  tracker.finish();
+  records.sort((a, b) => a.id - b.id);
+  for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
+
+  const warnings = [...read.warnings];
+  for (const [k, n] of Object.entries(stats.problems)) {
+    warnings.push(`${n} frame${n === 1 ? '' : 's'} not fully decoded (${k})`);
+  }
+  if (read.error) warnings.push(read.error);
+
+  return {
+    capture: {
+      file: source === '-' ? 'stdin' : source,
+      format: read.meta.format,
+      frames: read.frames,
+      start: first ? epoch(first) : null,
+      end: last ? epoch(last) : null,
+      warnings,
+      linkTypes: Object.keys(stats.linkTypes),
+      bytes: read.bytes,
+    },
+    connections: records,
+    meta,
+    stats,
+    read,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * `handshake-lens info`: capture facts in the spirit of capinfos.
+ */
+import type { AnalysisResult } from '../analyze.js';
+import { linkTypeName } from '../decode/index.js';
+
+export interface InfoJson {
+  file: string;
+  format: string;
+  version: string;
+  byteOrder: string;
+  gzip: boolean;
+  timestampResolution: string[];
+  linkTypes: string[];
+  interfaces: { linkType: string; resolution: string; snapLen: number; name?: string }[];
+  sections: number;
+  frames: number;
+  bytes: number;
+  first: number | null;
+  last: number | null;
+  durationSec: number | null;
+  ipv4: number;
+  ipv6: number;
+  tcp: number;
+  other: number;
+  fragments: number;
+  tcpConnections: number;
+  decryptionSecretsBlocks: number;
+  decodeProblems: Record<string, number>;
+  warnings: string[];
+}
+
+export function infoJson(a: AnalysisResult): InfoJson {
+  const m = a.meta;
+  const ifaces = m?.interfaces ?? [];
+  const first = a.capture.start;
+  const last = a.capture.end;
+  return {
+    file: a.capture.file,
+    format: m?.format ?? a.capture.format,
+    version: m?.version ?? '',
+    byteOrder: m?.byteOrder === 'BE' ? 'big-endian' : 'little-endian',
+    gzip: m?.gzip ?? false,
+    timestampResolution: [...new Set(ifaces.map((i) => i.resolution))],
+    linkTypes: [...new Set(ifaces.map((i) => linkTypeName(i.linkType)))],
+    interfaces: ifaces.map((i) => ({
+      linkType: linkTypeName(i.linkType),
+      resolution: i.resolution,
+      snapLen: i.snapLen,
+      ...(i.name !== undefined ? { name: i.name } : {}),
+    })),
+    sections: m?.sections ?? 0,
+    frames: a.capture.frames,
+    bytes: a.read.bytes,
+    first,
+    last,
+    durationSec: first !== null && last !== null ? Math.round((last - first) * 1e6) / 1e6 : null,
+    ipv4: a.stats.ipv4,
+    ipv6: a.stats.ipv6,
+    tcp: a.stats.tcp,
+    other: a.stats.other,
+    fragments: a.stats.fragments,
+    tcpConnections: a.connections.length,
+    decryptionSecretsBlocks: m?.decryptionSecrets.length ?? 0,
+    decodeProblems: a.stats.problems,
+    warnings: a.capture.warnings,
+  };
+}
+
+function isoTime(epochSec: number | null): string {
+  if (epochSec === null) return 'n/a';
+  const d = new Date(Math.floor(epochSec * 1000));
+  const frac = (epochSec - Math.floor(epochSec)).toFixed(6).slice(1);
+  return d.toISOString().replace(/\.\d{3}Z$/, `${frac} UTC`);
+}
+
+export function formatInfo(a: AnalysisResult): string {
+  const j = infoJson(a);
+  const rows: [string, string][] = [
+    ['File', j.file],
+    ['Format', `${j.format} ${j.version}${j.gzip ? ' (gzip-compressed)' : ''}, ${j.byteOrder}`],
+    ['Timestamp resolution', j.timestampResolution.join(', ') || 'n/a'],
+    ['Link types', j.linkTypes.join(', ') || 'n/a'],
+    ['Interfaces', `${j.interfaces.length}${j.sections > 1 ? ` in ${j.sections} sections` : ''}`],
+    ['Frames', String(j.frames)],
+    ['Bytes', String(j.bytes)],
+    ['First frame', isoTime(j.first)],
+    ['Last frame', isoTime(j.last)],
+    ['Duration', j.durationSec !== null ? `${j.durationSec.toFixed(6)} s` : 'n/a'],
+    ['IPv4 frames', String(j.ipv4)],
+    ['IPv6 frames', String(j.ipv6)],
+    ['TCP frames', String(j.tcp)],
+    ['Other frames', String(j.other)],
+    ['IP fragments', String(j.fragments)],
+    ['TCP connections', String(j.tcpConnections)],
+  ];
+  if (j.decryptionSecretsBlocks > 0) rows.push(['Decryption secrets', `${j.decryptionSecretsBlocks} block(s)`]);
+  const problems = Object.entries(j.decodeProblems);
+  rows.push(['Decode problems', problems.length === 0 ? 'none' : problems.map(([k, n]) => `${n}× ${k}`).join('; ')]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  let out = rows.map(([k, v]) => `${(k + ':').padEnd(w + 2)}${v}`).join('\n') + '\n';
+  for (const warning of j.warnings) out += `warning: ${warning}\n`;
+  return out;
+}

@@ -1,0 +1,303 @@
+/**
+ * Turns a finished connection (TCP facts + TLS messages) into its record:
+ * the ordered event ladder and the setup-cost metrics.
+ */
+import type { Dir, Endpoint as TcpEndpoint, TcpConnection } from '../tcp/connection.js';
+import { cipherSuiteName, tlsVersionName } from '../tls/index.js';
+import type { Side, Stamp, TlsMessage } from '../tls/types.js';
+import type { ConnectionReader } from './reader.js';
+import type {
+  ConnectionRecord,
+  ConnectionState,
+  EventType,
+  Teardown,
+  TimelineEvent,
+  TlsMetrics,
+} from './types.js';
+
+/** Epoch seconds of a stamp (µs precision survives in a double for current dates). */
+export function epoch(s: Stamp): number {
+  return s.tsSec + s.tsNsec / 1e9;
+}
+
+/** Milliseconds from a to b, computed on the integer parts to keep nanoseconds. */
+export function msBetween(a: Stamp, b: Stamp): number {
+  return (b.tsSec - a.tsSec) * 1000 + (b.tsNsec - a.tsNsec) / 1e6;
+}
+
+/** Rounded to the nanosecond, so sums of ms print cleanly. */
+function ms(a: Stamp, b: Stamp): number {
+  return Math.round(msBetween(a, b) * 1e6) / 1e6;
+}
+
+const TLS_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
+  'ClientHello',
+  'HelloRetryRequest',
+  'ServerHello',
+  'Certificate',
+  'ServerKeyExchange',
+  'CertificateRequest',
+  'ServerHelloDone',
+  'ClientKeyExchange',
+  'CertificateVerify',
+  'NewSessionTicket',
+  'ChangeCipherSpec',
+  'Finished',
+  'EncryptedHandshake',
+  'ApplicationData',
+  'Alert',
+]);
+
+interface Ordered {
+  ev: TimelineEvent;
+  /** Tie-break inside a frame: SYN/ACK before payload, payload before FIN/RST. */
+  rank: number;
+  seq: number;
+}
+
+function tcpEvent(type: EventType, from: Side, s: Stamp, extra: Partial<TimelineEvent> = {}): TimelineEvent {
+  return { type, from, frame: s.frame, firstFrame: s.frame, time: epoch(s), bytes: 0, ...extra };
+}
+
+function messageDetail(m: TlsMessage): string | undefined {
+  if (m.alert) return m.alert.level !== undefined ? `${m.alert.level === 2 ? 'fatal' : 'warning'} ${m.alert.name}` : m.alert.name;
+  if (m.certificate) return `${m.certificate.count} certificate${m.certificate.count === 1 ? '' : 's'}, ${m.certificate.bytes} bytes`;
+  if (m.earlyData) return '0-RTT early data';
+  if (m.clientHello?.sni) return `SNI ${m.clientHello.sni}`;
+  if (m.serverHello) return tlsVersionName(m.serverHello.version);
+  return undefined;
+}
+
+/** Which side is the client, deciding by port when nothing else did. */
+function clientDirOf(c: TcpConnection): Dir {
+  if (c.clientDir !== -1) return c.clientDir;
+  const [a, b] = c.endpoints;
+  const wellKnownA = a.port < 1024;
+  const wellKnownB = b.port < 1024;
+  // The side on the well-known (else lower) port is the server.
+  if (wellKnownA !== wellKnownB) return wellKnownA ? 1 : 0;
+  return a.port <= b.port ? 1 : 0;
+}
+
+export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefined): ConnectionRecord {
+  const clientDir = clientDirOf(c);
+  const serverDir: Dir = clientDir === 0 ? 1 : 0;
+  const sideOf = (d: Dir): Side => (d === clientDir ? 'client' : 'server');
+  const ep = (e: TcpEndpoint) => ({ ip: e.ip, port: e.port });
+
+  const ordered: Ordered[] = [];
+  let seq = 0;
+  const push = (ev: TimelineEvent, rank: number) => ordered.push({ ev, rank, seq: seq++ });
+
+  c.syns.forEach((s, i) => push(tcpEvent('SYN', 'client', s, i > 0 ? { retransmission: true } : {}), 0));
+  c.synAcks.forEach((s, i) => push(tcpEvent('SYN-ACK', 'server', s, i > 0 ? { retransmission: true } : {}), 0));
+  if (c.handshakeAck) push(tcpEvent('ACK', 'client', c.handshakeAck), 0);
+
+  const messages = reader?.messages ?? [];
+  for (const m of messages) {
+    if (!TLS_EVENT_TYPES.has(m.type)) continue;
+    const ev: TimelineEvent = {
+      type: m.type as EventType,
+      from: m.from,
+      frame: m.last.frame,
+      firstFrame: m.first.frame,
+      time: epoch(m.last),
+      bytes: m.bytes,
+    };
+    if (m.inferred) ev.inferred = true;
+    const detail = messageDetail(m);
+    if (detail) ev.detail = detail;
+    push(ev, 1);
+  }
+
+  // Plain TCP: the first payload of each side is its first application data.
+  const tls = reader?.session ? tlsMetrics(c, reader, messages) : null;
+  if (!tls) {
+    for (const d of [clientDir, serverDir]) {
+      const s = c.firstPayload[d];
+      if (s) push(tcpEvent('ApplicationData', sideOf(d), s, { detail: 'first payload' }), 1);
+    }
+  }
+  for (const d of [clientDir, serverDir]) {
+    const f = c.fin[d];
+    if (f) push(tcpEvent('FIN', sideOf(d), f), 2);
+    const r = c.rst[d];
+    if (r) push(tcpEvent('RST', sideOf(d), r), 2);
+  }
+  ordered.sort((x, y) => x.ev.frame - y.ev.frame || x.rank - y.rank || x.seq - y.seq);
+  const events = ordered.map((o) => o.ev);
+
+  const start = c.firstStamp;
+  const firstSyn = c.syns[0];
+  const lastSynBeforeAck = c.syns.length ? lastBefore(c.syns, c.handshakeAck) : undefined;
+  const midstream = firstSyn === undefined;
+  const origin = firstSyn ?? start;
+
+  // Setup ends when TLS completes (TLS connections) or when the TCP handshake completes.
+  let setupEnd: Stamp | undefined;
+  let setupPackets = 0;
+  let setupBytes = 0;
+  if (tls) {
+    if (reader!.tlsDone) {
+      setupEnd = reader!.tlsDone.stamp;
+      setupPackets = reader!.tlsDone.packets;
+      setupBytes = reader!.tlsDone.bytes;
+    }
+  } else if (c.handshakeAck) {
+    setupEnd = c.handshakeAck;
+    setupPackets = c.ackSnapshot?.packets ?? 0;
+    setupBytes = c.ackSnapshot?.bytes ?? 0;
+  }
+  const setupMs = setupEnd && !midstream ? ms(origin, setupEnd) : null;
+
+  const lifetimeMs = ms(start, c.lastStamp);
+  const firstData = (d: Dir): number | null => {
+    let s: Stamp | undefined;
+    if (tls) {
+      const m = messages.find((x) => x.type === 'ApplicationData' && x.from === sideOf(d) && !x.earlyData);
+      s = m?.last;
+    } else {
+      s = c.firstPayload[d];
+    }
+    return s ? ms(origin, s) : null;
+  };
+
+  return {
+    id: c.id,
+    client: ep(c.endpoints[clientDir]),
+    server: ep(c.endpoints[serverDir]),
+    midstream,
+    state: stateOf(c, clientDir, midstream),
+    resetBy: resetBy(c, sideOf),
+    firstFrame: start.frame,
+    lastFrame: c.lastStamp.frame,
+    start: epoch(start),
+    end: epoch(c.lastStamp),
+    packets: c.packets,
+    bytes: c.bytes,
+    events,
+    tcp: {
+      synRetransmits: Math.max(0, c.syns.length - 1),
+      synAckRetransmits: Math.max(0, c.synAcks.length - 1),
+      synRetransmitOffsetsMs: firstSyn ? c.syns.slice(1).map((s) => ms(firstSyn, s)) : [],
+      handshakeMs: firstSyn && c.handshakeAck ? ms(firstSyn, c.handshakeAck) : null,
+      initialRttMs: lastSynBeforeAck && c.handshakeAck ? ms(lastSynBeforeAck, c.handshakeAck) : null,
+      mss: { client: c.mss[clientDir], server: c.mss[serverDir] },
+      retransmissions: c.retransmissions,
+      outOfOrder: c.outOfOrder,
+      missingBytes: c.missingBytes,
+    },
+    tls,
+    setup: {
+      ms: setupMs,
+      roundTrips: roundTrips(events, setupEnd?.frame),
+      bytes: setupBytes,
+      packets: setupPackets,
+      certificateBytes: tls ? tls.certificateBytes : 0,
+      endFrame: setupEnd ? setupEnd.frame : null,
+    },
+    firstDataMs: { client: firstData(clientDir), server: firstData(serverDir) },
+    lifetimeMs,
+    setupShare: setupMs !== null && lifetimeMs > 0 ? Math.min(1, setupMs / lifetimeMs) : null,
+    teardown: teardownOf(c, sideOf),
+    problems: [...c.problems, ...(reader?.session ? reader.session.summary().problems : [])],
+  };
+}
+
+function lastBefore(stamps: Stamp[], limit: Stamp | undefined): Stamp {
+  if (!limit) return stamps[stamps.length - 1]!;
+  let best = stamps[0]!;
+  for (const s of stamps) if (s.frame <= limit.frame) best = s;
+  return best;
+}
+
+function tlsMetrics(c: TcpConnection, reader: ConnectionReader, messages: TlsMessage[]): TlsMetrics {
+  const s = reader.session!.summary();
+  const ch = s.clientHello;
+  const sh = s.serverHello;
+  const chMsg = messages.find((m) => m.type === 'ClientHello');
+  const version = sh ? sh.version : null;
+  const cipher = sh ? sh.cipherSuite : null;
+  return {
+    version: version !== null ? tlsVersionName(version) : null,
+    versionCode: version,
+    cipherSuite: cipher,
+    cipherName: cipher !== null ? cipherSuiteName(cipher) : null,
+    sni: ch?.sni ?? null,
+    alpnOffered: ch?.alpn ?? [],
+    alpn: sh?.alpn ?? null,
+    resumed: s.resumed,
+    resumption: s.resumption ?? null,
+    earlyData: s.earlyData,
+    helloRetry: s.helloRetry,
+    alerts: s.alerts.map((a) => ({ ...a })),
+    certificateBytes: s.certificateBytes,
+    certificateCount: s.certificateCount,
+    handshakeMs: chMsg && s.handshakeDone ? ms(chMsg.last, s.handshakeDone) : null,
+    handshakeEndInferred: s.handshakeEndInferred,
+    firstApplicationDataRecord: {
+      client: s.firstApplicationDataRecord.client?.frame ?? null,
+      server: s.firstApplicationDataRecord.server?.frame ?? null,
+    },
+    startTls: reader.startTls,
+  };
+}
+
+/**
+ * Round trips the client waited for during setup: the number of server
+ * flights (maximal runs of server events) before setup completed.
+ */
+export function roundTrips(events: TimelineEvent[], endFrame: number | undefined): number {
+  if (endFrame === undefined) return 0;
+  let flights = 0;
+  let prev: Side | null = null;
+  for (const e of events) {
+    if (e.frame > endFrame) break;
+    if (e.type === 'FIN' || e.type === 'RST' || e.retransmission) continue;
+    if (e.from === 'server' && prev !== 'server') flights++;
+    prev = e.from;
+  }
+  return flights;
+}
+
+function resetBy(c: TcpConnection, sideOf: (d: Dir) => Side): Side | null {
+  const [r0, r1] = c.rst;
+  if (r0 && r1) return r0.frame <= r1.frame ? sideOf(0) : sideOf(1);
+  if (r0) return sideOf(0);
+  if (r1) return sideOf(1);
+  return null;
+}
+
+function stateOf(c: TcpConnection, clientDir: Dir, midstream: boolean): ConnectionState {
+  const serverDir: Dir = clientDir === 0 ? 1 : 0;
+  const serverSpoke = c.synAcks.length > 0 || c.baseSeq[serverDir] !== undefined;
+  if (!midstream && c.synAcks.length === 0) {
+    if (c.rst[serverDir]) return 'refused';
+    if (!serverSpoke) return 'unanswered';
+  }
+  if (c.rst[0] || c.rst[1]) return 'reset';
+  if (midstream) return 'midstream';
+  if (c.fin[0] && c.fin[1]) return 'complete';
+  if (c.fin[0] || c.fin[1]) return 'half-closed';
+  return 'open';
+}
+
+function teardownOf(c: TcpConnection, sideOf: (d: Dir) => Side): Teardown {
+  let first: { s: Stamp; d: Dir; by: 'FIN' | 'RST' } | undefined;
+  for (const d of [0, 1] as Dir[]) {
+    for (const [s, by] of [
+      [c.fin[d], 'FIN'],
+      [c.rst[d], 'RST'],
+    ] as [Stamp | undefined, 'FIN' | 'RST'][]) {
+      if (s && (!first || s.frame < first.s.frame)) first = { s, d, by };
+    }
+  }
+  if (!first) return { initiator: null, by: null, ms: null, idleBeforeSec: null };
+  const lastData = c.lastPayloadBeforeTeardown;
+  return {
+    initiator: sideOf(first.d),
+    by: first.by,
+    ms: ms(first.s, c.lastStamp),
+    idleBeforeSec: lastData ? Math.round(msBetween(lastData, first.s)) / 1000 : null,
+  };
+}
