@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+/**
+ * handshake-lens command line: wires the pipeline stages with yargs.
+ *
+ *   handshake-lens <capture>            TUI on a terminal, text report otherwise
+ *   handshake-lens info <capture>       capinfos-like facts
+ *   handshake-lens pool <capture>       pooling verdict
+ *   handshake-lens compare <a> <b>      before/after comparison
+ *
+ * Exit codes: 0 success; 1 the capture is damaged (everything before the
+ * damage is reported first) or an internal error; 2 the input cannot be read
+ * at all or the command line is wrong.
+ */
+import { open } from 'node:fs/promises';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { analyzeFile, type AnalysisResult } from './analyze.js';
+import { CaptureError, type ReadProgress } from './capture/types.js';
+import { formatInfo, infoJson } from './output/info.js';
+import { ndjsonLine, write, writeJsonDocument } from './output/json.js';
+import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/protobuf.js';
+import { formatPoolReport } from './output/pool-text.js';
+import { formatComparison } from './output/compare-text.js';
+import { formatTextReport } from './output/text.js';
+import { compareAnalyses, destinations, simulatePool, summarize } from './report/index.js';
+import type { Analysis, PoolOptions } from './report/types.js';
+
+type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
+
+class UsageError extends Error {}
+
+/** Stdout closed early (`| head`): stop quietly. */
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
+
+function poolOptionsFrom(argv: { 'pool-idle'?: number; 'pool-size'?: number }): Partial<PoolOptions> {
+  const o: Partial<PoolOptions> = {};
+  if (argv['pool-idle'] !== undefined) o.idleTimeoutSec = argv['pool-idle'];
+  if (argv['pool-size'] !== undefined) o.maxSize = argv['pool-size'];
+  return o;
+}
+
+/** A saved analysis (.hlpb) opens like a capture. */
+async function isSavedFile(path: string): Promise<boolean> {
+  if (path === '-') return false;
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return false; // readCapture reports the open error in its own words
+  }
+  try {
+    const buf = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(buf, 0, 8, 0);
+    return isSavedAnalysis(buf.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A progress line on stderr for long non-interactive runs (only when stderr is a terminal). */
+function stderrProgress(): ((p: ReadProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 200) return;
+    last = now;
+    const pct = p.totalBytes ? ` ${((100 * p.bytesRead) / p.totalBytes).toFixed(0)}%` : '';
+    process.stderr.write(`\rreading…${pct} ${p.frames} frames`);
+  };
+}
+
+function clearProgress(): void {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+}
+
+async function load(path: string, onProgress?: (p: ReadProgress) => void): Promise<Analysis | AnalysisResult> {
+  if (await isSavedFile(path)) return readSavedAnalysis(path);
+  return analyzeFile(path, onProgress ? { onProgress } : {});
+}
+
+/** Damage after some frames: report first, then one line and exit 1. */
+function damageExit(a: Analysis | AnalysisResult): number {
+  const err = 'read' in a ? a.read.error : undefined;
+  if (err) {
+    process.stderr.write(`error: ${err}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function printWarnings(a: Analysis | AnalysisResult): void {
+  const err = 'read' in a ? a.read.error : undefined;
+  for (const w of a.capture.warnings) if (w !== err) process.stderr.write(`warning: ${w}\n`);
+}
+
+async function runMain(argv: {
+  capture: string;
+  format?: Format;
+  top?: number;
+  'pool-idle'?: number;
+  'pool-size'?: number;
+}): Promise<number> {
+  const poolOptions = poolOptionsFrom(argv);
+  const format: Format = argv.format ?? (process.stdout.isTTY ? 'tui' : 'text');
+  const path = argv.capture;
+
+  if (format === 'tui') {
+    const { runTui } = await import('./ui/index.js');
+    return runTui({
+      title: path === '-' ? 'stdin' : path,
+      load: (onProgress) => load(path, onProgress),
+      poolOptions,
+    });
+  }
+
+  if (format === 'ndjson' || format === 'protobuf') {
+    // Streamed: each connection goes out when it closes; nothing is kept.
+    if (await isSavedFile(path)) {
+      const saved = await readSavedAnalysis(path);
+      if (format === 'ndjson') for (const c of saved.connections) await write(process.stdout, ndjsonLine(c));
+      else {
+        const w = new ProtobufWriter(process.stdout, { file: saved.capture.file });
+        for (const c of saved.connections) w.writeConnection(c);
+        await w.end(saved.capture);
+      }
+      return 0;
+    }
+    const pw = format === 'protobuf' ? new ProtobufWriter(process.stdout, { file: path === '-' ? 'stdin' : path }) : undefined;
+    const progress = stderrProgress();
+    const a = await analyzeFile(path, {
+      keepConnections: false,
+      ...(progress ? { onProgress: progress } : {}),
+      onConnection: (c) => {
+        if (pw) pw.writeConnection(c);
+        else process.stdout.write(ndjsonLine(c));
+      },
+    });
+    clearProgress();
+    if (pw) await pw.end(a.capture);
+    printWarnings(a);
+    return damageExit(a);
+  }
+
+  const progress = stderrProgress();
+  const a = await load(path, progress);
+  clearProgress();
+  if (format === 'json') {
+    await writeJsonDocument(process.stdout, a, summarize(a.connections));
+  } else {
+    const width = process.stdout.columns && process.stdout.columns > 40 ? process.stdout.columns : 100;
+    await write(
+      process.stdout,
+      formatTextReport(a, { ...(argv.top !== undefined ? { top: argv.top } : {}), width, poolOptions }),
+    );
+  }
+  printWarnings(a);
+  return damageExit(a);
+}
+
+async function runInfo(argv: { capture: string; json?: boolean }): Promise<number> {
+  const a = await analyzeFile(argv.capture, {});
+  if (argv.json) await write(process.stdout, JSON.stringify(infoJson(a), null, 2) + '\n');
+  else await write(process.stdout, formatInfo(a));
+  return damageExit(a);
+}
+
+async function runPool(argv: { capture: string; format?: string; 'pool-idle'?: number; 'pool-size'?: number }): Promise<number> {
+  const a = await load(argv.capture, stderrProgress());
+  clearProgress();
+  const report = simulatePool(a.connections, poolOptionsFrom(argv));
+  if (argv.format === 'json') {
+    await write(process.stdout, JSON.stringify(report, null, 2) + '\n');
+  } else {
+    const width = process.stdout.columns && process.stdout.columns > 40 ? process.stdout.columns : 100;
+    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width }));
+  }
+  printWarnings(a);
+  return damageExit(a);
+}
+
+async function runCompare(argv: { before: string; after: string; format?: string }): Promise<number> {
+  const before = await load(argv.before);
+  const after = await load(argv.after);
+  const c = compareAnalyses(before, after);
+  if (argv.format === 'json') {
+    await write(process.stdout, JSON.stringify(c, null, 2) + '\n');
+  } else {
+    const width = process.stdout.columns && process.stdout.columns > 40 ? process.stdout.columns : 100;
+    await write(process.stdout, formatComparison(c, { width }));
+  }
+  return Math.max(damageExit(before), damageExit(after));
+}
+
+const poolOpts = {
+  'pool-idle': { type: 'number', describe: 'Simulated pool idle timeout, seconds (default 60)' },
+  'pool-size': { type: 'number', describe: 'Simulated pool size per destination (default: observed peak concurrency)' },
+} as const;
+
+export async function main(args: string[]): Promise<number> {
+  let code = 0;
+  const set = async (p: Promise<number>): Promise<void> => {
+    code = await p;
+  };
+  const cli = yargs(args)
+    .scriptName('handshake-lens')
+    .usage('$0 <capture> — what every TCP/TLS connection cost before its first byte of data')
+    .command(
+      '$0 <capture>',
+      'Analyse a capture (pcap, pcapng, gzip, - for stdin) or a saved .hlpb analysis',
+      (y) =>
+        y
+          .positional('capture', { type: 'string', demandOption: true, describe: 'capture file, or - for stdin' })
+          .option('format', {
+            alias: 'f',
+            choices: ['text', 'json', 'ndjson', 'protobuf', 'tui'] as const,
+            describe: 'Output format (default: tui on a terminal, text otherwise)',
+          })
+          .option('top', { type: 'number', describe: 'Text report: rows per table' })
+          .options(poolOpts),
+      (argv) => set(runMain(argv as Parameters<typeof runMain>[0])),
+    )
+    .command(
+      'info <capture>',
+      'Capture facts: format, link types, frames, time span, IPv4/IPv6/TCP counts, problems',
+      (y) => y.positional('capture', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
+      (argv) => set(runInfo(argv as Parameters<typeof runInfo>[0])),
+    )
+    .command(
+      'pool <capture>',
+      'Would connection pooling (keep-alive) pay off? Per destination and in total',
+      (y) =>
+        y
+          .positional('capture', { type: 'string', demandOption: true })
+          .option('format', { alias: 'f', choices: ['text', 'json'] as const })
+          .options(poolOpts),
+      (argv) => set(runPool(argv as Parameters<typeof runPool>[0])),
+    )
+    .command(
+      'compare <before> <after>',
+      'Compare two captures (or saved analyses) of the same workload',
+      (y) =>
+        y
+          .positional('before', { type: 'string', demandOption: true })
+          .positional('after', { type: 'string', demandOption: true })
+          .option('format', { alias: 'f', choices: ['text', 'json'] as const }),
+      (argv) => set(runCompare(argv as Parameters<typeof runCompare>[0])),
+    )
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 80))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  await cli.parseAsync();
+  return code;
+}
+
+async function run(): Promise<void> {
+  let code: number;
+  try {
+    code = await main(hideBin(process.argv));
+  } catch (e) {
+    if (e instanceof CaptureError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      code = 2;
+    } else if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\nRun handshake-lens --help for usage.\n`);
+      code = 2;
+    } else {
+      const msg = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`error: ${msg}\n`);
+      if (process.env.HANDSHAKE_LENS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+      code = 1;
+    }
+  }
+  process.exitCode = code;
+}
+
+void run();
