@@ -10,6 +10,8 @@ import { readFrames } from './read-frames.js';
 
 const FIXTURES = path.resolve(process.cwd(), 'fixtures');
 const GOLDEN = path.resolve(process.cwd(), 'test/golden');
+/** Decode-only captures (see data/README.md): goldens are data/<file>.frames.tsv. */
+const DATA = path.resolve(process.cwd(), 'test/decode/data');
 
 interface GoldenRow {
   number: number;
@@ -26,8 +28,8 @@ interface GoldenRow {
   ack: string;
 }
 
-function readGolden(fixture: string): GoldenRow[] {
-  const lines = readFileSync(path.join(GOLDEN, fixture, 'frames.tsv'), 'utf8').split('\n').filter((l) => l !== '');
+function readGolden(tsv: string, fixture: string): GoldenRow[] {
+  const lines = readFileSync(tsv, 'utf8').split('\n').filter((l) => l !== '');
   const header = lines[0].split('\t');
   const col = (name: string): number => {
     const i = header.indexOf(name);
@@ -51,18 +53,45 @@ function readGolden(fixture: string): GoldenRow[] {
   });
 }
 
-const fixtures = readdirSync(FIXTURES)
-  .filter((f) => /\.(pcap|pcapng)$/.test(f))
-  .filter((f) => existsSync(path.join(GOLDEN, f, 'frames.tsv')))
-  .sort();
+interface Case {
+  name: string;
+  capture: string;
+  tsv: string;
+}
+
+const cases: Case[] = [
+  ...readdirSync(FIXTURES)
+    .filter((f) => /\.(pcap|pcapng)$/.test(f))
+    .filter((f) => existsSync(path.join(GOLDEN, f, 'frames.tsv')))
+    .sort()
+    .map((f) => ({ name: f, capture: path.join(FIXTURES, f), tsv: path.join(GOLDEN, f, 'frames.tsv') })),
+  ...readdirSync(DATA)
+    .filter((f) => /\.(pcap|pcapng)$/.test(f))
+    .sort()
+    .map((f) => ({ name: `decode/data/${f}`, capture: path.join(DATA, f), tsv: path.join(DATA, `${f}.frames.tsv`) })),
+];
 
 test('there are fixtures with goldens to compare against', () => {
-  expect(fixtures.length).toBeGreaterThanOrEqual(20);
+  expect(cases.length).toBeGreaterThanOrEqual(22);
+  expect(cases.map((c) => c.name)).toEqual(
+    expect.arrayContaining(['decode/data/nflog-loopback-http.pcap', 'decode/data/qinq-zeek-tls12-basic.pcap']),
+  );
 });
 
-describe.each(fixtures)('%s', (fixture) => {
-  const golden = readGolden(fixture);
-  const frames = readFrames(path.join(FIXTURES, fixture));
+test('802.1ad + 802.1Q stacked tags: VLAN ids outermost first, as tshark reads them', () => {
+  const capture = path.join(DATA, 'qinq-zeek-tls12-basic.pcap');
+  const rows = readFileSync(`${capture}.vlan.tsv`, 'utf8').trim().split('\n').slice(1);
+  const frames = readFrames(capture);
+  expect(frames.length).toBe(rows.length);
+  frames.forEach((f, i) => {
+    const [outer, inner] = rows[i].split('\t');
+    expect(decodeFrame(f.data, f.linkType).vlan).toEqual([Number(outer), Number(inner)]);
+  });
+});
+
+describe.each(cases)('$name', ({ name: fixture, capture, tsv }) => {
+  const golden = readGolden(tsv, fixture);
+  const frames = readFrames(capture);
 
   test('same frames as tshark', () => {
     expect(frames.length).toBe(golden.length);
