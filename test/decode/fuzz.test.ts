@@ -11,10 +11,13 @@ import { readFrames, type TestFrame } from './read-frames.js';
 const FIXTURES = path.resolve(process.cwd(), 'fixtures');
 const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 239, 276];
 
-const frames: TestFrame[] = readdirSync(FIXTURES)
-  .filter((f) => /\.(pcap|pcapng)$/.test(f))
-  .sort()
-  .flatMap((f) => readFrames(path.join(FIXTURES, f)));
+let frames: TestFrame[] = [];
+beforeAll(async () => {
+  const files = readdirSync(FIXTURES)
+    .filter((f) => /\.(pcap|pcapng)$/.test(f))
+    .sort();
+  for (const f of files) frames = frames.concat(await readFrames(path.join(FIXTURES, f)));
+});
 
 /** Invariants any result must satisfy, whatever the input. */
 function check(p: DecodedPacket, data: Buffer): string | undefined {

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { decodeFrame } from '../../src/decode/index.js';
-import { readFrames } from './read-frames.js';
+import { readFrames, type TestFrame } from './read-frames.js';
 
 const FIXTURES = path.resolve(process.cwd(), 'fixtures');
 const GOLDEN = path.resolve(process.cwd(), 'test/golden');
@@ -78,10 +78,10 @@ test('there are fixtures with goldens to compare against', () => {
   );
 });
 
-test('802.1ad + 802.1Q stacked tags: VLAN ids outermost first, as tshark reads them', () => {
+test('802.1ad + 802.1Q stacked tags: VLAN ids outermost first, as tshark reads them', async () => {
   const capture = path.join(DATA, 'qinq-zeek-tls12-basic.pcap');
   const rows = readFileSync(`${capture}.vlan.tsv`, 'utf8').trim().split('\n').slice(1);
-  const frames = readFrames(capture);
+  const frames = await readFrames(capture);
   expect(frames.length).toBe(rows.length);
   frames.forEach((f, i) => {
     const [outer, inner] = rows[i].split('\t');
@@ -91,7 +91,10 @@ test('802.1ad + 802.1Q stacked tags: VLAN ids outermost first, as tshark reads t
 
 describe.each(cases)('$name', ({ name: fixture, capture, tsv }) => {
   const golden = readGolden(tsv, fixture);
-  const frames = readFrames(capture);
+  let frames: TestFrame[] = [];
+  beforeAll(async () => {
+    frames = await readFrames(capture);
+  });
 
   test('same frames as tshark', () => {
     expect(frames.length).toBe(golden.length);
