@@ -233,7 +233,8 @@ function toBuffer(v: Buffer | string): Buffer {
 }
 
 function zlibMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  const m = (e as { message?: unknown } | null)?.message;
+  return typeof m === 'string' ? m : String(e);
 }
 
 function describeFsError(e: unknown): string {
@@ -248,6 +249,6 @@ function describeFsError(e: unknown): string {
     case 'EMFILE':
     case 'ENFILE': return 'too many open files';
     case 'EIO': return 'input/output error';
-    default: return e instanceof Error ? e.message : String(e);
+    default: return zlibMessage(e);
   }
 }
