@@ -1,0 +1,191 @@
+/**
+ * The CLI as a user meets it: exit codes, one-line errors, JSON/NDJSON for
+ * scripts, stdin and gzip input. Expected counts come from the tshark goldens.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ensureBuilt, fixture, repoRoot, runCli } from '../helpers/cli.js';
+
+let tmp: string;
+beforeAll(() => {
+  ensureBuilt();
+  tmp = mkdtempSync(join(tmpdir(), 'hl-cli-'));
+});
+
+function golden(name: string, file: string) {
+  return JSON.parse(readFileSync(join(repoRoot, 'test/golden', name, file), 'utf8'));
+}
+
+/** One line on stderr, starting with error:, and nothing that looks like a stack trace. */
+function expectOneLineError(stderr: string, pattern: RegExp) {
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  return lines;
+}
+
+describe('input that cannot be read', () => {
+  test('a text file: one line naming its first bytes, exit 2', () => {
+    const p = join(tmp, 'notes.txt');
+    writeFileSync(p, '# hello, these are notes\n');
+    const r = runCli([p, '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = expectOneLineError(r.stderr, /^error: .*notes\.txt is not a pcap or pcapng file \(starts with 23 20 68 65\)$/);
+    expect(lines).toHaveLength(1);
+  });
+
+  test('an empty file, exit 2', () => {
+    const p = join(tmp, 'empty.pcap');
+    writeFileSync(p, '');
+    const r = runCli([p, '--format', 'json']);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /^error: .*empty\.pcap is empty$/);
+  });
+
+  test('a missing file, exit 2', () => {
+    const r = runCli([join(tmp, 'nope.pcap'), '--format', 'text']);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /^error: cannot open .*nope\.pcap: /);
+  });
+
+  test('a directory, exit 2', () => {
+    const d = join(tmp, 'adir');
+    mkdirSync(d, { recursive: true });
+    const r = runCli([d, '--format', 'json']);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /^error: cannot open .*adir/);
+  });
+
+  test('an unknown option: one line and a hint, exit 2', () => {
+    const r = runCli([fixture('zeek-tls12-basic.pcap'), '--no-such-option']);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /^error: Unknown argument/);
+  });
+});
+
+describe('damaged captures report what is readable', () => {
+  test('a file cut mid-record: everything before the cut, a warning, exit 0', () => {
+    const src = readFileSync(fixture('zeek-tls12-basic.pcap'));
+    // Walk the records to find where frame 15 starts, and cut 10 bytes into it.
+    let off = 24;
+    for (let i = 1; i < 15; i++) off += 16 + src.readUInt32LE(off + 8);
+    const cut = join(tmp, 'cut.pcap');
+    writeFileSync(cut, src.subarray(0, off + 10));
+    const r = runCli([cut, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.capture.frames).toBe(14);
+    expect(doc.connections).toHaveLength(1);
+    expect(doc.connections[0].lastFrame).toBe(14);
+    expect(r.stderr).toMatch(/^warning: .*14.*\b/m);
+    expect(r.stderr).toContain(String(off));
+    expect(r.stderr).not.toMatch(/^error:/m);
+  });
+
+  test('a corrupt record length: the frames before it as tshark reads them, then one error line, exit 1', () => {
+    const name = 'suricata-tls12-corrupt-last-record.pcap';
+    const g = golden(name, 'capinfos.json');
+    const streams = golden(name, 'streams.json');
+    const r = runCli([fixture(name), '--format', 'json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.capture.frames).toBe(g.frames);
+    expect(doc.connections).toHaveLength(streams.length);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/frame 7/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('output for scripts', () => {
+  test('--format json: the documented names, frames as capinfos counts them', () => {
+    const name = 'zeek-tls12-basic.pcap';
+    const r = runCli([fixture(name), '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc.capture)).toEqual(expect.arrayContaining(['file', 'format', 'frames', 'start', 'end', 'warnings']));
+    expect(doc.capture.frames).toBe(golden(name, 'capinfos.json').frames);
+    const c = doc.connections[0];
+    for (const k of ['id', 'client', 'server', 'midstream', 'state', 'firstFrame', 'lastFrame', 'start', 'end', 'events', 'tcp', 'tls', 'setup', 'teardown']) {
+      expect(c).toHaveProperty(k);
+    }
+    for (const k of ['synRetransmits', 'synAckRetransmits', 'handshakeMs', 'initialRttMs']) expect(c.tcp).toHaveProperty(k);
+    for (const k of ['version', 'versionCode', 'cipherSuite', 'cipherName', 'sni', 'alpnOffered', 'alpn', 'resumed', 'helloRetry', 'alerts', 'certificateBytes', 'handshakeMs', 'firstApplicationDataRecord']) {
+      expect(c.tls).toHaveProperty(k);
+    }
+    for (const k of ['ms', 'roundTrips', 'bytes']) expect(c.setup).toHaveProperty(k);
+    for (const k of ['initiator', 'ms']) expect(c.teardown).toHaveProperty(k);
+    for (const e of c.events) expect(Object.keys(e)).toEqual(expect.arrayContaining(['type', 'from', 'frame', 'firstFrame', 'time']));
+    expect(doc).toHaveProperty('summary');
+  });
+
+  test('--format ndjson: one connection per line, every tcp.stream once', () => {
+    const name = 'ndpi-chrome-tls13-6conns.pcap';
+    const streams = golden(name, 'streams.json');
+    const r = runCli([fixture(name), '--format', 'ndjson']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(streams.length);
+    const ids = lines.map((l) => JSON.parse(l).id).sort((a: number, b: number) => a - b);
+    expect(ids).toEqual(streams.map((s: { stream: number }) => s.stream));
+  });
+
+  test('stdin and a gzip-compressed copy give the same connections as the file', () => {
+    const name = 'arkime-curl-tls13.pcap';
+    const bytes = readFileSync(fixture(name));
+    const fromFile = JSON.parse(runCli([fixture(name), '--format', 'json']).stdout);
+    const fromStdin = runCli(['-', '--format', 'json'], { input: bytes });
+    expect(fromStdin.code).toBe(0);
+    expect(JSON.parse(fromStdin.stdout).connections).toEqual(fromFile.connections);
+    const gz = join(tmp, `${name}.gz`);
+    writeFileSync(gz, gzipSync(bytes));
+    const fromGz = runCli([gz, '--format', 'json']);
+    expect(fromGz.code).toBe(0);
+    expect(JSON.parse(fromGz.stdout).connections).toEqual(fromFile.connections);
+  });
+
+  test('the file name does not decide the format', () => {
+    const p = join(tmp, 'misnamed.txt');
+    copyFileSync(fixture('ndpi-pcapng-nsres-tls12.pcapng'), p);
+    const r = runCli(['info', p, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).format).toBe('pcapng');
+  });
+});
+
+describe('info', () => {
+  test.each(['zeek-tls12-basic.pcap', 'pcapplusplus-http-bigendian-nanosec.pcap', 'ndpi-pcapng-3if-anydesk-tls.pcapng'])(
+    '%s: frames and first/last timestamps as capinfos',
+    (name) => {
+      const g = golden(name, 'capinfos.json');
+      const r = runCli(['info', fixture(name), '--json']);
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.frames).toBe(g.frames);
+      expect(j.first).toBeCloseTo(Number(g.first), 6);
+      expect(j.last).toBeCloseTo(Number(g.last), 6);
+      expect(j.tcpConnections).toBe(golden(name, 'streams.json').length);
+    },
+  );
+
+  test('text form names format, link type and resolution', () => {
+    const r = runCli(['info', fixture('pcapplusplus-http-bigendian-nanosec.pcap')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Format:\s+pcap 2\.4, big-endian/);
+    expect(r.stdout).toMatch(/Timestamp resolution:\s+ns/);
+    expect(r.stdout).toMatch(/Link types:\s+Ethernet/);
+  });
+});
+
+describe('text report when stdout is not a terminal', () => {
+  test('piped output is the plain text report, with the SNI', () => {
+    const r = runCli([fixture('arkime-curl-tls13.pcap')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('enabled.tls13.com');
+    expect(r.stdout).not.toContain('\x1b[');
+  });
+});
