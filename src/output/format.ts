@@ -24,7 +24,8 @@ export function fmtDuration(ms: number | null | undefined): string {
   const neg = ms < 0 ? '-' : '';
   const a = Math.abs(ms);
   let s: string;
-  if (a < 1) s = `${Math.round(a * 1000)}us`;
+  if (a === 0) s = '0ms';
+  else if (a < 1) s = `${Math.round(a * 1000)}us`;
   else if (a < 100) s = `${a.toFixed(1)}ms`;
   else if (a < 1000) s = `${a.toFixed(0)}ms`;
   else if (a < 10_000) s = `${(a / 1000).toFixed(2)}s`;

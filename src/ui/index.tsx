@@ -1,0 +1,65 @@
+/**
+ * Entry point of the terminal UI, called by the CLI when stdout is a TTY.
+ */
+import React from 'react';
+import { render } from 'ink';
+import type { ReadProgress } from '../capture/types.js';
+import type { Analysis, Comparison, PoolOptions } from '../report/types.js';
+import { App } from './App.js';
+import { colorEnabled, type ViewName } from './model.js';
+
+export interface TuiOptions {
+  /** Shown in the title bar (the capture's file name). */
+  title: string;
+  /** Starts the streaming analysis; progress is shown until it settles. */
+  load: (onProgress: (p: ReadProgress) => void) => Promise<Analysis>;
+  poolOptions?: Partial<PoolOptions>;
+  initialView?: ViewName;
+  comparison?: Comparison;
+  /** Streams (default: the process's). */
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+// The alternate screen keeps the user's scrollback intact and gives a clean page.
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[?1049l';
+
+/**
+ * Show the UI until the user quits; resolves with the exit code: 0 after a
+ * successful analysis, the error's exitCode (else 1) after a failed one.
+ */
+export async function runTui(opts: TuiOptions): Promise<number> {
+  const stdout = opts.stdout ?? process.stdout;
+  let code = 0;
+  const alt = stdout.isTTY === true;
+  if (alt) stdout.write(ENTER_ALT_SCREEN);
+  try {
+    const instance = render(
+      <App
+        title={opts.title}
+        load={opts.load}
+        poolOptions={opts.poolOptions}
+        initialView={opts.initialView}
+        comparison={opts.comparison}
+        color={colorEnabled()}
+        onExit={(c) => {
+          code = c;
+        }}
+      />,
+      {
+        stdout,
+        stdin: opts.stdin ?? process.stdin,
+        stderr: opts.stderr ?? process.stderr,
+        exitOnCtrlC: false,
+        patchConsole: true,
+        incrementalRendering: true,
+      },
+    );
+    await instance.waitUntilExit();
+  } finally {
+    if (alt) stdout.write(LEAVE_ALT_SCREEN);
+  }
+  return code;
+}
