@@ -1,0 +1,662 @@
+/**
+ * Saved analyses (`--format protobuf`, .hlpb): a length-delimited protobuf
+ * stream described by handshake_lens.proto (shipped with the package so other
+ * languages can read it).
+ *
+ *   "HLPB" 00 00 00 01 | varint len, Record{header} | varint len, Record{connection} ... | varint len, Record{trailer}
+ *
+ * The writer streams: one record per connection as it is handed over, the
+ * capture summary (frames, start, end, warnings, destinations) last. The reader
+ * decodes record by record from a file stream; a file cut short (no trailer)
+ * still yields its connections, with a warning.
+ */
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import { CaptureError } from '../capture/types.js';
+import { destinations } from '../report/destinations.js';
+import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
+import type {
+  ConnectionRecord,
+  ConnectionState,
+  EventType,
+  Side,
+  TimelineEvent,
+  TlsAlert,
+  TlsMetrics,
+} from '../timeline/types.js';
+
+/** "HLPB" and the format version (1) as a big-endian uint32. */
+export const MAGIC = Buffer.from([0x48, 0x4c, 0x50, 0x42, 0x00, 0x00, 0x00, 0x01]);
+export const SCHEMA_VERSION = 1;
+/** A record longer than this is taken as corruption rather than allocated. */
+const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+/** Encoded records are gathered up to this size before one write to the stream. */
+const BATCH_BYTES = 64 * 1024;
+
+// ---------------------------------------------------------------------------
+// Schema loading
+
+function protoPath(): string {
+  // src/output/protobuf.ts and dist/output/protobuf.js are both two levels below
+  // the package root, and the .proto ships in src/output/.
+  const candidates = [
+    new URL('../../src/output/handshake_lens.proto', import.meta.url),
+    new URL('./handshake_lens.proto', import.meta.url),
+  ];
+  for (const u of candidates) {
+    const p = fileURLToPath(u);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`handshake_lens.proto not found next to ${fileURLToPath(import.meta.url)}`);
+}
+
+let types: { Record: protobuf.Type } | undefined;
+function schema(): { Record: protobuf.Type } {
+  if (!types) {
+    const root = protobuf.loadSync(protoPath());
+    types = { Record: root.lookupType('handshake_lens.Record') };
+  }
+  return types;
+}
+
+let toolVersion: string | undefined;
+function version(): string {
+  if (toolVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version?: string };
+      toolVersion = pkg.version ?? '';
+    } catch {
+      toolVersion = '';
+    }
+  }
+  return toolVersion;
+}
+
+// ---------------------------------------------------------------------------
+// Enum tables (index = proto enum number)
+
+const SIDES: (Side | null)[] = [null, 'client', 'server'];
+const STATES: (ConnectionState | null)[] = [null, 'complete', 'reset', 'refused', 'unanswered', 'open', 'half-closed', 'midstream'];
+const EVENTS: (EventType | null)[] = [
+  null,
+  'SYN',
+  'SYN-ACK',
+  'ACK',
+  'ClientHello',
+  'HelloRetryRequest',
+  'ServerHello',
+  'Certificate',
+  'ServerKeyExchange',
+  'CertificateRequest',
+  'ServerHelloDone',
+  'ClientKeyExchange',
+  'CertificateVerify',
+  'NewSessionTicket',
+  'ChangeCipherSpec',
+  'Finished',
+  'EncryptedHandshake',
+  'ApplicationData',
+  'Alert',
+  'FIN',
+  'RST',
+];
+const RESUMPTIONS: TlsMetrics['resumption'][] = [null, 'session-id', 'ticket', 'psk'];
+const TEARDOWN_BY: ('FIN' | 'RST' | null)[] = [null, 'FIN', 'RST'];
+
+function enumOf<T>(table: readonly T[], value: T, what: string): number {
+  const i = table.indexOf(value);
+  if (i < 0) throw new Error(`protobuf: no ${what} enum value for ${String(value)}`);
+  return i;
+}
+
+function fromEnum<T>(table: readonly T[], n: unknown, what: string): T {
+  const i = typeof n === 'number' ? n : 0;
+  if (i < 0 || i >= table.length) throw new Error(`unknown ${what} ${i}`);
+  return table[i];
+}
+
+// ---------------------------------------------------------------------------
+// ConnectionRecord -> message object (camelCase field names, enums as numbers,
+// null for absent optional fields: protobufjs skips null when encoding)
+
+type Obj = { [k: string]: unknown };
+
+function eventToProto(e: TimelineEvent): Obj {
+  return {
+    type: enumOf(EVENTS, e.type, 'event type'),
+    from: enumOf(SIDES, e.from, 'side'),
+    frame: e.frame,
+    firstFrame: e.firstFrame,
+    time: e.time,
+    bytes: e.bytes,
+    retransmission: e.retransmission ?? null,
+    inferred: e.inferred ?? null,
+    detail: e.detail ?? null,
+  };
+}
+
+function alertToProto(a: TlsAlert): Obj {
+  return { from: enumOf(SIDES, a.from, 'side'), frame: a.frame, level: a.level ?? null, description: a.description ?? null, name: a.name };
+}
+
+function tlsToProto(t: TlsMetrics): Obj {
+  return {
+    version: t.version,
+    versionCode: t.versionCode,
+    cipherSuite: t.cipherSuite,
+    cipherName: t.cipherName,
+    sni: t.sni,
+    alpnOffered: t.alpnOffered,
+    alpn: t.alpn,
+    resumed: t.resumed,
+    resumption: enumOf(RESUMPTIONS, t.resumption, 'resumption'),
+    earlyData: t.earlyData,
+    helloRetry: t.helloRetry,
+    alerts: t.alerts.map(alertToProto),
+    certificateBytes: t.certificateBytes,
+    certificateCount: t.certificateCount,
+    handshakeMs: t.handshakeMs,
+    handshakeEndInferred: t.handshakeEndInferred,
+    firstApplicationDataRecord: { client: t.firstApplicationDataRecord.client, server: t.firstApplicationDataRecord.server },
+    startTls: t.startTls,
+  };
+}
+
+export function connectionToProto(c: ConnectionRecord): Obj {
+  return {
+    id: c.id,
+    client: { ip: c.client.ip, port: c.client.port },
+    server: { ip: c.server.ip, port: c.server.port },
+    midstream: c.midstream,
+    state: enumOf(STATES, c.state, 'state'),
+    resetBy: enumOf(SIDES, c.resetBy, 'side'),
+    firstFrame: c.firstFrame,
+    lastFrame: c.lastFrame,
+    start: c.start,
+    end: c.end,
+    packets: c.packets,
+    bytes: c.bytes,
+    events: c.events.map(eventToProto),
+    tcp: {
+      synRetransmits: c.tcp.synRetransmits,
+      synAckRetransmits: c.tcp.synAckRetransmits,
+      synRetransmitOffsetsMs: c.tcp.synRetransmitOffsetsMs,
+      handshakeMs: c.tcp.handshakeMs,
+      initialRttMs: c.tcp.initialRttMs,
+      mss: { client: c.tcp.mss.client ?? null, server: c.tcp.mss.server ?? null },
+      retransmissions: c.tcp.retransmissions,
+      outOfOrder: c.tcp.outOfOrder,
+      missingBytes: c.tcp.missingBytes,
+    },
+    tls: c.tls ? tlsToProto(c.tls) : null,
+    setup: {
+      ms: c.setup.ms,
+      roundTrips: c.setup.roundTrips,
+      bytes: c.setup.bytes,
+      packets: c.setup.packets,
+      certificateBytes: c.setup.certificateBytes,
+      endFrame: c.setup.endFrame,
+    },
+    firstDataMs: { client: c.firstDataMs.client, server: c.firstDataMs.server },
+    lifetimeMs: c.lifetimeMs,
+    setupShare: c.setupShare,
+    teardown: {
+      initiator: enumOf(SIDES, c.teardown.initiator, 'side'),
+      by: enumOf(TEARDOWN_BY, c.teardown.by, 'teardown'),
+      ms: c.teardown.ms,
+      idleBeforeSec: c.teardown.idleBeforeSec,
+    },
+    problems: c.problems,
+  };
+}
+
+function distributionToProto(d: Distribution): Obj {
+  return { ...d };
+}
+
+function destinationToProto(d: DestinationStats): Obj {
+  return {
+    key: d.key,
+    sni: d.sni,
+    ip: d.ip,
+    port: d.port,
+    connections: d.connections,
+    connectionIds: d.connectionIds,
+    peakConcurrency: d.peakConcurrency,
+    idleGapsSec: distributionToProto(d.idleGapsSec),
+    setupMs: distributionToProto(d.setupMs),
+    setupRoundTrips: d.setupRoundTrips,
+    handshakeBytes: d.handshakeBytes,
+    certificateBytes: d.certificateBytes,
+    resumptionRate: d.resumptionRate,
+    setupShare: d.setupShare,
+    observedIdleTimeouts: d.observedIdleTimeouts.map((o) => ({ by: enumOf(SIDES, o.by, 'side'), seconds: o.seconds, connectionId: o.connectionId })),
+  };
+}
+
+function captureToProto(c: Analysis['capture']): Obj {
+  return {
+    file: c.file,
+    format: c.format,
+    frames: c.frames,
+    start: c.start,
+    end: c.end,
+    warnings: c.warnings,
+    linkTypes: c.linkTypes ? { values: c.linkTypes } : null,
+    bytes: c.bytes ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Decoded message -> ConnectionRecord. Decoded messages have every field:
+// unset optional fields and sub-messages read as null, unset scalars as 0/''/false,
+// 64-bit integers as Long.
+
+function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v === null || v === undefined) return 0;
+  // 64-bit fields decode as Long ({low, high, unsigned, toNumber()}).
+  if (typeof v === 'object' && typeof (v as { toNumber?: unknown }).toNumber === 'function') {
+    return (v as { toNumber(): number }).toNumber();
+  }
+  throw new Error(`expected a number, got ${typeof v}`);
+}
+/**
+ * Optional fields are read by presence: the decoder sets an own property only
+ * for fields on the wire (the prototype default of an unset optional 64-bit
+ * field is a Long zero, not null, so the value alone cannot tell).
+ */
+function has(m: Obj, k: string): boolean {
+  return Object.hasOwn(m, k) && m[k] !== null && m[k] !== undefined;
+}
+function optNum(m: Obj, k: string): number | null {
+  return has(m, k) ? num(m[k]) : null;
+}
+function optBool(m: Obj, k: string): boolean | null {
+  return has(m, k) ? m[k] === true : null;
+}
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+function optStr(m: Obj, k: string): string | null {
+  return has(m, k) ? str(m[k]) : null;
+}
+function msg(v: unknown): Obj {
+  return v !== null && typeof v === 'object' ? (v as Obj) : {};
+}
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+/** Present-or-absent fields (`x?: T` in TypeScript): set only when the message had them. */
+function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | null): void {
+  if (v !== null && v !== undefined) o[k] = v;
+}
+
+function eventFromProto(m: Obj): TimelineEvent {
+  const e: TimelineEvent = {
+    type: fromEnum(EVENTS, m.type, 'event type') as EventType,
+    from: fromEnum(SIDES, m.from, 'side') as Side,
+    frame: num(m.frame),
+    firstFrame: num(m.firstFrame),
+    time: num(m.time),
+    bytes: num(m.bytes),
+  };
+  setIf(e, 'retransmission', optBool(m, 'retransmission'));
+  setIf(e, 'inferred', optBool(m, 'inferred'));
+  setIf(e, 'detail', optStr(m, 'detail'));
+  if (e.type === null || e.from === null) throw new Error('event without a type or side');
+  return e;
+}
+
+function alertFromProto(m: Obj): TlsAlert {
+  const a: TlsAlert = { from: fromEnum(SIDES, m.from, 'side') as Side, frame: num(m.frame), name: str(m.name) };
+  setIf(a, 'level', optNum(m, 'level'));
+  setIf(a, 'description', optNum(m, 'description'));
+  return a;
+}
+
+function tlsFromProto(m: Obj): TlsMetrics {
+  const fad = msg(m.firstApplicationDataRecord);
+  return {
+    version: optStr(m, 'version'),
+    versionCode: optNum(m, 'versionCode'),
+    cipherSuite: optNum(m, 'cipherSuite'),
+    cipherName: optStr(m, 'cipherName'),
+    sni: optStr(m, 'sni'),
+    alpnOffered: list(m.alpnOffered).map(str),
+    alpn: optStr(m, 'alpn'),
+    resumed: m.resumed === true,
+    resumption: fromEnum(RESUMPTIONS, m.resumption, 'resumption'),
+    earlyData: m.earlyData === true,
+    helloRetry: m.helloRetry === true,
+    alerts: list(m.alerts).map((a) => alertFromProto(msg(a))),
+    certificateBytes: num(m.certificateBytes),
+    certificateCount: num(m.certificateCount),
+    handshakeMs: optNum(m, 'handshakeMs'),
+    handshakeEndInferred: m.handshakeEndInferred === true,
+    firstApplicationDataRecord: { client: optNum(fad, 'client'), server: optNum(fad, 'server') },
+    startTls: m.startTls === true,
+  };
+}
+
+export function connectionFromProto(m: Obj): ConnectionRecord {
+  const client = msg(m.client);
+  const server = msg(m.server);
+  const tcp = msg(m.tcp);
+  const mss = msg(tcp.mss);
+  const setup = msg(m.setup);
+  const fd = msg(m.firstDataMs);
+  const td = msg(m.teardown);
+  const state = fromEnum(STATES, m.state, 'connection state');
+  if (state === null) throw new Error('connection without a state');
+  const mssOut: ConnectionRecord['tcp']['mss'] = {};
+  setIf(mssOut, 'client', optNum(mss, 'client'));
+  setIf(mssOut, 'server', optNum(mss, 'server'));
+  return {
+    id: num(m.id),
+    client: { ip: str(client.ip), port: num(client.port) },
+    server: { ip: str(server.ip), port: num(server.port) },
+    midstream: m.midstream === true,
+    state,
+    resetBy: fromEnum(SIDES, m.resetBy, 'side'),
+    firstFrame: num(m.firstFrame),
+    lastFrame: num(m.lastFrame),
+    start: num(m.start),
+    end: num(m.end),
+    packets: num(m.packets),
+    bytes: num(m.bytes),
+    events: list(m.events).map((e) => eventFromProto(msg(e))),
+    tcp: {
+      synRetransmits: num(tcp.synRetransmits),
+      synAckRetransmits: num(tcp.synAckRetransmits),
+      synRetransmitOffsetsMs: list(tcp.synRetransmitOffsetsMs).map(num),
+      handshakeMs: optNum(tcp, 'handshakeMs'),
+      initialRttMs: optNum(tcp, 'initialRttMs'),
+      mss: mssOut,
+      retransmissions: num(tcp.retransmissions),
+      outOfOrder: num(tcp.outOfOrder),
+      missingBytes: num(tcp.missingBytes),
+    },
+    tls: has(m, 'tls') ? tlsFromProto(msg(m.tls)) : null,
+    setup: {
+      ms: optNum(setup, 'ms'),
+      roundTrips: num(setup.roundTrips),
+      bytes: num(setup.bytes),
+      packets: num(setup.packets),
+      certificateBytes: num(setup.certificateBytes),
+      endFrame: optNum(setup, 'endFrame'),
+    },
+    firstDataMs: { client: optNum(fd, 'client'), server: optNum(fd, 'server') },
+    lifetimeMs: num(m.lifetimeMs),
+    setupShare: optNum(m, 'setupShare'),
+    teardown: {
+      initiator: fromEnum(SIDES, td.initiator, 'side'),
+      by: fromEnum(TEARDOWN_BY, td.by, 'teardown'),
+      ms: optNum(td, 'ms'),
+      idleBeforeSec: optNum(td, 'idleBeforeSec'),
+    },
+    problems: list(m.problems).map(str),
+  };
+}
+
+function captureFromProto(m: Obj): Analysis['capture'] {
+  const c: Analysis['capture'] = {
+    file: str(m.file),
+    format: str(m.format),
+    frames: num(m.frames),
+    start: optNum(m, 'start'),
+    end: optNum(m, 'end'),
+    warnings: list(m.warnings).map(str),
+  };
+  if (has(m, 'linkTypes')) c.linkTypes = list(msg(m.linkTypes).values).map(str);
+  setIf(c, 'bytes', optNum(m, 'bytes'));
+  return c;
+}
+
+// ---------------------------------------------------------------------------
+// Writer
+
+export interface ProtobufWriterOptions {
+  /** End the output stream in end() (default: true, except for process.stdout/stderr). */
+  close?: boolean;
+  /** Tool version for the header (default: package.json's). */
+  toolVersion?: string;
+}
+
+/**
+ * Streams a saved analysis. Records are encoded as they are handed over and
+ * written in batches of ~64 KiB; when the stream asks to slow down
+ * (`write()` returned false) `needsDrain` is true and `drain()` resolves once
+ * it has caught up — callers producing many connections can await it. end()
+ * writes the trailer and resolves when everything is flushed.
+ */
+export class ProtobufWriter {
+  private readonly out: NodeJS.WritableStream;
+  private readonly close: boolean;
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private blocked = false;
+  private error: Error | undefined;
+  private ended = false;
+  /** Connections seen, for the destination aggregates of the trailer (references only). */
+  private readonly conns: ConnectionRecord[] = [];
+  private readonly R = schema().Record;
+  private readonly onError = (err: Error): void => {
+    this.error ??= err;
+  };
+
+  constructor(out: NodeJS.WritableStream, header: { file: string }, opts: ProtobufWriterOptions = {}) {
+    this.out = out;
+    this.close = opts.close ?? !(out === process.stdout || out === process.stderr);
+    out.on('error', this.onError);
+    this.push(MAGIC);
+    this.record({
+      header: { tool: 'handshake-lens', toolVersion: opts.toolVersion ?? version(), file: header.file, schemaVersion: SCHEMA_VERSION },
+    });
+  }
+
+  /** True while the output stream has more buffered than it wants. */
+  get needsDrain(): boolean {
+    return this.blocked;
+  }
+
+  /** Resolves when the output stream has drained (at once if it is not blocked). */
+  drain(): Promise<void> {
+    if (!this.blocked) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        this.out.removeListener('drain', done);
+        this.out.removeListener('error', fail);
+        this.blocked = false;
+        resolve();
+      };
+      const fail = (err: Error): void => {
+        this.out.removeListener('drain', done);
+        reject(err);
+      };
+      this.out.once('drain', done);
+      this.out.once('error', fail);
+    });
+  }
+
+  writeConnection(c: ConnectionRecord): void {
+    if (this.ended) throw new Error('ProtobufWriter: writeConnection after end');
+    this.conns.push(c);
+    this.record({ connection: connectionToProto(c) });
+  }
+
+  /** Writes the trailer (capture summary, destinations), flushes, and ends the stream unless told not to. */
+  async end(capture: Analysis['capture']): Promise<void> {
+    if (this.ended) throw new Error('ProtobufWriter: end called twice');
+    this.ended = true;
+    this.record({ trailer: { capture: captureToProto(capture), destinations: destinations(this.conns).map(destinationToProto) } });
+    const last = this.takeBatch();
+    await new Promise<void>((resolve, reject) => {
+      if (this.error) return reject(this.error);
+      const finish = (err?: Error | null): void => {
+        this.out.removeListener('error', this.onError);
+        if (err || this.error) reject(err ?? this.error);
+        else resolve();
+      };
+      if (this.close) {
+        this.out.once('error', finish);
+        if (last) this.out.end(last, () => finish());
+        else this.out.end(() => finish());
+      } else if (last) {
+        this.out.write(last, (err) => finish(err));
+      } else {
+        finish();
+      }
+    });
+  }
+
+  private record(obj: Obj): void {
+    this.push(this.R.encodeDelimited(obj).finish());
+    if (this.batchBytes >= BATCH_BYTES) this.flush();
+  }
+
+  private push(b: Uint8Array): void {
+    this.batch.push(b);
+    this.batchBytes += b.length;
+  }
+
+  private takeBatch(): Buffer | undefined {
+    if (this.batch.length === 0) return undefined;
+    const buf = this.batch.length === 1 ? Buffer.from(this.batch[0]) : Buffer.concat(this.batch, this.batchBytes);
+    this.batch = [];
+    this.batchBytes = 0;
+    return buf;
+  }
+
+  private flush(): void {
+    const buf = this.takeBatch();
+    if (buf && !this.out.write(buf)) this.blocked = true;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reader
+
+/** The file starts with the saved-analysis magic ("HLPB"). */
+export function isSavedAnalysis(firstBytes: Buffer): boolean {
+  return firstBytes.length >= 4 && firstBytes.subarray(0, 4).equals(MAGIC.subarray(0, 4));
+}
+
+/** Reads a varint32 at pos: [value, bytes used], or undefined when more bytes are needed. */
+function readVarint(buf: Buffer, pos: number): [number, number] | undefined {
+  let value = 0;
+  for (let i = 0; i < 5; i++) {
+    if (pos + i >= buf.length) return undefined;
+    const b = buf[pos + i];
+    value += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) return [value, i + 1];
+  }
+  throw new Error('record length is not a valid varint32');
+}
+
+/**
+ * Decodes a saved analysis record by record from a byte stream. `name` is used
+ * in error messages. Corruption throws a CaptureError; a stream that ends
+ * before the trailer gives the connections read so far and a warning.
+ */
+export async function readSavedAnalysisStream(source: AsyncIterable<Buffer | string>, name: string): Promise<Analysis> {
+  const R = schema().Record;
+  let buf: Buffer = Buffer.alloc(0);
+  let pos = 0;
+  let offset = 0; // file offset of buf[0]
+  let magicOk = false;
+  let headerFile: string | undefined;
+  let capture: Analysis['capture'] | undefined;
+  let extraAfterTrailer = false;
+  const connections: ConnectionRecord[] = [];
+  const fail = (at: number, why: string): never => {
+    throw new CaptureError(`${name}: not a valid handshake-lens saved analysis (byte ${at}: ${why})`);
+  };
+
+  for await (const raw of source) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    if (pos >= buf.length) {
+      offset += buf.length;
+      buf = chunk;
+    } else {
+      offset += pos;
+      buf = Buffer.concat([buf.subarray(pos), chunk]);
+    }
+    pos = 0;
+    if (!magicOk) {
+      if (buf.length < MAGIC.length) continue;
+      if (!isSavedAnalysis(buf)) fail(0, 'missing the HLPB magic');
+      const v = buf.readUInt32BE(4);
+      if (v !== SCHEMA_VERSION) fail(4, `format version ${v}, this version of handshake-lens reads ${SCHEMA_VERSION}`);
+      magicOk = true;
+      pos = MAGIC.length;
+    }
+    for (;;) {
+      let lenInfo: [number, number] | undefined;
+      try {
+        lenInfo = readVarint(buf, pos);
+      } catch (e) {
+        fail(offset + pos, (e as Error).message);
+      }
+      if (!lenInfo) break;
+      const [len, used] = lenInfo;
+      if (len > MAX_RECORD_BYTES) fail(offset + pos, `record length ${len} is implausible`);
+      if (pos + used + len > buf.length) break;
+      const at = offset + pos;
+      let rec: Obj;
+      try {
+        rec = R.decode(buf.subarray(pos + used, pos + used + len)) as unknown as Obj;
+      } catch (e) {
+        return fail(at, (e as Error).message);
+      }
+      pos += used + len;
+      if (capture) {
+        extraAfterTrailer = true;
+        continue;
+      }
+      try {
+        if (rec.header) headerFile = str(msg(rec.header).file);
+        else if (rec.connection) connections.push(connectionFromProto(msg(rec.connection)));
+        else if (rec.trailer) capture = captureFromProto(msg(msg(rec.trailer).capture));
+        // A record of a kind this version does not know is skipped.
+      } catch (e) {
+        fail(at, (e as Error).message);
+      }
+    }
+  }
+  if (!magicOk) fail(0, buf.length === 0 ? 'empty file' : 'too short for the HLPB magic');
+  if (headerFile === undefined) fail(MAGIC.length, 'no header record');
+  if (!capture) {
+    const cut = pos < buf.length ? ` (${buf.length - pos} bytes of an incomplete record at byte ${offset + pos})` : '';
+    return {
+      capture: {
+        file: headerFile!,
+        format: '',
+        frames: 0,
+        start: null,
+        end: null,
+        warnings: [`saved analysis ${name} is cut short: no trailer after ${connections.length} connections${cut}; capture totals are unknown`],
+      },
+      connections,
+    };
+  }
+  if (pos < buf.length || extraAfterTrailer) capture.warnings.push(`saved analysis ${name} has data after its trailer (ignored)`);
+  return { capture, connections };
+}
+
+/** Reads a saved analysis (.hlpb) from a file ('-' for stdin), streaming. */
+export async function readSavedAnalysis(path: string): Promise<Analysis> {
+  if (path === '-') return readSavedAnalysisStream(process.stdin, 'stdin');
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  try {
+    return await readSavedAnalysisStream(stream, path);
+  } catch (e) {
+    if (e instanceof CaptureError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code) throw new CaptureError(`${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    throw e;
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,174 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { analyzeFile } from '../../src/analyze.js';
+import { CaptureError } from '../../src/capture/types.js';
+import {
+  MAGIC,
+  ProtobufWriter,
+  isSavedAnalysis,
+  readSavedAnalysis,
+  readSavedAnalysisStream,
+} from '../../src/output/protobuf.js';
+import type { Analysis } from '../../src/report/types.js';
+
+const FIXTURES = path.resolve(process.cwd(), 'fixtures');
+const captures = readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng|gz)$/.test(f)).sort();
+
+/** The JSON the tool prints: what a saved file must give back, null vs absent included. */
+const asJson = (a: Analysis): unknown => JSON.parse(JSON.stringify({ capture: a.capture, connections: a.connections }));
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'hl-pb-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Collects what a writer produces, in memory. */
+function sink(): { stream: Writable; bytes: () => Buffer } {
+  const parts: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      parts.push(chunk);
+      cb();
+    },
+  });
+  return { stream, bytes: () => Buffer.concat(parts) };
+}
+
+async function save(a: Analysis, file: string): Promise<string> {
+  const out = path.join(dir, file);
+  const w = new ProtobufWriter(createWriteStream(out), { file: a.capture.file });
+  for (const c of a.connections) w.writeConnection(c);
+  await w.end(a.capture);
+  return out;
+}
+
+describe('saved analysis round trip on the real fixtures', () => {
+  test('there are captures to test', () => expect(captures.length).toBeGreaterThanOrEqual(20));
+
+  test.each(captures)('%s: capture -> protobuf -> reopened gives the same JSON', async (name) => {
+    const a = await analyzeFile(path.join(FIXTURES, name));
+    const file = await save(a, `${name}.hlpb`);
+    const bytes = readFileSync(file);
+    expect(bytes.subarray(0, 8)).toEqual(Buffer.from('HLPB\0\0\0\x01', 'latin1'));
+    expect(isSavedAnalysis(bytes)).toBe(true);
+    const back = await readSavedAnalysis(file);
+    expect(asJson(back)).toStrictEqual(asJson(a));
+  });
+});
+
+describe('file layout', () => {
+  test('magic, header, one record per connection, trailer; readable in 1-byte chunks', async () => {
+    const a = await analyzeFile(path.join(FIXTURES, 'suricata-ipv6-tls13.pcap'));
+    expect(a.connections.length).toBe(2);
+    const s = sink();
+    const w = new ProtobufWriter(s.stream, { file: 'x.pcap' }, { toolVersion: '9.9.9' });
+    for (const c of a.connections) w.writeConnection(c);
+    await w.end(a.capture);
+    const bytes = s.bytes();
+    // Walk the varint-prefixed records by hand: header, 2 connections, trailer. The byte
+    // after each length prefix is the Record's oneof tag: field number << 3 | 2.
+    const kinds = recordOffsets(bytes).map((o) => {
+      while (bytes[o] & 0x80) o++;
+      return bytes[o + 1] >> 3;
+    });
+    expect(kinds).toEqual([1, 2, 2, 3]);
+    // The header carries the tool version and file name as plain strings.
+    expect(bytes.includes(Buffer.from('9.9.9'))).toBe(true);
+    expect(bytes.includes(Buffer.from('x.pcap'))).toBe(true);
+
+    const oneByte = Readable.from((function* () {
+      for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
+    })());
+    expect(asJson(await readSavedAnalysisStream(oneByte, 'mem'))).toStrictEqual(asJson(a));
+  });
+
+  test('a file cut short keeps its connections and says so', async () => {
+    const a = await analyzeFile(path.join(FIXTURES, 'ndpi-pcapng-3if-anydesk-tls.pcapng'));
+    const s = sink();
+    const w = new ProtobufWriter(s.stream, { file: 'anydesk.pcapng' });
+    for (const c of a.connections) w.writeConnection(c);
+    await w.end(a.capture);
+    const full = s.bytes();
+    const offsets = recordOffsets(full);
+    expect(offsets.length).toBe(a.connections.length + 2);
+    const trailerAt = offsets[offsets.length - 1];
+    const cut = path.join(dir, 'cut.hlpb');
+    writeFileSync(cut, full.subarray(0, trailerAt + 3));
+    const back = await readSavedAnalysis(cut);
+    expect(JSON.parse(JSON.stringify(back.connections))).toStrictEqual(JSON.parse(JSON.stringify(a.connections)));
+    expect(back.capture.file).toBe('anydesk.pcapng');
+    expect(back.capture.frames).toBe(0);
+    expect(back.capture.warnings).toEqual([
+      `saved analysis ${cut} is cut short: no trailer after ${a.connections.length} connections (3 bytes of an incomplete record at byte ${trailerAt}); capture totals are unknown`,
+    ]);
+  });
+
+  test('not a saved analysis: clean CaptureError', async () => {
+    const pcap = path.join(FIXTURES, 'zeek-tls12-basic.pcap');
+    expect(isSavedAnalysis(readFileSync(pcap))).toBe(false);
+    await expect(readSavedAnalysis(pcap)).rejects.toThrow(CaptureError);
+    await expect(readSavedAnalysis(pcap)).rejects.toThrow(/missing the HLPB magic/);
+    const empty = path.join(dir, 'empty.hlpb');
+    writeFileSync(empty, '');
+    await expect(readSavedAnalysis(empty)).rejects.toThrow(/empty file/);
+    const v2 = path.join(dir, 'v2.hlpb');
+    writeFileSync(v2, Buffer.from('HLPB\0\0\0\x02', 'latin1'));
+    await expect(readSavedAnalysis(v2)).rejects.toThrow(/format version 2/);
+    // Hand-built malformed bytes: a record claiming 5 bytes that hold an invalid wire type.
+    const bad = path.join(dir, 'bad.hlpb');
+    writeFileSync(bad, Buffer.concat([MAGIC, Buffer.from([5, 0x0f, 0xff, 0xff, 0xff, 0xff])]));
+    await expect(readSavedAnalysis(bad)).rejects.toThrow(/byte 8/);
+    await expect(readSavedAnalysis(path.join(dir, 'missing.hlpb'))).rejects.toThrow(/no such file/);
+  });
+
+  test('backpressure: a slow stream makes the writer wait, and nothing is lost', async () => {
+    const a = await analyzeFile(path.join(FIXTURES, 'ndpi-pcapng-3if-anydesk-tls.pcapng'));
+    const parts: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, cb) {
+        parts.push(chunk);
+        setTimeout(cb, 1);
+      },
+    });
+    const w = new ProtobufWriter(slow, { file: 'slow' });
+    let waited = 0;
+    // Enough records to pass the 64 KiB batch several times.
+    for (let i = 0; i < 200; i++) {
+      for (const c of a.connections) w.writeConnection(c);
+      if (w.needsDrain) {
+        waited++;
+        await w.drain();
+        expect(w.needsDrain).toBe(false);
+      }
+    }
+    await w.end(a.capture);
+    expect(waited).toBeGreaterThan(0);
+    const back = await readSavedAnalysisStream(Readable.from([Buffer.concat(parts)]), 'mem');
+    expect(back.connections.length).toBe(200 * a.connections.length);
+    expect(asJson({ capture: back.capture, connections: back.connections.slice(0, a.connections.length) })).toStrictEqual(asJson(a));
+  });
+});
+
+/** Byte offsets of the varint-prefixed records after the magic, walked by hand. */
+function recordOffsets(bytes: Buffer): number[] {
+  const out: number[] = [];
+  let pos = MAGIC.length;
+  while (pos < bytes.length) {
+    out.push(pos);
+    let len = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[pos++];
+      len += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    pos += len;
+  }
+  expect(pos).toBe(bytes.length);
+  return out;
+}
