@@ -81,19 +81,20 @@ const ACK = 0x10;
 
 /** Runs a TlsSession over every TCP stream of a fixture. */
 export function analyse(name: string): StreamResult[] {
-  const byStream = new Map<number, Segment[]>();
-  for (const s of readSegments(name)) {
-    if (!byStream.has(s.stream)) byStream.set(s.stream, []);
-    (byStream.get(s.stream) as Segment[]).push(s);
-  }
-  const results: StreamResult[] = [];
-  for (const [stream, segs] of [...byStream.entries()].sort((a, b) => a[0] - b[0])) {
-    results.push(runStream(stream, segs));
-  }
-  return results;
+  return [...fixtureChunks(name)].map(([stream, chunks]) => runChunks(stream, chunks));
 }
 
-function runStream(stream: number, segs: Segment[]): StreamResult {
+export interface Chunk {
+  side: Side;
+  data: Buffer;
+  stamp: Stamp;
+}
+
+/**
+ * In-order payload chunks of one stream, from the first segment of each
+ * direction that sniffs as TLS, in the order the TCP stage would deliver them.
+ */
+export function streamChunks(segs: Segment[]): Chunk[] {
   const key = (s: Segment) => `${s.src}|${s.sport}`;
   const syn = segs.find((s) => (s.flags & (SYN | ACK)) === SYN);
   let clientKey: string;
@@ -111,9 +112,7 @@ function runStream(stream: number, segs: Segment[]): StreamResult {
       clientKey = other && s0.sport < other.sport ? key(other) : key(s0);
     }
   }
-  const messages: TlsMessage[] = [];
-  let session: TlsSession | null = null;
-  let doneAt: number | null = null;
+  const chunks: Chunk[] = [];
   const dirs: Record<Side, DirState> = {
     client: { next: null, pending: new Map(), tls: false },
     server: { next: null, pending: new Map(), tls: false },
@@ -124,14 +123,8 @@ function runStream(stream: number, segs: Segment[]): StreamResult {
       const v = sniffTls(data);
       if (v !== 'tls' && v !== 'sslv2') return;
       d.tls = true;
-      if (session === null) session = new TlsSession((m) => messages.push(m));
     }
-    if (session === null) return;
-    if (session.done) {
-      if (doneAt === null) doneAt = stamp.frame;
-      return;
-    }
-    session.feed(side, data, stamp);
+    chunks.push({ side, data, stamp });
   };
   for (const s of segs) {
     const side: Side = key(s) === clientKey ? 'client' : 'server';
@@ -164,6 +157,36 @@ function runStream(stream: number, segs: Segment[]): StreamResult {
         again = true;
       }
     }
+  }
+  return chunks;
+}
+
+/** Chunks of every stream of a fixture, by stream index. */
+export function fixtureChunks(name: string): Map<number, Chunk[]> {
+  const byStream = new Map<number, Segment[]>();
+  for (const s of readSegments(name)) {
+    if (!byStream.has(s.stream)) byStream.set(s.stream, []);
+    (byStream.get(s.stream) as Segment[]).push(s);
+  }
+  const out = new Map<number, Chunk[]>();
+  for (const [stream, segs] of [...byStream.entries()].sort((a, b) => a[0] - b[0])) {
+    out.set(stream, streamChunks(segs));
+  }
+  return out;
+}
+
+/** Feeds chunks to a new TlsSession until it is done, as the TCP stage does. */
+export function runChunks(stream: number, chunks: Chunk[]): StreamResult {
+  const messages: TlsMessage[] = [];
+  let session: TlsSession | null = null;
+  let doneAt: number | null = null;
+  for (const c of chunks) {
+    if (session === null) session = new TlsSession((m) => messages.push(m));
+    if (session.done) {
+      doneAt = c.stamp.frame;
+      break;
+    }
+    session.feed(c.side, c.data, c.stamp);
   }
   const sess = session as TlsSession | null;
   return { stream, messages, summary: sess ? sess.summary() : null, doneAt, session: sess };
