@@ -48,6 +48,15 @@ export interface SecNsec {
  * like Wireshark). Writes into `out`.
  */
 export function splitTimestamp(high: number, low: number, res: TsResolution, out: SecNsec): void {
+  if (res.nsPerUnit !== 0 && high < 0x200000) {
+    // Below 2^53 (µs timestamps of today): plain doubles are exact.
+    const u = res.unitsPerSecond;
+    const ts = high * 4294967296 + low;
+    const sec = Math.floor(ts / u);
+    out.sec = sec;
+    out.nsec = (ts - sec * u) * res.nsPerUnit;
+    return;
+  }
   if (res.nsPerUnit !== 0) {
     const u = res.unitsPerSecond; // <= 1e9 < 2^30: r * 65536 + digit < 2^46
     let q = 0;
