@@ -169,10 +169,12 @@ export interface LaidOutColumn<R> extends Column<R> {
 /**
  * Choose the columns that fit in `width` cells (separated by one space) and
  * their widths: drop the lowest-priority columns until the minimum widths fit,
- * then share the remaining cells among growable columns, in column order, up
- * to each one's max. Columns keep their given order.
+ * then share the remaining cells evenly among growable columns (those with a
+ * max), each up to its max, or, when `sample` rows are given, up to the widest
+ * cell it holds in them (so that spare width goes where the text is).
+ * Columns keep their given order.
  */
-export function layoutColumns<R>(columns: readonly Column<R>[], width: number): LaidOutColumn<R>[] {
+export function layoutColumns<R>(columns: readonly Column<R>[], width: number, sample?: readonly R[]): LaidOutColumn<R>[] {
   let kept = columns.slice();
   const need = (cs: readonly Column<R>[]) => cs.reduce((n, c) => n + c.min, 0) + Math.max(0, cs.length - 1);
   while (kept.length > 1 && need(kept) > width) {
@@ -180,21 +182,28 @@ export function layoutColumns<R>(columns: readonly Column<R>[], width: number): 
     for (let i = 1; i < kept.length; i++) if (kept[i]!.priority < kept[drop]!.priority) drop = i;
     kept = kept.filter((_, i) => i !== drop);
   }
-  const out = kept.map((c) => ({ ...c, width: c.min }));
+  const out = kept.map((c) => {
+    let cap = c.max ?? c.min;
+    if (sample && cap > c.min) {
+      let widest = displayWidth(c.title);
+      for (const r of sample) widest = Math.max(widest, displayWidth(c.cell(r)));
+      cap = Math.max(c.min, Math.min(cap, widest));
+    }
+    return { ...c, width: c.min, cap };
+  });
   let spare = width - need(kept);
-  // Share the spare cells evenly among the columns that can still grow.
   while (spare > 0) {
-    const growable = out.filter((c) => c.width < (c.max ?? c.min));
+    const growable = out.filter((c) => c.width < c.cap);
     if (growable.length === 0) break;
     const each = Math.max(1, Math.floor(spare / growable.length));
     for (const c of growable) {
       if (spare === 0) break;
-      const add = Math.min(each, (c.max ?? c.min) - c.width, spare);
+      const add = Math.min(each, c.cap - c.width, spare);
       c.width += add;
       spare -= add;
     }
   }
-  return out;
+  return out.map(({ cap: _cap, ...c }) => c);
 }
 
 /** One table line: every cell fitted to its column, separated by one space, right-trimmed. */

@@ -51,7 +51,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   const conns = sortConnections(a.connections, 'setup');
   const shownConns = conns.slice(0, top);
   const maxId = a.connections.reduce((m, c) => Math.max(m, c.id), 0);
-  const cc = layoutColumns(connectionColumns(maxId), width);
+  const cc = layoutColumns(connectionColumns(maxId), width, shownConns);
   out.push('', `Connections (largest setup first, ms)`, formatHeader(cc));
   for (const c of shownConns) out.push(formatRow(cc, c));
   if (conns.length === 0) out.push('(no TCP connection)');
@@ -61,7 +61,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   const pool = simulatePool(a.connections, opts.poolOptions ?? {});
   const rows = destinationRows(destinations(a.connections), pool.destinations);
   const shownRows = rows.slice(0, top);
-  const dc = layoutColumns(destinationColumns(), width);
+  const dc = layoutColumns(destinationColumns(), width, shownRows);
   out.push(
     '',
     `Destinations (pool: idle timeout ${pool.options.idleTimeoutSec}s, size ${pool.options.maxSize ?? 'observed peak'})`,

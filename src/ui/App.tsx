@@ -49,6 +49,9 @@ export interface AppProps {
   now?: () => number;
 }
 
+/** Rows looked at to size the text columns. */
+const LAYOUT_SAMPLE = 5000;
+
 type ListName = 'connections' | 'destinations' | 'pool' | 'compare' | 'detail' | 'help';
 interface Cursor {
   sel: number;
@@ -159,12 +162,20 @@ export function App(props: AppProps) {
   const listHeight = Math.max(1, bodyHeight - 1); // minus the table header
 
   const maxId = useMemo(() => (analysis ? analysis.connections.reduce((m, c) => Math.max(m, c.id), 0) : 0), [analysis]);
-  const connCols = useMemo(() => layoutColumns(connectionColumns(maxId), width), [width, maxId]);
-  const destCols = useMemo(() => layoutColumns(destinationColumns(), width), [width]);
-  const poolCols = useMemo(() => layoutColumns(poolColumns(), width), [width]);
-  const cmpCols = useMemo(() => layoutColumns(compareColumns(), width), [width]);
+  // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
+  const allConns = analysis?.connections;
+  const connCols = useMemo(
+    () => layoutColumns(connectionColumns(maxId), width, allConns?.slice(0, LAYOUT_SAMPLE)),
+    [width, maxId, allConns],
+  );
+  const destCols = useMemo(() => layoutColumns(destinationColumns(), width, destRows.slice(0, LAYOUT_SAMPLE)), [width, destRows]);
+  const poolCols = useMemo(
+    () => layoutColumns(poolColumns(), width, pool?.destinations.slice(0, LAYOUT_SAMPLE)),
+    [width, pool],
+  );
+  const cmpRows = useMemo(() => (props.comparison ? comparisonRows(props.comparison) : []), [props.comparison]);
+  const cmpCols = useMemo(() => layoutColumns(compareColumns(), width, cmpRows), [width, cmpRows]);
   const detailText = useMemo(() => (detail ? detailLines(detail, columns) : []), [detail, columns]);
-  const cmpRows = props.comparison ? comparisonRows(props.comparison) : [];
 
   const current: ListName = help ? 'help' : detail ? 'detail' : view;
   const totals: Record<ListName, number> = {
