@@ -530,8 +530,9 @@ export class TlsSession {
               this.sum.resumption = 'psk';
             }
           } else if (r.sessionIdEchoed) {
+            // RFC 5077 3.4: a server accepting a ticket echoes the client's session id too.
             this.sum.resumed = true;
-            this.sum.resumption = 'session-id';
+            this.sum.resumption = this.sum.clientHello?.sessionTicket ? 'ticket' : 'session-id';
           }
           break;
         }

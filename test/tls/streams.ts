@@ -34,8 +34,13 @@ export function tshark(args: string[]): string {
 
 /** Every TCP frame of the fixture with its payload, in file order. */
 export function readSegments(name: string): Segment[] {
+  return readSegmentsFrom(fixturePath(name));
+}
+
+/** Same for a capture anywhere. */
+export function readSegmentsFrom(file: string): Segment[] {
   const out = tshark([
-    '-n', '-r', fixturePath(name),
+    '-n', '-r', file,
     '-Y', 'tcp',
     '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f',
     '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'tcp.stream',
