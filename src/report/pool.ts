@@ -78,6 +78,8 @@ interface DestSim {
   lifetimeMs: number;
   stats: DestinationStats;
   effectiveIdleSec: number;
+  /** The reason, sentence by sentence. */
+  sentences: string[];
 }
 
 function simulateDestination(stats: DestinationStats, group: readonly ConnectionRecord[], opts: PoolOptions): DestSim {
@@ -151,8 +153,9 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
     recommendedIdleSec: serverIdle !== null ? Math.floor(serverIdle * RECOMMENDED_IDLE_FACTOR * 10) / 10 : null,
     serverIdleTimeoutSec: serverIdle,
   };
-  const sim: DestSim = { pool, counters: k, lifetimeMs, stats, effectiveIdleSec };
-  pool.reason = destinationReason(sim, opts);
+  const sim: DestSim = { pool, counters: k, lifetimeMs, stats, effectiveIdleSec, sentences: [] };
+  sim.sentences = destinationReason(sim, opts);
+  pool.reason = sim.sentences.join(' ');
   return sim;
 }
 
@@ -184,7 +187,7 @@ function why(sim: DestSim): Why {
   return 'small';
 }
 
-function destinationReason(sim: DestSim, opts: PoolOptions): string {
+function destinationReason(sim: DestSim, opts: PoolOptions): string[] {
   const { pool: p, counters: k, stats: s } = sim;
   const key = s.key;
   const parts: string[] = [];
@@ -201,9 +204,8 @@ function destinationReason(sim: DestSim, opts: PoolOptions): string {
       break;
     case 'single': {
       const c0 = s.setupShare !== null ? `; setup took ${fmtPct(s.setupShare)} of its time` : '';
-      parts.push(
-        `Only one connection to ${key} was seen${c0}. It already carries everything sent there, so a pool has no handshake to avoid.`,
-      );
+      parts.push(`Only one connection to ${key} was seen${c0}.`);
+      parts.push('It already carries everything sent there, so a pool has no handshake to avoid.');
       break;
     }
     case 'unknown':
@@ -245,7 +247,7 @@ function destinationReason(sim: DestSim, opts: PoolOptions): string {
     parts.push(`${plural(k.overCap, 'connection')} found the pool full at ${fmtInt(p.poolSize)} and paid a handshake anyway.`);
   }
   parts.push(...idleTimeoutSentences(s, p, opts));
-  return parts.join(' ');
+  return parts;
 }
 
 function idleTimeoutSentences(s: DestinationStats, p: DestinationPool, opts: PoolOptions): string[] {
@@ -257,13 +259,15 @@ function idleTimeoutSentences(s: DestinationStats, p: DestinationPool, opts: Poo
       opts.idleTimeoutSec >= p.serverIdleTimeoutSec
         ? ` A pool idle timeout of ${fmtSec(opts.idleTimeoutSec)} outlives it and would reuse connections the server already dropped (stale keep-alive, ECONNRESET); use at most ${fmtSec(p.recommendedIdleSec!)}.`
         : ` Keep the pool's idle timeout below that (${fmtSec(p.recommendedIdleSec!)} or less).`;
+    const shortest = server.length > 1 ? ' at the shortest' : '';
     out.push(
-      `The server closed ${plural(server.length, 'idle connection')}, after ${fmtSec(p.serverIdleTimeoutSec)} without data at the shortest.${advice}`,
+      `The server closed ${plural(server.length, 'idle connection')}, after ${fmtSec(p.serverIdleTimeoutSec)} without data${shortest}.${advice}`,
     );
   }
   if (client.length) {
     const min = Math.min(...client.map((o) => o.seconds));
-    out.push(`The client closed ${plural(client.length, 'idle connection')} itself, after ${fmtSec(min)} without data at the shortest.`);
+    const shortest = client.length > 1 ? ' at the shortest' : '';
+    out.push(`The client closed ${plural(client.length, 'idle connection')} itself, after ${fmtSec(min)} without data${shortest}.`);
   }
   return out;
 }
@@ -293,11 +297,19 @@ function totalReason(sims: DestSim[], total: PoolSavings, opts: PoolOptions): st
   if (n('small')) lines.push(`${fmtInt(n('small'))} would save too little`);
   if (n('pool')) lines.push(`${fmtInt(n('pool'))} would benefit on their own`);
   const head =
-    total.handshakesAvoided === 0
+    total.connections === 1
+      ? 'Connection pooling would not help: the capture holds a single connection, so there is nothing to reuse.'
+      : total.handshakesAvoided === 0
       ? `Connection pooling would not help: none of the ${plural(total.connections, 'connection')} to ${dests} could have reused an idle connection.`
       : `Connection pooling would not help much: it would avoid ${fmtInt(total.handshakesAvoided)} of ${plural(total.connections, 'handshake')} but save only ${fmtMs(total.setupMsSaved)}` +
         (total.savedShare !== null ? ` (${fmtPct(total.savedShare)} of connection time)` : '') +
         `, under ${thresholdText(opts)}.`;
+  if (sims.length === 1) {
+    // One destination: its own sentences, without repeating what the head said.
+    if (total.connections === 1) return [head, ...sims[0].sentences.slice(2)].join(' ');
+    const own = why(sims[0]) === 'small' ? sims[0].sentences.slice(1) : sims[0].sentences;
+    return [head, ...own].join(' ');
+  }
   return `${head} Of the ${dests}, ${joinList(lines)}.`;
 }
 

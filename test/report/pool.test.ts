@@ -36,7 +36,7 @@ describe('simulatePool: known answers on small record sets', () => {
     expect(d.verdict).toBe('will-not-help');
     expect(d.reason).toMatch(/^Only one connection to example\.test:443 was seen; setup took 0\.2 % of its time\./);
     expect(r.total.verdict).toBe('will-not-help');
-    expect(r.total.reason).toContain('1 had a single connection');
+    expect(r.total.reason).toBe('Connection pooling would not help: the capture holds a single connection, so there is nothing to reuse.');
   });
 
   test('3 concurrent then 3 concurrent after they end: the pool size cap decides', () => {
@@ -106,7 +106,7 @@ describe('simulatePool: known answers on small record sets', () => {
     expect(d.serverIdleTimeoutSec).toBe(5);
     expect(d.recommendedIdleSec).toBe(4);
     expect(d.handshakesAvoided).toBe(1); // c only; b came after the server's 5 s
-    expect(d.reason).toContain('The server closed 1 idle connection, after 5.00 s without data at the shortest.');
+    expect(d.reason).toContain('The server closed 1 idle connection, after 5.00 s without data.');
     expect(d.reason).toContain('ECONNRESET');
     expect(destinations([a, b, c])[0].observedIdleTimeouts).toEqual([{ by: 'server', seconds: 5, connectionId: a.id }]);
   });
@@ -138,6 +138,20 @@ describe('simulatePool: known answers on small record sets', () => {
     ]);
     expect(r.total.handshakesAvoided).toBe(2);
     expect(r.total.setupMsSaved).toBe(101);
+  });
+
+  test('overall reason over several destinations counts them by cause', () => {
+    const conns = [
+      rec({ start: T0, end: T0 + 1, sni: 'one.test' }),
+      rec({ start: T0, end: T0 + 1, sni: 'two.test' }),
+      ...[0, 0.1].map((o) => rec({ start: T0 + o, end: T0 + 5, sni: 'busy.test' })),
+    ];
+    const r = simulatePool(conns);
+    expect(r.total.verdict).toBe('will-not-help');
+    expect(r.total.reason).toBe(
+      'Connection pooling would not help: none of the 4 connections to 3 destinations could have reused an idle connection. ' +
+        'Of the 3 destinations, 2 had a single connection and 1 had only overlapping connections.',
+    );
   });
 
   test('options: defaults, overrides and invalid values', () => {

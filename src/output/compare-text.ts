@@ -1,0 +1,100 @@
+/**
+ * Text output of `handshake-lens compare <before> <after>`: the totals as a
+ * before/after/change block, then one line per destination. Destination keys
+ * (capture-derived SNI) go through sanitize().
+ */
+import type { Change, Comparison, ComparisonRow } from '../report/types.js';
+import { displayWidth, fit, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from './format.js';
+import { sanitize } from './sanitize.js';
+
+export interface CompareTextOptions {
+  /** Terminal width in cells (default 100). */
+  width?: number;
+}
+
+type Fmt = (n: number | null) => string;
+
+const fmtCount: Fmt = (n) => fmtInt(n);
+const fmtMsUnit: Fmt = (n) => (n === null ? NA : `${fmtMs(n)} ms`);
+const fmtShare: Fmt = (n) => fmtPct(n);
+const fmtSize: Fmt = (n) => fmtBytes(n);
+
+/** The change as a signed difference, and the relative change when defined: '-9 (-90.0%)'. */
+function changeText(c: Change, f: Fmt, kind: 'abs' | 'share'): string {
+  if (c.diff === null) return NA;
+  if (kind === 'share') {
+    // Shares change in percentage points; a ratio of shares says little.
+    const pts = c.diff * 100;
+    return `${pts > 0 ? '+' : pts < 0 ? '-' : '±'}${Math.abs(pts).toFixed(1)} pts`;
+  }
+  const sign = c.diff > 0 ? '+' : c.diff < 0 ? '-' : '±';
+  const abs = f(Math.abs(c.diff));
+  const rel = c.ratio !== null ? ` (${c.ratio - 1 >= 0 ? '+' : '-'}${fmtPct(Math.abs(c.ratio - 1))})` : '';
+  return `${sign}${abs}${rel}`;
+}
+
+const METRICS: { title: string; get: (r: ComparisonRow) => Change; f: Fmt; kind: 'abs' | 'share' }[] = [
+  { title: 'connections', get: (r) => r.connections, f: fmtCount, kind: 'abs' },
+  { title: 'handshakes', get: (r) => r.handshakes, f: fmtCount, kind: 'abs' },
+  { title: 'setup time, total', get: (r) => r.setupTotalMs, f: fmtMsUnit, kind: 'abs' },
+  { title: 'setup time, p50', get: (r) => r.setupP50Ms, f: fmtMsUnit, kind: 'abs' },
+  { title: 'setup time, p90', get: (r) => r.setupP90Ms, f: fmtMsUnit, kind: 'abs' },
+  { title: 'setup share', get: (r) => r.setupShare, f: fmtShare, kind: 'share' },
+  { title: 'setup round trips', get: (r) => r.roundTrips, f: fmtCount, kind: 'abs' },
+  { title: 'setup bytes', get: (r) => r.bytes, f: fmtSize, kind: 'abs' },
+];
+
+/** 'before -> after' for a per-destination cell. */
+function arrow(c: Change, f: Fmt): string {
+  return `${f(c.before)} -> ${f(c.after)}`;
+}
+
+const DEST_COLUMNS: Column<ComparisonRow>[] = [
+  { key: 'dest', title: 'DESTINATION', align: 'left', min: 16, max: 40, priority: 10, cell: (r) => sanitize(r.key) },
+  { key: 'conns', title: 'CONNECTIONS', align: 'right', min: 11, max: 15, priority: 9, cell: (r) => arrow(r.connections, fmtCount) },
+  { key: 'hs', title: 'HANDSHAKES', align: 'right', min: 10, max: 15, priority: 8, cell: (r) => arrow(r.handshakes, fmtCount) },
+  { key: 'setup', title: 'SETUP ms', align: 'right', min: 16, priority: 9, cell: (r) => arrow(r.setupTotalMs, fmtMs) },
+  { key: 'p50', title: 'P50 ms', align: 'right', min: 14, priority: 4, cell: (r) => arrow(r.setupP50Ms, fmtMs) },
+  { key: 'share', title: 'SETUP SHARE', align: 'right', min: 14, priority: 5, cell: (r) => arrow(r.setupShare, fmtShare) },
+  { key: 'rtt', title: 'ROUND TRIPS', align: 'right', min: 11, max: 15, priority: 6, cell: (r) => arrow(r.roundTrips, fmtCount) },
+  { key: 'bytes', title: 'BYTES', align: 'right', min: 20, priority: 3, cell: (r) => arrow(r.bytes, fmtSize) },
+];
+
+export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): string {
+  const width = Math.max(40, opts.width ?? 100);
+  const out: string[] = [];
+  out.push(`Before: ${sanitize(c.before)}`);
+  out.push(`After:  ${sanitize(c.after)}`);
+  out.push('');
+  const w0 = 18;
+  const w = 12;
+  out.push(`${fit('', w0)} ${fit('BEFORE', w, 'right')} ${fit('AFTER', w, 'right')}  CHANGE`);
+  for (const m of METRICS) {
+    const ch = m.get(c.total);
+    out.push(`${fit(m.title, w0)} ${fit(m.f(ch.before), w, 'right')} ${fit(m.f(ch.after), w, 'right')}  ${changeText(ch, m.f, m.kind)}`);
+  }
+  if (c.destinations.length > 0) {
+    out.push('');
+    out.push('Per destination (before -> after):');
+    const keyWidth = Math.min(40, Math.max(11, ...c.destinations.map((r) => displayWidth(sanitize(r.key)))));
+    const cols = layoutColumns(
+      DEST_COLUMNS.map((col) => (col.key === 'dest' ? { ...col, min: keyWidth, max: keyWidth } : col)),
+      width,
+    );
+    out.push(formatHeader(cols));
+    for (const r of c.destinations) out.push(formatRow(cols, r));
+  }
+  const hs = c.total.handshakes;
+  if (hs.diff !== null && hs.diff !== 0) {
+    out.push('');
+    const saved = c.total.setupTotalMs.diff;
+    out.push(
+      hs.diff < 0
+        ? `${fmtInt(-hs.diff)} fewer handshake${hs.diff === -1 ? '' : 's'} after` +
+            (saved !== null && saved < 0 ? `, ${fmtMs(-saved)} ms less setup time in total.` : '.')
+        : `${fmtInt(hs.diff)} more handshake${hs.diff === 1 ? '' : 's'} after` +
+            (saved !== null && saved > 0 ? `, ${fmtMs(saved)} ms more setup time in total.` : '.'),
+    );
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,102 @@
+/**
+ * Text output of `handshake-lens pool <capture>`: the counterfactual pool per
+ * destination as a table, then the verdicts in words. Capture-derived text
+ * (SNI in destination keys and in the sentences) goes through sanitize().
+ */
+import type { DestinationPool, DestinationStats, PoolReport, PoolSavings } from '../report/types.js';
+import { displayWidth, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from './format.js';
+import { sanitize } from './sanitize.js';
+
+export interface PoolTextOptions {
+  /** Terminal width in cells (default 100). */
+  width?: number;
+}
+
+interface Row {
+  key: string;
+  stats: DestinationStats | undefined;
+  setupTotalMs: number | null;
+  peak: number | null;
+  p: PoolSavings & Partial<Pick<DestinationPool, 'poolSize' | 'serverIdleTimeoutSec' | 'recommendedIdleSec'>>;
+}
+
+function sec(s: number | null | undefined): string {
+  if (s == null) return NA;
+  return `${s < 10 ? s.toFixed(2) : s.toFixed(1)}s`;
+}
+
+const COLUMNS: Column<Row>[] = [
+  { key: 'dest', title: 'DESTINATION', align: 'left', min: 16, max: 40, priority: 10, cell: (r) => r.key },
+  { key: 'conns', title: 'CONNS', align: 'right', min: 5, priority: 9, cell: (r) => fmtInt(r.p.connections) },
+  { key: 'peak', title: 'PEAK', align: 'right', min: 4, priority: 4, cell: (r) => fmtInt(r.peak) },
+  { key: 'pool', title: 'POOL', align: 'right', min: 4, priority: 3, cell: (r) => (r.p.poolSize !== undefined ? fmtInt(r.p.poolSize) : NA) },
+  { key: 'setup', title: 'SETUP ms', align: 'right', min: 8, priority: 6, cell: (r) => fmtMs(r.setupTotalMs) },
+  { key: 'avoided', title: 'AVOIDED', align: 'right', min: 7, priority: 9, cell: (r) => fmtInt(r.p.handshakesAvoided) },
+  { key: 'saved', title: 'SAVED ms', align: 'right', min: 8, priority: 8, cell: (r) => fmtMs(r.p.setupMsSaved) },
+  { key: 'share', title: 'SHARE', align: 'right', min: 6, priority: 7, cell: (r) => fmtPct(r.p.savedShare) },
+  { key: 'rtt', title: 'RTTs', align: 'right', min: 5, priority: 5, cell: (r) => fmtInt(r.p.roundTripsSaved) },
+  { key: 'bytes', title: 'BYTES', align: 'right', min: 9, priority: 5, cell: (r) => fmtBytes(r.p.bytesSaved) },
+  { key: 'certs', title: 'CERTS', align: 'right', min: 9, priority: 2, cell: (r) => fmtBytes(r.p.certificateBytesSaved) },
+  { key: 'srvidle', title: 'SRV IDLE', align: 'right', min: 8, priority: 1, cell: (r) => sec(r.p.serverIdleTimeoutSec) },
+  { key: 'verdict', title: 'VERDICT', align: 'left', min: 13, priority: 10, cell: (r) => r.p.verdict },
+];
+
+/** Word-wraps text to `width` cells, every line prefixed by `indent` (the first by `first`). */
+export function wrap(text: string, width: number, first: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/ +/)) {
+    if (word === '') continue;
+    if (!empty && displayWidth(line) + 1 + displayWidth(word) > width) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+export function formatPoolReport(report: PoolReport, dests: DestinationStats[], opts: PoolTextOptions = {}): string {
+  const width = Math.max(40, opts.width ?? 100);
+  const byKey = new Map(dests.map((d) => [d.key, d]));
+  const o = report.options;
+  const out: string[] = [];
+  const intro =
+    `idle timeout ${sec(o.idleTimeoutSec)}, ` +
+    `pool size ${o.maxSize !== undefined ? fmtInt(o.maxSize) : 'the observed peak concurrency'} per destination; ` +
+    `verdict 'pool' when it saves at least ${fmtMs(o.minSavedMs)} ms and ${fmtPct(o.minSavedShare)} of connection time.`;
+  out.push(...wrap(intro, width, 'Keep-alive pool simulation: ', '  '));
+  out.push('');
+  const rows: Row[] = report.destinations.map((p) => {
+    const stats = byKey.get(p.key);
+    return { key: sanitize(p.key), stats, setupTotalMs: stats ? stats.setupMs.total : null, peak: stats ? stats.peakConcurrency : null, p };
+  });
+  const known = rows.filter((r) => r.setupTotalMs !== null);
+  const total: Row = {
+    key: 'TOTAL',
+    stats: undefined,
+    setupTotalMs: known.length ? known.reduce((n, r) => n + r.setupTotalMs!, 0) : null,
+    peak: null,
+    p: report.total,
+  };
+  // The destination column takes its content's width (up to 40 cells): keys are
+  // what the reader looks for, so other columns are dropped before keys are cut.
+  const keyWidth = Math.min(40, Math.max(11, ...rows.map((r) => displayWidth(r.key))));
+  const cols = layoutColumns(
+    COLUMNS.map((c) => (c.key === 'dest' ? { ...c, min: keyWidth, max: keyWidth } : c)),
+    width,
+  );
+  out.push(formatHeader(cols));
+  for (const r of rows) out.push(formatRow(cols, r));
+  if (rows.length > 0) out.push(formatRow(cols, total));
+  out.push('');
+  out.push(...wrap(sanitize(report.total.reason), width, `Overall: ${report.total.verdict}. `, '  '));
+  for (const p of report.destinations) {
+    out.push(...wrap(sanitize(p.reason), width, `- ${sanitize(p.key)}: ${p.verdict}. `, '    '));
+  }
+  return out.join('\n') + '\n';
+}
