@@ -86,9 +86,5 @@ export class ConnectionReader implements StreamConsumer {
         break;
       }
     }
-    if (s.done) {
-      this.mode[0] = 'off';
-      this.mode[1] = 'off';
-    }
   }
 }

@@ -123,6 +123,11 @@ export class TlsSession {
 
   constructor(private readonly onMessage: (m: TlsMessage) => void) {}
 
+  /**
+   * The handshake is complete and the first application data went both ways (or
+   * parsing gave up). Records are still followed after that, so later alerts
+   * (close_notify, a fatal alert after an encrypted handshake) are reported.
+   */
   get done(): boolean {
     if (this.finished) return true;
     const { client, server } = this.dirs;
@@ -135,7 +140,7 @@ export class TlsSession {
 
   feed(from: Side, data: Buffer, stamp: Stamp): void {
     const d = this.dirs[from];
-    if (d.stopped || this.finished || data.length === 0) return;
+    if (d.stopped || data.length === 0) return;
     try {
       if (d.resync) {
         data = this.resyncScan(d, data);
@@ -150,7 +155,7 @@ export class TlsSession {
 
   gap(from: Side, lostBytes: number): void {
     const d = this.dirs[from];
-    if (d.stopped || this.finished || lostBytes <= 0) return;
+    if (d.stopped || lostBytes <= 0) return;
     d.offset += lostBytes;
     if (d.resync) {
       d.carry = null;
@@ -187,7 +192,7 @@ export class TlsSession {
     const len = data.length;
     let pos = 0;
     d.lastStamp = stamp;
-    while (pos < len && !d.stopped && !this.finished) {
+    while (pos < len && !d.stopped) {
       if (!d.inBody) {
         // Record header: 5 bytes, or 2 for an SSLv2-compatible ClientHello.
         if (d.hdrHave === 0) {
