@@ -1,0 +1,117 @@
+/**
+ * Render the UI into a fake terminal of a chosen size (ink-testing-library's
+ * is fixed at 100 columns), feed keys, and read the last frame.
+ */
+import { EventEmitter } from 'node:events';
+import React from 'react';
+import { render } from 'ink';
+import { App, type AppProps } from '../../src/ui/App.js';
+
+class FakeStdout extends EventEmitter {
+  frames: string[] = [];
+  isTTY = false;
+  constructor(
+    public columns: number,
+    public rows: number,
+  ) {
+    super();
+  }
+  write = (frame: string) => {
+    this.frames.push(frame);
+    return true;
+  };
+  resize(columns: number, rows = this.rows) {
+    this.columns = columns;
+    this.rows = rows;
+    this.emit('resize');
+  }
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  write(data: string) {
+    this.data = data;
+    this.emit('readable');
+    this.emit('data', data);
+  }
+  read = () => {
+    const d = this.data;
+    this.data = null;
+    return d;
+  };
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+export const KEY = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  pageDown: '\x1b[6~',
+  pageUp: '\x1b[5~',
+  enter: '\r',
+  escape: '\x1b',
+  tab: '\t',
+  shiftTab: '\x1b[Z',
+  backspace: '\x7f',
+  ctrlC: '\x03',
+};
+
+export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+export interface Screen {
+  frame(): string;
+  /** Type keys one by one, letting the UI settle after each. */
+  press(...keys: string[]): Promise<void>;
+  /** Wait until the frame contains `text` (or the predicate holds). */
+  waitFor(test: string | ((f: string) => boolean), timeoutMs?: number): Promise<string>;
+  stdout: FakeStdout;
+  exitCode(): number | undefined;
+  unmount(): void;
+}
+
+export function renderApp(props: Omit<AppProps, 'onExit'>, size: { columns: number; rows: number }): Screen {
+  const stdout = new FakeStdout(size.columns, size.rows);
+  const stdin = new FakeStdin();
+  let code: number | undefined;
+  const inst = render(<App color={false} {...props} onExit={(c) => (code = c)} />, {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stderr: new FakeStdout(size.columns, size.rows) as unknown as NodeJS.WriteStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  const frame = () => stdout.frames[stdout.frames.length - 1] ?? '';
+  return {
+    frame,
+    stdout,
+    exitCode: () => code,
+    unmount: () => inst.unmount(),
+    async press(...keys: string[]) {
+      for (const k of keys) {
+        stdin.write(k);
+        await tick(40);
+      }
+      await tick(20);
+    },
+    async waitFor(test, timeoutMs = 5000) {
+      const ok = typeof test === 'string' ? (f: string) => f.includes(test) : test;
+      const t0 = Date.now();
+      while (Date.now() - t0 < timeoutMs) {
+        if (ok(frame())) {
+          // Let React run the passive effects of that render (Ink re-binds the
+          // key handler there) before the test types the next key.
+          await tick(30);
+          return frame();
+        }
+        await tick(10);
+      }
+      throw new Error(`timed out waiting; last frame:\n${frame()}`);
+    },
+  };
+}
