@@ -225,3 +225,33 @@ export function formatHeader<R>(cols: readonly LaidOutColumn<R>[]): string {
 export function tableWidth<R>(cols: readonly LaidOutColumn<R>[]): number {
   return cols.reduce((n, c) => n + c.width, 0) + Math.max(0, cols.length - 1);
 }
+
+/**
+ * Word-wrap prose to `width` cells; continuation lines start with `indent`.
+ * A word longer than a line is cut into pieces.
+ */
+export function wrap(text: string, width: number, indent = ''): string[] {
+  const out: string[] = [];
+  let line = '';
+  const room = () => width - displayWidth(line);
+  for (const word0 of text.split(' ')) {
+    let word = word0;
+    const sep = line === '' || line === indent ? '' : ' ';
+    if (displayWidth(sep + word) <= room()) {
+      line += sep + word;
+      continue;
+    }
+    if (line !== '' && line !== indent) out.push(line);
+    line = out.length ? indent : '';
+    while (displayWidth(line + word) > width && width - displayWidth(line) > 0) {
+      const n = width - displayWidth(line);
+      const chars = [...word];
+      out.push(line + chars.slice(0, n).join(''));
+      word = chars.slice(n).join('');
+      line = indent;
+    }
+    line += word;
+  }
+  if (line !== '' && line !== indent) out.push(line);
+  return out.length ? out : [''];
+}

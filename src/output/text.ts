@@ -6,7 +6,7 @@
  */
 import { destinations, simulatePool, summarize } from '../report/index.js';
 import type { Analysis, PoolOptions } from '../report/types.js';
-import { fmtDuration, fmtInt, fmtPct, formatHeader, formatRow, layoutColumns } from './format.js';
+import { fmtDuration, fmtInt, fmtPct, formatHeader, formatRow, layoutColumns, wrap } from './format.js';
 import { sanitize } from './sanitize.js';
 import {
   connectionColumns,
@@ -38,14 +38,15 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   const s = summarize(a.connections);
   const out: string[] = [];
 
-  out.push(`capture      ${captureText(a)}`);
-  out.push(`connections  ${stateCountsText(s)}`);
-  out.push(`tls          ${tlsText(s)}`);
-  out.push(`setup        ${setupTotalText(s)}`);
+  const pad = ' '.repeat(13);
+  out.push(...wrap(`capture      ${captureText(a)}`, width, pad));
+  out.push(...wrap(`connections  ${stateCountsText(s)}`, width, pad));
+  out.push(...wrap(`tls          ${tlsText(s)}`, width, pad));
+  out.push(...wrap(`setup        ${setupTotalText(s)}`, width, pad));
   out.push('');
   for (const l of percentileLines(s)) out.push(`  ${l}`);
   out.push(`  ${'round trips'.padEnd(14)}${fmtNum(s.roundTrips.p50)}${fmtNum(s.roundTrips.p90)}${fmtNum(s.roundTrips.p99)}`);
-  for (const w of a.capture.warnings) out.push(`warning: ${sanitize(w)}`);
+  for (const w of a.capture.warnings) out.push(...wrap(`warning: ${sanitize(w)}`, width, '  '));
 
   // Connections, largest setup first.
   const conns = sortConnections(a.connections, 'setup');
@@ -71,13 +72,17 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   if (rows.length === 0) out.push('(no destination)');
   out.push(...more(shownRows.length, rows.length, 'destinations'));
   const t = pool.total;
+  out.push('');
   out.push(
-    '',
-    `pool verdict: ${t.verdict === 'pool' ? 'a connection pool would help' : 'a connection pool will not help'}: ` +
-      `${fmtInt(t.handshakesAvoided)} handshakes avoided, ${fmtDuration(t.setupMsSaved)} of setup saved ` +
-      `(${fmtPct(t.savedShare)} of connection time), ${fmtInt(t.roundTripsSaved)} round trips`,
-    `  ${sanitize(t.reason)}`,
+    ...wrap(
+      `pool verdict: ${t.verdict === 'pool' ? 'a connection pool would help' : 'a connection pool will not help'}: ` +
+        `${fmtInt(t.handshakesAvoided)} handshakes avoided, ${fmtDuration(t.setupMsSaved)} of setup saved ` +
+        `(${fmtPct(t.savedShare)} of connection time), ${fmtInt(t.roundTripsSaved)} round trips`,
+      width,
+      '  ',
+    ),
   );
+  out.push(...wrap(sanitize(t.reason), width, '  '));
   return `${out.join('\n')}\n`;
 }
 
