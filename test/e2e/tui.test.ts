@@ -1,0 +1,98 @@
+/**
+ * The real CLI in a pseudo-terminal (python3's pty, via scripts/pty-run.py):
+ * the TUI opens because stdout is a TTY, shows the connection table, opens a
+ * detail with Enter and quits with q (exit code 0). NO_COLOR removes colour.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = process.cwd();
+const cli = path.join(root, 'dist', 'cli.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+interface PtyResult {
+  exit: number | null;
+  ok: boolean;
+  failed_step: number | null;
+  output: string;
+}
+
+function ptyRun(args: string[], steps: object[], env: NodeJS.ProcessEnv, transcript: string): PtyResult {
+  const r = spawnSync(
+    'python3',
+    [path.join(root, 'scripts/pty-run.py'), '--cols', '100', '--rows', '40', '--steps', JSON.stringify(steps), '--transcript', transcript, '--', 'node', cli, ...args],
+    { cwd: root, env, encoding: 'utf8', timeout: 60_000 },
+  );
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PtyResult;
+}
+
+beforeAll(() => {
+  if (!existsSync(cli) || statSync(cli).mtimeMs < newestMtime(path.join(root, 'src'))) {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore', timeout: 180_000 });
+  }
+}, 200_000);
+
+const env = (extra: Record<string, string | undefined>): NodeJS.ProcessEnv => {
+  const e: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', ...extra };
+  delete e.NODE_OPTIONS; // jest's --experimental-vm-modules is not for the CLI
+  delete e.CI; // some libraries turn colour off under CI
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete e[k];
+  return e;
+};
+
+// SGR sequences that set a foreground/background colour.
+// eslint-disable-next-line no-control-regex
+const COLOUR = /\x1b\[(?:[0-9;]*;)?(?:3[0-79]|4[0-79]|9[0-7]|10[0-7]|38;5;\d+|38;2;[\d;]+)m/;
+
+describe('handshake-lens <capture> in a terminal', () => {
+  const steps = [
+    { wait: 'sort: setup', timeout: 20 },
+    { send: '\r' },
+    { wait: 'tcp.stream eq 0', timeout: 10 },
+    { send: '\u001b' },
+    { wait: 'sort: setup', timeout: 10 },
+    { send: 'q' },
+  ];
+
+  test('opens the table, Enter shows the detail, q exits 0', () => {
+    const transcript = path.join(tmpdir(), `hl-tui-${process.pid}.bin`);
+    const r = ptyRun(['fixtures/zeek-tls12-basic.pcap'], steps, env({ NO_COLOR: undefined, FORCE_COLOR: undefined }), transcript);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(0);
+    expect(r.output).toContain('68.233.76.12:443');
+    expect(r.output).toContain('TCP handshake');
+    expect(r.output).toMatch(/server → client\s+SYN-ACK\s+2\s+0/);
+    const raw = readFileSync(transcript, 'latin1');
+    // alternate screen entered and left, colour used
+    expect(raw).toContain('\x1b[?1049h');
+    expect(raw).toContain('\x1b[?1049l');
+    expect(COLOUR.test(raw)).toBe(true);
+  });
+
+  test('NO_COLOR: same screens without colour codes', () => {
+    const transcript = path.join(tmpdir(), `hl-tui-nocolor-${process.pid}.bin`);
+    const r = ptyRun(['fixtures/arkime-curl-tls13.pcap'], steps, env({ NO_COLOR: '1', FORCE_COLOR: undefined }), transcript);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(0);
+    expect(r.output).toContain('enabled.tls13.com');
+    expect(COLOUR.test(readFileSync(transcript, 'latin1'))).toBe(false);
+  });
+
+  test('a file that is not a capture: the error line, q exits non-zero', () => {
+    const transcript = path.join(tmpdir(), `hl-tui-err-${process.pid}.bin`);
+    const r = ptyRun(['fixtures/README.md'], [{ wait: 'error: ', timeout: 20 }, { send: 'q' }], env({}), transcript);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).not.toBe(0);
+    expect(r.exit).not.toBeNull();
+  });
+});
