@@ -54,6 +54,8 @@ async function isSavedFile(path: string): Promise<boolean> {
     const buf = Buffer.alloc(8);
     const { bytesRead } = await fh.read(buf, 0, 8, 0);
     return isSavedAnalysis(buf.subarray(0, bytesRead));
+  } catch {
+    return false; // a directory, an unreadable file: readCapture says so
   } finally {
     await fh.close();
   }
@@ -199,7 +201,16 @@ const poolOpts = {
   'pool-size': { type: 'number', describe: 'Simulated pool size per destination (default: observed peak concurrency)' },
 } as const;
 
-export async function main(args: string[]): Promise<number> {
+/**
+ * yargs re-parses a positional '-' as an option with an empty name, so the
+ * conventional "read standard input" argument is swapped for a token it leaves
+ * alone, and swapped back before use.
+ */
+const STDIN_TOKEN = ':stdin:';
+const inputPath = (p: string): string => (p === STDIN_TOKEN ? '-' : p);
+
+export async function main(rawArgs: string[]): Promise<number> {
+  const args = rawArgs.map((a) => (a === '-' ? STDIN_TOKEN : a));
   let code = 0;
   const set = async (p: Promise<number>): Promise<void> => {
     code = await p;
@@ -220,13 +231,13 @@ export async function main(args: string[]): Promise<number> {
           })
           .option('top', { type: 'number', describe: 'Text report: rows per table' })
           .options(poolOpts),
-      (argv) => set(runMain(argv as Parameters<typeof runMain>[0])),
+      (argv) => set(runMain({ ...(argv as Parameters<typeof runMain>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'info <capture>',
       'Capture facts: format, link types, frames, time span, IPv4/IPv6/TCP counts, problems',
       (y) => y.positional('capture', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
-      (argv) => set(runInfo(argv as Parameters<typeof runInfo>[0])),
+      (argv) => set(runInfo({ ...(argv as Parameters<typeof runInfo>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'pool <capture>',
@@ -236,7 +247,7 @@ export async function main(args: string[]): Promise<number> {
           .positional('capture', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const })
           .options(poolOpts),
-      (argv) => set(runPool(argv as Parameters<typeof runPool>[0])),
+      (argv) => set(runPool({ ...(argv as Parameters<typeof runPool>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'compare <before> <after>',
@@ -246,7 +257,8 @@ export async function main(args: string[]): Promise<number> {
           .positional('before', { type: 'string', demandOption: true })
           .positional('after', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const }),
-      (argv) => set(runCompare(argv as Parameters<typeof runCompare>[0])),
+      (argv) =>
+        set(runCompare({ ...(argv as Parameters<typeof runCompare>[0]), before: inputPath(argv.before), after: inputPath(argv.after) })),
     )
     .strict()
     .help()

@@ -124,7 +124,7 @@ describe('output for scripts', () => {
   });
 
   test('--format ndjson: one connection per line, every tcp.stream once', () => {
-    const name = 'ndpi-chrome-tls13-6conns.pcap';
+    const name = 'suricata-ipv6-tls13.pcap';
     const streams = golden(name, 'streams.json');
     const r = runCli([fixture(name), '--format', 'ndjson']);
     expect(r.code).toBe(0);
