@@ -46,8 +46,14 @@ export function wrap(text: string, width: number, first: string, indent: string)
   const lines: string[] = [];
   let line = first;
   let empty = true;
-  for (const word of text.split(/ +/)) {
-    if (word === '') continue;
+  // A unit stays with its number: '62.1 ms', '5.00 s', '7.5 %'.
+  const words: string[] = [];
+  for (const w of text.split(/ +/)) {
+    if (w === '') continue;
+    if (words.length > 0 && /^(ms|s|%)[),.;:]*$/.test(w) && /\d$/.test(words[words.length - 1])) words[words.length - 1] += ` ${w}`;
+    else words.push(w);
+  }
+  for (const word of words) {
     if (!empty && displayWidth(line) + 1 + displayWidth(word) > width) {
       lines.push(line);
       line = indent + word;

@@ -171,8 +171,9 @@ function savingsText(p: PoolSavings): string {
   const share = p.savedShare !== null ? ` (${fmtPct(p.savedShare)} of connection time)` : '';
   return (
     `${plural(p.handshakesAvoided, 'handshake')} avoided, ${fmtMs(p.setupMsSaved)} of setup saved${share}, ` +
-    `${plural(p.roundTripsSaved, 'round trip')} and ${plural(p.bytesSaved, 'byte')} ` +
-    `(${fmtInt(p.certificateBytesSaved)} of them certificates)`
+    `${plural(p.roundTripsSaved, 'round trip')} and ${plural(p.bytesSaved, 'byte')}` +
+    // Certificates are encrypted in TLS 1.3: only mention them when some were seen.
+    (p.certificateBytesSaved > 0 ? ` (${fmtInt(p.certificateBytesSaved)} of them certificates)` : '')
   );
 }
 

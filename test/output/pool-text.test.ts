@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { displayWidth } from '../../src/output/format.js';
-import { formatPoolReport } from '../../src/output/pool-text.js';
+import { formatPoolReport, wrap } from '../../src/output/pool-text.js';
 import { destinations, simulatePool } from '../../src/report/index.js';
 import { rec } from '../report/records.js';
 
@@ -60,4 +60,8 @@ describe('formatPoolReport', () => {
     expect(row).toMatch(/^evil\?\?\.test:443 +3 +1 +1 +120\.0 +2 +80\.0 +13\.3% +4 +11\.7 KiB +5\.86 KiB +- pool$/);
     expect(text).toContain('Overall: pool. Connection pooling would help');
   });
+});
+
+test('wrap keeps a unit with its number', () => {
+  expect(wrap('saved 62.1 ms (76.1 % of time) after 5.00 s.', 14, '', '  ')).toEqual(['saved 62.1 ms', '  (76.1 % of', '  time) after', '  5.00 s.']);
 });
