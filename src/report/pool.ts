@@ -54,6 +54,11 @@ export function releaseTime(c: ConnectionRecord): number {
   return Math.min(c.end, Math.max(c.start, r));
 }
 
+/** Sums of ms values are rounded to 1 ns so JSON shows 62.127, not 62.126999999999995. */
+function roundMs(ms: number): number {
+  return Math.round(ms * 1e6) / 1e6;
+}
+
 function savingsCounted(c: ConnectionRecord): boolean {
   return c.setup.ms !== null && !c.midstream;
 }
@@ -142,7 +147,7 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
     key: stats.key,
     connections: group.length,
     handshakesAvoided: avoided,
-    setupMsSaved: msSaved,
+    setupMsSaved: roundMs(msSaved),
     savedShare,
     roundTripsSaved: rtSaved,
     bytesSaved,
@@ -362,6 +367,7 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
     total.certificateBytesSaved += p.certificateBytesSaved;
     lifetimeMs += s.lifetimeMs;
   }
+  total.setupMsSaved = roundMs(total.setupMsSaved);
   total.savedShare = lifetimeMs > 0 ? Math.min(1, total.setupMsSaved / lifetimeMs) : null;
   total.verdict = meets(o, total.setupMsSaved, total.savedShare) ? 'pool' : 'will-not-help';
   total.reason = totalReason(sims, total, o);
