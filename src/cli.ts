@@ -184,6 +184,19 @@ async function runPool(argv: { capture: string; format?: string; 'pool-idle'?: n
 }
 
 async function runCompare(argv: { before: string; after: string; format?: string }): Promise<number> {
+  if (argv.format === undefined && process.stdout.isTTY) {
+    // On a terminal: both read first, then the TUI on the "after" capture, opened on the comparison view.
+    const before = await load(argv.before, stderrProgress());
+    const after = await load(argv.after, stderrProgress());
+    clearProgress();
+    const { runTui } = await import('./ui/index.js');
+    return runTui({
+      title: argv.after,
+      load: async () => after,
+      initialView: 'compare',
+      comparison: compareAnalyses(before, after),
+    });
+  }
   const before = await load(argv.before);
   const after = await load(argv.after);
   const c = compareAnalyses(before, after);

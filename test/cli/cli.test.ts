@@ -189,3 +189,30 @@ describe('text report when stdout is not a terminal', () => {
     expect(r.stdout).not.toContain('\x1b[');
   });
 });
+
+describe('protobuf export', () => {
+  test('capture -> .hlpb -> reopened without the capture -> the same JSON', () => {
+    const name = 'suricata-ipv6-tls13.pcap';
+    const direct = runCli([fixture(name), '--format', 'json']);
+    expect(direct.code).toBe(0);
+    const pb = runCli([fixture(name), '--format', 'protobuf']);
+    expect(pb.code).toBe(0);
+    expect(pb.stdoutBytes.subarray(0, 4).toString('latin1')).toBe('HLPB');
+    const saved = join(tmp, 'analysis.hlpb');
+    writeFileSync(saved, pb.stdoutBytes);
+    const reopened = runCli([saved, '--format', 'json']);
+    expect(reopened.code).toBe(0);
+    const a = JSON.parse(direct.stdout);
+    const b = JSON.parse(reopened.stdout);
+    expect(b.connections).toEqual(a.connections);
+    expect(b.summary).toEqual(a.summary);
+    expect(b.capture.frames).toBe(a.capture.frames);
+    // and the saved analysis feeds pool and compare like a capture
+    const cmp = runCli(['compare', fixture(name), saved, '--format', 'json']);
+    expect(cmp.code).toBe(0);
+    const c = JSON.parse(cmp.stdout);
+    expect(c.total.connections.before).toBe(a.connections.length);
+    expect(c.total.connections.after).toBe(a.connections.length);
+    expect(c.total.connections.diff).toBe(0);
+  });
+});
