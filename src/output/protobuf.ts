@@ -16,6 +16,7 @@ import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
 import { destinations } from '../report/destinations.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
+import { EVENT_TYPES } from '../timeline/types.js';
 import type {
   ConnectionRecord,
   ConnectionState,
@@ -78,29 +79,7 @@ function version(): string {
 
 const SIDES: (Side | null)[] = [null, 'client', 'server'];
 const STATES: (ConnectionState | null)[] = [null, 'complete', 'reset', 'refused', 'unanswered', 'open', 'half-closed', 'midstream'];
-const EVENTS: (EventType | null)[] = [
-  null,
-  'SYN',
-  'SYN-ACK',
-  'ACK',
-  'ClientHello',
-  'HelloRetryRequest',
-  'ServerHello',
-  'Certificate',
-  'ServerKeyExchange',
-  'CertificateRequest',
-  'ServerHelloDone',
-  'ClientKeyExchange',
-  'CertificateVerify',
-  'NewSessionTicket',
-  'ChangeCipherSpec',
-  'Finished',
-  'EncryptedHandshake',
-  'ApplicationData',
-  'Alert',
-  'FIN',
-  'RST',
-];
+const EVENTS: (EventType | null)[] = [null, ...EVENT_TYPES];
 const RESUMPTIONS: TlsMetrics['resumption'][] = [null, 'session-id', 'ticket', 'psk'];
 const TEARDOWN_BY: ('FIN' | 'RST' | null)[] = [null, 'FIN', 'RST'];
 

@@ -6,6 +6,7 @@ import type { Dir, Endpoint as TcpEndpoint, TcpConnection } from '../tcp/connect
 import { cipherSuiteName, tlsVersionName } from '../tls/index.js';
 import type { Side, Stamp, TlsMessage } from '../tls/types.js';
 import type { ConnectionReader } from './reader.js';
+import { EVENT_TYPES, TCP_EVENT_TYPES } from './types.js';
 import type {
   ConnectionRecord,
   ConnectionState,
@@ -30,23 +31,8 @@ function ms(a: Stamp, b: Stamp): number {
   return Math.round(msBetween(a, b) * 1e6) / 1e6;
 }
 
-const TLS_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
-  'ClientHello',
-  'HelloRetryRequest',
-  'ServerHello',
-  'Certificate',
-  'ServerKeyExchange',
-  'CertificateRequest',
-  'ServerHelloDone',
-  'ClientKeyExchange',
-  'CertificateVerify',
-  'NewSessionTicket',
-  'ChangeCipherSpec',
-  'Finished',
-  'EncryptedHandshake',
-  'ApplicationData',
-  'Alert',
-]);
+/** TLS messages that become events (others, such as EncryptedExtensions in clear, are not in the vocabulary). */
+const TLS_EVENT_TYPES: ReadonlySet<string> = new Set<string>(EVENT_TYPES.filter((t) => !TCP_EVENT_TYPES.has(t)));
 
 interface Ordered {
   ev: TimelineEvent;

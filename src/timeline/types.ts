@@ -6,27 +6,34 @@
 import type { Side } from '../tls/types.js';
 export type { Side } from '../tls/types.js';
 
-export type EventType =
-  | 'SYN'
-  | 'SYN-ACK'
-  | 'ACK'
-  | 'ClientHello'
-  | 'HelloRetryRequest'
-  | 'ServerHello'
-  | 'Certificate'
-  | 'ServerKeyExchange'
-  | 'CertificateRequest'
-  | 'ServerHelloDone'
-  | 'ClientKeyExchange'
-  | 'CertificateVerify'
-  | 'NewSessionTicket'
-  | 'ChangeCipherSpec'
-  | 'Finished'
-  | 'EncryptedHandshake'
-  | 'ApplicationData'
-  | 'Alert'
-  | 'FIN'
-  | 'RST';
+/** Event types, in the order of the protobuf enum (handshake_lens.proto EventType, from 1). */
+export const EVENT_TYPES = [
+  'SYN',
+  'SYN-ACK',
+  'ACK',
+  'ClientHello',
+  'HelloRetryRequest',
+  'ServerHello',
+  'Certificate',
+  'ServerKeyExchange',
+  'CertificateRequest',
+  'ServerHelloDone',
+  'ClientKeyExchange',
+  'CertificateVerify',
+  'NewSessionTicket',
+  'ChangeCipherSpec',
+  'Finished',
+  'EncryptedHandshake',
+  'ApplicationData',
+  'Alert',
+  'FIN',
+  'RST',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Events that TCP itself produces; the rest come from the TLS stage. */
+export const TCP_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['SYN', 'SYN-ACK', 'ACK', 'FIN', 'RST']);
 
 export interface TimelineEvent {
   type: EventType;
