@@ -115,7 +115,6 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
 
   const start = c.firstStamp;
   const firstSyn = c.syns[0];
-  const lastSynBeforeAck = c.syns.length ? lastBefore(c.syns, c.handshakeAck) : undefined;
   const midstream = firstSyn === undefined;
   const origin = firstSyn ?? start;
 
@@ -167,7 +166,7 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
       synAckRetransmits: Math.max(0, c.synAcks.length - 1),
       synRetransmitOffsetsMs: firstSyn ? c.syns.slice(1).map((s) => ms(firstSyn, s)) : [],
       handshakeMs: firstSyn && c.handshakeAck ? ms(firstSyn, c.handshakeAck) : null,
-      initialRttMs: lastSynBeforeAck && c.handshakeAck ? ms(lastSynBeforeAck, c.handshakeAck) : null,
+      initialRttMs: initialRtt(c, serverDir),
       mss: { client: c.mss[clientDir], server: c.mss[serverDir] },
       retransmissions: c.retransmissions,
       outOfOrder: c.outOfOrder,
@@ -188,6 +187,18 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     teardown: teardownOf(c, sideOf),
     problems: [...c.problems, ...(reader?.session ? reader.session.summary().problems : [])],
   };
+}
+
+/**
+ * tcp.analysis.initial_rtt: last SYN -> completing ACK; for a refused
+ * connection (no SYN-ACK, the server answered with RST), last SYN -> RST.
+ */
+function initialRtt(c: TcpConnection, serverDir: Dir): number | null {
+  if (c.syns.length === 0) return null;
+  if (c.handshakeAck) return ms(lastBefore(c.syns, c.handshakeAck), c.handshakeAck);
+  const rst = c.rst[serverDir];
+  if (c.synAcks.length === 0 && rst) return ms(lastBefore(c.syns, rst), rst);
+  return null;
 }
 
 function lastBefore(stamps: Stamp[], limit: Stamp | undefined): Stamp {

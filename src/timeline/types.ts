@@ -75,7 +75,7 @@ export interface TcpMetrics {
   synRetransmitOffsetsMs: number[];
   /** First SYN -> completing ACK (what the user waited, retries included); null if not completed. */
   handshakeMs: number | null;
-  /** Last SYN -> completing ACK, as tcp.analysis.initial_rtt; null if not completed. */
+  /** Last SYN -> completing ACK (refused: -> the RST), as tcp.analysis.initial_rtt; else null. */
   initialRttMs: number | null;
   mss: { client?: number; server?: number };
   /** Retransmitted data segments and out-of-order segments seen (both directions). */
