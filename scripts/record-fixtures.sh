@@ -35,6 +35,9 @@ ALL_SCENARIOS=(
   http_keepalive ipv6_tls13 nanosec gzip pool mtu1500_chain loss_retransmit dumpcap_2if
 )
 
+# Not part of the default set: the seed that scripts/make-bench-capture.sh replicates.
+EXTRA_SCENARIOS=(bench_seed)
+
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; fi
 SCENARIOS=("$@")
 [[ ${#SCENARIOS[@]} -eq 0 ]] && SCENARIOS=("${ALL_SCENARIOS[@]}")
@@ -45,6 +48,7 @@ for t in ip tcpdump dumpcap openssl nginx curl nft ethtool gzip; do
 done
 
 TMP="$(mktemp -d /tmp/hl-record.XXXXXX)"
+chmod 755 "$TMP"   # nginx workers (user nobody) read the document root under it
 CAP_PID=""
 NGINX_PIDS=()
 
@@ -140,6 +144,7 @@ start_nginx() {
   local pki="$TMP/pki"
   mkdir -p "$p/logs" "$p/tmp" "$p/html"
   printf 'hello from handshake-lens test server\n' > "$p/html/index.html"
+  head -c 32768 /dev/zero | tr '\0' 'x' > "$p/html/32k.txt"   # body for the bench seed
   local six=""
   [[ "$addr" == "127.0.0.1" ]] && six="listen [::1]:443 ssl;"
   cat > "$p/nginx.conf" <<EOF
@@ -209,7 +214,7 @@ cap_stop() {
 PKI() { echo "$TMP/pki/$1"; }
 REQ() { printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$HOST"; }
 # curl against the lo namespace by name (SNI hl.test), trusting our root
-lcurl() { inlo curl -sS -o /dev/null --cacert "$(PKI root.pem)" "$@"; }
+lcurl() { inlo curl -sS -o /dev/null -w "${HL_DEBUG:+%{http_code\}\\n}" --cacert "$(PKI root.pem)" "$@"; }
 resolve() { echo "--resolve $HOST:$1:${2:-127.0.0.1}"; }
 # openssl s_client in the lo namespace; sends one request and reads the answer
 sclient() { REQ | inlo openssl s_client -connect "127.0.0.1:$1" -servername "$HOST" \
@@ -394,6 +399,17 @@ sc_loss_retransmit() {
     fi
   done
   log "  WARNING: no lossy capture with a retransmitted certificate segment"
+}
+
+sc_bench_seed() {
+  # 200 short HTTPS connections (alternating TLS 1.2 / 1.3, 32 KiB response each) over
+  # the MTU-1500 path; output name: bench-seed.pcap (used by make-bench-capture.sh).
+  local f="$OUT/bench-seed.pcap" i n="${HL_BENCH_CONNS:-200}"
+  cap_start "$NS_CLI" hl-veth-c "$f"
+  for i in $(seq "$n"); do
+    if (( i % 2 )); then ns_curl --tlsv1.3 "https://$HOST/32k.txt"; else ns_curl --tlsv1.2 --tls-max 1.2 "https://$HOST/32k.txt"; fi
+  done
+  cap_stop "$f"
 }
 
 sc_dumpcap_2if() {
