@@ -17,7 +17,7 @@ import { hideBin } from 'yargs/helpers';
 import { analyzeFile, type AnalysisResult } from './analyze.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
 import { formatInfo, infoJson } from './output/info.js';
-import { ndjsonLine, write, writeJsonDocument } from './output/json.js';
+import { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
 import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/protobuf.js';
 import { formatPoolReport } from './output/pool-text.js';
 import { formatComparison } from './output/compare-text.js';
@@ -131,17 +131,19 @@ async function runMain(argv: {
       return 0;
     }
     const pw = format === 'protobuf' ? new ProtobufWriter(process.stdout, { file: path === '-' ? 'stdin' : path }) : undefined;
+    const lines = pw ? undefined : new LineBatcher(process.stdout);
     const progress = stderrProgress();
     const a = await analyzeFile(path, {
       keepConnections: false,
       ...(progress ? { onProgress: progress } : {}),
       onConnection: (c) => {
         if (pw) pw.writeConnection(c);
-        else process.stdout.write(ndjsonLine(c));
+        else lines!.push(ndjsonLine(c));
       },
     });
     clearProgress();
     if (pw) await pw.end(a.capture);
+    else await lines!.flush();
     printWarnings(a);
     return damageExit(a);
   }

@@ -22,13 +22,52 @@ export async function writeJsonDocument(
   summary: Summary,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  await write(out, '{"capture":' + JSON.stringify(captureSection(a)) + ',"connections":[');
+  let buf = '{"capture":' + JSON.stringify(captureSection(a)) + ',"connections":[';
   for (let i = 0; i < a.connections.length; i++) {
-    await write(out, (i === 0 ? '\n' : ',\n') + JSON.stringify(a.connections[i]));
+    buf += (i === 0 ? '\n' : ',\n') + JSON.stringify(a.connections[i]);
+    if (buf.length >= 1 << 20) {
+      await write(out, buf);
+      buf = '';
+    }
   }
-  let tail = '\n],"summary":' + JSON.stringify(summary);
-  for (const [k, v] of Object.entries(extra)) tail += ',' + JSON.stringify(k) + ':' + JSON.stringify(v);
-  await write(out, tail + '}\n');
+  buf += '\n],"summary":' + JSON.stringify(summary);
+  for (const [k, v] of Object.entries(extra)) buf += ',' + JSON.stringify(k) + ':' + JSON.stringify(v);
+  await write(out, buf + '}\n');
+}
+
+/**
+ * Collects output lines and writes them in large pieces: one write per line
+ * costs more than producing the line. `flush` at the end.
+ */
+export class LineBatcher {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly limit = 1 << 20,
+  ) {}
+
+  push(line: string): void {
+    this.parts.push(line);
+    this.size += line.length;
+    if (this.size >= this.limit) this.flushSync();
+  }
+
+  /** Hands what is collected to the stream (stdout to a file or pipe writes synchronously on Linux). */
+  flushSync(): void {
+    if (this.parts.length === 0) return;
+    this.out.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+
+  /** Writes the rest and waits until the stream has taken it. */
+  async flush(): Promise<void> {
+    const rest = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (rest.length > 0) await write(this.out, rest);
+  }
 }
 
 /** Write respecting backpressure. */

@@ -22,7 +22,16 @@ export interface TrackerOptions {
 }
 
 export class ConnectionTracker {
-  private readonly table = new Map<string, TcpConnection>();
+  /**
+   * Open connections by 4-tuple, as numbers: each address string gets a small
+   * id (the decode stage hands out the same string object for the same
+   * address, so its hash is computed once), the unordered address pair and the
+   * port pair ordered the same way make two numeric keys.
+   */
+  private readonly table = new Map<number, Map<number, TcpConnection>>();
+  private readonly open = new Set<TcpConnection>();
+  private readonly ipIds = new Map<string, number>();
+  private readonly keys = new WeakMap<TcpConnection, [number, number]>();
   private nextId = 0;
   private sinceSweep = 0;
   private readonly closedLingerSec: number;
@@ -41,12 +50,21 @@ export class ConnectionTracker {
     this.sweepEvery = opts.sweepEvery ?? 16384;
   }
 
-  get open(): number {
-    return this.table.size;
+  get openCount(): number {
+    return this.open.size;
   }
 
   get created(): number {
     return this.nextId;
+  }
+
+  private ipId(ip: string): number {
+    let id = this.ipIds.get(ip);
+    if (id === undefined) {
+      id = this.ipIds.size;
+      this.ipIds.set(ip, id);
+    }
+    return id;
   }
 
   /** A decoded packet with a TCP header. */
@@ -54,26 +72,39 @@ export class ConnectionTracker {
     const tcp = p.tcp!;
     const src = p.src!;
     const dst = p.dst!;
-    const a = src + ' ' + tcp.srcPort;
-    const b = dst + ' ' + tcp.dstPort;
-    const key = a < b ? a + '|' + b : b + '|' + a;
-    let conn = this.table.get(key);
+    const sport = tcp.srcPort;
+    const dport = tcp.dstPort;
+    const is = this.ipId(src);
+    const id = this.ipId(dst);
+    // Canonical order: lower address id first (ports break the tie on one address).
+    const forward = is < id || (is === id && sport <= dport);
+    const pairKey = forward ? is * 0x4000000 + id : id * 0x4000000 + is;
+    const portKey = forward ? sport * 65536 + dport : dport * 65536 + sport;
+    let ports = this.table.get(pairKey);
+    let conn = ports?.get(portKey);
     let dir: Dir = 0;
     if (conn !== undefined) {
-      const e = conn.endpoints[0];
-      dir = e.port === tcp.srcPort && e.ip === src ? 0 : 1;
+      const a = conn.endpoints[0];
+      dir = a.port === sport && a.ip === src ? 0 : 1;
       if (conn.isNewConnectionSyn(dir, tcp)) {
-        this.table.delete(key);
+        this.remove(conn);
         this.finalize(conn);
         conn = undefined;
+        ports = this.table.get(pairKey); // remove() may have dropped the emptied map
       }
     }
     if (conn === undefined) {
-      const ea: Endpoint = { ip: src, port: tcp.srcPort };
-      const eb: Endpoint = { ip: dst, port: tcp.dstPort };
+      const ea: Endpoint = { ip: src, port: sport };
+      const eb: Endpoint = { ip: dst, port: dport };
       conn = new TcpConnection(this.nextId++, ea, eb, stamp);
       conn.consumer = this.attach(conn);
-      this.table.set(key, conn);
+      if (ports === undefined) {
+        ports = new Map();
+        this.table.set(pairKey, ports);
+      }
+      ports.set(portKey, conn);
+      this.keys.set(conn, [pairKey, portKey]);
+      this.open.add(conn);
       dir = 0;
     }
     conn.segment(dir, tcp, stamp, wire);
@@ -85,16 +116,25 @@ export class ConnectionTracker {
 
   /** End of capture: finalize everything still open, in id order. */
   finish(): void {
-    const rest = [...this.table.values()].sort((x, y) => x.id - y.id);
+    const rest = [...this.open].sort((x, y) => x.id - y.id);
     this.table.clear();
+    this.open.clear();
     for (const c of rest) this.finalize(c);
   }
 
+  private remove(c: TcpConnection): void {
+    const k = this.keys.get(c)!;
+    const ports = this.table.get(k[0])!;
+    ports.delete(k[1]);
+    if (ports.size === 0) this.table.delete(k[0]);
+    this.open.delete(c);
+  }
+
   private sweep(now: Stamp): void {
-    for (const [key, c] of this.table) {
+    for (const c of this.open) {
       const idle = now.tsSec - c.lastStamp.tsSec;
       if (c.closed && idle > this.closedLingerSec) {
-        this.table.delete(key);
+        this.remove(c);
         this.finalize(c);
       } else if (idle > this.idleReleaseSec) {
         c.release();
