@@ -34,10 +34,19 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
 });
 
-function poolOptionsFrom(argv: { 'pool-idle'?: number; 'pool-size'?: number }): Partial<PoolOptions> {
+interface PoolArgs {
+  'pool-idle'?: number;
+  'pool-size'?: number;
+  'min-saved-ms'?: number;
+  'min-saved-share'?: number;
+}
+
+function poolOptionsFrom(argv: PoolArgs): Partial<PoolOptions> {
   const o: Partial<PoolOptions> = {};
   if (argv['pool-idle'] !== undefined) o.idleTimeoutSec = argv['pool-idle'];
   if (argv['pool-size'] !== undefined) o.maxSize = argv['pool-size'];
+  if (argv['min-saved-ms'] !== undefined) o.minSavedMs = argv['min-saved-ms'];
+  if (argv['min-saved-share'] !== undefined) o.minSavedShare = argv['min-saved-share'] / 100;
   return o;
 }
 
@@ -98,13 +107,7 @@ function printWarnings(a: Analysis | AnalysisResult): void {
   for (const w of a.capture.warnings) if (w !== err) process.stderr.write(`warning: ${w}\n`);
 }
 
-async function runMain(argv: {
-  capture: string;
-  format?: Format;
-  top?: number;
-  'pool-idle'?: number;
-  'pool-size'?: number;
-}): Promise<number> {
+async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?: number }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
   const format: Format = argv.format ?? (process.stdout.isTTY ? 'tui' : 'text');
   const path = argv.capture;
@@ -171,7 +174,7 @@ async function runInfo(argv: { capture: string; json?: boolean }): Promise<numbe
   return damageExit(a);
 }
 
-async function runPool(argv: { capture: string; format?: string; 'pool-idle'?: number; 'pool-size'?: number }): Promise<number> {
+async function runPool(argv: PoolArgs & { capture: string; format?: string }): Promise<number> {
   const a = await load(argv.capture, stderrProgress());
   clearProgress();
   const report = simulatePool(a.connections, poolOptionsFrom(argv));
@@ -214,6 +217,8 @@ async function runCompare(argv: { before: string; after: string; format?: string
 const poolOpts = {
   'pool-idle': { type: 'number', describe: 'Simulated pool idle timeout, seconds (default 60)' },
   'pool-size': { type: 'number', describe: 'Simulated pool size per destination (default: observed peak concurrency)' },
+  'min-saved-ms': { type: 'number', describe: "Verdict 'pool' needs at least this much setup time saved, ms (default 20)" },
+  'min-saved-share': { type: 'number', describe: "…and at least this share of all connection time, percent (default 5)" },
 } as const;
 
 /**

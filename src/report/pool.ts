@@ -26,7 +26,7 @@
  * - Savings of a reused connection: its setup ms, setup round trips, setup
  *   bytes and the certificate bytes within them.
  *
- * Verdict: 'pool' when setupMsSaved >= minSavedMs (default 50 ms) AND
+ * Verdict: 'pool' when setupMsSaved >= minSavedMs (default 20 ms) AND
  * savedShare >= minSavedShare (default 5 % of the total lifetime of all the
  * connections concerned); otherwise 'will-not-help', with the reason in words.
  */
@@ -38,7 +38,7 @@ import type { DestinationPool, DestinationStats, PoolOptions, PoolReport, PoolSa
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   idleTimeoutSec: 60,
   maxSize: undefined,
-  minSavedMs: 50,
+  minSavedMs: 20,
   minSavedShare: 0.05,
 };
 
@@ -168,7 +168,12 @@ function meets(opts: PoolOptions, msSaved: number, share: number | null): boolea
   return msSaved > 0 && msSaved >= opts.minSavedMs && share !== null && share >= opts.minSavedShare;
 }
 
-function thresholdText(opts: PoolOptions): string {
+/** The threshold(s) a saving falls short of, in words. */
+function thresholdText(opts: PoolOptions, msSaved: number, share: number | null): string {
+  const msShort = msSaved < opts.minSavedMs;
+  const shareShort = share === null || share < opts.minSavedShare;
+  if (msShort && !shareShort) return `the threshold of ${fmtMs(opts.minSavedMs)}`;
+  if (shareShort && !msShort) return `the threshold of ${fmtPct(opts.minSavedShare)} of connection time`;
   return `the thresholds of ${fmtMs(opts.minSavedMs)} and ${fmtPct(opts.minSavedShare)} of connection time`;
 }
 
@@ -235,13 +240,13 @@ function destinationReason(sim: DestSim, opts: PoolOptions): string[] {
       parts.push(
         `A pool would avoid ${fmtInt(p.handshakesAvoided)} of ${plural(s.connections, 'handshake')} to ${key} but save only ${fmtMs(p.setupMsSaved)}` +
           (p.savedShare !== null ? ` (${fmtPct(p.savedShare)} of connection time)` : '') +
-          `, under ${thresholdText(opts)}.`,
+          `, under ${thresholdText(opts, p.setupMsSaved, p.savedShare)}.`,
       );
       if (s.setupShare !== null && s.setupShare < opts.minSavedShare) {
         parts.push(`The connections are long-lived: setup is only ${fmtPct(s.setupShare)} of their time.`);
       }
       if (s.setupMs.p50 !== null && s.setupMs.p50 < opts.minSavedMs / 5) {
-        parts.push(`Setup is already quick (median ${fmtMs(s.setupMs.p50)}), so the round trip to the server is short.`);
+        parts.push(`Setup is already quick (median ${fmtMs(s.setupMs.p50)}), so each new connection costs little.`);
       }
       if (s.resumptionRate !== null && s.resumptionRate >= 0.5) {
         parts.push(`${fmtPct(s.resumptionRate)} of the TLS handshakes were already resumed, which keeps them cheap.`);
@@ -309,7 +314,7 @@ function totalReason(sims: DestSim[], total: PoolSavings, opts: PoolOptions): st
       ? `Connection pooling would not help: none of the ${plural(total.connections, 'connection')} to ${dests} could have reused an idle connection.`
       : `Connection pooling would not help much: it would avoid ${fmtInt(total.handshakesAvoided)} of ${plural(total.connections, 'handshake')} but save only ${fmtMs(total.setupMsSaved)}` +
         (total.savedShare !== null ? ` (${fmtPct(total.savedShare)} of connection time)` : '') +
-        `, under ${thresholdText(opts)}.`;
+        `, under ${thresholdText(opts, total.setupMsSaved, total.savedShare)}.`;
   if (sims.length === 1) {
     // One destination: its own sentences, without repeating what the head said.
     if (total.connections === 1) return [head, ...sims[0].sentences.slice(2)].join(' ');

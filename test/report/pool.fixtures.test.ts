@@ -69,6 +69,10 @@ function tsharkStreams(file: string): Stream[] {
     expect(d.bytesSaved).toBe(later.reduce((n, c) => n + c.setup.bytes, 0));
     expect(r.total.handshakesAvoided).toBe(ts.length - 1);
     expect(destinations(a.connections)[0].idleGapsSec.count).toBe(ts.length - 1);
+    // Most of each short connection's life is its setup: the savings are material.
+    expect(d.savedShare!).toBeGreaterThan(0.5);
+    expect(d.verdict).toBe('pool');
+    expect(r.total.verdict).toBe('pool');
   });
 
   test('keep-alive: one connection, pooling will not help', async () => {
