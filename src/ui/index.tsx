@@ -54,7 +54,7 @@ export async function runTui(opts: TuiOptions): Promise<number> {
         stderr: opts.stderr ?? process.stderr,
         exitOnCtrlC: false,
         patchConsole: true,
-        incrementalRendering: true,
+        incrementalRendering: false,
       },
     );
     await instance.waitUntilExit();
