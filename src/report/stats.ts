@@ -46,6 +46,11 @@ export function percentile(sortedOrUnsorted: number[], p: number): number | null
 }
 
 /** count, min, p50/p90/p99 (as `percentile`), max, mean and total of the values (NaN ignored). */
+/** Rounded to 9 decimals: removes float noise (5.297000000000001) from printed JSON, far below ns for ms values. */
+function clean9(v: number): number {
+  return Math.round(v * 1e9) / 1e9;
+}
+
 export function distribution(values: number[]): Distribution {
   const clean = values.some(Number.isNaN) ? values.filter((v) => !Number.isNaN(v)) : values;
   if (clean.length === 0) {
@@ -57,9 +62,9 @@ export function distribution(values: number[]): Distribution {
   return {
     count: sorted.length,
     min: sorted[0],
-    p50: interpolate(sorted, 50),
-    p90: interpolate(sorted, 90),
-    p99: interpolate(sorted, 99),
+    p50: clean9(interpolate(sorted, 50)),
+    p90: clean9(interpolate(sorted, 90)),
+    p99: clean9(interpolate(sorted, 99)),
     max: sorted[sorted.length - 1],
     mean: total / sorted.length,
     total,
