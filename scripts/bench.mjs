@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Throughput of the capture reader (and the frame decoder when built) on a large capture.
-// Usage: npm run bench [-- <capture> [--no-decode] [--chunk <bytes>]]
+// Throughput of the capture reader (and the frame decoder when built) on a large capture,
+// then of the whole analysis (capture -> decode -> tcp -> tls -> timeline) in its own process.
+// Usage: npm run bench [-- <capture> [--no-decode] [--chunk <bytes>] [--no-analyze]]
 // Prints frames, MB, seconds, frames/s, MB/s and peak RSS. Figures, not a test.
 import { existsSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 const args = process.argv.slice(2);
 const noDecode = args.includes('--no-decode');
+const analyzeOnly = args.includes('--analyze-only');
+const noAnalyze = args.includes('--no-analyze');
 const chunkAt = args.indexOf('--chunk');
 const chunkSize = chunkAt >= 0 ? Number(args[chunkAt + 1]) : undefined;
 const positional = args.filter((a, i) => !a.startsWith('--') && !(chunkAt >= 0 && i === chunkAt + 1));
@@ -17,6 +20,25 @@ if (!existsSync(file)) {
   console.error('Make it with: bash scripts/make-bench-capture.sh   (writes bench-data/big.pcap, ~1.1 GiB)');
   console.error('or pass another capture: npm run bench -- path/to/capture.pcap');
   process.exit(1);
+}
+
+if (analyzeOnly) {
+  // The whole pipeline, streaming (records are not kept), as `--format ndjson` runs it.
+  const { analyzeFile } = await import(new URL('../dist/analyze.js', import.meta.url).href);
+  let connections = 0;
+  const t0 = performance.now();
+  const a = await analyzeFile(file, { keepConnections: false, onConnection: () => connections++ });
+  const seconds = (performance.now() - t0) / 1000;
+  const mb = statSync(file).size / 1e6;
+  const row = (k, v) => console.log(`${k.padEnd(12)} ${v}`);
+  row('stages', 'whole analysis (capture, decode, tcp, tls, timeline)');
+  row('frames', a.capture.frames.toLocaleString('en-US'));
+  row('connections', connections.toLocaleString('en-US'));
+  row('seconds', seconds.toFixed(3));
+  row('frames/s', Math.round(a.capture.frames / seconds).toLocaleString('en-US'));
+  row('MB/s', (mb / seconds).toFixed(1));
+  row('peak RSS', `${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MB`);
+  process.exit(0);
 }
 
 const { readCapture } = await import(new URL('../dist/capture/index.js', import.meta.url).href);
@@ -54,3 +76,10 @@ row('MB/s', (mb / seconds).toFixed(1));
 row('peak RSS', `${peakRssMB.toFixed(1)} MB`);
 for (const w of result.warnings) row('warning', w);
 if (result.error) row('error', result.error);
+
+if (!noAnalyze) {
+  // Its own process, so its peak RSS is its own.
+  const { spawnSync } = await import('node:child_process');
+  console.log('');
+  spawnSync(process.execPath, [new URL(import.meta.url).pathname, file, '--analyze-only'], { stdio: 'inherit' });
+}
