@@ -77,12 +77,14 @@ export function TabBar({ views, current, theme, title }: { views: string[]; curr
   return (
     <Text wrap="truncate-end">
       <Text {...theme.title}>handshake-lens</Text>
-      <Text> {title} </Text>
+      <Text> </Text>
       {views.map((v) => (
         <Text key={v} {...(v === current ? theme.selected : theme.dim)}>
           {` ${v} `}
         </Text>
       ))}
+      {/* The views come first: a long file name is what gets cut on a narrow terminal. */}
+      <Text> {title}</Text>
     </Text>
   );
 }
