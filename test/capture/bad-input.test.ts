@@ -64,6 +64,7 @@ describe('not a capture: CaptureError with a one-line message', () => {
     expect((await captureError(d)).message).toBe(`cannot open ${d}: it is a directory`);
   });
 
+  // As root every file is readable; test/cli/cli.test.ts checks this case through the CLI run as nobody.
   const asRoot = process.getuid?.() === 0;
   (asRoot ? test.skip : test)('unreadable file (permission)', async () => {
     const p = write('secret.pcap', readFileSync(fixturePath('zeek-tls12-basic.pcap')));

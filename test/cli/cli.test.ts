@@ -2,16 +2,18 @@
  * The CLI as a user meets it: exit codes, one-line errors, JSON/NDJSON for
  * scripts, stdin and gzip input. Expected counts come from the tshark goldens.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ensureBuilt, fixture, repoRoot, runCli } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { cliPath, ensureBuilt, fixture, repoRoot, runCli } from '../helpers/cli.js';
 
 let tmp: string;
 beforeAll(() => {
   ensureBuilt();
   tmp = mkdtempSync(join(tmpdir(), 'hl-cli-'));
+  chmodSync(tmp, 0o755); // the permission test runs the CLI as another user
 });
 
 function golden(name: string, file: string) {
@@ -49,6 +51,25 @@ describe('input that cannot be read', () => {
     const r = runCli([join(tmp, 'nope.pcap'), '--format', 'text']);
     expect(r.code).toBe(2);
     expectOneLineError(r.stderr, /^error: cannot open .*nope\.pcap: /);
+  });
+
+  // root reads anything: as root, run the CLI as nobody so the check is real. That needs the
+  // checkout to be readable by nobody (a clone under a 0700 home would not be): then it is skipped.
+  const asRoot = process.getuid?.() === 0;
+  const nobodyCanRun =
+    !asRoot ||
+    spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(cliPath)}, 4)`], { uid: 65534, gid: 65534 }).status === 0;
+  (nobodyCanRun ? test : test.skip)('a file without read permission: one line, exit 2', () => {
+    const dir = join(tmp, 'locked');
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o755);
+    const p = join(dir, 'secret.pcap');
+    copyFileSync(fixture('zeek-tls12-basic.pcap'), p);
+    chmodSync(p, 0o000);
+    const r = runCli([p, '--format', 'json'], asRoot ? { uid: 65534, gid: 65534 } : {});
+    expect(r.code).toBe(2);
+    const lines = expectOneLineError(r.stderr, /^error: cannot open .*secret\.pcap: permission denied$/);
+    expect(lines).toHaveLength(1);
   });
 
   test('a directory, exit 2', () => {

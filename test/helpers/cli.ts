@@ -30,12 +30,14 @@ export interface CliRun {
   stdoutBytes: Buffer;
 }
 
-export function runCli(args: string[], opts: { input?: Buffer; env?: NodeJS.ProcessEnv } = {}): CliRun {
+export function runCli(args: string[], opts: { input?: Buffer; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): CliRun {
   const r = spawnSync(process.execPath, [cliPath, ...args], {
     cwd: repoRoot,
     input: opts.input,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     maxBuffer: 256 * 1024 * 1024,
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
   });
   return { code: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), stdoutBytes: r.stdout };
 }
