@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
-import { cliPath, ensureBuilt, fixture, repoRoot, runCli } from '../helpers/cli.js';
+import { ensureBuilt, fixture, repoRoot, runCli } from '../helpers/cli.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -58,7 +58,7 @@ describe('input that cannot be read', () => {
   const asRoot = process.getuid?.() === 0;
   const nobodyCanRun =
     !asRoot ||
-    spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(cliPath)}, 4)`], { uid: 65534, gid: 65534 }).status === 0;
+    spawnSync(process.execPath, ['-e', `require("fs").accessSync(${JSON.stringify(join(repoRoot, "package.json"))}, 4)`], { uid: 65534, gid: 65534 }).status === 0;
   (nobodyCanRun ? test : test.skip)('a file without read permission: one line, exit 2', () => {
     const dir = join(tmp, 'locked');
     mkdirSync(dir, { recursive: true });
