@@ -45,11 +45,6 @@ export interface AnalysisResult extends Analysis {
   read: CaptureResult;
 }
 
-/** Decode problems are summarised per kind; these reasons are listed but are not "damage". */
-function problemKey(layer: string, reason: string): string {
-  return `${layer}: ${reason}`;
-}
-
 export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const keep = opts.keepConnections !== false;
   const records: ConnectionRecord[] = [];
@@ -86,7 +81,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     if (p.fragment) stats.fragments++;
     if (p.problems.length > 0) {
       for (const pr of p.problems) {
-        const k = problemKey(pr.layer, pr.reason);
+        // Summarised per kind ('tcp: bad data offset'): one warning line each, with a count.
+        const k = `${pr.layer}: ${pr.reason}`;
         stats.problems[k] = (stats.problems[k] ?? 0) + 1;
       }
     }

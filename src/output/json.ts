@@ -5,11 +5,6 @@
 import type { Analysis, Summary } from '../report/types.js';
 import type { ConnectionRecord } from '../timeline/types.js';
 
-/** The `capture` section: exactly the documented names, plus extra facts. */
-export function captureSection(a: Analysis): Analysis['capture'] {
-  return a.capture;
-}
-
 /** One connection per line. */
 export function ndjsonLine(c: ConnectionRecord): string {
   return JSON.stringify(c) + '\n';
@@ -22,7 +17,7 @@ export async function writeJsonDocument(
   summary: Summary,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  let buf = '{"capture":' + JSON.stringify(captureSection(a)) + ',"connections":[';
+  let buf = '{"capture":' + JSON.stringify(a.capture) + ',"connections":[';
   for (let i = 0; i < a.connections.length; i++) {
     buf += (i === 0 ? '\n' : ',\n') + JSON.stringify(a.connections[i]);
     if (buf.length >= 1 << 20) {

@@ -211,9 +211,4 @@ export class TcpConnection {
     }
     return s;
   }
-
-  /** Called by the consumer when it no longer wants a direction. */
-  stopReading(dir: Dir): void {
-    this.streams[dir]?.stop();
-  }
 }
