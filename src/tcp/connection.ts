@@ -67,6 +67,7 @@ export class TcpConnection {
   consumer: StreamConsumer | undefined;
   /** Heavy state (reassembly) released: the connection is only followed, not read. */
   released = false;
+  private heldLimit: number | undefined;
 
   constructor(
     readonly id: number,
@@ -146,6 +147,15 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * Lower the bytes held ahead of a hole, per direction (the reader needs little
+   * once what it came for is read: a hole is then given up on sooner).
+   */
+  limitHeld(bytes: number): void {
+    this.heldLimit = bytes;
+    for (const s of this.streams) if (s && s.maxPending > bytes) s.maxPending = bytes;
+  }
+
   /** Drop reassembly buffers; the connection is still followed for its TCP events. */
   release(): void {
     if (this.released) return;
@@ -206,6 +216,7 @@ export class TcpConnection {
         gap: (lost) => consumer?.gap(dir, lost),
       });
       if (!consumer || !consumer.wants(dir) || this.released) s.stop();
+      if (this.heldLimit !== undefined) s.maxPending = this.heldLimit;
       if (this.synSeen[dir] && this.baseSeq[dir] !== undefined) s.syn(this.baseSeq[dir]!);
       this.streams[dir] = s;
     }

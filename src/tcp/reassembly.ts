@@ -39,7 +39,8 @@ export class StreamReassembler {
 
   constructor(
     private readonly sink: StreamSink,
-    private readonly maxPending = DEFAULT_MAX_PENDING,
+    /** Bytes held ahead of a hole before the hole is given up on (may be lowered later). */
+    public maxPending = DEFAULT_MAX_PENDING,
   ) {}
 
   /** The SYN of this direction: data starts at isn + 1. */

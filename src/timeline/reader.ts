@@ -10,6 +10,13 @@ import type { Side, Stamp, TlsMessage } from '../tls/types.js';
 /** Plaintext bytes per direction scanned for a STARTTLS switch before giving up. */
 export const PLAINTEXT_SCAN_LIMIT = 64 * 1024;
 
+/**
+ * Once the handshake and the first application data are read, records are
+ * followed only for later alerts: a hole is then given up on after this many
+ * held bytes instead of 1 MiB, so many lossy bulk transfers cannot add up.
+ */
+export const AFTER_HANDSHAKE_HELD_LIMIT = 64 * 1024;
+
 type Mode = 'sniff' | 'tls' | 'off';
 
 export interface SetupSnapshot {
@@ -27,6 +34,7 @@ export class ConnectionReader implements StreamConsumer {
   startTls = false;
   /** Packet and byte counters of the connection when the TLS handshake completed. */
   tlsDone: SetupSnapshot | undefined;
+  private limited = false;
 
   constructor(private readonly conn: TcpConnection) {}
 
@@ -78,6 +86,10 @@ export class ConnectionReader implements StreamConsumer {
 
   private afterFeed(firstNew: number): void {
     const s = this.session!;
+    if (!this.limited && s.done) {
+      this.limited = true;
+      this.conn.limitHeld(AFTER_HANDSHAKE_HELD_LIMIT);
+    }
     if (this.tlsDone === undefined) {
       for (let i = firstNew; i < this.messages.length; i++) {
         if (this.messages[i]!.type !== 'Finished') continue;
