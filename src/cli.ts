@@ -11,7 +11,9 @@
  * damage is reported first) or an internal error; 2 the input cannot be read
  * at all or the command line is wrong.
  */
+import { openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import tty from 'node:tty';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { analyzeFile, type AnalysisResult } from './analyze.js';
@@ -70,6 +72,20 @@ async function isSavedFile(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Where the TUI reads keys: stdin when it is a terminal; when stdin carries
+ * the capture (`tcpdump -w - | handshake-lens -`) or is redirected, the
+ * controlling terminal. Undefined when there is none.
+ */
+function keyboard(): NodeJS.ReadStream | undefined {
+  if (process.stdin.isTTY) return process.stdin;
+  try {
+    return new tty.ReadStream(openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A progress line on stderr for long non-interactive runs (only when stderr is a terminal). */
 function stderrProgress(): ((p: ReadProgress) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
@@ -113,12 +129,21 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
   const path = argv.capture;
 
   if (format === 'tui') {
-    const { runTui } = await import('./ui/index.js');
-    return runTui({
-      title: path === '-' ? 'stdin' : path,
-      load: (onProgress) => load(path, onProgress),
-      poolOptions,
-    });
+    const keys = keyboard();
+    if (keys) {
+      const { runTui } = await import('./ui/index.js');
+      try {
+        return await runTui({
+          title: path === '-' ? 'stdin' : path,
+          load: (onProgress) => load(path, onProgress),
+          poolOptions,
+          stdin: keys,
+        });
+      } finally {
+        if (keys !== process.stdin) keys.destroy();
+      }
+    }
+    // No terminal to read keys from: the plain report instead.
   }
 
   if (format === 'ndjson' || format === 'protobuf') {

@@ -96,3 +96,24 @@ describe('handshake-lens <capture> in a terminal', () => {
     expect(r.exit).not.toBeNull();
   });
 });
+
+describe('capture on standard input, keys from the terminal', () => {
+  test('cat capture | handshake-lens -: the TUI reads keys from /dev/tty, q exits 0', () => {
+    const transcript = path.join(tmpdir(), `hl-tui-stdin-${process.pid}.bin`);
+    const steps = [{ wait: 'sort: setup', timeout: 20 }, { send: '\r' }, { wait: 'tcp.stream eq 0', timeout: 10 }, { send: 'q' }];
+    const r = spawnSync(
+      'python3',
+      [
+        path.join(root, 'scripts/pty-run.py'), '--cols', '100', '--rows', '40', '--steps', JSON.stringify(steps), '--transcript', transcript,
+        '--', 'sh', '-c', `cat fixtures/zeek-tls12-basic.pcap | node ${cli} -`,
+      ],
+      { cwd: root, env: env({ NO_COLOR: '1' }), encoding: 'utf8', timeout: 60_000 },
+    );
+    const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as PtyResult;
+    expect(res.failed_step).toBeNull();
+    expect(res.exit).toBe(0);
+    expect(res.output).toContain('stdin');
+    expect(res.output).toContain('68.233.76.12:443');
+    expect(res.output).not.toContain('Raw mode is not supported');
+  });
+});
