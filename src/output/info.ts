@@ -28,6 +28,8 @@ export interface InfoJson {
   decryptionSecretsBlocks: number;
   decodeProblems: Record<string, number>;
   warnings: string[];
+  /** The damage that stopped reading (everything before it is counted), else null. */
+  error: string | null;
 }
 
 export function infoJson(a: AnalysisResult): InfoJson {
@@ -63,7 +65,8 @@ export function infoJson(a: AnalysisResult): InfoJson {
     tcpConnections: a.connections.length,
     decryptionSecretsBlocks: m?.decryptionSecrets.length ?? 0,
     decodeProblems: a.stats.problems,
-    warnings: a.capture.warnings,
+    warnings: a.capture.warnings.filter((w) => w !== a.read.error),
+    error: a.read.error ?? null,
   };
 }
 
