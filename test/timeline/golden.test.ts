@@ -141,3 +141,37 @@ describe.each(fixtures)('%s agrees with tshark', (fixture) => {
     expect([...stillDivergent].sort()).toEqual(Object.keys(divergent).sort());
   });
 });
+
+/**
+ * Where setup ends, derived from tshark's frames: TLS <= 1.2 completes with the
+ * second side's Finished, which follows its ChangeCipherSpec (in the same
+ * frame in every fixture here; one where it did not would fail this); TLS 1.3
+ * completes with the client's Finished, its first encrypted record (tshark's
+ * first type-23 record from the client, when no 0-RTT data came before it).
+ */
+describe.each(fixtures)('%s: setup ends where tshark shows the handshake complete', (fixture) => {
+  const golden: GoldenStream[] = JSON.parse(readFileSync(join(goldenDir, fixture, 'streams.json'), 'utf8'));
+  test('setup.endFrame and setup.ms', async () => {
+    const a = await analyzeFile(join(root, 'fixtures', fixture));
+    const wrong: string[] = [];
+    for (const g of golden) {
+      const c = a.connections[g.stream];
+      if (!c) continue;
+      const f = g.frames;
+      let expected: number | null = null;
+      if (g.version === 0x0304) {
+        if (f.serverHello !== null && f.appDataClient !== null && f.appDataClient > f.serverHello && !c.tls?.earlyData) {
+          expected = f.appDataClient;
+        }
+      } else if (g.version !== null && f.ccsClient !== null && f.ccsServer !== null) {
+        expected = Math.max(f.ccsClient, f.ccsServer);
+      } else if (g.version === null && f.clientHello === null && f.handshakeAck !== null) {
+        expected = f.handshakeAck; // plain TCP: setup is the three-way handshake
+      }
+      if (expected === null) continue;
+      if (c.setup.endFrame !== expected) wrong.push(`stream ${g.stream}: setup ends in frame ${c.setup.endFrame}, tshark's frames say ${expected}`);
+      if (f.firstSyn !== null && c.setup.ms === null) wrong.push(`stream ${g.stream}: no setup time`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
