@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Throughput of the capture reader (and the frame decoder when built) on a large capture,
 // then of the whole analysis (capture -> decode -> tcp -> tls -> timeline) in its own process.
-// Usage: npm run bench [-- <capture> [--no-decode] [--chunk <bytes>] [--no-analyze]]
+// Usage: npm run bench [-- <capture> [--no-decode] [--chunk <bytes>] [--no-analyze] [--tshark]]
+// --tshark also counts tshark's tcp.stream values, to compare with our connection count.
 // Prints frames, MB, seconds, frames/s, MB/s and peak RSS. Figures, not a test.
 import { existsSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +39,14 @@ if (analyzeOnly) {
   row('frames/s', Math.round(a.capture.frames / seconds).toLocaleString('en-US'));
   row('MB/s', (mb / seconds).toFixed(1));
   row('peak RSS', `${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MB`);
+  if (args.includes('--tshark')) {
+    // tshark's count of tcp.stream values, for comparison (slow: tens of seconds on 1 GiB).
+    const { execFileSync } = await import('node:child_process');
+    const t1 = performance.now();
+    const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+    const streams = new Set(out.toString().split('\n').filter((l) => l !== ''));
+    row('tshark', `${streams.size.toLocaleString('en-US')} tcp.stream values (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+  }
   process.exit(0);
 }
 
@@ -81,5 +90,6 @@ if (!noAnalyze) {
   // Its own process, so its peak RSS is its own.
   const { spawnSync } = await import('node:child_process');
   console.log('');
-  spawnSync(process.execPath, [new URL(import.meta.url).pathname, file, '--analyze-only'], { stdio: 'inherit' });
+  const extra = args.includes('--tshark') ? ['--tshark'] : [];
+  spawnSync(process.execPath, [new URL(import.meta.url).pathname, file, '--analyze-only', ...extra], { stdio: 'inherit' });
 }
