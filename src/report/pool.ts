@@ -2,7 +2,8 @@
  * The counterfactual keep-alive pool: would reusing connections have avoided
  * handshakes on this capture, and how much would it have saved?
  *
- * Model, per destination (destinationKey):
+ * Model, per destination (destinationKey) and client address (a pool lives in
+ * one client process: connections from different hosts cannot share it):
  * - Connections are taken in order of start. A pooled connection is busy from
  *   the start of the connection using it until that connection's *release
  *   time*: its last payload, i.e. the teardown start minus the idle time before
@@ -19,6 +20,7 @@
  * - Otherwise, if the pool holds fewer than `maxSize` connections (default: the
  *   destination's observed peak concurrency), the connection is opened and
  *   joins the pool; at the cap it is opened outside the pool and closed after use.
+ *   The default cap is that client's observed peak concurrency to the destination.
  * - Only connections with a known setup (setup.ms not null, not midstream)
  *   count as savings when reused. Midstream connections take part as already
  *   open connections; failed setups (refused, unanswered, no completed
@@ -31,7 +33,7 @@
  * connections concerned); otherwise 'will-not-help', with the reason in words.
  */
 import type { ConnectionRecord } from '../timeline/types.js';
-import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC } from './destinations.js';
+import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurrency } from './destinations.js';
 import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from './format.js';
 import type { DestinationPool, DestinationStats, PoolOptions, PoolReport, PoolSavings } from './types.js';
 
@@ -91,7 +93,6 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
   const serverCloses = stats.observedIdleTimeouts.filter((o) => o.by === 'server').map((o) => o.seconds);
   const serverIdle = serverCloses.length ? Math.min(...serverCloses) : null;
   const effectiveIdleSec = serverIdle !== null ? Math.min(opts.idleTimeoutSec, serverIdle) : opts.idleTimeoutSec;
-  const poolSize = Math.max(1, opts.maxSize ?? stats.peakConcurrency);
   const participants = group
     .filter((c) => c.setup.ms !== null || c.midstream)
     .sort((a, b) => a.start - b.start || a.id - b.id);
@@ -102,41 +103,54 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
   let rtSaved = 0;
   let bytesSaved = 0;
   let certSaved = 0;
-  // busyUntil of each pooled connection; idle when busyUntil <= now.
-  let slots: number[] = [];
+  // A pool lives in one client process: connections from different client
+  // addresses cannot share one, so each client address gets its own pool.
+  const byClient = new Map<string, ConnectionRecord[]>();
   for (const c of participants) {
-    const now = c.start;
-    if (savingsCounted(c)) k.known++;
-    let expiredHere = false;
-    slots = slots.filter((busyUntil) => {
-      const keep = !(busyUntil <= now && now - busyUntil > effectiveIdleSec);
-      if (!keep) {
-        expiredHere = true;
-        const gap = now - busyUntil;
-        if (k.shortestExpiredGapSec === null || gap < k.shortestExpiredGapSec) k.shortestExpiredGapSec = gap;
+    let list = byClient.get(c.client.ip);
+    if (list === undefined) byClient.set(c.client.ip, (list = []));
+    list.push(c);
+  }
+  let poolSize = 1;
+  for (const clientConns of byClient.values()) {
+    const size = Math.max(1, opts.maxSize ?? peakConcurrency(clientConns));
+    poolSize = Math.max(poolSize, size);
+    // busyUntil of each pooled connection; idle when busyUntil <= now.
+    let slots: number[] = [];
+    for (const c of clientConns) {
+      const now = c.start;
+      if (savingsCounted(c)) k.known++;
+      let expiredHere = false;
+      slots = slots.filter((busyUntil) => {
+        const keep = !(busyUntil <= now && now - busyUntil > effectiveIdleSec);
+        if (!keep) {
+          expiredHere = true;
+          const gap = now - busyUntil;
+          if (k.shortestExpiredGapSec === null || gap < k.shortestExpiredGapSec) k.shortestExpiredGapSec = gap;
+        }
+        return keep;
+      });
+      let pick = -1;
+      for (let i = 0; i < slots.length; i++) {
+        if (slots[i] <= now && (pick < 0 || slots[i] > slots[pick])) pick = i;
       }
-      return keep;
-    });
-    let pick = -1;
-    for (let i = 0; i < slots.length; i++) {
-      if (slots[i] <= now && (pick < 0 || slots[i] > slots[pick])) pick = i;
-    }
-    if (pick >= 0) {
-      slots[pick] = releaseTime(c);
-      k.reused++;
-      if (savingsCounted(c)) {
-        avoided++;
-        msSaved += c.setup.ms!;
-        rtSaved += c.setup.roundTrips;
-        bytesSaved += c.setup.bytes;
-        certSaved += c.setup.certificateBytes;
+      if (pick >= 0) {
+        slots[pick] = releaseTime(c);
+        k.reused++;
+        if (savingsCounted(c)) {
+          avoided++;
+          msSaved += c.setup.ms!;
+          rtSaved += c.setup.roundTrips;
+          bytesSaved += c.setup.bytes;
+          certSaved += c.setup.certificateBytes;
+        }
+        continue;
       }
-      continue;
+      if (expiredHere) k.expired++;
+      else if (slots.length > 0) k.busy++;
+      if (slots.length < size) slots.push(releaseTime(c));
+      else k.overCap++;
     }
-    if (expiredHere) k.expired++;
-    else if (slots.length > 0) k.busy++;
-    if (slots.length < poolSize) slots.push(releaseTime(c));
-    else k.overCap++;
   }
 
   let lifetimeMs = 0;

@@ -344,7 +344,7 @@ export function App(props: AppProps) {
         theme={theme}
       />
     );
-    status = `${destRows.length} destinations · Enter lists the connections · pool: idle ${pool?.options.idleTimeoutSec ?? '-'}s`;
+    status = `${destRows.length} destination${destRows.length === 1 ? '' : 's'} · Enter lists the connections · pool: idle ${pool?.options.idleTimeoutSec ?? '-'}s`;
   } else if (view === 'pool' && pool) {
     const list = pool.destinations;
     body = (

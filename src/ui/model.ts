@@ -363,7 +363,7 @@ export function destinationRows(stats: readonly DestinationStats[], pool: readon
 export function poolSavingsText(p: DestinationPool | null): string {
   if (!p) return NA;
   if (p.handshakesAvoided === 0) return 'none';
-  return `${fmtMs(p.setupMsSaved)}ms ${fmtPct(p.savedShare)}`;
+  return `${fmtDuration(p.setupMsSaved)} ${fmtPct(p.savedShare)}`;
 }
 
 export function verdictText(p: { verdict: string } | null): string {
@@ -374,7 +374,7 @@ export function verdictText(p: { verdict: string } | null): string {
 export function destinationColumns(): Column<DestinationRow>[] {
   return [
     { key: 'dest', title: 'destination', align: 'left', min: 20, max: 48, priority: 100, cell: (r) => safe(r.stats.key) },
-    { key: 'conns', title: 'conns', align: 'right', min: 5, priority: 95, cell: (r) => fmtInt(r.stats.connections) },
+    { key: 'conns', title: 'conns', align: 'right', min: 7, priority: 95, cell: (r) => fmtInt(r.stats.connections) },
     { key: 'total', title: 'setup Σ', align: 'right', min: 7, priority: 90, cell: (r) => fmtMs(r.stats.setupMs.total) },
     { key: 'p50', title: 'p50', align: 'right', min: 6, priority: 80, cell: (r) => fmtMs(r.stats.setupMs.p50) },
     { key: 'share', title: 'share', align: 'right', min: 5, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
@@ -387,7 +387,7 @@ export function destinationColumns(): Column<DestinationRow>[] {
 export function poolColumns(): Column<DestinationPool>[] {
   return [
     { key: 'dest', title: 'destination', align: 'left', min: 20, max: 48, priority: 100, cell: (p) => safe(p.key) },
-    { key: 'conns', title: 'conns', align: 'right', min: 5, priority: 90, cell: (p) => fmtInt(p.connections) },
+    { key: 'conns', title: 'conns', align: 'right', min: 7, priority: 90, cell: (p) => fmtInt(p.connections) },
     { key: 'size', title: 'pool', align: 'right', min: 4, priority: 50, cell: (p) => fmtInt(p.poolSize) },
     { key: 'avoided', title: 'avoided', align: 'right', min: 7, priority: 85, cell: (p) => fmtInt(p.handshakesAvoided) },
     { key: 'saved', title: 'saved ms', align: 'right', min: 8, priority: 95, cell: (p) => fmtMs(p.setupMsSaved) },
@@ -436,14 +436,14 @@ export function comparisonRows(c: Comparison): ComparisonRow[] {
 export function stateCountsText(s: Summary): string {
   const b = s.byState;
   const parts = [
-    `${b.complete} complete`,
-    `${b.reset} reset`,
-    `${b.refused} refused`,
-    `${b.unanswered} unanswered`,
-    `${s.midstream} midstream`,
+    `${fmtInt(b.complete)} complete`,
+    `${fmtInt(b.reset)} reset`,
+    `${fmtInt(b.refused)} refused`,
+    `${fmtInt(b.unanswered)} unanswered`,
+    `${fmtInt(s.midstream)} midstream`,
   ];
-  if (b.open > 0) parts.push(`${b.open} open`);
-  if (b['half-closed'] > 0) parts.push(`${b['half-closed']} half-closed`);
+  if (b.open > 0) parts.push(`${fmtInt(b.open)} open`);
+  if (b['half-closed'] > 0) parts.push(`${fmtInt(b['half-closed'])} half-closed`);
   return `${fmtInt(s.connections)} ${s.connections === 1 ? 'connection' : 'connections'}: ${parts.join(', ')}`;
 }
 

@@ -53,6 +53,20 @@ describe('simulatePool: known answers on small record sets', () => {
     expect(simulatePool(conns, { maxSize: 1 }).destinations[0].handshakesAvoided).toBe(1);
   });
 
+  test('one pool per client host: connections from different hosts never share one', () => {
+    // Two hosts take turns, each connection starting after the previous one (of either host) ended.
+    const conns = [0, 1, 2, 3, 4, 5].map((o) => {
+      const c = rec({ start: T0 + o, end: T0 + o + 0.5, setupMs: 10 });
+      c.client = { ip: o % 2 === 0 ? '10.0.0.1' : '10.0.0.2', port: 40000 + o };
+      return c;
+    });
+    const d = simulatePool(conns).destinations[0];
+    // Each host reuses its own pooled connection twice; a shared pool would have avoided 5.
+    expect(d.handshakesAvoided).toBe(4);
+    expect(d.setupMsSaved).toBe(40);
+    expect(d.poolSize).toBe(1);
+  });
+
   test('idle timeout shorter than the gap: no reuse', () => {
     const conns = [0, 10, 20].map((o) => rec({ start: T0 + o, end: T0 + o + 0.5, setupMs: 50 }));
     const short = simulatePool(conns, { idleTimeoutSec: 5 });
