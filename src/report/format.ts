@@ -3,6 +3,7 @@
 /** Milliseconds: 2 decimals under 10, 1 under 100, whole above. */
 export function fmtMs(ms: number): string {
   const a = Math.abs(ms);
+  if (a >= 10_000) return fmtSec(ms / 1000); // 159.5 s reads better than 159506 ms
   return `${a < 10 ? ms.toFixed(2) : a < 100 ? ms.toFixed(1) : Math.round(ms).toString()} ms`;
 }
 
