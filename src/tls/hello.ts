@@ -46,6 +46,23 @@ function u16list(buf: Buffer, start: number, end: number): number[] {
 }
 
 /** Client hello plus the raw session id, kept to detect its echo in the ServerHello. */
+/** A ClientHello with nothing read yet but its version. */
+function emptyClientHello(legacyVersion: number, sslv2: boolean): ClientHelloInfo {
+  return {
+    legacyVersion,
+    sslv2,
+    sessionIdLength: 0,
+    cipherSuites: [],
+    alpn: [],
+    supportedVersions: [],
+    supportedGroups: [],
+    keyShareGroups: [],
+    sessionTicket: false,
+    psk: false,
+    earlyData: false,
+  };
+}
+
 export interface ParsedClientHello {
   info: ClientHelloInfo;
   sessionId: Buffer;
@@ -54,19 +71,7 @@ export interface ParsedClientHello {
 export function parseClientHello(body: Buffer): ParsedClientHello | string {
   try {
     need(body, 0, 34);
-    const info: ClientHelloInfo = {
-      legacyVersion: body.readUInt16BE(0),
-      sslv2: false,
-      sessionIdLength: 0,
-      cipherSuites: [],
-      alpn: [],
-      supportedVersions: [],
-      supportedGroups: [],
-      keyShareGroups: [],
-      sessionTicket: false,
-      psk: false,
-      earlyData: false,
-    };
+    const info = emptyClientHello(body.readUInt16BE(0), false);
     let off = 34;
     const [sidStart, sidEnd] = vector(body, off, 1);
     info.sessionIdLength = sidEnd - sidStart;
@@ -167,19 +172,7 @@ export function parseSslv2ClientHello(body: Buffer): ParsedClientHello | string 
     for (let p = 9; p + 2 < 9 + specLen; p += 3) cipherSuites.push(body.readUIntBE(p, 3));
     const sidStart = 9 + specLen;
     return {
-      info: {
-        legacyVersion: body.readUInt16BE(1),
-        sslv2: true,
-        sessionIdLength: sidLen,
-        cipherSuites,
-        alpn: [],
-        supportedVersions: [],
-        supportedGroups: [],
-        keyShareGroups: [],
-        sessionTicket: false,
-        psk: false,
-        earlyData: false,
-      },
+      info: { ...emptyClientHello(body.readUInt16BE(1), true), sessionIdLength: sidLen, cipherSuites },
       sessionId: Buffer.from(body.subarray(sidStart, sidStart + sidLen)),
     };
   } catch {
