@@ -102,6 +102,11 @@ export interface TlsMetrics {
   sni: string | null;
   alpnOffered: string[];
   alpn: string | null;
+  /** ClientHello supported_versions (empty when absent), and the groups it offered key shares for. */
+  versionsOffered: number[];
+  keyShareGroupsOffered: number[];
+  /** Named group of the ServerHello's key_share (TLS 1.3: 29 = x25519, 23 = secp256r1, ...); null when none. */
+  keyShareGroup: number | null;
   resumed: boolean;
   resumption: 'session-id' | 'ticket' | 'psk' | null;
   earlyData: boolean;

@@ -198,6 +198,8 @@ describe.each(cases.map((c) => [`${c.fixture}#${c.golden.stream}`, c] as const))
       expect(shInfo.cipherSuite).toBe(fs.ciphers[fs.ciphers.length - 1]);
       expect(shInfo.alpn ?? null).toBe(fs.alpn.length > 0 ? fs.alpn[fs.alpn.length - 1] : null);
       expect(shInfo.pskAccepted).toBe(fs.extTypes.includes(41));
+      // key_share (51) in the ServerHello: the group tshark shows in that frame
+      if (sh.type === 'ServerHello' && fs.extTypes.includes(51)) expect(shInfo.keyShareGroup).toBe(fs.keyShareGroups[fs.keyShareGroups.length - 1]);
     }
   });
 
