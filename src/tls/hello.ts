@@ -46,6 +46,22 @@ function u16list(buf: Buffer, start: number, end: number): number[] {
 }
 
 /** Client hello plus the raw session id, kept to detect its echo in the ServerHello. */
+/**
+ * Walks the extensions<0..2^16-1> block at `off`, if the message has one
+ * (it is optional before TLS 1.3); throws on a length that overruns.
+ */
+function forEachExtension(body: Buffer, off: number, each: (type: number, start: number, end: number) => void): void {
+  if (off >= body.length) return;
+  const [extStart, extEnd] = vector(body, off, 2);
+  for (let p = extStart; p < extEnd; ) {
+    need(body, p, 4, extEnd);
+    const type = body.readUInt16BE(p);
+    const [ds, de] = vector(body, p + 2, 2, extEnd);
+    p = de;
+    each(type, ds, de);
+  }
+}
+
 /** A ClientHello with nothing read yet but its version. */
 function emptyClientHello(legacyVersion: number, sslv2: boolean): ClientHelloInfo {
   return {
@@ -82,16 +98,7 @@ export function parseClientHello(body: Buffer): ParsedClientHello | string {
     off = csEnd;
     const [, compEnd] = vector(body, off, 1);
     off = compEnd;
-    if (off < body.length) {
-      const [extStart, extEnd] = vector(body, off, 2);
-      for (let p = extStart; p < extEnd; ) {
-        need(body, p, 4, extEnd);
-        const type = body.readUInt16BE(p);
-        const [ds, de] = vector(body, p + 2, 2, extEnd);
-        p = de;
-        clientExtension(info, body, type, ds, de);
-      }
-    }
+    forEachExtension(body, off, (type, ds, de) => clientExtension(info, body, type, ds, de));
     return { info, sessionId };
   } catch (e) {
     if (e instanceof Short) return 'truncated ClientHello';
@@ -204,35 +211,28 @@ export function parseServerHello(body: Buffer, clientSessionId: Buffer | undefin
       helloRetry,
     };
     off += 3; // cipher suite + compression method
-    if (off < body.length) {
-      const [extStart, extEnd] = vector(body, off, 2);
-      for (let p = extStart; p < extEnd; ) {
-        need(body, p, 4, extEnd);
-        const type = body.readUInt16BE(p);
-        const [ds, de] = vector(body, p + 2, 2, extEnd);
-        p = de;
-        switch (type) {
-          case EXT_SUPPORTED_VERSIONS:
-            need(body, ds, 2, de);
-            info.version = body.readUInt16BE(ds);
-            break;
-          case EXT_ALPN: {
-            const [ls, le] = vector(body, ds, 2, de);
-            const [ps, pe] = vector(body, ls, 1, le);
-            info.alpn = body.toString('latin1', ps, pe);
-            break;
-          }
-          case EXT_KEY_SHARE:
-            // ServerHello: KeyShareEntry; HelloRetryRequest: the selected group only.
-            need(body, ds, 2, de);
-            info.keyShareGroup = body.readUInt16BE(ds);
-            break;
-          case EXT_PRE_SHARED_KEY:
-            info.pskAccepted = true;
-            break;
+    forEachExtension(body, off, (type, ds, de) => {
+      switch (type) {
+        case EXT_SUPPORTED_VERSIONS:
+          need(body, ds, 2, de);
+          info.version = body.readUInt16BE(ds);
+          break;
+        case EXT_ALPN: {
+          const [ls, le] = vector(body, ds, 2, de);
+          const [ps, pe] = vector(body, ls, 1, le);
+          info.alpn = body.toString('latin1', ps, pe);
+          break;
         }
+        case EXT_KEY_SHARE:
+          // ServerHello: KeyShareEntry; HelloRetryRequest: the selected group only.
+          need(body, ds, 2, de);
+          info.keyShareGroup = body.readUInt16BE(ds);
+          break;
+        case EXT_PRE_SHARED_KEY:
+          info.pskAccepted = true;
+          break;
       }
-    }
+    });
     return info;
   } catch {
     return helloLabel(body) + ' truncated';
