@@ -33,6 +33,9 @@ export interface FrameStats {
   /** Frames that are neither IPv4 nor IPv6. */
   other: number;
   fragments: number;
+  /** Frames captured shorter than they were on the wire (snaplen), and the longest such capture length. */
+  snaplenCut: number;
+  largestCut: number;
   /** Frames with a decode problem, by 'layer: reason'. */
   problems: Record<string, number>;
   /** Frames per link type name. */
@@ -62,7 +65,18 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     },
     opts.tracker,
   );
-  const stats: FrameStats = { frames: 0, ipv4: 0, ipv6: 0, tcp: 0, other: 0, fragments: 0, problems: {}, linkTypes: {} };
+  const stats: FrameStats = {
+    frames: 0,
+    ipv4: 0,
+    ipv6: 0,
+    tcp: 0,
+    other: 0,
+    fragments: 0,
+    snaplenCut: 0,
+    largestCut: 0,
+    problems: {},
+    linkTypes: {},
+  };
   const linkCounts = new Map<number, number>();
   let first: Stamp | undefined;
   let last: Stamp | undefined;
@@ -79,8 +93,15 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     else if (p.ipVersion === 6) stats.ipv6++;
     else stats.other++;
     if (p.fragment) stats.fragments++;
+    const cut = f.capLen < f.origLen;
+    if (cut) {
+      stats.snaplenCut++;
+      if (f.capLen > stats.largestCut) stats.largestCut = f.capLen;
+    }
     if (p.problems.length > 0) {
       for (const pr of p.problems) {
+        // A frame cut by the snaplen is reported once, as such, not as a truncated header.
+        if (cut && pr.reason === 'truncated') continue;
         // Summarised per kind ('tcp: bad data offset'): one warning line each, with a count.
         const k = `${pr.layer}: ${pr.reason}`;
         stats.problems[k] = (stats.problems[k] ?? 0) + 1;
@@ -104,6 +125,12 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];
+  if (stats.snaplenCut > 0) {
+    warnings.push(
+      `${stats.snaplenCut} frame${stats.snaplenCut === 1 ? ' was' : 's were'} cut short by the capture's snaplen ` +
+        `(at most ${stats.largestCut} bytes kept): handshake messages in them cannot be read; capture with -s 0`,
+    );
+  }
   for (const [k, n] of Object.entries(stats.problems)) {
     warnings.push(`${n} frame${n === 1 ? '' : 's'} not fully decoded (${k})`);
   }

@@ -24,6 +24,8 @@ export interface InfoJson {
   tcp: number;
   other: number;
   fragments: number;
+  /** Frames shorter in the file than on the wire (snaplen). */
+  snaplenCut: number;
   tcpConnections: number;
   decryptionSecretsBlocks: number;
   decodeProblems: Record<string, number>;
@@ -62,6 +64,7 @@ export function infoJson(a: AnalysisResult): InfoJson {
     tcp: a.stats.tcp,
     other: a.stats.other,
     fragments: a.stats.fragments,
+    snaplenCut: a.stats.snaplenCut,
     tcpConnections: a.connections.length,
     decryptionSecretsBlocks: m?.decryptionSecrets.length ?? 0,
     decodeProblems: a.stats.problems,
@@ -95,6 +98,7 @@ export function formatInfo(a: AnalysisResult): string {
     ['TCP frames', String(j.tcp)],
     ['Other frames', String(j.other)],
     ['IP fragments', String(j.fragments)],
+    ['Cut by snaplen', String(j.snaplenCut)],
     ['TCP connections', String(j.tcpConnections)],
   ];
   if (j.decryptionSecretsBlocks > 0) rows.push(['Decryption secrets', `${j.decryptionSecretsBlocks} block(s)`]);

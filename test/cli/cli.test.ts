@@ -237,3 +237,34 @@ describe('protobuf export', () => {
     expect(c.total.connections.diff).toBe(0);
   });
 });
+
+describe('a capture taken with a small snaplen', () => {
+  test('is reported once, as such, with the count of cut frames', () => {
+    // zeek-tls12-basic.pcap rewritten as `tcpdump -s 96` would have written it.
+    const src = readFileSync(fixture('zeek-tls12-basic.pcap'));
+    const parts: Buffer[] = [Buffer.from(src.subarray(0, 24))];
+    parts[0]!.writeUInt32LE(96, 16); // snaplen in the file header
+    for (let off = 24; off + 16 <= src.length; ) {
+      const cap = src.readUInt32LE(off + 8);
+      const keep = Math.min(cap, 96);
+      const hdr = Buffer.from(src.subarray(off, off + 16));
+      hdr.writeUInt32LE(keep, 8);
+      parts.push(hdr, src.subarray(off + 16, off + 16 + keep));
+      off += 16 + cap;
+    }
+    const p = join(tmp, 'snap96.pcap');
+    writeFileSync(p, Buffer.concat(parts));
+    // tshark's frame lengths: the frames longer than 96 bytes on the wire are the cut ones.
+    const lines = readFileSync(join(repoRoot, 'test/golden/zeek-tls12-basic.pcap/frames.tsv'), 'utf8').trim().split('\n');
+    const lenCol = lines[0]!.split('\t').indexOf('frame.len');
+    const cut = lines.slice(1).filter((l) => Number(l.split('\t')[lenCol]) > 96).length;
+    expect(cut).toBeGreaterThan(0);
+
+    const r = runCli(['info', p, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.snaplenCut).toBe(cut);
+    expect(j.warnings).toEqual([expect.stringMatching(new RegExp(`^${cut} frames were cut short by the capture's snaplen \\(at most 96 bytes kept\\)`))]);
+    expect(Object.keys(j.decodeProblems).filter((k) => k.endsWith('truncated'))).toEqual([]);
+  });
+});
