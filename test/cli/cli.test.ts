@@ -268,3 +268,10 @@ describe('a capture taken with a small snaplen', () => {
     expect(Object.keys(j.decodeProblems).filter((k) => k.endsWith('truncated'))).toEqual([]);
   });
 });
+
+test('--version prints the package version', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  const r = runCli(['--version']);
+  expect(r.code).toBe(0);
+  expect(r.stdout.trim()).toBe(pkg.version);
+});
