@@ -11,7 +11,7 @@
  * damage is reported first) or an internal error; 2 the input cannot be read
  * at all or the command line is wrong.
  */
-import { openSync, readFileSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import tty from 'node:tty';
 import yargs from 'yargs';
@@ -26,6 +26,7 @@ import { formatComparison } from './output/compare-text.js';
 import { formatTextReport } from './output/text.js';
 import { compareAnalyses, destinations, simulatePool, summarize } from './report/index.js';
 import type { Analysis, PoolOptions } from './report/types.js';
+import { packageVersion } from './version.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
 
@@ -246,15 +247,6 @@ const poolOpts = {
   'min-saved-share': { type: 'number', describe: "…and at least this share of all connection time, percent (default 5)" },
 } as const;
 
-/** The package's version (package.json sits one level above both src/ and dist/). */
-function toolVersion(): string {
-  try {
-    return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
-  } catch {
-    return 'unknown';
-  }
-}
-
 /**
  * yargs re-parses a positional '-' as an option with an empty name, so the
  * conventional "read standard input" argument is swapped for a token it leaves
@@ -316,7 +308,7 @@ export async function main(rawArgs: string[]): Promise<number> {
     )
     .strict()
     .help()
-    .version(toolVersion())
+    .version(packageVersion() || 'unknown')
     .wrap(Math.min(100, process.stdout.columns || 80))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

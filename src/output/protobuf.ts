@@ -10,13 +10,14 @@
  * decodes record by record from a file stream; a file cut short (no trailer)
  * still yields its connections, with a warning.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
 import { destinations } from '../report/destinations.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
 import { EVENT_TYPES } from '../timeline/types.js';
+import { packageVersion } from '../version.js';
 import type {
   ConnectionRecord,
   ConnectionState,
@@ -59,19 +60,6 @@ function schema(): { Record: protobuf.Type } {
     types = { Record: root.lookupType('handshake_lens.Record') };
   }
   return types;
-}
-
-let toolVersion: string | undefined;
-function version(): string {
-  if (toolVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version?: string };
-      toolVersion = pkg.version ?? '';
-    } catch {
-      toolVersion = '';
-    }
-  }
-  return toolVersion;
 }
 
 // ---------------------------------------------------------------------------
@@ -437,7 +425,7 @@ export class ProtobufWriter {
     out.on('error', this.onError);
     this.push(MAGIC);
     this.record({
-      header: { tool: 'handshake-lens', toolVersion: opts.toolVersion ?? version(), file: header.file, schemaVersion: SCHEMA_VERSION },
+      header: { tool: 'handshake-lens', toolVersion: opts.toolVersion ?? packageVersion(), file: header.file, schemaVersion: SCHEMA_VERSION },
     });
   }
 
