@@ -97,7 +97,7 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
   }
 
   // Plain TCP: the first payload of each side is its first application data.
-  const tls = reader?.session ? tlsMetrics(c, reader, messages) : null;
+  const tls = reader?.session ? tlsMetrics(reader, messages) : null;
   if (!tls) {
     for (const d of [clientDir, serverDir]) {
       const s = c.firstPayload[d];
@@ -208,7 +208,7 @@ function lastBefore(stamps: Stamp[], limit: Stamp | undefined): Stamp {
   return best;
 }
 
-function tlsMetrics(c: TcpConnection, reader: ConnectionReader, messages: TlsMessage[]): TlsMetrics {
+function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetrics {
   const s = reader.session!.summary();
   const ch = s.clientHello;
   const sh = s.serverHello;

@@ -1,7 +1,6 @@
 /**
  * Layout-only components: they receive ready lines and styles and place them.
  */
-import React from 'react';
 import { Box, Text } from 'ink';
 import type { StyledLine } from './model.js';
 import type { TextStyle, Theme } from './theme.js';

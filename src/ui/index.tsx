@@ -1,7 +1,6 @@
 /**
  * Entry point of the terminal UI, called by the CLI when stdout is a TTY.
  */
-import React from 'react';
 import { render } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import type { Analysis, Comparison, PoolOptions } from '../report/types.js';

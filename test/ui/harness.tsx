@@ -3,7 +3,6 @@
  * is fixed at 100 columns), feed keys, and read the last frame.
  */
 import { EventEmitter } from 'node:events';
-import React from 'react';
 import { render } from 'ink';
 import { App, type AppProps } from '../../src/ui/App.js';
 
