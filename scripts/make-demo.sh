@@ -16,3 +16,6 @@ mergecap -F pcapng -w "$f/demo-loopback-mix.pcapng" \
   "$f/lo-tls12-full.pcap" \
   "$f/lo6-tls13-full.pcap"
 echo "wrote $f/demo-loopback-mix.pcapng"
+# Two captures concatenated make a valid pcapng with two sections (and 3 interfaces in all).
+cat "$f/ns-dumpcap-2if-lo-veth.pcapng" "$f/demo-loopback-mix.pcapng" > "$f/multi-section-2shb-3if.pcapng"
+echo "wrote $f/multi-section-2shb-3if.pcapng"

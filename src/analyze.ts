@@ -48,6 +48,10 @@ export interface AnalysisResult extends Analysis {
   read: CaptureResult;
 }
 
+function before(a: Stamp, b: Stamp): boolean {
+  return a.tsSec < b.tsSec || (a.tsSec === b.tsSec && a.tsNsec < b.tsNsec);
+}
+
 export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const keep = opts.keepConnections !== false;
   const records: ConnectionRecord[] = [];
@@ -86,8 +90,9 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     stats.frames++;
     linkCounts.set(f.linkType, (linkCounts.get(f.linkType) ?? 0) + 1);
     const stamp: Stamp = { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec };
-    if (first === undefined) first = stamp;
-    last = stamp;
+    // Earliest and latest, as capinfos reports them (merged or concatenated files are not in time order).
+    if (first === undefined || before(stamp, first)) first = stamp;
+    if (last === undefined || before(last, stamp)) last = stamp;
     const p = decodeFrame(f.data, f.linkType);
     if (p.ipVersion === 4) stats.ipv4++;
     else if (p.ipVersion === 6) stats.ipv6++;

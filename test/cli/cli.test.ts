@@ -179,7 +179,8 @@ describe('output for scripts', () => {
 });
 
 describe('info', () => {
-  test.each(['zeek-tls12-basic.pcap', 'pcapplusplus-http-bigendian-nanosec.pcap', 'ndpi-pcapng-3if-anydesk-tls.pcapng'])(
+  // The multi-section file is two captures concatenated: not in time order, so first/last are the earliest/latest.
+  test.each(['zeek-tls12-basic.pcap', 'pcapplusplus-http-bigendian-nanosec.pcap', 'ndpi-pcapng-3if-anydesk-tls.pcapng', 'multi-section-2shb-3if.pcapng'])(
     '%s: frames and first/last timestamps as capinfos',
     (name) => {
       const g = golden(name, 'capinfos.json');
@@ -192,6 +193,15 @@ describe('info', () => {
       expect(j.tcpConnections).toBe(golden(name, 'streams.json').length);
     },
   );
+
+  test('a concatenated pcapng: its sections and interfaces are counted', () => {
+    const r = runCli(['info', fixture('multi-section-2shb-3if.pcapng'), '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.sections).toBe(2);
+    expect(j.interfaces).toHaveLength(3);
+    expect(j.durationSec).toBeGreaterThan(0);
+  });
 
   test('text form names format, link type and resolution', () => {
     const r = runCli(['info', fixture('pcapplusplus-http-bigendian-nanosec.pcap')]);
