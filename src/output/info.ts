@@ -1,10 +1,11 @@
 /**
  * `handshake-lens info`: capture facts in the spirit of capinfos.
  */
-import type { AnalysisResult } from '../analyze.js';
+import type { AnalysisResult, FrameStats } from '../analyze.js';
 import { linkTypeName } from '../decode/index.js';
 
-export interface InfoJson {
+/** The frame counts come straight from the analysis (FrameStats). */
+export interface InfoJson extends Pick<FrameStats, 'ipv4' | 'ipv6' | 'tcp' | 'other' | 'fragments' | 'snaplenCut'> {
   file: string;
   format: string;
   version: string;
@@ -19,13 +20,6 @@ export interface InfoJson {
   first: number | null;
   last: number | null;
   durationSec: number | null;
-  ipv4: number;
-  ipv6: number;
-  tcp: number;
-  other: number;
-  fragments: number;
-  /** Frames shorter in the file than on the wire (snaplen). */
-  snaplenCut: number;
   tcpConnections: number;
   decryptionSecretsBlocks: number;
   decodeProblems: Record<string, number>;
