@@ -26,6 +26,7 @@ import { formatComparison } from './output/compare-text.js';
 import { formatTextReport } from './output/text.js';
 import { compareAnalyses, destinations, simulatePool, summarize } from './report/index.js';
 import type { Analysis, PoolOptions } from './report/types.js';
+import type { ConnectionRecord } from './timeline/types.js';
 import { packageVersion } from './version.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
@@ -124,6 +125,25 @@ function printWarnings(a: Analysis | AnalysisResult): void {
   for (const w of a.capture.warnings) if (w !== err) process.stderr.write(`warning: ${w}\n`);
 }
 
+/** Where streamed connections go: NDJSON lines or protobuf records on stdout. */
+function streamOut(
+  format: 'ndjson' | 'protobuf',
+  file: string,
+): { put: (c: ConnectionRecord) => void; end: (capture: Analysis['capture']) => Promise<void> } {
+  if (format === 'protobuf') {
+    const w = new ProtobufWriter(process.stdout, { file });
+    return { put: (c) => w.writeConnection(c), end: (capture) => w.end(capture) };
+  }
+  const lines = new LineBatcher(process.stdout);
+  return { put: (c) => lines.push(ndjsonLine(c)), end: () => lines.flush() };
+}
+
+/** Width for text output: the terminal's, else 100 columns. */
+function outputWidth(): number {
+  const cols = process.stdout.columns;
+  return cols && cols > 40 ? cols : 100;
+}
+
 async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?: number }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
   const format: Format = argv.format ?? (process.stdout.isTTY ? 'tui' : 'text');
@@ -151,28 +171,20 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
     // Streamed: each connection goes out when it closes; nothing is kept.
     if (await isSavedFile(path)) {
       const saved = await readSavedAnalysis(path);
-      if (format === 'ndjson') for (const c of saved.connections) await write(process.stdout, ndjsonLine(c));
-      else {
-        const w = new ProtobufWriter(process.stdout, { file: saved.capture.file });
-        for (const c of saved.connections) w.writeConnection(c);
-        await w.end(saved.capture);
-      }
+      const out = streamOut(format, saved.capture.file);
+      for (const c of saved.connections) out.put(c);
+      await out.end(saved.capture);
       return 0;
     }
-    const pw = format === 'protobuf' ? new ProtobufWriter(process.stdout, { file: path === '-' ? 'stdin' : path }) : undefined;
-    const lines = pw ? undefined : new LineBatcher(process.stdout);
+    const out = streamOut(format, path === '-' ? 'stdin' : path);
     const progress = stderrProgress();
     const a = await analyzeFile(path, {
       keepConnections: false,
       ...(progress ? { onProgress: progress } : {}),
-      onConnection: (c) => {
-        if (pw) pw.writeConnection(c);
-        else lines!.push(ndjsonLine(c));
-      },
+      onConnection: (c) => out.put(c),
     });
     clearProgress();
-    if (pw) await pw.end(a.capture);
-    else await lines!.flush();
+    await out.end(a.capture);
     printWarnings(a);
     return damageExit(a);
   }
@@ -183,10 +195,9 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
   if (format === 'json') {
     await writeJsonDocument(process.stdout, a, summarize(a.connections));
   } else {
-    const width = process.stdout.columns && process.stdout.columns > 40 ? process.stdout.columns : 100;
     await write(
       process.stdout,
-      formatTextReport(a, { ...(argv.top !== undefined ? { top: argv.top } : {}), width, poolOptions }),
+      formatTextReport(a, { ...(argv.top !== undefined ? { top: argv.top } : {}), width: outputWidth(), poolOptions }),
     );
   }
   printWarnings(a);
@@ -207,8 +218,7 @@ async function runPool(argv: PoolArgs & { capture: string; format?: string }): P
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(report, null, 2) + '\n');
   } else {
-    const width = process.stdout.columns && process.stdout.columns > 40 ? process.stdout.columns : 100;
-    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width }));
+    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width: outputWidth() }));
   }
   printWarnings(a);
   return damageExit(a);
@@ -234,8 +244,7 @@ async function runCompare(argv: { before: string; after: string; format?: string
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(c, null, 2) + '\n');
   } else {
-    const width = process.stdout.columns && process.stdout.columns > 40 ? process.stdout.columns : 100;
-    await write(process.stdout, formatComparison(c, { width }));
+    await write(process.stdout, formatComparison(c, { width: outputWidth() }));
   }
   return Math.max(damageExit(before), damageExit(after));
 }
