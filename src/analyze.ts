@@ -8,8 +8,8 @@ import type { CaptureMeta, CaptureResult, Frame, ReadProgress } from './capture/
 import { decodeFrame, linkTypeName } from './decode/index.js';
 import type { TcpConnection } from './tcp/connection.js';
 import { ConnectionTracker, type TrackerOptions } from './tcp/tracker.js';
-import type { Stamp } from './tls/types.js';
-import { buildRecord, epoch } from './timeline/build.js';
+import { before, epoch, type Stamp } from './base/stamp.js';
+import { buildRecord } from './timeline/build.js';
 import { ConnectionReader } from './timeline/reader.js';
 import type { ConnectionRecord } from './timeline/types.js';
 import type { Analysis } from './report/types.js';
@@ -46,10 +46,6 @@ export interface AnalysisResult extends Analysis {
   meta: CaptureMeta | undefined;
   stats: FrameStats;
   read: CaptureResult;
-}
-
-function before(a: Stamp, b: Stamp): boolean {
-  return a.tsSec < b.tsSec || (a.tsSec === b.tsSec && a.tsNsec < b.tsNsec);
 }
 
 export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {

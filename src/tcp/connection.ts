@@ -9,7 +9,7 @@
  */
 import type { TcpHeader } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
-import type { Stamp } from '../tls/types.js';
+import type { Stamp } from '../base/stamp.js';
 import { StreamReassembler, type SegmentKind } from './reassembly.js';
 
 export type Dir = 0 | 1;

@@ -6,7 +6,7 @@
  * handled for free. In-order payload is delivered as a view (no copy); only
  * segments that arrive ahead of a hole are copied, and their total is bounded.
  */
-import type { Stamp } from '../tls/types.js';
+import type { Stamp } from '../base/stamp.js';
 
 export type SegmentKind = 'in-order' | 'retransmission' | 'overlap' | 'out-of-order' | 'empty';
 

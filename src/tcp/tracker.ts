@@ -9,7 +9,7 @@
  * idles for `idleReleaseSec` has its reassembly buffers released.
  */
 import type { DecodedPacket } from '../decode/types.js';
-import type { Stamp } from '../tls/types.js';
+import type { Stamp } from '../base/stamp.js';
 import { TcpConnection, type Dir, type Endpoint, type StreamConsumer } from './connection.js';
 
 export interface TrackerOptions {

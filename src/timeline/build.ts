@@ -4,7 +4,8 @@
  */
 import type { Dir, Endpoint as TcpEndpoint, TcpConnection } from '../tcp/connection.js';
 import { cipherSuiteName, tlsVersionName } from '../tls/index.js';
-import type { Side, Stamp, TlsMessage } from '../tls/types.js';
+import { epoch, msBetween, type Side, type Stamp } from '../base/stamp.js';
+import type { TlsMessage } from '../tls/types.js';
 import type { ConnectionReader } from './reader.js';
 import { EVENT_TYPES, TCP_EVENT_TYPES } from './types.js';
 import type {
@@ -16,15 +17,6 @@ import type {
   TlsMetrics,
 } from './types.js';
 
-/** Epoch seconds of a stamp (µs precision survives in a double for current dates). */
-export function epoch(s: Stamp): number {
-  return s.tsSec + s.tsNsec / 1e9;
-}
-
-/** Milliseconds from a to b, computed on the integer parts to keep nanoseconds. */
-export function msBetween(a: Stamp, b: Stamp): number {
-  return (b.tsSec - a.tsSec) * 1000 + (b.tsNsec - a.tsNsec) / 1e6;
-}
 
 /** Rounded to the nanosecond, so sums of ms print cleanly. */
 function ms(a: Stamp, b: Stamp): number {

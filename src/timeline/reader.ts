@@ -5,7 +5,8 @@
  */
 import type { Dir, StreamConsumer, TcpConnection } from '../tcp/connection.js';
 import { sniffTls, TlsSession } from '../tls/index.js';
-import type { Side, Stamp, TlsMessage } from '../tls/types.js';
+import type { Side, Stamp } from '../base/stamp.js';
+import type { TlsMessage } from '../tls/types.js';
 
 /** Plaintext bytes per direction scanned for a STARTTLS switch before giving up. */
 export const PLAINTEXT_SCAN_LIMIT = 64 * 1024;

@@ -3,8 +3,8 @@
  * Its JSON form is the public schema documented in the README.
  * Times are epoch seconds (number, µs precision or better); durations are ms.
  */
-import type { Side } from '../tls/types.js';
-export type { Side } from '../tls/types.js';
+import type { Side } from '../base/stamp.js';
+export type { Side } from '../base/stamp.js';
 
 /** Event types, in the order of the protobuf enum (handshake_lens.proto EventType, from 1). */
 export const EVENT_TYPES = [

@@ -15,7 +15,8 @@ import {
   parseSslv2ClientHello,
 } from './hello.js';
 import { alertName, handshakeMessageType, isKnownAlert, isTls13 } from './names.js';
-import type { AlertInfo, Side, Stamp, TlsMessage, TlsMessageType, TlsSummary } from './types.js';
+import type { Side, Stamp } from '../base/stamp.js';
+import type { AlertInfo, TlsMessage, TlsMessageType, TlsSummary } from './types.js';
 
 /** Largest record body allowed (RFC 5246 6.2.3: 2^14 + 2048). */
 export const MAX_RECORD = 16384 + 2048;

@@ -4,14 +4,7 @@
  * bytes, each chunk tagged with the frame that delivered it.
  */
 
-export type Side = 'client' | 'server';
-
-/** Where a byte came from: the frame that completed its delivery (after reassembly). */
-export interface Stamp {
-  frame: number;
-  tsSec: number;
-  tsNsec: number;
-}
+import type { Side, Stamp } from '../base/stamp.js';
 
 export type TlsMessageType =
   | 'ClientHello'

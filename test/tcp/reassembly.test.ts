@@ -4,7 +4,7 @@
  * is which bytes come out, in which order, tagged with which frame.
  */
 import { StreamReassembler } from '../../src/tcp/reassembly.js';
-import type { Stamp } from '../../src/tls/types.js';
+import type { Stamp } from '../../src/base/stamp.js';
 
 const st = (frame: number): Stamp => ({ frame, tsSec: 1000 + frame, tsNsec: 0 });
 

@@ -3,7 +3,8 @@
  * re-chunked or cut; hand-built bytes only where the input must be malformed.
  */
 import { TlsSession, MAX_RECORD, sniffTls } from '../../src/tls/index.js';
-import type { Side, Stamp, TlsMessage } from '../../src/tls/types.js';
+import type { Side, Stamp } from '../../src/base/stamp.js';
+import type { TlsMessage } from '../../src/tls/types.js';
 import { fixtureChunks, runChunks, type Chunk } from './streams.js';
 
 const stamp = (frame: number): Stamp => ({ frame, tsSec: 1_700_000_000, tsNsec: frame });

@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { TlsSession, sniffTls } from '../../src/tls/index.js';
-import type { Side, Stamp, TlsMessage, TlsSummary } from '../../src/tls/types.js';
+import type { Side, Stamp } from '../../src/base/stamp.js';
+import type { TlsMessage, TlsSummary } from '../../src/tls/types.js';
 
 export interface Segment {
   frame: number;
