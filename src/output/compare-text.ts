@@ -4,8 +4,8 @@
  * (capture-derived SNI) go through sanitize().
  */
 import type { Change, Comparison, ComparisonRow } from '../report/types.js';
-import { displayWidth, fit, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from './format.js';
-import { sanitize } from './sanitize.js';
+import { displayWidth, fit, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from '../view/format.js';
+import { sanitize } from '../view/sanitize.js';
 
 export interface CompareTextOptions {
   /** Terminal width in cells (default 100). */

@@ -4,8 +4,8 @@
  * (SNI in destination keys and in the sentences) goes through sanitize().
  */
 import type { DestinationPool, DestinationStats, PoolReport, PoolSavings } from '../report/types.js';
-import { displayWidth, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from './format.js';
-import { sanitize } from './sanitize.js';
+import { displayWidth, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from '../view/format.js';
+import { sanitize } from '../view/sanitize.js';
 
 export interface PoolTextOptions {
   /** Terminal width in cells (default 100). */

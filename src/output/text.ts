@@ -6,8 +6,8 @@
  */
 import { destinations, simulatePool, summarize } from '../report/index.js';
 import type { Analysis, PoolOptions } from '../report/types.js';
-import { fmtDuration, fmtInt, fmtPct, formatHeader, formatRow, layoutColumns, wrap } from './format.js';
-import { sanitize } from './sanitize.js';
+import { fmtDuration, fmtInt, fmtPct, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
+import { sanitize } from '../view/sanitize.js';
 import {
   connectionColumns,
   destinationColumns,

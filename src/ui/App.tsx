@@ -5,8 +5,8 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
-import { formatHeader, formatRow, layoutColumns } from '../output/format.js';
-import { sanitize } from '../output/sanitize.js';
+import { formatHeader, formatRow, layoutColumns } from '../view/format.js';
+import { sanitize } from '../view/sanitize.js';
 import { destinations, simulatePool, summarize } from '../report/index.js';
 import type { Analysis, Comparison, PoolOptions } from '../report/types.js';
 import type { ConnectionRecord } from '../timeline/types.js';

@@ -20,8 +20,8 @@ import {
   formatRow as formatRowLine,
   layoutColumns,
   type Column,
-} from '../output/format.js';
-import { safe, sanitize } from '../output/sanitize.js';
+} from '../view/format.js';
+import { safe, sanitize } from '../view/sanitize.js';
 import type { ConnectionRecord, EventType, TimelineEvent } from '../timeline/types.js';
 import type { ReadProgress } from '../capture/types.js';
 import type {

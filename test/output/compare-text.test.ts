@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { formatComparison } from '../../src/output/compare-text.js';
-import { displayWidth } from '../../src/output/format.js';
+import { displayWidth } from '../../src/view/format.js';
 import { compareAnalyses } from '../../src/report/index.js';
 import type { Analysis } from '../../src/report/index.js';
 import { rec } from '../report/records.js';

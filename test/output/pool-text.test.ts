@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
-import { displayWidth } from '../../src/output/format.js';
+import { displayWidth } from '../../src/view/format.js';
 import { formatPoolReport, wrap } from '../../src/output/pool-text.js';
 import { destinations, simulatePool } from '../../src/report/index.js';
 import { rec } from '../report/records.js';

@@ -11,7 +11,7 @@ import {
   wrap,
   displayWidth,
   type Column,
-} from '../../src/output/format.js';
+} from '../../src/view/format.js';
 import {
   bar,
   colorEnabled,

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import type { Analysis } from '../../src/report/types.js';
-import { fmtMs } from '../../src/output/format.js';
+import { fmtMs } from '../../src/view/format.js';
 import { KEY, renderApp, type Screen } from './harness.js';
 import { analysis, fixture, makeTemp, mergeFixtures, tsharkStreams, type TsharkStream } from './fixtures.js';
 

@@ -1,4 +1,4 @@
-import { sanitize, safe } from '../../src/output/sanitize.js';
+import { sanitize, safe } from '../../src/view/sanitize.js';
 
 // Any terminal control left in a string: C0 (incl. ESC), DEL, C1, bidi controls, separators.
 // eslint-disable-next-line no-control-regex
