@@ -27,7 +27,7 @@ import { formatTextReport } from './output/text.js';
 import { compareAnalyses, destinations, simulatePool, summarize } from './report/index.js';
 import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from './base/version.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
 

@@ -17,7 +17,7 @@ import { CaptureError } from '../capture/types.js';
 import { destinations } from '../report/destinations.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
 import { EVENT_TYPES } from '../timeline/types.js';
-import { packageVersion } from '../version.js';
+import { packageVersion } from '../base/version.js';
 import type {
   ConnectionRecord,
   ConnectionState,

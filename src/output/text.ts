@@ -18,7 +18,7 @@ import {
   stateCountsText,
   tlsText,
   captureText,
-} from '../ui/model.js';
+} from '../view/model.js';
 
 export interface TextReportOptions {
   /** Rows of each table at most (default: all). */

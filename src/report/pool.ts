@@ -34,7 +34,7 @@
  */
 import type { ConnectionRecord } from '../timeline/types.js';
 import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurrency } from './destinations.js';
-import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from './format.js';
+import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from '../base/format.js';
 import type { DestinationPool, DestinationStats, PoolOptions, PoolReport, PoolSavings } from './types.js';
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {

@@ -1,6 +1,6 @@
 /**
  * The terminal UI: state, keys and layout. All figures come from src/report
- * and src/ui/model.ts; this file only decides what is on screen.
+ * and src/view/model.ts; this file only decides what is on screen.
  */
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
@@ -11,8 +11,8 @@ import { destinations, simulatePool, summarize } from '../report/index.js';
 import type { Analysis, Comparison, PoolOptions } from '../report/types.js';
 import type { ConnectionRecord } from '../timeline/types.js';
 import { Line, Lines, Table, TabBar } from './components.js';
+import { HELP_LINES, moveSelection, scrollOffset, type ViewName } from './model.js';
 import {
-  HELP_LINES,
   SORT_LABELS,
   comparisonRows,
   compareColumns,
@@ -21,17 +21,14 @@ import {
   destinationRows,
   detailLines,
   filterConnections,
-  moveSelection,
   nextSortKey,
   poolColumns,
   progressInfo,
   progressLine,
-  scrollOffset,
   sortConnections,
   summaryLines,
   type SortKey,
-  type ViewName,
-} from './model.js';
+} from '../view/model.js';
 import { makeTheme } from './theme.js';
 
 export interface AppProps {

@@ -2,7 +2,7 @@
  * Layout-only components: they receive ready lines and styles and place them.
  */
 import { Box, Text } from 'ink';
-import type { StyledLine } from './model.js';
+import type { StyledLine } from '../view/model.js';
 import type { TextStyle, Theme } from './theme.js';
 
 export function Line({ text, style }: { text: string; style?: TextStyle }) {

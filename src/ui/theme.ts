@@ -4,7 +4,7 @@
  * colour) next to the '>' marker, so the selected row stays visible.
  */
 import type { ConnectionState } from '../timeline/types.js';
-import type { PhaseName } from './model.js';
+import type { PhaseName } from '../report/phases.js';
 
 export interface TextStyle {
   color?: string;

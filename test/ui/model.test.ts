@@ -14,17 +14,15 @@ import {
 } from '../../src/view/format.js';
 import {
   bar,
-  colorEnabled,
   filterConnections,
-  moveSelection,
   nextSortKey,
   progressInfo,
   progressLine,
-  scrollOffset,
   sortConnections,
   SORT_KEYS,
   waterfall,
-} from '../../src/ui/model.js';
+} from '../../src/view/model.js';
+import { colorEnabled, moveSelection, scrollOffset } from '../../src/ui/model.js';
 import { analysis, fixture } from './fixtures.js';
 
 describe('number formatting', () => {

@@ -1,4 +1,7 @@
-/** Number formatting shared by the verdict sentences and the text outputs. */
+/**
+ * Number formatting for sentences (verdicts, findings, notes): values with
+ * their unit, '12.3 ms', '1.52 s', '45.0 %'. Table cells use src/view/format.ts.
+ */
 
 /** Milliseconds: 2 decimals under 10, 1 under 100, whole above. */
 export function fmtMs(ms: number): string {

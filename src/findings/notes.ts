@@ -1,0 +1,36 @@
+/**
+ * Short notes on a connection worth a look (refused, retransmitted SYNs,
+ * alerts, resumption, ...), one phrase each, for the detail screen. Computed
+ * from the finished record only; the diagnoses with codes live beside it.
+ * Strings from the capture are returned as they are: the view sanitizes.
+ */
+import type { ConnectionRecord } from '../timeline/types.js';
+import { fmtMs } from '../base/format.js';
+
+/** The facts worth a look about a connection, one short phrase each. */
+export function connectionNotes(c: ConnectionRecord): string[] {
+  const flags: string[] = [];
+  if (c.state === 'refused') flags.push('connection refused (SYN answered by RST)');
+  if (c.state === 'unanswered') flags.push('SYN never answered');
+  if (c.midstream) flags.push('started before the capture (midstream)');
+  if (c.tcp.synRetransmits > 0) {
+    const at = c.tcp.synRetransmitOffsetsMs.map((ms) => `+${fmtMs(ms)}`).join(', ');
+    flags.push(`SYN retransmitted ×${c.tcp.synRetransmits}${at ? ` (${at})` : ''}`);
+  }
+  if (c.tcp.synAckRetransmits > 0) flags.push(`SYN-ACK retransmitted ×${c.tcp.synAckRetransmits}`);
+  const tls = c.tls;
+  if (tls) {
+    const failed = tls.handshakeMs === null && tls.alerts.length > 0;
+    for (const a of tls.alerts) {
+      flags.push(`${failed ? 'handshake failed: ' : ''}alert ${a.name} from ${a.from} (frame ${a.frame})`);
+    }
+    if (tls.resumed) flags.push(`resumed${tls.resumption ? ` (${tls.resumption})` : ''}`);
+    if (tls.helloRetry) flags.push('HelloRetryRequest (one more round trip)');
+    if (tls.earlyData) flags.push('0-RTT early data offered');
+    if (tls.handshakeEndInferred) flags.push('TLS 1.3 handshake end inferred (encrypted)');
+    if (tls.startTls) flags.push('STARTTLS (TLS after a plaintext exchange)');
+  }
+  if (c.state === 'reset') flags.push(`reset${c.resetBy ? ` by the ${c.resetBy}` : ''}`);
+  for (const p of c.problems) flags.push(p);
+  return flags;
+}

@@ -1,0 +1,527 @@
+/**
+ * The view layer shared by the text report and the terminal UI: sort keys and
+ * order, filters, table columns, the waterfall's bar geometry, the event
+ * ladder, summary and progress lines. It only presents what report/ and
+ * findings/ computed; components and the text output only lay it out.
+ * No React, no I/O.
+ *
+ * Every string that came from the capture goes through sanitize() here, before
+ * it can reach a terminal.
+ */
+import {
+  NA,
+  fmtBytes,
+  fmtDuration,
+  fmtEta,
+  fmtInt,
+  fmtMs,
+  fmtPct,
+  fmtTime,
+  formatHeader as formatHeaderLine,
+  formatRow as formatRowLine,
+  layoutColumns,
+  type Column,
+} from '../view/format.js';
+import { safe, sanitize } from '../view/sanitize.js';
+import type { ConnectionRecord, TimelineEvent } from '../timeline/types.js';
+import type { ReadProgress } from '../capture/types.js';
+import { connectionNotes } from '../findings/notes.js';
+import { connectionPhases, type Phase, type PhaseName } from '../report/phases.js';
+import type {
+  Analysis,
+  Change,
+  Comparison,
+  ComparisonRow,
+  DestinationPool,
+  DestinationStats,
+  Summary,
+} from '../report/types.js';
+
+// ---------------------------------------------------------------------------
+// Connections: sorting and filtering
+
+export type SortKey = 'setup' | 'tcp' | 'tls' | 'lifetime' | 'share' | 'rtt' | 'id';
+
+/** The order `s` cycles through; the first is the default (setup cost, largest first). */
+export const SORT_KEYS: readonly SortKey[] = ['setup', 'tcp', 'tls', 'lifetime', 'share', 'rtt', 'id'];
+
+export const SORT_LABELS: Record<SortKey, string> = {
+  setup: 'setup ms, largest first',
+  tcp: 'TCP handshake ms, largest first',
+  tls: 'TLS handshake ms, largest first',
+  lifetime: 'lifetime, longest first',
+  share: 'setup share, largest first',
+  rtt: 'round trips, most first',
+  id: 'connection id',
+};
+
+export function nextSortKey(k: SortKey): SortKey {
+  return SORT_KEYS[(SORT_KEYS.indexOf(k) + 1) % SORT_KEYS.length]!;
+}
+
+/** The value a connection is sorted by (null = unknown, sorts last). */
+export function sortValue(c: ConnectionRecord, key: SortKey): number | null {
+  switch (key) {
+    case 'setup':
+      return c.setup.ms;
+    case 'tcp':
+      return c.tcp.handshakeMs;
+    case 'tls':
+      return c.tls?.handshakeMs ?? null;
+    case 'lifetime':
+      return c.lifetimeMs;
+    case 'share':
+      return c.setupShare;
+    case 'rtt':
+      return c.setup.ms === null ? null : c.setup.roundTrips;
+    case 'id':
+      return c.id;
+  }
+}
+
+/**
+ * A new array sorted by `key`: largest first for the metrics, ascending for
+ * `id`; unknown values last; ties by connection id, ascending.
+ */
+export function sortConnections(conns: readonly ConnectionRecord[], key: SortKey): ConnectionRecord[] {
+  const dir = key === 'id' ? 1 : -1;
+  return conns.slice().sort((a, b) => {
+    const va = sortValue(a, key);
+    const vb = sortValue(b, key);
+    if (va === null || vb === null) {
+      if (va !== vb) return va === null ? 1 : -1;
+    } else if (va !== vb) {
+      return (va - vb) * dir;
+    }
+    return a.id - b.id;
+  });
+}
+
+export function endpointText(e: { ip: string; port: number }): string {
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+/** The text a filter is matched against: addresses, ports, SNI, ALPN, state, TLS version, id. */
+export function connectionSearchText(c: ConnectionRecord): string {
+  const parts = [
+    `#${c.id}`,
+    endpointText(c.client),
+    endpointText(c.server),
+    c.state,
+    c.midstream ? 'midstream' : '',
+    c.tls?.sni ?? '',
+    c.tls?.version ?? (c.tls ? 'tls' : 'tcp'),
+    c.tls?.alpn ?? '',
+    c.tls?.resumed ? 'resumed' : '',
+  ];
+  return sanitize(parts.join(' ')).toLowerCase();
+}
+
+/**
+ * Connections whose search text contains every whitespace-separated term of
+ * the query (case-insensitive). An empty query keeps all.
+ */
+export function filterConnections(conns: readonly ConnectionRecord[], query: string): ConnectionRecord[] {
+  const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (terms.length === 0) return conns.slice();
+  return conns.filter((c) => {
+    const t = connectionSearchText(c);
+    return terms.every((term) => t.includes(term));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Connections table
+
+export function tlsVersionShort(c: ConnectionRecord): string {
+  if (!c.tls) return 'TCP';
+  if (c.tls.version === null) return 'TLS?';
+  return safe(c.tls.version).replace(/^TLS /, 'TLS').replace(/^SSL /, 'SSL');
+}
+
+export function stateText(c: ConnectionRecord): string {
+  if (c.state === 'reset' && c.resetBy) return `reset(${c.resetBy[0]})`;
+  return c.state;
+}
+
+export function roundTripsText(c: ConnectionRecord): string {
+  return c.setup.ms === null ? NA : String(c.setup.roundTrips);
+}
+
+/**
+ * The connection table's columns. Numbers have fixed widths (the id column fits
+ * the largest id); the address and SNI columns take the spare width.
+ */
+export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
+  const idW = Math.max(3, String(maxId).length);
+  return [
+    { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => String(c.id) },
+    {
+      key: 'client',
+      title: 'client',
+      align: 'right',
+      min: 21,
+      max: 47,
+      priority: 10,
+      cell: (c) => `${endpointText(c.client)} →`,
+    },
+    { key: 'server', title: 'server', align: 'left', min: 21, max: 47, priority: 90, cell: (c) => endpointText(c.server) },
+    { key: 'sni', title: 'SNI', align: 'left', min: 13, max: 40, priority: 80, cell: (c) => safe(c.tls?.sni) },
+    { key: 'version', title: 'ver', align: 'left', min: 6, priority: 60, cell: tlsVersionShort },
+    { key: 'tcp', title: 'TCP ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tcp.handshakeMs) },
+    { key: 'tls', title: 'TLS ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tls?.handshakeMs) },
+    { key: 'setup', title: 'setup', align: 'right', min: 6, priority: 95, cell: (c) => fmtMs(c.setup.ms) },
+    { key: 'rtt', title: 'RT', align: 'right', min: 2, priority: 40, cell: roundTripsText },
+    { key: 'lifetime', title: 'life', align: 'right', min: 6, priority: 30, cell: (c) => fmtDuration(c.lifetimeMs) },
+    { key: 'share', title: 'share', align: 'right', min: 5, priority: 50, cell: (c) => fmtPct(c.setupShare) },
+    { key: 'state', title: 'state', align: 'left', min: 10, priority: 85, cell: stateText },
+  ];
+}
+
+// ---------------------------------------------------------------------------
+// Connection detail
+
+/** The Wireshark display filter selecting this connection (tcp.stream = our id). */
+export function wiresharkFilter(c: ConnectionRecord): string {
+  return `tcp.stream eq ${c.id}`;
+}
+
+export interface WaterfallPhase extends Phase {
+  /** Bar geometry in cells: offset from the bar area's left edge, and length (>= 1). */
+  barOffset: number;
+  barLength: number;
+}
+
+/**
+ * The connection's phases (report/phases.ts) as bars proportional to time over
+ * `barWidth` cells (the connection's lifetime), at least one cell each.
+ */
+export function waterfall(c: ConnectionRecord, barWidth: number): WaterfallPhase[] {
+  const life = Math.max(c.lifetimeMs, 0);
+  const scale = life > 0 ? barWidth / life : 0;
+  return connectionPhases(c).map((p) => {
+    const offset = Math.min(Math.max(0, Math.floor(p.startMs * scale)), Math.max(0, barWidth - 1));
+    const endCell = Math.min(barWidth, Math.round(p.endMs * scale));
+    const length = Math.max(1, endCell - offset);
+    return { ...p, barOffset: offset, barLength: length };
+  });
+}
+
+/** A waterfall bar drawn in `width` cells. */
+export function bar(offset: number, length: number, width: number, fill = '█', empty = ' '): string {
+  const o = Math.max(0, Math.min(offset, width));
+  const l = Math.max(0, Math.min(length, width - o));
+  return empty.repeat(o) + fill.repeat(l) + empty.repeat(width - o - l);
+}
+
+export interface LadderRow {
+  offsetMs: number;
+  from: 'client' | 'server';
+  /** 'client → server' or 'server → client'. */
+  direction: string;
+  event: string;
+  frame: number;
+  bytes: number;
+}
+
+export function eventLabel(e: TimelineEvent): string {
+  let s: string = e.type;
+  if (e.retransmission) s += ' (retransmission)';
+  if (e.detail) s += ` ${safe(e.detail)}`;
+  if (e.inferred) s += ' (inferred)';
+  return s;
+}
+
+/** The ladder of events: offset from the first SYN, direction, event, frame, bytes. */
+export function ladder(c: ConnectionRecord): LadderRow[] {
+  return c.events.map((e) => ({
+    offsetMs: (e.time - c.start) * 1000,
+    from: e.from,
+    direction: e.from === 'client' ? 'client → server' : 'server → client',
+    event: eventLabel(e),
+    frame: e.frame,
+    bytes: e.bytes,
+  }));
+}
+
+export function ladderColumns(): Column<LadderRow>[] {
+  return [
+    { key: 'offset', title: '+ms', align: 'right', min: 9, priority: 100, cell: (r) => r.offsetMs.toFixed(3) },
+    { key: 'dir', title: 'direction', align: 'left', min: 15, priority: 90, cell: (r) => r.direction },
+    { key: 'event', title: 'event', align: 'left', min: 20, max: 60, priority: 95, cell: (r) => r.event },
+    { key: 'frame', title: 'frame', align: 'right', min: 7, priority: 80, cell: (r) => String(r.frame) },
+    { key: 'bytes', title: 'bytes', align: 'right', min: 6, priority: 70, cell: (r) => String(r.bytes) },
+  ];
+}
+
+/** Key facts of a connection, as label/value pairs for the detail header. */
+export function connectionFacts(c: ConnectionRecord): [string, string][] {
+  const facts: [string, string][] = [
+    ['connection', `#${c.id}  ${endpointText(c.client)} → ${endpointText(c.server)}`],
+    ['state', stateText(c) + (c.midstream ? ' (midstream)' : '')],
+    ['frames', `${c.firstFrame}..${c.lastFrame} (${c.packets} packets, ${fmtBytes(c.bytes)})`],
+    ['started', fmtTime(c.start)],
+    ['lifetime', fmtDuration(c.lifetimeMs)],
+    [
+      'setup',
+      c.setup.ms === null
+        ? NA
+        : `${fmtDuration(c.setup.ms)} = ${fmtPct(c.setupShare)} of its lifetime, ${c.setup.roundTrips} round trips, ${c.setup.packets} packets, ${fmtBytes(c.setup.bytes)}`,
+    ],
+  ];
+  if (c.tls) {
+    const t = c.tls;
+    facts.push(['TLS', [t.version ?? 'no ServerHello', t.cipherName ? safe(t.cipherName) : ''].filter(Boolean).join('  ')]);
+    facts.push(['SNI', t.sni === null ? NA : safe(t.sni)]);
+    const offered = t.alpnOffered.map(safe).join(',');
+    facts.push(['ALPN', `${t.alpn === null ? NA : safe(t.alpn)}${offered ? ` (offered ${offered})` : ''}`]);
+    if (t.certificateCount > 0) facts.push(['certificates', `${t.certificateCount}, ${fmtBytes(t.certificateBytes)}`]);
+  }
+  facts.push(['wireshark', wiresharkFilter(c)]);
+  return facts;
+}
+
+// ---------------------------------------------------------------------------
+// Destinations and pool
+
+export interface DestinationRow {
+  stats: DestinationStats;
+  pool: DestinationPool | null;
+}
+
+/** Destinations joined with their pool verdicts, largest total setup first (ties by key). */
+export function destinationRows(stats: readonly DestinationStats[], pool: readonly DestinationPool[]): DestinationRow[] {
+  const byKey = new Map(pool.map((p) => [p.key, p]));
+  return stats
+    .map((s) => ({ stats: s, pool: byKey.get(s.key) ?? null }))
+    .sort((a, b) => b.stats.setupMs.total - a.stats.setupMs.total || (a.stats.key < b.stats.key ? -1 : a.stats.key > b.stats.key ? 1 : 0));
+}
+
+export function poolSavingsText(p: DestinationPool | null): string {
+  if (!p) return NA;
+  if (p.handshakesAvoided === 0) return 'none';
+  return `${fmtDuration(p.setupMsSaved)} ${fmtPct(p.savedShare)}`;
+}
+
+export function verdictText(p: { verdict: string } | null): string {
+  if (!p) return NA;
+  return p.verdict === 'pool' ? 'pool' : 'no help';
+}
+
+export function destinationColumns(): Column<DestinationRow>[] {
+  return [
+    { key: 'dest', title: 'destination', align: 'left', min: 20, max: 48, priority: 100, cell: (r) => safe(r.stats.key) },
+    { key: 'conns', title: 'conns', align: 'right', min: 7, priority: 95, cell: (r) => fmtInt(r.stats.connections) },
+    { key: 'total', title: 'setup Σ', align: 'right', min: 7, priority: 90, cell: (r) => fmtMs(r.stats.setupMs.total) },
+    { key: 'p50', title: 'p50', align: 'right', min: 6, priority: 80, cell: (r) => fmtMs(r.stats.setupMs.p50) },
+    { key: 'share', title: 'share', align: 'right', min: 5, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
+    { key: 'resumed', title: 'resumed', align: 'right', min: 7, priority: 60, cell: (r) => fmtPct(r.stats.resumptionRate) },
+    { key: 'saved', title: 'pool saves', align: 'right', min: 13, priority: 85, cell: (r) => poolSavingsText(r.pool) },
+    { key: 'verdict', title: 'verdict', align: 'left', min: 7, priority: 75, cell: (r) => verdictText(r.pool) },
+  ];
+}
+
+export function poolColumns(): Column<DestinationPool>[] {
+  return [
+    { key: 'dest', title: 'destination', align: 'left', min: 20, max: 48, priority: 100, cell: (p) => safe(p.key) },
+    { key: 'conns', title: 'conns', align: 'right', min: 7, priority: 90, cell: (p) => fmtInt(p.connections) },
+    { key: 'size', title: 'pool', align: 'right', min: 4, priority: 50, cell: (p) => fmtInt(p.poolSize) },
+    { key: 'avoided', title: 'avoided', align: 'right', min: 7, priority: 85, cell: (p) => fmtInt(p.handshakesAvoided) },
+    { key: 'saved', title: 'saved ms', align: 'right', min: 8, priority: 95, cell: (p) => fmtMs(p.setupMsSaved) },
+    { key: 'share', title: 'share', align: 'right', min: 5, priority: 80, cell: (p) => fmtPct(p.savedShare) },
+    { key: 'rtt', title: 'RT', align: 'right', min: 4, priority: 40, cell: (p) => fmtInt(p.roundTripsSaved) },
+    { key: 'bytes', title: 'bytes', align: 'right', min: 9, priority: 45, cell: (p) => fmtBytes(p.bytesSaved) },
+    {
+      key: 'idle',
+      title: 'idle',
+      align: 'right',
+      min: 5,
+      priority: 30,
+      cell: (p) => (p.recommendedIdleSec === null ? NA : `${p.recommendedIdleSec}s`),
+    },
+    { key: 'verdict', title: 'verdict', align: 'left', min: 7, priority: 75, cell: verdictText },
+  ];
+}
+
+export function changeText(ch: Change, fmt: (n: number | null) => string): string {
+  if (ch.before === null && ch.after === null) return NA;
+  return `${fmt(ch.before)}→${fmt(ch.after)}`;
+}
+
+export function compareColumns(): Column<ComparisonRow>[] {
+  const ms = (n: number | null) => fmtMs(n);
+  const int = (n: number | null) => fmtInt(n);
+  return [
+    { key: 'dest', title: 'destination', align: 'left', min: 18, max: 40, priority: 100, cell: (r) => safe(r.key) },
+    { key: 'conns', title: 'conns', align: 'right', min: 9, max: 13, priority: 90, cell: (r) => changeText(r.connections, int) },
+    { key: 'hs', title: 'handshakes', align: 'right', min: 10, max: 13, priority: 85, cell: (r) => changeText(r.handshakes, int) },
+    { key: 'total', title: 'setup Σ ms', align: 'right', min: 13, max: 16, priority: 95, cell: (r) => changeText(r.setupTotalMs, ms) },
+    { key: 'p50', title: 'p50 ms', align: 'right', min: 11, max: 16, priority: 60, cell: (r) => changeText(r.setupP50Ms, ms) },
+    { key: 'p90', title: 'p90 ms', align: 'right', min: 11, max: 16, priority: 50, cell: (r) => changeText(r.setupP90Ms, ms) },
+    { key: 'share', title: 'share', align: 'right', min: 11, max: 14, priority: 70, cell: (r) => changeText(r.setupShare, fmtPct) },
+  ];
+}
+
+/** Comparison rows to show: every destination, then the total. */
+export function comparisonRows(c: Comparison): ComparisonRow[] {
+  return [...c.destinations, c.total];
+}
+
+// ---------------------------------------------------------------------------
+// Summary
+
+export function stateCountsText(s: Summary): string {
+  const b = s.byState;
+  const parts = [
+    `${fmtInt(b.complete)} complete`,
+    `${fmtInt(b.reset)} reset`,
+    `${fmtInt(b.refused)} refused`,
+    `${fmtInt(b.unanswered)} unanswered`,
+    `${fmtInt(s.midstream)} midstream`,
+  ];
+  if (b.open > 0) parts.push(`${fmtInt(b.open)} open`);
+  if (b['half-closed'] > 0) parts.push(`${fmtInt(b['half-closed'])} half-closed`);
+  return `${fmtInt(s.connections)} ${s.connections === 1 ? 'connection' : 'connections'}: ${parts.join(', ')}`;
+}
+
+export function tlsText(s: Summary): string {
+  const versions = Object.entries(s.tlsVersions)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([v, n]) => `${sanitize(v)} ×${fmtInt(n)}`);
+  const withHello = Object.values(s.tlsVersions).reduce((a, b) => a + b, 0);
+  const res =
+    s.resumptionRate === null ? 'resumed -' : `resumed ${fmtInt(s.resumed)} of ${fmtInt(withHello)} (${fmtPct(s.resumptionRate)})`;
+  if (s.tls === 0) return 'TLS: none';
+  return `TLS: ${versions.length ? versions.join(', ') : 'no ServerHello'}; ${res}`;
+}
+
+export function setupTotalText(s: Summary): string {
+  return `${fmtDuration(s.setupTotalMs)} in setup = ${fmtPct(s.setupShare)} of ${fmtDuration(s.connectionTimeTotalMs)} connection time`;
+}
+
+export function captureText(a: Analysis): string {
+  const cap = a.capture;
+  const span = cap.start !== null && cap.end !== null ? `${fmtTime(cap.start)} + ${fmtDuration((cap.end - cap.start) * 1000)}` : 'no packets';
+  return `${sanitize(cap.file)} · ${fmtInt(cap.frames)} frames · ${span}`;
+}
+
+/** The percentile block: a header and three rows (TCP, TLS, setup). */
+export function percentileLines(s: Summary): string[] {
+  const cell = (n: number | null) => fmtMs(n).padStart(8);
+  const row = (label: string, d: Summary['setupMs']) => `${label.padEnd(14)}${cell(d.p50)}${cell(d.p90)}${cell(d.p99)}`;
+  return [
+    `${'ms'.padEnd(14)}${'p50'.padStart(8)}${'p90'.padStart(8)}${'p99'.padStart(8)}`,
+    row('TCP handshake', s.tcpHandshakeMs),
+    row('TLS handshake', s.tlsHandshakeMs),
+    row('setup', s.setupMs),
+  ];
+}
+
+/**
+ * The summary as lines fitting `width`: the facts block, and the percentile
+ * block beside it when both fit, else below it.
+ */
+export function summaryLines(a: Analysis, s: Summary, width: number): string[] {
+  const left = [captureText(a), stateCountsText(s), tlsText(s), setupTotalText(s)];
+  const right = percentileLines(s);
+  const leftW = Math.max(...left.map((l) => l.length));
+  const rightW = Math.max(...right.map((l) => l.length));
+  if (leftW + 3 + rightW <= width) {
+    return right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`);
+  }
+  return [...left, ...right];
+}
+
+// ---------------------------------------------------------------------------
+// Progress
+
+export interface ProgressInfo {
+  /** 0..1 when the total is known (regular file), else null (stdin). */
+  fraction: number | null;
+  bytesRead: number;
+  totalBytes: number | null;
+  frames: number;
+  bytesPerSec: number | null;
+  framesPerSec: number | null;
+  /** Seconds left at the current rate, null when unknown. */
+  etaSec: number | null;
+}
+
+export function progressInfo(p: ReadProgress | null, elapsedMs: number): ProgressInfo {
+  const bytesRead = p?.bytesRead ?? 0;
+  const frames = p?.frames ?? 0;
+  const total = p?.totalBytes ?? null;
+  const sec = elapsedMs / 1000;
+  const bps = sec > 0 ? bytesRead / sec : null;
+  const fps = sec > 0 ? frames / sec : null;
+  const fraction = total !== null && total > 0 ? Math.min(1, bytesRead / total) : total === 0 ? 1 : null;
+  const eta = total !== null && bps !== null && bps > 0 ? Math.max(0, (total - bytesRead) / bps) : null;
+  return { fraction, bytesRead, totalBytes: total, frames, bytesPerSec: bps, framesPerSec: fps, etaSec: eta };
+}
+
+/** One progress line: '[#####.....] 45.2%  480 MiB / 1.07 GiB  612,345 frames  95.1 MiB/s  6s left'. */
+export function progressLine(info: ProgressInfo, width: number): string {
+  const rate = info.bytesPerSec === null ? '' : `  ${fmtBytes(info.bytesPerSec)}/s, ${fmtInt(info.framesPerSec)} frames/s`;
+  if (info.fraction === null) {
+    return `reading: ${fmtBytes(info.bytesRead)}, ${fmtInt(info.frames)} frames${rate}`;
+  }
+  const text = `${fmtPct(info.fraction).padStart(6)}  ${fmtBytes(info.bytesRead)} / ${fmtBytes(info.totalBytes)}  ${fmtInt(info.frames)} frames${rate}  ${fmtEta(info.etaSec)} left`;
+  const barW = Math.max(10, Math.min(40, width - text.length - 3));
+  const filled = Math.round(info.fraction * barW);
+  return `[${'#'.repeat(filled)}${'.'.repeat(barW - filled)}] ${text}`;
+}
+
+// ---------------------------------------------------------------------------
+// Detail screen as lines (scrolled as a whole by the UI)
+
+export type LineKind = 'title' | 'text' | 'flag' | 'header' | 'bar' | 'row';
+
+export interface StyledLine {
+  kind: LineKind;
+  text: string;
+  /** For 'bar' lines: the bar part starts at this column (styled separately). */
+  barStart?: number;
+  barPhase?: PhaseName;
+}
+
+const PHASE_LABEL_W = 23;
+
+/** Everything the connection detail shows, laid out for `width` columns. */
+export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
+  const lines: StyledLine[] = [];
+  const facts = connectionFacts(c);
+  const labelW = Math.max(...facts.map(([k]) => k.length));
+  lines.push({ kind: 'title', text: `Connection #${c.id}` });
+  for (const [k, v] of facts) lines.push({ kind: 'text', text: `${k.padEnd(labelW)}  ${v}` });
+  const flags = connectionNotes(c);
+  if (flags.length) {
+    lines.push({ kind: 'text', text: '' });
+    lines.push({ kind: 'header', text: 'worth a look' });
+    for (const f of flags) lines.push({ kind: 'flag', text: `  ! ${safe(f)}` });
+  }
+  // Waterfall: label, start, duration, bar.
+  // label, 'from' and 'took' (10 each), '  |', the bar, '|', one spare column
+  const barW = Math.max(10, width - PHASE_LABEL_W - 20 - 3 - 1 - 1);
+  const phases = waterfall(c, barW);
+  lines.push({ kind: 'text', text: '' });
+  lines.push({
+    kind: 'header',
+    text: `${'phase'.padEnd(PHASE_LABEL_W)}${'from ms'.padStart(10)}${'took ms'.padStart(10)}  |${'0'.padEnd(barW - fmtDuration(c.lifetimeMs).length)}${fmtDuration(c.lifetimeMs)}|`,
+  });
+  if (phases.length === 0) lines.push({ kind: 'text', text: '  (no phase completed)' });
+  for (const p of phases) {
+    const head = `${p.name.padEnd(PHASE_LABEL_W)}${fmtMs(p.startMs).padStart(10)}${fmtMs(p.durationMs).padStart(10)}  |`;
+    lines.push({ kind: 'bar', text: `${head}${bar(p.barOffset, p.barLength, barW)}|`, barStart: head.length, barPhase: p.name });
+  }
+  // Ladder.
+  const rows = ladder(c);
+  const cols = layoutLadder(width);
+  lines.push({ kind: 'text', text: '' });
+  lines.push({ kind: 'header', text: formatHeaderLine(cols) });
+  for (const r of rows) lines.push({ kind: 'row', text: formatRowLine(cols, r) });
+  return lines;
+}
+
+function layoutLadder(width: number) {
+  return layoutColumns(ladderColumns(), width);
+}
