@@ -16,7 +16,7 @@ import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
 import { destinations } from '../report/destinations.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
-import { EVENT_TYPES } from '../timeline/types.js';
+import { CONNECTION_STATES, EVENT_TYPES } from '../timeline/types.js';
 import { packageVersion } from '../base/version.js';
 import type {
   ConnectionRecord,
@@ -53,34 +53,82 @@ function protoPath(): string {
   throw new Error(`handshake_lens.proto not found next to ${fileURLToPath(import.meta.url)}`);
 }
 
-let types: { Record: protobuf.Type } | undefined;
-function schema(): { Record: protobuf.Type } {
+/**
+ * A record field's string values <-> the numbers of a .proto enum. The numbers
+ * are the ones written in handshake_lens.proto, found by enum value name
+ * ('SYN-ACK' -> SYN_ACK, 'ClientHello' -> CLIENT_HELLO, 'half-closed' ->
+ * HALF_CLOSED, with an optional prefix: 'FIN' -> BY_FIN), never by the order of
+ * a TypeScript array: adding a value in TypeScript cannot renumber the file
+ * format, and a value missing from the .proto stops the schema from loading.
+ * null is the enum's 0 (UNSPECIFIED).
+ */
+export class EnumMap<T extends string> {
+  private readonly toNumber = new Map<T, number>();
+  private readonly toValue = new Map<number, T>();
+
+  constructor(
+    readonly protoEnum: protobuf.Enum,
+    values: readonly T[],
+    private readonly what: string,
+    prefix = '',
+  ) {
+    for (const v of values) {
+      const name = prefix + protoEnumName(v);
+      const n = protoEnum.values[name];
+      if (n === undefined) throw new Error(`handshake_lens.proto: enum ${protoEnum.name} has no ${name} for ${what} '${v}'`);
+      this.toNumber.set(v, n);
+      this.toValue.set(n, v);
+    }
+  }
+
+  number(v: T | null): number {
+    if (v === null) return 0;
+    const n = this.toNumber.get(v);
+    if (n === undefined) throw new Error(`protobuf: no ${this.what} enum value for ${String(v)}`);
+    return n;
+  }
+
+  value(n: unknown): T | null {
+    const i = typeof n === 'number' ? n : 0;
+    if (i === 0) return null;
+    const v = this.toValue.get(i);
+    if (v === undefined) throw new Error(`unknown ${this.what} ${i}`);
+    return v;
+  }
+}
+
+/** 'SYN-ACK' -> 'SYN_ACK', 'ClientHello' -> 'CLIENT_HELLO', 'session-id' -> 'SESSION_ID'. */
+export function protoEnumName(v: string): string {
+  return v
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
+}
+
+interface Schema {
+  Record: protobuf.Type;
+  sides: EnumMap<Side>;
+  states: EnumMap<ConnectionState>;
+  events: EnumMap<EventType>;
+  resumptions: EnumMap<NonNullable<TlsMetrics['resumption']>>;
+  teardownBy: EnumMap<'FIN' | 'RST'>;
+}
+
+let types: Schema | undefined;
+export function schema(): Schema {
   if (!types) {
     const root = protobuf.loadSync(protoPath());
-    types = { Record: root.lookupType('handshake_lens.Record') };
+    const e = (name: string) => root.lookupEnum(`handshake_lens.${name}`);
+    types = {
+      Record: root.lookupType('handshake_lens.Record'),
+      sides: new EnumMap<Side>(e('Side'), ['client', 'server'], 'side'),
+      states: new EnumMap<ConnectionState>(e('ConnectionState'), CONNECTION_STATES, 'connection state'),
+      events: new EnumMap<EventType>(e('EventType'), EVENT_TYPES, 'event type'),
+      resumptions: new EnumMap(e('Resumption'), ['session-id', 'ticket', 'psk'] as const, 'resumption'),
+      teardownBy: new EnumMap(e('TeardownBy'), ['FIN', 'RST'] as const, 'teardown', 'BY_'),
+    };
   }
   return types;
-}
-
-// ---------------------------------------------------------------------------
-// Enum tables (index = proto enum number)
-
-const SIDES: (Side | null)[] = [null, 'client', 'server'];
-const STATES: (ConnectionState | null)[] = [null, 'complete', 'reset', 'refused', 'unanswered', 'open', 'half-closed', 'midstream'];
-const EVENTS: (EventType | null)[] = [null, ...EVENT_TYPES];
-const RESUMPTIONS: TlsMetrics['resumption'][] = [null, 'session-id', 'ticket', 'psk'];
-const TEARDOWN_BY: ('FIN' | 'RST' | null)[] = [null, 'FIN', 'RST'];
-
-function enumOf<T>(table: readonly T[], value: T, what: string): number {
-  const i = table.indexOf(value);
-  if (i < 0) throw new Error(`protobuf: no ${what} enum value for ${String(value)}`);
-  return i;
-}
-
-function fromEnum<T>(table: readonly T[], n: unknown, what: string): T {
-  const i = typeof n === 'number' ? n : 0;
-  if (i < 0 || i >= table.length) throw new Error(`unknown ${what} ${i}`);
-  return table[i];
 }
 
 // ---------------------------------------------------------------------------
@@ -91,8 +139,8 @@ type Obj = { [k: string]: unknown };
 
 function eventToProto(e: TimelineEvent): Obj {
   return {
-    type: enumOf(EVENTS, e.type, 'event type'),
-    from: enumOf(SIDES, e.from, 'side'),
+    type: schema().events.number(e.type),
+    from: schema().sides.number(e.from),
     frame: e.frame,
     firstFrame: e.firstFrame,
     time: e.time,
@@ -104,7 +152,7 @@ function eventToProto(e: TimelineEvent): Obj {
 }
 
 function alertToProto(a: TlsAlert): Obj {
-  return { from: enumOf(SIDES, a.from, 'side'), frame: a.frame, level: a.level ?? null, description: a.description ?? null, name: a.name };
+  return { from: schema().sides.number(a.from), frame: a.frame, level: a.level ?? null, description: a.description ?? null, name: a.name };
 }
 
 function tlsToProto(t: TlsMetrics): Obj {
@@ -120,7 +168,7 @@ function tlsToProto(t: TlsMetrics): Obj {
     keyShareGroupsOffered: t.keyShareGroupsOffered,
     keyShareGroup: t.keyShareGroup,
     resumed: t.resumed,
-    resumption: enumOf(RESUMPTIONS, t.resumption, 'resumption'),
+    resumption: schema().resumptions.number(t.resumption),
     earlyData: t.earlyData,
     helloRetry: t.helloRetry,
     alerts: t.alerts.map(alertToProto),
@@ -139,8 +187,8 @@ export function connectionToProto(c: ConnectionRecord): Obj {
     client: { ip: c.client.ip, port: c.client.port },
     server: { ip: c.server.ip, port: c.server.port },
     midstream: c.midstream,
-    state: enumOf(STATES, c.state, 'state'),
-    resetBy: enumOf(SIDES, c.resetBy, 'side'),
+    state: schema().states.number(c.state),
+    resetBy: schema().sides.number(c.resetBy),
     firstFrame: c.firstFrame,
     lastFrame: c.lastFrame,
     start: c.start,
@@ -172,8 +220,8 @@ export function connectionToProto(c: ConnectionRecord): Obj {
     lifetimeMs: c.lifetimeMs,
     setupShare: c.setupShare,
     teardown: {
-      initiator: enumOf(SIDES, c.teardown.initiator, 'side'),
-      by: enumOf(TEARDOWN_BY, c.teardown.by, 'teardown'),
+      initiator: schema().sides.number(c.teardown.initiator),
+      by: schema().teardownBy.number(c.teardown.by),
       ms: c.teardown.ms,
       idleBeforeSec: c.teardown.idleBeforeSec,
     },
@@ -201,7 +249,7 @@ function destinationToProto(d: DestinationStats): Obj {
     certificateBytes: d.certificateBytes,
     resumptionRate: d.resumptionRate,
     setupShare: d.setupShare,
-    observedIdleTimeouts: d.observedIdleTimeouts.map((o) => ({ by: enumOf(SIDES, o.by, 'side'), seconds: o.seconds, connectionId: o.connectionId })),
+    observedIdleTimeouts: d.observedIdleTimeouts.map((o) => ({ by: schema().sides.number(o.by), seconds: o.seconds, connectionId: o.connectionId })),
   };
 }
 
@@ -265,8 +313,8 @@ function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | null):
 
 function eventFromProto(m: Obj): TimelineEvent {
   const e: TimelineEvent = {
-    type: fromEnum(EVENTS, m.type, 'event type') as EventType,
-    from: fromEnum(SIDES, m.from, 'side') as Side,
+    type: schema().events.value(m.type) as EventType,
+    from: schema().sides.value(m.from) as Side,
     frame: num(m.frame),
     firstFrame: num(m.firstFrame),
     time: num(m.time),
@@ -280,7 +328,7 @@ function eventFromProto(m: Obj): TimelineEvent {
 }
 
 function alertFromProto(m: Obj): TlsAlert {
-  const a: TlsAlert = { from: fromEnum(SIDES, m.from, 'side') as Side, frame: num(m.frame), name: str(m.name) };
+  const a: TlsAlert = { from: schema().sides.value(m.from) as Side, frame: num(m.frame), name: str(m.name) };
   setIf(a, 'level', optNum(m, 'level'));
   setIf(a, 'description', optNum(m, 'description'));
   return a;
@@ -300,7 +348,7 @@ function tlsFromProto(m: Obj): TlsMetrics {
     keyShareGroupsOffered: list(m.keyShareGroupsOffered).map(num),
     keyShareGroup: optNum(m, 'keyShareGroup'),
     resumed: m.resumed === true,
-    resumption: fromEnum(RESUMPTIONS, m.resumption, 'resumption'),
+    resumption: schema().resumptions.value(m.resumption),
     earlyData: m.earlyData === true,
     helloRetry: m.helloRetry === true,
     alerts: list(m.alerts).map((a) => alertFromProto(msg(a))),
@@ -321,7 +369,7 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
   const setup = msg(m.setup);
   const fd = msg(m.firstDataMs);
   const td = msg(m.teardown);
-  const state = fromEnum(STATES, m.state, 'connection state');
+  const state = schema().states.value(m.state);
   if (state === null) throw new Error('connection without a state');
   const mssOut: ConnectionRecord['tcp']['mss'] = {};
   setIf(mssOut, 'client', optNum(mss, 'client'));
@@ -332,7 +380,7 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
     server: { ip: str(server.ip), port: num(server.port) },
     midstream: m.midstream === true,
     state,
-    resetBy: fromEnum(SIDES, m.resetBy, 'side'),
+    resetBy: schema().sides.value(m.resetBy),
     firstFrame: num(m.firstFrame),
     lastFrame: num(m.lastFrame),
     start: num(m.start),
@@ -364,8 +412,8 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
     lifetimeMs: num(m.lifetimeMs),
     setupShare: optNum(m, 'setupShare'),
     teardown: {
-      initiator: fromEnum(SIDES, td.initiator, 'side'),
-      by: fromEnum(TEARDOWN_BY, td.by, 'teardown'),
+      initiator: schema().sides.value(td.initiator),
+      by: schema().teardownBy.value(td.by),
       ms: optNum(td, 'ms'),
       idleBeforeSec: optNum(td, 'idleBeforeSec'),
     },

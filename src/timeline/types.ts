@@ -6,7 +6,10 @@
 import type { Side } from '../base/stamp.js';
 export type { Side } from '../base/stamp.js';
 
-/** Event types, in the order of the protobuf enum (handshake_lens.proto EventType, from 1). */
+/**
+ * Event types. Their numbers in the protobuf export are the ones written in
+ * handshake_lens.proto (EventType), matched by name, not by this order.
+ */
 export const EVENT_TYPES = [
   'SYN',
   'SYN-ACK',
@@ -54,14 +57,17 @@ export interface TimelineEvent {
   detail?: string;
 }
 
-export type ConnectionState =
-  | 'complete' // handshake seen and FIN both ways
-  | 'reset' // ended by RST (see resetBy)
-  | 'refused' // SYN answered by RST
-  | 'unanswered' // SYN(s) with no reply
-  | 'open' // still going at the end of the capture
-  | 'half-closed' // FIN from one side only at the end of the capture
-  | 'midstream'; // start not captured, not reset
+export const CONNECTION_STATES = [
+  'complete', // handshake seen and FIN both ways
+  'reset', // ended by RST (see resetBy)
+  'refused', // SYN answered by RST
+  'unanswered', // SYN(s) with no reply
+  'open', // still going at the end of the capture
+  'half-closed', // FIN from one side only at the end of the capture
+  'midstream', // start not captured, not reset
+] as const;
+
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 export interface Endpoint {
   ip: string;
