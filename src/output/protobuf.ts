@@ -16,7 +16,7 @@ import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
 import { destinations } from '../report/destinations.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
-import { CONNECTION_STATES, EVENT_TYPES } from '../timeline/types.js';
+import { CONNECTION_STATES, EVENT_TYPES, TRANSPORTS, type Transport } from '../timeline/types.js';
 import { packageVersion } from '../base/version.js';
 import type {
   ConnectionRecord,
@@ -112,6 +112,7 @@ interface Schema {
   events: EnumMap<EventType>;
   resumptions: EnumMap<NonNullable<TlsMetrics['resumption']>>;
   teardownBy: EnumMap<'FIN' | 'RST'>;
+  transports: EnumMap<Transport>;
 }
 
 let types: Schema | undefined;
@@ -126,6 +127,7 @@ export function schema(): Schema {
       events: new EnumMap<EventType>(e('EventType'), EVENT_TYPES, 'event type'),
       resumptions: new EnumMap(e('Resumption'), ['session-id', 'ticket', 'psk'] as const, 'resumption'),
       teardownBy: new EnumMap(e('TeardownBy'), ['FIN', 'RST'] as const, 'teardown', 'BY_'),
+      transports: new EnumMap<Transport>(e('Transport'), TRANSPORTS, 'transport'),
     };
   }
   return types;
@@ -186,6 +188,7 @@ export function connectionToProto(c: ConnectionRecord): Obj {
     id: c.id,
     client: { ip: c.client.ip, port: c.client.port },
     server: { ip: c.server.ip, port: c.server.port },
+    transport: schema().transports.number(c.transport),
     midstream: c.midstream,
     state: schema().states.number(c.state),
     resetBy: schema().sides.number(c.resetBy),
@@ -378,6 +381,7 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
     id: num(m.id),
     client: { ip: str(client.ip), port: num(client.port) },
     server: { ip: str(server.ip), port: num(server.port) },
+    transport: schema().transports.value(m.transport) ?? 'tcp',
     midstream: m.midstream === true,
     state,
     resetBy: schema().sides.value(m.resetBy),

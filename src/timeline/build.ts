@@ -143,6 +143,7 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     id: c.id,
     client: ep(c.endpoints[clientDir]),
     server: ep(c.endpoints[serverDir]),
+    transport: 'tcp',
     midstream,
     state: stateOf(c, clientDir, midstream),
     resetBy: resetBy(c, sideOf),

@@ -154,9 +154,19 @@ export interface Teardown {
   idleBeforeSec: number | null;
 }
 
+/** Transports a connection record can describe; each has its own metrics section. */
+export const TRANSPORTS = ['tcp', 'quic'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/**
+ * One connection. The common core (endpoints, state, frames, events, tls,
+ * setup, teardown, problems) means the same for every transport; `tcp` holds
+ * what only TCP has. QUIC records (transport 'quic') add their own section.
+ */
 export interface ConnectionRecord {
-  /** 0-based, in order of first frame (Wireshark's tcp.stream). */
+  /** 0-based, in order of first frame (Wireshark's tcp.stream for TCP). */
   id: number;
+  transport: Transport;
   client: Endpoint;
   server: Endpoint;
   midstream: boolean;

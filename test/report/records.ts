@@ -30,6 +30,7 @@ export function rec(s: Spec): ConnectionRecord {
   const lifetimeMs = (s.end - s.start) * 1000;
   return {
     id,
+    transport: 'tcp',
     client: { ip: '10.0.0.1', port: 40000 + id },
     server: { ip: s.serverIp ?? '10.0.0.2', port: s.port ?? 443 },
     midstream: s.midstream ?? false,
