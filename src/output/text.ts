@@ -6,7 +6,7 @@
  */
 import { destinations, simulatePool, summarize } from '../report/index.js';
 import type { Analysis, PoolOptions } from '../report/types.js';
-import { fmtDuration, fmtInt, fmtPct, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
+import { fmtInt, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
 import {
   connectionColumns,
@@ -71,18 +71,9 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   for (const r of shownRows) out.push(formatRow(dc, r));
   if (rows.length === 0) out.push('(no destination)');
   out.push(...more(shownRows.length, rows.length, 'destinations'));
-  const t = pool.total;
+  // The verdict once, in the report stage's own words (it carries every figure).
   out.push('');
-  out.push(
-    ...wrap(
-      `pool verdict: ${t.verdict === 'pool' ? 'a connection pool would help' : 'a connection pool will not help'}: ` +
-        `${fmtInt(t.handshakesAvoided)} handshakes avoided, ${fmtDuration(t.setupMsSaved)} of setup saved ` +
-        `(${fmtPct(t.savedShare)} of connection time), ${fmtInt(t.roundTripsSaved)} round trips`,
-      width,
-      '  ',
-    ),
-  );
-  out.push(...wrap(sanitize(t.reason), width, '  '));
+  out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
   return `${out.join('\n')}\n`;
 }
 
