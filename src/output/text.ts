@@ -13,6 +13,7 @@ import {
   destinationColumns,
   destinationRows,
   percentileLines,
+  shownPercentile,
   setupTotalText,
   sortConnections,
   stateCountsText,
@@ -45,7 +46,11 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   out.push(...wrap(`setup        ${setupTotalText(s)}`, width, pad));
   out.push('');
   for (const l of percentileLines(s)) out.push(`  ${l}`);
-  out.push(`  ${'round trips'.padEnd(14)}${fmtNum(s.roundTrips.p50)}${fmtNum(s.roundTrips.p90)}${fmtNum(s.roundTrips.p99)}`);
+  const rt = s.roundTrips;
+  out.push(
+    `  ${'round trips'.padEnd(14)}${fmtInt(rt.count).padStart(6)}${fmtNum(shownPercentile(rt, 'p50'))}${fmtNum(shownPercentile(rt, 'p90'))}` +
+      `${fmtNum(shownPercentile(rt, 'p99'))}${fmtNum(rt.max)}`,
+  );
   for (const w of a.capture.warnings) out.push(...wrap(`warning: ${sanitize(w)}`, width, '  '));
 
   // Connections, largest setup first.
@@ -78,6 +83,6 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
 }
 
 function fmtNum(n: number | null): string {
-  return (n === null ? '-' : Number.isInteger(n) ? String(n) : n.toFixed(1)).padStart(8);
+  return (n === null ? '-' : Number.isInteger(n) ? String(n) : n.toFixed(1)).padStart(7);
 }
 

@@ -34,6 +34,7 @@ import type {
   ComparisonRow,
   DestinationPool,
   DestinationStats,
+  Distribution,
   Summary,
 } from '../report/types.js';
 
@@ -405,12 +406,25 @@ export function captureText(a: Analysis): string {
   return `${sanitize(cap.file)} · ${fmtInt(cap.frames)} frames · ${span}`;
 }
 
-/** The percentile block: a header and three rows (TCP, TLS, setup). */
+/** Fewest values for which a percentile is shown: a p99 of 12 values is just the maximum. */
+export const MIN_COUNT_FOR = { p90: 10, p99: 100 } as const;
+
+/** A distribution's percentile, or null when there are too few values for it to mean anything. */
+export function shownPercentile(d: Distribution, q: 'p50' | 'p90' | 'p99'): number | null {
+  if (q !== 'p50' && d.count < MIN_COUNT_FOR[q]) return null;
+  return d[q];
+}
+
+/**
+ * The percentile block: a header and three rows (TCP, TLS, setup), each with
+ * its count and maximum; p90 needs 10 values, p99 100 (else '-').
+ */
 export function percentileLines(s: Summary): string[] {
-  const cell = (n: number | null) => fmtMs(n).padStart(8);
-  const row = (label: string, d: Summary['setupMs']) => `${label.padEnd(14)}${cell(d.p50)}${cell(d.p90)}${cell(d.p99)}`;
+  const cell = (n: number | null) => fmtMs(n).padStart(7);
+  const row = (label: string, d: Distribution) =>
+    `${label.padEnd(14)}${fmtInt(d.count).padStart(6)}${cell(shownPercentile(d, 'p50'))}${cell(shownPercentile(d, 'p90'))}${cell(shownPercentile(d, 'p99'))}${cell(d.max)}`;
   return [
-    `${'ms'.padEnd(14)}${'p50'.padStart(8)}${'p90'.padStart(8)}${'p99'.padStart(8)}`,
+    `${'ms'.padEnd(14)}${'n'.padStart(6)}${'p50'.padStart(7)}${'p90'.padStart(7)}${'p99'.padStart(7)}${'max'.padStart(7)}`,
     row('TCP handshake', s.tcpHandshakeMs),
     row('TLS handshake', s.tlsHandshakeMs),
     row('setup', s.setupMs),
