@@ -12,7 +12,9 @@
  *   QUIC_CLIENT_EARLY_TRAFFIC_SECRET, QUIC_CLIENT_HANDSHAKE_TRAFFIC_SECRET, … (the names
  *   early QUIC stacks wrote: the same secrets with a QUIC_ prefix)
  * Recognised but not used: RSA (RSA pre-master secrets), ECH_SECRET, ECH_CONFIG,
- * CLIENT_TRAFFIC_SECRET_N / SERVER_TRAFFIC_SECRET_N for N > 0 (derived here from _0).
+ * CLIENT_TRAFFIC_SECRET_<n> / SERVER_TRAFFIC_SECRET_<n> for n > 0, and the literal
+ * CLIENT_TRAFFIC_SECRET_N / SERVER_TRAFFIC_SECRET_N that OpenSSL 3.0 writes after a
+ * KeyUpdate (we derive those generations from _0 ourselves).
  *
  * The parser is bounded: a line longer than MAX_LINE is skipped (and counted),
  * the number of client randoms kept is capped, at most MAX_PROBLEM_SAMPLES
@@ -54,7 +56,7 @@ const LABELS: Record<string, SecretField> = {
 };
 
 /** Labels of the format that carry nothing we use. */
-const IGNORED = /^(RSA|ECH_SECRET|ECH_CONFIG|(QUIC_)?(CLIENT|SERVER)_TRAFFIC_SECRET_[1-9][0-9]*)$/;
+const IGNORED = /^(RSA|ECH_SECRET|ECH_CONFIG|(QUIC_)?(CLIENT|SERVER)_TRAFFIC_SECRET_([1-9][0-9]*|N))$/;
 
 /** Longest line considered (longer lines are skipped as a problem). */
 export const MAX_LINE = 4096;
