@@ -32,7 +32,7 @@ CLI_IP=10.78.0.1
 SRV_IP=10.78.0.2
 HOST=hl.test
 
-ALL=(tls13_full tls13_suites tls13_hrr tls13_mtls tls13_early_data tls13_key_update
+ALL=(tls13_full tls13_suites tls13_hrr tls13_mtls tls13_early_data tls13_early_data_chacha tls13_key_update
      tls12_gcm tls12_suites http1_keepalive http2_5req mtu1500_chain dsb_embedded)
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${ALL[@]}"; exit 0; fi
 SCEN=("$@")
@@ -230,17 +230,23 @@ sclient_eof() { # KEYLOG PORT args...
 
 # PSK resumption with 0-RTT: the first connection saves its ticket, the second
 # resumes with it and sends its request as early data.
-sc_tls13_early_data() { local n=lo-tls13-early-data-keylog; begin $n
+early_data() { # NAME [s_client args...]
+  local n=$1; shift
+  begin $n
   local sess="$TMP/sess.pem" early="$TMP/early.txt"
   REQ > "$early"
   sserver_start 4444 -tls1_3 -early_data
-  { REQ; sleep 0.6; } | sclient_eof "$(K $n)" 4444 -tls1_3 -sess_out "$sess" &
+  { REQ; sleep 0.6; } | sclient_eof "$(K $n)" 4444 -tls1_3 -sess_out "$sess" "$@" &
   local c=$!; sleep 0.3; RESP; wait $c
   sleep 0.2
-  { sleep 0.6; } | sclient_eof "$(K $n)" 4444 -tls1_3 -sess_in "$sess" -early_data "$early" &
+  { sleep 0.6; } | sclient_eof "$(K $n)" 4444 -tls1_3 -sess_in "$sess" -early_data "$early" "$@" &
   c=$!; sleep 0.3; RESP; wait $c
   sserver_stop
   end $n; }
+sc_tls13_early_data() { early_data lo-tls13-early-data-keylog; }
+# The same with a 32-byte early secret: ChaCha20-Poly1305 (the early records are
+# met before the ServerHello names the suite).
+sc_tls13_early_data_chacha() { early_data lo-tls13-early-data-chacha-keylog -ciphersuites TLS_CHACHA20_POLY1305_SHA256; }
 
 # KeyUpdate both ways: s_client's "K" command (update_requested) between lines.
 sc_tls13_key_update() { local n=lo-tls13-key-update-keylog; begin $n

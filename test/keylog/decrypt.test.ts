@@ -152,3 +152,17 @@ test('every capture in fixtures/keylog has a golden', () => {
   expect(captures.filter((c) => !existsSync(path.join(GOLD, `${c}.json`)))).toEqual([]);
   expect(goldens.length).toBe(captures.length);
 });
+
+test.each(['lo-tls13-early-data-keylog', 'lo-tls13-early-data-chacha-keylog'])(
+  '%s: the resumed connection\'s 0-RTT request is decrypted in the ClientHello frame (suite found by authentication)',
+  async (name) => {
+    const { streams } = await walkCapture(path.join(FIX, `${name}.pcap`), readFileSync(path.join(FIX, `${name}.keys.log`), 'latin1'));
+    const s = streams[1];
+    const ch = s.sides.client.handshake.find((m) => m.type === 1)!;
+    const early = s.sides.client.records.find((r) => r.type === 23)!;
+    expect(early).toMatchObject({ frame: ch.frame, decrypted: true });
+    expect(early.plaintext.toString('latin1')).toMatch(/^GET \/ HTTP\/1\.1\r\n/);
+    expect(s.sides.client.handshake.map((m) => m.type)).toEqual([1, 5, 20]);
+    expect(s.decryptor!.phase('client')).toBe('application');
+  },
+);
