@@ -3,6 +3,12 @@
  * (Initial, 0-RTT, Handshake, Retry; Version Negotiation = version 0) and the
  * short header (1-RTT), and the walk over coalesced packets in one datagram
  * (§12.2). Pure functions over Buffer views; problems are returned, never thrown.
+ *
+ * §12.2: coalesced packets carry the same Destination Connection ID, and a
+ * receiver ignores a later packet with another one. Bytes after the last
+ * packet that do not start a packet with the first packet's DCID are padding
+ * (some stacks, quic-go among them, pad with random bytes): the walk stops
+ * there without a problem.
  */
 import { readVarint } from './varint.js';
 import { isKnownVersion, longPacketType, QUIC_VN } from './version.js';
@@ -35,12 +41,16 @@ export interface ParsedDatagram {
 
 const MAX_CID_LENGTH = 20;
 
-/** The datagram starts like a QUIC long header of a version we know (or a Version Negotiation). */
+/**
+ * The datagram starts like a QUIC long header of a version we know (or a
+ * Version Negotiation). The fixed bit (0x40) is not required: endpoints that
+ * negotiated grease_quic_bit (RFC 9287; ngtcp2 does) clear it at random. The
+ * tracker starts a connection only on an Initial with the bit set.
+ */
 export function looksLikeQuicLong(p: Buffer): boolean {
   if (p.length < 7 || (p[0] & 0x80) === 0) return false;
   const version = p.readUInt32BE(1);
-  if (version === QUIC_VN) return true;
-  return (p[0] & 0x40) !== 0 && isKnownVersion(version);
+  return version === QUIC_VN || isKnownVersion(version);
 }
 
 /**
@@ -66,6 +76,7 @@ export function parseDatagram(p: Buffer, shortDcidLength: number | undefined): P
         problems.push('truncated short header');
         break;
       }
+      if (packets.length > 0 && !p.subarray(off + 1, off + 1 + shortDcidLength).equals(packets[0].dcid)) break;
       packets.push({
         type: '1-RTT',
         version: 0,
@@ -78,6 +89,7 @@ export function parseDatagram(p: Buffer, shortDcidLength: number | undefined): P
     }
     const r = parseLong(p, off, problems);
     if (r === undefined) break;
+    if (packets.length > 0 && !r.dcid.equals(packets[0].dcid)) break;
     packets.push(r);
     off = r.end;
   }
@@ -124,10 +136,7 @@ function parseLong(p: Buffer, off: number, problems: string[]): QuicPacket | und
     problems.push(`unknown QUIC version 0x${version.toString(16).padStart(8, '0')}`);
     return undefined;
   }
-  if ((first & 0x40) === 0) {
-    problems.push('long header without the fixed bit');
-    return undefined;
-  }
+  // The fixed bit may be 0 once the peer sent grease_quic_bit (RFC 9287): not checked here.
   const type = longPacketType(version, first);
   if (type === 'Retry') {
     // Retry Token, then a 16-byte Retry Integrity Tag to the end of the datagram.

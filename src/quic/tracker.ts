@@ -36,6 +36,12 @@ export interface QuicTrackerOptions {
   idleTimeoutSec?: number;
   /** Bytes of Initial CRYPTO data kept per direction. Default 64 KiB. */
   cryptoCap?: number;
+  /**
+   * Called for every datagram recognised as QUIC: its frame, the id of the
+   * connection it was given to (null: none) and the types of its packets in
+   * order. For tests and debugging; costs nothing when absent.
+   */
+  onDatagram?: (frame: number, connId: number | null, packetTypes: string[]) => void;
 }
 
 export interface QuicStats {
@@ -150,7 +156,10 @@ export class QuicTracker {
     this.maxConnections = opts.maxConnections ?? 10000;
     this.idleTimeoutSec = opts.idleTimeoutSec ?? 300;
     this.cryptoCap = opts.cryptoCap ?? DEFAULT_CRYPTO_CAP;
+    this.onDatagram = opts.onDatagram;
   }
+
+  private readonly onDatagram: QuicTrackerOptions['onDatagram'];
 
   /**
    * One UDP datagram (IP fragments excluded) with its frame stamp and wire
@@ -173,6 +182,7 @@ export class QuicTracker {
         // A long header of a known version that does not parse: QUIC, damaged.
         this.stats.quicDatagrams++;
         this.stats.unmatchedDatagrams++;
+        this.onDatagram?.(stamp.frame, null, []);
         return true;
       }
       const m = this.match(h.dcid, src, udp.srcPort, dst, udp.dstPort);
@@ -190,6 +200,7 @@ export class QuicTracker {
     this.stats.quicDatagrams++;
     if (conn === undefined || from === undefined) {
       this.stats.unmatchedDatagrams++;
+      this.onDatagram?.(stamp.frame, null, []);
       return true;
     }
     if (shortLength === undefined) shortLength = this.shortDcidLength(conn, from);
@@ -198,6 +209,7 @@ export class QuicTracker {
     this.stats.quicPackets += packets.length;
     this.touch(conn, src, udp.srcPort, dst, udp.dstPort, from, stamp, wireLength);
     for (const pkt of packets) this.packet(conn, from, p, pkt, stamp);
+    this.onDatagram?.(stamp.frame, conn.id, packets.map((k) => k.type));
     if (conn.confirmed === undefined) {
       conn.setupBytes += wireLength;
       conn.setupPackets++;
@@ -244,6 +256,8 @@ export class QuicTracker {
    * right after a Retry / Version Negotiation (the client may pick a new DCID).
    */
   private startsNewConnection(h: QuicPacket, datagram: Buffer, conn: Conn | undefined, from: Side | undefined): boolean {
+    // A connection's first Initial cannot have a greased fixed bit (no transport parameters yet).
+    if ((datagram[h.start] & 0x40) === 0) return false;
     if (conn === undefined) return true;
     if (from !== 'client') return false;
     if (h.dcid.length > 0 && this.byCid.get(hex(h.dcid))?.conn === conn) return false;
@@ -344,7 +358,7 @@ export class QuicTracker {
 
   private expireIdle(now: Stamp): void {
     for (const conn of this.open.keys()) {
-      if (now.tsSec - conn.last.tsSec <= this.idleTimeoutSec) break; // in order of last activity
+      if (msBetween(conn.last, now) <= this.idleTimeoutSec * 1000) break; // in order of last activity
       this.emit(conn, 'idle');
     }
   }
