@@ -3,9 +3,11 @@
 // tshark's dissection only (tshark decrypts Initial packets by itself; no key
 // log is given to it, so it sees what handshake-lens sees without keys).
 //
-// For fixtures/quic/<name> it writes test/golden-quic/<name>.json:
+// For fixtures/quic/<name> (and the QUIC captures of fixtures/ listed in EXTRA)
+// it writes test/golden-quic/<name>.json:
 // {
 //   "tshark": "4.0.17",
+//   "udp": [ [frame, srcport, dstport, udp.length], ... ],                  // every UDP datagram (not inside ICMP)
 //   "frames": [ { "frame", "time", "src", "sport", "dst", "dport", "len",   // every QUIC frame (datagram)
 //                 "conn": number|null,                                      // quic.connection.number
 //                 "packets": [ { "type", "version", "dcid", "scid" } ],     // each QUIC packet, in order
@@ -35,6 +37,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'fixtures', 'quic');
 const GOLDEN = path.join(ROOT, 'test', 'golden-quic');
+/** Captures in fixtures/ (not fixtures/quic/) that carry QUIC too. */
+export const EXTRA = ['ndpi-pcapng-dsb-sll-quic-notcp.pcapng'];
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 const V1_TYPES = ['Initial', '0-RTT', 'Handshake', 'Retry'];
 const V2_TYPES = ['Retry', 'Initial', '0-RTT', 'Handshake'];
@@ -162,14 +166,19 @@ function golden(file) {
       }
     }
   }
-  return { tshark: version, frames, connections: [...conns.values()].sort((a, b) => a.number - b.number) };
+  // Every UDP datagram (ICMP errors quote UDP headers: not ours to decode).
+  const udp = tshark(['-n', '-r', file, '-Y', 'udp and not icmp and not icmpv6', '-T', 'fields', '-E', 'occurrence=f', '-e', 'frame.number', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'udp.length'])
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t').map(Number));
+  return { tshark: version, udp, frames, connections: [...conns.values()].sort((a, b) => a.number - b.number) };
 }
 
 const names = process.argv.slice(2);
-const files = names.length > 0 ? names : readdirSync(FIXTURES).filter((f) => /\.pcap(ng)?$/.test(f)).sort();
+const files = names.length > 0 ? names : [...readdirSync(FIXTURES).filter((f) => /\.pcap(ng)?$/.test(f)).sort(), ...EXTRA];
 mkdirSync(GOLDEN, { recursive: true });
 for (const name of files) {
-  const g = golden(path.join(FIXTURES, name));
+  const g = golden(EXTRA.includes(name) ? path.join(ROOT, 'fixtures', name) : path.join(FIXTURES, name));
   writeFileSync(path.join(GOLDEN, `${name}.json`), JSON.stringify(g, null, 1) + '\n');
   console.log(`${name}: ${g.frames.length} QUIC frames, ${g.connections.length} connections`);
 }

@@ -5,6 +5,9 @@
  * smaller than the header, or larger than the IP payload, is recorded as
  * 'bad length' and the IP payload end is used instead (as Wireshark does when
  * it flags udp.length.bad). Length 0 over IPv6 is a jumbogram: the IP end.
+ * In a first IP fragment the length runs past the fragment: not a problem,
+ * the payload view stops at the fragment's end (fragments are not reassembled;
+ * the QUIC stage skips them).
  */
 import type { DecodedPacket, UdpHeader } from './types.js';
 
@@ -22,6 +25,9 @@ export function decodeUdp(data: Buffer, offset: number, end: number, claimedEnd:
   const length = (data[offset + 4] << 8) | data[offset + 5];
   let datagramEnd = offset + length;
   if (length === 0 && pkt.ipVersion === 6) {
+    datagramEnd = claimedEnd;
+  } else if (datagramEnd > claimedEnd && pkt.fragment === true && length >= UDP_HEADER_LENGTH) {
+    // First fragment of a datagram: the rest is in later fragments (not reassembled).
     datagramEnd = claimedEnd;
   } else if (length < UDP_HEADER_LENGTH || datagramEnd > claimedEnd) {
     pkt.problems.push({ layer: 'udp', offset, reason: 'bad length' });

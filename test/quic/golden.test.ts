@@ -1,5 +1,5 @@
 /**
- * QuicTracker over every capture in fixtures/quic/, compared field by field
+ * QuicTracker over every capture in fixtures/quic/ (and the QUIC ones in fixtures/), compared field by field
  * with tshark 4.0's dissection of the same file (test/golden-quic/<file>.json,
  * written by scripts/make-quic-golden.mjs; tshark decrypts Initials itself, no
  * key log is given to it):
@@ -14,7 +14,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { runQuic, QUIC_FIXTURES, type QuicRun } from './run.js';
+import { runQuic, EXTRA_QUIC_FIXTURES, QUIC_FIXTURES, type QuicRun } from './run.js';
 
 interface GoldenConn {
   number: number;
@@ -40,7 +40,7 @@ interface Golden {
 }
 
 const GOLDEN = path.resolve(process.cwd(), 'test/golden-quic');
-const FILES = readdirSync(QUIC_FIXTURES).filter((f) => f.endsWith('.pcap')).sort();
+const FILES = [...readdirSync(QUIC_FIXTURES).filter((f) => f.endsWith('.pcap')).sort(), ...EXTRA_QUIC_FIXTURES];
 
 /**
  * Where we and tshark 4.0 disagree, checked on the bytes:

@@ -11,6 +11,13 @@ import type { QuicTrackerOptions } from '../../src/quic/tracker.js';
 import type { QuicConnectionRecord } from '../../src/quic/types.js';
 
 export const QUIC_FIXTURES = path.resolve(process.cwd(), 'fixtures/quic');
+/** Captures in fixtures/ that carry QUIC too (as EXTRA in scripts/make-quic-golden.mjs). */
+export const EXTRA_QUIC_FIXTURES = ['ndpi-pcapng-dsb-sll-quic-notcp.pcapng'];
+
+export function quicFixturePath(file: string): string {
+  if (path.isAbsolute(file)) return file;
+  return EXTRA_QUIC_FIXTURES.includes(file) ? path.resolve(process.cwd(), 'fixtures', file) : path.join(QUIC_FIXTURES, file);
+}
 
 export interface QuicRun {
   records: QuicConnectionRecord[];
@@ -26,7 +33,7 @@ export async function runQuic(file: string, opts: QuicTrackerOptions = {}): Prom
     ...opts,
     onDatagram: (frame, conn, types) => datagrams.set(frame, { conn, types }),
   });
-  await readCapture(path.isAbsolute(file) ? file : path.join(QUIC_FIXTURES, file), (f) => {
+  await readCapture(quicFixturePath(file), (f) => {
     const p = decodeFrame(f.data, f.linkType);
     if (p.udp !== undefined && p.src !== undefined && p.dst !== undefined && !p.fragment) {
       tracker.datagram(p.src, p.dst, p.udp, { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec }, f.origLen);
