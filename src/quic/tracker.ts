@@ -63,7 +63,10 @@ const HANDSHAKE_SERVER_HELLO = 2;
 
 class Conn {
   readonly events: QuicEvent[] = [];
-  readonly seen = new Set<string>();
+  /** Event types already recorded, one bit per type, per side. */
+  readonly seen = { client: 0, server: 0 };
+  /** Emitted: its entries in the recent-match cache are stale. */
+  closed = false;
   readonly problems: string[] = [];
   readonly migrations: QuicEndpoint[] = [];
   readonly cids: string[] = [];
@@ -126,6 +129,34 @@ class Conn {
   }
 }
 
+/** Bit of each event type in Conn.seen. */
+const EVENT_BIT: Record<QuicEventType, number> = {
+  Initial: 1,
+  '0-RTT': 2,
+  Handshake: 4,
+  Retry: 8,
+  VersionNegotiation: 16,
+  '1-RTT': 32,
+  ClientHello: 64,
+  HelloRetryRequest: 128,
+  ServerHello: 256,
+  ConnectionClose: 512,
+};
+
+/** Size of the cache of recent short-header matches (both directions of a couple of busy connections). */
+const RECENT = 4;
+
+interface Recent {
+  conn: Conn;
+  from: Side;
+  /** The DCID the matched short headers carried (empty: matched by address pair). */
+  cid: Buffer;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
 function hex(b: Buffer): string {
   return b.toString('hex');
 }
@@ -147,6 +178,10 @@ export class QuicTracker {
   private readonly byTuple = new Map<string, { conn: Conn; from: Side }>();
   /** Open connections in order of last activity (Map keeps insertion order; re-inserted on activity). */
   private readonly open = new Map<Conn, true>();
+  private lastTouched: Conn | undefined;
+  /** Recent short-header matches, checked byte by byte before the maps (no key strings built). */
+  private readonly recent: (Recent | undefined)[] = new Array<Recent | undefined>(RECENT).fill(undefined);
+  private recentNext = 0;
   private nextId = 0;
 
   constructor(
@@ -192,10 +227,21 @@ export class QuicTracker {
         from = conn.midstream ? 'server' : 'client';
       }
     } else {
+      const hit = this.recentMatch(p, src, udp.srcPort, dst, udp.dstPort);
+      if (hit !== undefined) {
+        // Fast path of the bulk of a connection: one short-header packet, no parse.
+        this.stats.quicDatagrams++;
+        this.stats.quicPackets++;
+        this.touch(hit.conn, src, udp.srcPort, dst, udp.dstPort, hit.from, stamp, wireLength);
+        this.shortPacket(hit.conn, hit.from, p.length, stamp, wireLength);
+        this.onDatagram?.(stamp.frame, hit.conn.id, ['1-RTT']);
+        return true;
+      }
       const m = this.matchShort(p, src, udp.srcPort, dst, udp.dstPort);
       if (m === undefined) return false;
       ({ conn, from } = m);
       shortLength = m.dcidLength;
+      this.remember(conn, from, p.subarray(1, 1 + m.dcidLength), src, udp.srcPort, dst, udp.dstPort);
     }
     this.stats.quicDatagrams++;
     if (conn === undefined || from === undefined) {
@@ -216,6 +262,41 @@ export class QuicTracker {
       if (from === 'client' && conn.serverHandshake && packets.some((k) => k.type === '1-RTT')) conn.confirmed = stamp;
     }
     return true;
+  }
+
+  /** The datagram's short header matches a recent one: same DCID bytes, or same address pair for an empty DCID. */
+  private recentMatch(p: Buffer, src: string, sport: number, dst: string, dport: number): Recent | undefined {
+    for (const r of this.recent) {
+      if (r === undefined || r.conn.closed) continue;
+      const n = r.cid.length;
+      if (n === 0) {
+        if (r.sport === sport && r.dport === dport && r.src === src && r.dst === dst) return r;
+        continue;
+      }
+      if (p.length < 1 + n) continue;
+      let i = 0;
+      while (i < n && p[1 + i] === r.cid[i]) i++;
+      if (i === n && (p[0] & 0x80) === 0) return r;
+    }
+    return undefined;
+  }
+
+  private remember(conn: Conn, from: Side, cid: Buffer, src: string, sport: number, dst: string, dport: number): void {
+    this.recent[this.recentNext] = { conn, from, cid: Buffer.from(cid), src, sport, dst, dport };
+    this.recentNext = (this.recentNext + 1) % RECENT;
+  }
+
+  /** A datagram holding one short-header packet of a known connection. */
+  private shortPacket(conn: Conn, from: Side, bytes: number, stamp: Stamp, wireLength: number): void {
+    const counts = conn.packetCounts[from];
+    counts['1-RTT'] = (counts['1-RTT'] ?? 0) + 1;
+    if ((conn.seen[from] & EVENT_BIT['1-RTT']) === 0) this.firstEvent(conn, '1-RTT', from, stamp, bytes);
+    if (conn.firstData[from] === undefined) conn.firstData[from] = stamp;
+    if (conn.confirmed === undefined) {
+      conn.setupBytes += wireLength;
+      conn.setupPackets++;
+      if (from === 'client' && conn.serverHandshake) conn.confirmed = stamp;
+    }
   }
 
   /** Emits every connection still open (state 'open'). */
@@ -345,8 +426,12 @@ export class QuicTracker {
     conn.packets++;
     conn.bytes += wireLength;
     conn.datagrams[from]++;
-    this.open.delete(conn);
-    this.open.set(conn, true);
+    if (this.lastTouched !== conn) {
+      // Keep `open` in order of last activity (re-inserting moves it to the end).
+      this.open.delete(conn);
+      this.open.set(conn, true);
+      this.lastTouched = conn;
+    }
     if (from === 'client' && (src !== conn.client.ip || sport !== conn.client.port)) {
       const ep = { ip: src, port: sport };
       if (!conn.migrations.some((m) => m.ip === ep.ip && m.port === ep.port) && conn.migrations.length < MAX_MIGRATIONS) {
@@ -420,9 +505,9 @@ export class QuicTracker {
   }
 
   private firstEvent(conn: Conn, type: QuicEventType, from: Side, stamp: Stamp, bytes: number, extra?: Partial<QuicEvent>): void {
-    const key = type + '/' + from;
-    if (conn.seen.has(key)) return;
-    conn.seen.add(key);
+    const bit = EVENT_BIT[type];
+    if ((conn.seen[from] & bit) !== 0) return;
+    conn.seen[from] |= bit;
     conn.events.push({ type, from, frame: stamp.frame, firstFrame: stamp.frame, time: epoch(stamp), bytes, ...extra });
   }
 
@@ -516,6 +601,8 @@ export class QuicTracker {
 
   private emit(conn: Conn, endState: 'open' | 'idle'): void {
     this.open.delete(conn);
+    conn.closed = true;
+    if (this.lastTouched === conn) this.lastTouched = undefined;
     for (const key of [...conn.cids]) if (this.byCid.get(key)?.conn === conn) this.dropCid(key, conn);
     for (const key of conn.tuples) if (this.byTuple.get(key)?.conn === conn) this.byTuple.delete(key);
     conn.crypto.client.release();
