@@ -21,6 +21,7 @@
 //       "pskOffered", "earlyDataOffered": bool,                            // ClientHello extensions 41 / 42
 //       "keyShareGroupsOffered": [],                                        // ClientHello key_share groups
 //       "resumed": bool,                                                    // ServerHello has pre_shared_key (41)
+//       "close": { "frame", "from" } | null,                                // first CONNECTION_CLOSE frame tshark can read
 //       "version": "0x00000001",                                            // quic.version of the connection's first long header
 //       "cipher": number|null } ]                                           // ServerHello cipher suite
 // }
@@ -109,6 +110,7 @@ function golden(file) {
     const conn = numbers.length > 0 ? numbers[0] : null;
     const packets = quics.map(packetOf).filter((p) => p !== undefined);
     const hs = objectsWith(quics, 'tls.handshake.type');
+    const frameTypes = valuesOf(quics, 'quic.frame_type').map(Number);
     const handshake = hs.map((h) => Number(h['tls.handshake.type']));
     const row = { frame, time: l.frame['frame.time_epoch'], src, sport, dst, dport, len: Number(l.frame['frame.len']), conn, packets, handshake };
     frames.push(row);
@@ -134,6 +136,7 @@ function golden(file) {
         version: null,
         cipher: null,
         resumed: false,
+        close: null,
       };
       conns.set(conn, c);
     }
@@ -144,6 +147,7 @@ function golden(file) {
       if (c.first[side][p.type] === undefined) c.first[side][p.type] = frame;
       if (c.version === null && p.version !== null && Number(p.version) !== 0) c.version = p.version;
     }
+    if (c.close === null && (frameTypes.includes(0x1c) || frameTypes.includes(0x1d))) c.close = { frame, from: side };
     for (const h of hs) {
       const t = Number(h['tls.handshake.type']);
       if (t === 1 && c.clientHello === null) {

@@ -617,7 +617,7 @@ function record(c: Conn, endState: 'open' | 'idle'): QuicConnectionRecord {
   const sh = c.serverHello;
   const confirmedMs = c.confirmed !== undefined ? msBetween(start, c.confirmed) : null;
   const answered = c.datagrams.server > 0;
-  const state = c.close !== undefined ? 'closed' : !answered ? 'unanswered' : endState;
+  const state = !answered ? 'unanswered' : c.close !== undefined ? 'closed' : endState;
   const flights = (c.vn ? 1 : 0) + (c.retry ? 1 : 0);
   const serverFlight = c.serverHello !== undefined || c.serverHandshake ? 1 : 0;
   const fromStart = (s: Stamp | undefined): number | null => (s === undefined ? null : msBetween(start, s));

@@ -123,7 +123,8 @@ export interface QuicConnectionRecord {
   /** The connection's start (a client Initial) was not captured. */
   midstream: boolean;
   /**
-   * closed: a CONNECTION_CLOSE was readable; unanswered: nothing came back from the server;
+   * unanswered: nothing came back from the server (its teardown may still show the client's
+   * CONNECTION_CLOSE); closed: a CONNECTION_CLOSE was readable (in an Initial);
    * idle: no packet for the tracker's idle timeout; open: still going at the end of the capture.
    */
   state: 'closed' | 'unanswered' | 'open' | 'idle';

@@ -33,6 +33,7 @@ interface GoldenConn {
   version: string | null;
   cipher: number | null;
   resumed: boolean;
+  close: { frame: number; from: 'client' | 'server' } | null;
 }
 interface Golden {
   frames: { frame: number; time: string; len: number; src: string; sport: number; conn: number | null; packets: { type: string }[] }[];
@@ -145,8 +146,10 @@ describe.each(FILES)('%s', (file) => {
       const sh = members.find((m) => m.serverHello !== null);
       if (ch !== undefined) expected['ClientHello/client'] = ch.clientHello!;
       if (sh !== undefined) expected['ServerHello/server'] = sh.serverHello!;
+      const closing = members.find((m) => m.close !== null)?.close;
+      if (closing !== undefined && closing !== null) expected[`ConnectionClose/${closing.from}`] = closing.frame;
       const ours: Record<string, number> = {};
-      for (const e of rec.events) if (e.type !== 'ConnectionClose') ours[`${e.type}/${e.from}`] = e.frame;
+      for (const e of rec.events) ours[`${e.type}/${e.from}`] = e.frame;
       expect({ id: rec.id, events: ours }).toEqual({ id: rec.id, events: expected });
 
       expect(rec.tls?.sni ?? null).toBe(ch?.sni ?? null);
@@ -163,6 +166,12 @@ describe.each(FILES)('%s', (file) => {
       expect(rec.quic.retry).toBe(members.some((m) => m.first.server.Retry !== undefined));
       expect(rec.quic.versionNegotiation).toBe(members.some((m) => m.first.server.VersionNegotiation !== undefined));
       expect(rec.quic.zeroRtt).toBe(members.some((m) => m.first.client['0-RTT'] !== undefined));
+      // CONNECTION_CLOSE readable without keys (in an Initial): the teardown and its event.
+      const close = members.find((m) => m.close !== null)?.close ?? null;
+      expect(rec.teardown.by === 'CONNECTION_CLOSE' ? { frame: rec.teardown.frame, from: rec.teardown.initiator } : null).toEqual(close);
+      expect(rec.state).toBe(
+        members.every((m) => Object.keys(m.first.server).length === 0) ? 'unanswered' : close !== null ? 'closed' : 'open',
+      );
     }
   });
 });
