@@ -11,9 +11,11 @@ import { decodeNflog } from './nflog.js';
 import { decodeRawIp } from './network.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
+import { decodePpp } from './ppp.js';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_PPP = 9;
 /** DLT_RAW as most BSD-derived libpcaps write it into files instead of 101. */
 export const DLT_RAW_BSD = 12;
 /** DLT_RAW on OpenBSD. */
@@ -29,6 +31,7 @@ export const LINKTYPE_LINUX_SLL2 = 276;
 const LINK_DECODERS = new Map<number, LayerDecoder>([
   [LINKTYPE_NULL, decodeNull],
   [LINKTYPE_ETHERNET, decodeEthernet],
+  [LINKTYPE_PPP, decodePpp],
   [DLT_RAW_BSD, decodeRawIp],
   [DLT_RAW_OPENBSD, decodeRawIp],
   [LINKTYPE_RAW, decodeRawIp],

@@ -15,6 +15,7 @@ export function newPacket(linkType: number): DecodedPacket {
     fragment: undefined,
     vlan: undefined,
     tcp: undefined,
+    udp: undefined,
     problems: [],
   };
 }

@@ -51,6 +51,15 @@ export interface TcpHeader {
   payloadLength: number;
 }
 
+export interface UdpHeader {
+  srcPort: number;
+  dstPort: number;
+  /** UDP payload as a view, bounded by the UDP length (no padding) and the captured bytes. */
+  payload: Buffer;
+  /** Payload length the UDP header claims (udp.length - 8); more than payload.length when cut by the snaplen. */
+  payloadLength: number;
+}
+
 export type IpVersion = 4 | 6;
 
 export interface DecodedPacket {
@@ -68,6 +77,8 @@ export interface DecodedPacket {
   /** VLAN ids from outermost to innermost, when present. */
   vlan?: number[];
   tcp?: TcpHeader;
+  /** Set when a UDP header decoded. */
+  udp?: UdpHeader;
   /** Problems met while decoding; empty when the frame decoded cleanly. */
   problems: DecodeProblem[];
 }

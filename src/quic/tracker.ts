@@ -1,0 +1,693 @@
+/**
+ * QUIC connections from UDP datagrams. A datagram is QUIC when it starts with
+ * a long header of a known version (or a Version Negotiation), on any port, or
+ * when its short header's Destination Connection ID (or, for zero-length CIDs
+ * and CIDs we could not see being issued, its address pair) belongs to a
+ * connection we track. Connections are found by connection ID, not 4-tuple.
+ *
+ * Per connection we keep counters, the first packet of each type per side,
+ * the Initial keys (derived from the client's first DCID, RFC 9001 §5.2) and
+ * the Initial CRYPTO streams until both hellos are read. State is bounded:
+ * the CRYPTO streams are capped and released after the hellos, at most
+ * MAX_PROBLEMS problems and MAX_MIGRATIONS addresses are kept, and at most
+ * `maxConnections` are open (the longest-idle one is emitted to make room).
+ * A connection quiet for `idleTimeoutSec` of capture time is emitted when the
+ * next datagram arrives.
+ */
+import type { Side, Stamp } from '../base/stamp.js';
+import { epoch, msBetween } from '../base/stamp.js';
+import type { UdpHeader } from '../decode/types.js';
+import { parseClientHello, parseServerHello } from '../tls/hello.js';
+import { cipherSuiteName, tlsVersionName } from '../tls/names.js';
+import type { ClientHelloInfo, ServerHelloInfo } from '../tls/types.js';
+import { CryptoStream, DEFAULT_CRYPTO_CAP } from './crypto-stream.js';
+import { parseFrames } from './frames.js';
+import { looksLikeQuicLong, parseDatagram } from './header.js';
+import type { QuicPacket } from './header.js';
+import { initialKeys, openLongPacket } from './protection.js';
+import type { InitialKeys } from './protection.js';
+import type { QuicConnectionRecord, QuicEvent, QuicEventType, QuicEndpoint } from './types.js';
+import { versionName } from './version.js';
+
+export interface QuicTrackerOptions {
+  /** Open connections at most; the longest-idle one is emitted to make room. Default 10000. */
+  maxConnections?: number;
+  /** Capture seconds without a packet after which a connection is emitted ('idle'). Default 300. */
+  idleTimeoutSec?: number;
+  /** Bytes of Initial CRYPTO data kept per direction. Default 64 KiB. */
+  cryptoCap?: number;
+  /**
+   * Called for every datagram recognised as QUIC: its frame, the id of the
+   * connection it was given to (null: none) and the types of its packets in
+   * order. For tests and debugging; costs nothing when absent.
+   */
+  onDatagram?: (frame: number, connId: number | null, packetTypes: string[]) => void;
+}
+
+export interface QuicStats {
+  /** UDP datagrams seen, and those recognised as QUIC. */
+  udpDatagrams: number;
+  quicDatagrams: number;
+  /** QUIC packets (coalesced packets count one each). */
+  quicPackets: number;
+  /** QUIC-looking datagrams that matched no connection (short headers of a connection whose start we missed). */
+  unmatchedDatagrams: number;
+}
+
+const MAX_PROBLEMS = 20;
+const MAX_MIGRATIONS = 8;
+/** Initial packets decrypted per connection at most (they stop after the handshake anyway). */
+const MAX_INITIAL_DECRYPTS = 64;
+const HANDSHAKE_CLIENT_HELLO = 1;
+const HANDSHAKE_SERVER_HELLO = 2;
+
+class Conn {
+  readonly events: QuicEvent[] = [];
+  /** Event types already recorded, one bit per type, per side. */
+  readonly seen = { client: 0, server: 0 };
+  /** Emitted: its entries in the recent-match cache are stale. */
+  closed = false;
+  readonly problems: string[] = [];
+  readonly migrations: QuicEndpoint[] = [];
+  readonly cids: string[] = [];
+  readonly tuples: string[] = [];
+  readonly crypto: { client: CryptoStream; server: CryptoStream };
+  cryptoDone = false;
+  keys: InitialKeys | undefined;
+  keyDcid: Buffer;
+  largestInitialPn = { client: -1, server: -1 };
+  initialDecrypts = 0;
+  undecrypted = 0;
+  version: number;
+  versionsTried: number[] = [];
+  retry = false;
+  retryScid: Buffer | undefined;
+  vn = false;
+  /** A Retry or Version Negotiation came back and the client has not sent its next Initial yet. */
+  restartPending = false;
+  zeroRttPackets = 0;
+  serverScid: Buffer | undefined;
+  tokenLength = 0;
+  clientHello: ClientHelloInfo | undefined;
+  clientHelloSessionId: Buffer | undefined;
+  clientHelloFirst: Stamp | undefined;
+  serverHello: ServerHelloInfo | undefined;
+  helloRetry = false;
+  serverHandshake = false;
+  confirmed: Stamp | undefined;
+  setupBytes = 0;
+  setupPackets = 0;
+  firstData: { client: Stamp | undefined; server: Stamp | undefined } = { client: undefined, server: undefined };
+  close: { from: Side; frame: number; errorCode: number; reason: string } | undefined;
+  packetCounts = { client: {} as Record<string, number>, server: {} as Record<string, number> };
+  datagrams = { client: 0, server: 0 };
+  first: Stamp;
+  last: Stamp;
+  packets = 0;
+  bytes = 0;
+
+  constructor(
+    readonly id: number,
+    readonly client: QuicEndpoint,
+    readonly server: QuicEndpoint,
+    readonly scid: Buffer,
+    readonly dcid: Buffer,
+    version: number,
+    readonly midstream: boolean,
+    stamp: Stamp,
+    cap: number,
+  ) {
+    this.crypto = { client: new CryptoStream(cap), server: new CryptoStream(cap) };
+    this.version = version;
+    this.keyDcid = dcid;
+    this.first = stamp;
+    this.last = stamp;
+  }
+
+  problem(text: string): void {
+    if (this.problems.length < MAX_PROBLEMS && !this.problems.includes(text)) this.problems.push(text);
+  }
+}
+
+/** Bit of each event type in Conn.seen. */
+const EVENT_BIT: Record<QuicEventType, number> = {
+  Initial: 1,
+  '0-RTT': 2,
+  Handshake: 4,
+  Retry: 8,
+  VersionNegotiation: 16,
+  '1-RTT': 32,
+  ClientHello: 64,
+  HelloRetryRequest: 128,
+  ServerHello: 256,
+  ConnectionClose: 512,
+};
+
+/** Size of the cache of recent short-header matches (both directions of a couple of busy connections). */
+const RECENT = 4;
+
+interface Recent {
+  conn: Conn;
+  from: Side;
+  /** The DCID the matched short headers carried (empty: matched by address pair). */
+  cid: Buffer;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
+function hex(b: Buffer): string {
+  return b.toString('hex');
+}
+
+function tupleKey(srcIp: string, srcPort: number, dstIp: string, dstPort: number): string {
+  return `${srcIp}|${srcPort}|${dstIp}|${dstPort}`;
+}
+
+export class QuicTracker {
+  readonly stats: QuicStats = { udpDatagrams: 0, quicDatagrams: 0, quicPackets: 0, unmatchedDatagrams: 0 };
+  private readonly maxConnections: number;
+  private readonly idleTimeoutSec: number;
+  private readonly cryptoCap: number;
+  /** Connection ID (hex) -> connection and the side that CID addresses. */
+  private readonly byCid = new Map<string, { conn: Conn; to: Side }>();
+  /** Lengths of the non-empty CIDs we track, with a count each (short headers do not carry the length). */
+  private readonly cidLengths = new Map<number, number>();
+  /** src|sport|dst|dport -> connection and the sender's side. */
+  private readonly byTuple = new Map<string, { conn: Conn; from: Side }>();
+  /** Open connections in order of last activity (Map keeps insertion order; re-inserted on activity). */
+  private readonly open = new Map<Conn, true>();
+  private lastTouched: Conn | undefined;
+  /** Recent short-header matches, checked byte by byte before the maps (no key strings built). */
+  private readonly recent: (Recent | undefined)[] = new Array<Recent | undefined>(RECENT).fill(undefined);
+  private recentNext = 0;
+  private nextId = 0;
+
+  constructor(
+    private readonly onRecord: (r: QuicConnectionRecord) => void,
+    opts: QuicTrackerOptions = {},
+  ) {
+    this.maxConnections = opts.maxConnections ?? 10000;
+    this.idleTimeoutSec = opts.idleTimeoutSec ?? 300;
+    this.cryptoCap = opts.cryptoCap ?? DEFAULT_CRYPTO_CAP;
+    this.onDatagram = opts.onDatagram;
+  }
+
+  private readonly onDatagram: QuicTrackerOptions['onDatagram'];
+
+  /**
+   * One UDP datagram (IP fragments excluded) with its frame stamp and wire
+   * length. Returns whether it was QUIC.
+   */
+  datagram(src: string, dst: string, udp: UdpHeader, stamp: Stamp, wireLength: number): boolean {
+    this.stats.udpDatagrams++;
+    const p = udp.payload;
+    if (p.length === 0) return false;
+    this.expireIdle(stamp);
+    const long = (p[0] & 0x80) !== 0;
+    if (long && !looksLikeQuicLong(p)) return false;
+
+    let conn: Conn | undefined;
+    let from: Side | undefined;
+    let shortLength: number | undefined;
+    if (long) {
+      const h = parseDatagram(p, undefined).packets[0];
+      if (h === undefined) {
+        // A long header of a known version that does not parse: QUIC, damaged.
+        this.stats.quicDatagrams++;
+        this.stats.unmatchedDatagrams++;
+        this.onDatagram?.(stamp.frame, null, []);
+        return true;
+      }
+      const m = this.match(h.dcid, src, udp.srcPort, dst, udp.dstPort);
+      if (m !== undefined) ({ conn, from } = m);
+      if (h.type === 'Initial' && this.startsNewConnection(h, p, m?.conn, m?.from)) {
+        conn = this.create(src, udp.srcPort, dst, udp.dstPort, h, stamp);
+        from = conn.midstream ? 'server' : 'client';
+      }
+    } else {
+      const hit = this.recentMatch(p, src, udp.srcPort, dst, udp.dstPort);
+      if (hit !== undefined) {
+        // Fast path of the bulk of a connection: one short-header packet, no parse.
+        this.stats.quicDatagrams++;
+        this.stats.quicPackets++;
+        this.touch(hit.conn, src, udp.srcPort, dst, udp.dstPort, hit.from, stamp, wireLength);
+        this.shortPacket(hit.conn, hit.from, p.length, stamp, wireLength);
+        this.onDatagram?.(stamp.frame, hit.conn.id, ['1-RTT']);
+        return true;
+      }
+      const m = this.matchShort(p, src, udp.srcPort, dst, udp.dstPort);
+      if (m === undefined) return false;
+      ({ conn, from } = m);
+      shortLength = m.dcidLength;
+      this.remember(conn, from, p.subarray(1, 1 + m.dcidLength), src, udp.srcPort, dst, udp.dstPort);
+    }
+    this.stats.quicDatagrams++;
+    if (conn === undefined || from === undefined) {
+      this.stats.unmatchedDatagrams++;
+      this.onDatagram?.(stamp.frame, null, []);
+      return true;
+    }
+    if (shortLength === undefined) shortLength = this.shortDcidLength(conn, from);
+    const { packets, problems } = parseDatagram(p, shortLength);
+    for (const pr of problems) conn.problem(pr);
+    this.stats.quicPackets += packets.length;
+    this.touch(conn, src, udp.srcPort, dst, udp.dstPort, from, stamp, wireLength);
+    for (const pkt of packets) this.packet(conn, from, p, pkt, stamp);
+    this.onDatagram?.(stamp.frame, conn.id, packets.map((k) => k.type));
+    if (conn.confirmed === undefined) {
+      conn.setupBytes += wireLength;
+      conn.setupPackets++;
+      if (from === 'client' && conn.serverHandshake && packets.some((k) => k.type === '1-RTT')) conn.confirmed = stamp;
+    }
+    return true;
+  }
+
+  /** The datagram's short header matches a recent one: same DCID bytes, or same address pair for an empty DCID. */
+  private recentMatch(p: Buffer, src: string, sport: number, dst: string, dport: number): Recent | undefined {
+    for (const r of this.recent) {
+      if (r === undefined || r.conn.closed) continue;
+      const n = r.cid.length;
+      if (n === 0) {
+        if (r.sport === sport && r.dport === dport && r.src === src && r.dst === dst) return r;
+        continue;
+      }
+      if (p.length < 1 + n) continue;
+      let i = 0;
+      while (i < n && p[1 + i] === r.cid[i]) i++;
+      if (i === n && (p[0] & 0x80) === 0) return r;
+    }
+    return undefined;
+  }
+
+  private remember(conn: Conn, from: Side, cid: Buffer, src: string, sport: number, dst: string, dport: number): void {
+    this.recent[this.recentNext] = { conn, from, cid: Buffer.from(cid), src, sport, dst, dport };
+    this.recentNext = (this.recentNext + 1) % RECENT;
+  }
+
+  /** A datagram holding one short-header packet of a known connection. */
+  private shortPacket(conn: Conn, from: Side, bytes: number, stamp: Stamp, wireLength: number): void {
+    const counts = conn.packetCounts[from];
+    counts['1-RTT'] = (counts['1-RTT'] ?? 0) + 1;
+    if ((conn.seen[from] & EVENT_BIT['1-RTT']) === 0) this.firstEvent(conn, '1-RTT', from, stamp, bytes);
+    if (conn.firstData[from] === undefined) conn.firstData[from] = stamp;
+    if (conn.confirmed === undefined) {
+      conn.setupBytes += wireLength;
+      conn.setupPackets++;
+      if (from === 'client' && conn.serverHandshake) conn.confirmed = stamp;
+    }
+  }
+
+  /** Emits every connection still open (state 'open'). */
+  finish(): void {
+    for (const conn of [...this.open.keys()]) this.emit(conn, 'open');
+  }
+
+  // --- matching -------------------------------------------------------------
+
+  private match(dcid: Buffer, src: string, sport: number, dst: string, dport: number): { conn: Conn; from: Side } | undefined {
+    if (dcid.length > 0) {
+      const c = this.byCid.get(hex(dcid));
+      if (c !== undefined) return { conn: c.conn, from: c.to === 'server' ? 'client' : 'server' };
+    }
+    return this.byTuple.get(tupleKey(src, sport, dst, dport));
+  }
+
+  private matchShort(p: Buffer, src: string, sport: number, dst: string, dport: number): { conn: Conn; from: Side; dcidLength: number } | undefined {
+    for (const len of this.cidLengths.keys()) {
+      if (1 + len > p.length) continue;
+      const c = this.byCid.get(hex(p.subarray(1, 1 + len)));
+      if (c !== undefined) return { conn: c.conn, from: c.to === 'server' ? 'client' : 'server', dcidLength: len };
+    }
+    const t = this.byTuple.get(tupleKey(src, sport, dst, dport));
+    if (t === undefined) return undefined;
+    return { conn: t.conn, from: t.from, dcidLength: this.shortDcidLength(t.conn, t.from) };
+  }
+
+  /** DCID length of a short header from `from`: the CID the peer chose for itself. */
+  private shortDcidLength(conn: Conn, from: Side): number {
+    if (from === 'server') return conn.scid.length;
+    return (conn.serverScid ?? conn.retryScid ?? conn.dcid).length;
+  }
+
+  /**
+   * A client Initial starts a connection unless it belongs to one we track:
+   * its DCID is one of that connection's, or it comes on the same address pair
+   * right after a Retry / Version Negotiation (the client may pick a new DCID).
+   */
+  private startsNewConnection(h: QuicPacket, datagram: Buffer, conn: Conn | undefined, from: Side | undefined): boolean {
+    // A connection's first Initial cannot have a greased fixed bit (no transport parameters yet).
+    if ((datagram[h.start] & 0x40) === 0) return false;
+    if (conn === undefined) return true;
+    if (from !== 'client') return false;
+    if (h.dcid.length > 0 && this.byCid.get(hex(h.dcid))?.conn === conn) return false;
+    if (conn.restartPending) return false;
+    if (h.dcid.length === 0) return false;
+    // Same address pair, a DCID the connection never used: the same connection
+    // if the packet opens with its Initial keys (the bytes decide), else a new
+    // connection reusing the client port.
+    return !this.opensWithKeysOf(conn, h, datagram);
+  }
+
+  private opensWithKeysOf(conn: Conn, h: QuicPacket, datagram: Buffer): boolean {
+    if (h.pnOffset === undefined) return false;
+    const keys = conn.keys?.version === h.version ? conn.keys : initialKeys(h.version, conn.keyDcid);
+    if (keys === undefined) return false;
+    const opened = openLongPacket(datagram.subarray(h.start, h.end), h.pnOffset, h.end - h.start, keys.client, conn.largestInitialPn.client);
+    if (typeof opened === 'string') return false;
+    this.addCid(conn, h.dcid, 'server');
+    return true;
+  }
+
+  private create(src: string, sport: number, dst: string, dport: number, h: QuicPacket, stamp: Stamp): Conn {
+    // The first Initial we see normally comes from the client. One from port 443 to
+    // another port, when we missed the start, is the server's: keep roles right.
+    const fromServer = sport === 443 && dport !== 443;
+    const client = fromServer ? { ip: dst, port: dport } : { ip: src, port: sport };
+    const server = fromServer ? { ip: src, port: sport } : { ip: dst, port: dport };
+    const conn = new Conn(
+      this.nextId++,
+      client,
+      server,
+      Buffer.from(fromServer ? h.dcid : h.scid),
+      Buffer.from(fromServer ? h.scid : h.dcid),
+      h.version,
+      fromServer,
+      stamp,
+      this.cryptoCap,
+    );
+    if (fromServer) {
+      conn.problem('connection start not captured: first packet is a server Initial');
+      conn.serverScid = conn.dcid;
+    }
+    if (this.open.size >= this.maxConnections) {
+      const oldest = this.open.keys().next().value;
+      if (oldest !== undefined) this.emit(oldest, 'open');
+    }
+    this.open.set(conn, true);
+    this.addCid(conn, conn.dcid, 'server');
+    this.addCid(conn, conn.scid, 'client');
+    this.addTuple(conn, client, server);
+    return conn;
+  }
+
+  private addCid(conn: Conn, cid: Buffer, to: Side): void {
+    if (cid.length === 0) return;
+    const key = hex(cid);
+    const had = this.byCid.get(key);
+    if (had !== undefined && had.conn === conn) return;
+    if (had !== undefined) this.dropCid(key, had.conn);
+    this.byCid.set(key, { conn, to });
+    conn.cids.push(key);
+    this.cidLengths.set(cid.length, (this.cidLengths.get(cid.length) ?? 0) + 1);
+  }
+
+  private dropCid(key: string, owner: Conn): void {
+    this.byCid.delete(key);
+    const len = key.length / 2;
+    const n = (this.cidLengths.get(len) ?? 1) - 1;
+    if (n <= 0) this.cidLengths.delete(len);
+    else this.cidLengths.set(len, n);
+    const i = owner.cids.indexOf(key);
+    if (i >= 0) owner.cids.splice(i, 1);
+  }
+
+  private addTuple(conn: Conn, client: QuicEndpoint, server: QuicEndpoint): void {
+    const up = tupleKey(client.ip, client.port, server.ip, server.port);
+    const down = tupleKey(server.ip, server.port, client.ip, client.port);
+    this.byTuple.set(up, { conn, from: 'client' });
+    this.byTuple.set(down, { conn, from: 'server' });
+    conn.tuples.push(up, down);
+  }
+
+  private touch(conn: Conn, src: string, sport: number, dst: string, dport: number, from: Side, stamp: Stamp, wireLength: number): void {
+    conn.last = stamp;
+    conn.packets++;
+    conn.bytes += wireLength;
+    conn.datagrams[from]++;
+    if (this.lastTouched !== conn) {
+      // Keep `open` in order of last activity (re-inserting moves it to the end).
+      this.open.delete(conn);
+      this.open.set(conn, true);
+      this.lastTouched = conn;
+    }
+    if (from === 'client' && (src !== conn.client.ip || sport !== conn.client.port)) {
+      const ep = { ip: src, port: sport };
+      if (!conn.migrations.some((m) => m.ip === ep.ip && m.port === ep.port) && conn.migrations.length < MAX_MIGRATIONS) {
+        conn.migrations.push(ep);
+        this.addTuple(conn, ep, { ip: dst, port: dport });
+      }
+    }
+  }
+
+  private expireIdle(now: Stamp): void {
+    for (const conn of this.open.keys()) {
+      if (msBetween(conn.last, now) <= this.idleTimeoutSec * 1000) break; // in order of last activity
+      this.emit(conn, 'idle');
+    }
+  }
+
+  // --- packets --------------------------------------------------------------
+
+  private packet(conn: Conn, from: Side, datagram: Buffer, pkt: QuicPacket, stamp: Stamp): void {
+    const bytes = pkt.end - pkt.start;
+    const counts = conn.packetCounts[from];
+    counts[pkt.type] = (counts[pkt.type] ?? 0) + 1;
+    this.firstEvent(conn, pkt.type, from, stamp, bytes);
+    switch (pkt.type) {
+      case 'VersionNegotiation':
+        if (from === 'server') {
+          conn.vn = true;
+          conn.restartPending = true;
+          const offered = pkt.supportedVersions ?? [];
+          const detail = offered.map(versionName).join(',');
+          const ev = conn.events[conn.events.length - 1];
+          if (ev !== undefined && ev.type === 'VersionNegotiation' && ev.detail === undefined) ev.detail = detail;
+        }
+        return;
+      case 'Retry':
+        if (from === 'server' && !conn.retry) {
+          conn.retry = true;
+          conn.restartPending = true;
+          conn.retryScid = Buffer.from(pkt.scid);
+          conn.keyDcid = conn.retryScid;
+          conn.keys = undefined;
+          this.addCid(conn, conn.retryScid, 'server');
+        }
+        return;
+      case '0-RTT':
+        if (from === 'client') {
+          conn.zeroRttPackets++;
+          if (conn.firstData.client === undefined) conn.firstData.client = stamp;
+        }
+        return;
+      case '1-RTT':
+        if (conn.firstData[from] === undefined) conn.firstData[from] = stamp;
+        return;
+      case 'Handshake':
+        if (from === 'server') {
+          conn.serverHandshake = true;
+          this.learnServerScid(conn, pkt);
+        }
+        return;
+      case 'Initial':
+        this.initial(conn, from, datagram, pkt, stamp);
+        return;
+    }
+  }
+
+  private learnServerScid(conn: Conn, pkt: QuicPacket): void {
+    if (conn.serverScid === undefined) {
+      conn.serverScid = Buffer.from(pkt.scid);
+      this.addCid(conn, conn.serverScid, 'server');
+    }
+  }
+
+  private firstEvent(conn: Conn, type: QuicEventType, from: Side, stamp: Stamp, bytes: number, extra?: Partial<QuicEvent>): void {
+    const bit = EVENT_BIT[type];
+    if ((conn.seen[from] & bit) !== 0) return;
+    conn.seen[from] |= bit;
+    conn.events.push({ type, from, frame: stamp.frame, firstFrame: stamp.frame, time: epoch(stamp), bytes, ...extra });
+  }
+
+  private initial(conn: Conn, from: Side, datagram: Buffer, pkt: QuicPacket, stamp: Stamp): void {
+    if (from === 'client') {
+      if (conn.restartPending) {
+        // The Initial that answers a Retry or Version Negotiation.
+        conn.restartPending = false;
+        if (pkt.version !== conn.version) {
+          conn.versionsTried.push(conn.version);
+          conn.version = pkt.version;
+          if (!conn.retry) conn.keyDcid = Buffer.from(pkt.dcid);
+          conn.keys = undefined;
+          conn.largestInitialPn.client = -1;
+        }
+        this.addCid(conn, pkt.dcid, 'server');
+      }
+      conn.tokenLength = pkt.token?.length ?? 0;
+    } else {
+      this.learnServerScid(conn, pkt);
+    }
+    if (conn.initialDecrypts >= MAX_INITIAL_DECRYPTS || pkt.pnOffset === undefined) return;
+    conn.initialDecrypts++;
+    if (conn.keys === undefined || conn.keys.version !== pkt.version) {
+      conn.keys = initialKeys(pkt.version, conn.keyDcid);
+      if (conn.keys === undefined) {
+        conn.problem(`no Initial keys for ${versionName(pkt.version)}`);
+        conn.initialDecrypts = MAX_INITIAL_DECRYPTS;
+        return;
+      }
+    }
+    const opened = openLongPacket(datagram.subarray(pkt.start, pkt.end), pkt.pnOffset, pkt.end - pkt.start, conn.keys[from], conn.largestInitialPn[from]);
+    if (typeof opened === 'string') {
+      conn.undecrypted++;
+      conn.problem(opened);
+      return;
+    }
+    if (opened.packetNumber > conn.largestInitialPn[from]) conn.largestInitialPn[from] = opened.packetNumber;
+    const frames = parseFrames(opened.payload);
+    if (frames.problem !== undefined) conn.problem(frames.problem);
+    if (frames.close !== undefined && conn.close === undefined) {
+      conn.close = { from, frame: stamp.frame, errorCode: frames.close.errorCode, reason: frames.close.reason };
+      this.firstEvent(conn, 'ConnectionClose', from, stamp, pkt.end - pkt.start, { detail: `error 0x${frames.close.errorCode.toString(16)}` });
+    }
+    if (conn.cryptoDone) return;
+    const stream = conn.crypto[from];
+    for (const cf of frames.crypto) {
+      for (const msg of stream.add(cf.offset, cf.data, stamp)) this.handshakeMessage(conn, from, msg.type, msg.body, msg.bytes, msg.first, msg.last);
+    }
+    if (stream.problem !== undefined) conn.problem(stream.problem);
+    if (conn.clientHello !== undefined && conn.serverHello !== undefined && !conn.serverHello.helloRetry) {
+      conn.cryptoDone = true;
+      conn.crypto.client.release();
+      conn.crypto.server.release();
+    }
+  }
+
+  private handshakeMessage(conn: Conn, from: Side, type: number, body: Buffer, bytes: number, first: Stamp, last: Stamp): void {
+    const extra = { firstFrame: first.frame };
+    if (from === 'client' && type === HANDSHAKE_CLIENT_HELLO) {
+      const ch = parseClientHello(body);
+      if (typeof ch === 'string') {
+        conn.problem(ch);
+        return;
+      }
+      if (conn.clientHello === undefined) {
+        conn.clientHello = ch.info;
+        conn.clientHelloSessionId = ch.sessionId;
+        conn.clientHelloFirst = first;
+      }
+      this.firstEvent(conn, 'ClientHello', from, last, bytes, extra);
+    } else if (from === 'server' && type === HANDSHAKE_SERVER_HELLO) {
+      const sh = parseServerHello(body, conn.clientHelloSessionId);
+      if (typeof sh === 'string') {
+        conn.problem(sh);
+        return;
+      }
+      if (sh.helloRetry) {
+        conn.helloRetry = true;
+        this.firstEvent(conn, 'HelloRetryRequest', from, last, bytes, extra);
+        return;
+      }
+      if (conn.serverHello === undefined) conn.serverHello = sh;
+      this.firstEvent(conn, 'ServerHello', from, last, bytes, extra);
+    } else {
+      conn.problem(`unexpected handshake message type ${type} from the ${from} in Initial packets`);
+    }
+  }
+
+  // --- records --------------------------------------------------------------
+
+  private emit(conn: Conn, endState: 'open' | 'idle'): void {
+    this.open.delete(conn);
+    conn.closed = true;
+    if (this.lastTouched === conn) this.lastTouched = undefined;
+    for (const key of [...conn.cids]) if (this.byCid.get(key)?.conn === conn) this.dropCid(key, conn);
+    for (const key of conn.tuples) if (this.byTuple.get(key)?.conn === conn) this.byTuple.delete(key);
+    conn.crypto.client.release();
+    conn.crypto.server.release();
+    this.onRecord(record(conn, endState));
+  }
+}
+
+function record(c: Conn, endState: 'open' | 'idle'): QuicConnectionRecord {
+  const start = c.first;
+  const ch = c.clientHello;
+  const sh = c.serverHello;
+  const confirmedMs = c.confirmed !== undefined ? msBetween(start, c.confirmed) : null;
+  const answered = c.datagrams.server > 0;
+  const state = !answered ? 'unanswered' : c.close !== undefined ? 'closed' : endState;
+  const flights = (c.vn ? 1 : 0) + (c.retry ? 1 : 0);
+  const serverFlight = c.serverHello !== undefined || c.serverHandshake ? 1 : 0;
+  const fromStart = (s: Stamp | undefined): number | null => (s === undefined ? null : msBetween(start, s));
+  return {
+    transport: 'quic',
+    id: c.id,
+    client: c.client,
+    server: c.server,
+    clientMigrations: c.migrations,
+    midstream: c.midstream,
+    state,
+    firstFrame: start.frame,
+    lastFrame: c.last.frame,
+    start: epoch(start),
+    end: epoch(c.last),
+    packets: c.packets,
+    bytes: c.bytes,
+    events: c.events,
+    quic: {
+      version: c.version,
+      versionName: versionName(c.version),
+      versionsTried: c.versionsTried,
+      retry: c.retry,
+      versionNegotiation: c.vn,
+      zeroRtt: c.zeroRttPackets > 0,
+      zeroRttPackets: c.zeroRttPackets,
+      handshakeMs: confirmedMs,
+      scid: hex(c.scid),
+      dcid: hex(c.dcid),
+      serverScid: c.serverScid === undefined ? null : hex(c.serverScid),
+      retryScid: c.retryScid === undefined ? null : hex(c.retryScid),
+      tokenLength: c.tokenLength,
+      packets: c.packetCounts,
+      datagrams: c.datagrams,
+      undecryptedInitials: c.undecrypted,
+    },
+    tls:
+      ch === undefined && sh === undefined
+        ? null
+        : {
+            version: sh === undefined ? null : tlsVersionName(sh.version),
+            versionCode: sh?.version ?? null,
+            cipherSuite: sh?.cipherSuite ?? null,
+            cipherName: sh === undefined ? null : cipherSuiteName(sh.cipherSuite),
+            sni: ch?.sni ?? null,
+            alpnOffered: ch?.alpn ?? [],
+            alpn: sh?.alpn ?? null,
+            keyShareGroupsOffered: ch?.keyShareGroups ?? [],
+            keyShareGroup: sh?.keyShareGroup ?? null,
+            pskOffered: ch?.psk ?? false,
+            earlyDataOffered: ch?.earlyData ?? false,
+            resumed: sh?.pskAccepted ?? false,
+            helloRetry: c.helloRetry,
+            handshakeMs: c.confirmed !== undefined && c.clientHelloFirst !== undefined ? msBetween(c.clientHelloFirst, c.confirmed) : null,
+            handshakeEndInferred: c.confirmed !== undefined,
+          },
+    setup: {
+      ms: confirmedMs,
+      roundTrips: flights + (c.confirmed !== undefined ? 1 : serverFlight),
+      bytes: c.confirmed !== undefined ? c.setupBytes : c.bytes,
+      packets: c.confirmed !== undefined ? c.setupPackets : c.packets,
+      endFrame: c.confirmed?.frame ?? null,
+      inferred: c.confirmed !== undefined,
+    },
+    firstDataMs: { client: fromStart(c.firstData.client), server: fromStart(c.firstData.server) },
+    lifetimeMs: msBetween(start, c.last),
+    teardown:
+      c.close !== undefined
+        ? { by: 'CONNECTION_CLOSE', initiator: c.close.from, frame: c.close.frame, errorCode: c.close.errorCode, reason: c.close.reason }
+        : { by: endState === 'idle' ? 'idle' : null, initiator: null, frame: null, errorCode: null, reason: null },
+    problems: c.problems,
+  };
+}
