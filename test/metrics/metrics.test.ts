@@ -4,31 +4,16 @@
  * scripts/make-metrics-golden.mjs (test/golden/<fixture>/metrics.json; never
  * from our own output). Whole lists, exact values; times to 1 µs.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
+import { expectedMetrics, type ExpectedMetrics } from './expected.js';
 
 const goldenDir = join(resolve(process.cwd()), 'test/golden');
 const fixturesDir = join(resolve(process.cwd()), 'fixtures');
 
-interface Expected {
-  stream: number;
-  tls: null | {
-    handshakeMs: number | null;
-    handshakeEndInferred: boolean;
-    certificateBytes: number;
-    certificateCount: number;
-    versionsOffered: number[];
-    keyShareGroupsOffered: number[];
-    alpnOffered: string[];
-  };
-  setup: { ms: number | null; roundTrips: number; bytes: number; packets: number; certificateBytes: number; endFrame: number | null };
-  firstDataMs: { client: number | null; server: number | null };
-  lifetimeMs: number;
-  teardown: { initiator: string | null; by: string | null; ms: number | null };
-  state: string;
-}
+type Expected = ExpectedMetrics;
 
 /**
  * Where our code disagrees with the rule, per "fixture#stream field", and why.
@@ -119,7 +104,7 @@ test('every fixture has expected metrics', () => {
 
 describe.each(fixtures)('%s', (fixture) => {
   test('metrics follow the rules (tshark-derived)', async () => {
-    const expected: Expected[] = JSON.parse(readFileSync(join(goldenDir, fixture, 'metrics.json'), 'utf8')).streams;
+    const expected = expectedMetrics(fixture);
     const result = await analyzeFile(join(fixturesDir, fixture));
     const conns = result.connections.filter((c) => c.transport === 'tcp');
     expect(conns.map((c) => c.id)).toEqual(expected.map((e) => e.stream));
