@@ -29,7 +29,6 @@ export const PCAP_STANDARD_MAX_RECORD = 262_144;
 const ABSOLUTE_MAX_RECORD = 16 * 1024 * 1024;
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
-export const PCAP_MAGIC_NS = 0xa1b23c4d;
 
 /** The four pcap magics as read big-endian from the first 4 bytes, or undefined. */
 export function pcapMagic(first4: number): { le: boolean; nanos: boolean } | undefined {

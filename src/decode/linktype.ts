@@ -48,10 +48,6 @@ export function linkDecoder(linkType: number): LayerDecoder | undefined {
   return LINK_DECODERS.get(linkType);
 }
 
-export function isSupportedLinkType(linkType: number): boolean {
-  return LINK_DECODERS.has(linkType);
-}
-
 const NAMES = new Map<number, string>([
   [LINKTYPE_NULL, 'BSD loopback'],
   [LINKTYPE_ETHERNET, 'Ethernet'],

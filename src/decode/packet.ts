@@ -20,11 +20,6 @@ export function newPacket(linkType: number): DecodedPacket {
   };
 }
 
-/** Records where and why decoding stopped (or went on with less). */
-export function addProblem(pkt: DecodedPacket, layer: string, offset: number, reason: string): void {
-  pkt.problems.push({ layer, offset, reason });
-}
-
 /**
  * A decoder of the layer that starts at `offset` in the frame `data`. `end` is
  * the end of the bytes this layer may use: the captured end, or less when an

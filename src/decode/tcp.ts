@@ -14,7 +14,6 @@ export const TCPOPT_NOP = 1;
 export const TCPOPT_MSS = 2;
 export const TCPOPT_WINDOW_SCALE = 3;
 export const TCPOPT_SACK_PERMITTED = 4;
-export const TCPOPT_SACK = 5;
 export const TCPOPT_TIMESTAMP = 8;
 
 /** Shared options object of headers without options (same shape as parsed ones). */

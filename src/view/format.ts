@@ -221,11 +221,6 @@ export function formatHeader<R>(cols: readonly LaidOutColumn<R>[]): string {
     .trimEnd();
 }
 
-/** Width of a laid-out table line (before trimming). */
-export function tableWidth<R>(cols: readonly LaidOutColumn<R>[]): number {
-  return cols.reduce((n, c) => n + c.width, 0) + Math.max(0, cols.length - 1);
-}
-
 /**
  * Word-wrap prose to `width` cells; continuation lines start with `indent`.
  * A word longer than a line is cut into pieces.

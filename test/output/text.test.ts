@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import { formatTextReport } from '../../src/output/text.js';
+import { fmtMs } from '../../src/view/format.js';
+import { expectedMetrics } from '../metrics/expected.js';
 import { analysis, fixture, makeTemp, mergeFixtures, tsharkStreams } from '../ui/fixtures.js';
 
 describe('formatTextReport', () => {
@@ -57,6 +59,29 @@ describe('formatTextReport', () => {
     const two = formatTextReport(await analysis(file), { width: 100 });
     expect(one).toBe(two);
     expect(one).not.toMatch(/\x1b/);
+  });
+
+  test('connection rows show the tshark-derived TLS ms, setup, round trips and state', async () => {
+    // Expected values from test/golden/<fixture>/metrics.json (scripts/make-metrics-golden.mjs), not from us.
+    const name = 'demo-loopback-mix.pcapng';
+    const want = expectedMetrics(name);
+    const lines = formatTextReport(await analysis(fixture(name)), { width: 120 }).split('\n');
+    const c = lines.indexOf('Connections (largest setup first, ms)');
+    const rows = lines.slice(c + 2, c + 2 + want.length);
+    // Columns read from the right (the SNI column may be empty): ... TLS ms, setup, RT, life, share, state.
+    const shown = rows
+      .map((r) => r.trim().split(/\s+/))
+      .map((t) => ({ id: Number(t[0]), tls: t.at(-6), setup: t.at(-5), rt: t.at(-4), state: t.at(-1)!.replace(/\(.*$/, '') }))
+      .sort((x, y) => x.id - y.id);
+    expect(shown).toEqual(
+      want.map((w) => ({
+        id: w.stream,
+        tls: fmtMs(w.tls?.handshakeMs ?? null),
+        setup: fmtMs(w.setup.ms),
+        rt: w.setup.ms === null ? '-' : String(w.setup.roundTrips),
+        state: w.state,
+      })),
+    );
   });
 
   test('top limits the rows of both tables and says how many are left', async () => {
