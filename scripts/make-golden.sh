@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 for tool in tshark capinfos node; do
   command -v "$tool" >/dev/null || { echo "make-golden: $tool not found" >&2; exit 1; }
 done
-exec node scripts/make-golden.mjs "$@"
+node scripts/make-golden.mjs "$@"
+exec node scripts/make-metrics-golden.mjs "$@"
