@@ -12,9 +12,11 @@
  *
  * Never allocates by a claimed length: a message body is kept as copies of the
  * bytes actually seen, up to `maxMessage`; beyond that the message is only
- * counted (body null) and a problem is recorded when the bound is crossed.
+ * counted (body null) and a problem is recorded as soon as the bytes seen
+ * cross the bound (a message announced as 16 MB holds only what arrived).
  */
 import type { Stamp } from '../base/stamp.js';
+import { handshakeMessageType } from './names.js';
 
 /** Largest handshake message buffered to parse; longer ones are counted only. */
 export const MAX_MESSAGE = 256 * 1024;
@@ -108,6 +110,9 @@ export class HandshakeReader {
       const k = Math.min(this.len - this.have, n - p);
       if (this.chunks !== null) {
         if (this.have + k > this.maxMessage) {
+          this.sink.problem(
+            `${handshakeMessageType(this.type)} of ${this.len} bytes not parsed (over ${this.maxMessage})`,
+          );
           this.chunks = null;
         } else {
           this.chunks.push(Buffer.from(data.subarray(p, p + k)));

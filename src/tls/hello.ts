@@ -39,10 +39,39 @@ function vector(buf: Buffer, off: number, lenBytes: 1 | 2 | 3, end = buf.length)
   return [start, start + len];
 }
 
-function u16list(buf: Buffer, start: number, end: number): number[] {
+/**
+ * Values kept per ClientHello list (issue 15: 1,000 connections offering 1,000
+ * ALPN values each held 909 MB). A list longer than its cap keeps its first
+ * values and is named in ClientHelloInfo.truncated. The caps are far above
+ * what real clients send (the most cipher suites among our fixtures is 350,
+ * the most ALPN values 3).
+ */
+export const HELLO_LIST_CAPS = {
+  cipherSuites: 1024,
+  alpn: 32,
+  supportedVersions: 64,
+  supportedGroups: 128,
+  keyShareGroups: 32,
+} as const;
+
+type CappedList = keyof typeof HELLO_LIST_CAPS;
+
+function truncatedList(info: ClientHelloInfo, list: CappedList, total: number): void {
+  const cap = HELLO_LIST_CAPS[list];
+  if (total <= cap) return;
+  (info.truncated ??= []).push({ list, kept: cap, total });
+}
+
+function u16list(buf: Buffer, start: number, end: number, cap: number): number[] {
   const out: number[] = [];
-  for (let p = start; p + 1 < end; p += 2) out.push(buf.readUInt16BE(p));
+  for (let p = start; p + 1 < end && out.length < cap; p += 2) out.push(buf.readUInt16BE(p));
   return out;
+}
+
+/** u16 list into a capped ClientHello field. */
+function u16field(info: ClientHelloInfo, list: 'cipherSuites' | 'supportedVersions' | 'supportedGroups', b: Buffer, s: number, e: number): void {
+  info[list] = u16list(b, s, e, HELLO_LIST_CAPS[list]);
+  truncatedList(info, list, (e - s) >> 1);
 }
 
 /** Client hello plus the raw session id, kept to detect its echo in the ServerHello. */
@@ -94,7 +123,7 @@ export function parseClientHello(body: Buffer): ParsedClientHello | string {
     const sessionId = Buffer.from(body.subarray(sidStart, sidEnd));
     off = sidEnd;
     const [csStart, csEnd] = vector(body, off, 2);
-    info.cipherSuites = u16list(body, csStart, csEnd);
+    u16field(info, 'cipherSuites', body, csStart, csEnd);
     off = csEnd;
     const [, compEnd] = vector(body, off, 1);
     off = compEnd;
@@ -122,31 +151,37 @@ function clientExtension(info: ClientHelloInfo, b: Buffer, type: number, ds: num
     }
     case EXT_ALPN: {
       const [ls, le] = vector(b, ds, 2, de);
+      let total = 0;
       for (let p = ls; p < le; ) {
         const [ps, pe] = vector(b, p, 1, le);
-        info.alpn.push(b.toString('latin1', ps, pe));
+        if (info.alpn.length < HELLO_LIST_CAPS.alpn) info.alpn.push(b.toString('latin1', ps, pe));
+        total++;
         p = pe;
       }
+      truncatedList(info, 'alpn', total);
       return;
     }
     case EXT_SUPPORTED_VERSIONS: {
       const [ls, le] = vector(b, ds, 1, de);
-      info.supportedVersions = u16list(b, ls, le);
+      u16field(info, 'supportedVersions', b, ls, le);
       return;
     }
     case EXT_SUPPORTED_GROUPS: {
       const [ls, le] = vector(b, ds, 2, de);
-      info.supportedGroups = u16list(b, ls, le);
+      u16field(info, 'supportedGroups', b, ls, le);
       return;
     }
     case EXT_KEY_SHARE: {
       const [ls, le] = vector(b, ds, 2, de);
+      let total = 0;
       for (let p = ls; p < le; ) {
         need(b, p, 2, le);
-        info.keyShareGroups.push(b.readUInt16BE(p));
+        if (info.keyShareGroups.length < HELLO_LIST_CAPS.keyShareGroups) info.keyShareGroups.push(b.readUInt16BE(p));
+        total++;
         const [, ke] = vector(b, p + 2, 2, le);
         p = ke;
       }
+      truncatedList(info, 'keyShareGroups', total);
       return;
     }
     case EXT_SESSION_TICKET:
@@ -176,10 +211,13 @@ export function parseSslv2ClientHello(body: Buffer): ParsedClientHello | string 
     const challengeLen = body.readUInt16BE(7);
     need(body, 9, specLen + sidLen + challengeLen);
     const cipherSuites: number[] = [];
-    for (let p = 9; p + 2 < 9 + specLen; p += 3) cipherSuites.push(body.readUIntBE(p, 3));
+    const cap = HELLO_LIST_CAPS.cipherSuites;
+    for (let p = 9; p + 2 < 9 + specLen && cipherSuites.length < cap; p += 3) cipherSuites.push(body.readUIntBE(p, 3));
+    const info: ClientHelloInfo = { ...emptyClientHello(body.readUInt16BE(1), true), sessionIdLength: sidLen, cipherSuites };
+    truncatedList(info, 'cipherSuites', Math.floor(specLen / 3));
     const sidStart = 9 + specLen;
     return {
-      info: { ...emptyClientHello(body.readUInt16BE(1), true), sessionIdLength: sidLen, cipherSuites },
+      info,
       sessionId: Buffer.from(body.subarray(sidStart, sidStart + sidLen)),
     };
   } catch {

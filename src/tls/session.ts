@@ -14,7 +14,7 @@ import {
 } from './hello.js';
 import { alertName, handshakeMessageType, isKnownAlert, isTls13 } from './names.js';
 import type { Side, Stamp } from '../base/stamp.js';
-import type { AlertInfo, TlsMessage, TlsMessageType, TlsSummary } from './types.js';
+import type { AlertInfo, ClientHelloInfo, TlsMessage, TlsMessageType, TlsSummary } from './types.js';
 import {
   CT_ALERT,
   CT_APPDATA,
@@ -35,6 +35,21 @@ const HS_SERVER_HELLO = 2;
 const HS_CERTIFICATE = 11;
 const HS_SERVER_KEY_EXCHANGE = 12;
 const HS_FINISHED = 20;
+
+/** Messages handed on per connection; beyond, counted in TlsSummary.droppedMessages (issue 15). */
+export const MAX_MESSAGES = 256;
+/** Distinct alerts listed in TlsSummary.alerts per connection. */
+export const MAX_ALERTS = 32;
+
+/** Does `m` repeat `prev` (same sender)? ChangeCipherSpec, or the same alert. */
+function repeats(prev: TlsMessage, m: TlsMessage): boolean {
+  if (prev.type !== m.type) return false;
+  if (m.type === 'ChangeCipherSpec') return true;
+  if (m.type !== 'Alert') return false;
+  const a = prev.alert!;
+  const b = m.alert!;
+  return a.name === b.name && a.level === b.level && a.description === b.description;
+}
 
 /** Types whose record bodies we read. */
 const keep = (type: number): boolean => (type >= CT_CCS && type <= CT_HANDSHAKE) || type === CT_SSLV2;
@@ -97,6 +112,13 @@ export class TlsSession {
   private tls13 = false;
   private earlyDataEmitted = false;
   private finished = false;
+  /** Messages handed on (MAX_MESSAGES). */
+  private kept = 0;
+  /** Each side's latest message handed on (repeats fold into it). */
+  private readonly lastMessage: { client?: TlsMessage; server?: TlsMessage } = {};
+  private alertsCut = false;
+  /** Messages handed on (to tell a dropped message's repeats from a kept one's). */
+  private readonly handedOn = new WeakSet<TlsMessage>();
 
   constructor(private readonly onMessage: (m: TlsMessage) => void) {}
 
@@ -109,6 +131,12 @@ export class TlsSession {
     if (this.finished) return true;
     const { client, server } = this.dirs;
     return client.stopped && server.stopped;
+  }
+
+  /** Bytes held for record and handshake reassembly (bounded: see records.ts, handshake.ts). */
+  get retained(): number {
+    const { client, server } = this.dirs;
+    return client.rec.retained + client.hs.retained + server.rec.retained + server.hs.retained;
   }
 
   summary(): TlsSummary {
@@ -193,6 +221,7 @@ export class TlsSession {
     }
     this.clientSessionId = parsed.sessionId;
     this.sum.clientHello = parsed.info;
+    this.truncatedLists(d, parsed.info);
     this.emit({ type: 'ClientHello', from: d.side, first, last, bytes: body.length + 2, clientHello: parsed.info });
   }
 
@@ -234,8 +263,12 @@ export class TlsSession {
     let alert: AlertInfo;
     if (clear) alert = { level: body[0], description: body[1], name: alertName(body[1]) };
     else alert = { name: 'encrypted' };
-    this.sum.alerts.push({ from: d.side, frame: last.frame, ...alert });
-    this.emit({ type: 'Alert', from: d.side, first, last, bytes: body.length + 5, alert });
+    if (!this.emit({ type: 'Alert', from: d.side, first, last, bytes: body.length + 5, alert })) return;
+    if (this.sum.alerts.length < MAX_ALERTS) this.sum.alerts.push({ from: d.side, frame: last.frame, ...alert });
+    else if (this.sum.alerts.length === MAX_ALERTS && !this.alertsCut) {
+      this.alertsCut = true;
+      this.problem(d, `more than ${MAX_ALERTS} distinct alerts: later ones not listed`);
+    }
   }
 
   private applicationData(d: Direction, len: number, first: Stamp, last: Stamp): void {
@@ -279,9 +312,7 @@ export class TlsSession {
     const { type: hsType, body, length: len, first, last } = hm;
     let type: TlsMessageType = handshakeMessageType(hsType);
     const m: TlsMessage = { type, from: d.side, first, last, bytes: len + 4 };
-    if (body === null) {
-      this.problem(d, `${type} of ${len} bytes not parsed (over ${MAX_MESSAGE})`);
-    } else {
+    if (body !== null) {
       switch (hsType) {
         case HS_CLIENT_HELLO: {
           const r = parseClientHello(body);
@@ -292,6 +323,7 @@ export class TlsSession {
           this.clientSessionId = r.sessionId;
           this.sum.clientHello = r.info;
           m.clientHello = r.info;
+          this.truncatedLists(d, r.info);
           break;
         }
         case HS_SERVER_HELLO: {
@@ -366,8 +398,40 @@ export class TlsSession {
 
   // ---------------------------------------------------------------- helpers
 
-  private emit(m: TlsMessage): void {
+  /**
+   * Hands a message on, within the budgets: a ChangeCipherSpec, or an alert
+   * equal to the sender's previous message, is folded into it (count, bytes,
+   * lastRepeat); beyond MAX_MESSAGES per connection messages are only counted.
+   * True when the message was handed on as a new one.
+   */
+  private emit(m: TlsMessage): boolean {
+    const prev = this.lastMessage[m.from];
+    if (prev !== undefined && repeats(prev, m)) {
+      prev.count = (prev.count ?? 1) + 1;
+      prev.bytes += m.bytes;
+      prev.lastRepeat = m.last;
+      if (this.kept >= MAX_MESSAGES && !this.handedOn.has(prev)) this.sum.droppedMessages! += 1;
+      return false;
+    }
+    if (this.kept >= MAX_MESSAGES) {
+      this.lastMessage[m.from] = m;
+      this.sum.droppedMessages = (this.sum.droppedMessages ?? 0) + 1;
+      if (this.sum.droppedMessages === 1) {
+        this.problem(this.dirs[m.from], `more than ${MAX_MESSAGES} messages: later ones counted only`);
+      }
+      return false;
+    }
+    this.handedOn.add(m);
+    this.kept++;
+    this.lastMessage[m.from] = m;
     this.onMessage(m);
+    return true;
+  }
+
+  private truncatedLists(d: Direction, info: ClientHelloInfo): void {
+    for (const t of info.truncated ?? []) {
+      this.problem(d, `ClientHello ${t.list} list cut to ${t.kept} of ${t.total} values`);
+    }
   }
 
   problem(d: Direction, text: string): void {

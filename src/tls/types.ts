@@ -46,6 +46,8 @@ export interface ClientHelloInfo {
   /** pre_shared_key extension present. */
   psk: boolean;
   earlyData: boolean;
+  /** Lists cut at their cap (HELLO_LIST_CAPS): the first `kept` of `total` values are kept. */
+  truncated?: { list: 'cipherSuites' | 'alpn' | 'supportedVersions' | 'supportedGroups' | 'keyShareGroups'; kept: number; total: number }[];
 }
 
 export interface ServerHelloInfo {
@@ -95,6 +97,14 @@ export interface TlsMessage {
   alert?: AlertInfo;
   /** 0-RTT data (client application data sent before the ServerHello). */
   earlyData?: boolean;
+  /**
+   * Records folded into this message (issue 15): consecutive ChangeCipherSpec
+   * records, or identical alerts, of one sender are one message with a count
+   * ("ChangeCipherSpec ×1,000,000"); `bytes` is then their total and
+   * `lastRepeat` the frame of the last one. Absent for a single record.
+   */
+  count?: number;
+  lastRepeat?: Stamp;
 }
 
 /** What the TLS stage knows about the connection's handshake at any time. */
@@ -115,6 +125,8 @@ export interface TlsSummary {
   handshakeEndInferred: boolean;
   /** First record of content type 23 in each direction, as on the wire. */
   firstApplicationDataRecord: { client?: Stamp; server?: Stamp };
-  /** Problems met parsing (bad record, gap): one short line each. */
+  /** Problems met parsing (bad record, gap): one short line each (at most 20). */
   problems: string[];
+  /** Messages not handed on beyond MAX_MESSAGES per connection. */
+  droppedMessages?: number;
 }
