@@ -6,6 +6,7 @@
  * malformed. They never throw.
  */
 import type { CertificateInfo, ClientHelloInfo, ServerHelloInfo } from './types.js';
+import { tls13Draft } from './names.js';
 
 /** SHA-256("HelloRetryRequest"), the fixed random of a HelloRetryRequest (RFC 8446 4.1.3). */
 export const HRR_RANDOM = Buffer.from(
@@ -21,6 +22,8 @@ const EXT_PRE_SHARED_KEY = 41;
 const EXT_EARLY_DATA = 42;
 const EXT_SUPPORTED_VERSIONS = 43;
 const EXT_KEY_SHARE = 51;
+/** key_share's code point up to TLS 1.3 draft 22. */
+const EXT_KEY_SHARE_DRAFT = 40;
 
 /** Thrown inside the parsers on a length that runs past its container; caught at their top. */
 class Short extends Error {}
@@ -171,7 +174,9 @@ function clientExtension(info: ClientHelloInfo, b: Buffer, type: number, ds: num
       u16field(info, 'supportedGroups', b, ls, le);
       return;
     }
-    case EXT_KEY_SHARE: {
+    case EXT_KEY_SHARE:
+    case EXT_KEY_SHARE_DRAFT: {
+      // client_shares<0..2^16-1> (extension 40 up to TLS 1.3 draft 22, 51 after).
       const [ls, le] = vector(b, ds, 2, de);
       let total = 0;
       for (let p = ls; p < le; ) {
@@ -228,17 +233,28 @@ export function parseSslv2ClientHello(body: Buffer): ParsedClientHello | string 
 /**
  * ServerHello or HelloRetryRequest. `clientSessionId` is the ClientHello's
  * session id (to detect an echo).
+ *
+ * TLS 1.3 drafts before 22 (legacy_version 0x7f00..0x7f15, e.g. draft 18's
+ * 0x7f12) have another layout: version, random, cipher_suite, extensions: no
+ * legacy_session_id, no compression method, no supported_versions. Up to
+ * draft 22 key_share is extension 40 (51 from draft 23 on). Facebook fizz's
+ * 0xfb17/0xfb1a follow drafts 23/26: the RFC 8446 layout.
  */
 export function parseServerHello(body: Buffer, clientSessionId: Buffer | undefined): ServerHelloInfo | string {
   try {
     need(body, 0, 34);
     const legacyVersion = body.readUInt16BE(0);
-    const helloRetry = body.subarray(2, 34).equals(HRR_RANDOM);
+    const draft = tls13Draft(legacyVersion);
+    const early = draft !== null && draft < 22;
+    const helloRetry = !early && body.subarray(2, 34).equals(HRR_RANDOM);
     let off = 34;
-    const [sidStart, sidEnd] = vector(body, off, 1);
-    const sid = body.subarray(sidStart, sidEnd);
-    off = sidEnd;
-    need(body, off, 3);
+    let sid = body.subarray(0, 0);
+    if (!early) {
+      const [sidStart, sidEnd] = vector(body, off, 1);
+      sid = body.subarray(sidStart, sidEnd);
+      off = sidEnd;
+    }
+    need(body, off, early ? 2 : 3);
     const info: ServerHelloInfo = {
       legacyVersion,
       version: legacyVersion,
@@ -248,7 +264,8 @@ export function parseServerHello(body: Buffer, clientSessionId: Buffer | undefin
       pskAccepted: false,
       helloRetry,
     };
-    off += 3; // cipher suite + compression method
+    off += early ? 2 : 3; // cipher suite (+ compression method)
+    const keyShare: { [type: number]: number } = {};
     forEachExtension(body, off, (type, ds, de) => {
       switch (type) {
         case EXT_SUPPORTED_VERSIONS:
@@ -262,15 +279,19 @@ export function parseServerHello(body: Buffer, clientSessionId: Buffer | undefin
           break;
         }
         case EXT_KEY_SHARE:
+        case EXT_KEY_SHARE_DRAFT:
           // ServerHello: KeyShareEntry; HelloRetryRequest: the selected group only.
           need(body, ds, 2, de);
-          info.keyShareGroup = body.readUInt16BE(ds);
+          keyShare[type] = body.readUInt16BE(ds);
           break;
         case EXT_PRE_SHARED_KEY:
           info.pskAccepted = true;
           break;
       }
     });
+    const selected = tls13Draft(info.version);
+    const shareType = selected !== null && selected <= 22 ? EXT_KEY_SHARE_DRAFT : EXT_KEY_SHARE;
+    if (keyShare[shareType] !== undefined) info.keyShareGroup = keyShare[shareType];
     return info;
   } catch {
     return helloLabel(body) + ' truncated';

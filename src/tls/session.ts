@@ -32,6 +32,7 @@ export { MAX_RECORD, MAX_MESSAGE };
 
 const HS_CLIENT_HELLO = 1;
 const HS_SERVER_HELLO = 2;
+const HS_HELLO_RETRY_DRAFT = 6;
 const HS_CERTIFICATE = 11;
 const HS_SERVER_KEY_EXCHANGE = 12;
 const HS_FINISHED = 20;
@@ -355,6 +356,10 @@ export class TlsSession {
           }
           break;
         }
+        case HS_HELLO_RETRY_DRAFT:
+          // TLS 1.3 drafts before 22: HelloRetryRequest is a message type of its own.
+          this.sum.helloRetry = true;
+          break;
         case HS_CERTIFICATE: {
           const r = parseCertificate(body, this.tls13);
           if (typeof r === 'string') {
