@@ -230,8 +230,9 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
     earlyData: s.earlyData,
     helloRetry: s.helloRetry,
     alerts: s.alerts.map((a) => ({ ...a })),
-    certificateBytes: s.certificateBytes,
-    certificateCount: s.certificateCount,
+    // TlsSummary's are null when unknown (encrypted TLS 1.3, lost): TlsMetrics is still number (integrator: issue 11 #10).
+    certificateBytes: s.certificateBytes ?? 0,
+    certificateCount: s.certificateCount ?? 0,
     handshakeMs: chMsg && s.handshakeDone ? ms(chMsg.last, s.handshakeDone) : null,
     handshakeEndInferred: s.handshakeEndInferred,
     firstApplicationDataRecord: {

@@ -35,6 +35,7 @@ const HS_SERVER_HELLO = 2;
 const HS_HELLO_RETRY_DRAFT = 6;
 const HS_CERTIFICATE = 11;
 const HS_SERVER_KEY_EXCHANGE = 12;
+const HS_SERVER_HELLO_DONE = 14;
 const HS_FINISHED = 20;
 
 /** Messages handed on per connection; beyond, counted in TlsSummary.droppedMessages (issue 15). */
@@ -70,6 +71,9 @@ class Direction {
   appDataEmitted = false;
   certificateSeen = false;
   serverKeyExchangeSeen = false;
+  serverHelloDoneSeen = false;
+  /** Handshake bytes of this side were lost before its CCS. */
+  handshakeLost = false;
 
   constructor(
     readonly side: Side,
@@ -100,8 +104,8 @@ export class TlsSession {
     resumed: false,
     helloRetry: false,
     earlyData: false,
-    certificateBytes: 0,
-    certificateCount: 0,
+    certificateBytes: null,
+    certificateCount: null,
     alerts: [],
     handshakeEndInferred: false,
     firstApplicationDataRecord: {},
@@ -141,7 +145,21 @@ export class TlsSession {
   }
 
   summary(): TlsSummary {
+    if (this.sum.certificateCount === null && this.noServerCertificate()) {
+      this.sum.certificateBytes = 0;
+      this.sum.certificateCount = 0;
+    }
     return this.sum;
+  }
+
+  /** Is the server known to have sent no certificate (rather than one we could not read)? */
+  private noServerCertificate(): boolean {
+    const server = this.dirs.server;
+    if (!this.serverHelloSeen || server.certificateSeen) return false;
+    // TLS 1.3: the Certificate is encrypted, absent only when a PSK was accepted (RFC 8446 4.4.2).
+    if (this.tls13) return this.sum.serverHello?.pskAccepted === true;
+    // TLS <= 1.2: the server's cleartext flight ended (ServerHelloDone or its CCS) with nothing lost.
+    return (server.serverHelloDoneSeen || server.ccs) && !server.handshakeLost;
   }
 
   feed(from: Side, data: Buffer, stamp: Stamp): void {
@@ -160,7 +178,7 @@ export class TlsSession {
     if (d.stopped || lostBytes <= 0) return;
     const wasResyncing = d.rec.resyncing;
     d.rec.gap(lostBytes);
-    if (d.rec.resyncing && !wasResyncing) d.hs.lose();
+    if (d.rec.resyncing && !wasResyncing) this.loseHandshake(d);
   }
 
   // ---------------------------------------------------------------- records
@@ -169,7 +187,7 @@ export class TlsSession {
   onRecord(d: Direction, r: TlsRecord): void {
     const { type, first, last, length: len } = r;
     if (r.damaged) {
-      if (type === CT_HANDSHAKE) d.hs.lose();
+      if (type === CT_HANDSHAKE) this.loseHandshake(d);
       if (type !== CT_APPDATA) return;
     }
     switch (type) {
@@ -368,8 +386,8 @@ export class TlsSession {
           }
           m.certificate = r;
           if (d.side === 'server') {
-            this.sum.certificateBytes += r.bytes;
-            this.sum.certificateCount += r.count;
+            this.sum.certificateBytes = (this.sum.certificateBytes ?? 0) + r.bytes;
+            this.sum.certificateCount = (this.sum.certificateCount ?? 0) + r.count;
           }
           break;
         }
@@ -377,6 +395,7 @@ export class TlsSession {
     }
     if (hsType === HS_CERTIFICATE) d.certificateSeen = true;
     if (hsType === HS_SERVER_KEY_EXCHANGE) d.serverKeyExchangeSeen = true;
+    if (hsType === HS_SERVER_HELLO_DONE) d.serverHelloDoneSeen = true;
     if (hsType === HS_SERVER_HELLO && !this.serverHelloSeen && m.type === 'ServerHello') this.serverHelloSeen = true;
     this.emit(m);
     if (hsType === HS_FINISHED && d.finished === null) {
@@ -443,9 +462,15 @@ export class TlsSession {
     if (this.sum.problems.length < 20) this.sum.problems.push(`${d.side}: ${text}`);
   }
 
+  /** Handshake bytes of `d` were lost: its message stream is out of step until its CCS. */
+  private loseHandshake(d: Direction): void {
+    if (!d.ccs) d.handshakeLost = true;
+    d.hs.lose();
+  }
+
   /** Records a problem and stops parsing this direction; returns false for convenience. */
   private stop(d: Direction, text: string): false {
-    d.hs.lose();
+    this.loseHandshake(d);
     return d.rec.stop(text);
   }
 }

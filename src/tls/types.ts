@@ -117,8 +117,14 @@ export interface TlsSummary {
   resumption?: 'session-id' | 'ticket' | 'psk';
   helloRetry: boolean;
   earlyData: boolean;
-  certificateBytes: number;
-  certificateCount: number;
+  /**
+   * The server's certificate chain (bytes of the DER certificates, and their
+   * number) as read in clear; 0 when known to be absent (TLS <= 1.2 whose
+   * server flight ended without one, TLS 1.3 PSK resumption); null when
+   * unknown: encrypted (TLS 1.3), lost, unparsable or not captured.
+   */
+  certificateBytes: number | null;
+  certificateCount: number | null;
   alerts: { from: Side; frame: number; level?: number; description?: number; name: string }[];
   /** The handshake is complete (both Finished seen, or inferred for TLS 1.3). */
   handshakeDone?: Stamp;
