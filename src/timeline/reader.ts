@@ -30,7 +30,7 @@ export class ConnectionReader implements StreamConsumer {
   private readonly mode: [Mode, Mode] = ['sniff', 'sniff'];
   private readonly plain: [number, number] = [0, 0];
   session: TlsSession | undefined;
-  readonly messages: TlsMessage[] = [];
+  private readonly list: TlsMessage[] = [];
   /** Plaintext was exchanged before TLS began. */
   startTls = false;
   /** Packet and byte counters of the connection when the TLS handshake completed. */
@@ -38,6 +38,15 @@ export class ConnectionReader implements StreamConsumer {
   private limited = false;
 
   constructor(private readonly conn: TcpConnection) {}
+
+  /**
+   * The TLS messages, once the capture has ended: reading them resolves what
+   * the session still held pending (a TLS 1.3 client flight).
+   */
+  get messages(): TlsMessage[] {
+    this.session?.end();
+    return this.list;
+  }
 
   wants(dir: Dir): boolean {
     return this.mode[dir] !== 'off';
@@ -47,7 +56,7 @@ export class ConnectionReader implements StreamConsumer {
     const mode = this.mode[dir];
     if (mode === 'off') return;
     if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk))) {
-      const before = this.messages.length;
+      const before = this.list.length;
       this.session!.feed(this.side(dir), chunk, stamp);
       this.afterFeed(before);
       return;
@@ -77,7 +86,7 @@ export class ConnectionReader implements StreamConsumer {
         this.conn.setClient(dir, 'tls');
       }
       if (this.plain[0] + this.plain[1] > 0) this.startTls = true;
-      this.session = new TlsSession((m) => this.messages.push(m));
+      this.session = new TlsSession((m) => this.list.push(m));
     } else if (this.side(dir) !== 'server' || clientHello) {
       return false;
     }
@@ -92,8 +101,8 @@ export class ConnectionReader implements StreamConsumer {
       this.conn.limitHeld(AFTER_HANDSHAKE_HELD_LIMIT);
     }
     if (this.tlsDone === undefined) {
-      for (let i = firstNew; i < this.messages.length; i++) {
-        if (this.messages[i]!.type !== 'Finished') continue;
+      for (let i = firstNew; i < this.list.length; i++) {
+        if (this.list[i]!.type !== 'Finished') continue;
         const done = s.summary().handshakeDone;
         if (done) this.tlsDone = { stamp: done, packets: this.conn.packets, bytes: this.conn.bytes };
         break;

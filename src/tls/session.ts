@@ -53,6 +53,38 @@ function repeats(prev: TlsMessage, m: TlsMessage): boolean {
   return a.name === b.name && a.level === b.level && a.description === b.description;
 }
 
+/** Client records a TLS 1.3 flight may span before its Finished ([Certificate, CertificateVerify,] Finished, split at most so). */
+const MAX_FLIGHT_RECORDS = 4;
+
+interface RecordStamp {
+  first: Stamp;
+  last: Stamp;
+  /** Record bytes, header included. */
+  bytes: number;
+}
+
+/**
+ * Bytes of a TLS 1.3 record body carrying only a Finished: verify_data (the
+ * suite's hash length) + 4 (handshake header) + 1 (inner content type) + the
+ * AEAD tag (RFC 8446 4.4.4, 5.2); null for a suite we do not know.
+ */
+export function finishedRecordLength(suite: number | undefined): number | null {
+  switch (suite) {
+    case 0x1301: // TLS_AES_128_GCM_SHA256
+    case 0x1303: // TLS_CHACHA20_POLY1305_SHA256
+    case 0x1304: // TLS_AES_128_CCM_SHA256
+    case 0x00c6: // TLS_SM4_GCM_SM3
+    case 0x00c7: // TLS_SM4_CCM_SM3
+      return 32 + 4 + 1 + 16;
+    case 0x1302: // TLS_AES_256_GCM_SHA384
+      return 48 + 4 + 1 + 16;
+    case 0x1305: // TLS_AES_128_CCM_8_SHA256
+      return 32 + 4 + 1 + 8;
+    default:
+      return null;
+  }
+}
+
 /** Types whose record bodies we read. */
 const keep = (type: number): boolean => (type >= CT_CCS && type <= CT_HANDSHAKE) || type === CT_SSLV2;
 
@@ -122,6 +154,8 @@ export class TlsSession {
   /** Each side's latest message handed on (repeats fold into it). */
   private readonly lastMessage: { client?: TlsMessage; server?: TlsMessage } = {};
   private alertsCut = false;
+  /** Client records of a TLS 1.3 flight not yet resolved (see clientFlight). */
+  private flight: RecordStamp[] | null = null;
   /** Messages handed on (to tell a dropped message's repeats from a kept one's). */
   private readonly handedOn = new WeakSet<TlsMessage>();
 
@@ -290,9 +324,9 @@ export class TlsSession {
     }
   }
 
-  private applicationData(d: Direction, len: number, first: Stamp, last: Stamp): void {
+  private applicationData(d: Direction, len: number, first: Stamp, last: Stamp, replay = false): void {
     const fadr = this.sum.firstApplicationDataRecord;
-    if (fadr[d.side] === undefined) fadr[d.side] = last;
+    if (fadr[d.side] === undefined && !replay) fadr[d.side] = last;
     const bytes = len + 5;
     if (!this.serverHelloSeen) {
       if (d.side === 'client' && this.sum.clientHello?.earlyData) {
@@ -306,17 +340,17 @@ export class TlsSession {
     } else if (this.tls13) {
       const client = this.dirs.client;
       if (client.finished === null) {
+        const rec: RecordStamp = { first, last, bytes };
         if (d.side === 'server') {
-          this.emit({ type: 'EncryptedHandshake', from: 'server', first, last, bytes, inferred: true });
+          if (this.flight === null) {
+            this.emit({ type: 'EncryptedHandshake', from: 'server', first, last, bytes, inferred: true });
+            return;
+          }
+          // The server answers only after the client's Finished: the pending flight was one record.
+          this.endFlight();
+        } else if (this.clientFlight(rec, len)) {
           return;
         }
-        // The client's first encrypted record after the ServerHello carries its Finished.
-        client.finished = last;
-        this.emit({ type: 'Finished', from: 'client', first, last, bytes, inferred: true });
-        this.sum.handshakeDone = last;
-        this.sum.handshakeEndInferred = true;
-        this.checkDone();
-        return;
       }
     }
     if (!d.appDataEmitted) {
@@ -324,6 +358,68 @@ export class TlsSession {
       this.emit({ type: 'ApplicationData', from: d.side, first, last, bytes });
       this.checkDone();
     }
+  }
+
+  /**
+   * A client record (TLS 1.3, after the ServerHello, before its Finished is
+   * known). The client's last flight is [Certificate, CertificateVerify,]
+   * Finished, under handshake keys: application data, under other keys, can
+   * never share a record with it. A record whose ciphertext is exactly a
+   * Finished (hash length + 4 + 1 + AEAD tag) is the Finished; a longer one
+   * (a certificate, or a padded record) opens a flight that ends with the next
+   * Finished-sized record. When none comes (the flight was coalesced into one
+   * record, or padded) before the server's next record, MAX_FLIGHT_RECORDS or
+   * the end, the flight's first record was the Finished. True when the record
+   * was taken as handshake.
+   */
+  private clientFlight(rec: RecordStamp, len: number): boolean {
+    const fin = finishedRecordLength(this.sum.cipherSuite);
+    if (this.flight === null) {
+      if (fin === null || len === fin) {
+        this.clientFinished(rec);
+        return true;
+      }
+      this.flight = [rec];
+      return true;
+    }
+    if (len === fin) {
+      for (const r of this.flight) {
+        this.emit({ type: 'EncryptedHandshake', from: 'client', first: r.first, last: r.last, bytes: r.bytes, inferred: true });
+      }
+      this.flight = null;
+      this.clientFinished(rec);
+      return true;
+    }
+    this.flight.push(rec);
+    if (this.flight.length > MAX_FLIGHT_RECORDS) this.endFlight();
+    return true;
+  }
+
+  /** A pending client flight ends without a Finished-sized record: its first record was the Finished, the next application data. */
+  private endFlight(): void {
+    const flight = this.flight;
+    if (flight === null) return;
+    this.flight = null;
+    this.clientFinished(flight[0]);
+    const next = flight[1];
+    if (next !== undefined) this.applicationData(this.dirs.client, next.bytes - 5, next.first, next.last, true);
+  }
+
+  private clientFinished(r: RecordStamp): void {
+    const client = this.dirs.client;
+    client.finished = r.last;
+    this.emit({ type: 'Finished', from: 'client', first: r.first, last: r.last, bytes: r.bytes, inferred: true });
+    this.sum.handshakeDone = r.last;
+    this.sum.handshakeEndInferred = true;
+    this.checkDone();
+  }
+
+  /**
+   * The capture ended: a client flight still pending is resolved (its first
+   * record was the Finished). Idempotent; call before reading the messages.
+   */
+  end(): void {
+    this.endFlight();
   }
 
   /** A complete cleartext handshake message; `body` null when it was too long to buffer. */
