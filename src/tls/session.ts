@@ -172,6 +172,36 @@ export class TlsSession {
     return client.stopped && server.stopped;
   }
 
+  /**
+   * This side's bytes are known to be TLS but do not begin with a record we
+   * can read (its hello was lost, the capture began mid-stream): look for a
+   * chain of record headers before reading records. Its handshake messages
+   * are out of step until its ChangeCipherSpec.
+   */
+  resync(side: Side): void {
+    const d = this.dirs[side];
+    if (d.stopped || d.rec.resyncing) return;
+    this.problem(d, 'bytes that do not start with a TLS record: looking for a chain of record headers');
+    d.rec.startResync();
+    this.loseHandshake(d);
+  }
+
+  /** Parsing of `side` gave up. */
+  stopped(side: Side): boolean {
+    return this.dirs[side].stopped;
+  }
+
+  /** Records of `side` are being read in step (a record seen, not scanning, not stopped). */
+  inStep(side: Side): boolean {
+    const r = this.dirs[side].rec;
+    return r.records > 0 && !r.resyncing && !r.stopped;
+  }
+
+  /** The connection was recognised mid-stream, by its records alone (no ClientHello). */
+  markMidstream(): void {
+    this.sum.midstream = true;
+  }
+
   /** Bytes held for record and handshake reassembly (bounded: see records.ts, handshake.ts). */
   get retained(): number {
     const { client, server } = this.dirs;
@@ -220,6 +250,7 @@ export class TlsSession {
   /** A complete record from a direction's record layer. */
   onRecord(d: Direction, r: TlsRecord): void {
     const { type, first, last, length: len } = r;
+    if (type === CT_APPDATA && this.sum.recordVersion === undefined) this.sum.recordVersion = r.version;
     if (r.damaged) {
       if (type === CT_HANDSHAKE) this.loseHandshake(d);
       if (type !== CT_APPDATA) return;

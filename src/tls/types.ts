@@ -133,6 +133,10 @@ export interface TlsSummary {
   firstApplicationDataRecord: { client?: Stamp; server?: Stamp };
   /** Problems met parsing (bad record, gap): one short line each (at most 20). */
   problems: string[];
+  /** Version in the header of the first application-data record (what the records show without a hello). */
+  recordVersion?: number;
+  /** Recognised mid-stream by a chain of records both ways, no ClientHello seen: no handshake timing. */
+  midstream?: boolean;
   /** Messages not handed on beyond MAX_MESSAGES per connection. */
   droppedMessages?: number;
 }
