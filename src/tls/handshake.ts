@@ -21,6 +21,28 @@ import { handshakeMessageType } from './names.js';
 /** Largest handshake message buffered to parse; longer ones are counted only. */
 export const MAX_MESSAGE = 256 * 1024;
 
+/**
+ * Bytes that all handshake readers sharing it may hold at once for
+ * reassembly. Past it a message is counted only, as one over MAX_MESSAGE:
+ * 20,000 connections each sending 256 KiB of an announced 16 MB message hold
+ * at most `limit` bytes, not 5 GB.
+ */
+export class ByteBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+}
+
+/** The budget handshake readers share unless given another (256 MiB). */
+export const HANDSHAKE_BUDGET = new ByteBudget(256 * 1024 * 1024);
+
 export interface HandshakeMessage {
   /** msg_type. */
   type: number;
@@ -54,10 +76,13 @@ export class HandshakeReader {
   private have = 0;
   /** Copies of the body seen so far, or null when the message is over the bound. */
   private chunks: Buffer[] | null = null;
+  /** Bytes of `chunks`, taken from the budget. */
+  private held = 0;
 
   constructor(
     private readonly sink: HandshakeSink,
     readonly maxMessage = MAX_MESSAGE,
+    private readonly budget: ByteBudget = HANDSHAKE_BUDGET,
   ) {}
 
   /** A message (or its header) is partly read. */
@@ -113,8 +138,14 @@ export class HandshakeReader {
           this.sink.problem(
             `${handshakeMessageType(this.type)} of ${this.len} bytes not parsed (over ${this.maxMessage})`,
           );
-          this.chunks = null;
+          this.release();
+        } else if (!this.budget.take(k)) {
+          this.sink.problem(
+            `${handshakeMessageType(this.type)} of ${this.len} bytes not parsed (handshake buffers of all connections over ${this.budget.limit} bytes)`,
+          );
+          this.release();
         } else {
+          this.held += k;
           this.chunks.push(Buffer.from(data.subarray(p, p + k)));
         }
       }
@@ -123,7 +154,7 @@ export class HandshakeReader {
       if (this.have === this.len) {
         const chunks = this.chunks;
         this.inMsg = false;
-        this.chunks = null;
+        this.release();
         this.deliver(chunks === null ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), last);
       }
     }
@@ -141,9 +172,16 @@ export class HandshakeReader {
     this.broken = false;
   }
 
+  /** Gives the held bytes back to the budget and forgets them. */
+  private release(): void {
+    this.budget.give(this.held);
+    this.held = 0;
+    this.chunks = null;
+  }
+
   private drop(): void {
     this.inMsg = false;
-    this.chunks = null;
+    this.release();
     this.hdrHave = 0;
     this.have = 0;
   }

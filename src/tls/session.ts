@@ -447,10 +447,13 @@ export class TlsSession {
 
   /**
    * The capture ended: a client flight still pending is resolved (its first
-   * record was the Finished). Idempotent; call before reading the messages.
+   * record was the Finished), partial handshake messages are dropped.
+   * Idempotent; call before reading the messages.
    */
   end(): void {
     this.endFlight();
+    // No more bytes will come: partial handshake messages are given up (their buffers go back to the budget).
+    for (const d of [this.dirs.client, this.dirs.server]) if (d.hs.partial) d.hs.lose();
   }
 
   /** A complete cleartext handshake message; `body` null when it was too long to buffer. */

@@ -3,6 +3,9 @@
  * malformed or adversarial, and the retained size they may cost.
  */
 import {
+  ByteBudget,
+  HANDSHAKE_BUDGET,
+  HandshakeReader,
   HELLO_LIST_CAPS,
   MAX_ALERTS,
   MAX_MESSAGE,
@@ -85,6 +88,46 @@ describe('handshake messages never allocate by their claimed length', () => {
     expect(session.retained).toBeLessThanOrEqual(MAX_RECORD);
     expect(session.summary().problems).toEqual([`server: Certificate of ${claim} bytes not parsed (over ${MAX_MESSAGE})`]);
     expect(messages).toEqual([]);
+  });
+});
+
+describe('handshake buffers of all connections share one budget', () => {
+  const sink = (problems: string[], lengths: (number | null)[]) => ({
+    message: (m: { body: Buffer | null }) => lengths.push(m.body === null ? null : m.body.length),
+    problem: (t: string) => problems.push(t),
+  });
+
+  test('a reader past the shared budget counts its message only; completed and dropped messages give bytes back', () => {
+    const budget = new ByteBudget(1000);
+    const pa: string[] = [];
+    const la: (number | null)[] = [];
+    const pb: string[] = [];
+    const lb: (number | null)[] = [];
+    const a = new HandshakeReader(sink(pa, la), MAX_MESSAGE, budget);
+    const b = new HandshakeReader(sink(pb, lb), MAX_MESSAGE, budget);
+    a.feed(Buffer.concat([Buffer.from([11]), u24(900), Buffer.alloc(800)]), stamp(1));
+    expect(budget.used).toBe(800);
+    b.feed(Buffer.concat([Buffer.from([11]), u24(500), Buffer.alloc(300)]), stamp(2));
+    expect(pb).toEqual(['Certificate of 500 bytes not parsed (handshake buffers of all connections over 1000 bytes)']);
+    expect(budget.used).toBe(800);
+    a.feed(Buffer.alloc(100), stamp(3));
+    expect(la).toEqual([900]);
+    expect(budget.used).toBe(0);
+    b.feed(Buffer.alloc(200), stamp(4));
+    expect(lb).toEqual([null]);
+    a.feed(Buffer.concat([Buffer.from([11]), u24(900), Buffer.alloc(10)]), stamp(5));
+    expect(budget.used).toBe(10);
+    a.lose();
+    expect(budget.used).toBe(0);
+  });
+
+  test('TlsSession.end() gives back what an unfinished message held', () => {
+    const before = HANDSHAKE_BUDGET.used;
+    const { session } = collect();
+    feedAll(session, 'server', records(22, Buffer.concat([Buffer.from([11]), u24(200_000), Buffer.alloc(100_000)])));
+    expect(HANDSHAKE_BUDGET.used - before).toBe(100_000);
+    session.end();
+    expect(HANDSHAKE_BUDGET.used).toBe(before);
   });
 });
 
