@@ -62,7 +62,7 @@ export class ConnectionReader implements StreamConsumer {
   data(dir: Dir, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
     const mode = this.mode[dir];
     if (mode === 'off') return;
-    if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.serverOfKnownTls(dir)) {
+    if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.serverOfKnownTls(dir, chunk)) {
       const before = this.list.length;
       this.session!.feed(this.side(dir), chunk, stamp);
       this.afterFeed(before);
@@ -79,7 +79,7 @@ export class ConnectionReader implements StreamConsumer {
     if (this.mode[dir] === 'tls') {
       this.session!.gap(this.side(dir), lost);
     } else if (this.mode[dir] === 'sniff') {
-      if (this.serverOfKnownTls(dir, false)) {
+      if (this.serverOfKnownTls(dir, null)) {
         this.session!.gap('server', lost);
         return;
       }
@@ -96,13 +96,16 @@ export class ConnectionReader implements StreamConsumer {
   /**
    * Once a ClientHello was seen, the other direction is TLS too, whatever its
    * first captured bytes (issue 11 #2: its ServerHello was lost, or the capture
-   * began between them): it is read from a chain of record headers on. True
-   * when the direction was switched to TLS.
+   * began between them): it is read from a chain of record headers on (after
+   * a gap, the session's own resynchronisation). True when the direction was
+   * switched to TLS.
    */
-  private serverOfKnownTls(dir: Dir, resync = true): boolean {
+  private serverOfKnownTls(dir: Dir, chunk: Buffer | null): boolean {
     if (this.session === undefined || this.mode[dir] !== 'sniff' || this.side(dir) !== 'server') return false;
     this.mode[dir] = 'tls';
-    if (resync) this.session.resync('server');
+    // The very start of the direction, too short to tell (a ServerHello cut after < 6 bytes): read it as it comes.
+    const start = chunk !== null && this.plain[dir] === 0 && sniffTls(chunk) === 'need-more';
+    if (chunk !== null && !start) this.session.resync('server');
     return true;
   }
 

@@ -47,10 +47,10 @@ interface Read {
 /**
  * Feeds a one-connection capture's segments to a ConnectionReader as the TCP
  * stage should: in order per direction, a gap() for bytes never captured,
- * each segment with its own frame. `syn`: whether the capture holds the SYNs
- * (the reader's view of the connection's start).
+ * each segment with its own frame; `splitServerStart` > 0 hands the server's
+ * first segment over in two pieces, the first of that many bytes.
  */
-function readCapture(file: string, clientPort: number): Read {
+function readCapture(file: string, clientPort: number, splitServerStart = 0): Read {
   const segs = readSegmentsFrom(file);
   const ports: [number, number] = [clientPort, segs.find((x) => x.sport !== clientPort)!.sport];
   const dirOf = (port: number): Dir => (port === ports[0] ? 0 : 1);
@@ -85,7 +85,12 @@ function readCapture(file: string, clientPort: number): Read {
     const lost = (x.seq - next[d]!) | 0;
     if (lost > 0) reader.gap(d, lost);
     if (lost < 0) throw new Error('overlap: not in these captures');
-    if (reader.wants(d)) reader.data(d, x.payload, x.stamp, true);
+    if (splitServerStart > 0 && d === 1) {
+      // The server's first segment handed over in two pieces, both as segment starts.
+      reader.data(d, x.payload.subarray(0, splitServerStart), x.stamp, true);
+      reader.data(d, x.payload.subarray(splitServerStart), x.stamp, true);
+      splitServerStart = 0;
+    } else if (reader.wants(d)) reader.data(d, x.payload, x.stamp, true);
     next[d] = (x.seq + x.payload.length) >>> 0;
   }
   return { reader, messages: reader.messages, ports };
@@ -159,5 +164,16 @@ describe('mid-stream TLS without a ClientHello (#3)', () => {
     const a = await analyzeFile(derived('zeek-http-pipelined-keepalive-midstream.pcap'));
     expect(a.connections.length).toBeGreaterThan(0);
     expect(a.connections.every((c) => c.tls === null)).toBe(true);
+  });
+});
+
+describe('the server direction split before it can be sniffed', () => {
+  test('zeek-tls12-basic with the ServerHello delivered 3 bytes first: the ServerHello is still read', () => {
+    // Same connection, same bytes: only the server's first segment is handed over in two pieces.
+    const file = path.resolve(process.cwd(), 'fixtures/zeek-tls12-basic.pcap');
+    const whole = readCapture(file, 56637).messages.map((m) => `${m.from}:${m.type}@${m.last.frame}`);
+    const split = readCapture(file, 56637, 3).messages.map((m) => `${m.from}:${m.type}@${m.last.frame}`);
+    expect(whole).toContain('server:ServerHello@5');
+    expect(split).toEqual(whole);
   });
 });
