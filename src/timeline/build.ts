@@ -38,6 +38,13 @@ function tcpEvent(type: EventType, from: Side, s: Stamp, extra: Partial<Timeline
 }
 
 function messageDetail(m: TlsMessage): string | undefined {
+  const detail = singleDetail(m);
+  if (m.count === undefined || m.count < 2) return detail;
+  const times = `×${m.count.toLocaleString('en-US')}`;
+  return detail ? `${detail} ${times}` : times;
+}
+
+function singleDetail(m: TlsMessage): string | undefined {
   if (m.alert) return m.alert.level !== undefined ? `${m.alert.level === 2 ? 'fatal' : 'warning'} ${m.alert.name}` : m.alert.name;
   if (m.certificate) return `${m.certificate.count} certificate${m.certificate.count === 1 ? '' : 's'}, ${m.certificate.bytes} bytes`;
   if (m.earlyData) return '0-RTT early data';
@@ -224,8 +231,9 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
     earlyData: s.earlyData,
     helloRetry: s.helloRetry,
     alerts: s.alerts.map((a) => ({ ...a })),
-    certificateBytes: s.certificateBytes,
-    certificateCount: s.certificateCount,
+    // TlsSummary's are null when unknown (encrypted TLS 1.3, lost): TlsMetrics is still number (integrator: issue 11 #10).
+    certificateBytes: s.certificateBytes ?? 0,
+    certificateCount: s.certificateCount ?? 0,
     handshakeMs: chMsg && s.handshakeDone ? ms(chMsg.last, s.handshakeDone) : null,
     handshakeEndInferred: s.handshakeEndInferred,
     firstApplicationDataRecord: {

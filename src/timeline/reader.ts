@@ -30,14 +30,30 @@ export class ConnectionReader implements StreamConsumer {
   private readonly mode: [Mode, Mode] = ['sniff', 'sniff'];
   private readonly plain: [number, number] = [0, 0];
   session: TlsSession | undefined;
-  readonly messages: TlsMessage[] = [];
+  private readonly list: TlsMessage[] = [];
   /** Plaintext was exchanged before TLS began. */
   startTls = false;
   /** Packet and byte counters of the connection when the TLS handshake completed. */
   tlsDone: SetupSnapshot | undefined;
   private limited = false;
+  /** Speculative session over a connection whose starts were not captured (see probeData). */
+  private probe: TlsSession | undefined;
+  private probeOff = false;
+  /** Data was delivered in this direction; its first event was a gap. */
+  private readonly seen: [boolean, boolean] = [false, false];
+  private readonly gapFirst: [boolean, boolean] = [false, false];
 
   constructor(private readonly conn: TcpConnection) {}
+
+  /**
+   * The TLS messages, once the capture has ended: reading them resolves what
+   * the session still held pending (a TLS 1.3 client flight).
+   */
+  get messages(): TlsMessage[] {
+    if (this.session === undefined) return [];
+    this.session.end();
+    return this.list;
+  }
 
   wants(dir: Dir): boolean {
     return this.mode[dir] !== 'off';
@@ -46,23 +62,97 @@ export class ConnectionReader implements StreamConsumer {
   data(dir: Dir, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
     const mode = this.mode[dir];
     if (mode === 'off') return;
-    if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk))) {
-      const before = this.messages.length;
+    if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.serverOfKnownTls(dir, chunk)) {
+      const before = this.list.length;
       this.session!.feed(this.side(dir), chunk, stamp);
       this.afterFeed(before);
       return;
     }
+    this.seen[dir] = true;
+    if (this.probeData(dir, chunk, stamp)) return;
+    if (this.probe?.inStep(this.probeSide(dir))) return; // TLS records, waiting for the other direction
     this.plain[dir] += chunk.length;
     if (this.plain[dir] > PLAINTEXT_SCAN_LIMIT) this.mode[dir] = 'off';
   }
 
   gap(dir: Dir, lost: number): void {
-    if (this.mode[dir] === 'tls') this.session!.gap(this.side(dir), lost);
-    else if (this.mode[dir] === 'sniff') this.plain[dir] += lost;
+    if (this.mode[dir] === 'tls') {
+      this.session!.gap(this.side(dir), lost);
+    } else if (this.mode[dir] === 'sniff') {
+      if (this.serverOfKnownTls(dir, null)) {
+        this.session!.gap('server', lost);
+        return;
+      }
+      if (!this.seen[dir]) this.gapFirst[dir] = true;
+      this.probe?.gap(this.probeSide(dir), lost);
+      this.plain[dir] += lost;
+    }
   }
 
   private side(dir: Dir): Side {
     return dir === this.conn.clientDir ? 'client' : 'server';
+  }
+
+  /**
+   * Once a ClientHello was seen, the other direction is TLS too, whatever its
+   * first captured bytes (issue 11 #2: its ServerHello was lost, or the capture
+   * began between them): it is read from a chain of record headers on (after
+   * a gap, the session's own resynchronisation). True when the direction was
+   * switched to TLS.
+   */
+  private serverOfKnownTls(dir: Dir, chunk: Buffer | null): boolean {
+    if (this.session === undefined || this.mode[dir] !== 'sniff' || this.side(dir) !== 'server') return false;
+    this.mode[dir] = 'tls';
+    // The very start of the direction, too short to tell (a ServerHello cut after < 6 bytes): read it as it comes.
+    const start = chunk !== null && this.plain[dir] === 0 && sniffTls(chunk) === 'need-more';
+    if (chunk !== null && !start) this.session.resync('server');
+    return true;
+  }
+
+  /**
+   * Mid-stream TLS without a ClientHello (issue 11 #3): a direction whose start
+   * was not captured (no SYN from it, or its first bytes lost) is scanned by a
+   * speculative session for a chain of TLS record headers; when both
+   * directions are in step the connection is TLS, read from there on with
+   * what the records show and no handshake timing. The speculation ends when
+   * a direction gives up (MAX_RESYNC_SCAN bytes without a chain, or a bad
+   * record after one). True when this chunk made the connection TLS.
+   */
+  private probeData(dir: Dir, chunk: Buffer, stamp: Stamp): boolean {
+    if (this.session !== undefined || this.probeOff) return false;
+    if (this.probe === undefined) {
+      if (this.conn.synSeen[dir] && !this.gapFirst[dir]) return false;
+      this.probe = new TlsSession((m) => this.list.push(m));
+      this.probe.resync('client');
+      this.probe.resync('server');
+    }
+    const side = this.probeSide(dir);
+    this.probe.feed(side, chunk, stamp);
+    if (this.probe.stopped(side)) {
+      this.probe = undefined;
+      this.probeOff = true;
+      this.list.length = 0;
+      return false;
+    }
+    if (!this.probe.inStep('client') || !this.probe.inStep('server')) return false;
+    if (this.conn.clientDir === -1) this.conn.setClient(this.probeSide(0) === 'client' ? 0 : 1, 'port');
+    this.session = this.probe;
+    this.probe = undefined;
+    this.session.markMidstream();
+    this.mode[0] = 'tls';
+    this.mode[1] = 'tls';
+    this.afterFeed(0);
+    return true;
+  }
+
+  /** The client's direction as build.ts decides it without a SYN or hello: the well-known (else lower) port is the server's. */
+  private probeSide(dir: Dir): Side {
+    if (this.conn.clientDir !== -1) return this.side(dir);
+    const [a, b] = this.conn.endpoints;
+    const wellKnownA = a.port < 1024;
+    const wellKnownB = b.port < 1024;
+    const clientDir: Dir = wellKnownA !== wellKnownB ? (wellKnownA ? 1 : 0) : a.port <= b.port ? 1 : 0;
+    return dir === clientDir ? 'client' : 'server';
   }
 
   /** Decide whether TLS starts at this segment. */
@@ -77,7 +167,13 @@ export class ConnectionReader implements StreamConsumer {
         this.conn.setClient(dir, 'tls');
       }
       if (this.plain[0] + this.plain[1] > 0) this.startTls = true;
-      this.session = new TlsSession((m) => this.messages.push(m));
+      if (this.probe !== undefined) {
+        // A hello after all: the speculation over the bytes before it is dropped.
+        this.probe = undefined;
+        this.list.length = 0;
+      }
+      this.probeOff = true;
+      this.session = new TlsSession((m) => this.list.push(m));
     } else if (this.side(dir) !== 'server' || clientHello) {
       return false;
     }
@@ -92,8 +188,8 @@ export class ConnectionReader implements StreamConsumer {
       this.conn.limitHeld(AFTER_HANDSHAKE_HELD_LIMIT);
     }
     if (this.tlsDone === undefined) {
-      for (let i = firstNew; i < this.messages.length; i++) {
-        if (this.messages[i]!.type !== 'Finished') continue;
+      for (let i = firstNew; i < this.list.length; i++) {
+        if (this.list[i]!.type !== 'Finished') continue;
         const done = s.summary().handshakeDone;
         if (done) this.tlsDone = { stamp: done, packets: this.conn.packets, bytes: this.conn.bytes };
         break;

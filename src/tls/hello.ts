@@ -6,6 +6,7 @@
  * malformed. They never throw.
  */
 import type { CertificateInfo, ClientHelloInfo, ServerHelloInfo } from './types.js';
+import { tls13Draft } from './names.js';
 
 /** SHA-256("HelloRetryRequest"), the fixed random of a HelloRetryRequest (RFC 8446 4.1.3). */
 export const HRR_RANDOM = Buffer.from(
@@ -21,6 +22,8 @@ const EXT_PRE_SHARED_KEY = 41;
 const EXT_EARLY_DATA = 42;
 const EXT_SUPPORTED_VERSIONS = 43;
 const EXT_KEY_SHARE = 51;
+/** key_share's code point up to TLS 1.3 draft 22. */
+const EXT_KEY_SHARE_DRAFT = 40;
 
 /** Thrown inside the parsers on a length that runs past its container; caught at their top. */
 class Short extends Error {}
@@ -39,10 +42,39 @@ function vector(buf: Buffer, off: number, lenBytes: 1 | 2 | 3, end = buf.length)
   return [start, start + len];
 }
 
-function u16list(buf: Buffer, start: number, end: number): number[] {
+/**
+ * Values kept per ClientHello list (issue 15: 1,000 connections offering 1,000
+ * ALPN values each held 909 MB). A list longer than its cap keeps its first
+ * values and is named in ClientHelloInfo.truncated. The caps are far above
+ * what real clients send (the most cipher suites among our fixtures is 350,
+ * the most ALPN values 3).
+ */
+export const HELLO_LIST_CAPS = {
+  cipherSuites: 1024,
+  alpn: 32,
+  supportedVersions: 64,
+  supportedGroups: 128,
+  keyShareGroups: 32,
+} as const;
+
+type CappedList = keyof typeof HELLO_LIST_CAPS;
+
+function truncatedList(info: ClientHelloInfo, list: CappedList, total: number): void {
+  const cap = HELLO_LIST_CAPS[list];
+  if (total <= cap) return;
+  (info.truncated ??= []).push({ list, kept: cap, total });
+}
+
+function u16list(buf: Buffer, start: number, end: number, cap: number): number[] {
   const out: number[] = [];
-  for (let p = start; p + 1 < end; p += 2) out.push(buf.readUInt16BE(p));
+  for (let p = start; p + 1 < end && out.length < cap; p += 2) out.push(buf.readUInt16BE(p));
   return out;
+}
+
+/** u16 list into a capped ClientHello field. */
+function u16field(info: ClientHelloInfo, list: 'cipherSuites' | 'supportedVersions' | 'supportedGroups', b: Buffer, s: number, e: number): void {
+  info[list] = u16list(b, s, e, HELLO_LIST_CAPS[list]);
+  truncatedList(info, list, (e - s) >> 1);
 }
 
 /** Client hello plus the raw session id, kept to detect its echo in the ServerHello. */
@@ -94,7 +126,7 @@ export function parseClientHello(body: Buffer): ParsedClientHello | string {
     const sessionId = Buffer.from(body.subarray(sidStart, sidEnd));
     off = sidEnd;
     const [csStart, csEnd] = vector(body, off, 2);
-    info.cipherSuites = u16list(body, csStart, csEnd);
+    u16field(info, 'cipherSuites', body, csStart, csEnd);
     off = csEnd;
     const [, compEnd] = vector(body, off, 1);
     off = compEnd;
@@ -122,31 +154,39 @@ function clientExtension(info: ClientHelloInfo, b: Buffer, type: number, ds: num
     }
     case EXT_ALPN: {
       const [ls, le] = vector(b, ds, 2, de);
+      let total = 0;
       for (let p = ls; p < le; ) {
         const [ps, pe] = vector(b, p, 1, le);
-        info.alpn.push(b.toString('latin1', ps, pe));
+        if (info.alpn.length < HELLO_LIST_CAPS.alpn) info.alpn.push(b.toString('latin1', ps, pe));
+        total++;
         p = pe;
       }
+      truncatedList(info, 'alpn', total);
       return;
     }
     case EXT_SUPPORTED_VERSIONS: {
       const [ls, le] = vector(b, ds, 1, de);
-      info.supportedVersions = u16list(b, ls, le);
+      u16field(info, 'supportedVersions', b, ls, le);
       return;
     }
     case EXT_SUPPORTED_GROUPS: {
       const [ls, le] = vector(b, ds, 2, de);
-      info.supportedGroups = u16list(b, ls, le);
+      u16field(info, 'supportedGroups', b, ls, le);
       return;
     }
-    case EXT_KEY_SHARE: {
+    case EXT_KEY_SHARE:
+    case EXT_KEY_SHARE_DRAFT: {
+      // client_shares<0..2^16-1> (extension 40 up to TLS 1.3 draft 22, 51 after).
       const [ls, le] = vector(b, ds, 2, de);
+      let total = 0;
       for (let p = ls; p < le; ) {
         need(b, p, 2, le);
-        info.keyShareGroups.push(b.readUInt16BE(p));
+        if (info.keyShareGroups.length < HELLO_LIST_CAPS.keyShareGroups) info.keyShareGroups.push(b.readUInt16BE(p));
+        total++;
         const [, ke] = vector(b, p + 2, 2, le);
         p = ke;
       }
+      truncatedList(info, 'keyShareGroups', total);
       return;
     }
     case EXT_SESSION_TICKET:
@@ -176,10 +216,13 @@ export function parseSslv2ClientHello(body: Buffer): ParsedClientHello | string 
     const challengeLen = body.readUInt16BE(7);
     need(body, 9, specLen + sidLen + challengeLen);
     const cipherSuites: number[] = [];
-    for (let p = 9; p + 2 < 9 + specLen; p += 3) cipherSuites.push(body.readUIntBE(p, 3));
+    const cap = HELLO_LIST_CAPS.cipherSuites;
+    for (let p = 9; p + 2 < 9 + specLen && cipherSuites.length < cap; p += 3) cipherSuites.push(body.readUIntBE(p, 3));
+    const info: ClientHelloInfo = { ...emptyClientHello(body.readUInt16BE(1), true), sessionIdLength: sidLen, cipherSuites };
+    truncatedList(info, 'cipherSuites', Math.floor(specLen / 3));
     const sidStart = 9 + specLen;
     return {
-      info: { ...emptyClientHello(body.readUInt16BE(1), true), sessionIdLength: sidLen, cipherSuites },
+      info,
       sessionId: Buffer.from(body.subarray(sidStart, sidStart + sidLen)),
     };
   } catch {
@@ -190,17 +233,28 @@ export function parseSslv2ClientHello(body: Buffer): ParsedClientHello | string 
 /**
  * ServerHello or HelloRetryRequest. `clientSessionId` is the ClientHello's
  * session id (to detect an echo).
+ *
+ * TLS 1.3 drafts before 22 (legacy_version 0x7f00..0x7f15, e.g. draft 18's
+ * 0x7f12) have another layout: version, random, cipher_suite, extensions: no
+ * legacy_session_id, no compression method, no supported_versions. Up to
+ * draft 22 key_share is extension 40 (51 from draft 23 on). Facebook fizz's
+ * 0xfb17/0xfb1a follow drafts 23/26: the RFC 8446 layout.
  */
 export function parseServerHello(body: Buffer, clientSessionId: Buffer | undefined): ServerHelloInfo | string {
   try {
     need(body, 0, 34);
     const legacyVersion = body.readUInt16BE(0);
-    const helloRetry = body.subarray(2, 34).equals(HRR_RANDOM);
+    const draft = tls13Draft(legacyVersion);
+    const early = draft !== null && draft < 22;
+    const helloRetry = !early && body.subarray(2, 34).equals(HRR_RANDOM);
     let off = 34;
-    const [sidStart, sidEnd] = vector(body, off, 1);
-    const sid = body.subarray(sidStart, sidEnd);
-    off = sidEnd;
-    need(body, off, 3);
+    let sid = body.subarray(0, 0);
+    if (!early) {
+      const [sidStart, sidEnd] = vector(body, off, 1);
+      sid = body.subarray(sidStart, sidEnd);
+      off = sidEnd;
+    }
+    need(body, off, early ? 2 : 3);
     const info: ServerHelloInfo = {
       legacyVersion,
       version: legacyVersion,
@@ -210,7 +264,8 @@ export function parseServerHello(body: Buffer, clientSessionId: Buffer | undefin
       pskAccepted: false,
       helloRetry,
     };
-    off += 3; // cipher suite + compression method
+    off += early ? 2 : 3; // cipher suite (+ compression method)
+    const keyShare: { [type: number]: number } = {};
     forEachExtension(body, off, (type, ds, de) => {
       switch (type) {
         case EXT_SUPPORTED_VERSIONS:
@@ -224,15 +279,19 @@ export function parseServerHello(body: Buffer, clientSessionId: Buffer | undefin
           break;
         }
         case EXT_KEY_SHARE:
+        case EXT_KEY_SHARE_DRAFT:
           // ServerHello: KeyShareEntry; HelloRetryRequest: the selected group only.
           need(body, ds, 2, de);
-          info.keyShareGroup = body.readUInt16BE(ds);
+          keyShare[type] = body.readUInt16BE(ds);
           break;
         case EXT_PRE_SHARED_KEY:
           info.pskAccepted = true;
           break;
       }
     });
+    const selected = tls13Draft(info.version);
+    const shareType = selected !== null && selected <= 22 ? EXT_KEY_SHARE_DRAFT : EXT_KEY_SHARE;
+    if (keyShare[shareType] !== undefined) info.keyShareGroup = keyShare[shareType];
     return info;
   } catch {
     return helloLabel(body) + ' truncated';

@@ -5,7 +5,7 @@
  */
 import type { TlsMessageType } from './types.js';
 
-/** 0x0303 -> 'TLS 1.2'; 0x7f13 -> 'TLS 1.3 draft 19'; unknown -> '0xfb1a'. */
+/** 0x0303 -> 'TLS 1.2'; 0x7f13 -> 'TLS 1.3 draft 19'; 0xfb1a -> 'TLS 1.3 Facebook draft 26'; unknown -> '0x0a0a'. */
 export function tlsVersionName(code: number): string {
   switch (code) {
     case 0x0002:
@@ -22,12 +22,23 @@ export function tlsVersionName(code: number): string {
       return 'TLS 1.3';
   }
   if (code >>> 8 === 0x7f && code <= 0x7fff) return `TLS 1.3 draft ${code & 0xff}`;
+  if (code === 0xfb17 || code === 0xfb1a) return `TLS 1.3 Facebook draft ${code & 0xff}`;
   return '0x' + (code & 0xffff).toString(16).padStart(4, '0');
 }
 
-/** TLS 1.3 (final or draft) version code. */
+/** TLS 1.3 (final, IETF draft 0x7fXX, or Facebook fizz's draft 23/26: 0xfb17, 0xfb1a) version code. */
 export function isTls13(code: number): boolean {
-  return code === 0x0304 || (code >>> 8 === 0x7f && code <= 0x7fff);
+  return code === 0x0304 || (code >>> 8 === 0x7f && code <= 0x7fff) || code === 0xfb17 || code === 0xfb1a;
+}
+
+/**
+ * The TLS 1.3 draft number a version code stands for (fizz's 0xfb17/0xfb1a
+ * follow drafts 23/26), or null for final TLS 1.3 and older versions.
+ */
+export function tls13Draft(code: number): number | null {
+  if (code >>> 8 === 0x7f && code <= 0x7fff) return code & 0xff;
+  if (code === 0xfb17 || code === 0xfb1a) return code & 0xff;
+  return null;
 }
 
 const CIPHER_SUITES = new Map<number, string>([
@@ -263,6 +274,8 @@ export function handshakeMessageType(t: number): TlsMessageType {
       return 'NewSessionTicket';
     case 5:
       return 'EndOfEarlyData';
+    case 6:
+      return 'HelloRetryRequest'; // TLS 1.3 drafts before 22: a message type of its own
     case 8:
       return 'EncryptedExtensions';
     case 11:

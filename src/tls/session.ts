@@ -1,12 +1,10 @@
 /**
- * TLS session parser: in-order bytes of each direction -> records -> handshake
- * messages -> TlsMessage events and a TlsSummary.
+ * TLS session over TCP: the composition of a record layer (records.ts) and a
+ * handshake-message layer (handshake.ts) per direction, and the meaning of
+ * what they deliver -> TlsMessage events and a TlsSummary.
  *
- * Copies only what it keeps across feeds: a record that spans feeds and whose
- * content we read (handshake, alert, CCS: at most MAX_RECORD bytes), and a
- * handshake message that spans records (at most MAX_MESSAGE bytes, beyond
- * that its bytes are only counted). Application-data record bodies are never
- * copied, only counted.
+ * Copies only what it keeps across feeds (see records.ts and handshake.ts):
+ * application-data record bodies are never copied, only counted.
  */
 import {
   parseCertificate,
@@ -16,77 +14,87 @@ import {
 } from './hello.js';
 import { alertName, handshakeMessageType, isKnownAlert, isTls13 } from './names.js';
 import type { Side, Stamp } from '../base/stamp.js';
-import type { AlertInfo, TlsMessage, TlsMessageType, TlsSummary } from './types.js';
+import type { AlertInfo, ClientHelloInfo, TlsMessage, TlsMessageType, TlsSummary } from './types.js';
+import {
+  CT_ALERT,
+  CT_APPDATA,
+  CT_CCS,
+  CT_HANDSHAKE,
+  CT_SSLV2,
+  MAX_RECORD,
+  RecordReader,
+  type RecordPiece,
+  type TlsRecord,
+} from './records.js';
+import { HandshakeReader, MAX_MESSAGE, type HandshakeMessage } from './handshake.js';
 
-/** Largest record body allowed (RFC 5246 6.2.3: 2^14 + 2048). */
-export const MAX_RECORD = 16384 + 2048;
-/** Largest handshake message we buffer to parse; longer ones are counted only. */
-export const MAX_MESSAGE = 256 * 1024;
-/** Bytes scanned for a record header after a gap before giving up. */
-const MAX_RESYNC_SCAN = 64 * 1024;
-
-const CT_CCS = 20;
-const CT_ALERT = 21;
-const CT_HANDSHAKE = 22;
-const CT_APPDATA = 23;
-const CT_HEARTBEAT = 24;
-/** Internal content type of an SSLv2-compatible ClientHello record. */
-const CT_SSLV2 = 0x100;
+export { MAX_RECORD, MAX_MESSAGE };
 
 const HS_CLIENT_HELLO = 1;
 const HS_SERVER_HELLO = 2;
+const HS_HELLO_RETRY_DRAFT = 6;
 const HS_CERTIFICATE = 11;
 const HS_SERVER_KEY_EXCHANGE = 12;
+const HS_SERVER_HELLO_DONE = 14;
 const HS_FINISHED = 20;
 
-interface Piece {
-  /** Offset in the record body where bytes from `stamp` start. */
-  off: number;
-  stamp: Stamp;
+/** Messages handed on per connection; beyond, counted in TlsSummary.droppedMessages (issue 15). */
+export const MAX_MESSAGES = 256;
+/** Distinct alerts listed in TlsSummary.alerts per connection. */
+export const MAX_ALERTS = 32;
+
+/** Does `m` repeat `prev` (same sender)? ChangeCipherSpec, or the same alert. */
+function repeats(prev: TlsMessage, m: TlsMessage): boolean {
+  if (prev.type !== m.type) return false;
+  if (m.type === 'ChangeCipherSpec') return true;
+  if (m.type !== 'Alert') return false;
+  const a = prev.alert!;
+  const b = m.alert!;
+  return a.name === b.name && a.level === b.level && a.description === b.description;
+}
+
+/** Client records a TLS 1.3 flight may span before its Finished ([Certificate, CertificateVerify,] Finished, split at most so). */
+const MAX_FLIGHT_RECORDS = 4;
+
+interface RecordStamp {
+  first: Stamp;
+  last: Stamp;
+  /** Record bytes, header included. */
+  bytes: number;
+}
+
+/**
+ * Bytes of a TLS 1.3 record body carrying only a Finished: verify_data (the
+ * suite's hash length) + 4 (handshake header) + 1 (inner content type) + the
+ * AEAD tag (RFC 8446 4.4.4, 5.2); null for a suite we do not know.
+ */
+export function finishedRecordLength(suite: number | undefined): number | null {
+  switch (suite) {
+    case 0x1301: // TLS_AES_128_GCM_SHA256
+    case 0x1303: // TLS_CHACHA20_POLY1305_SHA256
+    case 0x1304: // TLS_AES_128_CCM_SHA256
+    case 0x00c6: // TLS_SM4_GCM_SM3
+    case 0x00c7: // TLS_SM4_CCM_SM3
+      return 32 + 4 + 1 + 16;
+    case 0x1302: // TLS_AES_256_GCM_SHA384
+      return 48 + 4 + 1 + 16;
+    case 0x1305: // TLS_AES_128_CCM_8_SHA256
+      return 32 + 4 + 1 + 8;
+    default:
+      return null;
+  }
+}
+
+/** Types whose record bodies we read. */
+const keep = (type: number): boolean => (type >= CT_CCS && type <= CT_HANDSHAKE) || type === CT_SSLV2;
+
+function joined(pieces: RecordPiece[]): Buffer {
+  return pieces.length === 1 ? pieces[0].data : Buffer.concat(pieces.map((p) => p.data));
 }
 
 class Direction {
-  stopped = false;
-  /** Scanning for a record header after a gap. */
-  resync = false;
-  resyncScanned = 0;
-  /** Bytes of a possible header carried across feeds while resynchronising (<= 4). */
-  carry: Buffer | null = null;
-  /** Bytes of this direction seen so far (fed plus lost). */
-  offset = 0;
-  records = 0;
-  /** Stamp of the latest feed. */
-  lastStamp: Stamp | null = null;
-
-  // Record header being read.
-  readonly hdr = Buffer.alloc(5);
-  hdrHave = 0;
-  hdrFirst: Stamp | null = null;
-
-  // Record body being read.
-  inBody = false;
-  recType = 0;
-  recLen = 0;
-  recHdrLen = 5;
-  recHave = 0;
-  recFirst: Stamp | null = null;
-  /** Buffered body (records whose content we read), null when only counted. */
-  recBuf: Buffer | null = null;
-  pieces: Piece[] = [];
-  /** Bytes of the current record were lost. */
-  damaged = false;
-
-  // Handshake message reassembly across records.
-  readonly hsHdr = Buffer.alloc(4);
-  hsHdrHave = 0;
-  hsFirst: Stamp | null = null;
-  inMsg = false;
-  hsType = 0;
-  hsLen = 0;
-  hsHave = 0;
-  hsBuf: Buffer | null = null;
-  /** Handshake reassembly lost sync (gap inside a handshake record): cleartext handshake ignored. */
-  hsBroken = false;
+  readonly rec: RecordReader;
+  readonly hs: HandshakeReader;
 
   // Meaning.
   /** ChangeCipherSpec seen (TLS <= 1.2: later handshake records are encrypted). */
@@ -95,21 +103,41 @@ class Direction {
   appDataEmitted = false;
   certificateSeen = false;
   serverKeyExchangeSeen = false;
+  serverHelloDoneSeen = false;
+  /** Handshake bytes of this side were lost before its CCS. */
+  handshakeLost = false;
 
-  constructor(readonly side: Side) {}
+  constructor(
+    readonly side: Side,
+    session: TlsSession,
+  ) {
+    this.rec = new RecordReader(
+      side,
+      { record: (r) => session.onRecord(this, r), problem: (t) => session.problem(this, t) },
+      { keep, sslv2: side === 'client' },
+    );
+    this.hs = new HandshakeReader({
+      message: (m) => session.onHandshake(this, m),
+      problem: (t) => session.problem(this, t),
+    });
+  }
+
+  get stopped(): boolean {
+    return this.rec.stopped;
+  }
 }
 
 export class TlsSession {
   private readonly dirs: { client: Direction; server: Direction } = {
-    client: new Direction('client'),
-    server: new Direction('server'),
+    client: new Direction('client', this),
+    server: new Direction('server', this),
   };
   private readonly sum: TlsSummary = {
     resumed: false,
     helloRetry: false,
     earlyData: false,
-    certificateBytes: 0,
-    certificateCount: 0,
+    certificateBytes: null,
+    certificateCount: null,
     alerts: [],
     handshakeEndInferred: false,
     firstApplicationDataRecord: {},
@@ -121,6 +149,15 @@ export class TlsSession {
   private tls13 = false;
   private earlyDataEmitted = false;
   private finished = false;
+  /** Messages handed on (MAX_MESSAGES). */
+  private kept = 0;
+  /** Each side's latest message handed on (repeats fold into it). */
+  private readonly lastMessage: { client?: TlsMessage; server?: TlsMessage } = {};
+  private alertsCut = false;
+  /** Client records of a TLS 1.3 flight not yet resolved (see clientFlight). */
+  private flight: RecordStamp[] | null = null;
+  /** Messages handed on (to tell a dropped message's repeats from a kept one's). */
+  private readonly handedOn = new WeakSet<TlsMessage>();
 
   constructor(private readonly onMessage: (m: TlsMessage) => void) {}
 
@@ -135,19 +172,65 @@ export class TlsSession {
     return client.stopped && server.stopped;
   }
 
+  /**
+   * This side's bytes are known to be TLS but do not begin with a record we
+   * can read (its hello was lost, the capture began mid-stream): look for a
+   * chain of record headers before reading records. Its handshake messages
+   * are out of step until its ChangeCipherSpec.
+   */
+  resync(side: Side): void {
+    const d = this.dirs[side];
+    if (d.stopped || d.rec.resyncing) return;
+    this.problem(d, 'bytes that do not start with a TLS record: looking for a chain of record headers');
+    d.rec.startResync();
+    this.loseHandshake(d);
+  }
+
+  /** Parsing of `side` gave up. */
+  stopped(side: Side): boolean {
+    return this.dirs[side].stopped;
+  }
+
+  /** Records of `side` are being read in step (a record seen, not scanning, not stopped). */
+  inStep(side: Side): boolean {
+    const r = this.dirs[side].rec;
+    return r.records > 0 && !r.resyncing && !r.stopped;
+  }
+
+  /** The connection was recognised mid-stream, by its records alone (no ClientHello). */
+  markMidstream(): void {
+    this.sum.midstream = true;
+  }
+
+  /** Bytes held for record and handshake reassembly (bounded: see records.ts, handshake.ts). */
+  get retained(): number {
+    const { client, server } = this.dirs;
+    return client.rec.retained + client.hs.retained + server.rec.retained + server.hs.retained;
+  }
+
   summary(): TlsSummary {
+    if (this.sum.certificateCount === null && this.noServerCertificate()) {
+      this.sum.certificateBytes = 0;
+      this.sum.certificateCount = 0;
+    }
     return this.sum;
+  }
+
+  /** Is the server known to have sent no certificate (rather than one we could not read)? */
+  private noServerCertificate(): boolean {
+    const server = this.dirs.server;
+    if (!this.serverHelloSeen || server.certificateSeen) return false;
+    // TLS 1.3: the Certificate is encrypted, absent only when a PSK was accepted (RFC 8446 4.4.2).
+    if (this.tls13) return this.sum.serverHello?.pskAccepted === true;
+    // TLS <= 1.2: the server's cleartext flight ended (ServerHelloDone or its CCS) with nothing lost.
+    return (server.serverHelloDoneSeen || server.ccs) && !server.handshakeLost;
   }
 
   feed(from: Side, data: Buffer, stamp: Stamp): void {
     const d = this.dirs[from];
     if (d.stopped || data.length === 0) return;
     try {
-      if (d.resync) {
-        data = this.resyncScan(d, data);
-        if (d.resync || d.stopped) return;
-      }
-      this.records(d, data, stamp);
+      d.rec.feed(data, stamp);
     } catch (e) {
       // Defensive: a bug must not take down the pipeline.
       this.stop(d, `internal error: ${(e as Error).message}`);
@@ -157,172 +240,58 @@ export class TlsSession {
   gap(from: Side, lostBytes: number): void {
     const d = this.dirs[from];
     if (d.stopped || lostBytes <= 0) return;
-    d.offset += lostBytes;
-    if (d.resync) {
-      d.carry = null;
-      return;
-    }
-    if (d.inBody) {
-      const remaining = d.recLen - d.recHave;
-      if (lostBytes <= remaining) {
-        // Still in step at the record level: only this record's content is lost.
-        if (d.recType !== CT_APPDATA) {
-          if (!d.damaged) this.problem(d, `${lostBytes} bytes lost inside a record of type ${d.recType}`);
-          d.damaged = true;
-        }
-        d.recHave += lostBytes;
-        if (d.recHave === d.recLen) this.completeRecord(d, null, d.lastStamp ?? (d.recFirst as Stamp));
-        return;
-      }
-    }
-    this.problem(d, `gap of ${lostBytes} bytes: resynchronising`);
-    d.inBody = false;
-    d.recBuf = null;
-    d.pieces = [];
-    d.hdrHave = 0;
-    this.resetHandshake(d);
-    d.hsBroken = true;
-    d.resync = true;
-    d.resyncScanned = 0;
-    d.carry = null;
+    const wasResyncing = d.rec.resyncing;
+    d.rec.gap(lostBytes);
+    if (d.rec.resyncing && !wasResyncing) this.loseHandshake(d);
   }
 
   // ---------------------------------------------------------------- records
 
-  private records(d: Direction, data: Buffer, stamp: Stamp): void {
-    const len = data.length;
-    let pos = 0;
-    d.lastStamp = stamp;
-    while (pos < len && !d.stopped) {
-      if (!d.inBody) {
-        // Record header: 5 bytes, or 2 for an SSLv2-compatible ClientHello.
-        if (d.hdrHave === 0) {
-          d.hdrFirst = stamp;
-          if (len - pos >= 5) {
-            data.copy(d.hdr, 0, pos, pos + 5); // peek; an SSLv2 header takes only 2
-            pos += this.sslv2Header(d) ? 2 : 5;
-          } else {
-            d.hdr[d.hdrHave++] = data[pos++];
-          }
-        }
-        if (d.hdrHave > 0) {
-          while (d.hdrHave < (this.sslv2Header(d) ? 2 : 5) && pos < len) d.hdr[d.hdrHave++] = data[pos++];
-          if (d.hdrHave < (this.sslv2Header(d) ? 2 : 5)) return;
-        }
-        d.hdrHave = 0;
-        if (!this.startRecord(d)) return;
-        if (d.recLen === 0) this.completeRecord(d, data.subarray(0, 0), stamp, stamp);
-        continue;
-      }
-      const want = d.recLen - d.recHave;
-      const avail = len - pos;
-      if (d.recHave === 0 && avail >= want && !d.damaged) {
-        // Whole body in this view: no copy.
-        const body = data.subarray(pos, pos + want);
-        d.recHave = want;
-        pos += want;
-        this.completeRecord(d, body, stamp, stamp);
-        continue;
-      }
-      const n = Math.min(want, avail);
-      if (d.recHave === 0 && d.recType !== CT_APPDATA && !d.damaged) {
-        d.recBuf = Buffer.allocUnsafe(d.recLen);
-        d.pieces = [];
-      }
-      if (d.recBuf !== null) {
-        d.pieces.push({ off: d.recHave, stamp });
-        data.copy(d.recBuf, d.recHave, pos, pos + n);
-      }
-      d.recHave += n;
-      pos += n;
-      if (d.recHave === d.recLen) this.completeRecord(d, d.recBuf, stamp);
-    }
-  }
-
-  /** Is d.hdr (at least 1 byte) an SSLv2 2-byte header at the start of the client's stream? */
-  private sslv2Header(d: Direction): boolean {
-    return d.side === 'client' && d.records === 0 && (d.hdr[0] & 0x80) !== 0;
-  }
-
-  /** Called with the header in d.hdr: validates it and starts the body. False when the direction stopped. */
-  private startRecord(d: Direction): boolean {
-    const h = d.hdr;
-    if (this.sslv2Header(d)) {
-      const len = ((h[0] & 0x7f) << 8) | h[1];
-      if (len < 9) return this.stop(d, `SSLv2 record too short (${len} bytes)`);
-      d.recType = CT_SSLV2;
-      d.recLen = len;
-      d.recHdrLen = 2;
-    } else {
-      const type = h[0];
-      const version = h.readUInt16BE(1);
-      const len = h.readUInt16BE(3);
-      if (type < CT_CCS || type > CT_HEARTBEAT || h[1] !== 3 || h[2] > 4) {
-        return this.stop(
-          d,
-          `not a TLS record at byte ${d.offset} (type ${type}, version 0x${version.toString(16).padStart(4, '0')})`,
-        );
-      }
-      if (len > MAX_RECORD) return this.stop(d, `record length ${len} exceeds ${MAX_RECORD} at byte ${d.offset}`);
-      d.recType = type;
-      d.recLen = len;
-      d.recHdrLen = 5;
-    }
-    d.records++;
-    d.inBody = true;
-    d.recHave = 0;
-    d.recFirst = d.hdrFirst;
-    d.recBuf = null;
-    d.pieces = [];
-    d.damaged = false;
-    return true;
-  }
-
-  private completeRecord(d: Direction, body: Buffer | null, last: Stamp, single?: Stamp): void {
-    const type = d.recType;
-    const first = d.recFirst as Stamp;
-    const len = d.recLen;
-    const pieces = d.pieces;
-    const damaged = d.damaged;
-    d.offset += d.recHdrLen + len;
-    d.inBody = false;
-    d.recBuf = null;
-    d.pieces = [];
-    d.damaged = false;
-    const stampAt = (off: number): Stamp => {
-      if (single !== undefined) return single;
-      let s = pieces.length > 0 ? pieces[0].stamp : last;
-      for (const p of pieces) {
-        if (p.off <= off) s = p.stamp;
-        else break;
-      }
-      return s;
-    };
-    if (damaged) {
-      if (type === CT_HANDSHAKE) {
-        this.resetHandshake(d);
-        d.hsBroken = true;
-      }
+  /** A complete record from a direction's record layer. */
+  onRecord(d: Direction, r: TlsRecord): void {
+    const { type, first, last, length: len } = r;
+    if (type === CT_APPDATA && this.sum.recordVersion === undefined) this.sum.recordVersion = r.version;
+    if (r.damaged) {
+      if (type === CT_HANDSHAKE) this.loseHandshake(d);
       if (type !== CT_APPDATA) return;
     }
     switch (type) {
       case CT_SSLV2:
-        this.sslv2Hello(d, body as Buffer, first, last);
+        this.sslv2Hello(d, joined(r.body!), first, last);
         return;
       case CT_CCS:
         this.changeCipherSpec(d, len, first, last);
         return;
       case CT_ALERT:
-        this.alert(d, body as Buffer, first, last);
+        this.alert(d, joined(r.body!), first, last);
         return;
       case CT_HANDSHAKE:
-        this.handshakeRecord(d, body as Buffer, first, last, stampAt);
+        this.handshakeRecord(d, r);
         return;
       case CT_APPDATA:
         this.applicationData(d, len, first, last);
         return;
       default:
         return; // heartbeat
+    }
+  }
+
+  private handshakeRecord(d: Direction, r: TlsRecord): void {
+    if (d.ccs) {
+      // Encrypted handshake (TLS <= 1.2 after this side's CCS): the first one is Finished.
+      const bytes = r.length + 5;
+      if (d.finished === null) {
+        d.finished = r.last;
+        this.emit({ type: 'Finished', from: d.side, first: r.first, last: r.last, bytes });
+        this.finishedSeen(r.last);
+      } else {
+        this.emit({ type: 'EncryptedHandshake', from: d.side, first: r.first, last: r.last, bytes });
+      }
+      return;
+    }
+    for (const p of r.body!) {
+      if (d.hs.broken || d.stopped) return;
+      d.hs.feed(p.data, p.stamp, r.last);
     }
   }
 
@@ -336,6 +305,7 @@ export class TlsSession {
     }
     this.clientSessionId = parsed.sessionId;
     this.sum.clientHello = parsed.info;
+    this.truncatedLists(d, parsed.info);
     this.emit({ type: 'ClientHello', from: d.side, first, last, bytes: body.length + 2, clientHello: parsed.info });
   }
 
@@ -351,8 +321,8 @@ export class TlsSession {
     }
     if (!d.ccs) {
       d.ccs = true;
-      if (d.inMsg || d.hsHdrHave > 0) this.problem(d, 'handshake message cut by ChangeCipherSpec');
-      this.resetHandshake(d);
+      if (d.hs.partial) this.problem(d, 'handshake message cut by ChangeCipherSpec');
+      d.hs.reset();
     }
   }
 
@@ -377,13 +347,17 @@ export class TlsSession {
     let alert: AlertInfo;
     if (clear) alert = { level: body[0], description: body[1], name: alertName(body[1]) };
     else alert = { name: 'encrypted' };
-    this.sum.alerts.push({ from: d.side, frame: last.frame, ...alert });
-    this.emit({ type: 'Alert', from: d.side, first, last, bytes: body.length + 5, alert });
+    if (!this.emit({ type: 'Alert', from: d.side, first, last, bytes: body.length + 5, alert })) return;
+    if (this.sum.alerts.length < MAX_ALERTS) this.sum.alerts.push({ from: d.side, frame: last.frame, ...alert });
+    else if (this.sum.alerts.length === MAX_ALERTS && !this.alertsCut) {
+      this.alertsCut = true;
+      this.problem(d, `more than ${MAX_ALERTS} distinct alerts: later ones not listed`);
+    }
   }
 
-  private applicationData(d: Direction, len: number, first: Stamp, last: Stamp): void {
+  private applicationData(d: Direction, len: number, first: Stamp, last: Stamp, replay = false): void {
     const fadr = this.sum.firstApplicationDataRecord;
-    if (fadr[d.side] === undefined) fadr[d.side] = last;
+    if (fadr[d.side] === undefined && !replay) fadr[d.side] = last;
     const bytes = len + 5;
     if (!this.serverHelloSeen) {
       if (d.side === 'client' && this.sum.clientHello?.earlyData) {
@@ -397,17 +371,17 @@ export class TlsSession {
     } else if (this.tls13) {
       const client = this.dirs.client;
       if (client.finished === null) {
+        const rec: RecordStamp = { first, last, bytes };
         if (d.side === 'server') {
-          this.emit({ type: 'EncryptedHandshake', from: 'server', first, last, bytes, inferred: true });
+          if (this.flight === null) {
+            this.emit({ type: 'EncryptedHandshake', from: 'server', first, last, bytes, inferred: true });
+            return;
+          }
+          // The server answers only after the client's Finished: the pending flight was one record.
+          this.endFlight();
+        } else if (this.clientFlight(rec, len)) {
           return;
         }
-        // The client's first encrypted record after the ServerHello carries its Finished.
-        client.finished = last;
-        this.emit({ type: 'Finished', from: 'client', first, last, bytes, inferred: true });
-        this.sum.handshakeDone = last;
-        this.sum.handshakeEndInferred = true;
-        this.checkDone();
-        return;
       }
     }
     if (!d.appDataEmitted) {
@@ -417,90 +391,77 @@ export class TlsSession {
     }
   }
 
-  private handshakeRecord(
-    d: Direction,
-    body: Buffer,
-    first: Stamp,
-    last: Stamp,
-    stampAt: (off: number) => Stamp,
-  ): void {
-    if (d.ccs) {
-      // Encrypted handshake (TLS <= 1.2 after this side's CCS): the first one is Finished.
-      const bytes = body.length + 5;
-      if (d.finished === null) {
-        d.finished = last;
-        this.emit({ type: 'Finished', from: d.side, first, last, bytes });
-        this.finishedSeen(last);
-      } else {
-        this.emit({ type: 'EncryptedHandshake', from: d.side, first, last, bytes });
+  /**
+   * A client record (TLS 1.3, after the ServerHello, before its Finished is
+   * known). The client's last flight is [Certificate, CertificateVerify,]
+   * Finished, under handshake keys: application data, under other keys, can
+   * never share a record with it. A record whose ciphertext is exactly a
+   * Finished (hash length + 4 + 1 + AEAD tag) is the Finished; a longer one
+   * (a certificate, or a padded record) opens a flight that ends with the next
+   * Finished-sized record. When none comes (the flight was coalesced into one
+   * record, or padded) before the server's next record, MAX_FLIGHT_RECORDS or
+   * the end, the flight's first record was the Finished. True when the record
+   * was taken as handshake.
+   */
+  private clientFlight(rec: RecordStamp, len: number): boolean {
+    const fin = finishedRecordLength(this.sum.cipherSuite);
+    if (this.flight === null) {
+      if (fin === null || len === fin) {
+        this.clientFinished(rec);
+        return true;
       }
-      return;
+      this.flight = [rec];
+      return true;
     }
-    if (d.hsBroken) return;
-    let p = 0;
-    const n = body.length;
-    while (p < n) {
-      if (!d.inMsg) {
-        let type: number;
-        let mlen: number;
-        if (d.hsHdrHave === 0 && n - p >= 4) {
-          d.hsFirst = stampAt(p);
-          type = body[p];
-          mlen = body.readUIntBE(p + 1, 3);
-          p += 4;
-        } else {
-          if (d.hsHdrHave === 0) d.hsFirst = stampAt(p);
-          const k = Math.min(4 - d.hsHdrHave, n - p);
-          body.copy(d.hsHdr, d.hsHdrHave, p, p + k);
-          d.hsHdrHave += k;
-          p += k;
-          if (d.hsHdrHave < 4) return;
-          d.hsHdrHave = 0;
-          type = d.hsHdr[0];
-          mlen = d.hsHdr.readUIntBE(1, 3);
-        }
-        d.hsType = type;
-        d.hsLen = mlen;
-        d.hsHave = 0;
-        if (n - p >= mlen) {
-          this.handshakeMessage(d, type, body.subarray(p, p + mlen), mlen, last);
-          p += mlen;
-          if (d.stopped) return;
-          continue;
-        }
-        d.inMsg = true;
-        d.hsBuf = mlen <= MAX_MESSAGE ? Buffer.allocUnsafe(mlen) : null;
-        continue;
+    if (len === fin) {
+      for (const r of this.flight) {
+        this.emit({ type: 'EncryptedHandshake', from: 'client', first: r.first, last: r.last, bytes: r.bytes, inferred: true });
       }
-      const k = Math.min(d.hsLen - d.hsHave, n - p);
-      if (d.hsBuf !== null) body.copy(d.hsBuf, d.hsHave, p, p + k);
-      d.hsHave += k;
-      p += k;
-      if (d.hsHave === d.hsLen) {
-        const msg = d.hsBuf;
-        d.inMsg = false;
-        d.hsBuf = null;
-        this.handshakeMessage(d, d.hsType, msg, d.hsLen, last);
-        if (d.stopped) return;
-      }
+      this.flight = null;
+      this.clientFinished(rec);
+      return true;
     }
+    this.flight.push(rec);
+    if (this.flight.length > MAX_FLIGHT_RECORDS) this.endFlight();
+    return true;
   }
 
-  private resetHandshake(d: Direction): void {
-    d.inMsg = false;
-    d.hsBuf = null;
-    d.hsHdrHave = 0;
-    d.hsHave = 0;
+  /** A pending client flight ends without a Finished-sized record: its first record was the Finished, the next application data. */
+  private endFlight(): void {
+    const flight = this.flight;
+    if (flight === null) return;
+    this.flight = null;
+    this.clientFinished(flight[0]);
+    const next = flight[1];
+    if (next !== undefined) this.applicationData(this.dirs.client, next.bytes - 5, next.first, next.last, true);
+  }
+
+  private clientFinished(r: RecordStamp): void {
+    const client = this.dirs.client;
+    client.finished = r.last;
+    this.emit({ type: 'Finished', from: 'client', first: r.first, last: r.last, bytes: r.bytes, inferred: true });
+    this.sum.handshakeDone = r.last;
+    this.sum.handshakeEndInferred = true;
+    this.checkDone();
+  }
+
+  /**
+   * The capture ended: a client flight still pending is resolved (its first
+   * record was the Finished), partial handshake messages are dropped.
+   * Idempotent; call before reading the messages.
+   */
+  end(): void {
+    this.endFlight();
+    // No more bytes will come: partial handshake messages are given up (their buffers go back to the budget).
+    for (const d of [this.dirs.client, this.dirs.server]) if (d.hs.partial) d.hs.lose();
   }
 
   /** A complete cleartext handshake message; `body` null when it was too long to buffer. */
-  private handshakeMessage(d: Direction, hsType: number, body: Buffer | null, len: number, last: Stamp): void {
-    const first = d.hsFirst as Stamp;
+  onHandshake(d: Direction, hm: HandshakeMessage): void {
+    const { type: hsType, body, length: len, first, last } = hm;
     let type: TlsMessageType = handshakeMessageType(hsType);
     const m: TlsMessage = { type, from: d.side, first, last, bytes: len + 4 };
-    if (body === null) {
-      this.problem(d, `${type} of ${len} bytes not parsed (over ${MAX_MESSAGE})`);
-    } else {
+    if (body !== null) {
       switch (hsType) {
         case HS_CLIENT_HELLO: {
           const r = parseClientHello(body);
@@ -511,6 +472,7 @@ export class TlsSession {
           this.clientSessionId = r.sessionId;
           this.sum.clientHello = r.info;
           m.clientHello = r.info;
+          this.truncatedLists(d, r.info);
           break;
         }
         case HS_SERVER_HELLO: {
@@ -542,6 +504,10 @@ export class TlsSession {
           }
           break;
         }
+        case HS_HELLO_RETRY_DRAFT:
+          // TLS 1.3 drafts before 22: HelloRetryRequest is a message type of its own.
+          this.sum.helloRetry = true;
+          break;
         case HS_CERTIFICATE: {
           const r = parseCertificate(body, this.tls13);
           if (typeof r === 'string') {
@@ -550,8 +516,8 @@ export class TlsSession {
           }
           m.certificate = r;
           if (d.side === 'server') {
-            this.sum.certificateBytes += r.bytes;
-            this.sum.certificateCount += r.count;
+            this.sum.certificateBytes = (this.sum.certificateBytes ?? 0) + r.bytes;
+            this.sum.certificateCount = (this.sum.certificateCount ?? 0) + r.count;
           }
           break;
         }
@@ -559,6 +525,7 @@ export class TlsSession {
     }
     if (hsType === HS_CERTIFICATE) d.certificateSeen = true;
     if (hsType === HS_SERVER_KEY_EXCHANGE) d.serverKeyExchangeSeen = true;
+    if (hsType === HS_SERVER_HELLO_DONE) d.serverHelloDoneSeen = true;
     if (hsType === HS_SERVER_HELLO && !this.serverHelloSeen && m.type === 'ServerHello') this.serverHelloSeen = true;
     this.emit(m);
     if (hsType === HS_FINISHED && d.finished === null) {
@@ -583,65 +550,57 @@ export class TlsSession {
     }
   }
 
-  // ---------------------------------------------------------------- resynchronisation
-
-  /**
-   * Looks for a plausible record header in `data` (after a gap). Returns the
-   * data from the header on, with d.resync cleared, or leaves d.resync set.
-   */
-  private resyncScan(d: Direction, data: Buffer): Buffer {
-    const buf = d.carry !== null ? Buffer.concat([d.carry, data]) : data;
-    d.carry = null;
-    let i = buf.indexOf(3, 1);
-    while (i !== -1 && i + 3 < buf.length) {
-      const h = i - 1;
-      const type = buf[h];
-      if (type >= CT_CCS && type <= CT_APPDATA && buf[i + 1] <= 4) {
-        const len = buf.readUInt16BE(i + 2);
-        if (len > 0 && len <= MAX_RECORD) {
-          const next = h + 5 + len;
-          const nextOk =
-            next + 3 > buf.length ||
-            (buf[next] >= CT_CCS && buf[next] <= CT_APPDATA && buf[next + 1] === 3 && buf[next + 2] <= 4);
-          if (nextOk) {
-            d.resync = false;
-            this.problem(d, `resynchronised after skipping ${d.resyncScanned + h} bytes`);
-            d.offset += h;
-            return buf.subarray(h);
-          }
-        }
-      }
-      i = buf.indexOf(3, i + 1);
-    }
-    const keep = Math.min(4, buf.length);
-    d.resyncScanned += buf.length - keep;
-    d.offset += buf.length - keep;
-    if (d.resyncScanned > MAX_RESYNC_SCAN) {
-      this.stop(d, `no TLS record found in ${d.resyncScanned} bytes after a gap`);
-      return buf.subarray(0, 0);
-    }
-    d.carry = Buffer.from(buf.subarray(buf.length - keep));
-    return buf.subarray(0, 0);
-  }
-
   // ---------------------------------------------------------------- helpers
 
-  private emit(m: TlsMessage): void {
+  /**
+   * Hands a message on, within the budgets: a ChangeCipherSpec, or an alert
+   * equal to the sender's previous message, is folded into it (count, bytes,
+   * lastRepeat); beyond MAX_MESSAGES per connection messages are only counted.
+   * True when the message was handed on as a new one.
+   */
+  private emit(m: TlsMessage): boolean {
+    const prev = this.lastMessage[m.from];
+    if (prev !== undefined && repeats(prev, m)) {
+      prev.count = (prev.count ?? 1) + 1;
+      prev.bytes += m.bytes;
+      prev.lastRepeat = m.last;
+      if (this.kept >= MAX_MESSAGES && !this.handedOn.has(prev)) this.sum.droppedMessages! += 1;
+      return false;
+    }
+    if (this.kept >= MAX_MESSAGES) {
+      this.lastMessage[m.from] = m;
+      this.sum.droppedMessages = (this.sum.droppedMessages ?? 0) + 1;
+      if (this.sum.droppedMessages === 1) {
+        this.problem(this.dirs[m.from], `more than ${MAX_MESSAGES} messages: later ones counted only`);
+      }
+      return false;
+    }
+    this.handedOn.add(m);
+    this.kept++;
+    this.lastMessage[m.from] = m;
     this.onMessage(m);
+    return true;
   }
 
-  private problem(d: Direction, text: string): void {
+  private truncatedLists(d: Direction, info: ClientHelloInfo): void {
+    for (const t of info.truncated ?? []) {
+      this.problem(d, `ClientHello ${t.list} list cut to ${t.kept} of ${t.total} values`);
+    }
+  }
+
+  problem(d: Direction, text: string): void {
     if (this.sum.problems.length < 20) this.sum.problems.push(`${d.side}: ${text}`);
+  }
+
+  /** Handshake bytes of `d` were lost: its message stream is out of step until its CCS. */
+  private loseHandshake(d: Direction): void {
+    if (!d.ccs) d.handshakeLost = true;
+    d.hs.lose();
   }
 
   /** Records a problem and stops parsing this direction; returns false for convenience. */
   private stop(d: Direction, text: string): false {
-    this.problem(d, text);
-    d.stopped = true;
-    d.inBody = false;
-    d.recBuf = null;
-    d.hsBuf = null;
-    d.carry = null;
-    return false;
+    this.loseHandshake(d);
+    return d.rec.stop(text);
   }
 }

@@ -46,6 +46,8 @@ export interface ClientHelloInfo {
   /** pre_shared_key extension present. */
   psk: boolean;
   earlyData: boolean;
+  /** Lists cut at their cap (HELLO_LIST_CAPS): the first `kept` of `total` values are kept. */
+  truncated?: { list: 'cipherSuites' | 'alpn' | 'supportedVersions' | 'supportedGroups' | 'keyShareGroups'; kept: number; total: number }[];
 }
 
 export interface ServerHelloInfo {
@@ -95,6 +97,14 @@ export interface TlsMessage {
   alert?: AlertInfo;
   /** 0-RTT data (client application data sent before the ServerHello). */
   earlyData?: boolean;
+  /**
+   * Records folded into this message (issue 15): consecutive ChangeCipherSpec
+   * records, or identical alerts, of one sender are one message with a count
+   * ("ChangeCipherSpec ×1,000,000"); `bytes` is then their total and
+   * `lastRepeat` the frame of the last one. Absent for a single record.
+   */
+  count?: number;
+  lastRepeat?: Stamp;
 }
 
 /** What the TLS stage knows about the connection's handshake at any time. */
@@ -107,14 +117,26 @@ export interface TlsSummary {
   resumption?: 'session-id' | 'ticket' | 'psk';
   helloRetry: boolean;
   earlyData: boolean;
-  certificateBytes: number;
-  certificateCount: number;
+  /**
+   * The server's certificate chain (bytes of the DER certificates, and their
+   * number) as read in clear; 0 when known to be absent (TLS <= 1.2 whose
+   * server flight ended without one, TLS 1.3 PSK resumption); null when
+   * unknown: encrypted (TLS 1.3), lost, unparsable or not captured.
+   */
+  certificateBytes: number | null;
+  certificateCount: number | null;
   alerts: { from: Side; frame: number; level?: number; description?: number; name: string }[];
   /** The handshake is complete (both Finished seen, or inferred for TLS 1.3). */
   handshakeDone?: Stamp;
   handshakeEndInferred: boolean;
   /** First record of content type 23 in each direction, as on the wire. */
   firstApplicationDataRecord: { client?: Stamp; server?: Stamp };
-  /** Problems met parsing (bad record, gap): one short line each. */
+  /** Problems met parsing (bad record, gap): one short line each (at most 20). */
   problems: string[];
+  /** Version in the header of the first application-data record (what the records show without a hello). */
+  recordVersion?: number;
+  /** Recognised mid-stream by a chain of records both ways, no ClientHello seen: no handshake timing. */
+  midstream?: boolean;
+  /** Messages not handed on beyond MAX_MESSAGES per connection. */
+  droppedMessages?: number;
 }

@@ -32,15 +32,7 @@ interface GoldenStream {
  * Where we deliberately differ from tshark, per fixture and field, and why.
  * Every entry must still be true: a fixed divergence fails the test until it is removed here.
  */
-const DIVERGENCES: Record<string, Record<string, string>> = {
-  'ndpi-pcapng-3if-anydesk-tls.pcapng': {
-    // Captured mid-stream on port 80: no handshake is in the capture. tshark is told to decode port 80
-    // as TLS (-d, test/golden/options.json) and so labels the records it meets; we recognise TLS by its
-    // ClientHello, and a connection whose handshake was not captured has no setup cost to measure.
-    '0.frames.appDataClient': 'midstream TLS without a ClientHello is not recognised',
-    '0.frames.appDataServer': 'midstream TLS without a ClientHello is not recognised',
-  },
-};
+const DIVERGENCES: Record<string, Record<string, string>> = {};
 
 const fixtures = readdirSync(goldenDir).filter((f) => existsSync(join(goldenDir, f, 'streams.json')));
 

@@ -73,8 +73,14 @@ describe('tlsVersionName', () => {
       expect(tlsVersionName(code)).toBe((ws.get(code) as string).replace(/[()]/g, ''));
     }
   });
+  test("Facebook fizz's drafts agree with Wireshark", () => {
+    for (const code of [0xfb17, 0xfb1a]) {
+      // Wireshark: 'TLS 1.3 (Facebook draft 26)'; ours: 'TLS 1.3 Facebook draft 26'.
+      expect(tlsVersionName(code)).toBe((ws.get(code) as string).replace(/[()]/g, ''));
+    }
+  });
   test('unknown codes are 4-digit lower-case hex', () => {
-    expect(tlsVersionName(0xfb1a)).toBe('0xfb1a');
+    expect(tlsVersionName(0xfb1b)).toBe('0xfb1b');
     expect(tlsVersionName(0x0a0a)).toBe('0x0a0a');
   });
 });

@@ -195,5 +195,6 @@ export function runChunks(stream: number, chunks: Chunk[]): StreamResult {
     session.feed(c.side, c.data, c.stamp);
   }
   const sess = session as TlsSession | null;
+  sess?.end();
   return { stream, messages, summary: sess ? sess.summary() : null, doneAt, session: sess };
 }
