@@ -16,7 +16,7 @@
 import { CaptureError } from './types.js';
 import type { Frame } from './types.js';
 import type { FormatReader, ReadState } from './state.js';
-import { splitTimestamp, tsResolution } from './timestamp.js';
+import { representableSeconds, splitTimestamp, tsResolution } from './timestamp.js';
 import type { SecNsec, TsResolution } from './timestamp.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -44,7 +44,12 @@ interface IfaceRuntime {
   linkType: number;
   snapLen: number;
   global: number;
+  /** Frames of this interface whose time is out of range (see timeOutOfRange), and their warning. */
+  badTimes?: { count: number; firstFrame: number; firstSec: number; fallback: string; warning: number };
 }
+
+/** The problem recorded on a frame whose time cannot be represented (Frame.problem). */
+export const TIME_OUT_OF_RANGE = 'timestamp out of range';
 
 export class PcapngReader implements FormatReader {
   private le = true;
@@ -280,8 +285,45 @@ export class PcapngReader implements FormatReader {
     const ts = this.ts;
     splitTimestamp(this.u32(buf, p + 12), this.u32(buf, p + 16), iface.res, ts);
     const start = p + dataAt;
-    this.deliver(iface, ts.sec + iface.tsOffset, ts.nsec, capLen, this.u32(buf, p + 24), buf.subarray(start, start + capLen));
+    const data = buf.subarray(start, start + capLen);
+    const sec = ts.sec + iface.tsOffset;
+    if (representableSeconds(sec)) {
+      this.deliver(iface, sec, ts.nsec, capLen, this.u32(buf, p + 24), data);
+    } else {
+      this.timeOutOfRange(iface, sec, ts.sec, ts.nsec, capLen, this.u32(buf, p + 24), data);
+    }
     return true;
+  }
+
+  /**
+   * A frame whose time (timestamp + if_tsoffset) is beyond what a date can
+   * hold (a corrupt or hostile file: if_tsoffset 2^62, 2^44 s with if_tsresol
+   * 10^0). The frame is still analysed, with Frame.problem set and a time that
+   * keeps what can be kept: the timestamp without the interface's offset when
+   * that one is in range (times between the interface's frames stay exact),
+   * else 0 (1970-01-01). One warning per interface counts them.
+   */
+  private timeOutOfRange(iface: IfaceRuntime, sec: number, rawSec: number, nsec: number, capLen: number, origLen: number, data: Buffer): void {
+    const withoutOffset = iface.tsOffset !== 0 && representableSeconds(rawSec);
+    const frame = this.st.frames + 1;
+    let b = iface.badTimes;
+    if (b === undefined) {
+      b = iface.badTimes = {
+        count: 0,
+        firstFrame: frame,
+        firstSec: sec,
+        fallback: withoutOffset ? `without the interface's if_tsoffset of ${BigInt(iface.tsOffset).toString()} s` : 'at time 0 (1970-01-01)',
+        warning: this.st.warnings.length,
+      };
+      this.st.warnings.push('');
+    }
+    b.count++;
+    this.st.warnings[b.warning] =
+      `interface ${iface.global}: ${b.count} frame${b.count === 1 ? ' has' : 's have'} a timestamp out of the representable range ` +
+      `(first: frame ${b.firstFrame}, ${Number.isFinite(b.firstSec) ? b.firstSec.toExponential(3) : String(b.firstSec)} s since 1970); ` +
+      `${b.count === 1 ? 'it is' : 'they are'} timed ${b.fallback}`;
+    if (withoutOffset) this.deliver(iface, rawSec, nsec, capLen, origLen, data, TIME_OUT_OF_RANGE);
+    else this.deliver(iface, 0, 0, capLen, origLen, data, TIME_OUT_OF_RANGE);
   }
 
   private simplePacket(buf: Buffer, p: number, len: number): boolean {
@@ -300,7 +342,7 @@ export class PcapngReader implements FormatReader {
     return true;
   }
 
-  private deliver(iface: IfaceRuntime, sec: number, nsec: number, capLen: number, origLen: number, data: Buffer): void {
+  private deliver(iface: IfaceRuntime, sec: number, nsec: number, capLen: number, origLen: number, data: Buffer, problem?: string): void {
     if (this.st.frames === 0) this.st.emitMeta();
     const frame: Frame = {
       number: ++this.st.frames,
@@ -312,6 +354,7 @@ export class PcapngReader implements FormatReader {
       interfaceId: iface.global,
       data,
     };
+    if (problem !== undefined) frame.problem = problem;
     this.st.sink(frame);
   }
 
