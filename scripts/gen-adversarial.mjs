@@ -230,12 +230,12 @@ const generators = {
 
   /** 20,000 connections, each a ClientHello record whose handshake header claims 16 MB. */
   'big-handshake': { count: 20_000, what: 'connections announcing a 16 MB handshake message', run(pcap, n) {
-    for (let i = 0; i < n; i++) {
-      const conn = new Conn(pcap, clientIp(i >>> 14), 1024 + (i & 0x3fff), SERVER, 443);
-      let t = conn.handshake(i * 0.01);
-      const body = Buffer.concat([Buffer.from([1, 0xff, 0xff, 0xff]), Buffer.alloc(1200, 0x41)]);
-      conn.c(t + 0.001, PSH | ACK, record(22, body, 0x0301));
-    }
+    bigHandshake(pcap, n, 0xffffff);
+  } },
+
+  /** Same, claiming 256 KiB - 1: just under the message cap of src/tls/session.ts today (MAX_MESSAGE). */
+  'big-handshake-256k': { count: 20_000, what: 'connections announcing a 256 KiB handshake message', run(pcap, n) {
+    bigHandshake(pcap, n, 256 * 1024 - 1);
   } },
 
   /** 2,000 connections; each direction sends 1 MiB after a 100-byte hole that is never filled. */
@@ -334,6 +334,15 @@ const generators = {
     pcapngSmall(out, { tsresol: 0, tsUnits: 2n ** 44n });
   } },
 };
+
+function bigHandshake(pcap, n, claim) {
+  for (let i = 0; i < n; i++) {
+    const conn = new Conn(pcap, clientIp(i >>> 14), 1024 + (i & 0x3fff), SERVER, 443);
+    const t = conn.handshake(i * 0.01);
+    const body = Buffer.concat([Buffer.from([1]), u24(claim), Buffer.alloc(1200, 0x41)]);
+    conn.c(t + 0.001, PSH | ACK, record(22, body, 0x0301));
+  }
+}
 
 function floodRecords(pcap, bytes, rec) {
   const conn = new Conn(pcap, '10.1.0.1', 40000, SERVER, 443);
