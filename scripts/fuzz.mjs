@@ -16,6 +16,7 @@
 //   options: --seed N (default 1)  --mutations N (default 1000)  --time-budget ms (default 10000)
 //            --rss-budget MiB (default 1024)  --out DIR (default test/fuzz/regressions)
 //            --fixtures DIR (default fixtures)  --quiet
+//            --max-seconds S: stop after S seconds (the summary says how many mutations ran)
 //
 // The big run goes through a worker thread watched by this one: a mutant that
 // hangs (no answer within 3 x the time budget) is killed with the worker,
@@ -456,7 +457,7 @@ export async function fuzzRange({ api, corpus, seed, from, to, tmp, budgets, onS
 // ---------------------------------------------------------------- main (big runs)
 
 function parseArgs(argv) {
-  const o = { seed: 1, mutations: 1000, timeBudgetMs: 10_000, rssBudgetMiB: 1024, out: 'test/fuzz/regressions', fixtures: 'fixtures', quiet: false };
+  const o = { maxSeconds: Infinity, seed: 1, mutations: 1000, timeBudgetMs: 10_000, rssBudgetMiB: 1024, out: 'test/fuzz/regressions', fixtures: 'fixtures', quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
@@ -467,6 +468,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = v();
     else if (a === '--fixtures') o.fixtures = v();
     else if (a === '--quiet') o.quiet = true;
+    else if (a === '--max-seconds') o.maxSeconds = Number(v());
     else {
       console.error(`fuzz: unknown option ${a}`);
       process.exit(2);
@@ -507,6 +509,7 @@ async function main() {
   let failures = 0;
   let next = 0;
   let lastReport = 0;
+  let done = o.mutations;
   const record = (f) => {
     failures++;
     kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
@@ -530,6 +533,14 @@ async function main() {
       }, 250);
       w.on('message', (m) => {
         if (m.start !== undefined) {
+          if (performance.now() - t0 > o.maxSeconds * 1000) {
+            clearInterval(watchdog);
+            void w.terminate();
+            done = m.start;
+            next = o.mutations;
+            resolveRun({});
+            return;
+          }
           current = m.start;
           next = m.start + 1;
           since = performance.now();
@@ -561,7 +572,7 @@ async function main() {
   }
   const s = (performance.now() - t0) / 1000;
   console.log(
-    `seed ${o.seed}: ${o.mutations} mutations of ${corpus.length} fixtures in ${s.toFixed(1)} s; ` +
+    `seed ${o.seed}: ${done} of ${o.mutations} mutations of ${corpus.length} fixtures in ${s.toFixed(1)} s; ` +
       `${failures} failures${failures ? ` (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
   );
   process.exitCode = failures ? 1 : 0;
