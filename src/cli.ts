@@ -223,7 +223,8 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
 async function runInfo(argv: { capture: string; json?: boolean }): Promise<number> {
   const a = await analyzeFile(argv.capture, {});
   if (argv.json) await write(process.stdout, JSON.stringify(infoJson(a), null, 2) + '\n');
-  else await write(process.stdout, formatInfo(a));
+  // Line by line: the file name, interface names and warnings come from outside.
+  else await write(process.stdout, formatInfo(a).split('\n').map(sanitize).join('\n'));
   return damageExit(a);
 }
 

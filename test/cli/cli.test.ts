@@ -326,6 +326,10 @@ describe('a file name with terminal escape sequences', () => {
     for (const out of [r.stdout, r.stderr]) {
       expect(out).not.toMatch(/[\x1b\x07\u202e]/);
     }
+    const info = runCli(['info', p]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(/^File: +.*x\?\?\?\?\.pcap$/m);
+    expect(info.stdout + info.stderr).not.toMatch(/[\x1b\x07\u202e]/);
     const missing = runCli([join(tmp, `missing-${evil}`), '--format', 'json']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error: cannot open .*missing-x\?\?\?\?\.pcap: no such file\n$/);
