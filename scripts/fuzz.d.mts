@@ -28,7 +28,7 @@ export const MUTATOR_NAMES: string[];
 export function records(buf: Buffer): { kind: 'pcap' | 'pcapng' | 'raw'; head: number; recs: { at: number; len: number; dataAt: number; dataLen: number }[] };
 export function mutate(input: Buffer, seed: number): { data: Buffer; steps: string[] };
 export function runPipeline(path: string, api: PipelineApi): Promise<unknown>;
-export function loadDist(root?: string): Promise<PipelineApi>;
+export function loadDist(dist?: string): Promise<PipelineApi>;
 export function fixtureCorpus(dir: string): { name: string; data: Buffer }[];
 export function checkOne(path: string, api: PipelineApi, budgets?: Budgets): Promise<Failure | null>;
 export function saveRegression(dir: string, data: Buffer, ext: string, info: { kind: string; message: string; from: string }): string;

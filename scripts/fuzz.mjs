@@ -17,6 +17,7 @@
 //            --rss-budget MiB (default 1024)  --out DIR (default test/fuzz/regressions)
 //            --fixtures DIR (default fixtures)  --quiet
 //            --max-seconds S: stop after S seconds (the summary says how many mutations ran)
+//            --dist DIR: the build to fuzz (default dist/ of this checkout)
 //
 // The big run goes through a worker thread watched by this one: a mutant that
 // hangs (no answer within 3 x the time budget) is killed with the worker,
@@ -238,6 +239,27 @@ const MUTATORS = {
     }
     return MUTATORS.bitflip(buf, r);
   },
+  timestamp(buf, r, s) {
+    // Packet times (pcap seconds/fraction, pcapng EPB high/low words) and the
+    // pcapng interface options that scale them (if_tsresol, if_tsoffset).
+    if (!s.recs.length) return MUTATORS.bitflip(buf, r);
+    if (s.kind === 'pcapng' && r.next() < 0.4) {
+      const idbs = s.recs.filter((x) => x.type === 1 && x.len > 20);
+      if (idbs.length) {
+        const idb = r.pick(idbs);
+        // Somewhere in the options: an option value byte, or a whole 8-byte value.
+        const p = idb.at + 16 + r.int(idb.len - 20);
+        if (r.next() < 0.5) buf[p] = r.pick([0, 9, 0x7f, 0x80, 0x81, 0x96, 0xbf, 0xff, r.int(256)]);
+        else for (let k = 0; k < 8 && p + k < idb.at + idb.len - 4; k++) buf[p + k] = r.pick([0, 0xff, 0x7f, 0x40, r.int(256)]);
+        return buf;
+      }
+    }
+    const rec = r.pick(s.recs.filter((x) => x.dataLen > 0).length ? s.recs.filter((x) => x.dataLen > 0) : s.recs);
+    const le = rec.le ?? s.le;
+    const at = s.kind === 'pcap' ? rec.at + 4 * r.int(2) : rec.at + 12 + 4 * r.int(2);
+    w32(buf, at, r.pick([0, 1, 999_999, 1_000_000, 1_000_000_000, 0x7fffffff, 0x80000000, 0xffffffff, r.int(2 ** 32)]), le);
+    return buf;
+  },
   truncate(buf, r, s) {
     if (s.recs.length && r.next() < 0.5) {
       const rec = r.pick(s.recs);
@@ -362,8 +384,8 @@ export async function runPipeline(path, api) {
 }
 
 /** The pipeline functions from dist/ (after npm run build). */
-export async function loadDist(root = resolve(fileURLToPath(import.meta.url), '../..')) {
-  const m = async (p) => import(pathToFileURL(join(root, 'dist', p)).href);
+export async function loadDist(dist = join(resolve(fileURLToPath(import.meta.url), '../..'), 'dist')) {
+  const m = async (p) => import(pathToFileURL(join(dist, p)).href);
   const [analyze, json, protobuf, text, report, poolText, info, compareText, model] = await Promise.all([
     m('analyze.js'), m('output/json.js'), m('output/protobuf.js'), m('output/text.js'), m('report/index.js'),
     m('output/pool-text.js'), m('output/info.js'), m('output/compare-text.js'), m('ui/model.js'),
@@ -469,6 +491,7 @@ function parseArgs(argv) {
     else if (a === '--fixtures') o.fixtures = v();
     else if (a === '--quiet') o.quiet = true;
     else if (a === '--max-seconds') o.maxSeconds = Number(v());
+    else if (a === '--dist') o.dist = resolve(v());
     else {
       console.error(`fuzz: unknown option ${a}`);
       process.exit(2);
@@ -484,7 +507,7 @@ function parseArgs(argv) {
 async function workerMain() {
   const { parentPort, workerData } = await import('node:worker_threads');
   const { from, to, seed, budgets, fixtures } = workerData;
-  const api = await loadDist();
+  const api = await loadDist(workerData.dist);
   const corpus = fixtureCorpus(fixtures);
   const tmp = mkdtempSync(join(tmpdir(), 'hl-fuzz-'));
   try {
@@ -520,7 +543,7 @@ async function main() {
     // One worker for the rest of the range; replaced after a hang.
     const { hungAt } = await new Promise((resolveRun) => {
       const w = new Worker(fileURLToPath(import.meta.url), {
-        workerData: { from: next, to: o.mutations, seed: o.seed, budgets, fixtures: o.fixtures },
+        workerData: { from: next, to: o.mutations, seed: o.seed, budgets, fixtures: o.fixtures, dist: o.dist },
       });
       let current = next;
       let since = performance.now();

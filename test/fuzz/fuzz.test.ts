@@ -68,8 +68,8 @@ describe('fuzzing (fixed seeds, small budget)', () => {
   // Generous budgets: a loaded 2-core machine; the big runs use 10 s and 1 GiB.
   const budgets = { timeBudgetMs: 20_000, rssBudgetMiB: 2048 };
   test.each([
-    [1, 1200],
-    [2, 1200],
+    [1, 1000],
+    [2, 1000],
   ])('seed %i: %i mutants, no exception, no budget overrun', async (seed, n) => {
     const failures = await fuzzRange({ api: srcApi, corpus, seed, from: 0, to: n, tmp, budgets });
     for (const f of failures) saveRegression(join(process.cwd(), 'test/fuzz/regressions'), f.data, f.ext, f);
