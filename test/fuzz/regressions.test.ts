@@ -17,5 +17,5 @@ test('the regression folder is read', () => {
 
 test.each(inputs.length ? inputs : ['(none yet)'])('%s', async (name) => {
   if (name === '(none yet)') return;
-  expect(await checkOne(join(dir, name), srcApi, { timeBudgetMs: 20_000, rssBudgetMiB: 2048 })).toBeNull();
+  expect(await checkOne(join(dir, name), srcApi, { timeBudgetMs: 20_000, rssBudgetMiB: 4096 })).toBeNull();
 }, 60_000);
