@@ -44,8 +44,6 @@ interface IfaceRuntime {
   linkType: number;
   snapLen: number;
   global: number;
-  /** Frames of this interface whose time is out of range (see timeOutOfRange), and their warning. */
-  badTimes?: { count: number; firstFrame: number; firstSec: number; fallback: string; warning: number };
 }
 
 /** The problem recorded on a frame whose time cannot be represented (Frame.problem). */
@@ -65,6 +63,8 @@ export class PcapngReader implements FormatReader {
   private carryLen = 0;
   private stopped = false;
   private readonly ts: SecNsec = { sec: 0, nsec: 0 };
+  /** Frames whose time is out of range (see timeOutOfRange), and the index of their warning. */
+  private badTimes: { withoutOffset: number; atZero: number; first: string; warning: number } | undefined;
 
   constructor(private readonly st: ReadState) {}
 
@@ -301,27 +301,31 @@ export class PcapngReader implements FormatReader {
    * 10^0). The frame is still analysed, with Frame.problem set and a time that
    * keeps what can be kept: the timestamp without the interface's offset when
    * that one is in range (times between the interface's frames stay exact),
-   * else 0 (1970-01-01). One warning per interface counts them.
+   * else 0 (1970-01-01). One warning for the whole file counts them (a file
+   * with 100,000 interfaces gives one line, not 100,000).
    */
   private timeOutOfRange(iface: IfaceRuntime, sec: number, rawSec: number, nsec: number, capLen: number, origLen: number, data: Buffer): void {
     const withoutOffset = iface.tsOffset !== 0 && representableSeconds(rawSec);
-    const frame = this.st.frames + 1;
-    let b = iface.badTimes;
+    let b = this.badTimes;
     if (b === undefined) {
-      b = iface.badTimes = {
-        count: 0,
-        firstFrame: frame,
-        firstSec: sec,
-        fallback: withoutOffset ? `without the interface's if_tsoffset of ${BigInt(iface.tsOffset).toString()} s` : 'at time 0 (1970-01-01)',
+      const offset = iface.tsOffset !== 0 ? ` with if_tsoffset ${BigInt(iface.tsOffset).toString()} s` : '';
+      const at = Number.isFinite(sec) ? sec.toExponential(3) : String(sec);
+      b = this.badTimes = {
+        withoutOffset: 0,
+        atZero: 0,
+        first: `first: frame ${this.st.frames + 1}, interface ${iface.global}${offset}, ${at} s since 1970`,
         warning: this.st.warnings.length,
       };
       this.st.warnings.push('');
     }
-    b.count++;
+    if (withoutOffset) b.withoutOffset++;
+    else b.atZero++;
+    const n = b.withoutOffset + b.atZero;
+    const how: string[] = [];
+    if (b.withoutOffset > 0) how.push(`${b.withoutOffset} timed without their interface's if_tsoffset`);
+    if (b.atZero > 0) how.push(`${b.atZero} at time 0 (1970-01-01)`);
     this.st.warnings[b.warning] =
-      `interface ${iface.global}: ${b.count} frame${b.count === 1 ? ' has' : 's have'} a timestamp out of the representable range ` +
-      `(first: frame ${b.firstFrame}, ${Number.isFinite(b.firstSec) ? b.firstSec.toExponential(3) : String(b.firstSec)} s since 1970); ` +
-      `${b.count === 1 ? 'it is' : 'they are'} timed ${b.fallback}`;
+      `${n} frame${n === 1 ? ' has' : 's have'} a timestamp out of the representable range (${b.first}): ${how.join(', ')}`;
     if (withoutOffset) this.deliver(iface, rawSec, nsec, capLen, origLen, data, TIME_OUT_OF_RANGE);
     else this.deliver(iface, 0, 0, capLen, origLen, data, TIME_OUT_OF_RANGE);
   }

@@ -132,20 +132,20 @@ describe('pcapng timestamps beyond what a date can hold', () => {
     const a = await analyzeFile(gen('tsoffset-2e62'));
     expect(a.capture.frames).toBe(5);
     expect(a.capture.warnings).toEqual([
-      "interface 0: 5 frames have a timestamp out of the representable range (first: frame 1, 4.612e+18 s since 1970); they are timed without the interface's if_tsoffset of 4611686018427387904 s",
+      "5 frames have a timestamp out of the representable range (first: frame 1, interface 0 with if_tsoffset 4611686018427387904 s, 4.612e+18 s since 1970): 5 timed without their interface's if_tsoffset",
     ]);
     // The generator writes the frames 1 µs apart from 1,700,000,000 s.
     expect(a.capture.start).toBe(1_700_000_000);
     expect(a.capture.end! - a.capture.start!).toBeCloseTo(4e-6, 6);
     expect(a.connections).toHaveLength(1);
-    expect(formatTextReport(a)).toContain('warning: interface 0: 5 frames have a timestamp out of the representable range');
+    expect(formatTextReport(a)).toContain('warning: 5 frames have a timestamp out of the representable range');
     expect(formatInfo(a)).toMatch(/Earliest frame: +2023-11-14T22:13:20\.000000 UTC/);
   });
 
   test('if_tsresol 10^0 and timestamps of 2^44 s: time 0, a warning, the reports still work', async () => {
     const a = await analyzeFile(gen('tsresol-2e44'));
     expect(a.capture.warnings).toEqual([
-      'interface 0: 5 frames have a timestamp out of the representable range (first: frame 1, 1.759e+13 s since 1970); they are timed at time 0 (1970-01-01)',
+      '5 frames have a timestamp out of the representable range (first: frame 1, interface 0, 1.759e+13 s since 1970): 5 at time 0 (1970-01-01)',
     ]);
     expect(a.capture.start).toBe(0);
     expect(a.connections).toHaveLength(1);
