@@ -288,14 +288,12 @@ const generators = {
 
   /** One connection, N full-size segments each cut by a 68-byte snaplen. */
   'snaplen-cut': { count: 2_000_000, what: 'segments cut by the snaplen', snaplen: 68, run(pcap, n) {
-    const conn = new Conn(pcap, '10.1.0.1', 40000, SERVER, 443);
-    let t = conn.handshake(0);
-    const cut = Buffer.alloc(14, 0x17); // 54 + 14 = 68 bytes kept
-    for (let i = 0; i < n; i++) {
-      const seq = conn.cseq;
-      pcap.record((t += 0.000001), tcpPacket(conn.client, conn.cport, conn.server, conn.sport, seq, conn.sseq, ACK, cut, 1448), 54 + 1448);
-      conn.cseq += 1448;
-    }
+    snaplenCut(pcap, n, false);
+  } },
+
+  /** Same, after a one-segment hole that is never filled (the cut segments wait behind it). */
+  'snaplen-cut-hole': { count: 2_000_000, what: 'segments cut by the snaplen, after a hole', snaplen: 68, run(pcap, n) {
+    snaplenCut(pcap, n, true);
   } },
 
   /**
@@ -352,6 +350,17 @@ function bigHandshake(pcap, n, claim) {
     const t = conn.handshake(i * 0.01);
     const body = Buffer.concat([Buffer.from([1]), u24(claim), Buffer.alloc(1200, 0x41)]);
     conn.c(t + 0.001, PSH | ACK, record(22, body, 0x0301));
+  }
+}
+
+function snaplenCut(pcap, n, hole) {
+  const conn = new Conn(pcap, '10.1.0.1', 40000, SERVER, 443);
+  let t = conn.handshake(0);
+  if (hole) conn.cseq += 1448;
+  const cut = Buffer.alloc(14, 0x17); // 54 + 14 = 68 bytes kept
+  for (let i = 0; i < n; i++) {
+    pcap.record((t += 0.000001), tcpPacket(conn.client, conn.cport, conn.server, conn.sport, conn.cseq, conn.sseq, ACK, cut, 1448), 54 + 1448);
+    conn.cseq += 1448;
   }
 }
 
