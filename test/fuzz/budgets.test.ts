@@ -5,11 +5,12 @@
  * date can hold become a warning, not a failed run. Time limits are wide (a
  * loaded 2-core machine); the quadratic code took 40 s and more on the same inputs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { analyzeFile } from '../../src/analyze.js';
+import { readCapture, type Frame } from '../../src/capture/index.js';
 import { destinations, releaseTime, simulatePool, summarize } from '../../src/report/index.js';
 import { formatPoolReport } from '../../src/output/pool-text.js';
 import { formatTextReport } from '../../src/output/text.js';
@@ -152,4 +153,58 @@ describe('pcapng timestamps beyond what a date can hold', () => {
     expect(() => formatTextReport(a)).not.toThrow();
     expect(formatInfo(a)).toMatch(/Earliest frame: +1970-01-01T00:00:00\.000000 UTC/);
   });
+});
+
+/** A pcapng block (little endian): type, length, body padded to 4, length. */
+function block(type: number, body: Buffer): Buffer {
+  const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+  const b = Buffer.alloc(12 + padded.length);
+  b.writeUInt32LE(type, 0);
+  b.writeUInt32LE(b.length, 4);
+  padded.copy(b, 8);
+  b.writeUInt32LE(b.length, b.length - 4);
+  return b;
+}
+
+test('many interfaces with out-of-range times: one warning, a problem on every such frame', async () => {
+  // Hand-built (malformed on purpose): 1,000 interfaces with if_tsoffset 2^62, one frame each,
+  // and one last interface without an offset whose frame is at 2^62 µs (4.6e12 s, year 148,000: still in range).
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0);
+  shb.writeUInt16LE(1, 4);
+  shb.writeBigInt64LE(-1n, 8);
+  const parts = [block(0x0a0d0d0a, shb)];
+  const n = 1000;
+  for (let i = 0; i <= n; i++) {
+    const idb = Buffer.alloc(i < n ? 24 : 8);
+    idb.writeUInt16LE(1, 0); // Ethernet
+    if (i < n) {
+      idb.writeUInt16LE(14, 8); // if_tsoffset
+      idb.writeUInt16LE(8, 10);
+      idb.writeBigInt64LE(2n ** 62n, 12);
+    }
+    parts.push(block(1, idb));
+  }
+  for (let i = 0; i <= n; i++) {
+    const epb = Buffer.alloc(20 + 14);
+    epb.writeUInt32LE(i, 0);
+    const units = i < n ? 1_700_000_000_000_000n + BigInt(i) : 2n ** 62n;
+    epb.writeUInt32LE(Number(units >> 32n), 4);
+    epb.writeUInt32LE(Number(units & 0xffffffffn), 8);
+    epb.writeUInt32LE(14, 12);
+    epb.writeUInt32LE(14, 16);
+    parts.push(block(6, epb));
+  }
+  const p = join(tmp, 'many-interfaces.pcapng');
+  writeFileSync(p, Buffer.concat(parts));
+  const frames: Pick<Frame, 'number' | 'tsSec' | 'problem'>[] = [];
+  const r = await readCapture(p, (f) => frames.push({ number: f.number, tsSec: f.tsSec, problem: f.problem }));
+  expect(r.error).toBeUndefined();
+  expect(r.warnings).toEqual([
+    `${n} frames have a timestamp out of the representable range (first: frame 1, interface 0 with if_tsoffset 4611686018427387904 s, 4.612e+18 s since 1970): ${n} timed without their interface's if_tsoffset`,
+  ]);
+  expect(frames).toHaveLength(n + 1);
+  expect(frames.filter((f) => f.problem === 'timestamp out of range')).toHaveLength(n);
+  expect(frames[0]).toEqual({ number: 1, tsSec: 1_700_000_000, problem: 'timestamp out of range' });
+  expect(frames[n]).toEqual({ number: n + 1, tsSec: Number((2n ** 62n) / 1_000_000n) });
 });
