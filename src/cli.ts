@@ -24,6 +24,7 @@ import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/pro
 import { formatPoolReport } from './output/pool-text.js';
 import { formatComparison } from './output/compare-text.js';
 import { formatTextReport } from './output/text.js';
+import { sanitize } from './output/sanitize.js';
 import { compareAnalyses, destinations, simulatePool, summarize } from './report/index.js';
 import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';
@@ -45,7 +46,21 @@ interface PoolArgs {
   'min-saved-share'?: number;
 }
 
+/**
+ * A number option that yargs accepted as a number but that makes no sense
+ * ('abc' arrives as NaN, -1 as -1): a wrong command line, exit 2.
+ */
+function checkNumber(name: string, v: number | undefined, ok: (v: number) => boolean, want: string): void {
+  if (v === undefined || ok(v)) return;
+  throw new UsageError(`--${name} must be ${want}, got ${Number.isNaN(v) ? 'something that is not a number' : String(v)}`);
+}
+
 function poolOptionsFrom(argv: PoolArgs): Partial<PoolOptions> {
+  const finiteAtLeast0 = (v: number) => Number.isFinite(v) && v >= 0;
+  checkNumber('pool-idle', argv['pool-idle'], finiteAtLeast0, 'a number of seconds >= 0');
+  checkNumber('pool-size', argv['pool-size'], (v) => Number.isSafeInteger(v) && v >= 1, 'a whole number >= 1');
+  checkNumber('min-saved-ms', argv['min-saved-ms'], finiteAtLeast0, 'a number of milliseconds >= 0');
+  checkNumber('min-saved-share', argv['min-saved-share'], (v) => finiteAtLeast0(v) && v <= 100, 'a percentage from 0 to 100');
   const o: Partial<PoolOptions> = {};
   if (argv['pool-idle'] !== undefined) o.idleTimeoutSec = argv['pool-idle'];
   if (argv['pool-size'] !== undefined) o.maxSize = argv['pool-size'];
@@ -114,7 +129,7 @@ async function load(path: string, onProgress?: (p: ReadProgress) => void): Promi
 function damageExit(a: Analysis | AnalysisResult): number {
   const err = 'read' in a ? a.read.error : undefined;
   if (err) {
-    process.stderr.write(`error: ${err}\n`);
+    process.stderr.write(`error: ${sanitize(err)}\n`);
     return 1;
   }
   return 0;
@@ -122,7 +137,7 @@ function damageExit(a: Analysis | AnalysisResult): number {
 
 function printWarnings(a: Analysis | AnalysisResult): void {
   const err = 'read' in a ? a.read.error : undefined;
-  for (const w of a.capture.warnings) if (w !== err) process.stderr.write(`warning: ${w}\n`);
+  for (const w of a.capture.warnings) if (w !== err) process.stderr.write(`warning: ${sanitize(w)}\n`);
 }
 
 /** Where streamed connections go: NDJSON lines or protobuf records on stdout. */
@@ -146,6 +161,7 @@ function outputWidth(): number {
 
 async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?: number }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
+  checkNumber('top', argv.top, (v) => Number.isSafeInteger(v) && v >= 0, 'a whole number >= 0');
   const format: Format = argv.format ?? (process.stdout.isTTY ? 'tui' : 'text');
   const path = argv.capture;
 
@@ -155,7 +171,7 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
       const { runTui } = await import('./ui/index.js');
       try {
         return await runTui({
-          title: path === '-' ? 'stdin' : path,
+          title: path === '-' ? 'stdin' : sanitize(path),
           load: (onProgress) => load(path, onProgress),
           poolOptions,
           stdin: keys,
@@ -207,14 +223,16 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
 async function runInfo(argv: { capture: string; json?: boolean }): Promise<number> {
   const a = await analyzeFile(argv.capture, {});
   if (argv.json) await write(process.stdout, JSON.stringify(infoJson(a), null, 2) + '\n');
-  else await write(process.stdout, formatInfo(a));
+  // Line by line: the file name, interface names and warnings come from outside.
+  else await write(process.stdout, formatInfo(a).split('\n').map(sanitize).join('\n'));
   return damageExit(a);
 }
 
 async function runPool(argv: PoolArgs & { capture: string; format?: string }): Promise<number> {
+  const poolOptions = poolOptionsFrom(argv);
   const a = await load(argv.capture, stderrProgress());
   clearProgress();
-  const report = simulatePool(a.connections, poolOptionsFrom(argv));
+  const report = simulatePool(a.connections, poolOptions);
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(report, null, 2) + '\n');
   } else {
@@ -232,7 +250,7 @@ async function runCompare(argv: { before: string; after: string; format?: string
     clearProgress();
     const { runTui } = await import('./ui/index.js');
     return runTui({
-      title: argv.after,
+      title: argv.after === '-' ? 'stdin' : sanitize(argv.after),
       load: async () => after,
       initialView: 'compare',
       comparison: compareAnalyses(before, after),
@@ -332,14 +350,14 @@ async function run(): Promise<void> {
     code = await main(hideBin(process.argv));
   } catch (e) {
     if (e instanceof CaptureError) {
-      process.stderr.write(`error: ${e.message}\n`);
+      process.stderr.write(`error: ${sanitize(e.message)}\n`);
       code = 2;
     } else if (e instanceof UsageError) {
-      process.stderr.write(`error: ${e.message}\nRun handshake-lens --help for usage.\n`);
+      process.stderr.write(`error: ${sanitize(e.message)}\nRun handshake-lens --help for usage.\n`);
       code = 2;
     } else {
       const msg = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`error: ${msg}\n`);
+      process.stderr.write(`error: ${sanitize(msg)}\n`);
       if (process.env.HANDSHAKE_LENS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
       code = 1;
     }

@@ -16,7 +16,7 @@
 import { CaptureError } from './types.js';
 import type { Frame } from './types.js';
 import type { FormatReader, ReadState } from './state.js';
-import { splitTimestamp, tsResolution } from './timestamp.js';
+import { representableSeconds, splitTimestamp, tsResolution } from './timestamp.js';
 import type { SecNsec, TsResolution } from './timestamp.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -46,6 +46,9 @@ interface IfaceRuntime {
   global: number;
 }
 
+/** The problem recorded on a frame whose time cannot be represented (Frame.problem). */
+export const TIME_OUT_OF_RANGE = 'timestamp out of range';
+
 export class PcapngReader implements FormatReader {
   private le = true;
   private section = -1;
@@ -60,6 +63,8 @@ export class PcapngReader implements FormatReader {
   private carryLen = 0;
   private stopped = false;
   private readonly ts: SecNsec = { sec: 0, nsec: 0 };
+  /** Frames whose time is out of range (see timeOutOfRange), and the index of their warning. */
+  private badTimes: { withoutOffset: number; atZero: number; first: string; warning: number } | undefined;
 
   constructor(private readonly st: ReadState) {}
 
@@ -280,8 +285,49 @@ export class PcapngReader implements FormatReader {
     const ts = this.ts;
     splitTimestamp(this.u32(buf, p + 12), this.u32(buf, p + 16), iface.res, ts);
     const start = p + dataAt;
-    this.deliver(iface, ts.sec + iface.tsOffset, ts.nsec, capLen, this.u32(buf, p + 24), buf.subarray(start, start + capLen));
+    const data = buf.subarray(start, start + capLen);
+    const sec = ts.sec + iface.tsOffset;
+    if (representableSeconds(sec)) {
+      this.deliver(iface, sec, ts.nsec, capLen, this.u32(buf, p + 24), data);
+    } else {
+      this.timeOutOfRange(iface, sec, ts.sec, ts.nsec, capLen, this.u32(buf, p + 24), data);
+    }
     return true;
+  }
+
+  /**
+   * A frame whose time (timestamp + if_tsoffset) is beyond what a date can
+   * hold (a corrupt or hostile file: if_tsoffset 2^62, 2^44 s with if_tsresol
+   * 10^0). The frame is still analysed, with Frame.problem set and a time that
+   * keeps what can be kept: the timestamp without the interface's offset when
+   * that one is in range (times between the interface's frames stay exact),
+   * else 0 (1970-01-01). One warning for the whole file counts them (a file
+   * with 100,000 interfaces gives one line, not 100,000).
+   */
+  private timeOutOfRange(iface: IfaceRuntime, sec: number, rawSec: number, nsec: number, capLen: number, origLen: number, data: Buffer): void {
+    const withoutOffset = iface.tsOffset !== 0 && representableSeconds(rawSec);
+    let b = this.badTimes;
+    if (b === undefined) {
+      const offset = iface.tsOffset !== 0 ? ` with if_tsoffset ${BigInt(iface.tsOffset).toString()} s` : '';
+      const at = Number.isFinite(sec) ? sec.toExponential(3) : String(sec);
+      b = this.badTimes = {
+        withoutOffset: 0,
+        atZero: 0,
+        first: `first: frame ${this.st.frames + 1}, interface ${iface.global}${offset}, ${at} s since 1970`,
+        warning: this.st.warnings.length,
+      };
+      this.st.warnings.push('');
+    }
+    if (withoutOffset) b.withoutOffset++;
+    else b.atZero++;
+    const n = b.withoutOffset + b.atZero;
+    const how: string[] = [];
+    if (b.withoutOffset > 0) how.push(`${b.withoutOffset} timed without their interface's if_tsoffset`);
+    if (b.atZero > 0) how.push(`${b.atZero} at time 0 (1970-01-01)`);
+    this.st.warnings[b.warning] =
+      `${n} frame${n === 1 ? ' has' : 's have'} a timestamp out of the representable range (${b.first}): ${how.join(', ')}`;
+    if (withoutOffset) this.deliver(iface, rawSec, nsec, capLen, origLen, data, TIME_OUT_OF_RANGE);
+    else this.deliver(iface, 0, 0, capLen, origLen, data, TIME_OUT_OF_RANGE);
   }
 
   private simplePacket(buf: Buffer, p: number, len: number): boolean {
@@ -300,7 +346,7 @@ export class PcapngReader implements FormatReader {
     return true;
   }
 
-  private deliver(iface: IfaceRuntime, sec: number, nsec: number, capLen: number, origLen: number, data: Buffer): void {
+  private deliver(iface: IfaceRuntime, sec: number, nsec: number, capLen: number, origLen: number, data: Buffer, problem?: string): void {
     if (this.st.frames === 0) this.st.emitMeta();
     const frame: Frame = {
       number: ++this.st.frames,
@@ -312,6 +358,7 @@ export class PcapngReader implements FormatReader {
       interfaceId: iface.global,
       data,
     };
+    if (problem !== undefined) frame.problem = problem;
     this.st.sink(frame);
   }
 

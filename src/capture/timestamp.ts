@@ -86,3 +86,15 @@ export function splitTimestamp(high: number, low: number, res: TsResolution, out
   out.sec = Number(ts / units);
   out.nsec = Number(((ts % units) * 1_000_000_000n) / units);
 }
+
+/**
+ * Largest timestamp magnitude accepted, in seconds: the range of an ECMAScript
+ * Date (±8.64e15 ms, about ±275,760 years) less one day, so that any date
+ * printed from a frame time (rounded to ms) is valid.
+ */
+export const MAX_TIME_SEC = 8_640_000_000_000 - 86_400;
+
+/** A frame time (whole seconds since the epoch) we can compute with and print. */
+export function representableSeconds(sec: number): boolean {
+  return Number.isSafeInteger(sec) && sec >= -MAX_TIME_SEC && sec <= MAX_TIME_SEC;
+}

@@ -25,6 +25,12 @@ export interface Frame {
   interfaceId: number;
   /** The captured bytes: a view, never a copy. */
   data: Buffer;
+  /**
+   * A problem with the record itself that did not stop reading: only
+   * 'timestamp out of range' today (tsSec/tsNsec then hold a fallback time,
+   * and a capture warning counts such frames).
+   */
+  problem?: string;
 }
 
 export interface InterfaceInfo {

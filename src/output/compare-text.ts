@@ -76,7 +76,7 @@ export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): 
   if (c.destinations.length > 0) {
     out.push('');
     out.push('Per destination (before -> after):');
-    const keyWidth = Math.min(40, Math.max(11, ...c.destinations.map((r) => displayWidth(sanitize(r.key)))));
+    const keyWidth = Math.min(40, c.destinations.reduce((w, r) => Math.max(w, displayWidth(sanitize(r.key))), 11));
     const cols = layoutColumns(
       DEST_COLUMNS.map((col) => (col.key === 'dest' ? { ...col, min: keyWidth, max: keyWidth } : col)),
       width,

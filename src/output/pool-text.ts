@@ -91,7 +91,7 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   };
   // The destination column takes its content's width (up to 40 cells): keys are
   // what the reader looks for, so other columns are dropped before keys are cut.
-  const keyWidth = Math.min(40, Math.max(11, ...rows.map((r) => displayWidth(r.key))));
+  const keyWidth = Math.min(40, rows.reduce((w, r) => Math.max(w, displayWidth(r.key)), 11));
   const cols = layoutColumns(
     COLUMNS.map((c) => (c.key === 'dest' ? { ...c, min: keyWidth, max: keyWidth } : c)),
     width,

@@ -56,6 +56,90 @@ export function releaseTime(c: ConnectionRecord): number {
   return Math.min(c.end, Math.max(c.start, r));
 }
 
+/** Smallest value, null for none (a loop: a spread into Math.min overflows the stack on large arrays). */
+function minOf(values: readonly number[]): number | null {
+  let m: number | null = null;
+  for (const v of values) if (m === null || v < m) m = v;
+  return m;
+}
+
+/** Binary min-heap of numbers. */
+class MinHeap {
+  private a: number[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): number {
+    return this.a[0]!;
+  }
+  push(v: number): void {
+    const a = this.a;
+    let i = a.length;
+    a.push(v);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= v) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = v;
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    const n = a.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && a[r]! < a[l]! ? r : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/** Double-ended queue of numbers over an array with a moving head. */
+class Deque {
+  private a: number[] = [];
+  private head = 0;
+  get size(): number {
+    return this.a.length - this.head;
+  }
+  front(): number {
+    return this.a[this.head]!;
+  }
+  pushBack(v: number): void {
+    this.a.push(v);
+  }
+  popBack(): number {
+    const v = this.a.pop()!;
+    this.compact();
+    return v;
+  }
+  popFront(): number {
+    const v = this.a[this.head++]!;
+    this.compact();
+    return v;
+  }
+  private compact(): void {
+    if (this.head === this.a.length) {
+      this.a = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.a.length) {
+      this.a = this.a.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 /** Sums of ms values are rounded to 1 ns so JSON shows 62.127, not 62.126999999999995. */
 function roundMs(ms: number): number {
   return Math.round(ms * 1e6) / 1e6;
@@ -91,7 +175,7 @@ interface DestSim {
 
 function simulateDestination(stats: DestinationStats, group: readonly ConnectionRecord[], opts: PoolOptions): DestSim {
   const serverCloses = stats.observedIdleTimeouts.filter((o) => o.by === 'server').map((o) => o.seconds);
-  const serverIdle = serverCloses.length ? Math.min(...serverCloses) : null;
+  const serverIdle = minOf(serverCloses);
   const effectiveIdleSec = serverIdle !== null ? Math.min(opts.idleTimeoutSec, serverIdle) : opts.idleTimeoutSec;
   const participants = group
     .filter((c) => c.setup.ms !== null || c.midstream)
@@ -115,27 +199,29 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
   for (const clientConns of byClient.values()) {
     const size = Math.max(1, opts.maxSize ?? peakConcurrency(clientConns));
     poolSize = Math.max(poolSize, size);
-    // busyUntil of each pooled connection; idle when busyUntil <= now.
-    let slots: number[] = [];
+    // The pooled connections, by the time they are busy until (their release
+    // time). Connections come in order of start, so `now` never decreases:
+    // - `busy` (a min-heap) holds those released after now;
+    // - `idle` holds those released at or before now, in ascending order: each
+    //   one moved over from `busy` is released no earlier than those already
+    //   there. The most recently released (LIFO pick) is its last element, the
+    //   longest idle (first to expire) its first.
+    // Every connection costs O(log n): no scan of the pool per connection.
+    const busy = new MinHeap();
+    const idle = new Deque();
     for (const c of clientConns) {
       const now = c.start;
       if (savingsCounted(c)) k.known++;
+      while (busy.size > 0 && busy.peek() <= now) idle.pushBack(busy.pop());
       let expiredHere = false;
-      slots = slots.filter((busyUntil) => {
-        const keep = !(busyUntil <= now && now - busyUntil > effectiveIdleSec);
-        if (!keep) {
-          expiredHere = true;
-          const gap = now - busyUntil;
-          if (k.shortestExpiredGapSec === null || gap < k.shortestExpiredGapSec) k.shortestExpiredGapSec = gap;
-        }
-        return keep;
-      });
-      let pick = -1;
-      for (let i = 0; i < slots.length; i++) {
-        if (slots[i] <= now && (pick < 0 || slots[i] > slots[pick])) pick = i;
+      while (idle.size > 0 && now - idle.front() > effectiveIdleSec) {
+        const gap = now - idle.popFront();
+        expiredHere = true;
+        if (k.shortestExpiredGapSec === null || gap < k.shortestExpiredGapSec) k.shortestExpiredGapSec = gap;
       }
-      if (pick >= 0) {
-        slots[pick] = releaseTime(c);
+      if (idle.size > 0) {
+        idle.popBack();
+        busy.push(releaseTime(c));
         k.reused++;
         if (savingsCounted(c)) {
           avoided++;
@@ -147,8 +233,8 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
         continue;
       }
       if (expiredHere) k.expired++;
-      else if (slots.length > 0) k.busy++;
-      if (slots.length < size) slots.push(releaseTime(c));
+      else if (busy.size > 0) k.busy++;
+      if (busy.size < size) busy.push(releaseTime(c));
       else k.overCap++;
     }
   }
@@ -271,8 +357,7 @@ function destinationReason(sim: DestSim, opts: PoolOptions): string[] {
   if (k.overCap > 0 && p.handshakesAvoided > 0) {
     parts.push(`${plural(k.overCap, 'connection')} found the pool full at ${fmtInt(p.poolSize)} and paid a handshake anyway.`);
   }
-  parts.push(...idleTimeoutSentences(s, p, opts));
-  return parts;
+  return parts.concat(idleTimeoutSentences(s, p, opts));
 }
 
 function idleTimeoutSentences(s: DestinationStats, p: DestinationPool, opts: PoolOptions): string[] {
@@ -290,7 +375,7 @@ function idleTimeoutSentences(s: DestinationStats, p: DestinationPool, opts: Poo
     );
   }
   if (client.length) {
-    const min = Math.min(...client.map((o) => o.seconds));
+    const min = minOf(client.map((o) => o.seconds))!;
     const shortest = client.length > 1 ? ' at the shortest' : '';
     out.push(`The client closed ${plural(client.length, 'idle connection')} itself, after ${fmtSec(min)} without data${shortest}.`);
   }
@@ -331,9 +416,9 @@ function totalReason(sims: DestSim[], total: PoolSavings, opts: PoolOptions): st
         `, under ${thresholdText(opts, total.setupMsSaved, total.savedShare)}.`;
   if (sims.length === 1) {
     // One destination: its own sentences, without repeating what the head said.
-    if (total.connections === 1) return [head, ...sims[0].sentences.slice(2)].join(' ');
+    if (total.connections === 1) return [head].concat(sims[0].sentences.slice(2)).join(' ');
     const own = why(sims[0]) === 'small' ? sims[0].sentences.slice(1) : sims[0].sentences;
-    return [head, ...own].join(' ');
+    return [head].concat(own).join(' ');
   }
   return `${head} Of the ${dests}, ${joinList(lines)}.`;
 }

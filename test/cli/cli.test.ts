@@ -285,3 +285,53 @@ test('--version prints the package version', () => {
   expect(r.code).toBe(0);
   expect(r.stdout.trim()).toBe(pkg.version);
 });
+
+describe('numbers on the command line that make no sense', () => {
+  // yargs takes them as numbers ('abc' as NaN): we refuse them as a wrong command line.
+  test.each([
+    [['pool', 'lo-tls13-full.pcap', '--pool-idle', '-1'], /^error: --pool-idle must be a number of seconds >= 0, got -1$/],
+    [['pool', 'lo-tls13-full.pcap', '--pool-size', '0'], /^error: --pool-size must be a whole number >= 1, got 0$/],
+    [['pool', 'lo-tls13-full.pcap', '--min-saved-share', '150'], /^error: --min-saved-share must be a percentage from 0 to 100, got 150$/],
+    [['lo-tls13-full.pcap', '--format', 'text', '--top', 'abc'], /^error: --top must be a whole number >= 0, got something that is not a number$/],
+    [['lo-tls13-full.pcap', '--format', 'text', '--top', '-5'], /^error: --top must be a whole number >= 0, got -5$/],
+    [['lo-tls13-full.pcap', '--format', 'json', '--pool-size', '2.5'], /^error: --pool-size must be a whole number >= 1, got 2\.5$/],
+  ])('%j: exit 2, one error line, no output', (args, message) => {
+    const r = runCli(args.map((a) => (a.endsWith('.pcap') ? fixture(a) : a)));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = expectOneLineError(r.stderr, message);
+    expect(lines.filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  });
+
+  test('--top 0 and --pool-idle 0 are fine', () => {
+    const r = runCli([fixture('lo-tls13-full.pcap'), '--format', 'text', '--top', '0', '--pool-idle', '0']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/more connections \(--top to show more\)/);
+  });
+});
+
+describe('a file name with terminal escape sequences', () => {
+  // Set the window title, clear the screen, turn text red: none of it may reach the terminal.
+  const evil = 'x\x1b]0;owned\x07\x1b[2J\x1b[31m\u202e.pcap';
+
+  test('in the report, the warnings and the error message it is shown sanitized', () => {
+    const p = join(tmp, evil);
+    // Cut in the middle of a record: the warning names the file.
+    const bytes = readFileSync(fixture('lo-tls13-full.pcap'));
+    writeFileSync(p, bytes.subarray(0, bytes.length - 10));
+    const r = runCli([p, '--format', 'text']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('x????.pcap');
+    expect(r.stderr).toMatch(/^warning: .*x\?\?\?\?\.pcap is cut short/);
+    for (const out of [r.stdout, r.stderr]) {
+      expect(out).not.toMatch(/[\x1b\x07\u202e]/);
+    }
+    const info = runCli(['info', p]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(/^File: +.*x\?\?\?\?\.pcap$/m);
+    expect(info.stdout + info.stderr).not.toMatch(/[\x1b\x07\u202e]/);
+    const missing = runCli([join(tmp, `missing-${evil}`), '--format', 'json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: cannot open .*missing-x\?\?\?\?\.pcap: no such file\n$/);
+  });
+});

@@ -1,0 +1,29 @@
+/** The pipeline functions the fuzz harness (scripts/fuzz.mjs) calls, taken from src/. */
+import { analyzeFile } from '../../src/analyze.js';
+import { ndjsonLine, writeJsonDocument } from '../../src/output/json.js';
+import { ProtobufWriter, readSavedAnalysisStream } from '../../src/output/protobuf.js';
+import { formatTextReport } from '../../src/output/text.js';
+import { compareAnalyses, destinations, simulatePool, summarize } from '../../src/report/index.js';
+import { formatPoolReport } from '../../src/output/pool-text.js';
+import { formatInfo, infoJson } from '../../src/output/info.js';
+import { formatComparison } from '../../src/output/compare-text.js';
+import { detailLines } from '../../src/ui/model.js';
+import type { PipelineApi } from '../../scripts/fuzz.mjs';
+
+export const srcApi: PipelineApi = {
+  analyzeFile,
+  writeJsonDocument,
+  ndjsonLine,
+  ProtobufWriter,
+  readSavedAnalysisStream,
+  formatTextReport,
+  summarize,
+  simulatePool,
+  destinations,
+  compareAnalyses,
+  formatPoolReport,
+  infoJson,
+  formatInfo,
+  formatComparison,
+  detailLines,
+};
