@@ -388,7 +388,7 @@ export async function loadDist(dist = join(resolve(fileURLToPath(import.meta.url
   const m = async (p) => import(pathToFileURL(join(dist, p)).href);
   const [analyze, json, protobuf, text, report, poolText, info, compareText, model] = await Promise.all([
     m('analyze.js'), m('output/json.js'), m('output/protobuf.js'), m('output/text.js'), m('report/index.js'),
-    m('output/pool-text.js'), m('output/info.js'), m('output/compare-text.js'), m('ui/model.js'),
+    m('output/pool-text.js'), m('output/info.js'), m('output/compare-text.js'), m('view/model.js'),
   ]);
   return {
     analyzeFile: analyze.analyzeFile,

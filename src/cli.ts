@@ -24,7 +24,7 @@ import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/pro
 import { formatPoolReport } from './output/pool-text.js';
 import { formatComparison } from './output/compare-text.js';
 import { formatTextReport } from './output/text.js';
-import { sanitize } from './output/sanitize.js';
+import { sanitize } from './view/sanitize.js';
 import { compareAnalyses, destinations, simulatePool, summarize } from './report/index.js';
 import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';

@@ -7,7 +7,7 @@ import { compareAnalyses, destinations, simulatePool, summarize } from '../../sr
 import { formatPoolReport } from '../../src/output/pool-text.js';
 import { formatInfo, infoJson } from '../../src/output/info.js';
 import { formatComparison } from '../../src/output/compare-text.js';
-import { detailLines } from '../../src/ui/model.js';
+import { detailLines } from '../../src/view/model.js';
 import type { PipelineApi } from '../../scripts/fuzz.mjs';
 
 export const srcApi: PipelineApi = {
