@@ -243,7 +243,7 @@ describe('the shared budget', () => {
   });
 });
 
-describe('scaling (time for 4n held segments within 8x the time for n: linear or n log n, not quadratic)', () => {
+describe('scaling (time for 4n held segments within 12x the time for n: not quadratic)', () => {
   function timeHeld(n: number, order: 'ascending' | 'descending' | 'random' | 'cut'): number {
     const r = new StreamReassembler({ data: () => {}, gap: () => {} }, Infinity);
     r.syn(0);
@@ -271,14 +271,21 @@ describe('scaling (time for 4n held segments within 8x the time for n: linear or
     expect(r.heldSegments).toBe(0);
     return Number(process.hrtime.bigint() - t0);
   }
-  const best = (n: number, order: Parameters<typeof timeHeld>[1]) => Math.min(timeHeld(n, order), timeHeld(n, order), timeHeld(n, order));
   for (const order of ['ascending', 'descending', 'random', 'cut'] as const) {
     test(order, () => {
-      best(50_000, order); // warm up (and settle the heap's size)
-      const small = best(25_000, order);
-      const large = best(100_000, order);
-      // Quadratic work would make this ratio ~16.
-      expect(large / small).toBeLessThan(8);
+      timeHeld(20_000, order); // warm up
+      // Interleaved, best of three each: the machine may be loaded.
+      let small = Infinity;
+      let large = Infinity;
+      for (let i = 0; i < 3; i++) {
+        small = Math.min(small, timeHeld(50_000, order));
+        large = Math.min(large, timeHeld(200_000, order));
+      }
+      // n log n work would give ~4.5, but caches and the garbage collector make
+      // each held segment dearer as the held set grows: 5-9 measured here.
+      // Quadratic work gives 16 and more (the former sorted array: 30-50 in
+      // descending and random order at these sizes).
+      expect(large / small).toBeLessThan(12);
     });
   }
 });
