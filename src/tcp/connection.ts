@@ -72,6 +72,17 @@ export class TcpConnection {
   lastPayloadBeforeTeardown: Stamp | undefined = undefined;
   private mss0: number | undefined = undefined;
   private mss1: number | undefined = undefined;
+  /**
+   * tcp.analysis.initial_rtt as tshark computes it: at the first segment of
+   * either side with ACK set and SYN clear after a SYN without ACK, the time
+   * from the most recent such SYN (it may carry data, FIN or RST; the SYN-ACK
+   * need not have been captured). Recomputed at the next such segment while
+   * the two times are equal, as tshark does (a zero RTT reads as "none yet").
+   */
+  initialRttSyn: Stamp | undefined = undefined;
+  initialRttAt: Stamp | undefined = undefined;
+  private ackSent0 = false;
+  private ackSent1 = false;
   retransmissions = 0;
   outOfOrder = 0;
   private problems_: string[] | undefined = undefined;
@@ -163,6 +174,24 @@ export class TcpConnection {
     return (this.stream0?.missingBytes ?? 0) + (this.stream1?.missingBytes ?? 0);
   }
 
+  /**
+   * Whether only one direction was captured although both sides spoke:
+   * 'client-only' when the server sent nothing captured yet the client
+   * acknowledged (an ACK flag after its SYN, or mid-stream: it could only
+   * acknowledge what the server sent), 'server-only' when only the server's
+   * packets were captured (they answer a client). null otherwise, and for a
+   * client whose SYNs went unacknowledged (unanswered, or unknowable).
+   * `clientDir` is the client's direction as finally decided.
+   */
+  oneSided(clientDir: Dir): 'client-only' | 'server-only' | null {
+    const seen0 = this.baseSeq0 !== undefined;
+    const seen1 = this.baseSeq1 !== undefined;
+    if (seen0 === seen1) return null;
+    const only: Dir = seen0 ? 0 : 1;
+    if (only !== clientDir) return 'server-only';
+    return (only === 0 ? this.ackSent0 : this.ackSent1) ? 'client-only' : null;
+  }
+
   setClient(dir: Dir, evidence: ClientEvidence): void {
     this.clientDir = dir;
     this.clientEvidence = evidence;
@@ -188,6 +217,18 @@ export class TcpConnection {
     } else if (this.baseSeq1 === undefined) this.baseSeq1 = tcp.seq;
 
     if (flags & TCP_SYN) this.onSyn(dir, tcp, stamp);
+    if (flags & TCP_ACK) {
+      if (dir === 0) this.ackSent0 = true;
+      else this.ackSent1 = true;
+      if ((flags & TCP_SYN) === 0 && this.syns_ !== undefined) {
+        const rttSyn = this.initialRttSyn;
+        const rttAt = this.initialRttAt;
+        if (rttSyn === undefined || (rttAt!.tsSec === rttSyn.tsSec && rttAt!.tsNsec === rttSyn.tsNsec)) {
+          this.initialRttSyn = this.syns_[this.syns_.length - 1];
+          this.initialRttAt = stamp;
+        }
+      }
+    }
 
     if (
       this.handshakeAck === undefined &&

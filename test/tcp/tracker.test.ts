@@ -6,7 +6,7 @@
  */
 import { ConnectionTracker, type TrackerOptions } from '../../src/tcp/tracker.js';
 import type { Dir, StreamConsumer, TcpConnection } from '../../src/tcp/connection.js';
-import { TCP_ACK, TCP_FIN, TCP_SYN, type DecodedPacket } from '../../src/decode/types.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../../src/decode/types.js';
 import type { Stamp } from '../../src/base/stamp.js';
 import { HELD_SEGMENT_OVERHEAD } from '../../src/tcp/reassembly.js';
 
@@ -152,26 +152,30 @@ describe('shared held-bytes budget', () => {
 });
 
 describe('scaling (4n connections within 8x the time of n)', () => {
-  function time(n: number, opts: TrackerOptions): number {
+  function time(n: number, opts: TrackerOptions, reset: boolean): number {
     const h = setup(opts);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
-      h.feed(pkt(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1024 + (i % 60000), '10.9.9.9', 443, TCP_SYN, i), 1000 + (i >> 10));
+      const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      const port = 1024 + (i % 60000);
+      const ts = 1000 + (i >> 10);
+      h.feed(pkt(ip, port, '10.9.9.9', 443, TCP_SYN, i), ts);
+      if (reset) h.feed(pkt('10.9.9.9', 443, ip, port, TCP_RST | TCP_ACK, 0, i + 1), ts);
     }
     h.tracker.finish();
     expect(h.finals.length).toBe(n);
     return Number(process.hrtime.bigint() - t0);
   }
   test.each([
-    ['unanswered SYNs past the open cap', { maxOpenConnections: 2000, sweepEvery: 1024 }],
-    ['unanswered SYNs, all open, frequent sweeps', { sweepEvery: 256 }],
-  ])('%s', (_name, opts) => {
-    time(10_000, opts); // warm up
+    ['unanswered SYNs past the open cap', { maxOpenConnections: 2000, sweepEvery: 1024 }, false],
+    ['refused connections lingering closed, frequent sweeps', { closedLingerSec: 2, sweepEvery: 64 }, true],
+  ] as const)('%s', (_name, opts, reset) => {
+    time(10_000, opts, reset); // warm up
     let small = Infinity;
     let large = Infinity;
     for (let i = 0; i < 3; i++) {
-      small = Math.min(small, time(20_000, opts));
-      large = Math.min(large, time(80_000, opts));
+      small = Math.min(small, time(20_000, opts, reset));
+      large = Math.min(large, time(80_000, opts, reset));
     }
     // Quadratic work (a sweep walking every open connection, a queue whose
     // front is found by walking deleted entries) gives 16 and more.
