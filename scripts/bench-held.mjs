@@ -23,7 +23,7 @@ const mk = (src, sport, dst, dport, flags, seq, payload) => ({
 });
 let frame = 0;
 const feed = (p) => tracker.packet(p, { frame: ++frame, tsSec: 1_700_000_000, tsNsec: frame }, 60 + p.tcp.payloadLength);
-const perDir = Math.floor((mib * 2 ** 20) / (1448 + 160)); // just under the per-direction bound (bytes + per-segment overhead)
+const perDir = Math.floor((mib * 2 ** 20) / (1448 + 176)); // just under the per-direction bound (bytes + per-segment overhead)
 const t0 = process.hrtime.bigint();
 for (let c = 0; c < n; c++) {
   const cli = `10.1.${c >> 8}.${c & 255}`;
