@@ -23,11 +23,13 @@ import { ActivityList, ClosedList } from './lists.js';
 
 /**
  * Default cap on connections open at once. A connection that only sent a SYN
- * costs ~1.5 KB with the pipeline's reader attached (measured with
- * scripts/bench-tracker.mjs: 1,000,000 unanswered SYNs peak at ~400 MB RSS
- * with this cap, the reader and the records' construction included), so the
- * table stays a few hundred MB at worst, while real captures rarely hold more
- * than tens of thousands of live connections at once.
+ * costs ~1.3 KB of heap with the pipeline's reader attached (134 MB for
+ * 100,000 open, scripts/bench-tracker.mjs), so at the cap the table stays
+ * near 150 MB, leaving most of a 1 GiB ceiling to the held-bytes budget
+ * (64 MiB), TLS state and the collector's slack: 1,000,000 unanswered SYNs
+ * peak at 510-650 MB RSS (2.3 GB before the cap). Real captures rarely hold
+ * more than tens of thousands of live connections at once, and only the
+ * longest-idle are finalized early.
  */
 export const DEFAULT_MAX_OPEN = 100_000;
 
