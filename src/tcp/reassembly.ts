@@ -72,14 +72,26 @@ export class HeldBudget {
   /** Holes given up, and bytes that never came in them, because of the budget. */
   holesGivenUp = 0;
   bytesGivenUp = 0;
-  /** Reassemblers holding data, in the order they began holding (Map: O(1) delete, oldest first). */
-  private readonly holders = new Map<StreamReassembler, true>();
+  /**
+   * Reassemblers holding data, in the order they began holding: an intrusive
+   * list (O(1) append, removal and front; a Map used as a queue is not, V8
+   * walks the deleted entries at its front).
+   */
+  private head: StreamReassembler | undefined;
+  private tail: StreamReassembler | undefined;
 
   constructor(readonly max = DEFAULT_HELD_BUDGET) {}
 
   /** @internal */
   charge(r: StreamReassembler, cost: number, first: boolean): void {
-    if (first) this.holders.set(r, true);
+    if (first && !r.holding) {
+      r.holding = true;
+      r.holderPrev = this.tail;
+      r.holderNext = undefined;
+      if (this.tail) this.tail.holderNext = r;
+      else this.head = r;
+      this.tail = r;
+    }
     this.used += cost;
     if (this.used > this.peak) this.peak = this.used;
   }
@@ -87,16 +99,27 @@ export class HeldBudget {
   /** @internal */
   uncharge(r: StreamReassembler, cost: number, last: boolean): void {
     this.used -= cost;
-    if (last) this.holders.delete(r);
+    if (last) this.unlink(r);
+  }
+
+  private unlink(r: StreamReassembler): void {
+    if (!r.holding) return;
+    const p = r.holderPrev;
+    const n = r.holderNext;
+    if (p) p.holderNext = n;
+    else this.head = n;
+    if (n) n.holderPrev = p;
+    else this.tail = p;
+    r.holderPrev = r.holderNext = undefined;
+    r.holding = false;
   }
 
   /** @internal Make room for `cost` more bytes by giving up the oldest holes. */
   makeRoom(cost: number): void {
     while (this.used + cost > this.max) {
-      const oldest = this.holders.keys().next();
-      if (oldest.done) return;
-      const r = oldest.value;
-      this.holders.delete(r); // even if its flush were interrupted, never pick it again for this charge
+      const r = this.head;
+      if (r === undefined) return;
+      this.unlink(r); // even if its flush were interrupted, never pick it again for this charge
       this.evictions++;
       const { holes, lost } = r.flush();
       this.holesGivenUp += holes;
@@ -119,6 +142,10 @@ export class StreamReassembler {
   /** When false, sequence tracking continues (for counting) but nothing is buffered or delivered. */
   delivering = true;
   missingBytes = 0;
+  /** @internal Links in the budget's list of holders. */
+  holding = false;
+  holderPrev: StreamReassembler | undefined = undefined;
+  holderNext: StreamReassembler | undefined = undefined;
 
   constructor(
     private readonly sink: StreamSink,
