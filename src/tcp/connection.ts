@@ -10,7 +10,7 @@
 import type { TcpHeader } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import type { Stamp } from '../base/stamp.js';
-import { StreamReassembler, type SegmentKind } from './reassembly.js';
+import { DEFAULT_MAX_PENDING, StreamReassembler, type HeldBudget, type SegmentKind } from './reassembly.js';
 
 export type Dir = 0 | 1;
 
@@ -29,6 +29,14 @@ export interface StreamConsumer {
 
 export type ClientEvidence = 'syn' | 'syn-ack' | 'tls' | 'port';
 
+const NO_STAMPS: Stamp[] = Object.freeze([]) as unknown as Stamp[];
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
+
+/**
+ * Per-object footprint matters (a SYN flood opens one per packet): per-direction
+ * facts are plain fields (`fin0`/`fin1`, ...) read through tuple getters, and
+ * arrays are only allocated when something goes in them.
+ */
 export class TcpConnection {
   readonly endpoints: [Endpoint, Endpoint];
   /** Direction in which the client sends; -1 while unknown. */
@@ -40,57 +48,148 @@ export class TcpConnection {
   packets = 0;
   bytes = 0;
 
-  /** First sequence number seen per direction (ISN when it was a SYN). */
-  readonly baseSeq: [number | undefined, number | undefined] = [undefined, undefined];
-  readonly synSeen: [boolean, boolean] = [false, false];
-  /** Client SYNs (first, then retransmissions). */
-  readonly syns: Stamp[] = [];
-  readonly synAcks: Stamp[] = [];
-  synAckSeq: number | undefined;
-  handshakeAck: Stamp | undefined;
+  private baseSeq0: number | undefined = undefined;
+  private baseSeq1: number | undefined = undefined;
+  private synSeen0 = false;
+  private synSeen1 = false;
+  private syns_: Stamp[] | undefined = undefined;
+  private synAcks_: Stamp[] | undefined = undefined;
+  synAckSeq: number | undefined = undefined;
+  handshakeAck: Stamp | undefined = undefined;
   /** Packets and wire bytes of the connection up to and including the completing ACK. */
-  ackSnapshot: { packets: number; bytes: number } | undefined;
-  readonly fin: [Stamp | undefined, Stamp | undefined] = [undefined, undefined];
-  readonly rst: [Stamp | undefined, Stamp | undefined] = [undefined, undefined];
-  readonly firstPayload: [Stamp | undefined, Stamp | undefined] = [undefined, undefined];
-  readonly payloadBytes: [number, number] = [0, 0];
+  ackSnapshot: { packets: number; bytes: number } | undefined = undefined;
+  private fin0: Stamp | undefined = undefined;
+  private fin1: Stamp | undefined = undefined;
+  private rst0: Stamp | undefined = undefined;
+  private rst1: Stamp | undefined = undefined;
+  private firstPayload0: Stamp | undefined = undefined;
+  private firstPayload1: Stamp | undefined = undefined;
+  private payloadBytes0 = 0;
+  private payloadBytes1 = 0;
   /** Last frame that carried new payload (either side), for idle-before-teardown. */
-  lastPayload: Stamp | undefined;
+  lastPayload: Stamp | undefined = undefined;
   /** lastPayload as it was when the teardown started. */
-  lastPayloadBeforeTeardown: Stamp | undefined;
-  readonly mss: [number | undefined, number | undefined] = [undefined, undefined];
+  lastPayloadBeforeTeardown: Stamp | undefined = undefined;
+  private mss0: number | undefined = undefined;
+  private mss1: number | undefined = undefined;
+  /**
+   * tcp.analysis.initial_rtt as tshark computes it: at the first segment of
+   * either side with ACK set and SYN clear after a SYN without ACK, the time
+   * from the most recent such SYN (it may carry data, FIN or RST; the SYN-ACK
+   * need not have been captured). Recomputed at the next such segment while
+   * the two times are equal, as tshark does (a zero RTT reads as "none yet").
+   */
+  initialRttSyn: Stamp | undefined = undefined;
+  initialRttAt: Stamp | undefined = undefined;
+  private ackSent0 = false;
+  private ackSent1 = false;
   retransmissions = 0;
   outOfOrder = 0;
-  readonly problems: string[] = [];
+  private problems_: string[] | undefined = undefined;
 
-  private readonly streams: [StreamReassembler | undefined, StreamReassembler | undefined] = [undefined, undefined];
-  consumer: StreamConsumer | undefined;
+  private stream0: StreamReassembler | undefined = undefined;
+  private stream1: StreamReassembler | undefined = undefined;
+  consumer: StreamConsumer | undefined = undefined;
   /** Heavy state (reassembly) released: the connection is only followed, not read. */
   released = false;
-  private heldLimit: number | undefined;
+  /**
+   * Finalized before it ended because too many connections were open at once
+   * (the tracker's cap): reported in the state it had then.
+   */
+  finalizedEarly = false;
+  private heldLimit: number | undefined = undefined;
+
+  /** @internal The tracker's bookkeeping: table keys, address ids, and links of its activity lists. */
+  pairKey = 0;
+  portKey = 0;
+  ipIdA = 0;
+  ipIdB = 0;
+  listPrev: TcpConnection | undefined = undefined;
+  listNext: TcpConnection | undefined = undefined;
+  list: unknown = undefined;
+  closedPrev: TcpConnection | undefined = undefined;
+  closedNext: TcpConnection | undefined = undefined;
+  closedList: unknown = undefined;
 
   constructor(
     readonly id: number,
     a: Endpoint,
     b: Endpoint,
     stamp: Stamp,
+    /** Shared bound on bytes held ahead of holes (see HeldBudget). */
+    private readonly budget?: HeldBudget,
   ) {
     this.endpoints = [a, b];
     this.firstStamp = stamp;
     this.lastStamp = stamp;
   }
 
+  /** First sequence number seen per direction (ISN when it was a SYN). */
+  get baseSeq(): [number | undefined, number | undefined] {
+    return [this.baseSeq0, this.baseSeq1];
+  }
+  get synSeen(): [boolean, boolean] {
+    return [this.synSeen0, this.synSeen1];
+  }
+  /** Client SYNs (first, then retransmissions). */
+  get syns(): Stamp[] {
+    return this.syns_ ?? NO_STAMPS;
+  }
+  get synAcks(): Stamp[] {
+    return this.synAcks_ ?? NO_STAMPS;
+  }
+  get fin(): [Stamp | undefined, Stamp | undefined] {
+    return [this.fin0, this.fin1];
+  }
+  get rst(): [Stamp | undefined, Stamp | undefined] {
+    return [this.rst0, this.rst1];
+  }
+  get firstPayload(): [Stamp | undefined, Stamp | undefined] {
+    return [this.firstPayload0, this.firstPayload1];
+  }
+  get payloadBytes(): [number, number] {
+    return [this.payloadBytes0, this.payloadBytes1];
+  }
+  get mss(): [number | undefined, number | undefined] {
+    return [this.mss0, this.mss1];
+  }
+  get problems(): readonly string[] {
+    return this.problems_ ?? NO_PROBLEMS;
+  }
+
+  addProblem(p: string): void {
+    (this.problems_ ??= []).push(p);
+  }
+
   /** FIN seen both ways, or a RST: the connection is over (late packets may still follow). */
   get closed(): boolean {
-    return (this.fin[0] !== undefined && this.fin[1] !== undefined) || this.rst[0] !== undefined || this.rst[1] !== undefined;
+    return (this.fin0 !== undefined && this.fin1 !== undefined) || this.rst0 !== undefined || this.rst1 !== undefined;
   }
 
   get teardownStarted(): boolean {
-    return this.fin[0] !== undefined || this.fin[1] !== undefined || this.rst[0] !== undefined || this.rst[1] !== undefined;
+    return this.fin0 !== undefined || this.fin1 !== undefined || this.rst0 !== undefined || this.rst1 !== undefined;
   }
 
   get missingBytes(): number {
-    return (this.streams[0]?.missingBytes ?? 0) + (this.streams[1]?.missingBytes ?? 0);
+    return (this.stream0?.missingBytes ?? 0) + (this.stream1?.missingBytes ?? 0);
+  }
+
+  /**
+   * Whether only one direction was captured although both sides spoke:
+   * 'client-only' when the server sent nothing captured yet the client
+   * acknowledged (an ACK flag after its SYN, or mid-stream: it could only
+   * acknowledge what the server sent), 'server-only' when only the server's
+   * packets were captured (they answer a client). null otherwise, and for a
+   * client whose SYNs went unacknowledged (unanswered, or unknowable).
+   * `clientDir` is the client's direction as finally decided.
+   */
+  oneSided(clientDir: Dir): 'client-only' | 'server-only' | null {
+    const seen0 = this.baseSeq0 !== undefined;
+    const seen1 = this.baseSeq1 !== undefined;
+    if (seen0 === seen1) return null;
+    const only: Dir = seen0 ? 0 : 1;
+    if (only !== clientDir) return 'server-only';
+    return (only === 0 ? this.ackSent0 : this.ackSent1) ? 'client-only' : null;
   }
 
   setClient(dir: Dir, evidence: ClientEvidence): void {
@@ -101,10 +200,10 @@ export class TcpConnection {
   /** Whether a SYN without ACK in `dir` starts a new connection on this 4-tuple (port reuse). */
   isNewConnectionSyn(dir: Dir, tcp: TcpHeader): boolean {
     if ((tcp.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false;
-    const base = this.baseSeq[dir];
+    const base = dir === 0 ? this.baseSeq0 : this.baseSeq1;
     if (base !== undefined && base !== tcp.seq) return true;
     // Same sequence number: a retransmitted SYN, unless the connection already ended.
-    return this.closed && !(base === tcp.seq && this.synSeen[dir]);
+    return this.closed && !(base === tcp.seq && (dir === 0 ? this.synSeen0 : this.synSeen1));
   }
 
   /** One segment of this connection. `wire` is the frame's length on the wire. */
@@ -113,11 +212,24 @@ export class TcpConnection {
     this.bytes += wire;
     this.lastStamp = stamp;
     const flags = tcp.flags;
-    if (this.baseSeq[dir] === undefined) this.baseSeq[dir] = tcp.seq;
+    if (dir === 0) {
+      if (this.baseSeq0 === undefined) this.baseSeq0 = tcp.seq;
+    } else if (this.baseSeq1 === undefined) this.baseSeq1 = tcp.seq;
 
     if (flags & TCP_SYN) this.onSyn(dir, tcp, stamp);
+    if (flags & TCP_ACK) {
+      if (dir === 0) this.ackSent0 = true;
+      else this.ackSent1 = true;
+      if ((flags & TCP_SYN) === 0 && this.syns_ !== undefined) {
+        const rttSyn = this.initialRttSyn;
+        const rttAt = this.initialRttAt;
+        if (rttSyn === undefined || (rttAt!.tsSec === rttSyn.tsSec && rttAt!.tsNsec === rttSyn.tsNsec)) {
+          this.initialRttSyn = this.syns_[this.syns_.length - 1];
+          this.initialRttAt = stamp;
+        }
+      }
+    }
 
-    const other: Dir = dir === 0 ? 1 : 0;
     if (
       this.handshakeAck === undefined &&
       this.synAckSeq !== undefined &&
@@ -132,18 +244,22 @@ export class TcpConnection {
 
     if (tcp.payloadLength > 0) this.onPayload(dir, tcp, stamp);
 
-    if (flags & TCP_FIN && this.fin[dir] === undefined) {
-      if (!this.teardownStarted) this.lastPayloadBeforeTeardown = this.lastPayload;
-      this.fin[dir] = stamp;
-    }
-    if (flags & TCP_RST && this.rst[dir] === undefined) {
-      if (!this.teardownStarted) this.lastPayloadBeforeTeardown = this.lastPayload;
-      this.rst[dir] = stamp;
+    if (flags & (TCP_FIN | TCP_RST)) {
+      const started = this.teardownStarted;
+      if (flags & TCP_FIN) {
+        if (dir === 0) this.fin0 ??= stamp;
+        else this.fin1 ??= stamp;
+      }
+      if (flags & TCP_RST) {
+        if (dir === 0) this.rst0 ??= stamp;
+        else this.rst1 ??= stamp;
+      }
+      if (!started) this.lastPayloadBeforeTeardown = this.lastPayload;
     }
     if (this.closed && this.consumer && !this.released) {
       // Nothing more will come in order: give up on remaining holes so held data is read.
-      this.streams[dir]?.flush();
-      this.streams[other]?.flush();
+      this.stream0?.flush();
+      this.stream1?.flush();
     }
   }
 
@@ -153,72 +269,87 @@ export class TcpConnection {
    */
   limitHeld(bytes: number): void {
     this.heldLimit = bytes;
-    for (const s of this.streams) if (s && s.maxPending > bytes) s.maxPending = bytes;
+    for (const s of [this.stream0, this.stream1]) if (s && s.maxPending > bytes) s.maxPending = bytes;
   }
 
   /** Drop reassembly buffers; the connection is still followed for its TCP events. */
   release(): void {
     if (this.released) return;
-    this.streams[0]?.flush();
-    this.streams[1]?.flush();
-    this.streams[0]?.stop();
-    this.streams[1]?.stop();
+    this.stream0?.flush();
+    this.stream1?.flush();
+    this.stream0?.stop();
+    this.stream1?.stop();
     this.released = true;
   }
 
   private onSyn(dir: Dir, tcp: TcpHeader, stamp: Stamp): void {
-    if (tcp.options.mss !== undefined && this.mss[dir] === undefined) this.mss[dir] = tcp.options.mss;
-    this.stream(dir)?.syn(tcp.seq);
-    if (!this.synSeen[dir]) {
-      this.synSeen[dir] = true;
-      this.baseSeq[dir] = tcp.seq;
+    const mss = tcp.options.mss;
+    if (dir === 0) {
+      if (mss !== undefined && this.mss0 === undefined) this.mss0 = mss;
+      if (!this.synSeen0) {
+        this.synSeen0 = true;
+        this.baseSeq0 = tcp.seq;
+      }
+    } else {
+      if (mss !== undefined && this.mss1 === undefined) this.mss1 = mss;
+      if (!this.synSeen1) {
+        this.synSeen1 = true;
+        this.baseSeq1 = tcp.seq;
+      }
     }
+    // A reassembler made later starts from the first SYN (see stream()).
+    (dir === 0 ? this.stream0 : this.stream1)?.syn(tcp.seq);
     if (tcp.flags & TCP_ACK) {
       if (this.clientDir === -1 || this.clientEvidence === 'tls') this.setClient(dir === 0 ? 1 : 0, 'syn-ack');
       if (this.synAckSeq === undefined) this.synAckSeq = tcp.seq;
-      this.synAcks.push(stamp);
+      (this.synAcks_ ??= []).push(stamp);
     } else {
       if (this.clientEvidence !== 'syn') this.setClient(dir, 'syn');
-      this.syns.push(stamp);
+      (this.syns_ ??= []).push(stamp);
     }
   }
 
   private onPayload(dir: Dir, tcp: TcpHeader, stamp: Stamp): void {
     // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
     const seq = tcp.flags & TCP_SYN ? (tcp.seq + 1) >>> 0 : tcp.seq;
-    const s = this.stream(dir);
-    let kind: SegmentKind;
-    if (s) {
-      kind = s.segment(seq, tcp.payload, tcp.payloadLength, stamp);
-    } else {
-      kind = 'in-order';
-    }
+    const kind: SegmentKind = this.stream(dir).segment(seq, tcp.payload, tcp.payloadLength, stamp);
     if (kind === 'retransmission') {
       this.retransmissions++;
       return;
     }
     if (kind === 'out-of-order') this.outOfOrder++;
-    if (this.firstPayload[dir] === undefined) this.firstPayload[dir] = stamp;
-    this.payloadBytes[dir] += tcp.payloadLength;
+    if (dir === 0) {
+      this.firstPayload0 ??= stamp;
+      this.payloadBytes0 += tcp.payloadLength;
+    } else {
+      this.firstPayload1 ??= stamp;
+      this.payloadBytes1 += tcp.payloadLength;
+    }
     this.lastPayload = stamp;
   }
 
-  /** The reassembler of a direction, created on first use; tracked even when nobody reads it. */
-  private stream(dir: Dir): StreamReassembler | undefined {
-    let s = this.streams[dir];
+  /** The reassembler of a direction, created with its first payload; tracked even when nobody reads it. */
+  private stream(dir: Dir): StreamReassembler {
+    let s = dir === 0 ? this.stream0 : this.stream1;
     if (s === undefined) {
       const consumer = this.consumer;
-      s = new StreamReassembler({
-        data: (chunk, stamp, segmentStart) => {
-          consumer?.data(dir, chunk, stamp, segmentStart);
-          if (consumer && !consumer.wants(dir)) this.streams[dir]?.stop();
+      s = new StreamReassembler(
+        {
+          data: (chunk, stamp, segmentStart) => {
+            consumer?.data(dir, chunk, stamp, segmentStart);
+            if (consumer && !consumer.wants(dir)) (dir === 0 ? this.stream0 : this.stream1)?.stop();
+          },
+          gap: (lost) => consumer?.gap(dir, lost),
         },
-        gap: (lost) => consumer?.gap(dir, lost),
-      });
+        this.heldLimit ?? DEFAULT_MAX_PENDING,
+        this.budget,
+      );
       if (!consumer || !consumer.wants(dir) || this.released) s.stop();
-      if (this.heldLimit !== undefined) s.maxPending = this.heldLimit;
-      if (this.synSeen[dir] && this.baseSeq[dir] !== undefined) s.syn(this.baseSeq[dir]!);
-      this.streams[dir] = s;
+      const synSeen = dir === 0 ? this.synSeen0 : this.synSeen1;
+      const isn = dir === 0 ? this.baseSeq0 : this.baseSeq1;
+      if (synSeen && isn !== undefined) s.syn(isn);
+      if (dir === 0) this.stream0 = s;
+      else this.stream1 = s;
     }
     return s;
   }

@@ -4,13 +4,34 @@
  * initial sequence number on a used 4-tuple starts a new connection).
  *
  * State lives only while a connection is open: a closed connection is handed
- * to `onClose` once it has been quiet for `closedLingerSec` of capture time
- * (late ACKs and retransmitted FINs still belong to it), and an open one that
- * idles for `idleReleaseSec` has its reassembly buffers released.
+ * to `onFinal` once it has been quiet for `closedLingerSec` of capture time
+ * (late ACKs and retransmitted FINs still belong to it), an open one that
+ * idles for `idleReleaseSec` has its reassembly buffers released, and beyond
+ * `maxOpenConnections` open at once the longest-idle one is finalized early,
+ * in the state it has then (`finalizedEarly`).
+ *
+ * Every step is O(1) per packet (amortised): open connections are kept in
+ * linked lists in order of last activity (a packet moves its connection to the
+ * back), so sweeps and evictions take from the front and stop at the first one
+ * that has not expired.
  */
 import type { DecodedPacket } from '../decode/types.js';
 import type { Stamp } from '../base/stamp.js';
 import { TcpConnection, type Dir, type Endpoint, type StreamConsumer } from './connection.js';
+import { DEFAULT_HELD_BUDGET, HeldBudget } from './reassembly.js';
+import { ActivityList, ClosedList } from './lists.js';
+
+/**
+ * Default cap on connections open at once. A connection that only sent a SYN
+ * costs ~1.3 KB of heap with the pipeline's reader attached (134 MB for
+ * 100,000 open, scripts/bench-tracker.mjs), so at the cap the table stays
+ * near 150 MB, leaving most of a 1 GiB ceiling to the held-bytes budget
+ * (64 MiB), TLS state and the collector's slack: 1,000,000 unanswered SYNs
+ * peak at 510-650 MB RSS (2.3 GB before the cap). Real captures rarely hold
+ * more than tens of thousands of live connections at once, and only the
+ * longest-idle are finalized early.
+ */
+export const DEFAULT_MAX_OPEN = 100_000;
 
 export interface TrackerOptions {
   /** Seconds a closed connection lingers for late packets before it is finalized (default 60). */
@@ -19,24 +40,57 @@ export interface TrackerOptions {
   idleReleaseSec?: number;
   /** Frames between idle sweeps (default 16384). */
   sweepEvery?: number;
+  /** Connections open at once before the longest-idle one is finalized early (default DEFAULT_MAX_OPEN). */
+  maxOpenConnections?: number;
+  /** Bytes held ahead of holes across all connections before the oldest hole is given up (default 64 MiB). */
+  heldBudgetBytes?: number;
+}
+
+/** What the tracker dropped or gave up to stay within its bounds (the analyze stage turns these into warnings). */
+export interface TrackerStats {
+  /** Connections finalized before they ended because more than `maxOpenConnections` were open. */
+  finalizedEarly: number;
+  /** Most connections open at once. */
+  peakOpen: number;
+  /** Times a direction gave up its holes because the shared held-bytes budget was full. */
+  heldEvictions: number;
+  /** Holes given up that way, and the bytes that were missing in them (reported as gaps). */
+  holesGivenUp: number;
+  bytesGivenUp: number;
+  /** Most bytes held ahead of holes at once (payload plus per-segment overhead). */
+  peakHeldBytes: number;
 }
 
 export class ConnectionTracker {
   /**
    * Open connections by 4-tuple, as numbers: each address string gets a small
-   * id (the decode stage hands out the same string object for the same
-   * address, so its hash is computed once), the unordered address pair and the
-   * port pair ordered the same way make two numeric keys.
+   * id while a connection uses it, the unordered address pair and the port pair
+   * ordered the same way make two numeric keys. A pair holding one connection
+   * maps to it directly; only pairs with several connections get a Map by ports.
    */
-  private readonly table = new Map<number, Map<number, TcpConnection>>();
-  private readonly open = new Set<TcpConnection>();
+  private readonly table = new Map<number, TcpConnection | Map<number, TcpConnection>>();
+  /** Open, not released, by last activity (front: idle the longest). */
+  private readonly active = new ActivityList();
+  /** Open and released (idle past idleReleaseSec), by last activity. */
+  private readonly idle = new ActivityList();
+  /** Closed and lingering, by last activity. */
+  private readonly closed = new ClosedList();
+  private lastTouched: TcpConnection | undefined;
+  /** Address -> id, with a count of table entries using each id; freed ids are reused (ids stay small). */
   private readonly ipIds = new Map<string, number>();
-  private readonly keys = new WeakMap<TcpConnection, [number, number]>();
+  private readonly ipRefs: number[] = [];
+  private readonly freeIds: number[] = [];
   private nextId = 0;
+  /** Next connection id (tcp.stream). */
+  private nextConn = 0;
   private sinceSweep = 0;
   private readonly closedLingerSec: number;
   private readonly idleReleaseSec: number;
   private readonly sweepEvery: number;
+  private readonly maxOpen: number;
+  private readonly budget: HeldBudget;
+  private finalizedEarly = 0;
+  private peakOpen = 0;
 
   constructor(
     /** Attaches a reader of the connection's streams (or none). */
@@ -48,23 +102,42 @@ export class ConnectionTracker {
     this.closedLingerSec = opts.closedLingerSec ?? 60;
     this.idleReleaseSec = opts.idleReleaseSec ?? 300;
     this.sweepEvery = opts.sweepEvery ?? 16384;
+    this.maxOpen = Math.max(1, opts.maxOpenConnections ?? DEFAULT_MAX_OPEN);
+    this.budget = new HeldBudget(opts.heldBudgetBytes ?? DEFAULT_HELD_BUDGET);
   }
 
-  get openCount(): number {
-    return this.open.size;
+  get stats(): TrackerStats {
+    return {
+      finalizedEarly: this.finalizedEarly,
+      peakOpen: this.peakOpen,
+      heldEvictions: this.budget.evictions,
+      holesGivenUp: this.budget.holesGivenUp,
+      bytesGivenUp: this.budget.bytesGivenUp,
+      peakHeldBytes: this.budget.peak,
+    };
   }
 
-  get created(): number {
-    return this.nextId;
+  /** Connections open now. */
+  get open(): number {
+    return this.active.size + this.idle.size;
   }
 
-  private ipId(ip: string): number {
+  private takeId(ip: string): number {
     let id = this.ipIds.get(ip);
     if (id === undefined) {
-      id = this.ipIds.size;
+      id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
       this.ipIds.set(ip, id);
+      this.ipRefs[id] = 0;
     }
+    this.ipRefs[id]!++;
     return id;
+  }
+
+  private dropId(ip: string, id: number): void {
+    if (--this.ipRefs[id]! === 0) {
+      this.ipIds.delete(ip);
+      this.freeIds.push(id);
+    }
   }
 
   /** A decoded packet with a TCP header. */
@@ -74,40 +147,36 @@ export class ConnectionTracker {
     const dst = p.dst!;
     const sport = tcp.srcPort;
     const dport = tcp.dstPort;
-    const is = this.ipId(src);
-    const id = this.ipId(dst);
-    // Canonical order: lower address id first (ports break the tie on one address).
-    const forward = is < id || (is === id && sport <= dport);
-    const pairKey = forward ? is * 0x4000000 + id : id * 0x4000000 + is;
-    const portKey = forward ? sport * 65536 + dport : dport * 65536 + sport;
-    let ports = this.table.get(pairKey);
-    let conn = ports?.get(portKey);
+    const is = this.ipIds.get(src);
+    const id = this.ipIds.get(dst);
+    let conn: TcpConnection | undefined;
     let dir: Dir = 0;
-    if (conn !== undefined) {
-      const a = conn.endpoints[0];
-      dir = a.port === sport && a.ip === src ? 0 : 1;
-      if (conn.isNewConnectionSyn(dir, tcp)) {
-        this.remove(conn);
-        this.finalize(conn);
-        conn = undefined;
-        ports = this.table.get(pairKey); // remove() may have dropped the emptied map
+    if (is !== undefined && id !== undefined) {
+      // Canonical order: lower address id first (ports break the tie on one address).
+      const forward = is < id || (is === id && sport <= dport);
+      const pairKey = forward ? is * 0x4000000 + id : id * 0x4000000 + is;
+      const portKey = forward ? sport * 65536 + dport : dport * 65536 + sport;
+      const entry = this.table.get(pairKey);
+      conn = entry instanceof Map ? entry.get(portKey) : entry?.portKey === portKey ? entry : undefined;
+      if (conn !== undefined) {
+        const a = conn.endpoints[0];
+        dir = a.port === sport && a.ip === src ? 0 : 1;
+        if (conn.isNewConnectionSyn(dir, tcp)) {
+          this.remove(conn);
+          this.finalize(conn);
+          conn = undefined;
+        }
       }
     }
     if (conn === undefined) {
-      const ea: Endpoint = { ip: src, port: sport };
-      const eb: Endpoint = { ip: dst, port: dport };
-      conn = new TcpConnection(this.nextId++, ea, eb, stamp);
-      conn.consumer = this.attach(conn);
-      if (ports === undefined) {
-        ports = new Map();
-        this.table.set(pairKey, ports);
-      }
-      ports.set(portKey, conn);
-      this.keys.set(conn, [pairKey, portKey]);
-      this.open.add(conn);
+      conn = this.create(src, sport, dst, dport, stamp);
       dir = 0;
+    } else if (conn !== this.lastTouched) {
+      this.touch(conn);
     }
+    const wasClosed = conn.closed;
     conn.segment(dir, tcp, stamp, wire);
+    if (!wasClosed && conn.closed) this.closed.push(conn);
     if (++this.sinceSweep >= this.sweepEvery) {
       this.sinceSweep = 0;
       this.sweep(stamp);
@@ -116,29 +185,111 @@ export class ConnectionTracker {
 
   /** End of capture: finalize everything still open, in id order. */
   finish(): void {
-    const rest = [...this.open].sort((x, y) => x.id - y.id);
+    const rest: TcpConnection[] = [];
+    for (let c = this.active.head; c; c = c.listNext) rest.push(c);
+    for (let c = this.idle.head; c; c = c.listNext) rest.push(c);
+    rest.sort((x, y) => x.id - y.id);
     this.table.clear();
-    this.open.clear();
+    this.active.clear();
+    this.idle.clear();
+    this.closed.clear();
+    this.ipIds.clear();
+    this.lastTouched = undefined;
     for (const c of rest) this.finalize(c);
   }
 
-  private remove(c: TcpConnection): void {
-    const k = this.keys.get(c)!;
-    const ports = this.table.get(k[0])!;
-    ports.delete(k[1]);
-    if (ports.size === 0) this.table.delete(k[0]);
-    this.open.delete(c);
+  private create(src: string, sport: number, dst: string, dport: number, stamp: Stamp): TcpConnection {
+    if (this.open >= this.maxOpen) this.evictIdlest();
+    const is = this.takeId(src);
+    const id = this.takeId(dst);
+    const forward = is < id || (is === id && sport <= dport);
+    const pairKey = forward ? is * 0x4000000 + id : id * 0x4000000 + is;
+    const portKey = forward ? sport * 65536 + dport : dport * 65536 + sport;
+    const ea: Endpoint = { ip: src, port: sport };
+    const eb: Endpoint = { ip: dst, port: dport };
+    const conn = new TcpConnection(this.nextConn++, ea, eb, stamp, this.budget);
+    conn.consumer = this.attach(conn);
+    const entry = this.table.get(pairKey);
+    if (entry === undefined) {
+      this.table.set(pairKey, conn);
+    } else if (entry instanceof Map) {
+      entry.set(portKey, conn);
+    } else {
+      this.table.set(pairKey, new Map([[entry.portKey, entry], [portKey, conn]]));
+    }
+    conn.pairKey = pairKey;
+    conn.portKey = portKey;
+    conn.ipIdA = is;
+    conn.ipIdB = id;
+    this.active.push(conn);
+    this.lastTouched = conn;
+    if (this.open > this.peakOpen) this.peakOpen = this.open;
+    return conn;
   }
 
-  private sweep(now: Stamp): void {
-    for (const c of this.open) {
-      const idle = now.tsSec - c.lastStamp.tsSec;
-      if (c.closed && idle > this.closedLingerSec) {
-        this.remove(c);
-        this.finalize(c);
-      } else if (idle > this.idleReleaseSec) {
-        c.release();
+  /** Move a connection to the back of its activity order. */
+  private touch(c: TcpConnection): void {
+    if (c.list === this.idle) this.idle.remove(c);
+    else this.active.remove(c);
+    this.active.push(c);
+    if (this.closed.has(c)) {
+      this.closed.remove(c);
+      this.closed.push(c);
+    }
+    this.lastTouched = c;
+  }
+
+  private remove(c: TcpConnection): void {
+    const entry = this.table.get(c.pairKey)!;
+    if (entry instanceof Map) {
+      entry.delete(c.portKey);
+      if (entry.size === 1) {
+        const [only] = entry.values();
+        this.table.set(c.pairKey, only!);
       }
+    } else {
+      this.table.delete(c.pairKey);
+    }
+    this.active.remove(c);
+    this.idle.remove(c);
+    this.closed.remove(c);
+    if (this.lastTouched === c) this.lastTouched = undefined;
+    this.dropId(c.endpoints[0].ip, c.ipIdA);
+    this.dropId(c.endpoints[1].ip, c.ipIdB);
+  }
+
+  /**
+   * Make room for one more: a closed connection still lingering goes first
+   * (finalized as it would be later anyway), else the one idle the longest
+   * (front of the released or of the active order) is finalized early.
+   */
+  private evictIdlest(): void {
+    const done = this.closed.head;
+    if (done !== undefined) {
+      this.remove(done);
+      this.finalize(done);
+      return;
+    }
+    const i = this.idle.head;
+    const a = this.active.head;
+    const victim = i === undefined ? a : a === undefined ? i : a.lastStamp.tsSec < i.lastStamp.tsSec ? a : i;
+    if (victim === undefined) return;
+    this.remove(victim);
+    victim.finalizedEarly = true;
+    this.finalizedEarly++;
+    this.finalize(victim);
+  }
+
+  /** Work proportional to what expired: each order is walked from its front until one has not. */
+  private sweep(now: Stamp): void {
+    for (let c = this.closed.head; c !== undefined && now.tsSec - c.lastStamp.tsSec > this.closedLingerSec; c = this.closed.head) {
+      this.remove(c);
+      this.finalize(c);
+    }
+    for (let c = this.active.head; c !== undefined && now.tsSec - c.lastStamp.tsSec > this.idleReleaseSec; c = this.active.head) {
+      c.release();
+      this.active.remove(c);
+      this.idle.push(c);
     }
   }
 

@@ -166,7 +166,7 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
       synAckRetransmits: Math.max(0, c.synAcks.length - 1),
       synRetransmitOffsetsMs: firstSyn ? c.syns.slice(1).map((s) => ms(firstSyn, s)) : [],
       handshakeMs: firstSyn && c.handshakeAck ? ms(firstSyn, c.handshakeAck) : null,
-      initialRttMs: initialRtt(c, serverDir),
+      initialRttMs: initialRtt(c),
       mss: { client: c.mss[clientDir], server: c.mss[serverDir] },
       retransmissions: c.retransmissions,
       outOfOrder: c.outOfOrder,
@@ -189,23 +189,9 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
   };
 }
 
-/**
- * tcp.analysis.initial_rtt: last SYN -> completing ACK; for a refused
- * connection (no SYN-ACK, the server answered with RST), last SYN -> RST.
- */
-function initialRtt(c: TcpConnection, serverDir: Dir): number | null {
-  if (c.syns.length === 0) return null;
-  if (c.handshakeAck) return ms(lastBefore(c.syns, c.handshakeAck), c.handshakeAck);
-  const rst = c.rst[serverDir];
-  if (c.synAcks.length === 0 && rst) return ms(lastBefore(c.syns, rst), rst);
-  return null;
-}
-
-function lastBefore(stamps: Stamp[], limit: Stamp | undefined): Stamp {
-  if (!limit) return stamps[stamps.length - 1]!;
-  let best = stamps[0]!;
-  for (const s of stamps) if (s.frame <= limit.frame) best = s;
-  return best;
+/** tcp.analysis.initial_rtt, as the tcp stage follows it (see TcpConnection.initialRttAt). */
+function initialRtt(c: TcpConnection): number | null {
+  return c.initialRttSyn && c.initialRttAt ? ms(c.initialRttSyn, c.initialRttAt) : null;
 }
 
 function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetrics {

@@ -1,0 +1,184 @@
+/**
+ * The connection table's bounds: the open-connection cap (longest-idle first),
+ * the closed-linger sweep, the shared held-bytes budget, and how the work grows
+ * with the number of connections. Packets are decoded-packet objects built
+ * here: what is tested is the table's bookkeeping, not header decoding.
+ */
+import { ConnectionTracker, type TrackerOptions } from '../../src/tcp/tracker.js';
+import type { Dir, StreamConsumer, TcpConnection } from '../../src/tcp/connection.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../../src/decode/types.js';
+import type { Stamp } from '../../src/base/stamp.js';
+import { HELD_SEGMENT_OVERHEAD } from '../../src/tcp/reassembly.js';
+
+const EMPTY = Buffer.alloc(0);
+
+function pkt(src: string, sport: number, dst: string, dport: number, flags: number, seq = 0, ack = 0, payload = EMPTY): DecodedPacket {
+  return {
+    linkType: 1,
+    ipVersion: 4,
+    src,
+    dst,
+    ipProto: 6,
+    problems: [],
+    tcp: {
+      srcPort: sport,
+      dstPort: dport,
+      seq: seq >>> 0,
+      ack: ack >>> 0,
+      flags,
+      window: 1000,
+      headerLength: 20,
+      options: {},
+      payload,
+      payloadLength: payload.length,
+    },
+  };
+}
+
+function setup(opts: TrackerOptions = {}, reading = false) {
+  const finals: TcpConnection[] = [];
+  const data: { id: number; dir: Dir; text: string; frame: number }[] = [];
+  const gaps: { id: number; lost: number }[] = [];
+  let frame = 0;
+  const tracker = new ConnectionTracker(
+    (conn): StreamConsumer | undefined =>
+      reading
+        ? {
+            wants: () => true,
+            data: (dir, chunk, stamp) => data.push({ id: conn.id, dir, text: chunk.toString('latin1'), frame: stamp.frame }),
+            gap: (_dir, lost) => gaps.push({ id: conn.id, lost }),
+          }
+        : undefined,
+    (conn) => finals.push(conn),
+    opts,
+  );
+  const feed = (p: DecodedPacket, tsSec = 1000): Stamp => {
+    const s = { frame: ++frame, tsSec, tsNsec: 0 };
+    tracker.packet(p, s, 60);
+    return s;
+  };
+  return { tracker, finals, data, gaps, feed };
+}
+
+const syn = (i: number) => pkt(`10.0.${i >> 8}.${i & 255}`, 40000, '10.9.9.9', 443, TCP_SYN, i * 1000);
+
+describe('open-connection cap', () => {
+  test('beyond the cap the longest-idle connection is finalized early, in its state, and counted', () => {
+    const h = setup({ maxOpenConnections: 3 });
+    for (let i = 0; i < 5; i++) h.feed(syn(i), 1000 + i);
+    expect(h.finals.map((c) => c.id)).toEqual([0, 1]);
+    expect(h.finals.every((c) => c.finalizedEarly && c.syns.length === 1)).toBe(true);
+    expect(h.tracker.open).toBe(3);
+    expect(h.tracker.stats.finalizedEarly).toBe(2);
+    expect(h.tracker.stats.peakOpen).toBe(3);
+    h.tracker.finish();
+    expect(h.finals.map((c) => c.id)).toEqual([0, 1, 2, 3, 4]);
+    expect(h.finals.slice(2).some((c) => c.finalizedEarly)).toBe(false);
+  });
+
+  test('activity moves a connection to the back: the idle one goes first', () => {
+    const h = setup({ maxOpenConnections: 3 });
+    for (let i = 0; i < 3; i++) h.feed(syn(i), 1000 + i);
+    // Connection 0 answers (a SYN-ACK from the server): now 1 is the longest idle.
+    h.feed(pkt('10.9.9.9', 443, '10.0.0.0', 40000, TCP_SYN | TCP_ACK, 777, 1), 1010);
+    h.feed(syn(3), 1011);
+    expect(h.finals.map((c) => c.id)).toEqual([1]);
+    h.feed(syn(4), 1012);
+    expect(h.finals.map((c) => c.id)).toEqual([1, 2]);
+    h.feed(syn(5), 1013);
+    expect(h.finals.map((c) => c.id)).toEqual([1, 2, 0]);
+    expect(h.finals[2]!.synAcks.length).toBe(1);
+  });
+
+  test('a packet of an evicted connection starts a new one', () => {
+    const h = setup({ maxOpenConnections: 1 });
+    h.feed(syn(0));
+    h.feed(syn(1)); // evicts 0
+    h.feed(pkt('10.9.9.9', 443, '10.0.0.0', 40000, TCP_SYN | TCP_ACK, 777, 1)); // evicts 1, starts 2
+    expect(h.finals.map((c) => c.id)).toEqual([0, 1]);
+    h.tracker.finish();
+    const last = h.finals[2]!;
+    expect(last.id).toBe(2);
+    expect(last.endpoints[0]).toEqual({ ip: '10.9.9.9', port: 443 });
+  });
+
+  test('a closed connection lingering is made room for first, not counted as early', () => {
+    const h = setup({ maxOpenConnections: 2 });
+    h.feed(syn(0), 1000);
+    h.feed(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_SYN, 5000), 1001);
+    h.feed(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_FIN | TCP_ACK, 5001), 1002);
+    h.feed(pkt('10.9.9.9', 443, '10.0.0.1', 40000, TCP_FIN | TCP_ACK, 9000, 5002), 1003); // 1 is closed
+    h.feed(syn(2), 1004);
+    expect(h.finals.map((c) => c.id)).toEqual([1]);
+    expect(h.finals[0]!.finalizedEarly).toBe(false);
+    expect(h.tracker.stats.finalizedEarly).toBe(0);
+  });
+});
+
+describe('sweeps', () => {
+  test('a closed connection is finalized once quiet for the linger time; open ones stay', () => {
+    const h = setup({ closedLingerSec: 60, sweepEvery: 1 });
+    h.feed(syn(0), 1000);
+    h.feed(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_SYN, 5000), 1000);
+    h.feed(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_FIN | TCP_ACK, 5001), 1001);
+    h.feed(pkt('10.9.9.9', 443, '10.0.0.1', 40000, TCP_FIN | TCP_ACK, 9000, 5002), 1001);
+    h.feed(syn(2), 1061);
+    expect(h.finals).toEqual([]);
+    h.feed(syn(3), 1062);
+    expect(h.finals.map((c) => c.id)).toEqual([1]);
+    expect(h.tracker.open).toBe(3);
+  });
+});
+
+describe('shared held-bytes budget', () => {
+  test('at the cap the connection holding data the longest gives up its hole; each byte keeps its frame', () => {
+    const per = HELD_SEGMENT_OVERHEAD + 4;
+    const h = setup({ heldBudgetBytes: 2 * per }, true);
+    const a = (i: number) => `10.0.0.${i}`;
+    for (let i = 1; i <= 3; i++) {
+      h.feed(pkt(a(i), 40000, '10.9.9.9', 80, TCP_SYN, 100));
+      // a hole of 4 bytes (101-104), then 4 bytes held
+      h.feed(pkt(a(i), 40000, '10.9.9.9', 80, TCP_ACK, 105, 0, Buffer.from(`c${i}c${i}`)));
+    }
+    // The third connection's segment did not fit: the first gave up its hole.
+    expect(h.tracker.stats.heldEvictions).toBe(1);
+    expect(h.tracker.stats.holesGivenUp).toBe(1);
+    expect(h.tracker.stats.bytesGivenUp).toBe(4);
+    expect(h.tracker.stats.peakHeldBytes).toBe(2 * per);
+    expect(h.gaps).toEqual([{ id: 0, lost: 4 }]);
+    expect(h.data).toEqual([{ id: 0, dir: 0, text: 'c1c1', frame: 2 }]);
+    h.tracker.finish();
+  });
+});
+
+describe('scaling (4n connections within 8x the time of n)', () => {
+  function time(n: number, opts: TrackerOptions, reset: boolean): number {
+    const h = setup(opts);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      const port = 1024 + (i % 60000);
+      const ts = 1000 + (i >> 10);
+      h.feed(pkt(ip, port, '10.9.9.9', 443, TCP_SYN, i), ts);
+      if (reset) h.feed(pkt('10.9.9.9', 443, ip, port, TCP_RST | TCP_ACK, 0, i + 1), ts);
+    }
+    h.tracker.finish();
+    expect(h.finals.length).toBe(n);
+    return Number(process.hrtime.bigint() - t0);
+  }
+  test.each([
+    ['unanswered SYNs past the open cap', { maxOpenConnections: 2000, sweepEvery: 1024 }, false],
+    ['refused connections lingering closed, frequent sweeps', { closedLingerSec: 2, sweepEvery: 64 }, true],
+  ] as const)('%s', (_name, opts, reset) => {
+    time(10_000, opts, reset); // warm up
+    let small = Infinity;
+    let large = Infinity;
+    for (let i = 0; i < 3; i++) {
+      small = Math.min(small, time(20_000, opts, reset));
+      large = Math.min(large, time(80_000, opts, reset));
+    }
+    // Quadratic work (a sweep walking every open connection, a queue whose
+    // front is found by walking deleted entries) gives 16 and more.
+    expect(large / small).toBeLessThan(8);
+  });
+});
