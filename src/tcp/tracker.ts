@@ -7,6 +7,12 @@
  * to `onClose` once it has been quiet for `closedLingerSec` of capture time
  * (late ACKs and retransmitted FINs still belong to it), and an open one that
  * idles for `idleReleaseSec` has its reassembly buffers released.
+ *
+ * On a live source (a pipe from tcpdump) capture time only moves when packets
+ * come, so the linger is also bounded in wall-clock time: with `liveLingerMs`
+ * set, `expire(now)` (called on a timer by the caller) finalizes a closed
+ * connection that has had no packet for that long. Offline reading never sets
+ * it, and its results do not depend on the clock.
  */
 import type { DecodedPacket } from '../decode/types.js';
 import type { Stamp } from '../base/stamp.js';
@@ -19,6 +25,10 @@ export interface TrackerOptions {
   idleReleaseSec?: number;
   /** Frames between idle sweeps (default 16384). */
   sweepEvery?: number;
+  /** Live source: wall-clock ms a closed connection lingers for late packets (see expire()). Unset offline. */
+  liveLingerMs?: number;
+  /** Wall clock in ms for liveLingerMs (default Date.now). */
+  clock?: () => number;
 }
 
 export class ConnectionTracker {
@@ -37,6 +47,10 @@ export class ConnectionTracker {
   private readonly closedLingerSec: number;
   private readonly idleReleaseSec: number;
   private readonly sweepEvery: number;
+  private readonly liveLingerMs: number | undefined;
+  private readonly clock: () => number;
+  /** Live source only: wall-clock ms of each open connection's last packet. */
+  private readonly lastWall = new WeakMap<TcpConnection, number>();
 
   constructor(
     /** Attaches a reader of the connection's streams (or none). */
@@ -48,6 +62,8 @@ export class ConnectionTracker {
     this.closedLingerSec = opts.closedLingerSec ?? 60;
     this.idleReleaseSec = opts.idleReleaseSec ?? 300;
     this.sweepEvery = opts.sweepEvery ?? 16384;
+    this.liveLingerMs = opts.liveLingerMs;
+    this.clock = opts.clock ?? Date.now;
   }
 
   get openCount(): number {
@@ -108,10 +124,36 @@ export class ConnectionTracker {
       dir = 0;
     }
     conn.segment(dir, tcp, stamp, wire);
+    if (this.liveLingerMs !== undefined) this.lastWall.set(conn, this.clock());
     if (++this.sinceSweep >= this.sweepEvery) {
       this.sinceSweep = 0;
       this.sweep(stamp);
     }
+  }
+
+  /** The connections not finalized yet, in order of creation (for a live view; do not modify them). */
+  openConnections(): IterableIterator<TcpConnection> {
+    return this.open.values();
+  }
+
+  /**
+   * Live source: finalize every closed connection whose last packet came more
+   * than `liveLingerMs` of wall-clock time before `nowMs`. Returns how many.
+   * Does nothing unless `liveLingerMs` was set.
+   */
+  expire(nowMs: number): number {
+    const linger = this.liveLingerMs;
+    if (linger === undefined) return 0;
+    let n = 0;
+    for (const c of this.open) {
+      if (!c.closed) continue;
+      const last = this.lastWall.get(c);
+      if (last !== undefined && nowMs - last < linger) continue;
+      this.remove(c);
+      this.finalize(c);
+      n++;
+    }
+    return n;
   }
 
   /** End of capture: finalize everything still open, in id order. */
