@@ -229,6 +229,9 @@ async function runMainStoppable(
   const follow = argv.follow === true;
   if (follow && path === '-') throw new UsageError('--follow needs a file name (standard input is followed anyway)');
   const live = isLiveSource(path, follow);
+  if (process.env.HANDSHAKE_LENS_DEBUG) {
+    process.stderr.write(`debug: reading ${path === '-' ? 'stdin' : path}${live ? ' (live source)' : ''}; SIGINT stops\n`);
+  }
   /** Reading options shared by every format: stop on SIGINT, follow, live linger. */
   const reading = (report?: LiveReport): AnalyzeOptions => ({
     signal: stop.signal,
