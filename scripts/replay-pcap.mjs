@@ -10,6 +10,8 @@
  * --max-gap MS  wait at most MS between two records (default: no cap)
  * --hold        after the last record, keep the pipe open until stdin closes or
  *               SIGTERM (a capture that goes quiet but has not ended)
+ * --watch-pid P exit when process P is gone (checked twice a second): the
+ *               reader of a held pipe in `cmd < <(replay ...)`
  *
  * Classic pcap only (any byte order, µs or ns). Writes "replay: done N records"
  * to stderr when the last record is written.
@@ -20,12 +22,14 @@ const args = process.argv.slice(2);
 let speed = 1;
 let maxGap = Infinity;
 let hold = false;
+let watchPid;
 let file;
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--speed') speed = Number(args[++i]);
   else if (a === '--max-gap') maxGap = Number(args[++i]);
   else if (a === '--hold') hold = true;
+  else if (a === '--watch-pid') watchPid = Number(args[++i]);
   else file = a;
 }
 if (!file || !(speed > 0)) {
@@ -59,6 +63,16 @@ for (let off = 24; off + 16 <= buf.length; ) {
   if (end > buf.length) break;
   records.push([off, end, ms]);
   off = end;
+}
+
+if (watchPid) {
+  setInterval(() => {
+    try {
+      process.kill(watchPid, 0);
+    } catch {
+      process.exit(0);
+    }
+  }, 500);
 }
 
 const out = process.stdout;

@@ -402,11 +402,11 @@ export function App(props: AppProps) {
   const elapsedSec = (stoppedAfterMs ?? now() - startedAt.current) / 1000;
   const liveTag = live
     ? stoppedAfterMs !== null
-      ? ` · stopped after ${fmtDuration(stoppedAfterMs)}`
+      ? ` · stopped after ${(stoppedAfterMs / 1000).toFixed(1)} s`
       : reading
         ? stopping.current
           ? ' · live · stopping…'
-          : ` · live · reading ${fmtDuration(elapsedSec * 1000)}`
+          : ` · live · reading ${Math.floor(elapsedSec)} s`
         : ' · live · input ended'
     : '';
   const tabs = <TabBar views={views} current={st.view} theme={theme} title={`${sanitize(props.title)}${liveTag}`} />;

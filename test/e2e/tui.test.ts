@@ -117,3 +117,43 @@ describe('capture on standard input, keys from the terminal', () => {
     expect(res.output).not.toContain('Raw mode is not supported');
   });
 });
+
+describe('live: a capture arriving slowly on a pipe (replayed at its recorded pace)', () => {
+  // fixtures/pool-sequential-5conns-1s.pcap: 5 connections one second apart
+  // (tshark: tcp.stream 0..4, all to 127.0.0.1:443, SNI hl.test). --hold keeps the pipe
+  // open after the last record, so anything on screen was shown before EOF.
+  const replay = (extra: string) =>
+    `exec node ${cli} - < <(exec node scripts/replay-pcap.mjs --hold --watch-pid $$ ${extra} fixtures/pool-sequential-5conns-1s.pcap 2>/dev/null)`;
+  const run = (steps: object[], transcript: string): PtyResult => {
+    const r = spawnSync(
+      'python3',
+      [
+        path.join(root, 'scripts/pty-run.py'), '--cols', '120', '--rows', '30', '--steps', JSON.stringify(steps), '--transcript', transcript,
+        '--', 'bash', '-c', replay(''),
+      ],
+      { cwd: root, env: env({ NO_COLOR: '1' }), encoding: 'utf8', timeout: 60_000 },
+    );
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as PtyResult;
+  };
+
+  test('rows appear while reading; q stops and shows the report of everything read; q quits with 130', () => {
+    const transcript = path.join(tmpdir(), `hl-tui-live-${process.pid}.bin`);
+    const steps = [
+      { wait: 'live · reading', timeout: 20 },
+      // the first connections, finished, in the table while the pipe is open
+      { wait: '2 of 2 connections', timeout: 20 },
+      { send: 'q' },
+      { wait: 'stopped after', timeout: 10 },
+      { send: 'q' },
+    ];
+    const r = run(steps, transcript);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(130);
+    expect(r.output).toContain('127.0.0.1:443');
+    expect(r.output).toContain('hl.test');
+    // after the stop: the finished report, connections closed by FIN/FIN complete
+    const after = r.output.slice(r.output.lastIndexOf('stopped after'));
+    expect(after).toMatch(/connections: \d+ complete/);
+    expect(after).toMatch(/ complete\s*\n/);
+  });
+});
