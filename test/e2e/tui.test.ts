@@ -4,7 +4,7 @@
  * detail with Enter and quits with q (exit code 0). NO_COLOR removes colour.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -155,5 +155,42 @@ describe('live: a capture arriving slowly on a pipe (replayed at its recorded pa
     const after = r.output.slice(r.output.lastIndexOf('stopped after'));
     expect(after).toMatch(/connections: \d+ complete/);
     expect(after).toMatch(/ complete\s*\n/);
+  });
+});
+
+describe('warnings are never hidden in the terminal UI', () => {
+  test('a corrupt record: shown under the summary, printed after quitting, exit 1 as in text mode', () => {
+    const file = 'fixtures/suricata-tls12-corrupt-last-record.pcap';
+    const text = spawnSync('node', [cli, '--format', 'text', file], { cwd: root, env: env({}), encoding: 'utf8' });
+    expect(text.status).toBe(1);
+    const errLine = text.stderr.split('\n').find((l) => l.startsWith('error: '))!;
+    expect(errLine).toContain('corrupt record');
+    const transcript = path.join(tmpdir(), `hl-tui-corrupt-${process.pid}.bin`);
+    const r = ptyRun([file], [{ wait: 'sort: setup', timeout: 20 }, { wait: 'corrupt record', timeout: 5 }, { send: 'q' }], env({ NO_COLOR: '1' }), transcript);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(text.status);
+    // after the UI closed (alternate screen left): the same error line as the text mode
+    const raw = readFileSync(transcript, 'utf8');
+    expect(raw.slice(raw.lastIndexOf('\x1b[?1049l'))).toContain(errLine);
+  });
+
+  test('a file cut short: the warning in the summary and on stderr after quitting, exit 0 as in text mode', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hl-cut-'));
+    const file = path.join(dir, 'cut.pcap');
+    // zeek-tls12-basic.pcap cut inside frame 6 (capinfos: frames of 1430 bytes from byte 2128)
+    writeFileSync(file, readFileSync(path.join(root, 'fixtures/zeek-tls12-basic.pcap')).subarray(0, 3000));
+    try {
+      const text = spawnSync('node', [cli, '--format', 'text', file], { cwd: root, env: env({}), encoding: 'utf8' });
+      expect(text.status).toBe(0);
+      expect(text.stderr).toMatch(/warning: .*cut short/);
+      const transcript = path.join(dir, 'cut.bin');
+      const r = ptyRun([file], [{ wait: 'sort: setup', timeout: 20 }, { wait: 'cut short', timeout: 5 }, { send: 'q' }], env({ NO_COLOR: '1' }), transcript);
+      expect(r.failed_step).toBeNull();
+      expect(r.exit).toBe(0);
+      const raw = readFileSync(transcript, 'utf8');
+      expect(raw.slice(raw.lastIndexOf('\x1b[?1049l'))).toMatch(/warning: .*cut short/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
