@@ -261,6 +261,8 @@ async function runMainStoppable(
       } finally {
         if (keys !== process.stdin) keys.destroy();
       }
+      // Quit while still reading: stop reading, so that the process ends now.
+      if (!result) stop.stop();
       // Quitting never hides a problem: warnings on stderr, the text mode's exit status.
       if (result) {
         printWarnings(result);
