@@ -173,10 +173,15 @@ export function App(props: AppProps) {
   useEffect(() => {
     let done = false;
     let seen = -1;
+    let shown: ReadProgress | null = null;
     const timer = setInterval(
       () => {
         if (done) return;
-        if (latest.current) setProgress({ p: latest.current, at: now() });
+        // A render only when something changed (an idle pipe costs no redraw here).
+        if (latest.current && latest.current !== shown) {
+          shown = latest.current;
+          setProgress({ p: shown, at: now() });
+        }
         if (live && live.report.changes !== seen) {
           seen = live.report.changes;
           setSnap(live.report.snapshot());
