@@ -70,6 +70,7 @@ lens_pid=$!
 # The workload: new connections without keep-alive, alternately curl (TLS 1.3,
 # HTTP/1.1) and openssl s_client (TLS 1.2), one every $gap seconds.
 for i in $(seq 1 "$count"); do
+  kill -0 "$lens_pid" 2>/dev/null || break # the UI was quit
   if (( i % 2 )); then
     curl -sk --resolve "live.test:$port:127.0.0.1" "https://live.test:$port/" -o /dev/null || true
   else
@@ -82,7 +83,7 @@ if (( keep )); then
   wait "$lens_pid" || status=$?
 else
   # tcpdump exits: the pipe's writer closes, which ends the capture for handshake-lens.
-  kill -INT "$tcpdump_pid"
+  kill -INT "$tcpdump_pid" 2>/dev/null || true # (already gone if handshake-lens quit first)
   wait "$lens_pid" || status=$?
 fi
 exit "${status:-0}"

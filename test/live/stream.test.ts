@@ -9,6 +9,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fixture, tsharkStreams, type TsharkStream } from '../ui/fixtures.js';
+import { Readable } from 'node:stream';
+import { readSavedAnalysisStream } from '../../src/output/protobuf.js';
 import { ensureBuilt, exited, killStarted, replayInto } from './helpers.js';
 
 const FILE = fixture('pool-sequential-5conns-1s.pcap');
@@ -111,4 +113,29 @@ test('the writer closing the pipe is the end of the capture: exit 0, nothing mar
   const r = replayInto(FILE, ['--speed', '20'], ['--format', 'text', '-']);
   expect(await exited(r.tool)).toBe(0);
   expect(r.out.text).toMatch(/5 connections: 5 complete/);
+}, 60_000);
+
+test('protobuf: records are written while the writer is still sending; the whole stream reads back', async () => {
+  const r = replayInto(FILE, [], ['--format', 'protobuf', '-']);
+  const chunks: Buffer[] = [];
+  const arrivals: { at: number; bytes: number }[] = [];
+  let bytes = 0;
+  r.tool.stdout!.removeAllListeners('data');
+  r.tool.stdout!.setEncoding('latin1');
+  r.tool.stdout!.on('data', (d: string) => {
+    const b = Buffer.from(d, 'latin1');
+    chunks.push(b);
+    bytes += b.length;
+    arrivals.push({ at: Date.now(), bytes });
+  });
+  const code = exited(r.tool);
+  await r.replayErr.until((t) => t.includes('replay: done'));
+  const doneAt = r.replayErr.timeAt(r.replayErr.text.indexOf('replay: done') + 1);
+  expect(await code).toBe(0);
+  // Something (header and the first connections) was out well before the writer finished.
+  expect(arrivals.length).toBeGreaterThan(1);
+  expect(doneAt - arrivals[0]!.at).toBeGreaterThan(2000);
+  const saved = await readSavedAnalysisStream(Readable.from([Buffer.concat(chunks)]), 'stdout');
+  expect(saved.connections.map((c) => c.id).sort()).toEqual([0, 1, 2, 3, 4]);
+  checkAgainstTshark(saved.connections);
 }, 60_000);
