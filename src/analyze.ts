@@ -15,6 +15,9 @@ import type { ConnectionRecord } from './timeline/types.js';
 import type { Analysis } from './report/types.js';
 import type { LiveConnection, LivePhase, LiveReport } from './report/live.js';
 
+/** Open connections shown in a live snapshot (the most recent ones). */
+export const LIVE_OPEN_SHOWN = 2000;
+
 /** Reading a live source (a pipe, a followed file): connections go out while reading. */
 export interface LiveOptions {
   /** Wall-clock ms a closed connection waits for late packets before it is finalized (default 500). */
@@ -108,7 +111,13 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     if (!report || stats.frames === framesAtSnapshot) return;
     framesAtSnapshot = stats.frames;
     const open: LiveConnection[] = [];
+    // Cheap on a busy link: at most LIVE_OPEN_SHOWN (the most recent) get a provisional record.
+    let skip = Math.max(0, tracker.openCount - LIVE_OPEN_SHOWN);
     for (const c of tracker.openConnections()) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
       const reader = readers.get(c);
       let p = provisional.get(c);
       if (p === undefined || p.packets !== c.packets) {
