@@ -36,7 +36,8 @@ export const HELP_LINES: readonly string[] = [
   '/                 filter connections by text (address, port, SNI, state, version);',
   '                  Enter keeps the filter, Esc clears it',
   '?                 this help',
-  'q, Ctrl-C         quit',
+  'q, Ctrl-C         quit; while reading a live source (a pipe, --follow), the first',
+  '                  stops reading and shows the report of everything read',
 ];
 
 /** One key, decoded: what the UI reacts to. */
