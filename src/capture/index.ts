@@ -122,19 +122,34 @@ export async function readCaptureStream(
   const totalBytes = opts.totalBytes;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
   const raw = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  // Aborting settles the pending read at once (a pipe may stay silent for hours).
+  // Aborting settles the pending read at once (a pipe may stay silent for
+  // hours). One listener per read, removed when the read settles: nothing
+  // accumulates over a long capture read chunk by chunk.
   let stopped = signal?.aborted === true;
-  const stopPromise = new Promise<IteratorResult<Buffer | string>>((resolve) => {
-    if (!signal) return;
-    const onAbort = (): void => {
+  const next = (it: AsyncIterator<Buffer | string>): Promise<IteratorResult<Buffer | string>> => {
+    if (!signal) return it.next();
+    if (signal.aborted) {
       stopped = true;
-      resolve({ done: true, value: undefined });
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  const next = (it: AsyncIterator<Buffer | string>): Promise<IteratorResult<Buffer | string>> =>
-    signal ? Promise.race([it.next(), stopPromise]) : it.next();
+      return Promise.resolve({ done: true, value: undefined });
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        stopped = true;
+        resolve({ done: true, value: undefined });
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      it.next().then(
+        (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  };
 
   try {
     // Raw head: enough bytes to tell the format.
