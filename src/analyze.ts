@@ -3,7 +3,7 @@
  * One pass, frames pushed synchronously from the reader; state lives only per
  * open connection.
  */
-import { readCapture } from './capture/index.js';
+import { readCapture, type LiveReadOptions } from './capture/index.js';
 import type { CaptureMeta, CaptureResult, Frame, ReadProgress } from './capture/types.js';
 import { decodeFrame, linkTypeName } from './decode/index.js';
 import type { TcpConnection } from './tcp/connection.js';
@@ -13,6 +13,22 @@ import { buildRecord } from './timeline/build.js';
 import { ConnectionReader } from './timeline/reader.js';
 import type { ConnectionRecord } from './timeline/types.js';
 import type { Analysis } from './report/types.js';
+import type { LiveConnection, LivePhase, LiveReport } from './report/live.js';
+
+/** Open connections shown in a live snapshot (the most recent ones). */
+export const LIVE_OPEN_SHOWN = 2000;
+
+/** Reading a live source (a pipe, a followed file): connections go out while reading. */
+export interface LiveOptions {
+  /** Wall-clock ms a closed connection waits for late packets before it is finalized (default 500). */
+  lingerMs?: number;
+  /** Timer period for that check and for the open-connection snapshot, ms (default 200). */
+  sweepMs?: number;
+  /** Fed with each finished record and, on the timer, the open connections (only when packets came). */
+  report?: LiveReport;
+  /** Wall clock, ms (default Date.now). */
+  clock?: () => number;
+}
 
 export interface AnalyzeOptions {
   onProgress?: (p: ReadProgress) => void;
@@ -22,6 +38,12 @@ export interface AnalyzeOptions {
   /** Keep the records in the returned analysis (default true; false for streaming output). */
   keepConnections?: boolean;
   tracker?: TrackerOptions;
+  /** Stop reading when aborted; what was read is analysed, open connections are marked open. */
+  signal?: AbortSignal;
+  /** Keep reading at the end of a file given by name until `signal` aborts. */
+  follow?: boolean;
+  /** A live source: closed connections are finalized within lingerMs of wall-clock time. */
+  live?: LiveOptions;
 }
 
 /** Frame-level counts, in the spirit of capinfos. */
@@ -45,26 +67,73 @@ export interface FrameStats {
 export interface AnalysisResult extends Analysis {
   meta: CaptureMeta | undefined;
   stats: FrameStats;
-  read: CaptureResult;
+  read: CaptureResult & { stopped?: boolean };
+}
+
+/** Where an open connection stands, from what TCP and TLS saw so far. */
+export function livePhase(c: TcpConnection, reader: ConnectionReader | undefined): LivePhase {
+  if (c.teardownStarted) return 'closing';
+  if (c.syns.length === 0 && c.synAcks.length === 0) return 'midstream';
+  if (c.synAcks.length === 0) return 'SYN sent';
+  if (c.handshakeAck === undefined && c.firstPayload[0] === undefined && c.firstPayload[1] === undefined) return 'SYN-ACK';
+  if (reader?.session !== undefined && reader.tlsDone === undefined) return 'TLS…';
+  return 'open';
 }
 
 export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const keep = opts.keepConnections !== false;
   const records: ConnectionRecord[] = [];
   const readers = new WeakMap<TcpConnection, ConnectionReader>();
+  const live = opts.live;
+  const clock = live?.clock ?? Date.now;
+  const report = live?.report;
+  /** Live only: when each connection was first seen, and its last provisional record. */
+  const seenAt = new WeakMap<TcpConnection, number>();
+  const provisional = new WeakMap<TcpConnection, { packets: number; phase: LivePhase; rec: ConnectionRecord }>();
   const tracker = new ConnectionTracker(
     (conn) => {
       const r = new ConnectionReader(conn);
       readers.set(conn, r);
+      if (live) seenAt.set(conn, clock());
       return r;
     },
     (conn) => {
       const rec = buildRecord(conn, readers.get(conn));
       if (keep) records.push(rec);
+      report?.add(rec);
       opts.onConnection?.(rec);
     },
-    opts.tracker,
+    live ? { ...opts.tracker, liveLingerMs: live.lingerMs ?? 500, clock } : opts.tracker,
   );
+  let framesAtSnapshot = -1;
+  /** The open connections as records, rebuilt only for those that got packets since the last time. */
+  const snapshotOpen = (): void => {
+    if (!report || stats.frames === framesAtSnapshot) return;
+    framesAtSnapshot = stats.frames;
+    const open: LiveConnection[] = [];
+    // Cheap on a busy link: at most LIVE_OPEN_SHOWN (the most recent) get a provisional record.
+    let skip = Math.max(0, tracker.open - LIVE_OPEN_SHOWN);
+    for (const c of tracker.openConnections()) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      const reader = readers.get(c);
+      let p = provisional.get(c);
+      if (p === undefined || p.packets !== c.packets) {
+        p = { packets: c.packets, phase: livePhase(c, reader), rec: buildRecord(c, reader) };
+        provisional.set(c, p);
+      }
+      open.push({ record: p.rec, phase: p.phase, seenAtMs: seenAt.get(c) ?? clock() });
+    }
+    report.setOpen(open);
+  };
+  const timer = live
+    ? setInterval(() => {
+        if (tracker.expire(clock()) > 0) framesAtSnapshot = -1;
+        snapshotOpen();
+      }, live.sweepMs ?? 200)
+    : undefined;
   const stats: FrameStats = {
     frames: 0,
     ipv4: 0,
@@ -114,14 +183,24 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     }
   };
 
-  const read = await readCapture(source, sink, {
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    onMeta: (m) => {
-      meta = m;
-      opts.onMeta?.(m);
-    },
-  });
+  const liveRead: LiveReadOptions = {};
+  if (opts.signal) liveRead.signal = opts.signal;
+  if (opts.follow) liveRead.follow = true;
+  let read: AnalysisResult['read'];
+  try {
+    read = await readCapture(source, sink, {
+      ...liveRead,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      onMeta: (m) => {
+        meta = m;
+        opts.onMeta?.(m);
+      },
+    });
+  } finally {
+    if (timer) clearInterval(timer);
+  }
   tracker.finish();
+  report?.setOpen([]);
   records.sort((a, b) => a.id - b.id);
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 

@@ -9,14 +9,22 @@
  *
  * Exit codes: 0 success; 1 the capture is damaged (everything before the
  * damage is reported first) or an internal error; 2 the input cannot be read
- * at all or the command line is wrong.
+ * at all or the command line is wrong; 130 reading was stopped before the end
+ * of the input (Ctrl-C / SIGINT, or q in the UI while reading a live source):
+ * everything read until then was reported, open connections marked open.
+ *
+ * Live sources (stdin that is not a regular file, or a file with --follow):
+ * a connection closed by FIN/FIN or RST is finalized within about a second of
+ * wall-clock time (NDJSON/protobuf lines go out then, the UI shows it); the
+ * first SIGINT stops reading and reports, a second one exits at once (130).
  */
-import { openSync } from 'node:fs';
+import { fstatSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import tty from 'node:tty';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { analyzeFile, type AnalysisResult } from './analyze.js';
+import { analyzeFile, type AnalysisResult, type AnalyzeOptions } from './analyze.js';
+import { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
 import { formatInfo, infoJson } from './output/info.js';
 import { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
@@ -33,6 +41,34 @@ import { packageVersion } from './base/version.js';
 type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
 
 class UsageError extends Error {}
+
+/** Exit status when reading was stopped before the end of the input (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Stop on the first SIGINT (reading ends, what was read is reported), exit at
+ * once on the second. Returns the signal to pass to the analysis and a
+ * function that removes the handler.
+ */
+function interruptible(): { signal: AbortSignal; stop: () => void; done: () => void } {
+  const ac = new AbortController();
+  const onSigint = (): void => {
+    if (ac.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: ac.signal, stop: () => ac.abort(), done: () => process.off('SIGINT', onSigint) };
+}
+
+/** A live source: stdin that is a pipe, socket or terminal (not a redirected file), or a followed file. */
+function isLiveSource(path: string, follow: boolean): boolean {
+  if (path !== '-') return follow;
+  try {
+    return !fstatSync(0).isFile();
+  } catch {
+    return true;
+  }
+}
 
 /** Stdout closed early (`| head`): stop quietly. */
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -144,13 +180,37 @@ function printWarnings(a: Analysis | AnalysisResult): void {
 function streamOut(
   format: 'ndjson' | 'protobuf',
   file: string,
+  live = false,
 ): { put: (c: ConnectionRecord) => void; end: (capture: Analysis['capture']) => Promise<void> } {
+  // Live source: what was finalized goes out at once (one write per batch of
+  // connections finalized together), not when 1 MiB has been collected.
+  let pending = false;
+  const soon = (flush: () => void): void => {
+    if (!live || pending) return;
+    pending = true;
+    setImmediate(() => {
+      pending = false;
+      flush();
+    });
+  };
   if (format === 'protobuf') {
     const w = new ProtobufWriter(process.stdout, { file });
-    return { put: (c) => w.writeConnection(c), end: (capture) => w.end(capture) };
+    return {
+      put: (c) => {
+        w.writeConnection(c);
+        soon(() => w.flush());
+      },
+      end: (capture) => w.end(capture),
+    };
   }
   const lines = new LineBatcher(process.stdout);
-  return { put: (c) => lines.push(ndjsonLine(c)), end: () => lines.flush() };
+  return {
+    put: (c) => {
+      lines.push(ndjsonLine(c));
+      soon(() => lines.flushSync());
+    },
+    end: () => lines.flush(),
+  };
 }
 
 /** Width for text output: the terminal's, else 100 columns. */
@@ -159,26 +219,72 @@ function outputWidth(): number {
   return cols && cols > 40 ? cols : 100;
 }
 
-async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?: number }): Promise<number> {
+/** Exit status after a capture was read: 130 when stopped early, else 1 when damaged, else 0. */
+function finalExit(a: Analysis | AnalysisResult): number {
+  const damaged = damageExit(a);
+  return 'read' in a && a.read.stopped ? EXIT_INTERRUPTED : damaged;
+}
+
+async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?: number; follow?: boolean }): Promise<number> {
+  const stop = interruptible();
+  try {
+    return await runMainStoppable(argv, stop);
+  } finally {
+    stop.done();
+  }
+}
+
+async function runMainStoppable(
+  argv: PoolArgs & { capture: string; format?: Format; top?: number; follow?: boolean },
+  stop: ReturnType<typeof interruptible>,
+): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
   checkNumber('top', argv.top, (v) => Number.isSafeInteger(v) && v >= 0, 'a whole number >= 0');
   const format: Format = argv.format ?? (process.stdout.isTTY ? 'tui' : 'text');
   const path = argv.capture;
+  const follow = argv.follow === true;
+  if (follow && path === '-') throw new UsageError('--follow needs a file name (standard input is followed anyway)');
+  const live = isLiveSource(path, follow);
+  if (process.env.HANDSHAKE_LENS_DEBUG) {
+    process.stderr.write(`debug: reading ${path === '-' ? 'stdin' : path}${live ? ' (live source)' : ''}; SIGINT stops\n`);
+  }
+  /** Reading options shared by every format: stop on SIGINT, follow, live linger. */
+  const reading = (report?: LiveReport): AnalyzeOptions => ({
+    signal: stop.signal,
+    ...(follow ? { follow } : {}),
+    ...(live ? { live: report ? { report } : {} } : {}),
+  });
+  const loadLive = async (onProgress?: (p: ReadProgress) => void, report?: LiveReport): Promise<Analysis | AnalysisResult> => {
+    if (await isSavedFile(path)) return readSavedAnalysis(path);
+    return analyzeFile(path, { ...reading(report), ...(onProgress ? { onProgress } : {}) });
+  };
 
   if (format === 'tui') {
     const keys = keyboard();
     if (keys) {
       const { runTui } = await import('./ui/index.js');
+      const report = live ? new LiveReport() : undefined;
+      let result: Analysis | AnalysisResult | undefined;
+      let code: number;
       try {
-        return await runTui({
+        code = await runTui({
           title: path === '-' ? 'stdin' : sanitize(path),
-          load: (onProgress) => load(path, onProgress),
+          load: async (onProgress) => (result = await loadLive(onProgress, report)),
           poolOptions,
           stdin: keys,
+          ...(report ? { live: { report, stop: stop.stop, stopped: () => stop.signal.aborted } } : {}),
         });
       } finally {
         if (keys !== process.stdin) keys.destroy();
       }
+      // Quit while still reading: stop reading, so that the process ends now.
+      if (!result) stop.stop();
+      // Quitting never hides a problem: warnings on stderr, the text mode's exit status.
+      if (result) {
+        printWarnings(result);
+        return Math.max(code, finalExit(result));
+      }
+      return stop.signal.aborted ? EXIT_INTERRUPTED : code;
     }
     // No terminal to read keys from: the plain report instead.
   }
@@ -192,9 +298,10 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
       await out.end(saved.capture);
       return 0;
     }
-    const out = streamOut(format, path === '-' ? 'stdin' : path);
+    const out = streamOut(format, path === '-' ? 'stdin' : path, live);
     const progress = stderrProgress();
     const a = await analyzeFile(path, {
+      ...reading(),
       keepConnections: false,
       ...(progress ? { onProgress: progress } : {}),
       onConnection: (c) => out.put(c),
@@ -202,11 +309,11 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
     clearProgress();
     await out.end(a.capture);
     printWarnings(a);
-    return damageExit(a);
+    return finalExit(a);
   }
 
   const progress = stderrProgress();
-  const a = await load(path, progress);
+  const a = await loadLive(progress);
   clearProgress();
   if (format === 'json') {
     await writeJsonDocument(process.stdout, a, summarize(a.connections));
@@ -217,7 +324,7 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
     );
   }
   printWarnings(a);
-  return damageExit(a);
+  return finalExit(a);
 }
 
 async function runInfo(argv: { capture: string; json?: boolean }): Promise<number> {
@@ -303,6 +410,10 @@ export async function main(rawArgs: string[]): Promise<number> {
             describe: 'Output format (default: tui on a terminal, text otherwise)',
           })
           .option('top', { type: 'number', describe: 'Text report: rows per table' })
+          .option('follow', {
+            type: 'boolean',
+            describe: 'Keep reading at the end of a capture file still being written (like tail -f) until Ctrl-C',
+          })
           .options(poolOpts),
       (argv) => set(runMain({ ...(argv as Parameters<typeof runMain>[0]), capture: inputPath(argv.capture) })),
     )

@@ -22,7 +22,20 @@ export { splitTimestamp, tsResolution } from './timestamp.js';
 
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 
-export interface StreamReadOptions extends ReadOptions {
+/** Live reading: stop on demand, or keep reading at the end of a growing file. */
+export interface LiveReadOptions {
+  /**
+   * Stops reading when aborted: frames delivered so far stand, a record cut by
+   * the stop is not reported as damage, and the result has `stopped: true`.
+   */
+  signal?: AbortSignal;
+  /** A file given by name: at its end, wait for more (like `tail -f`) until `signal` aborts. */
+  follow?: boolean;
+  /** How often a followed file is looked at when nothing new came, ms (default 200). */
+  followPollMs?: number;
+}
+
+export interface StreamReadOptions extends ReadOptions, LiveReadOptions {
   /** Name used in messages (a path, 'stdin'). */
   name: string;
   /** Size of the source in bytes when known (for progress). */
@@ -38,8 +51,8 @@ export interface StreamReadOptions extends ReadOptions {
 export async function readCapture(
   source: string,
   sink: (frame: Frame) => void,
-  opts: ReadOptions = {},
-): Promise<CaptureResult> {
+  opts: ReadOptions & LiveReadOptions = {},
+): Promise<CaptureResult & { stopped?: boolean }> {
   if (source === '-') {
     let totalBytes: number | undefined;
     try {
@@ -65,7 +78,12 @@ export async function readCapture(
     await handle.close();
     throw e instanceof CaptureError ? e : new CaptureError(`cannot open ${source}: ${describeFsError(e)}`);
   }
-  const stream = handle.createReadStream({ highWaterMark: opts.chunkSize ?? DEFAULT_CHUNK_SIZE });
+  const stream = opts.follow
+    ? Readable.from(followFile(handle, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.followPollMs ?? 200, opts.signal), {
+        objectMode: false,
+      })
+    : handle.createReadStream({ highWaterMark: opts.chunkSize ?? DEFAULT_CHUNK_SIZE });
+  if (opts.follow) stream.once('close', () => void handle.close().catch(() => {}));
   return readCaptureStream(stream, sink, { ...opts, name: source, ...(size !== undefined ? { totalBytes: size } : {}) });
 }
 
@@ -74,8 +92,9 @@ export async function readCaptureStream(
   stream: Readable,
   sink: (frame: Frame) => void,
   opts: StreamReadOptions,
-): Promise<CaptureResult> {
+): Promise<CaptureResult & { stopped?: boolean }> {
   const name = opts.name;
+  const signal = opts.signal;
   const meta: CaptureMeta = {
     format: 'pcap',
     version: '',
@@ -103,10 +122,42 @@ export async function readCaptureStream(
   const totalBytes = opts.totalBytes;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
   const raw = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  // Aborting settles the pending read at once (a pipe may stay silent for
+  // hours). One listener per read, removed when the read settles: nothing
+  // accumulates over a long capture read chunk by chunk.
+  let stopped = signal?.aborted === true;
+  const next = (it: AsyncIterator<Buffer | string>): Promise<IteratorResult<Buffer | string>> => {
+    if (!signal) return it.next();
+    if (signal.aborted) {
+      stopped = true;
+      return Promise.resolve({ done: true, value: undefined });
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        stopped = true;
+        resolve({ done: true, value: undefined });
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      it.next().then(
+        (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  };
 
   try {
     // Raw head: enough bytes to tell the format.
-    const rawHead = await peek(raw, 4, (n) => (counter.bytesRead += n), (e) => new CaptureError(`cannot read ${name}: ${describeFsError(e)}`));
+    const rawHead = await peek(next, raw, 4, (n) => (counter.bytesRead += n), (e) => new CaptureError(`cannot read ${name}: ${describeFsError(e)}`));
+    if (rawHead.first.length === 0 && stopped) {
+      st.emitMeta();
+      return { meta, frames: 0, bytes: 0, warnings: st.warnings, stopped: true };
+    }
     if (rawHead.first.length === 0) throw new CaptureError(`${name} is empty`);
 
     let chunks: AsyncIterator<Buffer | string>;
@@ -119,7 +170,7 @@ export async function readCaptureStream(
         /* errors surface through the gunzip iterator */
       });
       chunks = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      head = await peek(chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid gzip file: ${zlibMessage(e)}`));
+      head = await peek(next, chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid gzip file: ${zlibMessage(e)}`));
       if (head.first.length === 0) throw new CaptureError(`${name} is empty (gzip-compressed, nothing inside)`);
     } else {
       chunks = raw;
@@ -143,13 +194,13 @@ export async function readCaptureStream(
     while (ok && !ended) {
       let r: IteratorResult<Buffer | string>;
       try {
-        r = await chunks.next();
+        r = await next(chunks);
       } catch (e) {
         readFailure(st, reader, e, meta.gzip);
         break;
       }
       if (r.done) {
-        ended = true;
+        ended = !stopped;
         break;
       }
       const chunk = toBuffer(r.value);
@@ -160,8 +211,9 @@ export async function readCaptureStream(
     }
     if (ended && ok) reader.finish();
     st.emitMeta();
-    const result: CaptureResult = { meta, frames: st.frames, bytes: dataBytes, warnings: st.warnings };
+    const result: CaptureResult & { stopped?: boolean } = { meta, frames: st.frames, bytes: dataBytes, warnings: st.warnings };
     if (st.error !== undefined) result.error = st.error;
+    if (stopped) result.stopped = true;
     return result;
   } finally {
     gunzip?.destroy();
@@ -171,6 +223,7 @@ export async function readCaptureStream(
 
 /** Read from `it` until `min` bytes are buffered or the input ends. */
 async function peek(
+  next: (it: AsyncIterator<Buffer | string>) => Promise<IteratorResult<Buffer | string>>,
   it: AsyncIterator<Buffer | string>,
   min: number,
   count: (n: number) => void,
@@ -181,7 +234,7 @@ async function peek(
   let done = false;
   try {
     while (n < min) {
-      const r = await it.next();
+      const r = await next(it);
       if (r.done) {
         done = true;
         break;
@@ -195,6 +248,38 @@ async function peek(
     throw wrapError(e);
   }
   return { first: parts.length === 1 ? parts[0]! : Buffer.concat(parts, n), done };
+}
+
+/**
+ * A file read from the start and then followed at its end (`tail -f`): when
+ * nothing new is there, look again every `pollMs` (a timer, not a busy loop)
+ * until `signal` aborts.
+ */
+async function* followFile(handle: FileHandle, chunkSize: number, pollMs: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  let pos = 0;
+  let buf: Buffer | undefined;
+  for (;;) {
+    if (signal?.aborted) return;
+    // A new buffer only after one was handed out: polling an idle file allocates nothing.
+    buf ??= Buffer.allocUnsafe(chunkSize);
+    const { bytesRead } = await handle.read(buf, 0, chunkSize, pos);
+    if (bytesRead > 0) {
+      pos += bytesRead;
+      const out = buf.subarray(0, bytesRead);
+      buf = undefined;
+      yield out;
+      continue;
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, pollMs);
+      function done(): void {
+        clearTimeout(t);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
 }
 
 /** The raw byte stream for gunzip: the peeked head, then the rest, counted for progress. */

@@ -554,7 +554,8 @@ export class ProtobufWriter {
     return buf;
   }
 
-  private flush(): void {
+  /** Hands the records collected so far to the stream (a live source sends each connection promptly). */
+  flush(): void {
     const buf = this.takeBatch();
     if (buf && !this.out.write(buf)) this.blocked = true;
   }

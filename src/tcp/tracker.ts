@@ -14,6 +14,12 @@
  * linked lists in order of last activity (a packet moves its connection to the
  * back), so sweeps and evictions take from the front and stop at the first one
  * that has not expired.
+ *
+ * On a live source (a pipe from tcpdump) capture time only moves when packets
+ * come, so the linger is also bounded in wall-clock time: with `liveLingerMs`
+ * set, `expire(now)` (called on a timer by the caller) finalizes a closed
+ * connection that has had no packet for that long. Offline reading never sets
+ * it, and its results do not depend on the clock.
  */
 import type { DecodedPacket } from '../decode/types.js';
 import type { Stamp } from '../base/stamp.js';
@@ -44,6 +50,10 @@ export interface TrackerOptions {
   maxOpenConnections?: number;
   /** Bytes held ahead of holes across all connections before the oldest hole is given up (default 64 MiB). */
   heldBudgetBytes?: number;
+  /** Live source: wall-clock ms a closed connection lingers for late packets (see expire()). Unset offline. */
+  liveLingerMs?: number;
+  /** Wall clock in ms for liveLingerMs (default Date.now). */
+  clock?: () => number;
 }
 
 /** What the tracker dropped or gave up to stay within its bounds (the analyze stage turns these into warnings). */
@@ -91,6 +101,10 @@ export class ConnectionTracker {
   private readonly budget: HeldBudget;
   private finalizedEarly = 0;
   private peakOpen = 0;
+  private readonly liveLingerMs: number | undefined;
+  private readonly clock: () => number;
+  /** Live source only: wall-clock ms of each open connection's last packet. */
+  private readonly lastWall = new WeakMap<TcpConnection, number>();
 
   constructor(
     /** Attaches a reader of the connection's streams (or none). */
@@ -104,6 +118,8 @@ export class ConnectionTracker {
     this.sweepEvery = opts.sweepEvery ?? 16384;
     this.maxOpen = Math.max(1, opts.maxOpenConnections ?? DEFAULT_MAX_OPEN);
     this.budget = new HeldBudget(opts.heldBudgetBytes ?? DEFAULT_HELD_BUDGET);
+    this.liveLingerMs = opts.liveLingerMs;
+    this.clock = opts.clock ?? Date.now;
   }
 
   get stats(): TrackerStats {
@@ -177,10 +193,37 @@ export class ConnectionTracker {
     const wasClosed = conn.closed;
     conn.segment(dir, tcp, stamp, wire);
     if (!wasClosed && conn.closed) this.closed.push(conn);
+    if (this.liveLingerMs !== undefined) this.lastWall.set(conn, this.clock());
     if (++this.sinceSweep >= this.sweepEvery) {
       this.sinceSweep = 0;
       this.sweep(stamp);
     }
+  }
+
+  /** The connections not finalized yet, least recently active first (for a live view; do not modify them). */
+  *openConnections(): IterableIterator<TcpConnection> {
+    for (let c = this.idle.head; c; c = c.listNext) yield c;
+    for (let c = this.active.head; c; c = c.listNext) yield c;
+  }
+
+  /**
+   * Live source: finalize every closed connection whose last packet came at
+   * least `liveLingerMs` of wall-clock time before `nowMs`. Returns how many.
+   * The closed ones are in order of last activity, so this stops at the first
+   * that has not waited long enough. Does nothing unless `liveLingerMs` was set.
+   */
+  expire(nowMs: number): number {
+    const linger = this.liveLingerMs;
+    if (linger === undefined) return 0;
+    let n = 0;
+    for (let c = this.closed.head; c !== undefined; c = this.closed.head) {
+      const last = this.lastWall.get(c);
+      if (last !== undefined && nowMs - last < linger) break;
+      this.remove(c);
+      this.finalize(c);
+      n++;
+    }
+    return n;
   }
 
   /** End of capture: finalize everything still open, in id order. */

@@ -2,16 +2,17 @@
  * The terminal UI: state, keys and layout. All figures come from src/report
  * and src/view/model.ts; this file only decides what is on screen.
  */
-import React, { useEffect, useMemo, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
-import { formatHeader, formatRow, layoutColumns } from '../view/format.js';
+import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidOutColumn } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
 import { destinations, simulatePool, summarize } from '../report/index.js';
-import type { Analysis, Comparison, PoolOptions } from '../report/types.js';
+import type { Analysis, Comparison, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
+import type { LiveConnection, LiveReport, LiveSnapshot } from '../report/live.js';
 import type { ConnectionRecord } from '../timeline/types.js';
 import { Line, Lines, Table, TabBar } from './components.js';
-import { HELP_LINES, moveSelection, scrollOffset, type ViewName } from './model.js';
+import { HELP_LINES, decodeKeys, moveSelection, scrollOffset, type Key, type ViewName } from './model.js';
 import {
   SORT_LABELS,
   comparisonRows,
@@ -41,10 +42,83 @@ export interface AppProps {
   onExit?: (code: number) => void;
   /** Colour on/off (default: NO_COLOR unset). */
   color?: boolean;
-  /** Progress refresh interval, ms (default 100: 10 Hz). */
+  /** Progress refresh interval, ms (default 100: 10 Hz; 250 on a live source). */
   progressIntervalMs?: number;
   now?: () => number;
+  /** A live source: the table fills in while reading; q / Ctrl-C stop reading first. */
+  live?: LiveSource;
 }
+
+/** What the UI needs of a live reading (the CLI wires it to the analysis). */
+export interface LiveSource {
+  /** Fed by the analysis: finished records, open connections. */
+  report: LiveReport;
+  /** Stop reading: `load` then resolves with everything read so far. */
+  stop: () => void;
+  /** Whether reading was stopped before the end of the input. */
+  stopped: () => boolean;
+}
+
+/** Everything the screen shows, in one object: every key reads the state the previous key left. */
+interface UiState {
+  view: ViewName;
+  sortKey: SortKey;
+  filter: string;
+  editing: boolean;
+  destFilter: { key: string; ids: ReadonlySet<number> } | null;
+  detail: ConnectionRecord | null;
+  help: boolean;
+  cursors: Record<ListName, Cursor>;
+}
+
+/** The figures shown: from the finished analysis, or from the live report while reading. */
+interface Data {
+  analysis: Analysis;
+  summary: Summary;
+  dests: DestinationStats[];
+  /** Open connections (live, while reading): their phase and when they were first seen. */
+  open: ReadonlyMap<ConnectionRecord, LiveConnection>;
+}
+
+/** A function of a few values that computes again only when one of them changed (by identity). */
+function lastOf<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  let prev: A | undefined;
+  let value: R;
+  return (...args: A) => {
+    if (prev === undefined || args.length !== prev.length || args.some((a, i) => a !== prev![i])) {
+      value = fn(...args);
+      prev = args;
+    }
+    return value;
+  };
+}
+
+/** The live snapshot as an analysis to summarise (capture facts so far). */
+function liveAnalysis(title: string, snap: LiveSnapshot, frames: number): Analysis {
+  let start: number | null = null;
+  let end: number | null = null;
+  for (const c of snap.connections) {
+    if (start === null || c.start < start) start = c.start;
+    if (end === null || c.end > end) end = c.end;
+  }
+  return { capture: { file: title, format: '', frames, start, end, warnings: [] }, connections: [...snap.connections] };
+}
+
+/** Warning lines under the summary: never hidden, the rest are printed on quitting. */
+function warningLines(warnings: readonly string[], max = 3): string[] {
+  const lines = warnings.slice(0, max).map((w) => `warning: ${sanitize(w)}`);
+  if (warnings.length > max) lines.push(`… ${warnings.length - max} more warnings (printed when you quit)`);
+  return lines;
+}
+
+const INITIAL_CURSORS: Record<ListName, Cursor> = {
+  connections: { sel: 0, off: 0 },
+  destinations: { sel: 0, off: 0 },
+  pool: { sel: 0, off: 0 },
+  compare: { sel: 0, off: 0 },
+  detail: { sel: 0, off: 0 },
+  help: { sel: 0, off: 0 },
+};
 
 /** Rows looked at to size the text columns. */
 const LAYOUT_SAMPLE = 5000;
@@ -83,20 +157,38 @@ function oneLine(e: unknown): string {
 export function App(props: AppProps) {
   const { exit } = useApp();
   const now = props.now ?? Date.now;
+  const live = props.live;
   const theme = useMemo(() => makeTheme(props.color ?? !(process.env.NO_COLOR ?? '')), [props.color]);
   const { columns, rows } = useTerminalSize();
 
-  // --- loading, with progress throttled to one render per interval
+  // --- loading; progress and the live report are polled on a timer (never a render per packet)
   const [analysis, setAnalysis] = useState<Analysis | null>(null);
   const [failure, setFailure] = useState<{ message: string; code: number } | null>(null);
   const [progress, setProgress] = useState<{ p: ReadProgress | null; at: number }>({ p: null, at: 0 });
+  const [snap, setSnap] = useState<LiveSnapshot | null>(null);
+  const [stoppedAfterMs, setStoppedAfterMs] = useState<number | null>(null);
   const latest = useRef<ReadProgress | null>(null);
   const startedAt = useRef(now());
+  const stopping = useRef(false);
   useEffect(() => {
     let done = false;
-    const timer = setInterval(() => {
-      if (!done && latest.current) setProgress({ p: latest.current, at: now() });
-    }, props.progressIntervalMs ?? 100);
+    let seen = -1;
+    let shown: ReadProgress | null = null;
+    const timer = setInterval(
+      () => {
+        if (done) return;
+        // A render only when something changed (an idle pipe costs no redraw here).
+        if (latest.current && latest.current !== shown) {
+          shown = latest.current;
+          setProgress({ p: shown, at: now() });
+        }
+        if (live && live.report.changes !== seen) {
+          seen = live.report.changes;
+          setSnap(live.report.snapshot());
+        }
+      },
+      props.progressIntervalMs ?? (live ? 250 : 100),
+    );
     props
       .load((p) => {
         latest.current = p;
@@ -104,6 +196,7 @@ export function App(props: AppProps) {
       .then(
         (a) => {
           done = true;
+          if (live?.stopped()) setStoppedAfterMs(now() - startedAt.current);
           setAnalysis(a);
         },
         (e: unknown) => {
@@ -116,172 +209,212 @@ export function App(props: AppProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  // --- derived data (computed once per analysis / sort / filter)
-  const summary = useMemo(() => (analysis ? summarize(analysis.connections) : null), [analysis]);
-  const dests = useMemo(() => (analysis ? destinations(analysis.connections) : []), [analysis]);
-  const pool = useMemo(
-    () => (analysis ? simulatePool(analysis.connections, props.poolOptions ?? {}) : null),
-    [analysis, props.poolOptions],
+  // --- the data on screen: the final analysis, else the live snapshot
+  const finalSummary = useMemo(() => (analysis ? summarize(analysis.connections) : null), [analysis]);
+  const finalDests = useMemo(() => (analysis ? destinations(analysis.connections) : []), [analysis]);
+  const frames = progress.p?.frames ?? 0;
+  const liveData = useMemo(
+    () => (snap ? { analysis: liveAnalysis(props.title, snap, frames), summary: snap.summary, dests: snap.destinations, open: snap.open } : null),
+    // frames change 10 times a second; the analysis object only when the snapshot does
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [snap],
   );
-  const destRows = useMemo(() => destinationRows(dests, pool?.destinations ?? []), [dests, pool]);
+  const data: Data | null =
+    analysis && finalSummary ? { analysis, summary: finalSummary, dests: finalDests, open: new Map() } : liveData;
 
-  const [view, setView] = useState<ViewName>(props.initialView ?? 'connections');
-  const [sortKey, setSortKey] = useState<SortKey>('setup');
-  const [filter, setFilter] = useState('');
-  const [editing, setEditing] = useState(false);
-  const [destFilter, setDestFilter] = useState<{ key: string; ids: ReadonlySet<number> } | null>(null);
-  const [detail, setDetail] = useState<ConnectionRecord | null>(null);
-  const [help, setHelp] = useState(false);
-  const [cursors, setCursors] = useState<Record<ListName, Cursor>>({
-    connections: { sel: 0, off: 0 },
-    destinations: { sel: 0, off: 0 },
-    pool: { sel: 0, off: 0 },
-    compare: { sel: 0, off: 0 },
-    detail: { sel: 0, off: 0 },
-    help: { sel: 0, off: 0 },
+  // --- UI state: one object in a ref; a key changes it at once, then one render shows it
+  const ui = useRef<UiState>({
+    view: props.initialView ?? 'connections',
+    sortKey: 'setup',
+    filter: '',
+    editing: false,
+    destFilter: null,
+    detail: null,
+    help: false,
+    cursors: INITIAL_CURSORS,
   });
-
-  const conns = useMemo(() => {
-    if (!analysis) return [];
-    const base = destFilter ? analysis.connections.filter((c) => destFilter.ids.has(c.id)) : analysis.connections;
-    return sortConnections(filterConnections(base, filter), sortKey);
-  }, [analysis, destFilter, filter, sortKey]);
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const dataRef = useRef<Data | null>(data);
+  dataRef.current = data;
 
   const views: ViewName[] = props.comparison
     ? ['connections', 'destinations', 'pool', 'compare']
     : ['connections', 'destinations', 'pool'];
 
-  // --- layout budget
-  const width = Math.max(40, columns - 2); // two cells for the selection marker
-  const sumLines = analysis && summary ? summaryLines(analysis, summary, columns) : [];
-  const chrome = 1 /* tabs */ + (sumLines.length ? sumLines.length + 1 : 0) + 1 /* status */ + 1 /* keys */;
-  const bodyHeight = Math.max(3, rows - chrome - 1); // keep one row free: no full-screen redraw
-  const listHeight = Math.max(1, bodyHeight - 1); // minus the table header
-
-  const maxId = useMemo(() => (analysis ? analysis.connections.reduce((m, c) => Math.max(m, c.id), 0) : 0), [analysis]);
-  // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
-  const allConns = analysis?.connections;
-  const connCols = useMemo(
-    () => layoutColumns(connectionColumns(maxId), width, allConns?.slice(0, LAYOUT_SAMPLE)),
-    [width, maxId, allConns],
+  // Derived lists, computed again only when what they depend on changed.
+  const d = useMemo(
+    () => ({
+      pool: lastOf((conns: ConnectionRecord[]) => simulatePool(conns, props.poolOptions ?? {})),
+      destRows: lastOf((dests: DestinationStats[], pool: PoolReport) => destinationRows(dests, pool.destinations)),
+      conns: lastOf((all: ConnectionRecord[], destFilter: UiState['destFilter'], filter: string, sortKey: SortKey) => {
+        const base = destFilter ? all.filter((c) => destFilter.ids.has(c.id)) : all;
+        return sortConnections(filterConnections(base, filter), sortKey);
+      }),
+      detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailLines(detail, cols) : [])),
+      cmpRows: lastOf((c: Comparison | undefined) => (c ? comparisonRows(c) : [])),
+    }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [props.poolOptions],
   );
-  const destCols = useMemo(() => layoutColumns(destinationColumns(), width, destRows.slice(0, LAYOUT_SAMPLE)), [width, destRows]);
-  const poolCols = useMemo(
-    () => layoutColumns(poolColumns(), width, pool?.destinations.slice(0, LAYOUT_SAMPLE)),
-    [width, pool],
-  );
-  const cmpRows = useMemo(() => (props.comparison ? comparisonRows(props.comparison) : []), [props.comparison]);
-  const cmpCols = useMemo(() => layoutColumns(compareColumns(), width, cmpRows), [width, cmpRows]);
-  const detailText = useMemo(() => (detail ? detailLines(detail, columns) : []), [detail, columns]);
 
-  const current: ListName = help ? 'help' : detail ? 'detail' : view;
-  const totals: Record<ListName, number> = {
-    connections: conns.length,
-    destinations: destRows.length,
-    pool: pool?.destinations.length ?? 0,
-    compare: cmpRows.length,
-    detail: detailText.length,
-    help: HELP_LINES.length,
-  };
-  // Scrolling lists (detail/help) move the window; tables move the selection.
-  const scrollsOnly = current === 'detail' || current === 'help';
-  const pageHeight = scrollsOnly ? bodyHeight : listHeight;
-
-  const move = (list: ListName, to: (c: Cursor, total: number) => number) => {
-      setCursors((cs) => {
-        const total = totals[list];
-        const c = cs[list];
-        if (scrollsOnly) {
-          const maxOff = Math.max(0, total - pageHeight);
-          const off = Math.max(0, Math.min(maxOff, to({ sel: c.off, off: c.off }, total)));
-          return { ...cs, [list]: { sel: off, off } };
-        }
-        const sel = moveSelection(0, to(c, total), total);
-        return { ...cs, [list]: { sel, off: scrollOffset(sel, c.off, pageHeight, total) } };
-      });
+  /** Everything the keys and the layout need, for a given state and data. */
+  const derive = (st: UiState, dt: Data | null) => {
+    const conns = dt ? d.conns(dt.analysis.connections, st.destFilter, st.filter, st.sortKey) : [];
+    const pool = dt ? d.pool(dt.analysis.connections) : null;
+    const destRows = dt && pool ? d.destRows(dt.dests, pool) : [];
+    const detailText = d.detailText(st.detail, columns);
+    const cmpRows = d.cmpRows(props.comparison);
+    const sumLines = dt ? [...summaryLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
+    const chrome = 1 /* tabs */ + (sumLines.length ? sumLines.length + 1 : 0) + 1 /* status */ + 1 /* keys */;
+    const bodyHeight = Math.max(3, rows - chrome - 1); // keep one row free: no full-screen redraw
+    const listHeight = Math.max(1, bodyHeight - 1); // minus the table header
+    const current: ListName = st.help ? 'help' : st.detail ? 'detail' : st.view;
+    const totals: Record<ListName, number> = {
+      connections: conns.length,
+      destinations: destRows.length,
+      pool: pool?.destinations.length ?? 0,
+      compare: cmpRows.length,
+      detail: detailText.length,
+      help: HELP_LINES.length,
+    };
+    // Scrolling lists (detail/help) move the window; tables move the selection.
+    const scrollsOnly = current === 'detail' || current === 'help';
+    const pageHeight = scrollsOnly ? bodyHeight : listHeight;
+    return { conns, pool, destRows, detailText, cmpRows, sumLines, bodyHeight, listHeight, current, totals, scrollsOnly, pageHeight };
   };
 
-  const resetCursor = (list: ListName) => setCursors((cs) => ({ ...cs, [list]: { sel: 0, off: 0 } }));
+  const reading = !analysis && !failure;
 
   const quit = (code: number) => {
     props.onExit?.(code);
     exit();
   };
 
-  useInput((input, key) => {
-    if (key.ctrl && input === 'c') return quit(failure ? failure.code : 0);
-    if (editing) {
-      if (key.return) setEditing(false);
-      else if (key.escape) {
-        setFilter('');
-        setEditing(false);
-      } else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
+  /** One key against the state the previous key left. */
+  const onKey = (k: Key): 'quit' | undefined | void => {
+    const st = ui.current;
+    const dt = dataRef.current;
+    const set = (patch: Partial<UiState>) => {
+      ui.current = { ...ui.current, ...patch };
+    };
+    const cursor = (list: ListName, c: Cursor) => set({ cursors: { ...ui.current.cursors, [list]: c } });
+    const resetCursor = (list: ListName) => cursor(list, { sel: 0, off: 0 });
+    const stopOrQuit = (): 'quit' | undefined => {
+      // A live source being read: the first q / Ctrl-C stops reading and shows everything read.
+      if (live && !analysis && !failure && !stopping.current) {
+        stopping.current = true;
+        live.stop();
+        return undefined;
+      }
+      return 'quit';
+    };
+    if (k.ctrl && k.input === 'c') return stopOrQuit();
+    if (st.editing) {
+      if (k.return) set({ editing: false });
+      else if (k.escape) set({ filter: '', editing: false });
+      else if (k.backspace) set({ filter: st.filter.slice(0, -1) });
+      else if (k.input && !k.ctrl) set({ filter: st.filter + k.input });
       resetCursor('connections');
-      return;
+      return undefined;
     }
-    if (input === 'q') return quit(failure ? failure.code : 0);
-    if (!analysis) return;
-    if (input === '?') return setHelp((h) => !h);
-    if (key.escape) {
-      if (help) return setHelp(false);
-      if (detail) return setDetail(null);
-      if (view === 'connections' && filter) {
-        setFilter('');
+    if (k.input === 'q') return stopOrQuit();
+    if (!dt) return undefined;
+    const x = derive(st, dt);
+    const move = (to: (c: Cursor, total: number) => number) => {
+      const list = x.current;
+      const total = x.totals[list];
+      const c = st.cursors[list];
+      if (x.scrollsOnly) {
+        const maxOff = Math.max(0, total - x.pageHeight);
+        const off = Math.max(0, Math.min(maxOff, to({ sel: c.off, off: c.off }, total)));
+        return cursor(list, { sel: off, off });
+      }
+      const sel = moveSelection(0, to(c, total), total);
+      cursor(list, { sel, off: scrollOffset(sel, c.off, x.pageHeight, total) });
+    };
+    if (k.input === '?') return set({ help: !st.help });
+    if (k.escape) {
+      if (st.help) return set({ help: false });
+      if (st.detail) return set({ detail: null });
+      if (st.view === 'connections' && st.filter) {
+        set({ filter: '' });
         return resetCursor('connections');
       }
-      if (view === 'connections' && destFilter) {
-        setDestFilter(null);
-        resetCursor('connections');
-        return setView('destinations');
-      }
-      return;
-    }
-    if (key.tab) {
-      setHelp(false);
-      setDetail(null);
-      const i = views.indexOf(view);
-      return setView(views[(i + (key.shift ? views.length - 1 : 1)) % views.length]!);
-    }
-    const page = Math.max(1, pageHeight - 1);
-    if (key.upArrow || input === 'k') return move(current, (c) => c.sel - 1);
-    if (key.downArrow || input === 'j') return move(current, (c) => c.sel + 1);
-    if (key.pageUp) return move(current, (c) => c.sel - page);
-    if (key.pageDown || input === ' ') return move(current, (c) => c.sel + page);
-    if (input === 'g' || key.home) return move(current, () => 0);
-    if (input === 'G' || key.end) return move(current, (_c, total) => total);
-    if (help || detail) return;
-    if (view === 'connections') {
-      if (input === 's') {
-        setSortKey((k) => nextSortKey(k));
+      if (st.view === 'connections' && st.destFilter) {
+        set({ destFilter: null, view: 'destinations' });
         return resetCursor('connections');
       }
-      if (input === '/') {
-        setEditing(true);
-        return;
+      return undefined;
+    }
+    if (k.tab) {
+      const i = views.indexOf(st.view);
+      return set({ help: false, detail: null, view: views[(i + (k.shift ? views.length - 1 : 1)) % views.length]! });
+    }
+    const page = Math.max(1, x.pageHeight - 1);
+    if (k.up || k.input === 'k') return move((c) => c.sel - 1);
+    if (k.down || k.input === 'j') return move((c) => c.sel + 1);
+    if (k.pageUp) return move((c) => c.sel - page);
+    if (k.pageDown || k.input === ' ') return move((c) => c.sel + page);
+    if (k.input === 'g' || k.home) return move(() => 0);
+    if (k.input === 'G' || k.end) return move((_c, total) => total);
+    if (st.help || st.detail) return undefined;
+    if (st.view === 'connections') {
+      if (k.input === 's') {
+        set({ sortKey: nextSortKey(st.sortKey) });
+        return resetCursor('connections');
       }
-      if (key.return) {
-        const c = conns[cursors.connections.sel];
+      if (k.input === '/') return set({ editing: true });
+      if (k.return) {
+        const c = x.conns[st.cursors.connections.sel];
         if (c) {
-          setDetail(c);
+          set({ detail: c });
           resetCursor('detail');
         }
       }
-      return;
+      return undefined;
     }
-    if (view === 'destinations' && key.return) {
-      const d = destRows[cursors.destinations.sel];
-      if (d) {
-        setDestFilter({ key: d.stats.key, ids: new Set(d.stats.connectionIds) });
-        setFilter('');
+    if (st.view === 'destinations' && k.return) {
+      const row = x.destRows[st.cursors.destinations.sel];
+      if (row) {
+        set({ destFilter: { key: row.stats.key, ids: new Set(row.stats.connectionIds) }, filter: '', view: 'connections' });
         resetCursor('connections');
-        setView('connections');
       }
     }
-  });
+    return undefined;
+  };
+
+  // One input handler, bound once; it reaches the current render's code through a ref.
+  const handler = useRef<(input: string, key: Parameters<typeof decodeKeys>[1]) => void>(() => {});
+  handler.current = (input, key) => {
+    for (const k of decodeKeys(input, key)) {
+      if (onKey(k) === 'quit') return quit(failure ? failure.code : 0);
+    }
+    rerender();
+  };
+  const stableHandler = useCallback((input: string, key: Parameters<typeof decodeKeys>[1]) => handler.current(input, key), []);
+  useInput(stableHandler);
+
+  // Ages of open connections move on even when no packet comes: one render a second while reading live.
+  useEffect(() => {
+    if (!live || !reading) return;
+    const t = setInterval(rerender, 1000);
+    return () => clearInterval(t);
+  }, [live, reading]);
 
   // --- rendering
-  const tabs = <TabBar views={views} current={view} theme={theme} title={sanitize(props.title)} />;
+  const st = ui.current;
+  const x = derive(st, data);
+  const elapsedSec = (stoppedAfterMs ?? now() - startedAt.current) / 1000;
+  const liveTag = live
+    ? stoppedAfterMs !== null
+      ? ` · stopped after ${(stoppedAfterMs / 1000).toFixed(1)} s`
+      : reading
+        ? stopping.current
+          ? ' · live · stopping…'
+          : ` · live · reading ${Math.floor(elapsedSec)} s`
+        : ' · live · input ended'
+    : '';
+  const tabs = <TabBar views={views} current={st.view} theme={theme} title={`${sanitize(props.title)}${liveTag}`} />;
 
   if (failure) {
     return (
@@ -293,27 +426,95 @@ export function App(props: AppProps) {
     );
   }
 
-  if (!analysis || !summary) {
+  if (!data) {
     const info = progressInfo(progress.p, (progress.p ? progress.at : now()) - startedAt.current);
     return (
       <Box flexDirection="column">
         {tabs}
         <Line text={progress.p ? progressLine(info, columns) : 'reading…'} />
-        <Line text="q quits" style={theme.dim} />
+        <Line text={live ? 'q stops reading' : 'q quits'} style={theme.dim} />
       </Box>
     );
   }
 
+  return (
+    <Screen
+      st={st}
+      data={data}
+      x={x}
+      tabs={tabs}
+      theme={theme}
+      width={Math.max(40, columns - 2) /* two cells for the selection marker */}
+      comparison={props.comparison}
+      liveNote={reading ? (live ? `${fmtInt(frames)} frames · ${fmtInt(data.open.size)} open · q stops reading` : '') : ''}
+      now={now()}
+    />
+  );
+}
+
+interface ScreenProps {
+  st: UiState;
+  data: Data;
+  x: {
+    conns: ConnectionRecord[];
+    pool: PoolReport | null;
+    destRows: ReturnType<typeof destinationRows>;
+    detailText: ReturnType<typeof detailLines>;
+    cmpRows: ReturnType<typeof comparisonRows>;
+    sumLines: string[];
+    bodyHeight: number;
+    listHeight: number;
+    current: ListName;
+  };
+  tabs: React.ReactNode;
+  theme: ReturnType<typeof makeTheme>;
+  width: number;
+  comparison: Comparison | undefined;
+  liveNote: string;
+  now: number;
+}
+
+function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: ScreenProps) {
+  const { analysis, open } = data;
+  const maxId = useMemo(() => analysis.connections.reduce((m, c) => Math.max(m, c.id), 0), [analysis]);
+  // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
+  const allConns = analysis.connections;
+  const baseCols = useMemo(
+    () => layoutColumns(connectionColumns(maxId), width, allConns.slice(0, LAYOUT_SAMPLE)),
+    [width, maxId, allConns],
+  );
+  // An open connection (live) shows where it stands and its age instead of its final state and lifetime.
+  const connCols = useMemo((): LaidOutColumn<ConnectionRecord>[] => {
+    if (open.size === 0) return baseCols;
+    return baseCols.map((col) => {
+      if (col.key === 'state') return { ...col, cell: (c: ConnectionRecord) => open.get(c)?.phase ?? col.cell(c) };
+      if (col.key === 'lifetime') {
+        return { ...col, cell: (c: ConnectionRecord) => {
+          const o = open.get(c);
+          return o ? fmtDuration(Math.max(0, now - o.seenAtMs)) : col.cell(c);
+        } };
+      }
+      return col;
+    });
+  }, [baseCols, open, now]);
+  const destCols = useMemo(() => layoutColumns(destinationColumns(), width, x.destRows.slice(0, LAYOUT_SAMPLE)), [width, x.destRows]);
+  const poolCols = useMemo(
+    () => layoutColumns(poolColumns(), width, x.pool?.destinations.slice(0, LAYOUT_SAMPLE)),
+    [width, x.pool],
+  );
+  const cmpCols = useMemo(() => layoutColumns(compareColumns(), width, x.cmpRows), [width, x.cmpRows]);
+
   let body: React.ReactNode;
   let status = '';
-  const cur = cursors[current];
-  if (help) {
+  const cur = st.cursors[x.current];
+  const { conns, pool, destRows, listHeight, bodyHeight } = x;
+  if (st.help) {
     body = <Lines lines={HELP_LINES.map((t) => ({ kind: 'text' as const, text: t }))} offset={cur.off} height={bodyHeight} theme={theme} />;
     status = 'keys';
-  } else if (detail) {
-    body = <Lines lines={detailText} offset={cur.off} height={bodyHeight} theme={theme} />;
-    status = `connection #${detail.id}  (Esc back, arrows scroll)`;
-  } else if (view === 'connections') {
+  } else if (st.detail) {
+    body = <Lines lines={x.detailText} offset={cur.off} height={bodyHeight} theme={theme} />;
+    status = `connection #${st.detail.id}  (Esc back, arrows scroll)`;
+  } else if (st.view === 'connections') {
     body = (
       <Table
         header={formatHeader(connCols)}
@@ -323,14 +524,14 @@ export function App(props: AppProps) {
         offset={cur.off}
         height={listHeight}
         theme={theme}
-        empty={filter ? 'no connection matches the filter' : 'no TCP connection in this capture'}
+        empty={st.filter ? 'no connection matches the filter' : liveNote ? 'no TCP connection yet' : 'no TCP connection in this capture'}
       />
     );
-    const parts = [`${conns.length} of ${analysis.connections.length} connections`, `sort: ${SORT_LABELS[sortKey]}`];
-    if (destFilter) parts.push(`destination ${sanitize(destFilter.key)}`);
-    if (filter || editing) parts.push(`filter: ${sanitize(filter)}${editing ? '_' : ''}`);
+    const parts = [`${conns.length} of ${analysis.connections.length} connections`, `sort: ${SORT_LABELS[st.sortKey]}`];
+    if (st.destFilter) parts.push(`destination ${sanitize(st.destFilter.key)}`);
+    if (st.filter || st.editing) parts.push(`filter: ${sanitize(st.filter)}${st.editing ? '_' : ''}`);
     status = parts.join('  ·  ');
-  } else if (view === 'destinations') {
+  } else if (st.view === 'destinations') {
     body = (
       <Table
         header={formatHeader(destCols)}
@@ -342,7 +543,7 @@ export function App(props: AppProps) {
       />
     );
     status = `${destRows.length} destination${destRows.length === 1 ? '' : 's'} · Enter lists the connections · pool: idle ${pool?.options.idleTimeoutSec ?? '-'}s`;
-  } else if (view === 'pool' && pool) {
+  } else if (st.view === 'pool' && pool) {
     const list = pool.destinations;
     body = (
       <Table
@@ -356,31 +557,32 @@ export function App(props: AppProps) {
     );
     const sel = list[cur.sel];
     status = sel ? `${sanitize(sel.key)}: ${sanitize(sel.reason)}` : `total: ${sanitize(pool.total.reason)}`;
-  } else if (view === 'compare' && props.comparison) {
+  } else if (st.view === 'compare' && comparison) {
     body = (
       <Table
         header={formatHeader(cmpCols)}
-        rows={cmpRows.map((r) => formatRow(cmpCols, r))}
+        rows={x.cmpRows.map((r) => formatRow(cmpCols, r))}
         selected={cur.sel}
         offset={cur.off}
         height={listHeight}
         theme={theme}
       />
     );
-    status = `before ${sanitize(props.comparison.before)} → after ${sanitize(props.comparison.after)}`;
+    status = `before ${sanitize(comparison.before)} → after ${sanitize(comparison.after)}`;
   }
+  if (liveNote) status = `${status}  ·  ${liveNote}`;
 
   return (
     <Box flexDirection="column">
       {tabs}
-      {sumLines.map((l, i) => (
-        <Line key={`s${i}`} text={l} />
+      {x.sumLines.map((l, i) => (
+        <Line key={`s${i}`} text={l} style={l.startsWith('warning: ') || l.startsWith('… ') ? theme.warn : undefined} />
       ))}
-      {sumLines.length > 0 && <Text> </Text>}
+      {x.sumLines.length > 0 && <Text> </Text>}
       {body}
       <Line text={status} style={theme.dim} />
       <Line
-        text={editing ? 'type to filter · Enter keep · Esc clear' : 'Tab views · Enter open · Esc back · s sort · / filter · ? keys · q quit'}
+        text={st.editing ? 'type to filter · Enter keep · Esc clear' : 'Tab views · Enter open · Esc back · s sort · / filter · ? keys · q quit'}
         style={theme.key}
       />
     </Box>

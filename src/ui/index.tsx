@@ -4,7 +4,7 @@
 import { render } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import type { Analysis, Comparison, PoolOptions } from '../report/types.js';
-import { App } from './App.js';
+import { App, type LiveSource } from './App.js';
 import { colorEnabled, type ViewName } from './model.js';
 
 export interface TuiOptions {
@@ -15,6 +15,8 @@ export interface TuiOptions {
   poolOptions?: Partial<PoolOptions>;
   initialView?: ViewName;
   comparison?: Comparison;
+  /** A live source: the table fills in while reading; the first q stops reading. */
+  live?: LiveSource;
   /** Streams (default: the process's). */
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
@@ -27,7 +29,9 @@ const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 
 /**
  * Show the UI until the user quits; resolves with the exit code: 0 after a
- * successful analysis, the error's exitCode (else 1) after a failed one.
+ * successful analysis, the error's exitCode (else 1) after a failed one. (The
+ * CLI then prints the capture's warnings and raises it to the text mode's
+ * status: 1 for a damaged capture, 130 when reading was stopped early.)
  */
 export async function runTui(opts: TuiOptions): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
@@ -42,6 +46,7 @@ export async function runTui(opts: TuiOptions): Promise<number> {
         poolOptions={opts.poolOptions}
         initialView={opts.initialView}
         comparison={opts.comparison}
+        live={opts.live}
         color={colorEnabled()}
         onExit={(c) => {
           code = c;

@@ -36,5 +36,87 @@ export const HELP_LINES: readonly string[] = [
   '/                 filter connections by text (address, port, SNI, state, version);',
   '                  Enter keeps the filter, Esc clears it',
   '?                 this help',
-  'q, Ctrl-C         quit',
+  'q, Ctrl-C         quit; while reading a live source (a pipe, --follow), the first',
+  '                  stops reading and shows the report of everything read',
 ];
+
+/** One key, decoded: what the UI reacts to. */
+export interface Key {
+  /** The printable character ('' for a special key). */
+  input: string;
+  up?: boolean;
+  down?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  tab?: boolean;
+  shift?: boolean;
+  backspace?: boolean;
+  ctrl?: boolean;
+}
+
+/** What ink's useInput reports for one input event. */
+export interface InkKey {
+  upArrow: boolean;
+  downArrow: boolean;
+  pageUp: boolean;
+  pageDown: boolean;
+  home: boolean;
+  end: boolean;
+  return: boolean;
+  escape: boolean;
+  tab: boolean;
+  shift: boolean;
+  backspace: boolean;
+  delete: boolean;
+  ctrl: boolean;
+  meta: boolean;
+}
+
+/** A control character inside a run of typed text. */
+function charKey(ch: string): Key {
+  switch (ch) {
+    case '\t': return { input: '', tab: true };
+    case '\r':
+    case '\n': return { input: '', return: true };
+    case '\x7f':
+    case '\b': return { input: '', backspace: true };
+    case '\x1b': return { input: '', escape: true };
+    case '\x03': return { input: 'c', ctrl: true };
+    default: return { input: ch };
+  }
+}
+
+/**
+ * The keys of one input event, in order. A terminal delivers keys typed
+ * quickly (or pasted) in one chunk — `jjj`, `/google`, two Tabs — which ink
+ * passes as one string: it is split into one key per character, so each key
+ * acts on the state the previous one left.
+ */
+export function decodeKeys(input: string, key: InkKey): Key[] {
+  const special =
+    key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end || key.return || key.escape || key.tab || key.backspace || key.delete;
+  if (special || key.ctrl) {
+    return [
+      {
+        input: key.ctrl ? input : special ? '' : input,
+        up: key.upArrow,
+        down: key.downArrow,
+        pageUp: key.pageUp,
+        pageDown: key.pageDown,
+        home: key.home,
+        end: key.end,
+        return: key.return,
+        escape: key.escape,
+        tab: key.tab,
+        shift: key.shift,
+        backspace: key.backspace || key.delete,
+        ctrl: key.ctrl,
+      },
+    ];
+  }
+  return [...input].map(charKey);
+}

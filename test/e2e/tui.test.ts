@@ -4,7 +4,7 @@
  * detail with Enter and quits with q (exit code 0). NO_COLOR removes colour.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -115,5 +115,82 @@ describe('capture on standard input, keys from the terminal', () => {
     expect(res.output).toContain('stdin');
     expect(res.output).toContain('68.233.76.12:443');
     expect(res.output).not.toContain('Raw mode is not supported');
+  });
+});
+
+describe('live: a capture arriving slowly on a pipe (replayed at its recorded pace)', () => {
+  // fixtures/pool-sequential-5conns-1s.pcap: 5 connections one second apart
+  // (tshark: tcp.stream 0..4, all to 127.0.0.1:443, SNI hl.test). --hold keeps the pipe
+  // open after the last record, so anything on screen was shown before EOF.
+  const replay = (extra: string) =>
+    `exec node ${cli} - < <(exec node scripts/replay-pcap.mjs --hold --watch-pid $$ ${extra} fixtures/pool-sequential-5conns-1s.pcap 2>/dev/null)`;
+  const run = (steps: object[], transcript: string): PtyResult => {
+    const r = spawnSync(
+      'python3',
+      [
+        path.join(root, 'scripts/pty-run.py'), '--cols', '120', '--rows', '30', '--steps', JSON.stringify(steps), '--transcript', transcript,
+        '--', 'bash', '-c', replay(''),
+      ],
+      { cwd: root, env: env({ NO_COLOR: '1' }), encoding: 'utf8', timeout: 60_000 },
+    );
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as PtyResult;
+  };
+
+  test('rows appear while reading; q stops and shows the report of everything read; q quits with 130', () => {
+    const transcript = path.join(tmpdir(), `hl-tui-live-${process.pid}.bin`);
+    const steps = [
+      { wait: 'live · reading', timeout: 20 },
+      // the first connections, finished, in the table while the pipe is open
+      { wait: '2 of 2 connections', timeout: 20 },
+      { send: 'q' },
+      { wait: 'stopped after', timeout: 10 },
+      { send: 'q' },
+    ];
+    const r = run(steps, transcript);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(130);
+    expect(r.output).toContain('127.0.0.1:443');
+    expect(r.output).toContain('hl.test');
+    // after the stop: the finished report, connections closed by FIN/FIN complete
+    const after = r.output.slice(r.output.lastIndexOf('stopped after'));
+    expect(after).toMatch(/connections: \d+ complete/);
+    expect(after).toMatch(/ complete\s*\n/);
+  });
+});
+
+describe('warnings are never hidden in the terminal UI', () => {
+  test('a corrupt record: shown under the summary, printed after quitting, exit 1 as in text mode', () => {
+    const file = 'fixtures/suricata-tls12-corrupt-last-record.pcap';
+    const text = spawnSync('node', [cli, '--format', 'text', file], { cwd: root, env: env({}), encoding: 'utf8' });
+    expect(text.status).toBe(1);
+    const errLine = text.stderr.split('\n').find((l) => l.startsWith('error: '))!;
+    expect(errLine).toContain('corrupt record');
+    const transcript = path.join(tmpdir(), `hl-tui-corrupt-${process.pid}.bin`);
+    const r = ptyRun([file], [{ wait: 'sort: setup', timeout: 20 }, { wait: 'corrupt record', timeout: 5 }, { send: 'q' }], env({ NO_COLOR: '1' }), transcript);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(text.status);
+    // after the UI closed (alternate screen left): the same error line as the text mode
+    const raw = readFileSync(transcript, 'utf8');
+    expect(raw.slice(raw.lastIndexOf('\x1b[?1049l'))).toContain(errLine);
+  });
+
+  test('a file cut short: the warning in the summary and on stderr after quitting, exit 0 as in text mode', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hl-cut-'));
+    const file = path.join(dir, 'cut.pcap');
+    // zeek-tls12-basic.pcap cut inside frame 6 (capinfos: frames of 1430 bytes from byte 2128)
+    writeFileSync(file, readFileSync(path.join(root, 'fixtures/zeek-tls12-basic.pcap')).subarray(0, 3000));
+    try {
+      const text = spawnSync('node', [cli, '--format', 'text', file], { cwd: root, env: env({}), encoding: 'utf8' });
+      expect(text.status).toBe(0);
+      expect(text.stderr).toMatch(/warning: .*cut short/);
+      const transcript = path.join(dir, 'cut.bin');
+      const r = ptyRun([file], [{ wait: 'sort: setup', timeout: 20 }, { wait: 'cut short', timeout: 5 }, { send: 'q' }], env({ NO_COLOR: '1' }), transcript);
+      expect(r.failed_step).toBeNull();
+      expect(r.exit).toBe(0);
+      const raw = readFileSync(transcript, 'utf8');
+      expect(raw.slice(raw.lastIndexOf('\x1b[?1049l'))).toMatch(/warning: .*cut short/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

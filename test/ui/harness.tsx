@@ -64,7 +64,10 @@ export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 export interface Screen {
   frame(): string;
-  /** Type keys one by one, letting the UI settle after each. */
+  /**
+   * Type keys back to back, without waiting for the UI between them (as fast
+   * as a terminal delivers them), then wait for the screen to be redrawn.
+   */
   press(...keys: string[]): Promise<void>;
   /** Wait until the frame contains `text` (or the predicate holds). */
   waitFor(test: string | ((f: string) => boolean), timeoutMs?: number): Promise<string>;
@@ -92,22 +95,23 @@ export function renderApp(props: Omit<AppProps, 'onExit'>, size: { columns: numb
     exitCode: () => code,
     unmount: () => inst.unmount(),
     async press(...keys: string[]) {
+      const before = stdout.frames.length;
       for (const k of keys) {
         stdin.write(k);
-        await tick(40);
+        // A lone Esc is held by ink's parser until the next turn of the event
+        // loop (it could start an escape sequence): let that turn pass, as a
+        // terminal's Esc is followed by a pause only the key repeat can beat.
+        if (k === KEY.escape) await new Promise((r) => setImmediate(r));
       }
-      await tick(20);
+      // Wait for the redraw the keys caused (some keys change nothing: then give up quietly).
+      const t0 = Date.now();
+      while (stdout.frames.length === before && Date.now() - t0 < 1000) await tick(5);
     },
     async waitFor(test, timeoutMs = 5000) {
       const ok = typeof test === 'string' ? (f: string) => f.includes(test) : test;
       const t0 = Date.now();
       while (Date.now() - t0 < timeoutMs) {
-        if (ok(frame())) {
-          // Let React run the passive effects of that render (Ink re-binds the
-          // key handler there) before the test types the next key.
-          await tick(30);
-          return frame();
-        }
+        if (ok(frame())) return frame();
         await tick(10);
       }
       throw new Error(`timed out waiting; last frame:\n${frame()}`);

@@ -1,0 +1,110 @@
+/**
+ * Helpers for the live tests: the built CLI (rebuilt when src/ is newer), a
+ * recorded pcap replayed through a pipe by scripts/replay-pcap.mjs, and
+ * waiting for what is expected on a stream (never a fixed sleep).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export const root = process.cwd();
+export const cli = path.join(root, 'dist', 'cli.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+export function ensureBuilt(): void {
+  if (!existsSync(cli) || statSync(cli).mtimeMs < newestMtime(path.join(root, 'src'))) {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore', timeout: 180_000 });
+  }
+}
+
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete e.NODE_OPTIONS; // jest's --experimental-vm-modules is not for the CLI
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete e[k];
+  return e;
+}
+
+/** Text a process writes, with the time each piece arrived. */
+export class Collected {
+  text = '';
+  readonly arrivals: { at: number; length: number }[] = [];
+  private waiters: (() => void)[] = [];
+  constructor(stream: NodeJS.ReadableStream) {
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      this.text += d;
+      this.arrivals.push({ at: Date.now(), length: this.text.length });
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  /** Complete lines so far. */
+  lines(): string[] {
+    const l = this.text.split('\n');
+    l.pop();
+    return l;
+  }
+  /** When the text first reached `length` characters. */
+  timeAt(length: number): number {
+    return this.arrivals.find((a) => a.length >= length)!.at;
+  }
+  /** Resolves once `test` holds for the text (checked at every arrival). */
+  async until(test: (text: string) => boolean, timeoutMs = 20_000): Promise<void> {
+    const t0 = Date.now();
+    while (!test(this.text)) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out; got so far:\n${this.text.slice(-2000)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+export function exited(p: ChildProcess): Promise<number | null> {
+  if (p.exitCode !== null) return Promise.resolve(p.exitCode);
+  return new Promise((resolve) => p.once('exit', (code) => resolve(code)));
+}
+
+/** `replay-pcap.mjs <file> | handshake-lens <args>`: both processes and what they write. */
+const started: ChildProcess[] = [];
+/** Kill what replayInto started and is still running (afterEach). */
+export function killStarted(): void {
+  for (const p of started.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
+
+export function replayInto(
+  file: string,
+  replayArgs: string[],
+  cliArgs: string[],
+): { replay: ChildProcess; tool: ChildProcess; out: Collected; err: Collected; replayErr: Collected } {
+  const replay = spawn('node', [path.join(root, 'scripts/replay-pcap.mjs'), ...replayArgs, file], {
+    cwd: root,
+    env: childEnv(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // HANDSHAKE_LENS_DEBUG: the CLI says on stderr when its SIGINT handler is in place.
+  const tool = spawn('node', [cli, ...cliArgs], { cwd: root, env: childEnv({ HANDSHAKE_LENS_DEBUG: '1' }), stdio: ['pipe', 'pipe', 'pipe'] });
+  started.push(replay, tool);
+  // The test relays the bytes: the tool's stdin is a pipe whose writer ends when the replay does.
+  replay.stdout!.pipe(tool.stdin!);
+  tool.stdin!.on('error', () => {}); // the tool may exit first (SIGINT)
+  return {
+    replay,
+    tool,
+    out: new Collected(tool.stdout!),
+    err: new Collected(tool.stderr!),
+    replayErr: new Collected(replay.stderr!),
+  };
+}
+

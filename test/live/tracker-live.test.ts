@@ -1,0 +1,77 @@
+/**
+ * The tracker on a live source: a closed connection is finalized once it has
+ * been quiet for liveLingerMs of wall-clock time (driven here by a fake clock),
+ * while offline (no liveLingerMs) expire() does nothing. The capture is real:
+ * fixtures/pool-sequential-5conns-1s.pcap, 5 connections closed by FIN/FIN;
+ * tshark gives each stream's last frame.
+ */
+import { execFileSync } from 'node:child_process';
+import { readCapture } from '../../src/capture/index.js';
+import { decodeFrame } from '../../src/decode/index.js';
+import { ConnectionTracker } from '../../src/tcp/tracker.js';
+import type { TcpConnection } from '../../src/tcp/connection.js';
+import { LiveReport } from '../../src/report/live.js';
+import { analyzeFile } from '../../src/analyze.js';
+import { fixture } from '../ui/fixtures.js';
+
+const FILE = fixture('pool-sequential-5conns-1s.pcap');
+
+/** tshark: last frame per tcp.stream. */
+function lastFrames(): Map<number, number> {
+  const m = new Map<number, number>();
+  const rows = execFileSync('tshark', ['-r', FILE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream'], { encoding: 'utf8' });
+  for (const r of rows.trim().split('\n')) {
+    const [f, s] = r.split('\t').map(Number) as [number, number];
+    m.set(s, f);
+  }
+  return m;
+}
+
+test('a closed connection is finalized after liveLingerMs of wall-clock quiet, not before', async () => {
+  const last = lastFrames();
+  let clock = 0;
+  const finals: TcpConnection[] = [];
+  const t = new ConnectionTracker(() => undefined, (c) => finals.push(c), { liveLingerMs: 500, clock: () => clock });
+  const frames: { n: number; data: Buffer; ts: [number, number]; len: number; lt: number }[] = [];
+  await readCapture(FILE, (f) => frames.push({ n: f.number, data: Buffer.from(f.data), ts: [f.tsSec, f.tsNsec], len: f.origLen, lt: f.linkType }));
+  // Feed up to the last frame of stream 0, one "millisecond" per frame.
+  for (const f of frames) {
+    if (f.n > last.get(0)!) break;
+    clock++;
+    const p = decodeFrame(f.data, f.lt);
+    if (p.tcp) t.packet(p, { frame: f.n, tsSec: f.ts[0], tsNsec: f.ts[1] }, f.len);
+  }
+  expect(t.expire(clock + 499)).toBe(0);
+  expect(finals).toHaveLength(0);
+  expect(t.expire(clock + 500)).toBe(1);
+  expect(finals.map((c) => c.id)).toEqual([0]);
+  expect(finals[0]!.lastStamp.frame).toBe(last.get(0));
+  expect([...t.openConnections()]).toHaveLength(0);
+});
+
+test('offline (no liveLingerMs): expire() never finalizes anything', async () => {
+  const finals: number[] = [];
+  const t = new ConnectionTracker(() => undefined, (c) => finals.push(c.id));
+  await readCapture(FILE, (f) => {
+    const p = decodeFrame(f.data, f.linkType);
+    if (p.tcp) t.packet(p, { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec }, f.origLen);
+  });
+  expect(t.expire(Number.MAX_SAFE_INTEGER)).toBe(0);
+  expect(finals).toEqual([]);
+  t.finish();
+  expect(finals).toEqual([0, 1, 2, 3, 4]);
+});
+
+test('analyzeFile with a live report: the same records as offline, all fed to the report', async () => {
+  const offline = await analyzeFile(FILE);
+  const report = new LiveReport();
+  const live = await analyzeFile(FILE, { live: { report } });
+  expect(live.connections).toEqual(offline.connections);
+  const snap = report.snapshot();
+  expect(snap.finished).toBe(5);
+  expect(snap.open.size).toBe(0);
+  expect(snap.summary.byState.complete).toBe(5);
+  expect(snap.destinations.map((d) => d.connections)).toEqual([5]);
+  // the snapshot is computed again only after a change
+  expect(report.snapshot()).toBe(snap);
+});
