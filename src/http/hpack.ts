@@ -51,6 +51,8 @@ export class HpackDecoder {
   private maxSize = DEFAULT_TABLE;
   /** The dynamic table no longer mirrors the encoder's: its entries are unknown. */
   desynced = false;
+  /** Huffman-coded string literals decoded (diagnostics). */
+  huffmanStrings = 0;
 
   constructor(private readonly cap: number = 64 * 1024) {}
 
@@ -97,6 +99,7 @@ export class HpackDecoder {
       pos += len;
       if (!huff) return [raw.toString('latin1'), len];
       const s = huffmanDecode(raw);
+      this.huffmanStrings++;
       return [s, s === undefined ? 0 : s.length];
     };
     let sawField = false;

@@ -28,6 +28,8 @@ export interface FedConnection {
   /** Index in order of first SYN (= tcp.stream for our recordings). */
   index: number;
   events: FeedEvent[];
+  /** Keyed captures: why src/tls/decrypt could not decrypt this connection (e.g. a CBC suite). */
+  notDecrypted?: string;
 }
 
 export async function cleartextConnections(file: string): Promise<FedConnection[]> {
@@ -83,6 +85,7 @@ export async function keylogConnections(file: string, keyLogFile: string | null)
     recs.sort((x, y) => x.r.frame - y.r.frame);
     return {
       index: s.stream,
+      ...(s.notDecrypted !== undefined ? { notDecrypted: typeof s.notDecrypted === 'string' ? s.notDecrypted : JSON.stringify(s.notDecrypted) } : {}),
       events: recs.map(({ side, r }) => ({ kind: 'data' as const, side, bytes: r.plaintext, stamp: times.get(r.frame)! })),
     };
   });
