@@ -46,8 +46,8 @@ export class Http1Connection {
     this.sides[side].gap(lost);
   }
 
-  end(side: Side): void {
-    this.sides[side].end();
+  end(side: Side, st: Stamp): void {
+    this.sides[side].end(st);
   }
 
   private head(side: Side, h: ParsedHead, start: Stamp, at: Stamp): BodyMode | null {

@@ -257,9 +257,9 @@ export class Http1Side {
     this.stop();
   }
 
-  /** The connection closed: a body delimited by the close is complete. */
-  end(): void {
-    if (this.state === 'close' && this.last !== null) this.finish(this.last);
+  /** This side closed (its FIN, in frame `st`): a body delimited by the close completes there, as in tshark. */
+  end(st: Stamp): void {
+    if (this.state === 'close') this.finish(st);
   }
 
   private headDone(st: Stamp): void {

@@ -80,9 +80,13 @@ export class RequestTracker {
     // Server bytes lost before the client said anything: nothing to align with yet.
   }
 
-  /** The side closed (FIN): a response delimited by the close completes. */
-  end(side: Side): void {
-    if (this.conn instanceof Http1Connection) this.conn.end(side);
+  /**
+   * The side closed (its FIN, in the frame of `stamp`): a response whose body
+   * is delimited by the close completes in that frame (tshark reports such an
+   * http.response in the FIN's frame).
+   */
+  end(side: Side, stamp: Stamp): void {
+    if (this.conn instanceof Http1Connection) this.conn.end(side, stamp);
   }
 
   requests(): readonly HttpRequest[] {

@@ -125,7 +125,7 @@ export function run(c: FedConnection, opts: Partial<RequestTrackerOptions> = {})
   for (const e of c.events) {
     if (e.kind === 'data') t.data(e.side, e.bytes, e.stamp);
     else if (e.kind === 'gap') t.gap(e.side, e.lost);
-    else t.end(e.side);
+    else t.end(e.side, e.stamp);
   }
   return t;
 }
