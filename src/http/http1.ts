@@ -28,8 +28,8 @@ export interface Http1Events {
   problem(side: Side, frame: number | null, kind: 'malformed' | 'gap' | 'too-large', detail: string): void;
 }
 
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) +(\S+) +HTTP\/(\d)\.(\d)$/;
-const STATUS_LINE = /^HTTP\/(\d)\.(\d) +(\d{3})(?:[ \t].*)?$/;
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) +(\S+) +HTTP\/(1)\.(\d)$/;
+const STATUS_LINE = /^HTTP\/(1)\.(\d) +(\d{3})(?:[ \t].*)?$/;
 
 /** Token characters (RFC 9110 §5.6.2) — a request line starts with a method token. */
 export function isTokenByte(b: number): boolean {
