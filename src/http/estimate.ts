@@ -133,3 +133,56 @@ export class BurstBuilder {
     this.open = null;
   }
 }
+
+/** Length of a TLS 1.3 record holding only an encrypted alert (2 bytes + inner type + 16-byte AEAD tag, no padding). */
+export const TLS13_ALERT_RECORD_LENGTH = 19;
+
+/**
+ * Key-less feed for a TLS connection: only application data makes bursts.
+ * Call record() for every TLS record of the connection in capture order with
+ * its outer content type, its length (the record header's, without the 5-byte
+ * header) and the stamp of the frame that completed it.
+ *
+ * - TLS 1.2 and earlier: every content-type-23 record is application data.
+ * - TLS 1.3: everything after the ServerHello has outer type 23. The server's
+ *   type-23 records before the client's Finished are its encrypted handshake
+ *   flight. The client's flight (Finished; with a client certificate also
+ *   Certificate and CertificateVerify before it; with 0-RTT EndOfEarlyData) is
+ *   the client's first type-23 records after the server has spoken, written at
+ *   once: in the frame of the first of them, records up to and including the
+ *   first of a Finished's size (53 or 69 bytes: 4-byte header, 32- or 48-byte
+ *   verify_data, inner type, 16-byte tag) are skipped — only the first if none
+ *   has that size. Client records before the server spoke are 0-RTT early data.
+ *   Records of exactly 19 bytes are taken for encrypted alerts (close_notify)
+ *   and skipped. Server NewSessionTicket records cannot be told from data
+ *   without keys: they join the server's next burst (or, before any request,
+ *   are counted as unsolicited).
+ */
+export class TlsRecordBursts {
+  private serverSpoke = false;
+  /** null: the client's flight not begun; a frame number: skipping in that frame; true: done. */
+  private flight: number | null | true = null;
+
+  constructor(
+    private readonly builder: BurstBuilder,
+    private readonly tls13: boolean,
+  ) {}
+
+  record(side: Side, contentType: number, length: number, stamp: Stamp): void {
+    if (side === 'server') this.serverSpoke = true;
+    if (contentType !== 23) return;
+    if (this.tls13) {
+      if (side === 'client' && this.serverSpoke && this.flight !== true) {
+        if (this.flight === null) this.flight = stamp.frame;
+        if (this.flight === stamp.frame) {
+          if (length === 53 || length === 69) this.flight = true;
+          return;
+        }
+        this.flight = true;
+      }
+      if (side === 'server' && this.flight === null) return;
+      if (length === TLS13_ALERT_RECORD_LENGTH) return;
+    }
+    this.builder.payload(side, length, stamp);
+  }
+}
