@@ -31,6 +31,7 @@ describe('delivery in chunks of any size gives the same requests', () => {
     const all = [
       ...(await cleartextConnections(path.join(FIX, 'zeek-http-pipelined-keepalive.pcap'))),
       ...(await cleartextConnections(path.join(FIX, 'lo-http1-edge-cases.pcap'))),
+      ...(await cleartextConnections(path.join(FIX, 'lo-h2c-cases.pcap'))),
       ...(await keylogConnections(...H2)),
       ...(await keylogConnections(...H1TLS)),
     ];
