@@ -46,6 +46,10 @@ export class Http1Connection {
     this.sides[side].gap(lost);
   }
 
+  wants(side: Side): boolean {
+    return !this.sides[side].dead;
+  }
+
   end(side: Side, st: Stamp): void {
     this.sides[side].end(st);
   }

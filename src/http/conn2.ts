@@ -244,6 +244,10 @@ export class Http2Connection {
     this.sides[side].gap(lost);
   }
 
+  wants(side: Side): boolean {
+    return !this.sides[side].dead;
+  }
+
   /** DATA / RST_STREAM bytes on a stream. */
   count(side: Side, stream: number, size: number, flags: number, reset = false): void {
     const e = this.streams.get(stream);

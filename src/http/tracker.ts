@@ -56,7 +56,8 @@ export class RequestTracker {
       return;
     }
     if (this.heldLen[side] + bytes.length > this.opts.maxHeadBytes) {
-      this.log.problem(side, stamp.frame, 'too-large', `no HTTP request line in the client's first ${this.opts.maxHeadBytes} bytes`);
+      // No request line in the client's first maxHeadBytes, or that much from the
+      // server before the client said anything: not HTTP (not a problem of HTTP).
       this.giveUp();
       return;
     }
@@ -89,8 +90,19 @@ export class RequestTracker {
     if (this.conn instanceof Http1Connection) this.conn.end(side, stamp);
   }
 
+  /** The requests so far, in request order (a live list: read, do not mutate). */
   requests(): readonly HttpRequest[] {
     return this.log.list;
+  }
+
+  /**
+   * Whether this side's bytes are still of use: false once the connection is
+   * known not to be HTTP, or this side's parser has stopped (upgrade, tunnel,
+   * unrecoverable error). The feeder may stop delivering (and reassembling) then.
+   */
+  wants(side: Side): boolean {
+    if (this.proto === 'none') return false;
+    return this.conn === null || this.conn.wants(side);
   }
 
   summary(): HttpSummary {

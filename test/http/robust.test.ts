@@ -145,6 +145,18 @@ describe('malformed and hostile input (hand-built)', () => {
     t.data('client', Buffer.from([0x16, 0x03, 0x01]), st(2));
     t.data('client', Buffer.alloc(100000, 0x41), st(3));
     expect(t.summary()).toMatchObject({ protocol: 'none', requestCount: 0, problemCount: 0 });
+    expect([t.wants('client'), t.wants('server')]).toEqual([false, false]);
+  });
+
+  test('after 101 Switching Protocols neither side is HTTP any more', () => {
+    const t = new RequestTracker();
+    t.data('client', Buffer.from('GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'), st(1));
+    expect(t.wants('server')).toBe(true);
+    t.data('server', Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello'), st(2));
+    t.data('client', Buffer.from([0x81, 0x85, 1, 2, 3, 4, 5, 6, 7, 8, 9]), st(3));
+    expect(t.summary()).toMatchObject({ upgraded: true, requestCount: 1, problemCount: 0 });
+    expect(t.requests()[0]).toMatchObject({ status: 101, responseFrame: 2, responseEndFrame: 2 });
+    expect([t.wants('client'), t.wants('server')]).toEqual([false, false]);
   });
 
   test('a head longer than the cap is a problem, not a buffer that grows', () => {
@@ -156,10 +168,13 @@ describe('malformed and hostile input (hand-built)', () => {
     expect(t.requests()).toHaveLength(0);
   });
 
-  test('an endless first line is not HTTP once it passes the cap', () => {
+  test('an endless first line is not HTTP once it passes the cap, nor a server that talks first for long', () => {
     const t = new RequestTracker({ maxHeadBytes: 1024 });
     for (let i = 0; i < 20; i++) t.data('client', Buffer.from('GETGETGETGET'.repeat(10)), st(i));
-    expect(t.summary().protocol).toBe('none');
+    expect(t.summary()).toMatchObject({ protocol: 'none', problemCount: 0 });
+    const s = new RequestTracker({ maxHeadBytes: 1024 });
+    for (let i = 0; i < 20; i++) s.data('server', Buffer.alloc(100, 0x20), st(i));
+    expect(s.summary()).toMatchObject({ protocol: 'none', problemCount: 0 });
   });
 
   test('bad Content-Length, bad chunk size, response without request: problems', () => {
