@@ -139,6 +139,19 @@ describe('holes (bytes never captured)', () => {
 describe('malformed and hostile input (hand-built)', () => {
   const st = (frame: number): Stamp => ({ frame, tsSec: 1, tsNsec: frame });
 
+  test('gap(side, Infinity) (a TLS record lost) stops that side and keeps what was read', () => {
+    const t = new RequestTracker();
+    t.data('client', Buffer.from('GET /a HTTP/1.1\r\n\r\n'), st(1));
+    t.data('server', Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234'), st(2));
+    t.gap('server', Infinity);
+    t.data('server', Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), st(3));
+    expect(t.requests()).toHaveLength(1);
+    expect(t.requests()[0]).toMatchObject({ status: 200, responseFrame: 2, responseEndFrame: null });
+    expect(t.wants('server')).toBe(false);
+    expect(t.wants('client')).toBe(true);
+    expect(t.summary().problems.map((p) => p.kind)).toEqual(['gap']);
+  });
+
   test('not HTTP: decided on the first byte, nothing held, no problem', () => {
     const t = new RequestTracker();
     t.data('server', Buffer.from('220 smtp ready\r\n'), st(1));
