@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   tcp: 3,
   quic: 3,
   tls: 4,
+  http: 4,
   timeline: 5,
   findings: 6,
   report: 7,

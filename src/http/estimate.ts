@@ -1,0 +1,188 @@
+/**
+ * Requests per connection without plaintext, estimated from data bursts: a
+ * burst is a maximal run of payload segments sent by one side (the other
+ * side's payload ends it; pure ACKs do not). A client burst that follows a
+ * server burst (the server has answered) starts a new request; the first
+ * server burst after it is its response. Labelled estimated everywhere.
+ *
+ * Feed it cheaply from the TCP stage with BurstBuilder (one call per
+ * delivered in-order payload chunk), or build the bursts yourself and call
+ * estimateRequests.
+ */
+import { epoch, type Side, type Stamp } from '../base/stamp.js';
+
+export interface Burst {
+  side: Side;
+  firstFrame: number;
+  /** Epoch seconds of the first frame. */
+  firstTime: number;
+  lastFrame: number;
+  lastTime: number;
+  /** Payload bytes (application data bytes when fed from TLS records). */
+  bytes: number;
+}
+
+export interface EstimatedRequest {
+  estimated: true;
+  requestFrame: number;
+  requestTime: number;
+  /** Last frame of the client's burst(s) before the answer. */
+  requestEndFrame: number;
+  responseFrame: number | null;
+  responseTime: number | null;
+  /** Last frame of the server's burst(s) answering it. */
+  responseEndFrame: number | null;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+export interface RequestEstimate {
+  requests: EstimatedRequest[];
+  /** Requests counted (kept or not). */
+  count: number;
+  overflow: number;
+  /** Server bursts before any client burst (a banner, TLS 1.3 session tickets sent before the first request). */
+  unsolicitedServerBursts: number;
+}
+
+/** Streaming form of estimateRequests: bursts in capture order. */
+export class RequestEstimator {
+  private readonly list: EstimatedRequest[] = [];
+  private cur: EstimatedRequest | null = null;
+  private answered = false;
+  private count = 0;
+  private overflow = 0;
+  private unsolicited = 0;
+
+  constructor(private readonly maxRequests = 1000) {}
+
+  burst(b: Burst): void {
+    if (b.side === 'client') {
+      if (this.cur === null || this.answered) {
+        this.count++;
+        this.answered = false;
+        const r: EstimatedRequest = {
+          estimated: true,
+          requestFrame: b.firstFrame,
+          requestTime: b.firstTime,
+          requestEndFrame: b.lastFrame,
+          responseFrame: null,
+          responseTime: null,
+          responseEndFrame: null,
+          requestBytes: 0,
+          responseBytes: 0,
+        };
+        if (this.list.length < this.maxRequests) this.list.push(r);
+        else this.overflow++;
+        this.cur = r;
+      }
+      this.cur.requestEndFrame = b.lastFrame;
+      this.cur.requestBytes += b.bytes;
+      return;
+    }
+    if (this.cur === null) {
+      this.unsolicited++;
+      return;
+    }
+    if (!this.answered) {
+      this.answered = true;
+      this.cur.responseFrame = b.firstFrame;
+      this.cur.responseTime = b.firstTime;
+    }
+    this.cur.responseEndFrame = b.lastFrame;
+    this.cur.responseBytes += b.bytes;
+  }
+
+  result(): RequestEstimate {
+    return { requests: this.list, count: this.count, overflow: this.overflow, unsolicitedServerBursts: this.unsolicited };
+  }
+}
+
+export function estimateRequests(bursts: Iterable<Burst>, maxRequests = 1000): RequestEstimate {
+  const e = new RequestEstimator(maxRequests);
+  for (const b of bursts) e.burst(b);
+  return e.result();
+}
+
+/**
+ * Builds bursts from payload as it is delivered (in capture order across
+ * both sides) and hands each finished burst on: O(1) per call, one open burst
+ * held. Call flush() at the end of the connection.
+ */
+export class BurstBuilder {
+  private open: Burst | null = null;
+
+  constructor(private readonly sink: (b: Burst) => void) {}
+
+  payload(side: Side, bytes: number, stamp: Stamp): void {
+    if (bytes <= 0) return;
+    const o = this.open;
+    if (o !== null && o.side === side) {
+      o.lastFrame = stamp.frame;
+      o.lastTime = epoch(stamp);
+      o.bytes += bytes;
+      return;
+    }
+    if (o !== null) this.sink(o);
+    const t = epoch(stamp);
+    this.open = { side, firstFrame: stamp.frame, firstTime: t, lastFrame: stamp.frame, lastTime: t, bytes };
+  }
+
+  flush(): void {
+    if (this.open !== null) this.sink(this.open);
+    this.open = null;
+  }
+}
+
+/** Length of a TLS 1.3 record holding only an encrypted alert (2 bytes + inner type + 16-byte AEAD tag, no padding). */
+export const TLS13_ALERT_RECORD_LENGTH = 19;
+
+/**
+ * Key-less feed for a TLS connection: only application data makes bursts.
+ * Call record() for every TLS record of the connection in capture order with
+ * its outer content type, its length (the record header's, without the 5-byte
+ * header) and the stamp of the frame that completed it.
+ *
+ * - TLS 1.2 and earlier: every content-type-23 record is application data.
+ * - TLS 1.3: everything after the ServerHello has outer type 23. The server's
+ *   type-23 records before the client's Finished are its encrypted handshake
+ *   flight. The client's flight (Finished; with a client certificate also
+ *   Certificate and CertificateVerify before it; with 0-RTT EndOfEarlyData) is
+ *   the client's first type-23 records after the server has spoken, written at
+ *   once: in the frame of the first of them, records up to and including the
+ *   first of a Finished's size (53 or 69 bytes: 4-byte header, 32- or 48-byte
+ *   verify_data, inner type, 16-byte tag) are skipped — only the first if none
+ *   has that size. Client records before the server spoke are 0-RTT early data.
+ *   Records of exactly 19 bytes are taken for encrypted alerts (close_notify)
+ *   and skipped. Server NewSessionTicket records cannot be told from data
+ *   without keys: they join the server's next burst (or, before any request,
+ *   are counted as unsolicited).
+ */
+export class TlsRecordBursts {
+  private serverSpoke = false;
+  /** null: the client's flight not begun; a frame number: skipping in that frame; true: done. */
+  private flight: number | null | true = null;
+
+  constructor(
+    private readonly builder: BurstBuilder,
+    private readonly tls13: boolean,
+  ) {}
+
+  record(side: Side, contentType: number, length: number, stamp: Stamp): void {
+    if (side === 'server') this.serverSpoke = true;
+    if (contentType !== 23) return;
+    if (this.tls13) {
+      if (side === 'client' && this.serverSpoke && this.flight !== true) {
+        if (this.flight === null) this.flight = stamp.frame;
+        if (this.flight === stamp.frame) {
+          if (length === 53 || length === 69) this.flight = true;
+          return;
+        }
+        this.flight = true;
+      }
+      if (side === 'server' && this.flight === null) return;
+      if (length === TLS13_ALERT_RECORD_LENGTH) return;
+    }
+    this.builder.payload(side, length, stamp);
+  }
+}
