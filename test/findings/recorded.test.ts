@@ -22,19 +22,24 @@ interface Expected {
 }
 const expected: Record<string, Record<string, Expected[]>> = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
 
-async function findingsOf(name: string): Promise<{ records: ConnectionRecord[]; findings: Map<number, Finding[]>; engine: FindingsEngine }> {
+async function findingsOf(name: string): Promise<{ records: ConnectionRecord[]; findings: Map<number, Finding[]> }> {
   const closeOrder: ConnectionRecord[] = [];
   const a = await analyzeFile(join(dir, name), { onConnection: (c) => closeOrder.push(c) });
   const facts = tsharkFacts(join(dir, name), join(root, 'test/golden/findings', name, 'streams.json'));
   const engine = new FindingsEngine();
   const findings = new Map<number, Finding[]>();
   for (const rec of closeOrder) findings.set(rec.id, engine.connection(rec, facts.get(rec.id) ?? emptyFacts(), a.capture.end!));
-  return { records: a.connections, findings, engine };
+  return { records: a.connections, findings };
 }
 
 describe.each(Object.keys(expected))('%s', (name) => {
-  test('exactly the expected findings, at tshark\'s frames', async () => {
-    const { records, findings } = await findingsOf(name);
+  let run: Awaited<ReturnType<typeof findingsOf>>;
+  beforeAll(async () => {
+    run = await findingsOf(name);
+  });
+
+  test('exactly the expected findings, at tshark\'s frames', () => {
+    const { records, findings } = run;
     expect(records.map((r) => String(r.id))).toEqual(Object.keys(expected[name]!));
     const ours: Record<string, { code: string; frame: number }[]> = {};
     const theirs: Record<string, { code: string; frame: number }[]> = {};
@@ -46,8 +51,8 @@ describe.each(Object.keys(expected))('%s', (name) => {
     expect(ours).toEqual(theirs);
   });
 
-  test('details carry what the scenario designed (alert and sender, attempt and previous connection, who closed)', async () => {
-    const { findings } = await findingsOf(name);
+  test('details carry what the scenario designed (alert and sender, attempt and previous connection, who closed)', () => {
+    const { findings } = run;
     for (const [id, exp] of Object.entries(expected[name]!)) {
       for (const e of exp) {
         if (!e.detail) continue;

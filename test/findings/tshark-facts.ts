@@ -45,7 +45,8 @@ export function tsharkFacts(capture: string, goldenStreamsJson: string, extra: s
   const args = ['-n', '-r', capture, ...PREFS, ...extra, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
   for (const f of FIELDS) args.push('-e', f);
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`tshark failed on ${capture}: ${r.stderr}`);
+  // A damaged file makes tshark exit non-zero after printing the frames it could read.
+  if (r.status !== 0 && r.stdout.trim() === '') throw new Error(`tshark failed on ${capture}: ${r.stderr}`);
   const collectors = new Map<number, FactsCollector>();
   for (const line of r.stdout.split('\n')) {
     if (line === '') continue;
