@@ -120,6 +120,12 @@ const SCENARIOS = {
   // Refused four times at once: from the third attempt on, no backoff.
   'g-retry-no-backoff.pcap': (s) =>
     s.id === 0 ? [] : [f('retry', s.firstSyn, { attempt: s.id + 1, previous: s.id - 1 }), ...(s.id + 1 >= 3 ? [f('retry-no-backoff', s.firstSyn)] : [])],
+  // Three connects to a port whose SYNs are dropped, 1.2 s connect timeout, pauses 0.5 and 2 s
+  // (intervals 1.7 s, 3.2 s: backing off); then one normal connection to another port.
+  'g-retry-after-connect-timeout.pcap': (s) =>
+    s.synAcks.length > 0
+      ? []
+      : [...synFindings(s), f('connect-timeout', s.lastSyn), ...(s.id === 0 ? [] : [f('retry', s.firstSyn, { attempt: s.id + 1, previous: s.id - 1 })])],
   'h-zero-window.pcap': (s) => [
     ...(s.zeroWindow.client ? [f('zero-window', s.zeroWindow.client, { side: 'client' })] : []),
     ...(s.zeroWindow.server ? [f('zero-window', s.zeroWindow.server, { side: 'server' })] : []),

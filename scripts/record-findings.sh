@@ -166,12 +166,24 @@ rec_f() {
   cap_stop
 }
 # (g) retries to a port nobody listens on (refused): with backoff 0.5, 1, 2, 4 s; and at once.
+#     Then retries after connect timeouts (1.2 s; SYNs dropped by iptables), pauses 0.5 and 2 s.
 rec_g() {
   cap_start "$NS_C" ff-cli g-retry-backoff.pcap
-  cli retry 8079 0.5 1 2 4
+  cli retry 8079 2 0.5 1 2 4
   cap_stop
   cap_start "$NS_C" ff-cli g-retry-no-backoff.pcap
-  cli retry 8078 0 0 0
+  cli retry 8078 2 0 0 0
+  cap_stop
+  insrv iptables -A INPUT -p tcp --dport 8077 --syn -j DROP
+  srv_start plain 8077
+  cap_start "$NS_C" ff-cli g-retry-after-connect-timeout.pcap
+  cli retry 8077 1.2 0.5 2
+  sleep 1.2
+  srv_stop
+  insrv iptables -D INPUT -p tcp --dport 8077 --syn -j DROP
+  srv_start plain 8015 # a last connection elsewhere: the capture goes on after the last SYN
+  cli request 8015
+  srv_wait
   cap_stop
 }
 # (h) the server's receive buffer is tiny and it stops reading for 1.5 s while the client sends 24 KB.

@@ -204,11 +204,11 @@ def client(mode, args):
                 break
             got += d
         s.close()
-    elif mode == "retry":  # port, then the pauses between attempts (0 = at once)
-        port = int(args[1])
-        pauses = [float(x) for x in args[2:]]
+    elif mode == "retry":  # port, connect timeout, then the pauses between attempts (0 = at once)
+        port, timeout = int(args[1]), float(args[2])
+        pauses = [float(x) for x in args[3:]]
         for i in range(len(pauses) + 1):
-            s = connect(host, port, 2)
+            s = connect(host, port, timeout)
             if s:
                 s.close()
                 break
