@@ -16,7 +16,7 @@ export * from './types.js';
 export * from './facts.js';
 export { FINDINGS_CATALOG, type CatalogEntry } from './catalog.js';
 export { connectionFindings, type DetectContext } from './detect.js';
-export { RetryTracker, isFailedAttempt, destinationKey } from './retry.js';
+export { RetryTracker, isFailedAttempt, destinationKey, type RetryTrackerOptions } from './retry.js';
 export { VantageEstimator, guessVantage, handshakeLegs, DEFAULT_VANTAGE_OPTIONS, type VantageGuess, type VantagePoint, type VantageOptions } from './vantage.js';
 
 const ORDER = new Map(FINDING_CODES.map((c, i) => [c, i]));
@@ -26,9 +26,13 @@ export class FindingsEngine {
   private readonly retries: RetryTracker;
   private readonly vantageEst = new VantageEstimator();
 
-  constructor(options: Partial<FindingOptions> = {}) {
+  /**
+   * `onLate`: retry findings for a connection already returned, found when an earlier
+   * attempt's record closed later (e.g. an unanswered connection finalized at the end).
+   */
+  constructor(options: Partial<FindingOptions> = {}, onLate?: (connectionId: number, findings: Finding[]) => void) {
     this.options = findingOptions(options);
-    this.retries = new RetryTracker(this.options);
+    this.retries = new RetryTracker(this.options, onLate ? { onLate } : {});
   }
 
   /** Findings of one connection; call in close order. `captureEnd`: latest frame time seen so far. */

@@ -1,7 +1,15 @@
 /**
  * Retry detection, incremental: records arrive one by one in close order (as
- * from a live capture); the state is one small entry per destination
- * (server ip:port) with a failed attempt in the last `retryWindowMs`.
+ * from a live capture). State: per destination (server ip:port), the last
+ * `maxAttempts` connection attempts of the last `retryWindowMs`, sorted by
+ * first SYN; at most `maxDestinations` destinations.
+ *
+ * Close order is not start order (an unanswered connection may be finalized
+ * after the retry that followed it): numbering is recomputed over the small
+ * window on every record, and findings that a late record creates or changes
+ * for a connection already handed out go to `onLate`: they replace the
+ * connection's finding with the same code and frame (a changed attempt
+ * number), or add one.
  */
 import type { ConnectionRecord } from '../timeline/types.js';
 import { FINDINGS_CATALOG } from './catalog.js';
@@ -18,15 +26,19 @@ const FAILURE_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>([
 ]);
 
 interface Attempt {
-  /** Attempt number of the last failed attempt (1 = the first connection). */
-  attempt: number;
   id: number;
-  /** First SYN (epoch s) of the last attempt. */
+  /** First SYN and first SYN's frame. */
   start: number;
-  /** When it failed: its last packet (epoch s). */
-  failedAt: number;
-  /** Interval (ms) between the last attempt and the one before it; null for attempt 1. */
+  frame: number;
+  /** Last packet (epoch s): when a failed attempt failed. */
+  end: number;
+  failed: boolean;
+  /** Computed: attempt number in its series (1 = not a retry), interval (ms) since the previous attempt. */
+  attempt: number;
   interval: number | null;
+  previousId: number | null;
+  /** Retry findings already handed out for this attempt (code -> detail), to report only what is new or changed. */
+  reported: Map<FindingCode, string>;
 }
 
 export function destinationKey(rec: ConnectionRecord): string {
@@ -42,64 +54,115 @@ export function isFailedAttempt(rec: ConnectionRecord, findings: readonly Findin
   return firstRst !== undefined && (firstFin === undefined || firstRst.time < firstFin.time);
 }
 
+export interface RetryTrackerOptions {
+  maxDestinations?: number;
+  maxAttempts?: number;
+  /** Findings for a connection handed out earlier, created by a record that closed later. */
+  onLate?: (connectionId: number, findings: Finding[]) => void;
+}
+
 export class RetryTracker {
-  private readonly byDest = new Map<string, Attempt>();
+  private readonly byDest = new Map<string, Attempt[]>();
   private readonly o: FindingOptions;
-  /** Most destinations remembered at once; the oldest failures are forgotten first. */
   private readonly maxDestinations: number;
+  private readonly maxAttempts: number;
+  private readonly onLate: ((id: number, f: Finding[]) => void) | undefined;
 
-  constructor(options: FindingOptions = DEFAULT_FINDING_OPTIONS, maxDestinations = 10_000) {
+  constructor(options: FindingOptions = DEFAULT_FINDING_OPTIONS, opts: RetryTrackerOptions = {}) {
     this.o = options;
-    this.maxDestinations = maxDestinations;
+    this.maxDestinations = opts.maxDestinations ?? 10_000;
+    this.maxAttempts = opts.maxAttempts ?? 16;
+    this.onLate = opts.onLate;
   }
 
-  /**
-   * Feed one finished connection with its other findings; returns its retry findings.
-   * Records must come in close order; a connection's attempt only counts as a retry of
-   * a failure that ended before its first SYN.
-   */
+  /** Feed one finished connection with its other findings; returns its retry findings. */
   observe(rec: ConnectionRecord, findings: readonly Finding[]): Finding[] {
-    const out: Finding[] = [];
-    const key = destinationKey(rec);
     const firstSyn = rec.events.find((e) => e.type === 'SYN' && e.from === 'client');
-    const failed = isFailedAttempt(rec, findings);
-    if (rec.midstream || firstSyn === undefined) return out;
-    const prev = this.byDest.get(key);
-    let attempt = 1;
-    let interval: number | null = null;
-    if (prev && firstSyn.time >= prev.failedAt && (firstSyn.time - prev.failedAt) * 1000 <= this.o.retryWindowMs) {
-      attempt = prev.attempt + 1;
-      interval = (firstSyn.time - prev.start) * 1000;
-      out.push(this.finding('retry', firstSyn.frame, `attempt ${attempt}, ${fmt(interval)} after attempt ${prev.attempt} (connection ${prev.id})`));
-      if (
-        attempt >= this.o.noBackoffFromAttempt &&
-        (interval < this.o.noBackoffMinIntervalMs || (prev.interval !== null && interval <= this.o.backoffGrowth * prev.interval))
-      ) {
-        const why = interval < this.o.noBackoffMinIntervalMs ? `only ${fmt(interval)} after the previous attempt` : `interval ${fmt(interval)} after ${fmt(prev.interval!)}: not growing`;
-        out.push(this.finding('retry-no-backoff', firstSyn.frame, `attempt ${attempt}: ${why}`));
-      }
+    if (rec.midstream || firstSyn === undefined) return [];
+    const key = destinationKey(rec);
+    const list = this.byDest.get(key) ?? [];
+    const me: Attempt = {
+      id: rec.id,
+      start: firstSyn.time,
+      frame: firstSyn.frame,
+      end: rec.end,
+      failed: isFailedAttempt(rec, findings),
+      attempt: 1,
+      interval: null,
+      previousId: null,
+      reported: new Map(),
+    };
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.start > me.start) at--;
+    list.splice(at, 0, me);
+    this.number(list);
+    let mine: Finding[] = [];
+    for (const a of list) {
+      const fresh = this.findingsOf(a, list);
+      if (fresh.length === 0) continue;
+      if (a === me) mine = fresh;
+      else this.onLate?.(a.id, fresh);
     }
-    if (failed) {
-      this.byDest.delete(key); // re-insert: Map order is then the order of the latest failure
-      this.byDest.set(key, { attempt, id: rec.id, start: firstSyn.time, failedAt: rec.end, interval });
-      this.evict(rec.end);
-    } else if (rec.setup.endFrame !== null || rec.events.some((e) => e.type === 'SYN-ACK')) {
-      this.byDest.delete(key); // a successful connection ends the series
-    }
-    return out;
+    // Forget what no later attempt can be a retry of; keep the list short.
+    const horizon = rec.end - this.o.retryWindowMs / 1000;
+    while (list.length > 1 && (list.length > this.maxAttempts || list[0]!.end < horizon)) list.shift();
+    this.byDest.delete(key); // re-insert: Map order is the order of the latest activity
+    this.byDest.set(key, list);
+    while (this.byDest.size > this.maxDestinations) this.byDest.delete(this.byDest.keys().next().value!);
+    return mine;
   }
 
-  /** Destinations with a remembered failure (for tests and memory checks). */
+  /** Destinations remembered (for tests and memory checks). */
   get size(): number {
     return this.byDest.size;
   }
 
-  private evict(now: number): void {
-    for (const [k, a] of this.byDest) {
-      const stale = (now - a.failedAt) * 1000 > this.o.retryWindowMs;
-      if (!stale && this.byDest.size <= this.maxDestinations) break;
-      this.byDest.delete(k);
+  /** Attempts remembered in all. */
+  get attempts(): number {
+    let n = 0;
+    for (const l of this.byDest.values()) n += l.length;
+    return n;
+  }
+
+  /** Attempt numbers along the list: a retry follows a failure that ended before its first SYN, within the window. */
+  private number(list: Attempt[]): void {
+    // The head keeps its numbers: its own predecessors may have been forgotten already.
+    for (let i = 1; i < list.length; i++) {
+      const a = list[i]!;
+      const p = list[i - 1]!;
+      if (p.failed && a.start >= p.end && (a.start - p.end) * 1000 <= this.o.retryWindowMs) {
+        a.attempt = p.attempt + 1;
+        a.interval = (a.start - p.start) * 1000;
+        a.previousId = p.id;
+      } else {
+        a.attempt = 1;
+        a.interval = null;
+        a.previousId = null;
+      }
     }
+  }
+
+  private findingsOf(a: Attempt, list: Attempt[]): Finding[] {
+    const out: Finding[] = [];
+    if (a.attempt < 2 || a.interval === null) return out;
+    {
+      out.push(this.finding('retry', a.frame, `attempt ${a.attempt}, ${fmt(a.interval)} after attempt ${a.attempt - 1} (connection ${a.previousId})`));
+    }
+    const p = list.find((x) => x.id === a.previousId);
+    const prevInterval = p ? p.interval : null;
+    if (
+      a.attempt >= this.o.noBackoffFromAttempt &&
+      (a.interval < this.o.noBackoffMinIntervalMs || (prevInterval !== null && a.interval <= this.o.backoffGrowth * prevInterval))
+    ) {
+      const why =
+        a.interval < this.o.noBackoffMinIntervalMs
+          ? `only ${fmt(a.interval)} after the previous attempt`
+          : `interval ${fmt(a.interval)} after ${fmt(prevInterval!)}: not growing`;
+      out.push(this.finding('retry-no-backoff', a.frame, `attempt ${a.attempt}: ${why}`));
+    }
+    const fresh = out.filter((f) => a.reported.get(f.code) !== f.detail);
+    for (const f of fresh) a.reported.set(f.code, f.detail);
+    return fresh;
   }
 
   private finding(code: FindingCode, frame: number, detail: string): Finding {

@@ -105,9 +105,34 @@ describe('retries: incremental, small state', () => {
   test('the state is bounded by maxDestinations', async () => {
     const a = await closeOrder('findings/g-retry-backoff.pcap');
     const b = await closeOrder('findings/g-retry-no-backoff.pcap');
-    const t = new RetryTracker(DEFAULT_FINDING_OPTIONS, 1);
-    for (const r of [...a.records, ...b.records]) t.observe(r, []);
-    expect(t.size).toBe(1);
+    const t = new RetryTracker(DEFAULT_FINDING_OPTIONS, { maxDestinations: 1, maxAttempts: 2 });
+    for (const r of [...a.records, ...b.records]) {
+      t.observe(r, []);
+      expect(t.size).toBe(1);
+      expect(t.attempts).toBeLessThanOrEqual(2);
+    }
+  });
+
+  test('a short attempt list still numbers a long series right (attempt 5 after 4 forgotten ones)', async () => {
+    const { records } = await closeOrder('findings/g-retry-backoff.pcap');
+    const t = new RetryTracker(DEFAULT_FINDING_OPTIONS, { maxAttempts: 2 });
+    const found = records.flatMap((r) => t.observe(r, []));
+    expect(found.map((f) => f.detail.split(',')[0])).toEqual(['attempt 2', 'attempt 3', 'attempt 4', 'attempt 5']);
+  });
+
+  test('records closing out of order: the same retries, the early ones through onLate', async () => {
+    for (const name of ['findings/g-retry-after-connect-timeout.pcap', 'findings/g-retry-no-backoff.pcap']) {
+      const { records } = await closeOrder(name);
+      const inOrder = new RetryTracker();
+      const want = records.flatMap((r) => inOrder.observe(r, []).map((f) => `${r.id}:${f.code}:${f.frame}:${f.detail}`));
+      // A late finding replaces the connection's finding with the same code and frame.
+      const got = new Map<string, string>();
+      const put = (id: number, fs: Finding[]): void => fs.forEach((f) => got.set(`${id}:${f.code}:${f.frame}`, f.detail));
+      const reversed = new RetryTracker(DEFAULT_FINDING_OPTIONS, { onLate: put });
+      for (const r of [...records].reverse()) put(r.id, reversed.observe(r, []));
+      expect(want.length).toBeGreaterThan(0);
+      expect([...got].map(([k, d]) => `${k}:${d}`).sort()).toEqual(want.sort());
+    }
   });
 
   test('simultaneous failures to one destination are not retries of each other', async () => {
