@@ -80,9 +80,10 @@ export interface SegmentFact {
   /** The segment repeats data already seen in this direction (tcp.analysis.retransmission). */
   retransmission: boolean;
   /**
-   * The payload is only TLS alert records after the handshake: content type 21, or
-   * (TLS 1.3, encrypted) one application_data record of 19 bytes, the size of an
-   * encrypted 2-byte alert with a 16-byte tag. close_notify in practice.
+   * The payload is exactly one TLS alert record: bytes 0x15 0x03 xx, then a length L with
+   * payload = 5 + L; or a TLS 1.3 encrypted alert: 0x17 0x03 0x03 0x00 0x13 and payload = 24
+   * (a 2-byte alert, the inner content type and a 16-byte tag). After the handshake this is
+   * close_notify in practice; such segments do not count as payload.
    */
   closeAlert: boolean;
 }
@@ -158,4 +159,12 @@ export class FactsCollector {
   facts(): ConnectionFacts {
     return { ...this.f, lastBurst: this.cur ? { ...this.cur } : null, turns: [...this.f.turns] };
   }
+}
+
+/** SegmentFact.closeAlert from the segment's payload bytes (reads at most the first 5 bytes). */
+export function isCloseAlertPayload(payload: Uint8Array): boolean {
+  if (payload.length < 5 || payload[1] !== 0x03) return false;
+  const len = (payload[3]! << 8) | payload[4]!;
+  if (payload[0] === 0x15) return payload.length === 5 + len;
+  return payload[0] === 0x17 && payload[2] === 0x03 && len === 19 && payload.length === 24;
 }

@@ -11,7 +11,7 @@ import { FactsCollector, type ConnectionFacts } from '../../src/findings/facts.j
 const FIELDS = [
   'frame.number', 'frame.time_epoch', 'tcp.stream', 'ip.src', 'ipv6.src', 'tcp.srcport', 'tcp.flags', 'tcp.len',
   'tcp.window_size_value', 'tcp.analysis.retransmission',
-  'tls.record.content_type', 'tls.record.opaque_type', 'tls.record.length', 'tls.alert_message.desc',
+  'tls.record.content_type', 'tls.record.opaque_type', 'tls.record.length',
 ];
 
 const PREFS = [
@@ -29,13 +29,16 @@ interface GoldenClient {
 const list = (v: string | undefined): string[] => (v ? v.split(',').filter((x) => x !== '') : []);
 
 /**
- * A segment whose payload is only closing TLS alerts: encrypted TLS <= 1.2 alert records
- * (content type 21, tshark cannot read a description), or one TLS 1.3 record of 19 bytes
- * (an encrypted 2-byte alert + inner type + 16-byte tag).
+ * A segment whose payload is exactly one closing TLS alert record, the rule the TCP stage can
+ * apply to the payload bytes (facts.ts, SegmentFact.closeAlert): one record of content type 21
+ * filling the segment, or one TLS 1.3 application_data record of 19 bytes (24 with its header:
+ * an encrypted 2-byte alert, the inner type and a 16-byte tag).
  */
-export function closeAlertOnly(contentTypes: string[], opaqueTypes: string[], lengths: string[], alertDescs: string[]): boolean {
-  if (contentTypes.length > 0 && opaqueTypes.length === 0) return contentTypes.every((t) => t === '21') && alertDescs.length === 0;
-  if (contentTypes.length === 0 && opaqueTypes.length === 1) return opaqueTypes[0] === '23' && lengths.length === 1 && lengths[0] === '19';
+export function closeAlertOnly(tcpLen: number, contentTypes: string[], opaqueTypes: string[], lengths: string[]): boolean {
+  if (lengths.length !== 1) return false;
+  const len = Number(lengths[0]);
+  if (contentTypes.length === 1 && opaqueTypes.length === 0) return contentTypes[0] === '21' && tcpLen === len + 5;
+  if (contentTypes.length === 0 && opaqueTypes.length === 1) return opaqueTypes[0] === '23' && len === 19 && tcpLen === 24;
   return false;
 }
 
@@ -68,7 +71,7 @@ export function tsharkFacts(capture: string, goldenStreamsJson: string, extra: s
       payload: Number(list(c[7])[0] ?? 0),
       window: Number(list(c[8])[0] ?? 1),
       retransmission: (c[9] ?? '') !== '',
-      closeAlert: closeAlertOnly(list(c[10]), list(c[11]), list(c[12]), list(c[13])),
+      closeAlert: closeAlertOnly(Number(list(c[7])[0] ?? 0), list(c[10]), list(c[11]), list(c[12])),
     });
   }
   return new Map([...collectors].map(([id, col]) => [id, col.facts()]));

@@ -3,6 +3,7 @@
  * retry state is small and incremental, facts stay bounded, the vantage guess
  * follows the handshake legs tshark shows.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
@@ -15,6 +16,7 @@ import {
   DEFAULT_FINDING_OPTIONS,
   guessVantage,
   handshakeLegs,
+  isCloseAlertPayload,
   MAX_TURNS,
   RetryTracker,
   type Finding,
@@ -192,5 +194,25 @@ describe('vantage point', () => {
       expect(Math.abs(l.synAckToAckMs - ref[i]!.b)).toBeLessThan(0.002);
     });
     expect(guessVantage(records).point).toBe(point);
+  });
+});
+
+describe('closing alerts from payload bytes', () => {
+  /** tcp.payload of one frame, as tshark shows it. */
+  function payload(name: string, frame: number): Buffer {
+    const r = spawnSync('tshark', ['-n', '-r', fx(name), '-Y', `frame.number==${frame}`, '-T', 'fields', '-e', 'tcp.payload'], { encoding: 'utf8' });
+    return Buffer.from(r.stdout.trim().replace(/:/g, ''), 'hex');
+  }
+  test.each([
+    ['findings/i-nginx-idle-close-stale-reuse.pcap', 14, true], // nginx's TLS 1.3 encrypted close_notify (24 bytes)
+    ['findings/i-nginx-idle-close-stale-reuse.pcap', 18, false], // the stale request (TLS 1.3 application data)
+    ['findings/k-normal-closes.pcap', 22, true], // TLS 1.2 encrypted alert record (type 21)
+    ['findings/k-normal-closes.pcap', 20, false], // TLS 1.2 application data
+    ['findings/j-tls-handshake-alerts.pcap', 8, true], // plaintext unknown_ca alert
+    ['findings/e-response-timeout.pcap', 4, false], // plain HTTP request
+  ])('%s frame %d: %s', (name, frame, want) => {
+    const p = payload(name, frame);
+    expect(p.length).toBeGreaterThan(0);
+    expect(isCloseAlertPayload(p)).toBe(want);
   });
 });
