@@ -87,6 +87,13 @@ function slowResponses(s, ms = 200) {
   return out;
 }
 
+/** The server's RST follows the client's handshake ACK, before any server payload and any FIN. */
+function overflowReset(s) {
+  if (s.rst.server === null || s.synAcks.length === 0) return false;
+  const hsAck = s.pkts.find((p) => p.side === 'client' && p.frame > s.synAcks[0].frame && (p.flags & (SYN | FIN | RST)) === 0 && (p.flags & ACK) !== 0);
+  return hsAck !== undefined && hsAck.frame < s.rst.server && s.data.server.length === 0 && s.fin.client === null && s.fin.server === null;
+}
+
 const f = (code, frame, detail) => (detail ? { code, frame, detail } : { code, frame });
 const synFindings = (s) => [
   ...(s.synRetrans ? [f('syn-retransmit', s.synRetrans)] : []),
@@ -106,7 +113,7 @@ const SCENARIOS = {
   // The server accept()s late, so a request sent before that waits: slow first byte.
   'b-accept-overflow-abort.pcap': (s) => [
     ...synFindings(s),
-    ...(s.rst.server !== null && s.data.server.length === 0 && s.fin.client === null && s.fin.server === null ? [f('accept-overflow-reset', s.rst.server)] : []),
+    ...(overflowReset(s) ? [f('accept-overflow-reset', s.rst.server)] : []),
     ...slow(s),
   ],
   // Overflow with tcp_abort_on_overflow=0: SYN-ACK retransmitted, the request retransmitted; late accept(): slow first byte.

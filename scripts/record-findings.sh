@@ -267,3 +267,4 @@ done
 ls -l "$OUT"/*.pcap
 if [[ -s $TMP/cli.err ]]; then echo "--- client messages"; cat "$TMP/cli.err"; fi
 if [[ -s $TMP/srv.err ]]; then echo "--- server messages"; cat "$TMP/srv.err"; fi
+echo "next: bash scripts/make-golden.sh fixtures/findings/*.pcap && node scripts/make-findings-expected.mjs"

@@ -198,20 +198,24 @@ describe('vantage point', () => {
 });
 
 describe('closing alerts from payload bytes', () => {
-  /** tcp.payload of one frame, as tshark shows it. */
-  function payload(name: string, frame: number): Buffer {
-    const r = spawnSync('tshark', ['-n', '-r', fx(name), '-Y', `frame.number==${frame}`, '-T', 'fields', '-e', 'tcp.payload'], { encoding: 'utf8' });
-    return Buffer.from(r.stdout.trim().replace(/:/g, ''), 'hex');
+  /** tcp.payload of the first frame matching a display filter, as tshark shows it. */
+  function payload(name: string, filter: string): Buffer {
+    const r = spawnSync('tshark', ['-n', '-r', fx(name), '-Y', filter, '-T', 'fields', '-e', 'tcp.payload'], { encoding: 'utf8' });
+    return Buffer.from((r.stdout.split('\n')[0] ?? '').trim().replace(/:/g, ''), 'hex');
   }
+  const CLIENT = 'ip.src==10.99.0.1';
   test.each([
-    ['findings/i-nginx-idle-close-stale-reuse.pcap', 14, true], // nginx's TLS 1.3 encrypted close_notify (24 bytes)
-    ['findings/i-nginx-idle-close-stale-reuse.pcap', 18, false], // the stale request (TLS 1.3 application data)
-    ['findings/k-normal-closes.pcap', 22, true], // TLS 1.2 encrypted alert record (type 21)
-    ['findings/k-normal-closes.pcap', 20, false], // TLS 1.2 application data
-    ['findings/j-tls-handshake-alerts.pcap', 8, true], // plaintext unknown_ca alert
-    ['findings/e-response-timeout.pcap', 4, false], // plain HTTP request
-  ])('%s frame %d: %s', (name, frame, want) => {
-    const p = payload(name, frame);
+    // nginx's TLS 1.3 encrypted close_notify (24 bytes) and the client's stale request
+    ['findings/i-nginx-idle-close-stale-reuse.pcap', 'tls.record.length==19', true],
+    ['findings/i-nginx-idle-close-stale-reuse.pcap', `${CLIENT} && tls.record.opaque_type==23 && tcp.len>24`, false],
+    // TLS 1.2: the encrypted alert record (type 21) and application data
+    ['findings/k-normal-closes.pcap', 'tls.record.content_type==21', true],
+    ['findings/k-normal-closes.pcap', 'tls.record.content_type==23', false],
+    // the plaintext unknown_ca alert; a plain HTTP request
+    ['findings/j-tls-handshake-alerts.pcap', 'tls.alert_message.desc==48', true],
+    ['findings/e-response-timeout.pcap', `${CLIENT} && tcp.len>0`, false],
+  ])('%s, first frame with %s: %s', (name, filter, want) => {
+    const p = payload(name, filter);
     expect(p.length).toBeGreaterThan(0);
     expect(isCloseAlertPayload(p)).toBe(want);
   });

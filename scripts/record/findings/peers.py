@@ -5,6 +5,7 @@ Usage: peers.py server <mode> [args...]   |   peers.py client <mode> [args...]
 Every program here is small on purpose: each one makes one scenario happen
 on the wire (see the scenario list in scripts/record-findings.sh).
 """
+import select
 import socket
 import ssl
 import sys
@@ -59,10 +60,11 @@ def server(mode, args):
         while s:
             time.sleep(60)
     elif mode == "late-accept":  # listen(backlog); accept() one connection at each of the times
-        # T1,T2,... (s after start), then the rest at once; answer each request and close
+        # T1,T2,... (s after the first connection is queued), then the rest at once; answer each request and close
         port, backlog, n = int(args[0]), int(args[1]), int(args[2])
         times = [float(x) for x in args[3].split(",")]
         s = listener(port, backlog)
+        select.select([s], [], [])  # the times count from the first connection in the accept queue
         t0 = time.monotonic()
         for i in range(n):
             if i < len(times):
