@@ -16,7 +16,7 @@ export interface DetectContext {
 
 const ms = (a: number, b: number): number => (b - a) * 1000;
 const fmtS = (msv: number): string => `${(msv / 1000).toFixed(msv < 10_000 ? 3 : 1)} s`;
-const fmtMs = (msv: number): string => (msv < 1000 ? `${Math.round(msv)} ms` : fmtS(msv));
+const fmtMs = (msv: number): string => (msv < 10 ? `${msv.toFixed(1)} ms` : msv < 1000 ? `${Math.round(msv)} ms` : fmtS(msv));
 
 function make(code: FindingCode, frame: number, detail: string): Finding {
   return { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };

@@ -171,5 +171,5 @@ export class RetryTracker {
 }
 
 function fmt(msv: number): string {
-  return msv < 1000 ? `${Math.round(msv)} ms` : `${(msv / 1000).toFixed(2)} s`;
+  return msv < 10 ? `${msv.toFixed(1)} ms` : msv < 1000 ? `${Math.round(msv)} ms` : `${(msv / 1000).toFixed(2)} s`;
 }
