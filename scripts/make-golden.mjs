@@ -24,6 +24,8 @@ const FIXTURES = path.join(ROOT, 'fixtures');
 const GOLDEN = path.join(ROOT, 'test', 'golden');
 const OPTIONS_FILE = path.join(GOLDEN, 'options.json');
 
+/** Fixture subfolders that have goldens of their own (test/golden/<dir>/<file>/). */
+const SUBDIRS = ['findings'];
 const CAPTURE_RE = /\.(pcap|pcapng|cap)(\.gz)?$/i;
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 
@@ -275,10 +277,15 @@ function analyseStream(id, pkts) {
 
 function main() {
   const options = existsSync(OPTIONS_FILE) ? JSON.parse(readFileSync(OPTIONS_FILE, 'utf8')) : {};
-  const wanted = process.argv.slice(2).map((a) => path.basename(a));
-  const files = readdirSync(FIXTURES)
-    .filter((f) => CAPTURE_RE.test(f) && statSync(path.join(FIXTURES, f)).isFile())
-    .filter((f) => wanted.length === 0 || wanted.includes(f))
+  // Names as given (fixtures/findings/x.pcap, findings/x.pcap) or bare file names.
+  const wanted = process.argv.slice(2).map((a) => a.replace(/^(\.\/)?fixtures\//, ''));
+  const captures = (dir) =>
+    readdirSync(path.join(FIXTURES, dir))
+      .filter((f) => CAPTURE_RE.test(f) && statSync(path.join(FIXTURES, dir, f)).isFile())
+      .map((f) => path.posix.join(dir, f));
+  // Top-level fixtures, and those in SUBDIRS (golden in test/golden/<subdir>/<name>/).
+  const files = [...captures('.'), ...SUBDIRS.filter((d) => existsSync(path.join(FIXTURES, d))).flatMap(captures)]
+    .filter((f) => wanted.length === 0 || wanted.includes(f) || wanted.includes(path.basename(f)))
     .sort();
   const ver = run('tshark', ['-v']).stdout.split('\n')[0];
   for (const name of files) {

@@ -1,0 +1,49 @@
+/**
+ * The findings stage: per finished connection, `findings: Finding[]`.
+ *
+ *   const engine = new FindingsEngine(options);
+ *   for each record in close order:  record.findings = engine.connection(record, facts, captureEnd)
+ *   engine.vantage()                  // where the capture was taken
+ */
+import type { ConnectionRecord } from '../timeline/types.js';
+import { connectionFindings } from './detect.js';
+import type { ConnectionFacts } from './facts.js';
+import { RetryTracker } from './retry.js';
+import { findingOptions, FINDING_CODES, type Finding, type FindingOptions } from './types.js';
+import { VantageEstimator, type VantageGuess } from './vantage.js';
+
+export * from './types.js';
+export * from './facts.js';
+export { FINDINGS_CATALOG, type CatalogEntry } from './catalog.js';
+export { connectionFindings, type DetectContext } from './detect.js';
+export { RetryTracker, isFailedAttempt, destinationKey, type RetryTrackerOptions } from './retry.js';
+export { VantageEstimator, guessVantage, handshakeLegs, DEFAULT_VANTAGE_OPTIONS, type VantageGuess, type VantagePoint, type VantageOptions } from './vantage.js';
+
+const ORDER = new Map(FINDING_CODES.map((c, i) => [c, i]));
+
+export class FindingsEngine {
+  readonly options: FindingOptions;
+  private readonly retries: RetryTracker;
+  private readonly vantageEst = new VantageEstimator();
+
+  /**
+   * `onLate`: retry findings for a connection already returned, found when an earlier
+   * attempt's record closed later (e.g. an unanswered connection finalized at the end).
+   */
+  constructor(options: Partial<FindingOptions> = {}, onLate?: (connectionId: number, findings: Finding[]) => void) {
+    this.options = findingOptions(options);
+    this.retries = new RetryTracker(this.options, onLate ? { onLate } : {});
+  }
+
+  /** Findings of one connection; call in close order. `captureEnd`: latest frame time seen so far. */
+  connection(rec: ConnectionRecord, facts: ConnectionFacts, captureEnd: number): Finding[] {
+    const own = connectionFindings(rec, facts, { captureEnd, options: this.options });
+    const all = [...own, ...this.retries.observe(rec, own)];
+    this.vantageEst.add(rec);
+    return all.sort((a, b) => a.frame - b.frame || ORDER.get(a.code)! - ORDER.get(b.code)!);
+  }
+
+  vantage(): VantageGuess {
+    return this.vantageEst.guess();
+  }
+}

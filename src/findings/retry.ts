@@ -1,0 +1,175 @@
+/**
+ * Retry detection, incremental: records arrive one by one in close order (as
+ * from a live capture). State: per destination (server ip:port), the last
+ * `maxAttempts` connection attempts of the last `retryWindowMs`, sorted by
+ * first SYN; at most `maxDestinations` destinations.
+ *
+ * Close order is not start order (an unanswered connection may be finalized
+ * after the retry that followed it): numbering is recomputed over the small
+ * window on every record, and findings that a late record creates or changes
+ * for a connection already handed out go to `onLate`: they replace the
+ * connection's finding with the same code and frame (a changed attempt
+ * number), or add one.
+ */
+import type { ConnectionRecord } from '../timeline/types.js';
+import { FINDINGS_CATALOG } from './catalog.js';
+import { DEFAULT_FINDING_OPTIONS, type Finding, type FindingCode, type FindingOptions } from './types.js';
+
+/** Codes that make a connection a failed attempt. */
+const FAILURE_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>([
+  'connect-timeout',
+  'accept-overflow-reset',
+  'handshake-failed',
+  'response-timeout',
+  'abortive-reset',
+  'stale-reuse',
+]);
+
+interface Attempt {
+  id: number;
+  /** First SYN and first SYN's frame. */
+  start: number;
+  frame: number;
+  /** Last packet (epoch s): when a failed attempt failed. */
+  end: number;
+  failed: boolean;
+  /** Computed: attempt number in its series (1 = not a retry), interval (ms) since the previous attempt. */
+  attempt: number;
+  interval: number | null;
+  previousId: number | null;
+  /** Retry findings already handed out for this attempt (code -> detail), to report only what is new or changed. */
+  reported: Map<FindingCode, string>;
+}
+
+export function destinationKey(rec: ConnectionRecord): string {
+  return `${rec.server.ip}|${rec.server.port}`;
+}
+
+/** refused, unanswered, reset before any FIN, or one of the failure findings. */
+export function isFailedAttempt(rec: ConnectionRecord, findings: readonly Finding[]): boolean {
+  if (rec.state === 'refused' || rec.state === 'unanswered') return true;
+  if (findings.some((f) => FAILURE_CODES.has(f.code))) return true;
+  const firstFin = rec.events.find((e) => e.type === 'FIN');
+  const firstRst = rec.events.find((e) => e.type === 'RST');
+  return firstRst !== undefined && (firstFin === undefined || firstRst.time < firstFin.time);
+}
+
+export interface RetryTrackerOptions {
+  maxDestinations?: number;
+  maxAttempts?: number;
+  /** Findings for a connection handed out earlier, created by a record that closed later. */
+  onLate?: (connectionId: number, findings: Finding[]) => void;
+}
+
+export class RetryTracker {
+  private readonly byDest = new Map<string, Attempt[]>();
+  private readonly o: FindingOptions;
+  private readonly maxDestinations: number;
+  private readonly maxAttempts: number;
+  private readonly onLate: ((id: number, f: Finding[]) => void) | undefined;
+
+  constructor(options: FindingOptions = DEFAULT_FINDING_OPTIONS, opts: RetryTrackerOptions = {}) {
+    this.o = options;
+    this.maxDestinations = opts.maxDestinations ?? 10_000;
+    this.maxAttempts = opts.maxAttempts ?? 16;
+    this.onLate = opts.onLate;
+  }
+
+  /** Feed one finished connection with its other findings; returns its retry findings. */
+  observe(rec: ConnectionRecord, findings: readonly Finding[]): Finding[] {
+    const firstSyn = rec.events.find((e) => e.type === 'SYN' && e.from === 'client');
+    if (rec.midstream || firstSyn === undefined) return [];
+    const key = destinationKey(rec);
+    const list = this.byDest.get(key) ?? [];
+    const me: Attempt = {
+      id: rec.id,
+      start: firstSyn.time,
+      frame: firstSyn.frame,
+      end: rec.end,
+      failed: isFailedAttempt(rec, findings),
+      attempt: 1,
+      interval: null,
+      previousId: null,
+      reported: new Map(),
+    };
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.start > me.start) at--;
+    list.splice(at, 0, me);
+    this.number(list);
+    let mine: Finding[] = [];
+    for (const a of list) {
+      const fresh = this.findingsOf(a, list);
+      if (fresh.length === 0) continue;
+      if (a === me) mine = fresh;
+      else this.onLate?.(a.id, fresh);
+    }
+    // Forget what no later attempt can be a retry of; keep the list short.
+    const horizon = rec.end - this.o.retryWindowMs / 1000;
+    while (list.length > 1 && (list.length > this.maxAttempts || list[0]!.end < horizon)) list.shift();
+    this.byDest.delete(key); // re-insert: Map order is the order of the latest activity
+    this.byDest.set(key, list);
+    while (this.byDest.size > this.maxDestinations) this.byDest.delete(this.byDest.keys().next().value!);
+    return mine;
+  }
+
+  /** Destinations remembered (for tests and memory checks). */
+  get size(): number {
+    return this.byDest.size;
+  }
+
+  /** Attempts remembered in all. */
+  get attempts(): number {
+    let n = 0;
+    for (const l of this.byDest.values()) n += l.length;
+    return n;
+  }
+
+  /** Attempt numbers along the list: a retry follows a failure that ended before its first SYN, within the window. */
+  private number(list: Attempt[]): void {
+    // The head keeps its numbers: its own predecessors may have been forgotten already.
+    for (let i = 1; i < list.length; i++) {
+      const a = list[i]!;
+      const p = list[i - 1]!;
+      if (p.failed && a.start >= p.end && (a.start - p.end) * 1000 <= this.o.retryWindowMs) {
+        a.attempt = p.attempt + 1;
+        a.interval = (a.start - p.start) * 1000;
+        a.previousId = p.id;
+      } else {
+        a.attempt = 1;
+        a.interval = null;
+        a.previousId = null;
+      }
+    }
+  }
+
+  private findingsOf(a: Attempt, list: Attempt[]): Finding[] {
+    const out: Finding[] = [];
+    if (a.attempt < 2 || a.interval === null) return out;
+    {
+      out.push(this.finding('retry', a.frame, `attempt ${a.attempt}, ${fmt(a.interval)} after attempt ${a.attempt - 1} (connection ${a.previousId})`));
+    }
+    const p = list.find((x) => x.id === a.previousId);
+    const prevInterval = p ? p.interval : null;
+    if (
+      a.attempt >= this.o.noBackoffFromAttempt &&
+      (a.interval < this.o.noBackoffMinIntervalMs || (prevInterval !== null && a.interval <= this.o.backoffGrowth * prevInterval))
+    ) {
+      const why =
+        a.interval < this.o.noBackoffMinIntervalMs
+          ? `only ${fmt(a.interval)} after the previous attempt`
+          : `interval ${fmt(a.interval)} after ${fmt(prevInterval!)}: not growing`;
+      out.push(this.finding('retry-no-backoff', a.frame, `attempt ${a.attempt}: ${why}`));
+    }
+    const fresh = out.filter((f) => a.reported.get(f.code) !== f.detail);
+    for (const f of fresh) a.reported.set(f.code, f.detail);
+    return fresh;
+  }
+
+  private finding(code: FindingCode, frame: number, detail: string): Finding {
+    return { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
+  }
+}
+
+function fmt(msv: number): string {
+  return msv < 10 ? `${msv.toFixed(1)} ms` : msv < 1000 ? `${Math.round(msv)} ms` : `${(msv / 1000).toFixed(2)} s`;
+}
