@@ -228,7 +228,7 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
           msSaved += c.setup.ms!;
           rtSaved += c.setup.roundTrips;
           bytesSaved += c.setup.bytes;
-          certSaved += c.setup.certificateBytes;
+          certSaved += c.setup.certificateBytes ?? 0;
         }
         continue;
       }

@@ -118,8 +118,9 @@ export interface TlsMetrics {
   earlyData: boolean;
   helloRetry: boolean;
   alerts: TlsAlert[];
-  certificateBytes: number;
-  certificateCount: number;
+  /** DER bytes and number of the server's certificates; 0 when none was sent for sure, null when unknown (encrypted TLS 1.3, lost). */
+  certificateBytes: number | null;
+  certificateCount: number | null;
   /** ClientHello -> handshake complete; null when not complete. */
   handshakeMs: number | null;
   /** The end was inferred (encrypted TLS 1.3). */
@@ -139,7 +140,7 @@ export interface SetupMetrics {
   bytes: number;
   packets: number;
   /** Certificate bytes within setup (also counted in bytes). */
-  certificateBytes: number;
+  certificateBytes: number | null;
   /** Frame where setup completed. */
   endFrame: number | null;
 }

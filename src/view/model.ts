@@ -276,7 +276,8 @@ export function connectionFacts(c: ConnectionRecord): [string, string][] {
     facts.push(['SNI', t.sni === null ? NA : safe(t.sni)]);
     const offered = t.alpnOffered.map(safe).join(',');
     facts.push(['ALPN', `${t.alpn === null ? NA : safe(t.alpn)}${offered ? ` (offered ${offered})` : ''}`]);
-    if (t.certificateCount > 0) facts.push(['certificates', `${t.certificateCount}, ${fmtBytes(t.certificateBytes)}`]);
+    if (t.certificateCount === null) facts.push(['certificates', 'not visible (encrypted)']);
+    else if (t.certificateCount > 0) facts.push(['certificates', `${t.certificateCount}, ${fmtBytes(t.certificateBytes)}`]);
   }
   facts.push(['wireshark', wiresharkFilter(c)]);
   return facts;
