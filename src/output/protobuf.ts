@@ -234,7 +234,13 @@ export function connectionToProto(c: ConnectionRecord): Obj {
       idleBeforeSec: c.teardown.idleBeforeSec,
     },
     problems: c.problems,
-    findings: (c.findings ?? []).map((f) => ({ code: f.code, severity: schema().severities.number(f.severity), frame: f.frame, detail: f.detail })),
+    findings: (c.findings ?? []).map((f) => ({
+      code: f.code,
+      severity: schema().severities.number(f.severity),
+      frame: f.frame,
+      detail: f.detail,
+      costMs: f.costMs ?? null,
+    })),
     oneSided: schema().oneSided.number(c.oneSided ?? null),
   };
 }
@@ -444,7 +450,9 @@ const VANTAGE_POINTS: ReadonlySet<string> = new Set(['client', 'server', 'betwee
 function findingFromProto(m: Obj): Finding[] {
   const code = str(m.code);
   if (!KNOWN_CODES.has(code)) return [];
-  return [{ code: code as FindingCode, severity: schema().severities.value(m.severity) ?? 'info', frame: num(m.frame), detail: str(m.detail) }];
+  const f: Finding = { code: code as FindingCode, severity: schema().severities.value(m.severity) ?? 'info', frame: num(m.frame), detail: str(m.detail) };
+  setIf(f, 'costMs', optNum(m, 'costMs'));
+  return [f];
 }
 
 function captureFromProto(m: Obj): Analysis['capture'] {

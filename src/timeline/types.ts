@@ -232,6 +232,12 @@ export interface Finding {
   frame: number;
   /** One line with the numbers behind the finding. */
   detail: string;
+  /**
+   * The time it cost, ms, where it has one: the wait added by retransmitted
+   * SYNs / SYN-ACKs, the life of a failed connection, the wait for a slow or
+   * missing response, a retry's interval since the attempt before it.
+   */
+  costMs?: number;
 }
 
 /** The `capture` section of the JSON document. */
