@@ -33,7 +33,9 @@ import { formatPoolReport } from './output/pool-text.js';
 import { formatComparison } from './output/compare-text.js';
 import { formatTextReport } from './output/text.js';
 import { sanitize } from './view/sanitize.js';
-import { compareAnalyses, destinations, simulatePool, summarize } from './report/index.js';
+import { compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
+import { poolingFindingLines } from './view/findings.js';
+import { wrap } from './view/format.js';
 import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';
 import { DEFAULT_FINDING_OPTIONS, type FindingOptions } from './findings/types.js';
@@ -399,7 +401,8 @@ async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(report, null, 2) + '\n');
   } else {
-    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width: outputWidth() }));
+    const notes = poolingFindingLines(poolingFindings(a.connections)).flatMap((l) => wrap(`note: ${l}`, outputWidth(), '  '));
+    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
   }
   printWarnings(a);
   return damageExit(a);
