@@ -190,3 +190,16 @@ export function poolingFindingLines(p: { retries: number; staleReuse: number; se
   }
   return out;
 }
+
+/** Under the findings table: the selected code's meaning and next step, wrapped to `width`. */
+export function findingGroupLines(g: FindingGroup | undefined, width: number): string[] {
+  if (!g) return [];
+  const cat = FINDINGS_CATALOG[g.code];
+  const w = Math.max(20, width - 2);
+  const ids = g.connectionIds.slice(0, 12).map((i) => `#${i}`).join(' ') + (g.connectionIds.length > 12 ? ' …' : '');
+  return [
+    `${g.code} (${g.severity}): ${plural(g.connections, 'connection')} ${ids}`,
+    ...wrapText(cat.explanation, w),
+    ...wrapText(`next: ${cat.nextStep}`, w),
+  ];
+}

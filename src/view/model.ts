@@ -20,6 +20,7 @@ import {
   formatHeader as formatHeaderLine,
   formatRow as formatRowLine,
   layoutColumns,
+  wrap as wrapLine,
   type Column,
 } from '../view/format.js';
 import { safe, sanitize } from '../view/sanitize.js';
@@ -450,7 +451,7 @@ export function summaryLines(a: Analysis, s: Summary, width: number): string[] {
   const leftW = Math.max(...left.map((l) => l.length));
   const rightW = Math.max(...right.map((l) => l.length));
   const found = findingsSummaryText(a.connections);
-  const tail = found === null ? [] : [found];
+  const tail = found === null ? [] : wrapLine(found, width, '  ');
   if (leftW + 3 + rightW <= width) {
     return [...right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`), ...tail];
   }
