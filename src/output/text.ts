@@ -63,7 +63,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   const conns = sortConnections(a.connections, 'setup');
   const shownConns = conns.slice(0, top);
   const maxId = a.connections.reduce((m, c) => Math.max(m, c.id), 0);
-  const cc = layoutColumns(connectionColumns(maxId), width, shownConns);
+  const cc = layoutColumns(connectionColumns(maxId, shownConns), width, shownConns);
   out.push('', `Connections (largest setup first, ms)`, formatHeader(cc));
   for (const c of shownConns) out.push(formatRow(cc, c));
   if (conns.length === 0) out.push('(no TCP connection)');

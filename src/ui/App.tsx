@@ -497,7 +497,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
   // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
   const allConns = analysis.connections;
   const baseCols = useMemo(
-    () => layoutColumns(connectionColumns(maxId), width, allConns.slice(0, LAYOUT_SAMPLE)),
+    () => layoutColumns(connectionColumns(maxId, allConns.slice(0, LAYOUT_SAMPLE)), width, allConns.slice(0, LAYOUT_SAMPLE)),
     [width, maxId, allConns],
   );
   // An open connection (live) shows where it stands and its age instead of its final state and lifetime.

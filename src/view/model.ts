@@ -160,8 +160,12 @@ export function roundTripsText(c: ConnectionRecord): string {
  * The connection table's columns. Numbers have fixed widths (the id column fits
  * the largest id); the address and SNI columns take the spare width.
  */
-export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
+export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecord[]): Column<ConnectionRecord>[] {
   const idW = Math.max(3, String(maxId).length);
+  // A failed handshake's state ('failed (protocol_version)') is kept whole: the state column
+  // is as wide as the longest state of the rows (sample), before lower-priority columns.
+  let stateW = 10;
+  if (sample) for (const c of sample) stateW = Math.max(stateW, Math.min(26, stateText(c).length));
   return [
     { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => String(c.id) },
     {
@@ -182,8 +186,8 @@ export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
     { key: 'rtt', title: 'RT', align: 'right', min: 2, priority: 40, cell: roundTripsText },
     { key: 'lifetime', title: 'life', align: 'right', min: 6, priority: 30, cell: (c) => fmtDuration(c.lifetimeMs) },
     { key: 'share', title: 'share', align: 'right', min: 5, priority: 50, cell: (c) => fmtPct(c.setupShare) },
-    { key: 'state', title: 'state', align: 'left', min: 14, max: 26, priority: 85, cell: stateText },
-    { key: 'findings', title: 'findings', align: 'left', min: 14, max: 30, priority: 88, cell: findingsCell },
+    { key: 'state', title: 'state', align: 'left', min: stateW, max: 26, priority: 85, cell: stateText },
+    { key: 'findings', title: 'findings', align: 'left', min: 8, max: 30, priority: 72, cell: findingsCell },
   ];
 }
 
