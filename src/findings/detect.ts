@@ -18,9 +18,12 @@ const ms = (a: number, b: number): number => (b - a) * 1000;
 const fmtS = (msv: number): string => `${(msv / 1000).toFixed(msv < 10_000 ? 3 : 1)} s`;
 const fmtMs = (msv: number): string => (msv < 10 ? `${msv.toFixed(1)} ms` : msv < 1000 ? `${Math.round(msv)} ms` : fmtS(msv));
 
+/** ms to the µs, never negative. */
+const roundMs = (v: number): number => Math.max(0, Math.round(v * 1000) / 1000);
+
 function make(code: FindingCode, frame: number, detail: string, costMs?: number): Finding {
   const f: Finding = { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
-  if (costMs !== undefined && Number.isFinite(costMs)) f.costMs = Math.max(0, costMs);
+  if (costMs !== undefined && Number.isFinite(costMs)) f.costMs = roundMs(costMs);
   return f;
 }
 
@@ -112,7 +115,7 @@ export function connectionFindings(rec: ConnectionRecord, facts: ConnectionFacts
       }
     }
     if (f) {
-      f.costMs = Math.max(0, rec.lifetimeMs);
+      f.costMs = roundMs(rec.lifetimeMs);
       handshakeFailed = true;
       out.push(f);
     }

@@ -167,7 +167,7 @@ export class RetryTracker {
 
   private finding(code: FindingCode, frame: number, detail: string, costMs?: number): Finding {
     const f: Finding = { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
-    if (costMs !== undefined) f.costMs = costMs;
+    if (costMs !== undefined) f.costMs = Math.round(costMs * 1000) / 1000;
     return f;
   }
 }
