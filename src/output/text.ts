@@ -5,7 +5,7 @@
  * same input gives the same bytes. Capture text is sanitized.
  */
 import { destinations, findingGroups, normalResets, poolingFindings, simulatePool, summarize } from '../report/index.js';
-import { findingGroupColumns, findingsSummaryText, poolingFindingLines, vantageText } from '../view/findings.js';
+import { findingGroupColumns, findingsSummaryText, poolingFindingLines, vantageText, wrapPhrases } from '../view/findings.js';
 import type { Analysis, PoolOptions } from '../report/types.js';
 import { fmtInt, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
@@ -47,7 +47,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   out.push(...wrap(`setup        ${setupTotalText(s)}`, width, pad));
   const groups = findingGroups(a.connections);
   const found = findingsSummaryText(a.connections, groups);
-  if (found !== null) out.push(...wrap(`findings     ${found.replace(/^findings: /, '')}`, width, pad));
+  if (found !== null) out.push(...wrapPhrases(`findings     ${found.replace(/^findings: /, '')}`, width, pad));
   const vantage = vantageText(a.capture.vantage);
   if (vantage !== null) out.push(...wrap(`vantage      ${vantage}`, width, pad));
   out.push('');

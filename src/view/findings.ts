@@ -140,7 +140,10 @@ export function findingDetailLines(c: ConnectionRecord, width: number): { severi
   for (const f of c.findings ?? []) {
     const cat = FINDINGS_CATALOG[f.code];
     const cost = f.costMs !== undefined ? ` (${fmtDuration(f.costMs)})` : '';
-    out.push({ severity: f.severity, text: `  ${f.severity === 'error' ? '✖' : f.severity === 'warn' ? '!' : 'i'} ${f.code}  frame ${f.frame}: ${safe(f.detail)}${cost}` });
+    const mark = f.severity === 'error' ? '✖' : f.severity === 'warn' ? '!' : 'i';
+    wrapText(`${f.code}  frame ${f.frame}: ${safe(f.detail)}${cost}`, w).forEach((l, i) =>
+      out.push({ severity: f.severity, text: i === 0 ? `  ${mark} ${l}` : `      ${l}` }),
+    );
     for (const l of wrapText(cat.explanation, w)) out.push({ severity: 'info', text: `      ${l}` });
     const next = wrapText(`next: ${cat.nextStep}`, w);
     for (const l of next) out.push({ severity: 'info', text: `      ${l}` });
@@ -202,4 +205,32 @@ export function findingGroupLines(g: FindingGroup | undefined, width: number): s
     ...wrapText(cat.explanation, w),
     ...wrapText(`next: ${cat.nextStep}`, w),
   ];
+}
+
+/**
+ * Wraps a summary made of '; '-separated phrases, breaking between phrases
+ * (so '+3.1 s' never splits from its number); a phrase wider than the line is
+ * wrapped at spaces.
+ */
+export function wrapPhrases(text: string, width: number, indent = ''): string[] {
+  const out: string[] = [];
+  let line = '';
+  const phrases = text.split('; ');
+  phrases.forEach((p, i) => {
+    const piece = i < phrases.length - 1 ? `${p};` : p;
+    const cand = line === '' ? (out.length ? indent : '') + piece : `${line} ${piece}`;
+    if (cand.length <= width) {
+      line = cand;
+      return;
+    }
+    if (line !== '') out.push(line);
+    const head = out.length ? indent : '';
+    if (head.length + piece.length <= width) line = head + piece;
+    else {
+      const parts = wrapText(piece, Math.max(10, width - indent.length));
+      parts.forEach((x, j) => (j < parts.length - 1 ? out.push((out.length ? indent : '') + x) : (line = (out.length ? indent : '') + x)));
+    }
+  });
+  if (line !== '') out.push(line);
+  return out;
 }

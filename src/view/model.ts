@@ -20,7 +20,6 @@ import {
   formatHeader as formatHeaderLine,
   formatRow as formatRowLine,
   layoutColumns,
-  wrap as wrapLine,
   type Column,
 } from '../view/format.js';
 import { safe, sanitize } from '../view/sanitize.js';
@@ -28,7 +27,7 @@ import type { ConnectionRecord, TimelineEvent } from '../timeline/types.js';
 import type { ReadProgress } from '../capture/types.js';
 import { connectionNotes } from '../findings/notes.js';
 import { handshakeFailure, isNormalReset, normalResets } from '../report/findings.js';
-import { FINDING_FILTER, findingDetailLines, findingsCell, findingsSummaryText, matchesFindingTerm } from './findings.js';
+import { FINDING_FILTER, findingDetailLines, findingsCell, findingsSummaryText, matchesFindingTerm, wrapPhrases } from './findings.js';
 import { connectionPhases, type Phase, type PhaseName } from '../report/phases.js';
 import type {
   Analysis,
@@ -162,10 +161,10 @@ export function roundTripsText(c: ConnectionRecord): string {
  */
 export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecord[]): Column<ConnectionRecord>[] {
   const idW = Math.max(3, String(maxId).length);
-  // A failed handshake's state ('failed (protocol_version)') is kept whole: the state column
-  // is as wide as the longest state of the rows (sample), before lower-priority columns.
+  // A failed handshake's state ('failed (unknown_ca)') is kept whole: the state column is as
+  // wide as the longest state of the rows (sample, up to 20), before lower-priority columns.
   let stateW = 10;
-  if (sample) for (const c of sample) stateW = Math.max(stateW, Math.min(26, stateText(c).length));
+  if (sample) for (const c of sample) stateW = Math.max(stateW, Math.min(20, stateText(c).length));
   return [
     { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => String(c.id) },
     {
@@ -455,7 +454,7 @@ export function summaryLines(a: Analysis, s: Summary, width: number): string[] {
   const leftW = Math.max(...left.map((l) => l.length));
   const rightW = Math.max(...right.map((l) => l.length));
   const found = findingsSummaryText(a.connections);
-  const tail = found === null ? [] : wrapLine(found, width, '  ');
+  const tail = found === null ? [] : wrapPhrases(found, width, '  ');
   if (leftW + 3 + rightW <= width) {
     return [...right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`), ...tail];
   }

@@ -55,7 +55,8 @@ describe('failed handshakes (j-tls-handshake-alerts.pcap)', () => {
   const name = 'j-tls-handshake-alerts.pcap';
   test('state says failed with the alert, the findings column names the code, the summary counts them', async () => {
     const a = await analysis(fixture(`findings/${name}`));
-    const s = open(a, 120);
+    // 130 columns: room for 'failed (protocol_version)' (narrower terminals cut it after 20 cells).
+    const s = open(a, 130);
     const f = await s.waitFor('sort: setup');
     const alerts = Object.values(expected[name]!).flatMap((fs) => fs.filter((x) => x.code === 'handshake-failed').map((x) => String(x.detail!.alert)));
     expect(alerts.length).toBe(2);
@@ -127,7 +128,7 @@ describe('findings view, filter and detail (a-syn-backlog-full.pcap)', () => {
     expect(head).toBeGreaterThan(0);
     expect(ladder).toBeGreaterThan(head);
     for (const e of expected[name]![String(id)]!) {
-      expect(f).toContain(`${e.code}  frame ${e.frame}:`);
+      expect(f).toContain(`${e.code} frame ${e.frame}:`);
     }
     expect(lines.slice(head, ladder).some((l) => l.includes('next: On the server compare `ss -lnt`'))).toBe(true);
   });
