@@ -14,3 +14,14 @@ export {
 } from './destinations.js';
 export { DEFAULT_POOL_OPTIONS, RECOMMENDED_IDLE_FACTOR, releaseTime, simulatePool } from './pool.js';
 export { compareAnalyses, handshakeSeen } from './compare.js';
+export {
+  findingGroups,
+  hasFinding,
+  handshakeFailure,
+  handshakeFailures,
+  isNormalReset,
+  normalResets,
+  poolingFindings,
+  type FindingGroup,
+  type PoolingFindings,
+} from './findings.js';

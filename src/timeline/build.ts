@@ -186,6 +186,8 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     setupShare: setupMs !== null && lifetimeMs > 0 ? Math.min(1, setupMs / lifetimeMs) : null,
     teardown: teardownOf(c, sideOf),
     problems: [...c.problems, ...(reader?.session ? reader.session.summary().problems : [])],
+    oneSided: c.oneSided(clientDir),
+    findings: [],
   };
 }
 
@@ -275,7 +277,8 @@ function stateOf(c: TcpConnection, clientDir: Dir, midstream: boolean): Connecti
   const serverSpoke = c.synAcks.length > 0 || c.baseSeq[serverDir] !== undefined;
   if (!midstream && c.synAcks.length === 0) {
     if (c.rst[serverDir]) return 'refused';
-    if (!serverSpoke) return 'unanswered';
+    // Only the client's direction was captured but it acknowledged the server: answered.
+    if (!serverSpoke && c.oneSided(clientDir) !== 'client-only') return 'unanswered';
   }
   if (c.rst[0] || c.rst[1]) return 'reset';
   if (midstream) return 'midstream';

@@ -7,7 +7,8 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidOutColumn } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
-import { destinations, simulatePool, summarize } from '../report/index.js';
+import { destinations, findingGroups, simulatePool, summarize, type FindingGroup } from '../report/index.js';
+import { findingFilter, findingGroupColumns, findingGroupLines, rowSeverity } from '../view/findings.js';
 import type { Analysis, Comparison, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
 import type { LiveConnection, LiveReport, LiveSnapshot } from '../report/live.js';
 import type { ConnectionRecord } from '../timeline/types.js';
@@ -116,6 +117,7 @@ const INITIAL_CURSORS: Record<ListName, Cursor> = {
   destinations: { sel: 0, off: 0 },
   pool: { sel: 0, off: 0 },
   compare: { sel: 0, off: 0 },
+  findings: { sel: 0, off: 0 },
   detail: { sel: 0, off: 0 },
   help: { sel: 0, off: 0 },
 };
@@ -123,7 +125,7 @@ const INITIAL_CURSORS: Record<ListName, Cursor> = {
 /** Rows looked at to size the text columns. */
 const LAYOUT_SAMPLE = 5000;
 
-type ListName = 'connections' | 'destinations' | 'pool' | 'compare' | 'detail' | 'help';
+type ListName = 'connections' | 'destinations' | 'pool' | 'findings' | 'compare' | 'detail' | 'help';
 interface Cursor {
   sel: number;
   off: number;
@@ -238,8 +240,8 @@ export function App(props: AppProps) {
   dataRef.current = data;
 
   const views: ViewName[] = props.comparison
-    ? ['connections', 'destinations', 'pool', 'compare']
-    : ['connections', 'destinations', 'pool'];
+    ? ['connections', 'destinations', 'pool', 'findings', 'compare']
+    : ['connections', 'destinations', 'pool', 'findings'];
 
   // Derived lists, computed again only when what they depend on changed.
   const d = useMemo(
@@ -252,6 +254,8 @@ export function App(props: AppProps) {
       }),
       detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailLines(detail, cols) : [])),
       cmpRows: lastOf((c: Comparison | undefined) => (c ? comparisonRows(c) : [])),
+      groups: lastOf((all: ConnectionRecord[]) => findingGroups(all)),
+      sumLines: lastOf((a: Analysis, s: Summary, cols: number) => summaryLines(a, s, cols)),
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [props.poolOptions],
@@ -264,7 +268,8 @@ export function App(props: AppProps) {
     const destRows = dt && pool ? d.destRows(dt.dests, pool) : [];
     const detailText = d.detailText(st.detail, columns);
     const cmpRows = d.cmpRows(props.comparison);
-    const sumLines = dt ? [...summaryLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
+    const groups = dt ? d.groups(dt.analysis.connections) : [];
+    const sumLines = dt ? [...d.sumLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
     const chrome = 1 /* tabs */ + (sumLines.length ? sumLines.length + 1 : 0) + 1 /* status */ + 1 /* keys */;
     const bodyHeight = Math.max(3, rows - chrome - 1); // keep one row free: no full-screen redraw
     const listHeight = Math.max(1, bodyHeight - 1); // minus the table header
@@ -274,13 +279,16 @@ export function App(props: AppProps) {
       destinations: destRows.length,
       pool: pool?.destinations.length ?? 0,
       compare: cmpRows.length,
+      findings: groups.length,
       detail: detailText.length,
       help: HELP_LINES.length,
     };
     // Scrolling lists (detail/help) move the window; tables move the selection.
     const scrollsOnly = current === 'detail' || current === 'help';
-    const pageHeight = scrollsOnly ? bodyHeight : listHeight;
-    return { conns, pool, destRows, detailText, cmpRows, sumLines, bodyHeight, listHeight, current, totals, scrollsOnly, pageHeight };
+    // The findings view keeps the selected code's explanation under its table.
+    const about = current === 'findings' ? findingGroupLines(groups[st.cursors.findings.sel], Math.max(40, columns - 2)).length : 0;
+    const pageHeight = scrollsOnly ? bodyHeight : Math.max(1, listHeight - (about ? about + 1 : 0));
+    return { conns, pool, destRows, detailText, cmpRows, groups, sumLines, bodyHeight, listHeight, current, totals, scrollsOnly, pageHeight };
   };
 
   const reading = !analysis && !failure;
@@ -373,6 +381,14 @@ export function App(props: AppProps) {
       }
       return undefined;
     }
+    if (st.view === 'findings' && k.return) {
+      const g = x.groups[st.cursors.findings.sel];
+      if (g) {
+        set({ destFilter: null, filter: findingFilter(g.code), view: 'connections' });
+        resetCursor('connections');
+      }
+      return undefined;
+    }
     if (st.view === 'destinations' && k.return) {
       const row = x.destRows[st.cursors.destinations.sel];
       if (row) {
@@ -461,6 +477,7 @@ interface ScreenProps {
     destRows: ReturnType<typeof destinationRows>;
     detailText: ReturnType<typeof detailLines>;
     cmpRows: ReturnType<typeof comparisonRows>;
+    groups: FindingGroup[];
     sumLines: string[];
     bodyHeight: number;
     listHeight: number;
@@ -480,7 +497,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
   // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
   const allConns = analysis.connections;
   const baseCols = useMemo(
-    () => layoutColumns(connectionColumns(maxId), width, allConns.slice(0, LAYOUT_SAMPLE)),
+    () => layoutColumns(connectionColumns(maxId, allConns.slice(0, LAYOUT_SAMPLE)), width, allConns.slice(0, LAYOUT_SAMPLE)),
     [width, maxId, allConns],
   );
   // An open connection (live) shows where it stands and its age instead of its final state and lifetime.
@@ -503,6 +520,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     [width, x.pool],
   );
   const cmpCols = useMemo(() => layoutColumns(compareColumns(), width, x.cmpRows), [width, x.cmpRows]);
+  const groupCols = useMemo(() => layoutColumns(findingGroupColumns(), width, x.groups), [width, x.groups]);
+  const severityStyle = (sev: string | null) => (sev === 'error' ? theme.error : sev === 'warn' ? theme.warn : undefined);
 
   let body: React.ReactNode;
   let status = '';
@@ -519,7 +538,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       <Table
         header={formatHeader(connCols)}
         rows={conns.map((c) => formatRow(connCols, c))}
-        rowStyle={(i) => theme.state(conns[i]!.state)}
+        rowStyle={(i) => severityStyle(rowSeverity(conns[i]!)) ?? theme.state(conns[i]!.state)}
         selected={cur.sel}
         offset={cur.off}
         height={listHeight}
@@ -557,6 +576,29 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     );
     const sel = list[cur.sel];
     status = sel ? `${sanitize(sel.key)}: ${sanitize(sel.reason)}` : `total: ${sanitize(pool.total.reason)}`;
+  } else if (st.view === 'findings') {
+    const about = findingGroupLines(x.groups[cur.sel], width);
+    const tableHeight = Math.max(1, listHeight - (about.length ? about.length + 1 : 0));
+    body = (
+      <Box flexDirection="column">
+        <Table
+          header={formatHeader(groupCols)}
+          rows={x.groups.map((g) => formatRow(groupCols, g))}
+          rowStyle={(i) => severityStyle(x.groups[i]!.severity)}
+          selected={cur.sel}
+          offset={cur.off}
+          height={tableHeight}
+          theme={theme}
+          empty="no findings: nothing went wrong that the capture shows"
+        />
+        {about.length > 0 && <Text> </Text>}
+        {about.map((l, i) => (
+          <Line key={`f${i}`} text={`  ${l}`} style={i === 0 ? theme.header : undefined} />
+        ))}
+      </Box>
+    );
+    const n = x.groups.reduce((sum, g) => sum + g.findings, 0);
+    status = `${x.groups.length} finding code${x.groups.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'}  ·  Enter lists the connections`;
   } else if (st.view === 'compare' && comparison) {
     body = (
       <Table

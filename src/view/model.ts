@@ -26,6 +26,8 @@ import { safe, sanitize } from '../view/sanitize.js';
 import type { ConnectionRecord, TimelineEvent } from '../timeline/types.js';
 import type { ReadProgress } from '../capture/types.js';
 import { connectionNotes } from '../findings/notes.js';
+import { handshakeFailure, isNormalReset, normalResets } from '../report/findings.js';
+import { FINDING_FILTER, findingDetailLines, findingsCell, findingsSummaryText, matchesFindingTerm, wrapPhrases } from './findings.js';
 import { connectionPhases, type Phase, type PhaseName } from '../report/phases.js';
 import type {
   Analysis,
@@ -127,7 +129,7 @@ export function filterConnections(conns: readonly ConnectionRecord[], query: str
   if (terms.length === 0) return conns.slice();
   return conns.filter((c) => {
     const t = connectionSearchText(c);
-    return terms.every((term) => t.includes(term));
+    return terms.every((term) => (term.startsWith(FINDING_FILTER) ? matchesFindingTerm(c, term) : t.includes(term)));
   });
 }
 
@@ -141,6 +143,10 @@ export function tlsVersionShort(c: ConnectionRecord): string {
 }
 
 export function stateText(c: ConnectionRecord): string {
+  const failed = handshakeFailure(c);
+  if (failed !== null) return `failed (${safe(failed)})`;
+  // An ordinary close that ended with an RST after the FIN is not a reset.
+  if (isNormalReset(c)) return 'closed';
   if (c.state === 'reset' && c.resetBy) return `reset(${c.resetBy[0]})`;
   return c.state;
 }
@@ -153,8 +159,12 @@ export function roundTripsText(c: ConnectionRecord): string {
  * The connection table's columns. Numbers have fixed widths (the id column fits
  * the largest id); the address and SNI columns take the spare width.
  */
-export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
+export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecord[]): Column<ConnectionRecord>[] {
   const idW = Math.max(3, String(maxId).length);
+  // A failed handshake's state ('failed (unknown_ca)') is kept whole: the state column is as
+  // wide as the longest state of the rows (sample, up to 20), before lower-priority columns.
+  let stateW = 10;
+  if (sample) for (const c of sample) stateW = Math.max(stateW, Math.min(20, stateText(c).length));
   return [
     { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => String(c.id) },
     {
@@ -175,7 +185,8 @@ export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
     { key: 'rtt', title: 'RT', align: 'right', min: 2, priority: 40, cell: roundTripsText },
     { key: 'lifetime', title: 'life', align: 'right', min: 6, priority: 30, cell: (c) => fmtDuration(c.lifetimeMs) },
     { key: 'share', title: 'share', align: 'right', min: 5, priority: 50, cell: (c) => fmtPct(c.setupShare) },
-    { key: 'state', title: 'state', align: 'left', min: 10, priority: 85, cell: stateText },
+    { key: 'state', title: 'state', align: 'left', min: stateW, max: 26, priority: 85, cell: stateText },
+    { key: 'findings', title: 'findings', align: 'left', min: 8, max: 30, priority: 72, cell: findingsCell },
   ];
 }
 
@@ -372,11 +383,12 @@ export function comparisonRows(c: Comparison): ComparisonRow[] {
 // ---------------------------------------------------------------------------
 // Summary
 
-export function stateCountsText(s: Summary): string {
+/** `normalResets`: connections in state 'reset' whose RST only ended an ordinary close: counted as complete. */
+export function stateCountsText(s: Summary, normalResets = 0): string {
   const b = s.byState;
   const parts = [
-    `${fmtInt(b.complete)} complete`,
-    `${fmtInt(b.reset)} reset`,
+    `${fmtInt(b.complete + normalResets)} complete`,
+    `${fmtInt(b.reset - normalResets)} reset`,
     `${fmtInt(b.refused)} refused`,
     `${fmtInt(b.unanswered)} unanswered`,
     `${fmtInt(s.midstream)} midstream`,
@@ -398,6 +410,7 @@ export function tlsText(s: Summary): string {
 }
 
 export function setupTotalText(s: Summary): string {
+  if (s.setupMs.count === 0) return 'no connection completed its setup';
   return `${fmtDuration(s.setupTotalMs)} in setup = ${fmtPct(s.setupShare)} of ${fmtDuration(s.connectionTimeTotalMs)} connection time`;
 }
 
@@ -437,14 +450,16 @@ export function percentileLines(s: Summary): string[] {
  * block beside it when both fit, else below it.
  */
 export function summaryLines(a: Analysis, s: Summary, width: number): string[] {
-  const left = [captureText(a), stateCountsText(s), tlsText(s), setupTotalText(s)];
+  const left = [captureText(a), stateCountsText(s, normalResets(a.connections)), tlsText(s), setupTotalText(s)];
   const right = percentileLines(s);
   const leftW = Math.max(...left.map((l) => l.length));
   const rightW = Math.max(...right.map((l) => l.length));
+  const found = findingsSummaryText(a.connections);
+  const tail = found === null ? [] : wrapPhrases(found, width, '  ');
   if (leftW + 3 + rightW <= width) {
-    return right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`);
+    return [...right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`), ...tail];
   }
-  return [...left, ...right];
+  return [...left, ...right, ...tail];
 }
 
 // ---------------------------------------------------------------------------
@@ -508,6 +523,12 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
   const labelW = Math.max(...facts.map(([k]) => k.length));
   lines.push({ kind: 'title', text: `Connection #${c.id}` });
   for (const [k, v] of facts) lines.push({ kind: 'text', text: `${k.padEnd(labelW)}  ${v}` });
+  const found = findingDetailLines(c, width);
+  if (found.length) {
+    lines.push({ kind: 'text', text: '' });
+    lines.push({ kind: 'header', text: 'findings' });
+    for (const f of found) lines.push({ kind: f.severity === 'info' ? 'text' : 'flag', text: f.text });
+  }
   const flags = connectionNotes(c);
   if (flags.length) {
     lines.push({ kind: 'text', text: '' });
