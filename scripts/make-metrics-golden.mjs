@@ -318,7 +318,9 @@ function metrics(id, pkts) {
   const finFrom = (side) => pkts.some((p) => sideOf(p) === side && (p.flags & FIN) !== 0);
   let state;
   if (syn && !synAck && rstFrom('server')) state = 'refused';
-  else if (syn && !synAck && !pkts.some((p) => !isClient(p))) state = 'unanswered';
+  // Unanswered: nothing from the server, and the client never acknowledged anything from it either (a
+  // capture holding only the client's packets shows the server answered through the client's ACKs).
+  else if (syn && !synAck && !pkts.some((p) => !isClient(p)) && !pkts.some((p) => isClient(p) && (p.flags & ACK) !== 0)) state = 'unanswered';
   else if (rstFrom('client') || rstFrom('server')) state = 'reset';
   else if (!syn) state = 'midstream';
   else if (finFrom('client') && finFrom('server')) state = 'complete';
