@@ -33,7 +33,7 @@ export function summarize(conns: ConnectionRecord[]): Summary {
   for (const c of conns) {
     byState[c.state] = (byState[c.state] ?? 0) + 1;
     if (c.midstream) midstream++;
-    if (c.tcp.handshakeMs !== null) tcpHs.push(c.tcp.handshakeMs);
+    if (c.tcp && c.tcp.handshakeMs !== null) tcpHs.push(c.tcp.handshakeMs);
     if (c.tls) {
       tls++;
       if (c.tls.version !== null) {

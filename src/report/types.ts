@@ -11,6 +11,10 @@ export interface Analysis {
     /** Extra capture facts (link types, interfaces, ...), free form for display. */
     linkTypes?: string[];
     bytes?: number;
+    /** UDP datagrams, those recognised as QUIC, and the QUIC packets in them (absent in files of 0.1.0). */
+    udpDatagrams?: number;
+    quicDatagrams?: number;
+    quicPackets?: number;
   };
   connections: ConnectionRecord[];
 }

@@ -66,7 +66,7 @@ export function sortValue(c: ConnectionRecord, key: SortKey): number | null {
     case 'setup':
       return c.setup.ms;
     case 'tcp':
-      return c.tcp.handshakeMs;
+      return c.tcp?.handshakeMs ?? null;
     case 'tls':
       return c.tls?.handshakeMs ?? null;
     case 'lifetime':
@@ -169,7 +169,7 @@ export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
     { key: 'server', title: 'server', align: 'left', min: 21, max: 47, priority: 90, cell: (c) => endpointText(c.server) },
     { key: 'sni', title: 'SNI', align: 'left', min: 13, max: 40, priority: 80, cell: (c) => safe(c.tls?.sni) },
     { key: 'version', title: 'ver', align: 'left', min: 6, priority: 60, cell: tlsVersionShort },
-    { key: 'tcp', title: 'TCP ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tcp.handshakeMs) },
+    { key: 'tcp', title: 'TCP ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tcp?.handshakeMs ?? null) },
     { key: 'tls', title: 'TLS ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tls?.handshakeMs) },
     { key: 'setup', title: 'setup', align: 'right', min: 6, priority: 95, cell: (c) => fmtMs(c.setup.ms) },
     { key: 'rtt', title: 'RT', align: 'right', min: 2, priority: 40, cell: roundTripsText },

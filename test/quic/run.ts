@@ -1,14 +1,33 @@
 /**
  * Test helper: a QUIC capture through the capture and decode stages into a
- * QuicTracker, as analyze.ts will wire it, keeping per datagram the connection
- * it went to and its packet types.
+ * QuicTracker whose CRYPTO bytes a QuicHandshakeReader reads and whose
+ * connections buildQuicRecord turns into records, as analyze.ts wires them,
+ * keeping per datagram the connection it went to and its packet types.
  */
 import path from 'node:path';
 import { readCapture } from '../../src/capture/index.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { QuicTracker } from '../../src/quic/tracker.js';
 import type { QuicTrackerOptions } from '../../src/quic/tracker.js';
-import type { QuicConnectionRecord } from '../../src/quic/types.js';
+import { QuicHandshakeReader } from '../../src/timeline/quic-reader.js';
+import { buildQuicRecord } from '../../src/timeline/quic-build.js';
+import type { ConnectionRecord } from '../../src/timeline/types.js';
+
+export type QuicRecord = ConnectionRecord & { quic: NonNullable<ConnectionRecord['quic']> };
+
+/** A QuicTracker wired as analyze.ts wires it; records go to `out`. */
+export function quicTracker(out: QuicRecord[], opts: QuicTrackerOptions = {}): QuicTracker {
+  const readers = new WeakMap<object, QuicHandshakeReader>();
+  return new QuicTracker(
+    (conn) => {
+      const r = new QuicHandshakeReader(conn);
+      readers.set(conn, r);
+      return r;
+    },
+    (conn, end) => out.push(buildQuicRecord(conn, readers.get(conn), end) as QuicRecord),
+    opts,
+  );
+}
 
 export const QUIC_FIXTURES = path.resolve(process.cwd(), 'fixtures/quic');
 /** Captures in fixtures/ that carry QUIC too (as EXTRA in scripts/make-quic-golden.mjs). */
@@ -20,16 +39,16 @@ export function quicFixturePath(file: string): string {
 }
 
 export interface QuicRun {
-  records: QuicConnectionRecord[];
+  records: QuicRecord[];
   /** frame -> connection id (null: QUIC, but no connection) and packet types. */
   datagrams: Map<number, { conn: number | null; types: string[] }>;
   tracker: QuicTracker;
 }
 
 export async function runQuic(file: string, opts: QuicTrackerOptions = {}): Promise<QuicRun> {
-  const records: QuicConnectionRecord[] = [];
+  const records: QuicRecord[] = [];
   const datagrams = new Map<number, { conn: number | null; types: string[] }>();
-  const tracker = new QuicTracker((r) => records.push(r), {
+  const tracker = quicTracker(records, {
     ...opts,
     onDatagram: (frame, conn, types) => datagrams.set(frame, { conn, types }),
   });

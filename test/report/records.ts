@@ -92,5 +92,6 @@ export function rec(s: Spec): ConnectionRecord {
     setupShare: setupMs !== null && lifetimeMs > 0 ? setupMs / lifetimeMs : null,
     teardown: { initiator: 'client', by: 'FIN', ms: 0, idleBeforeSec: 0, ...s.teardown },
     problems: [],
+    quic: null,
   };
 }

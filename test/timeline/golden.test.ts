@@ -60,8 +60,8 @@ function ours(c: ConnectionRecord): Record<string, unknown> {
     'frames.finServer': firstEvent(c, 'FIN', 'server'),
     'frames.rst': rst ? rst.frame : null,
     rstFrom: rst ? rst.from : null,
-    synCount: c.tcp.synRetransmits + (firstEvent(c, 'SYN') !== null ? 1 : 0),
-    synAckCount: c.tcp.synAckRetransmits + (firstEvent(c, 'SYN-ACK') !== null ? 1 : 0),
+    synCount: c.tcp!.synRetransmits + (firstEvent(c, 'SYN') !== null ? 1 : 0),
+    synAckCount: c.tcp!.synAckRetransmits + (firstEvent(c, 'SYN-ACK') !== null ? 1 : 0),
     sni: c.tls?.sni ?? null,
     version: c.tls?.versionCode ?? null,
     cipher: c.tls?.cipherSuite ?? null,
@@ -122,7 +122,7 @@ describe.each(fixtures)('%s agrees with tshark', (fixture) => {
         if (!same) mismatches.push(`stream ${g.stream} ${k}: ours ${JSON.stringify(mine[k])}, tshark ${JSON.stringify(v)}`);
       }
       if (g.initialRtt !== null && divergent[`${g.stream}.initialRtt`] === undefined) {
-        const rtt = c.tcp.initialRttMs;
+        const rtt = c.tcp!.initialRttMs;
         if (rtt === null || Math.abs(rtt / 1000 - g.initialRtt) > 1e-6) {
           mismatches.push(`stream ${g.stream} initialRtt: ours ${rtt} ms, tshark ${g.initialRtt} s`);
         }
