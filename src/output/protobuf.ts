@@ -315,6 +315,9 @@ function destinationToProto(d: DestinationStats): Obj {
     resumptionRate: d.resumptionRate,
     setupShare: d.setupShare,
     observedIdleTimeouts: d.observedIdleTimeouts.map((o) => ({ by: schema().sides.number(o.by), seconds: o.seconds, connectionId: o.connectionId })),
+    quicConnectionIds: d.quicConnectionIds,
+    tcpSetup: d.setupByTransport.tcp && { ...d.setupByTransport.tcp, setupMs: distributionToProto(d.setupByTransport.tcp.setupMs) },
+    quicSetup: d.setupByTransport.quic && { ...d.setupByTransport.quic, setupMs: distributionToProto(d.setupByTransport.quic.setupMs) },
   };
 }
 

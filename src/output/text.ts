@@ -19,6 +19,7 @@ import {
   stateCountsText,
   tlsText,
   captureText,
+  transportComparisonLines,
 } from '../view/model.js';
 
 export interface TextReportOptions {
@@ -60,12 +61,13 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   const cc = layoutColumns(connectionColumns(maxId), width, shownConns);
   out.push('', `Connections (largest setup first, ms)`, formatHeader(cc));
   for (const c of shownConns) out.push(formatRow(cc, c));
-  if (conns.length === 0) out.push('(no TCP connection)');
+  if (conns.length === 0) out.push(noConnectionText(a));
   out.push(...more(shownConns.length, conns.length, 'connections'));
 
   // Destinations with the pool savings.
   const pool = simulatePool(a.connections, opts.poolOptions ?? {});
-  const rows = destinationRows(destinations(a.connections), pool.destinations);
+  const dests = destinations(a.connections);
+  const rows = destinationRows(dests, pool.destinations);
   const shownRows = rows.slice(0, top);
   const dc = layoutColumns(destinationColumns(), width, shownRows);
   out.push(
@@ -79,6 +81,10 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   // The verdict once, in the report stage's own words (it carries every figure).
   out.push('');
   out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
+  if (pool.quic) out.push(...wrap(`QUIC: ${sanitize(pool.quic.reason)}`, width, '  '));
+  // QUIC vs TCP+TLS setup, side by side per destination (browsers race both to one name).
+  const side = transportComparisonLines(dests);
+  if (side.length > 0) out.push('', 'Setup by transport (QUIC destinations, setup ms and round trips)', ...side.slice(0, top + 1));
   return `${out.join('\n')}\n`;
 }
 
@@ -86,3 +92,11 @@ function fmtNum(n: number | null): string {
   return (n === null ? '-' : Number.isInteger(n) ? String(n) : n.toFixed(1)).padStart(7);
 }
 
+
+/** Why the table is empty: no TCP connection, and what was found in UDP (a capture of only UDP is not silence). */
+function noConnectionText(a: Analysis): string {
+  const udp = a.capture.udpDatagrams ?? 0;
+  if (udp === 0) return '(no TCP or QUIC connection)';
+  const quic = a.capture.quicDatagrams ?? 0;
+  return `(no TCP or QUIC connection: ${udp} UDP datagram${udp === 1 ? '' : 's'}, ${quic} of them QUIC without a connection start)`;
+}

@@ -35,6 +35,7 @@
 import type { ConnectionRecord } from '../timeline/types.js';
 import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurrency } from './destinations.js';
 import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from '../base/format.js';
+import { quicReuse } from './quic-pool.js';
 import type { DestinationPool, DestinationStats, PoolOptions, PoolReport, PoolSavings } from './types.js';
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -443,7 +444,8 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
     throw new RangeError(`pool size must be a whole number >= 1, got ${o.maxSize}`);
   }
   const sims: DestSim[] = [];
-  for (const [key, group] of groupByDestination(conns)) {
+  // QUIC connections are not simulated (one QUIC connection multiplexes requests): see quic-pool.ts.
+  for (const [key, group] of groupByDestination(conns.filter((c) => c.transport !== 'quic'))) {
     sims.push(simulateDestination(destinationStats(key, group, IDLE_CLOSE_MIN_SEC), group, o));
   }
   sims.sort(
@@ -475,5 +477,5 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
   total.savedShare = lifetimeMs > 0 ? Math.min(1, total.setupMsSaved / lifetimeMs) : null;
   total.verdict = meets(o, total.setupMsSaved, total.savedShare) ? 'pool' : 'will-not-help';
   total.reason = totalReason(sims, total, o);
-  return { options: o, destinations: sims.map((s) => s.pool), total };
+  return { options: o, destinations: sims.map((s) => s.pool), total, quic: quicReuse(conns) };
 }

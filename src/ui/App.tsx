@@ -7,7 +7,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidOutColumn } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
-import { destinations, simulatePool, summarize } from '../report/index.js';
+import { destinationKey, destinations, simulatePool, summarize } from '../report/index.js';
 import type { Analysis, Comparison, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
 import type { LiveConnection, LiveReport, LiveSnapshot } from '../report/live.js';
 import type { ConnectionRecord } from '../timeline/types.js';
@@ -247,7 +247,8 @@ export function App(props: AppProps) {
       pool: lastOf((conns: ConnectionRecord[]) => simulatePool(conns, props.poolOptions ?? {})),
       destRows: lastOf((dests: DestinationStats[], pool: PoolReport) => destinationRows(dests, pool.destinations)),
       conns: lastOf((all: ConnectionRecord[], destFilter: UiState['destFilter'], filter: string, sortKey: SortKey) => {
-        const base = destFilter ? all.filter((c) => destFilter.ids.has(c.id)) : all;
+        // By key: ids alone do not tell TCP's tcp.stream from QUIC's quic.connection.number.
+        const base = destFilter ? all.filter((c) => destinationKey(c) === destFilter.key) : all;
         return sortConnections(filterConnections(base, filter), sortKey);
       }),
       detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailLines(detail, cols) : [])),
@@ -524,7 +525,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
         offset={cur.off}
         height={listHeight}
         theme={theme}
-        empty={st.filter ? 'no connection matches the filter' : liveNote ? 'no TCP connection yet' : 'no TCP connection in this capture'}
+        empty={st.filter ? 'no connection matches the filter' : liveNote ? 'no TCP or QUIC connection yet' : 'no TCP or QUIC connection in this capture'}
       />
     );
     const parts = [`${conns.length} of ${analysis.connections.length} connections`, `sort: ${SORT_LABELS[st.sortKey]}`];

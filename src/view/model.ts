@@ -114,6 +114,7 @@ export function connectionSearchText(c: ConnectionRecord): string {
     c.tls?.version ?? (c.tls ? 'tls' : 'tcp'),
     c.tls?.alpn ?? '',
     c.tls?.resumed ? 'resumed' : '',
+    c.quic ? `quic quic${c.quic.versionName}${c.quic.zeroRtt ? ' 0-rtt' : ''}${c.quic.retry ? ' retry' : ''}` : '',
   ];
   return sanitize(parts.join(' ')).toLowerCase();
 }
@@ -135,6 +136,7 @@ export function filterConnections(conns: readonly ConnectionRecord[], query: str
 // Connections table
 
 export function tlsVersionShort(c: ConnectionRecord): string {
+  if (c.quic) return `QUIC${safe(c.quic.versionName)}`;
   if (!c.tls) return 'TCP';
   if (c.tls.version === null) return 'TLS?';
   return safe(c.tls.version).replace(/^TLS /, 'TLS').replace(/^SSL /, 'SSL');
@@ -182,8 +184,9 @@ export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
 // ---------------------------------------------------------------------------
 // Connection detail
 
-/** The Wireshark display filter selecting this connection (tcp.stream = our id). */
+/** The Wireshark display filter selecting this connection (tcp.stream, or quic.connection.number for QUIC, = our id). */
 export function wiresharkFilter(c: ConnectionRecord): string {
+  if (c.transport === 'quic') return `quic.connection.number eq ${c.id}`;
   return `tcp.stream eq ${c.id}`;
 }
 
@@ -278,6 +281,7 @@ export function connectionFacts(c: ConnectionRecord): [string, string][] {
     facts.push(['ALPN', `${t.alpn === null ? NA : safe(t.alpn)}${offered ? ` (offered ${offered})` : ''}`]);
     if (t.certificateCount > 0) facts.push(['certificates', `${t.certificateCount}, ${fmtBytes(t.certificateBytes)}`]);
   }
+  if (c.quic) facts.push(...quicFacts(c.quic));
   facts.push(['wireshark', wiresharkFilter(c)]);
   return facts;
 }
@@ -382,7 +386,10 @@ export function stateCountsText(s: Summary): string {
   ];
   if (b.open > 0) parts.push(`${fmtInt(b.open)} open`);
   if (b['half-closed'] > 0) parts.push(`${fmtInt(b['half-closed'])} half-closed`);
-  return `${fmtInt(s.connections)} ${s.connections === 1 ? 'connection' : 'connections'}: ${parts.join(', ')}`;
+  if ((b.closed ?? 0) > 0) parts.push(`${fmtInt(b.closed)} closed`);
+  if ((b.idle ?? 0) > 0) parts.push(`${fmtInt(b.idle)} idle`);
+  const quic = (s.quic ?? 0) > 0 ? ` (${fmtInt(s.quic)} QUIC)` : '';
+  return `${fmtInt(s.connections)} ${s.connections === 1 ? 'connection' : 'connections'}${quic}: ${parts.join(', ')}`;
 }
 
 export function tlsText(s: Summary): string {
@@ -428,6 +435,7 @@ export function percentileLines(s: Summary): string[] {
     row('TCP handshake', s.tcpHandshakeMs),
     row('TLS handshake', s.tlsHandshakeMs),
     row('setup', s.setupMs),
+    ...((s.quic ?? 0) > 0 ? [row('QUIC handshake', s.quicHandshakeMs)] : []),
   ];
 }
 
@@ -538,4 +546,50 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
 
 function layoutLadder(width: number) {
   return layoutColumns(ladderColumns(), width);
+}
+
+// ---------------------------------------------------------------------------
+// QUIC
+
+/** The QUIC section of the detail header. */
+export function quicFacts(q: NonNullable<ConnectionRecord['quic']>): [string, string][] {
+  const flags = [
+    q.versionNegotiation ? `Version Negotiation (tried ${q.versionsTried.map((v) => `0x${v.toString(16)}`).join(', ')})` : '',
+    q.retry ? 'Retry' : '',
+    q.zeroRtt ? `0-RTT ×${q.zeroRttPackets}` : '',
+    q.pskOffered ? 'PSK offered' : '',
+  ].filter(Boolean);
+  const count = (side: Record<string, number>) =>
+    Object.entries(side)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ');
+  const facts: [string, string][] = [
+    ['QUIC', `${safe(q.versionName)}${flags.length ? '  ' + flags.join(', ') : ''}`],
+    ['CIDs', `client ${q.scid || '(empty)'}, first DCID ${q.dcid || '(empty)'}, server ${q.serverScid ?? NA}`],
+    ['packets', `client: ${count(q.packets.client) || '-'}; server: ${count(q.packets.server) || '-'}`],
+  ];
+  if (q.close) facts.push(['close', `CONNECTION_CLOSE from ${q.close.from}, frame ${q.close.frame}, error 0x${q.close.errorCode.toString(16)}${q.close.reason ? ` "${safe(q.close.reason)}"` : ''}`]);
+  if (q.clientMigrations.length > 0) facts.push(['migrated', q.clientMigrations.map(endpointText).join(', ')]);
+  facts.push(['keys', 'Handshake and 1-RTT packets are encrypted: handshake end inferred (first client 1-RTT after the server\'s Handshake)']);
+  return facts;
+}
+
+/** Destinations reached over QUIC, with their setup over TCP+TLS beside it (same SNI), as text rows. */
+export function transportComparisonLines(dests: readonly DestinationStats[]): string[] {
+  const rows = dests.filter((d) => d.setupByTransport?.quic);
+  if (rows.length === 0) return [];
+  const cell = (t: DestinationStats['setupByTransport']['tcp']) =>
+    t === null
+      ? `${'-'.padStart(4)}${'-'.padStart(9)}${'-'.padStart(4)}`
+      : `${fmtInt(t.connections).padStart(4)}${fmtMs(t.setupMs.p50).padStart(9)}${(t.setupMs.count > 0 ? (t.setupRoundTrips / t.setupMs.count).toFixed(1) : '-').padStart(4)}`;
+  const keyW = Math.min(40, Math.max(11, ...rows.map((d) => d.key.length)));
+  const out = [
+    `${'destination'.padEnd(keyW)}  ${'tcp n'.padStart(5)}${'p50 ms'.padStart(9)}${'RT'.padStart(4)}  ${'quic n'.padStart(6)}${'p50 ms'.padStart(9)}${'RT'.padStart(4)}${'0-RTT'.padStart(6)}`,
+  ];
+  for (const d of rows) {
+    const q = d.setupByTransport.quic!;
+    const key = sanitize(d.key);
+    out.push(`${(key.length > keyW ? key.slice(0, keyW - 1) + '…' : key).padEnd(keyW)}  ${' '}${cell(d.setupByTransport.tcp)}  ${'  '}${cell(q)}${fmtInt(q.zeroRtt).padStart(6)}`);
+  }
+  return out;
 }
