@@ -54,7 +54,7 @@ export function quicReuse(conns: readonly ConnectionRecord[]): QuicPoolReport | 
   r.reason =
     `${plural(r.connections, 'QUIC connection')} to ${plural(dests.length, 'destination')} are not part of the keep-alive simulation: ` +
     `QUIC multiplexes requests on one connection (requests per connection are encrypted HTTP/3 streams, not countable without keys). ` +
-    `${fmtInt(r.newHandshakes)} paid a new handshake (${fmtMs(r.newHandshakeMs)} ms of setup), ` +
+    `${fmtInt(r.newHandshakes)} paid a new handshake (${fmtMs(r.newHandshakeMs)} of setup), ` +
     `${fmtInt(r.resumed)} resumed a session and ${fmtInt(r.zeroRtt)} sent 0-RTT data` +
     (r.connections > r.newHandshakes ? `; ${fmtInt(r.connections - r.newHandshakes)} opened beside an open connection to the same destination.` : '.');
   return r;
