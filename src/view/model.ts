@@ -121,14 +121,16 @@ export function connectionSearchText(c: ConnectionRecord): string {
 
 /**
  * Connections whose search text contains every whitespace-separated term of
- * the query (case-insensitive). An empty query keeps all.
+ * the query (case-insensitive). An empty query keeps all. The term `quic`
+ * selects the transport (QUIC connections only), not the text: an SNI such
+ * as quic.example.com over TCP does not match it.
  */
 export function filterConnections(conns: readonly ConnectionRecord[], query: string): ConnectionRecord[] {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.length === 0) return conns.slice();
   return conns.filter((c) => {
     const t = connectionSearchText(c);
-    return terms.every((term) => t.includes(term));
+    return terms.every((term) => (term === 'quic' ? c.transport === 'quic' : t.includes(term)));
   });
 }
 

@@ -1,5 +1,6 @@
 /**
- * QuicTracker over every capture in fixtures/quic/ (and the QUIC ones in fixtures/), compared field by field
+ * Every capture in fixtures/quic/ (and the QUIC ones in fixtures/) through the real pipeline
+ * (analyzeFile: decode -> QuicTracker -> timeline's QUIC reader and record), compared field by field
  * with tshark 4.0's dissection of the same file (test/golden-quic/<file>.json,
  * written by scripts/make-quic-golden.mjs; tshark decrypts Initials itself, no
  * key log is given to it):
@@ -91,8 +92,11 @@ describe.each(FILES)('%s', (file) => {
       const expected = dis?.packetTypes[f.frame] ?? f.packets.map((p) => p.type);
       expect({ frame: f.frame, types: r.datagrams.get(f.frame)?.types }).toEqual({ frame: f.frame, types: expected });
     }
-    expect(r.tracker.stats.quicDatagrams).toBe(g.frames.length);
-    expect(r.tracker.stats.unmatchedDatagrams).toBe(0);
+    expect(r.stats.quicDatagrams).toBe(g.frames.length);
+    expect(r.stats.unmatchedDatagrams).toBe(0);
+    // info's counts: QUIC packets are tshark's packets per datagram (coalesced ones count each).
+    const packets = g.frames.reduce((n, f) => n + (dis?.packetTypes[f.frame] ?? f.packets).length, 0);
+    expect(r.stats.quicPackets).toBe(packets);
   });
 
   test('connections: tshark connections grouped by our record', async () => {

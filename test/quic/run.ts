@@ -5,10 +5,9 @@
  * keeping per datagram the connection it went to and its packet types.
  */
 import path from 'node:path';
-import { readCapture } from '../../src/capture/index.js';
-import { decodeFrame } from '../../src/decode/index.js';
 import { QuicTracker } from '../../src/quic/tracker.js';
-import type { QuicTrackerOptions } from '../../src/quic/tracker.js';
+import type { QuicStats, QuicTrackerOptions } from '../../src/quic/tracker.js';
+import { analyzeFile, type AnalysisResult } from '../../src/analyze.js';
 import { QuicHandshakeReader } from '../../src/timeline/quic-reader.js';
 import { buildQuicRecord } from '../../src/timeline/quic-build.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
@@ -42,23 +41,21 @@ export interface QuicRun {
   records: QuicRecord[];
   /** frame -> connection id (null: QUIC, but no connection) and packet types. */
   datagrams: Map<number, { conn: number | null; types: string[] }>;
-  tracker: QuicTracker;
+  stats: QuicStats;
+  analysis: AnalysisResult;
 }
 
+/**
+ * The capture through the real pipeline (analyzeFile), with the QUIC tracker's
+ * per-datagram hook: what analyze.ts wires is what is tested.
+ */
 export async function runQuic(file: string, opts: QuicTrackerOptions = {}): Promise<QuicRun> {
-  const records: QuicRecord[] = [];
   const datagrams = new Map<number, { conn: number | null; types: string[] }>();
-  const tracker = quicTracker(records, {
-    ...opts,
-    onDatagram: (frame, conn, types) => datagrams.set(frame, { conn, types }),
+  const a = await analyzeFile(quicFixturePath(file), {
+    quic: { ...opts, onDatagram: (frame, conn, types) => datagrams.set(frame, { conn, types }) },
   });
-  await readCapture(quicFixturePath(file), (f) => {
-    const p = decodeFrame(f.data, f.linkType);
-    if (p.udp !== undefined && p.src !== undefined && p.dst !== undefined && !p.fragment) {
-      tracker.datagram(p.src, p.dst, p.udp, { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec }, f.origLen);
-    }
-  });
-  tracker.finish();
-  records.sort((a, b) => a.id - b.id);
-  return { records, datagrams, tracker };
+  const records = a.connections.filter((c): c is QuicRecord => c.transport === 'quic');
+  let unmatched = 0;
+  for (const d of datagrams.values()) if (d.conn === null) unmatched++;
+  return { records, datagrams, stats: { quicDatagrams: a.stats.quicDatagrams, quicPackets: a.stats.quicPackets, udpDatagrams: a.stats.udp, unmatchedDatagrams: unmatched }, analysis: a };
 }
