@@ -69,7 +69,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   const dests = destinations(a.connections);
   const rows = destinationRows(dests, pool.destinations);
   const shownRows = rows.slice(0, top);
-  const dc = layoutColumns(destinationColumns(), width, shownRows);
+  const dc = layoutColumns(destinationColumns(rows.some((r) => r.stats.setupByTransport?.quic)), width, shownRows);
   out.push(
     '',
     `Destinations (pool: idle timeout ${pool.options.idleTimeoutSec}s, size ${pool.options.maxSize ?? 'observed peak'})`,
@@ -80,7 +80,8 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   out.push(...more(shownRows.length, rows.length, 'destinations'));
   // The verdict once, in the report stage's own words (it carries every figure).
   out.push('');
-  out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
+  // A capture of QUIC only: no TCP to simulate, the QUIC line says what applies.
+  if (!(pool.quic && pool.destinations.length === 0)) out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
   if (pool.quic) out.push(...wrap(`QUIC: ${sanitize(pool.quic.reason)}`, width, '  '));
   // QUIC vs TCP+TLS setup, side by side per destination (browsers race both to one name).
   const side = transportComparisonLines(dests);

@@ -477,5 +477,7 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
   total.savedShare = lifetimeMs > 0 ? Math.min(1, total.setupMsSaved / lifetimeMs) : null;
   total.verdict = meets(o, total.setupMsSaved, total.savedShare) ? 'pool' : 'will-not-help';
   total.reason = totalReason(sims, total, o);
-  return { options: o, destinations: sims.map((s) => s.pool), total, quic: quicReuse(conns) };
+  const quic = quicReuse(conns);
+  if (sims.length === 0 && quic !== null) total.reason = 'No TCP connections were seen, so the keep-alive simulation has nothing to pool (QUIC: see its own counts).';
+  return { options: o, destinations: sims.map((s) => s.pool), total, quic };
 }

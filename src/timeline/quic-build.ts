@@ -30,7 +30,13 @@ function mergeEvents(c: QuicConnection, r: QuicHandshakeReader | undefined): Tim
   };
   c.events.forEach((e, i) => {
     flush(i);
-    out.push({ ...e });
+    const ev: TimelineEvent = { ...e };
+    // The client's first 1-RTT packet after the server's Handshake flight: the handshake is confirmed (inferred without keys).
+    if (e.type === '1-RTT' && e.from === 'client' && c.confirmed !== undefined && e.frame === c.confirmed.frame) {
+      ev.inferred = true;
+      ev.detail = 'handshake confirmed';
+    }
+    out.push(ev);
   });
   flush(Number.MAX_SAFE_INTEGER);
   return out;

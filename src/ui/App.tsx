@@ -498,7 +498,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       return col;
     });
   }, [baseCols, open, now]);
-  const destCols = useMemo(() => layoutColumns(destinationColumns(), width, x.destRows.slice(0, LAYOUT_SAMPLE)), [width, x.destRows]);
+  const destCols = useMemo(() => layoutColumns(destinationColumns(x.destRows.some((r) => r.stats.setupByTransport?.quic)), width, x.destRows.slice(0, LAYOUT_SAMPLE)), [width, x.destRows]);
   const poolCols = useMemo(
     () => layoutColumns(poolColumns(), width, x.pool?.destinations.slice(0, LAYOUT_SAMPLE)),
     [width, x.pool],
@@ -514,7 +514,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     status = 'keys';
   } else if (st.detail) {
     body = <Lines lines={x.detailText} offset={cur.off} height={bodyHeight} theme={theme} />;
-    status = `connection #${st.detail.id}  (Esc back, arrows scroll)`;
+    status = `connection #${st.detail.transport === 'quic' ? 'q' : ''}${st.detail.id}  (Esc back, arrows scroll)`;
   } else if (st.view === 'connections') {
     body = (
       <Table
@@ -558,6 +558,9 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     );
     const sel = list[cur.sel];
     status = sel ? `${sanitize(sel.key)}: ${sanitize(sel.reason)}` : `total: ${sanitize(pool.total.reason)}`;
+    // QUIC is not simulated (one connection multiplexes requests): its own counts.
+    const q = pool.quic;
+    if (q) status += `  ·  QUIC (not simulated): ${q.connections} conns, ${q.newHandshakes} new handshakes, ${q.resumed} resumed, ${q.zeroRtt} with 0-RTT`;
   } else if (st.view === 'compare' && comparison) {
     body = (
       <Table

@@ -105,7 +105,7 @@ export function endpointText(e: { ip: string; port: number }): string {
 /** The text a filter is matched against: addresses, ports, SNI, ALPN, state, TLS version, id. */
 export function connectionSearchText(c: ConnectionRecord): string {
   const parts = [
-    `#${c.id}`,
+    c.transport === 'quic' ? `#q${c.id}` : `#${c.id}`,
     endpointText(c.client),
     endpointText(c.server),
     c.state,
@@ -160,7 +160,8 @@ export function roundTripsText(c: ConnectionRecord): string {
 export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
   const idW = Math.max(3, String(maxId).length);
   return [
-    { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => String(c.id) },
+    // QUIC ids (quic.connection.number) are numbered apart from TCP's tcp.stream: shown as q0, q1, ...
+    { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => (c.transport === 'quic' ? `q${c.id}` : String(c.id)) },
     {
       key: 'client',
       title: 'client',
@@ -263,7 +264,7 @@ export function ladderColumns(): Column<LadderRow>[] {
 /** Key facts of a connection, as label/value pairs for the detail header. */
 export function connectionFacts(c: ConnectionRecord): [string, string][] {
   const facts: [string, string][] = [
-    ['connection', `#${c.id}  ${endpointText(c.client)} → ${endpointText(c.server)}`],
+    ['connection', `${c.transport === 'quic' ? 'QUIC #q' : '#'}${c.id}  ${endpointText(c.client)} → ${endpointText(c.server)}`],
     ['state', stateText(c) + (c.midstream ? ' (midstream)' : '')],
     ['frames', `${c.firstFrame}..${c.lastFrame} (${c.packets} packets, ${fmtBytes(c.bytes)})`],
     ['started', fmtTime(c.start)],
@@ -315,12 +316,26 @@ export function verdictText(p: { verdict: string } | null): string {
   return p.verdict === 'pool' ? 'pool' : 'no help';
 }
 
-export function destinationColumns(): Column<DestinationRow>[] {
+/** 'n× p50' of one transport's setups to a destination ('-' when none over it). */
+function transportCell(t: DestinationStats['setupByTransport']['tcp'] | undefined): string {
+  if (!t) return NA;
+  return `${fmtInt(t.connections)}× ${fmtMs(t.setupMs.p50)}`;
+}
+
+/** `withQuic`: the capture has QUIC; two more columns put the TCP+TLS and QUIC setups of each destination side by side. */
+export function destinationColumns(withQuic = false): Column<DestinationRow>[] {
+  const side: Column<DestinationRow>[] = withQuic
+    ? [
+        { key: 'tcpSetup', title: 'TCP+TLS p50', align: 'right', min: 11, priority: 88, cell: (r) => transportCell(r.stats.setupByTransport?.tcp) },
+        { key: 'quicSetup', title: 'QUIC p50', align: 'right', min: 11, priority: 88, cell: (r) => transportCell(r.stats.setupByTransport?.quic) },
+      ]
+    : [];
   return [
     { key: 'dest', title: 'destination', align: 'left', min: 20, max: 48, priority: 100, cell: (r) => safe(r.stats.key) },
     { key: 'conns', title: 'conns', align: 'right', min: 7, priority: 95, cell: (r) => fmtInt(r.stats.connections) },
     { key: 'total', title: 'setup Σ', align: 'right', min: 7, priority: 90, cell: (r) => fmtMs(r.stats.setupMs.total) },
     { key: 'p50', title: 'p50', align: 'right', min: 6, priority: 80, cell: (r) => fmtMs(r.stats.setupMs.p50) },
+    ...side,
     { key: 'share', title: 'share', align: 'right', min: 5, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
     { key: 'resumed', title: 'resumed', align: 'right', min: 7, priority: 60, cell: (r) => fmtPct(r.stats.resumptionRate) },
     { key: 'saved', title: 'pool saves', align: 'right', min: 13, priority: 85, cell: (r) => poolSavingsText(r.pool) },
@@ -515,7 +530,7 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
   const lines: StyledLine[] = [];
   const facts = connectionFacts(c);
   const labelW = Math.max(...facts.map(([k]) => k.length));
-  lines.push({ kind: 'title', text: `Connection #${c.id}` });
+  lines.push({ kind: 'title', text: c.transport === 'quic' ? `QUIC connection #q${c.id}` : `Connection #${c.id}` });
   for (const [k, v] of facts) lines.push({ kind: 'text', text: `${k.padEnd(labelW)}  ${v}` });
   const flags = connectionNotes(c);
   if (flags.length) {
