@@ -157,9 +157,11 @@ test('a QUIC connection in the view: QUICv1 in the version column, filter "quic"
   // tshark (golden): CH 1, Retry 2, SH 4; Initial / Handshake / 1-RTT first frames per side.
   const g = quicGolden('quic-retry.pcap').connections[0];
   const rows = ladder(c);
-  const at = (event: string, from: string) => rows.find((r) => r.event === event && r.from === from)?.frame;
+  const at = (event: string, from: string) => rows.find((r) => r.event.split(' ')[0] === event && r.from === from)?.frame;
   for (const side of ['client', 'server'] as const) for (const [t, f] of Object.entries(g.first[side])) expect([t, side, at(t, side)]).toEqual([t, side, f]);
   expect([at('ClientHello', 'client'), at('ServerHello', 'server')]).toEqual([1, 4]);
+  // The client's first 1-RTT after the server's Handshake is where the handshake is taken as confirmed.
+  expect(rows.find((r) => r.frame === c.setup.endFrame && r.from === 'client')?.event).toBe('1-RTT handshake confirmed (inferred)');
   const phases = waterfall(c, 40).map((p) => p.name);
   expect(phases[0]).toBe('QUIC handshake');
   expect(phases).not.toContain('TCP handshake');
