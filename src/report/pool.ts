@@ -479,5 +479,7 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
   total.reason = totalReason(sims, total, o);
   const quic = quicReuse(conns);
   if (sims.length === 0 && quic !== null) total.reason = 'No TCP connections were seen, so the keep-alive simulation has nothing to pool (QUIC: see its own counts).';
+  // With QUIC beside it, the simulation's words are about TCP connections only.
+  else if (quic !== null) total.reason = total.reason.replace('the capture holds a single connection', 'the capture holds a single TCP connection');
   return { options: o, destinations: sims.map((s) => s.pool), total, quic };
 }
