@@ -560,7 +560,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     status = sel ? `${sanitize(sel.key)}: ${sanitize(sel.reason)}` : `total: ${sanitize(pool.total.reason)}`;
     // QUIC is not simulated (one connection multiplexes requests): its own counts.
     const q = pool.quic;
-    if (q) status += `  ·  QUIC (not simulated): ${q.connections} conns, ${q.newHandshakes} new handshakes, ${q.resumed} resumed, ${q.zeroRtt} with 0-RTT`;
+    // First, so that a narrow terminal cuts the long reason, not this.
+    if (q) status = `QUIC (not simulated): ${q.connections} conns, ${q.newHandshakes} new handshakes, ${q.resumed} resumed, ${q.zeroRtt} with 0-RTT  ·  ${status}`;
   } else if (st.view === 'compare' && comparison) {
     body = (
       <Table
