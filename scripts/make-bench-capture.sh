@@ -45,7 +45,9 @@ CLIENT=$(tshark -r "$SEED" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields -
 [[ -n "$CLIENT" ]] || { echo "make-bench-capture: no IPv4 SYN in seed" >&2; exit 1; }
 read -r SEED_BYTES SPAN < <(capinfos -M -T -r -u -s "$SEED" | awk -F"\t" "{print \$2, \$3}")
 SPAN=${SPAN%.*}
-SHIFT=$(( ${SPAN:-0} + 1 ))
+# $HL_BENCH_SHIFT (seconds) overrides the shift between copies: QUIC copies repeat their
+# connection IDs, so they must lie further apart than the QUIC idle timeout (300 s) to be new connections.
+SHIFT=${HL_BENCH_SHIFT:-$(( ${SPAN:-0} + 1 ))}
 COPIES=$(( (TARGET_MB * 1024 * 1024 + SEED_BYTES - 1) / SEED_BYTES ))
 echo "client $CLIENT, seed $SEED_BYTES bytes, span ${SPAN}s: $COPIES copies" >&2
 

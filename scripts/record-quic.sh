@@ -11,6 +11,9 @@
 #                  then a second connection resuming with 0-RTT (both in one capture)
 #   retry          the server validates the address with a Retry (--validate-addr)
 #   ipv6           one request over IPv6
+#   tcp_and_quic   the same name over TCP+TLS (openssl s_server/s_client, TLS 1.3,
+#                  HTTP/1.0) and then over QUIC, one request per QUIC connection
+#                  twice (quic-tcp-tls-same-name.pcap): a browser's race, replayed
 # Each capture <name>.pcap gets its TLS key log beside it (<name>.keys, NSS key
 # log format from GnuTLS's SSLKEYLOGFILE) for a later key-log stage.
 #
@@ -30,7 +33,7 @@ NS=hlq-lo
 PORT=4433
 SNI=quic.hl.test
 SNI6=quic6.hl.test
-ALL=(one_request three_requests resume_0rtt retry ipv6)
+ALL=(one_request three_requests resume_0rtt retry ipv6 tcp_and_quic)
 SCEN=("$@")
 [[ ${#SCEN[@]} -eq 0 ]] && SCEN=("${ALL[@]}")
 
@@ -42,11 +45,13 @@ done
 TMP="$(mktemp -d /tmp/hlq-record.XXXXXX)"
 CAP_PID=""
 SRV_PID=""
+TLS_PID=""
 log() { echo "[record-quic] $*" >&2; }
 cleanup() {
   set +e
   [[ -n "$CAP_PID" ]] && kill "$CAP_PID" 2>/dev/null && wait "$CAP_PID" 2>/dev/null
   [[ -n "$SRV_PID" ]] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
+  [[ -n "$TLS_PID" ]] && kill "$TLS_PID" 2>/dev/null && wait "$TLS_PID" 2>/dev/null
   ip netns del "$NS" 2>/dev/null
   rm -rf "$TMP" "/etc/netns/$NS"
 }
@@ -98,6 +103,7 @@ client() { # keylog host URI... (extra client options in COPTS)
     "$host" "$PORT" "$@" >>"$TMP/client.log" 2>&1 || { log "client failed:"; tail -5 "$TMP/client.log" >&2; return 1; }
 }
 
+FILTER="udp port $PORT"
 record() { # name server-addr server-options... -- client-runs (function name)
   local name=$1 saddr=$2 run=$3; shift 3
   local pcap="$OUT/quic-$name.pcap" keys="$OUT/quic-$name.keys"
@@ -105,7 +111,7 @@ record() { # name server-addr server-options... -- client-runs (function name)
   log "$name"
   start_server "$saddr" "$@"
   CAP_PID=""
-  ip netns exec "$NS" tcpdump -U --immediate-mode -i lo -n -w "$pcap" udp port $PORT 2>"$TMP/tcpdump.err" &
+  ip netns exec "$NS" tcpdump -U --immediate-mode -i lo -n -w "$pcap" $FILTER 2>"$TMP/tcpdump.err" &
   CAP_PID=$!
   wait_for grep -q "listening on" "$TMP/tcpdump.err"
   "$run" "$keys"
@@ -127,6 +133,18 @@ run_resume() {
   COPTS=()
 }
 run_ipv6() { client "$1" "$SNI6" "https://$SNI6:$PORT/index.html"; }
+run_tcp_and_quic() {
+  # TCP+TLS first, on the same port number over TCP (openssl's -www answers one GET).
+  ip netns exec "$NS" openssl s_server -quiet -www -tls1_3 -accept "$PORT" -key "$TMP/key.pem" -cert "$TMP/cert.pem" \
+    -keylogfile "$1" >"$TMP/tls-server.log" 2>&1 &
+  TLS_PID=$!
+  wait_for sh -c "ip netns exec $NS ss -Htlnp | grep -q ':$PORT '"
+  printf 'GET /index.html HTTP/1.0\r\nHost: %s\r\n\r\n' "$SNI" |
+    ip netns exec "$NS" timeout 20 openssl s_client -quiet -connect "$SNI:$PORT" -servername "$SNI" -alpn http/1.1 >>"$TMP/client.log" 2>&1 || true
+  kill "$TLS_PID"; wait "$TLS_PID" 2>/dev/null || true; TLS_PID=""
+  client "$1" "$SNI" "https://$SNI:$PORT/r1.txt"
+  client "$1" "$SNI" "https://$SNI:$PORT/r2.txt"
+}
 
 for s in "${SCEN[@]}"; do
   case "$s" in
@@ -135,6 +153,7 @@ for s in "${SCEN[@]}"; do
     resume_0rtt) record resume-0rtt 127.0.0.1 run_resume ;;
     retry) record retry 127.0.0.1 run_one -V ;;
     ipv6) record ipv6-one-request ::1 run_ipv6 ;;
+    tcp_and_quic) FILTER="port $PORT"; record tcp-tls-same-name 127.0.0.1 run_tcp_and_quic; FILTER="udp port $PORT" ;;
     *) echo "record-quic: unknown scenario $s" >&2; exit 2 ;;
   esac
 done

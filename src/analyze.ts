@@ -14,6 +14,9 @@ import { before, epoch, type Stamp } from './base/stamp.js';
 import { buildRecord } from './timeline/build.js';
 import { ConnectionReader } from './timeline/reader.js';
 import type { ConnectionRecord, Finding } from './timeline/types.js';
+import { QuicTracker, type QuicTrackerOptions } from './quic/index.js';
+import { QuicHandshakeReader } from './timeline/quic-reader.js';
+import { buildQuicRecord } from './timeline/quic-build.js';
 import type { Analysis } from './report/types.js';
 import type { LiveConnection, LivePhase, LiveReport } from './report/live.js';
 
@@ -40,6 +43,8 @@ export interface AnalyzeOptions {
   /** Keep the records in the returned analysis (default true; false for streaming output). */
   keepConnections?: boolean;
   tracker?: TrackerOptions;
+  /** QUIC tracker options (open-connection cap, idle timeout, CRYPTO cap). */
+  quic?: QuicTrackerOptions;
   /** Stop reading when aborted; what was read is analysed, open connections are marked open. */
   signal?: AbortSignal;
   /** Keep reading at the end of a file given by name until `signal` aborts. */
@@ -66,6 +71,10 @@ export interface FrameStats {
   problems: Record<string, number>;
   /** Frames per link type name. */
   linkTypes: Record<string, number>;
+  /** UDP datagrams (IP fragments excluded), those recognised as QUIC, and QUIC packets in them (coalesced ones count each). */
+  udp: number;
+  quicDatagrams: number;
+  quicPackets: number;
 }
 
 export interface AnalysisResult extends Analysis {
@@ -162,7 +171,27 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     largestCut: 0,
     problems: {},
     linkTypes: {},
+    udp: 0,
+    quicDatagrams: 0,
+    quicPackets: 0,
   };
+  // QUIC: records share `connections` (transport 'quic'); their ids are the QUIC tracker's,
+  // 0-based among QUIC connections in order of first frame, as Wireshark's quic.connection.number.
+  const quicReaders = new WeakMap<object, QuicHandshakeReader>();
+  const quic = new QuicTracker(
+    (conn) => {
+      const r = new QuicHandshakeReader(conn);
+      quicReaders.set(conn, r);
+      return r;
+    },
+    (conn, endState) => {
+      const rec = buildQuicRecord(conn, quicReaders.get(conn), endState);
+      if (keep) records.push(rec);
+      report?.add(rec);
+      opts.onConnection?.(rec);
+    },
+    opts.quic,
+  );
   const linkCounts = new Map<number, number>();
   let first: Stamp | undefined;
   let last: Stamp | undefined;
@@ -197,6 +226,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     if (p.tcp !== undefined && p.src !== undefined && p.dst !== undefined) {
       stats.tcp++;
       tracker.packet(p, stamp, f.origLen);
+    } else if (p.udp !== undefined && p.src !== undefined && p.dst !== undefined && !p.fragment) {
+      quic.datagram(p.src, p.dst, p.udp, stamp, f.origLen);
     }
   };
 
@@ -217,8 +248,13 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     if (timer) clearInterval(timer);
   }
   tracker.finish();
+  quic.finish();
+  stats.udp = quic.stats.udpDatagrams;
+  stats.quicDatagrams = quic.stats.quicDatagrams;
+  stats.quicPackets = quic.stats.quicPackets;
   report?.setOpen([]);
-  records.sort((a, b) => a.id - b.id);
+  // TCP (by tcp.stream) then QUIC (by quic.connection.number): each transport numbers its own.
+  records.sort((a, b) => (a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1));
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];
@@ -240,6 +276,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     warnings.push(`${n} frame${n === 1 ? '' : 's'} not fully decoded (${k})`);
   }
   if (read.error) warnings.push(read.error);
+  const udpNote = udpWarning(stats);
+  if (udpNote !== undefined) warnings.push(udpNote);
 
   return {
     capture: {
@@ -252,6 +290,9 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       linkTypes: Object.keys(stats.linkTypes),
       bytes: read.bytes,
       vantage: engine.vantage(),
+      udpDatagrams: stats.udp,
+      quicDatagrams: stats.quicDatagrams,
+      quicPackets: stats.quicPackets,
     },
     connections: records,
     meta,
@@ -296,4 +337,12 @@ export function trackerWarnings(
     );
   }
   return out;
+}
+
+/** What was found in UDP when it was not all QUIC (a capture of only UDP is not "0 connections" silence). */
+export function udpWarning(stats: FrameStats): string | undefined {
+  const other = stats.udp - stats.quicDatagrams;
+  if (other <= 0) return undefined;
+  const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
+  return `${n(other, 'UDP datagram')} not QUIC, not analysed` + (stats.quicDatagrams > 0 ? ` (${n(stats.quicDatagrams, 'QUIC datagram')} analysed)` : '');
 }

@@ -11,13 +11,13 @@ import { fmtMs } from '../base/format.js';
 export function connectionNotes(c: ConnectionRecord): string[] {
   const flags: string[] = [];
   if (c.state === 'refused') flags.push('connection refused (SYN answered by RST)');
-  if (c.state === 'unanswered') flags.push('SYN never answered');
+  if (c.state === 'unanswered') flags.push(c.transport === 'quic' ? 'Initial never answered' : 'SYN never answered');
   if (c.midstream) flags.push('started before the capture (midstream)');
-  if (c.tcp.synRetransmits > 0) {
+  if (c.tcp && c.tcp.synRetransmits > 0) {
     const at = c.tcp.synRetransmitOffsetsMs.map((ms) => `+${fmtMs(ms)}`).join(', ');
     flags.push(`SYN retransmitted ×${c.tcp.synRetransmits}${at ? ` (${at})` : ''}`);
   }
-  if (c.tcp.synAckRetransmits > 0) flags.push(`SYN-ACK retransmitted ×${c.tcp.synAckRetransmits}`);
+  if (c.tcp && c.tcp.synAckRetransmits > 0) flags.push(`SYN-ACK retransmitted ×${c.tcp.synAckRetransmits}`);
   const tls = c.tls;
   if (tls) {
     const failed = tls.handshakeMs === null && tls.alerts.length > 0;

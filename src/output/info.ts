@@ -5,7 +5,7 @@ import type { AnalysisResult, FrameStats } from '../analyze.js';
 import { linkTypeName } from '../decode/index.js';
 
 /** The frame counts come straight from the analysis (FrameStats). */
-export interface InfoJson extends Pick<FrameStats, 'ipv4' | 'ipv6' | 'tcp' | 'other' | 'fragments' | 'snaplenCut'> {
+export interface InfoJson extends Pick<FrameStats, 'ipv4' | 'ipv6' | 'tcp' | 'other' | 'fragments' | 'snaplenCut' | 'udp' | 'quicDatagrams' | 'quicPackets'> {
   file: string;
   format: string;
   version: string;
@@ -21,6 +21,7 @@ export interface InfoJson extends Pick<FrameStats, 'ipv4' | 'ipv6' | 'tcp' | 'ot
   last: number | null;
   durationSec: number | null;
   tcpConnections: number;
+  quicConnections: number;
   decryptionSecretsBlocks: number;
   decodeProblems: Record<string, number>;
   warnings: string[];
@@ -56,10 +57,14 @@ export function infoJson(a: AnalysisResult): InfoJson {
     ipv4: a.stats.ipv4,
     ipv6: a.stats.ipv6,
     tcp: a.stats.tcp,
+    udp: a.stats.udp,
+    quicDatagrams: a.stats.quicDatagrams,
+    quicPackets: a.stats.quicPackets,
     other: a.stats.other,
     fragments: a.stats.fragments,
     snaplenCut: a.stats.snaplenCut,
-    tcpConnections: a.connections.length,
+    tcpConnections: a.connections.filter((c) => c.transport === 'tcp').length,
+    quicConnections: a.connections.filter((c) => c.transport === 'quic').length,
     decryptionSecretsBlocks: m?.decryptionSecrets.length ?? 0,
     decodeProblems: a.stats.problems,
     warnings: a.capture.warnings.filter((w) => w !== a.read.error),
@@ -90,10 +95,13 @@ export function formatInfo(a: AnalysisResult): string {
     ['IPv4 frames', String(j.ipv4)],
     ['IPv6 frames', String(j.ipv6)],
     ['TCP frames', String(j.tcp)],
+    ['UDP datagrams', String(j.udp)],
+    ['QUIC datagrams', `${j.quicDatagrams} (${j.quicPackets} QUIC packets)`],
     ['Other frames', String(j.other)],
     ['IP fragments', String(j.fragments)],
     ['Cut by snaplen', String(j.snaplenCut)],
     ['TCP connections', String(j.tcpConnections)],
+    ['QUIC connections', String(j.quicConnections)],
   ];
   if (j.decryptionSecretsBlocks > 0) rows.push(['Decryption secrets', `${j.decryptionSecretsBlocks} block(s)`]);
   const problems = Object.entries(j.decodeProblems);

@@ -104,5 +104,15 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   for (const p of report.destinations) {
     out.push(...wrap(sanitize(p.reason), width, `- ${sanitize(p.key)}: ${p.verdict}. `, '    '));
   }
+  if (report.quic) {
+    out.push('');
+    out.push(...wrap(sanitize(report.quic.reason), width, 'QUIC: ', '  '));
+    for (const d of report.quic.destinations) {
+      const line =
+        `${d.connections} connection${d.connections === 1 ? '' : 's'} (peak ${d.peakConcurrency} at once), ` +
+        `${d.newHandshakes} new handshake${d.newHandshakes === 1 ? '' : 's'} = ${fmtMs(d.newHandshakeMs)} ms, ${d.resumed} resumed, ${d.zeroRtt} with 0-RTT`;
+      out.push(...wrap(line, width, `- ${sanitize(d.key)}: `, '    '));
+    }
+  }
   return out.join('\n') + '\n';
 }

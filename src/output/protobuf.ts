@@ -27,6 +27,8 @@ import type {
   TimelineEvent,
   TlsAlert,
   TlsMetrics,
+  QuicMetrics,
+  TcpMetrics,
 } from '../timeline/types.js';
 
 /** "HLPB" and the format version (1) as a big-endian uint32. */
@@ -103,7 +105,10 @@ export function protoEnumName(v: string): string {
   return v
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/[^A-Za-z0-9]+/g, '_')
-    .toUpperCase();
+    .toUpperCase()
+    // Enum names cannot start with a digit: '0-RTT' -> ZERO_RTT, '1-RTT' -> ONE_RTT.
+    .replace(/^0_/, 'ZERO_')
+    .replace(/^1_/, 'ONE_');
 }
 
 interface Schema {
@@ -112,7 +117,7 @@ interface Schema {
   states: EnumMap<ConnectionState>;
   events: EnumMap<EventType>;
   resumptions: EnumMap<NonNullable<TlsMetrics['resumption']>>;
-  teardownBy: EnumMap<'FIN' | 'RST'>;
+  teardownBy: EnumMap<NonNullable<ConnectionRecord['teardown']['by']>>;
   transports: EnumMap<Transport>;
   severities: EnumMap<Severity>;
   oneSided: EnumMap<'client-only' | 'server-only'>;
@@ -129,7 +134,7 @@ export function schema(): Schema {
       states: new EnumMap<ConnectionState>(e('ConnectionState'), CONNECTION_STATES, 'connection state'),
       events: new EnumMap<EventType>(e('EventType'), EVENT_TYPES, 'event type'),
       resumptions: new EnumMap(e('Resumption'), ['session-id', 'ticket', 'psk'] as const, 'resumption'),
-      teardownBy: new EnumMap(e('TeardownBy'), ['FIN', 'RST'] as const, 'teardown', 'BY_'),
+      teardownBy: new EnumMap(e('TeardownBy'), ['FIN', 'RST', 'CONNECTION_CLOSE', 'idle'] as const, 'teardown', 'BY_'),
       transports: new EnumMap<Transport>(e('Transport'), TRANSPORTS, 'transport'),
       severities: new EnumMap<Severity>(e('Severity'), SEVERITIES, 'severity'),
       oneSided: new EnumMap(e('OneSided'), ['client-only', 'server-only'] as const, 'one-sided'),
@@ -204,7 +209,7 @@ export function connectionToProto(c: ConnectionRecord): Obj {
     packets: c.packets,
     bytes: c.bytes,
     events: c.events.map(eventToProto),
-    tcp: {
+    tcp: c.tcp && {
       synRetransmits: c.tcp.synRetransmits,
       synAckRetransmits: c.tcp.synAckRetransmits,
       synRetransmitOffsetsMs: c.tcp.synRetransmitOffsetsMs,
@@ -242,6 +247,63 @@ export function connectionToProto(c: ConnectionRecord): Obj {
       costMs: f.costMs ?? null,
     })),
     oneSided: schema().oneSided.number(c.oneSided ?? null),
+    quic: c.quic ? quicToProto(c.quic) : null,
+  };
+}
+
+function quicToProto(q: QuicMetrics): Obj {
+  return {
+    version: q.version,
+    versionName: q.versionName,
+    versionsTried: q.versionsTried,
+    retry: q.retry,
+    versionNegotiation: q.versionNegotiation,
+    zeroRtt: q.zeroRtt,
+    zeroRttPackets: q.zeroRttPackets,
+    handshakeMs: q.handshakeMs,
+    handshakeInferred: q.handshakeInferred,
+    scid: q.scid,
+    dcid: q.dcid,
+    serverScid: q.serverScid,
+    retryScid: q.retryScid,
+    tokenLength: q.tokenLength,
+    clientPackets: { ...q.packets.client },
+    serverPackets: { ...q.packets.server },
+    clientDatagrams: q.datagrams.client,
+    serverDatagrams: q.datagrams.server,
+    undecryptedInitials: q.undecryptedInitials,
+    clientMigrations: q.clientMigrations.map((e) => ({ ip: e.ip, port: e.port })),
+    pskOffered: q.pskOffered,
+    earlyDataOffered: q.earlyDataOffered,
+    close: q.close && { from: schema().sides.number(q.close.from), frame: q.close.frame, errorCode: q.close.errorCode, reason: q.close.reason },
+  };
+}
+
+function quicFromProto(m: Obj): QuicMetrics {
+  const counts = (v: unknown): Record<string, number> => Object.fromEntries(Object.entries(msg(v)).map(([k, n]) => [k, num(n)]));
+  const close = msg(m.close);
+  return {
+    version: num(m.version),
+    versionName: str(m.versionName),
+    versionsTried: list(m.versionsTried).map(num),
+    retry: m.retry === true,
+    versionNegotiation: m.versionNegotiation === true,
+    zeroRtt: m.zeroRtt === true,
+    zeroRttPackets: num(m.zeroRttPackets),
+    handshakeMs: optNum(m, 'handshakeMs'),
+    handshakeInferred: m.handshakeInferred === true,
+    scid: str(m.scid),
+    dcid: str(m.dcid),
+    serverScid: optStr(m, 'serverScid'),
+    retryScid: optStr(m, 'retryScid'),
+    tokenLength: num(m.tokenLength),
+    packets: { client: counts(m.clientPackets), server: counts(m.serverPackets) },
+    datagrams: { client: num(m.clientDatagrams), server: num(m.serverDatagrams) },
+    undecryptedInitials: num(m.undecryptedInitials),
+    clientMigrations: list(m.clientMigrations).map((e) => ({ ip: str(msg(e).ip), port: num(msg(e).port) })),
+    pskOffered: m.pskOffered === true,
+    earlyDataOffered: m.earlyDataOffered === true,
+    close: has(m, 'close') ? { from: schema().sides.value(close.from) as Side, frame: num(close.frame), errorCode: num(close.errorCode), reason: str(close.reason) } : null,
   };
 }
 
@@ -266,6 +328,9 @@ function destinationToProto(d: DestinationStats): Obj {
     resumptionRate: d.resumptionRate,
     setupShare: d.setupShare,
     observedIdleTimeouts: d.observedIdleTimeouts.map((o) => ({ by: schema().sides.number(o.by), seconds: o.seconds, connectionId: o.connectionId })),
+    quicConnectionIds: d.quicConnectionIds,
+    tcpSetup: d.setupByTransport.tcp && { ...d.setupByTransport.tcp, setupMs: distributionToProto(d.setupByTransport.tcp.setupMs) },
+    quicSetup: d.setupByTransport.quic && { ...d.setupByTransport.quic, setupMs: distributionToProto(d.setupByTransport.quic.setupMs) },
   };
 }
 
@@ -282,6 +347,9 @@ function captureToProto(c: Analysis['capture']): Obj {
     vantage: c.vantage
       ? { point: c.vantage.point, handshakes: c.vantage.handshakes, synToSynAckMs: c.vantage.synToSynAckMs, synAckToAckMs: c.vantage.synAckToAckMs }
       : null,
+    udpDatagrams: c.udpDatagrams ?? null,
+    quicDatagrams: c.quicDatagrams ?? null,
+    quicPackets: c.quicPackets ?? null,
   };
 }
 
@@ -390,7 +458,7 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
   const td = msg(m.teardown);
   const state = schema().states.value(m.state);
   if (state === null) throw new Error('connection without a state');
-  const mssOut: ConnectionRecord['tcp']['mss'] = {};
+  const mssOut: TcpMetrics['mss'] = {};
   setIf(mssOut, 'client', optNum(mss, 'client'));
   setIf(mssOut, 'server', optNum(mss, 'server'));
   return {
@@ -408,7 +476,8 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
     packets: num(m.packets),
     bytes: num(m.bytes),
     events: list(m.events).map((e) => eventFromProto(msg(e))),
-    tcp: {
+    // Absent for QUIC; always present in TCP records (0.1.0 files included).
+    tcp: !has(m, 'tcp') ? null : {
       synRetransmits: num(tcp.synRetransmits),
       synAckRetransmits: num(tcp.synAckRetransmits),
       synRetransmitOffsetsMs: list(tcp.synRetransmitOffsetsMs).map(num),
@@ -441,6 +510,7 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
     oneSided: schema().oneSided.value(m.oneSided),
     // A code this version does not know (a newer writer) is left out: nothing here could explain it.
     findings: list(m.findings).flatMap((f) => findingFromProto(msg(f))),
+    quic: has(m, 'quic') ? quicFromProto(msg(m.quic)) : null,
   };
 }
 
@@ -476,6 +546,9 @@ function captureFromProto(m: Obj): Analysis['capture'] {
       synAckToAckMs: optNum(v, 'synAckToAckMs'),
     };
   }
+  setIf(c, 'udpDatagrams', optNum(m, 'udpDatagrams'));
+  setIf(c, 'quicDatagrams', optNum(m, 'quicDatagrams'));
+  setIf(c, 'quicPackets', optNum(m, 'quicPackets'));
   return c;
 }
 

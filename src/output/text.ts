@@ -20,6 +20,7 @@ import {
   stateCountsText,
   tlsText,
   captureText,
+  transportComparisonLines,
 } from '../view/model.js';
 
 export interface TextReportOptions {
@@ -66,7 +67,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   const cc = layoutColumns(connectionColumns(maxId, shownConns), width, shownConns);
   out.push('', `Connections (largest setup first, ms)`, formatHeader(cc));
   for (const c of shownConns) out.push(formatRow(cc, c));
-  if (conns.length === 0) out.push('(no TCP connection)');
+  if (conns.length === 0) out.push(noConnectionText(a));
   out.push(...more(shownConns.length, conns.length, 'connections'));
 
   // Findings by code: how many connections, the time they cost, what it means.
@@ -78,9 +79,10 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
 
   // Destinations with the pool savings.
   const pool = simulatePool(a.connections, opts.poolOptions ?? {});
-  const rows = destinationRows(destinations(a.connections), pool.destinations);
+  const dests = destinations(a.connections);
+  const rows = destinationRows(dests, pool.destinations);
   const shownRows = rows.slice(0, top);
-  const dc = layoutColumns(destinationColumns(), width, shownRows);
+  const dc = layoutColumns(destinationColumns(rows.some((r) => r.stats.setupByTransport?.quic)), width, shownRows);
   out.push(
     '',
     `Destinations (pool: idle timeout ${pool.options.idleTimeoutSec}s, size ${pool.options.maxSize ?? 'observed peak'})`,
@@ -91,8 +93,13 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   out.push(...more(shownRows.length, rows.length, 'destinations'));
   // The verdict once, in the report stage's own words (it carries every figure).
   out.push('');
-  out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
+  // A capture of QUIC only: no TCP to simulate, the QUIC line says what applies.
+  if (!(pool.quic && pool.destinations.length === 0)) out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
   for (const l of poolingFindingLines(poolingFindings(a.connections))) out.push(...wrap(`pool note: ${l}`, width, '  '));
+  if (pool.quic) out.push(...wrap(`QUIC: ${sanitize(pool.quic.reason)}`, width, '  '));
+  // QUIC vs TCP+TLS setup, side by side per destination (browsers race both to one name).
+  const side = transportComparisonLines(dests);
+  if (side.length > 0) out.push('', 'Setup by transport (QUIC destinations, setup ms and round trips)', ...side.slice(0, top + 1));
   return `${out.join('\n')}\n`;
 }
 
@@ -100,3 +107,11 @@ function fmtNum(n: number | null): string {
   return (n === null ? '-' : Number.isInteger(n) ? String(n) : n.toFixed(1)).padStart(7);
 }
 
+
+/** Why the table is empty: no TCP connection, and what was found in UDP (a capture of only UDP is not silence). */
+function noConnectionText(a: Analysis): string {
+  const udp = a.capture.udpDatagrams ?? 0;
+  if (udp === 0) return '(no TCP or QUIC connection)';
+  const quic = a.capture.quicDatagrams ?? 0;
+  return `(no TCP or QUIC connection: ${udp} UDP datagram${udp === 1 ? '' : 's'}, ${quic} of them QUIC without a connection start)`;
+}

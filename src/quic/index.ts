@@ -8,7 +8,7 @@
  * it returns whether the datagram was QUIC. After the last frame call
  * `tracker.finish()`. Records arrive through the constructor's callback.
  */
-export { QuicTracker } from './tracker.js';
+export { QuicTracker, QuicConnection } from './tracker.js';
 export type { QuicStats, QuicTrackerOptions } from './tracker.js';
 export type * from './types.js';
 export { versionName, QUIC_V1, QUIC_V2 } from './version.js';

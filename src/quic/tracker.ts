@@ -17,16 +17,13 @@
 import type { Side, Stamp } from '../base/stamp.js';
 import { epoch, msBetween } from '../base/stamp.js';
 import type { UdpHeader } from '../decode/types.js';
-import { parseClientHello, parseServerHello } from '../tls/hello.js';
-import { cipherSuiteName, tlsVersionName } from '../tls/names.js';
-import type { ClientHelloInfo, ServerHelloInfo } from '../tls/types.js';
 import { CryptoStream, DEFAULT_CRYPTO_CAP } from './crypto-stream.js';
 import { parseFrames } from './frames.js';
 import { looksLikeQuicLong, parseDatagram } from './header.js';
 import type { QuicPacket } from './header.js';
 import { initialKeys, openLongPacket } from './protection.js';
 import type { InitialKeys } from './protection.js';
-import type { QuicConnectionRecord, QuicEvent, QuicEventType, QuicEndpoint } from './types.js';
+import type { QuicCryptoConsumer, QuicEvent, QuicEventType, QuicEndpoint } from './types.js';
 import { versionName } from './version.js';
 
 export interface QuicTrackerOptions {
@@ -58,10 +55,12 @@ const MAX_PROBLEMS = 20;
 const MAX_MIGRATIONS = 8;
 /** Initial packets decrypted per connection at most (they stop after the handshake anyway). */
 const MAX_INITIAL_DECRYPTS = 64;
-const HANDSHAKE_CLIENT_HELLO = 1;
-const HANDSHAKE_SERVER_HELLO = 2;
-
-class Conn {
+/**
+ * One QUIC connection as the tracker follows it: what the packets show
+ * (src/timeline/quic-build.ts turns it, with its CRYPTO consumer, into the
+ * connection record). Read it, do not change it, outside this stage.
+ */
+export class QuicConnection {
   readonly events: QuicEvent[] = [];
   /** Event types already recorded, one bit per type, per side. */
   readonly seen = { client: 0, server: 0 };
@@ -72,7 +71,8 @@ class Conn {
   readonly cids: string[] = [];
   readonly tuples: string[] = [];
   readonly crypto: { client: CryptoStream; server: CryptoStream };
-  cryptoDone = false;
+  /** Reads the CRYPTO bytes (given by the tracker's `open` callback); none: not read. */
+  consumer: QuicCryptoConsumer | undefined;
   keys: InitialKeys | undefined;
   keyDcid: Buffer;
   largestInitialPn = { client: -1, server: -1 };
@@ -88,11 +88,6 @@ class Conn {
   zeroRttPackets = 0;
   serverScid: Buffer | undefined;
   tokenLength = 0;
-  clientHello: ClientHelloInfo | undefined;
-  clientHelloSessionId: Buffer | undefined;
-  clientHelloFirst: Stamp | undefined;
-  serverHello: ServerHelloInfo | undefined;
-  helloRetry = false;
   serverHandshake = false;
   confirmed: Stamp | undefined;
   setupBytes = 0;
@@ -129,7 +124,7 @@ class Conn {
   }
 }
 
-/** Bit of each event type in Conn.seen. */
+/** Bit of each event type in QuicConnection.seen. */
 const EVENT_BIT: Record<QuicEventType, number> = {
   Initial: 1,
   '0-RTT': 2,
@@ -147,7 +142,7 @@ const EVENT_BIT: Record<QuicEventType, number> = {
 const RECENT = 4;
 
 interface Recent {
-  conn: Conn;
+  conn: QuicConnection;
   from: Side;
   /** The DCID the matched short headers carried (empty: matched by address pair). */
   cid: Buffer;
@@ -171,21 +166,24 @@ export class QuicTracker {
   private readonly idleTimeoutSec: number;
   private readonly cryptoCap: number;
   /** Connection ID (hex) -> connection and the side that CID addresses. */
-  private readonly byCid = new Map<string, { conn: Conn; to: Side }>();
+  private readonly byCid = new Map<string, { conn: QuicConnection; to: Side }>();
   /** Lengths of the non-empty CIDs we track, with a count each (short headers do not carry the length). */
   private readonly cidLengths = new Map<number, number>();
   /** src|sport|dst|dport -> connection and the sender's side. */
-  private readonly byTuple = new Map<string, { conn: Conn; from: Side }>();
+  private readonly byTuple = new Map<string, { conn: QuicConnection; from: Side }>();
   /** Open connections in order of last activity (Map keeps insertion order; re-inserted on activity). */
-  private readonly open = new Map<Conn, true>();
-  private lastTouched: Conn | undefined;
+  private readonly open = new Map<QuicConnection, true>();
+  private lastTouched: QuicConnection | undefined;
   /** Recent short-header matches, checked byte by byte before the maps (no key strings built). */
   private readonly recent: (Recent | undefined)[] = new Array<Recent | undefined>(RECENT).fill(undefined);
   private recentNext = 0;
   private nextId = 0;
 
   constructor(
-    private readonly onRecord: (r: QuicConnectionRecord) => void,
+    /** A connection starts: the consumer of its CRYPTO bytes (undefined: none). */
+    private readonly onOpen: (conn: QuicConnection) => QuicCryptoConsumer | undefined,
+    /** A connection is finished: closed by the capture's end or `finish()` ('open') or idle ('idle'). */
+    private readonly onClose: (conn: QuicConnection, endState: 'open' | 'idle') => void,
     opts: QuicTrackerOptions = {},
   ) {
     this.maxConnections = opts.maxConnections ?? 10000;
@@ -208,7 +206,7 @@ export class QuicTracker {
     const long = (p[0] & 0x80) !== 0;
     if (long && !looksLikeQuicLong(p)) return false;
 
-    let conn: Conn | undefined;
+    let conn: QuicConnection | undefined;
     let from: Side | undefined;
     let shortLength: number | undefined;
     if (long) {
@@ -281,13 +279,13 @@ export class QuicTracker {
     return undefined;
   }
 
-  private remember(conn: Conn, from: Side, cid: Buffer, src: string, sport: number, dst: string, dport: number): void {
+  private remember(conn: QuicConnection, from: Side, cid: Buffer, src: string, sport: number, dst: string, dport: number): void {
     this.recent[this.recentNext] = { conn, from, cid: Buffer.from(cid), src, sport, dst, dport };
     this.recentNext = (this.recentNext + 1) % RECENT;
   }
 
   /** A datagram holding one short-header packet of a known connection. */
-  private shortPacket(conn: Conn, from: Side, bytes: number, stamp: Stamp, wireLength: number): void {
+  private shortPacket(conn: QuicConnection, from: Side, bytes: number, stamp: Stamp, wireLength: number): void {
     const counts = conn.packetCounts[from];
     counts['1-RTT'] = (counts['1-RTT'] ?? 0) + 1;
     if ((conn.seen[from] & EVENT_BIT['1-RTT']) === 0) this.firstEvent(conn, '1-RTT', from, stamp, bytes);
@@ -306,7 +304,7 @@ export class QuicTracker {
 
   // --- matching -------------------------------------------------------------
 
-  private match(dcid: Buffer, src: string, sport: number, dst: string, dport: number): { conn: Conn; from: Side } | undefined {
+  private match(dcid: Buffer, src: string, sport: number, dst: string, dport: number): { conn: QuicConnection; from: Side } | undefined {
     if (dcid.length > 0) {
       const c = this.byCid.get(hex(dcid));
       if (c !== undefined) return { conn: c.conn, from: c.to === 'server' ? 'client' : 'server' };
@@ -314,7 +312,7 @@ export class QuicTracker {
     return this.byTuple.get(tupleKey(src, sport, dst, dport));
   }
 
-  private matchShort(p: Buffer, src: string, sport: number, dst: string, dport: number): { conn: Conn; from: Side; dcidLength: number } | undefined {
+  private matchShort(p: Buffer, src: string, sport: number, dst: string, dport: number): { conn: QuicConnection; from: Side; dcidLength: number } | undefined {
     for (const len of this.cidLengths.keys()) {
       if (1 + len > p.length) continue;
       const c = this.byCid.get(hex(p.subarray(1, 1 + len)));
@@ -326,7 +324,7 @@ export class QuicTracker {
   }
 
   /** DCID length of a short header from `from`: the CID the peer chose for itself. */
-  private shortDcidLength(conn: Conn, from: Side): number {
+  private shortDcidLength(conn: QuicConnection, from: Side): number {
     if (from === 'server') return conn.scid.length;
     return (conn.serverScid ?? conn.retryScid ?? conn.dcid).length;
   }
@@ -336,7 +334,7 @@ export class QuicTracker {
    * its DCID is one of that connection's, or it comes on the same address pair
    * right after a Retry / Version Negotiation (the client may pick a new DCID).
    */
-  private startsNewConnection(h: QuicPacket, datagram: Buffer, conn: Conn | undefined, from: Side | undefined): boolean {
+  private startsNewConnection(h: QuicPacket, datagram: Buffer, conn: QuicConnection | undefined, from: Side | undefined): boolean {
     // A connection's first Initial cannot have a greased fixed bit (no transport parameters yet).
     if ((datagram[h.start] & 0x40) === 0) return false;
     if (conn === undefined) return true;
@@ -350,7 +348,7 @@ export class QuicTracker {
     return !this.opensWithKeysOf(conn, h, datagram);
   }
 
-  private opensWithKeysOf(conn: Conn, h: QuicPacket, datagram: Buffer): boolean {
+  private opensWithKeysOf(conn: QuicConnection, h: QuicPacket, datagram: Buffer): boolean {
     if (h.pnOffset === undefined) return false;
     const keys = conn.keys?.version === h.version ? conn.keys : initialKeys(h.version, conn.keyDcid);
     if (keys === undefined) return false;
@@ -360,13 +358,13 @@ export class QuicTracker {
     return true;
   }
 
-  private create(src: string, sport: number, dst: string, dport: number, h: QuicPacket, stamp: Stamp): Conn {
+  private create(src: string, sport: number, dst: string, dport: number, h: QuicPacket, stamp: Stamp): QuicConnection {
     // The first Initial we see normally comes from the client. One from port 443 to
     // another port, when we missed the start, is the server's: keep roles right.
     const fromServer = sport === 443 && dport !== 443;
     const client = fromServer ? { ip: dst, port: dport } : { ip: src, port: sport };
     const server = fromServer ? { ip: src, port: sport } : { ip: dst, port: dport };
-    const conn = new Conn(
+    const conn = new QuicConnection(
       this.nextId++,
       client,
       server,
@@ -386,13 +384,14 @@ export class QuicTracker {
       if (oldest !== undefined) this.emit(oldest, 'open');
     }
     this.open.set(conn, true);
+    conn.consumer = this.onOpen(conn);
     this.addCid(conn, conn.dcid, 'server');
     this.addCid(conn, conn.scid, 'client');
     this.addTuple(conn, client, server);
     return conn;
   }
 
-  private addCid(conn: Conn, cid: Buffer, to: Side): void {
+  private addCid(conn: QuicConnection, cid: Buffer, to: Side): void {
     if (cid.length === 0) return;
     const key = hex(cid);
     const had = this.byCid.get(key);
@@ -403,7 +402,7 @@ export class QuicTracker {
     this.cidLengths.set(cid.length, (this.cidLengths.get(cid.length) ?? 0) + 1);
   }
 
-  private dropCid(key: string, owner: Conn): void {
+  private dropCid(key: string, owner: QuicConnection): void {
     this.byCid.delete(key);
     const len = key.length / 2;
     const n = (this.cidLengths.get(len) ?? 1) - 1;
@@ -413,7 +412,7 @@ export class QuicTracker {
     if (i >= 0) owner.cids.splice(i, 1);
   }
 
-  private addTuple(conn: Conn, client: QuicEndpoint, server: QuicEndpoint): void {
+  private addTuple(conn: QuicConnection, client: QuicEndpoint, server: QuicEndpoint): void {
     const up = tupleKey(client.ip, client.port, server.ip, server.port);
     const down = tupleKey(server.ip, server.port, client.ip, client.port);
     this.byTuple.set(up, { conn, from: 'client' });
@@ -421,7 +420,7 @@ export class QuicTracker {
     conn.tuples.push(up, down);
   }
 
-  private touch(conn: Conn, src: string, sport: number, dst: string, dport: number, from: Side, stamp: Stamp, wireLength: number): void {
+  private touch(conn: QuicConnection, src: string, sport: number, dst: string, dport: number, from: Side, stamp: Stamp, wireLength: number): void {
     conn.last = stamp;
     conn.packets++;
     conn.bytes += wireLength;
@@ -450,7 +449,7 @@ export class QuicTracker {
 
   // --- packets --------------------------------------------------------------
 
-  private packet(conn: Conn, from: Side, datagram: Buffer, pkt: QuicPacket, stamp: Stamp): void {
+  private packet(conn: QuicConnection, from: Side, datagram: Buffer, pkt: QuicPacket, stamp: Stamp): void {
     const bytes = pkt.end - pkt.start;
     const counts = conn.packetCounts[from];
     counts[pkt.type] = (counts[pkt.type] ?? 0) + 1;
@@ -497,21 +496,21 @@ export class QuicTracker {
     }
   }
 
-  private learnServerScid(conn: Conn, pkt: QuicPacket): void {
+  private learnServerScid(conn: QuicConnection, pkt: QuicPacket): void {
     if (conn.serverScid === undefined) {
       conn.serverScid = Buffer.from(pkt.scid);
       this.addCid(conn, conn.serverScid, 'server');
     }
   }
 
-  private firstEvent(conn: Conn, type: QuicEventType, from: Side, stamp: Stamp, bytes: number, extra?: Partial<QuicEvent>): void {
+  private firstEvent(conn: QuicConnection, type: QuicEventType, from: Side, stamp: Stamp, bytes: number, extra?: Partial<QuicEvent>): void {
     const bit = EVENT_BIT[type];
     if ((conn.seen[from] & bit) !== 0) return;
     conn.seen[from] |= bit;
     conn.events.push({ type, from, frame: stamp.frame, firstFrame: stamp.frame, time: epoch(stamp), bytes, ...extra });
   }
 
-  private initial(conn: Conn, from: Side, datagram: Buffer, pkt: QuicPacket, stamp: Stamp): void {
+  private initial(conn: QuicConnection, from: Side, datagram: Buffer, pkt: QuicPacket, stamp: Stamp): void {
     if (from === 'client') {
       if (conn.restartPending) {
         // The Initial that answers a Retry or Version Negotiation.
@@ -552,54 +551,21 @@ export class QuicTracker {
       conn.close = { from, frame: stamp.frame, errorCode: frames.close.errorCode, reason: frames.close.reason };
       this.firstEvent(conn, 'ConnectionClose', from, stamp, pkt.end - pkt.start, { detail: `error 0x${frames.close.errorCode.toString(16)}` });
     }
-    if (conn.cryptoDone) return;
+    const consumer = conn.consumer;
+    if (consumer === undefined || !consumer.wantsCrypto) return;
     const stream = conn.crypto[from];
-    for (const cf of frames.crypto) {
-      for (const msg of stream.add(cf.offset, cf.data, stamp)) this.handshakeMessage(conn, from, msg.type, msg.body, msg.bytes, msg.first, msg.last);
-    }
+    const deliver = (bytes: Buffer, first: Stamp): void => consumer.crypto(from, 'initial', bytes, first, stamp);
+    for (const cf of frames.crypto) stream.add(cf.offset, cf.data, stamp, deliver);
     if (stream.problem !== undefined) conn.problem(stream.problem);
-    if (conn.clientHello !== undefined && conn.serverHello !== undefined && !conn.serverHello.helloRetry) {
-      conn.cryptoDone = true;
+    if (!consumer.wantsCrypto) {
       conn.crypto.client.release();
       conn.crypto.server.release();
     }
   }
 
-  private handshakeMessage(conn: Conn, from: Side, type: number, body: Buffer, bytes: number, first: Stamp, last: Stamp): void {
-    const extra = { firstFrame: first.frame };
-    if (from === 'client' && type === HANDSHAKE_CLIENT_HELLO) {
-      const ch = parseClientHello(body);
-      if (typeof ch === 'string') {
-        conn.problem(ch);
-        return;
-      }
-      if (conn.clientHello === undefined) {
-        conn.clientHello = ch.info;
-        conn.clientHelloSessionId = ch.sessionId;
-        conn.clientHelloFirst = first;
-      }
-      this.firstEvent(conn, 'ClientHello', from, last, bytes, extra);
-    } else if (from === 'server' && type === HANDSHAKE_SERVER_HELLO) {
-      const sh = parseServerHello(body, conn.clientHelloSessionId);
-      if (typeof sh === 'string') {
-        conn.problem(sh);
-        return;
-      }
-      if (sh.helloRetry) {
-        conn.helloRetry = true;
-        this.firstEvent(conn, 'HelloRetryRequest', from, last, bytes, extra);
-        return;
-      }
-      if (conn.serverHello === undefined) conn.serverHello = sh;
-      this.firstEvent(conn, 'ServerHello', from, last, bytes, extra);
-    } else {
-      conn.problem(`unexpected handshake message type ${type} from the ${from} in Initial packets`);
-    }
-  }
-
   // --- records --------------------------------------------------------------
 
-  private emit(conn: Conn, endState: 'open' | 'idle'): void {
+  private emit(conn: QuicConnection, endState: 'open' | 'idle'): void {
     this.open.delete(conn);
     conn.closed = true;
     if (this.lastTouched === conn) this.lastTouched = undefined;
@@ -607,87 +573,6 @@ export class QuicTracker {
     for (const key of conn.tuples) if (this.byTuple.get(key)?.conn === conn) this.byTuple.delete(key);
     conn.crypto.client.release();
     conn.crypto.server.release();
-    this.onRecord(record(conn, endState));
+    this.onClose(conn, endState);
   }
-}
-
-function record(c: Conn, endState: 'open' | 'idle'): QuicConnectionRecord {
-  const start = c.first;
-  const ch = c.clientHello;
-  const sh = c.serverHello;
-  const confirmedMs = c.confirmed !== undefined ? msBetween(start, c.confirmed) : null;
-  const answered = c.datagrams.server > 0;
-  const state = !answered ? 'unanswered' : c.close !== undefined ? 'closed' : endState;
-  const flights = (c.vn ? 1 : 0) + (c.retry ? 1 : 0);
-  const serverFlight = c.serverHello !== undefined || c.serverHandshake ? 1 : 0;
-  const fromStart = (s: Stamp | undefined): number | null => (s === undefined ? null : msBetween(start, s));
-  return {
-    transport: 'quic',
-    id: c.id,
-    client: c.client,
-    server: c.server,
-    clientMigrations: c.migrations,
-    midstream: c.midstream,
-    state,
-    firstFrame: start.frame,
-    lastFrame: c.last.frame,
-    start: epoch(start),
-    end: epoch(c.last),
-    packets: c.packets,
-    bytes: c.bytes,
-    events: c.events,
-    quic: {
-      version: c.version,
-      versionName: versionName(c.version),
-      versionsTried: c.versionsTried,
-      retry: c.retry,
-      versionNegotiation: c.vn,
-      zeroRtt: c.zeroRttPackets > 0,
-      zeroRttPackets: c.zeroRttPackets,
-      handshakeMs: confirmedMs,
-      scid: hex(c.scid),
-      dcid: hex(c.dcid),
-      serverScid: c.serverScid === undefined ? null : hex(c.serverScid),
-      retryScid: c.retryScid === undefined ? null : hex(c.retryScid),
-      tokenLength: c.tokenLength,
-      packets: c.packetCounts,
-      datagrams: c.datagrams,
-      undecryptedInitials: c.undecrypted,
-    },
-    tls:
-      ch === undefined && sh === undefined
-        ? null
-        : {
-            version: sh === undefined ? null : tlsVersionName(sh.version),
-            versionCode: sh?.version ?? null,
-            cipherSuite: sh?.cipherSuite ?? null,
-            cipherName: sh === undefined ? null : cipherSuiteName(sh.cipherSuite),
-            sni: ch?.sni ?? null,
-            alpnOffered: ch?.alpn ?? [],
-            alpn: sh?.alpn ?? null,
-            keyShareGroupsOffered: ch?.keyShareGroups ?? [],
-            keyShareGroup: sh?.keyShareGroup ?? null,
-            pskOffered: ch?.psk ?? false,
-            earlyDataOffered: ch?.earlyData ?? false,
-            resumed: sh?.pskAccepted ?? false,
-            helloRetry: c.helloRetry,
-            handshakeMs: c.confirmed !== undefined && c.clientHelloFirst !== undefined ? msBetween(c.clientHelloFirst, c.confirmed) : null,
-            handshakeEndInferred: c.confirmed !== undefined,
-          },
-    setup: {
-      ms: confirmedMs,
-      roundTrips: flights + (c.confirmed !== undefined ? 1 : serverFlight),
-      bytes: c.confirmed !== undefined ? c.setupBytes : c.bytes,
-      packets: c.confirmed !== undefined ? c.setupPackets : c.packets,
-      endFrame: c.confirmed?.frame ?? null,
-      inferred: c.confirmed !== undefined,
-    },
-    firstDataMs: { client: fromStart(c.firstData.client), server: fromStart(c.firstData.server) },
-    lifetimeMs: msBetween(start, c.last),
-    teardown:
-      c.close !== undefined
-        ? { by: 'CONNECTION_CLOSE', initiator: c.close.from, frame: c.close.frame, errorCode: c.close.errorCode, reason: c.close.reason }
-        : { by: endState === 'idle' ? 'idle' : null, initiator: null, frame: null, errorCode: null, reason: null },
-    problems: c.problems,
-  };
 }

@@ -2,7 +2,7 @@
 import type { ConnectionRecord } from '../timeline/types.js';
 import { distribution } from './stats.js';
 import { hasServerHello } from './summary.js';
-import type { DestinationStats } from './types.js';
+import type { DestinationStats, TransportSetup } from './types.js';
 
 /**
  * A teardown counts as an idle timeout seen on the wire when the connection sat
@@ -117,7 +117,7 @@ export function destinationStats(key: string, group: readonly ConnectionRecord[]
     ip: first.server.ip,
     port: first.server.port,
     connections: group.length,
-    connectionIds: group.map((c) => c.id),
+    connectionIds: group.filter((c) => c.transport !== 'quic').map((c) => c.id),
     peakConcurrency: peakConcurrency(group),
     idleGapsSec: distribution(idleGaps(group)),
     setupMs: distribution(setup),
@@ -127,7 +127,32 @@ export function destinationStats(key: string, group: readonly ConnectionRecord[]
     resumptionRate: withServerHello > 0 ? resumed / withServerHello : null,
     setupShare: lifeMs > 0 ? Math.min(1, setupMs / lifeMs) : null,
     observedIdleTimeouts: observedIdleTimeouts(group, minIdleSec),
+    quicConnectionIds: group.filter((c) => c.transport === 'quic').map((c) => c.id),
+    setupByTransport: {
+      tcp: transportSetup(group.filter((c) => c.transport !== 'quic')),
+      quic: transportSetup(group.filter((c) => c.transport === 'quic')),
+    },
   };
+}
+
+/** Setup of connections over one transport (null when there are none). */
+export function transportSetup(group: readonly ConnectionRecord[]): TransportSetup | null {
+  if (group.length === 0) return null;
+  const setup: number[] = [];
+  let roundTrips = 0;
+  let bytes = 0;
+  let resumed = 0;
+  let zeroRtt = 0;
+  for (const c of group) {
+    if (c.setup.ms !== null) {
+      setup.push(c.setup.ms);
+      roundTrips += c.setup.roundTrips;
+      bytes += c.setup.bytes;
+    }
+    if (c.tls?.resumed) resumed++;
+    if (c.quic ? c.quic.zeroRtt : c.tls?.earlyData) zeroRtt++;
+  }
+  return { connections: group.length, setupMs: distribution(setup), setupRoundTrips: roundTrips, handshakeBytes: bytes, resumed, zeroRtt };
 }
 
 /**

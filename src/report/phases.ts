@@ -4,7 +4,7 @@
  */
 import type { ConnectionRecord, EventType } from '../timeline/types.js';
 
-export type PhaseName = 'TCP handshake' | 'TLS handshake' | 'waiting for first data' | 'data' | 'teardown';
+export type PhaseName = 'TCP handshake' | 'QUIC handshake' | 'TLS handshake' | 'waiting for first data' | 'data' | 'teardown';
 
 export interface Phase {
   name: PhaseName;
@@ -32,10 +32,12 @@ function eventOffset(c: ConnectionRecord, type: EventType): number | null {
 export function connectionPhases(c: ConnectionRecord): Phase[] {
   const life = Math.max(c.lifetimeMs, 0);
   const raw: { name: PhaseName; start: number; end: number }[] = [];
-  if (c.tcp.handshakeMs !== null && !c.midstream) raw.push({ name: 'TCP handshake', start: 0, end: c.tcp.handshakeMs });
+  if (c.tcp && c.tcp.handshakeMs !== null && !c.midstream) raw.push({ name: 'TCP handshake', start: 0, end: c.tcp.handshakeMs });
   const setupEnd = c.setup.ms;
-  if (c.tls && setupEnd !== null) {
-    const hello = eventOffset(c, 'ClientHello') ?? c.tcp.handshakeMs ?? 0;
+  // QUIC: one handshake, transport and TLS together (first Initial -> confirmed).
+  if (c.quic && setupEnd !== null) raw.push({ name: 'QUIC handshake', start: 0, end: setupEnd });
+  else if (c.tls && setupEnd !== null) {
+    const hello = eventOffset(c, 'ClientHello') ?? c.tcp?.handshakeMs ?? 0;
     if (c.tls.handshakeMs !== null) raw.push({ name: 'TLS handshake', start: hello, end: hello + c.tls.handshakeMs });
   }
   const firstData = c.firstDataMs.server ?? c.firstDataMs.client;

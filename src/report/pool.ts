@@ -35,6 +35,7 @@
 import type { ConnectionRecord } from '../timeline/types.js';
 import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurrency } from './destinations.js';
 import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from '../base/format.js';
+import { quicReuse } from './quic-pool.js';
 import type { DestinationPool, DestinationStats, PoolOptions, PoolReport, PoolSavings } from './types.js';
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -443,7 +444,8 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
     throw new RangeError(`pool size must be a whole number >= 1, got ${o.maxSize}`);
   }
   const sims: DestSim[] = [];
-  for (const [key, group] of groupByDestination(conns)) {
+  // QUIC connections are not simulated (one QUIC connection multiplexes requests): see quic-pool.ts.
+  for (const [key, group] of groupByDestination(conns.filter((c) => c.transport !== 'quic'))) {
     sims.push(simulateDestination(destinationStats(key, group, IDLE_CLOSE_MIN_SEC), group, o));
   }
   sims.sort(
@@ -475,5 +477,9 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
   total.savedShare = lifetimeMs > 0 ? Math.min(1, total.setupMsSaved / lifetimeMs) : null;
   total.verdict = meets(o, total.setupMsSaved, total.savedShare) ? 'pool' : 'will-not-help';
   total.reason = totalReason(sims, total, o);
-  return { options: o, destinations: sims.map((s) => s.pool), total };
+  const quic = quicReuse(conns);
+  if (sims.length === 0 && quic !== null) total.reason = 'No TCP connections were seen, so the keep-alive simulation has nothing to pool (QUIC: see its own counts).';
+  // With QUIC beside it, the simulation's words are about TCP connections only.
+  else if (quic !== null) total.reason = total.reason.replace('the capture holds a single connection', 'the capture holds a single TCP connection');
+  return { options: o, destinations: sims.map((s) => s.pool), total, quic };
 }

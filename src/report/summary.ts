@@ -25,6 +25,10 @@ export function summarize(conns: ConnectionRecord[]): Summary {
   const setup: number[] = [];
   const rtts: number[] = [];
   let midstream = 0;
+  let quic = 0;
+  let quicZeroRtt = 0;
+  const quicVersions: Record<string, number> = {};
+  const quicHs: number[] = [];
   let tls = 0;
   let withServerHello = 0;
   let resumed = 0;
@@ -33,7 +37,13 @@ export function summarize(conns: ConnectionRecord[]): Summary {
   for (const c of conns) {
     byState[c.state] = (byState[c.state] ?? 0) + 1;
     if (c.midstream) midstream++;
-    if (c.tcp.handshakeMs !== null) tcpHs.push(c.tcp.handshakeMs);
+    if (c.tcp && c.tcp.handshakeMs !== null) tcpHs.push(c.tcp.handshakeMs);
+    if (c.quic) {
+      quic++;
+      quicVersions[c.quic.versionName] = (quicVersions[c.quic.versionName] ?? 0) + 1;
+      if (c.quic.zeroRtt) quicZeroRtt++;
+      if (c.quic.handshakeMs !== null) quicHs.push(c.quic.handshakeMs);
+    }
     if (c.tls) {
       tls++;
       if (c.tls.version !== null) {
@@ -41,7 +51,8 @@ export function summarize(conns: ConnectionRecord[]): Summary {
         tlsVersions[c.tls.version] = (tlsVersions[c.tls.version] ?? 0) + 1;
         if (c.tls.resumed) resumed++;
       }
-      if (c.tls.handshakeMs !== null) tlsHs.push(c.tls.handshakeMs);
+      // QUIC's TLS handshake is its whole handshake: counted as QUIC handshake.
+      if (c.tls.handshakeMs !== null && !c.quic) tlsHs.push(c.tls.handshakeMs);
     }
     if (c.setup.ms !== null) {
       setup.push(c.setup.ms);
@@ -65,5 +76,9 @@ export function summarize(conns: ConnectionRecord[]): Summary {
     tlsHandshakeMs: distribution(tlsHs),
     setupMs: distribution(setup),
     roundTrips: distribution(rtts),
+    quic,
+    quicVersions,
+    quicZeroRtt,
+    quicHandshakeMs: distribution(quicHs),
   };
 }

@@ -14,6 +14,10 @@ export interface Analysis {
     bytes?: number;
     /** Where the capture was taken, guessed from the handshakes (src/findings/vantage.ts). */
     vantage?: VantageGuess;
+    /** UDP datagrams, those recognised as QUIC, and the QUIC packets in them (absent in files of 0.1.0). */
+    udpDatagrams?: number;
+    quicDatagrams?: number;
+    quicPackets?: number;
   };
   connections: ConnectionRecord[];
 }
@@ -49,6 +53,11 @@ export interface Summary {
   tlsHandshakeMs: Distribution;
   setupMs: Distribution;
   roundTrips: Distribution;
+  /** QUIC connections (also counted above), per QUIC version name, with 0-RTT, and their handshake (first Initial -> confirmed). */
+  quic: number;
+  quicVersions: Record<string, number>;
+  quicZeroRtt: number;
+  quicHandshakeMs: Distribution;
 }
 
 export interface DestinationStats {
@@ -71,6 +80,52 @@ export interface DestinationStats {
   setupShare: number | null;
   /** Idle timeouts seen on the wire: a side closed after N seconds without data. */
   observedIdleTimeouts: { by: 'client' | 'server'; seconds: number; connectionId: number }[];
+  /** Ids of the destination's QUIC connections (quic.connection.number; connectionIds are TCP's tcp.stream). */
+  quicConnectionIds: number[];
+  /** Setup cost per transport, side by side (TCP+TLS vs QUIC to the same SNI); null when none over it. */
+  setupByTransport: { tcp: TransportSetup | null; quic: TransportSetup | null };
+}
+
+/** Setup of one destination's connections over one transport. */
+export interface TransportSetup {
+  connections: number;
+  /** Setup ms of those whose setup completed. */
+  setupMs: Distribution;
+  /** Round trips of the setups, summed; setup wire bytes summed. */
+  setupRoundTrips: number;
+  handshakeBytes: number;
+  /** TLS resumed (PSK / ticket / session id) and 0-RTT sent (QUIC 0-RTT packets, TLS early data). */
+  resumed: number;
+  zeroRtt: number;
+}
+
+/**
+ * QUIC in the pool view: the keep-alive simulation is TCP's (QUIC multiplexes
+ * requests on one connection and is not simulated); for QUIC what applies is
+ * counted instead, per destination.
+ */
+export interface QuicReuse {
+  key: string;
+  connections: number;
+  peakConcurrency: number;
+  /** Connections opened while no earlier QUIC connection to the destination (same client) was still open: each paid a new handshake. */
+  newHandshakes: number;
+  /** Their setup ms, summed (where known). */
+  newHandshakeMs: number;
+  /** ...of which resumed (PSK) and with 0-RTT (the handshake cost no round trip before the first request). */
+  resumed: number;
+  zeroRtt: number;
+}
+
+export interface QuicPoolReport {
+  connections: number;
+  destinations: QuicReuse[];
+  newHandshakes: number;
+  newHandshakeMs: number;
+  resumed: number;
+  zeroRtt: number;
+  /** What applies to QUIC, in words. */
+  reason: string;
 }
 
 export interface PoolOptions {
@@ -111,6 +166,8 @@ export interface PoolReport {
   options: PoolOptions;
   destinations: DestinationPool[];
   total: PoolSavings;
+  /** QUIC connections are not simulated: what applies to them; null when the capture has none. */
+  quic: QuicPoolReport | null;
 }
 
 export interface Change {

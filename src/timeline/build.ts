@@ -7,7 +7,7 @@ import { cipherSuiteName, tlsVersionName } from '../tls/index.js';
 import { epoch, msBetween, type Side, type Stamp } from '../base/stamp.js';
 import type { TlsMessage } from '../tls/types.js';
 import type { ConnectionReader } from './reader.js';
-import { EVENT_TYPES, TCP_EVENT_TYPES } from './types.js';
+import { EVENT_TYPES, QUIC_EVENT_TYPES, TCP_EVENT_TYPES } from './types.js';
 import type {
   ConnectionRecord,
   ConnectionState,
@@ -24,7 +24,7 @@ function ms(a: Stamp, b: Stamp): number {
 }
 
 /** TLS messages that become events (others, such as EncryptedExtensions in clear, are not in the vocabulary). */
-const TLS_EVENT_TYPES: ReadonlySet<string> = new Set<string>(EVENT_TYPES.filter((t) => !TCP_EVENT_TYPES.has(t)));
+const TLS_EVENT_TYPES: ReadonlySet<string> = new Set<string>(EVENT_TYPES.filter((t) => !TCP_EVENT_TYPES.has(t) && !QUIC_EVENT_TYPES.has(t)));
 
 interface Ordered {
   ev: TimelineEvent;
@@ -188,6 +188,7 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     problems: [...c.problems, ...(reader?.session ? reader.session.summary().problems : [])],
     oneSided: c.oneSided(clientDir),
     findings: [],
+    quic: null,
   };
 }
 

@@ -31,9 +31,20 @@ export const EVENT_TYPES = [
   'Alert',
   'FIN',
   'RST',
+  // QUIC: the first packet of each type per side, and a CONNECTION_CLOSE readable without keys.
+  'Initial',
+  '0-RTT',
+  'Handshake',
+  'Retry',
+  'VersionNegotiation',
+  '1-RTT',
+  'ConnectionClose',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Events that QUIC packets produce (QUIC records only). */
+export const QUIC_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['Initial', '0-RTT', 'Handshake', 'Retry', 'VersionNegotiation', '1-RTT', 'ConnectionClose']);
 
 /** Events that TCP itself produces; the rest come from the TLS stage. */
 export const TCP_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['SYN', 'SYN-ACK', 'ACK', 'FIN', 'RST']);
@@ -65,6 +76,9 @@ export const CONNECTION_STATES = [
   'open', // still going at the end of the capture
   'half-closed', // FIN from one side only at the end of the capture
   'midstream', // start not captured, not reset
+  // QUIC (besides unanswered and open):
+  'closed', // a CONNECTION_CLOSE was readable (in an Initial packet)
+  'idle', // no packet for the QUIC tracker's idle timeout (300 s of capture time)
 ] as const;
 
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
@@ -147,8 +161,11 @@ export interface SetupMetrics {
 
 export interface Teardown {
   initiator: Side | null;
-  /** 'FIN' or 'RST' of the initiator; null when not torn down. */
-  by: 'FIN' | 'RST' | null;
+  /**
+   * 'FIN' or 'RST' of the initiator; QUIC: 'CONNECTION_CLOSE' (readable only in
+   * an Initial without keys) or 'idle' (it went quiet). null when not torn down.
+   */
+  by: 'FIN' | 'RST' | 'CONNECTION_CLOSE' | 'idle' | null;
   /** First FIN/RST -> last packet of the connection; null when not torn down. */
   ms: number | null;
   /** Seconds the connection sat without payload before the teardown started. */
@@ -181,7 +198,8 @@ export interface ConnectionRecord {
   /** Wire bytes of all the connection's frames. */
   bytes: number;
   events: TimelineEvent[];
-  tcp: TcpMetrics;
+  /** TCP's own metrics; null for QUIC. */
+  tcp: TcpMetrics | null;
   tls: TlsMetrics | null;
   setup: SetupMetrics;
   /** ms from the first SYN (or first packet) to the first application payload from each side. */
@@ -199,6 +217,47 @@ export interface ConnectionRecord {
   oneSided: 'client-only' | 'server-only' | null;
   /** What went wrong and where to look (src/findings), sorted by frame; [] when nothing. */
   findings: Finding[];
+  /** QUIC's own metrics; null for TCP. */
+  quic: QuicMetrics | null;
+}
+
+/** The `quic` section of a QUIC connection record (transport 'quic'). */
+export interface QuicMetrics {
+  /** Version the connection went on with (after Version Negotiation), e.g. 1; and its name ('v1', 'v2', 'draft-29'). */
+  version: number;
+  versionName: string;
+  /** Versions the client tried first and Version Negotiation turned down, in order. */
+  versionsTried: number[];
+  retry: boolean;
+  versionNegotiation: boolean;
+  /** The client sent 0-RTT packets (whether the server accepted them is encrypted), and how many. */
+  zeroRtt: boolean;
+  zeroRttPackets: number;
+  /** First client Initial -> handshake confirmed; null when not seen. */
+  handshakeMs: number | null;
+  /** The handshake end is inferred from packet types (no keys): the client's first 1-RTT after the server's Handshake. */
+  handshakeInferred: boolean;
+  /** Connection IDs in hex: the client's Source CID and the Destination CID of its first Initial. */
+  scid: string;
+  dcid: string;
+  /** The server's Source CID; null before its first long header. */
+  serverScid: string | null;
+  /** Source CID of the Retry; null without Retry. */
+  retryScid: string | null;
+  /** Token bytes of the client's last Initial (Retry or NEW_TOKEN token); 0 without. */
+  tokenLength: number;
+  /** Packets per type ('Initial', '0-RTT', 'Handshake', 'Retry', 'VersionNegotiation', '1-RTT') and datagrams, per side. */
+  packets: { client: Record<string, number>; server: Record<string, number> };
+  datagrams: { client: number; server: number };
+  /** Initial packets that did not decrypt (damaged, unknown version). */
+  undecryptedInitials: number;
+  /** Client addresses seen after the first (migration or NAT rebinding). */
+  clientMigrations: Endpoint[];
+  /** The ClientHello offered pre_shared_key / early_data (resumption, 0-RTT). */
+  pskOffered: boolean;
+  earlyDataOffered: boolean;
+  /** CONNECTION_CLOSE readable without keys (in an Initial); null otherwise. */
+  close: { from: Side; frame: number; errorCode: number; reason: string } | null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidOutColumn } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
-import { destinations, findingGroups, simulatePool, summarize, type FindingGroup } from '../report/index.js';
+import { destinationKey, destinations, findingGroups, simulatePool, summarize, type FindingGroup } from '../report/index.js';
 import { findingFilter, findingGroupColumns, findingGroupLines, rowSeverity } from '../view/findings.js';
 import type { Analysis, Comparison, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
 import type { LiveConnection, LiveReport, LiveSnapshot } from '../report/live.js';
@@ -249,7 +249,8 @@ export function App(props: AppProps) {
       pool: lastOf((conns: ConnectionRecord[]) => simulatePool(conns, props.poolOptions ?? {})),
       destRows: lastOf((dests: DestinationStats[], pool: PoolReport) => destinationRows(dests, pool.destinations)),
       conns: lastOf((all: ConnectionRecord[], destFilter: UiState['destFilter'], filter: string, sortKey: SortKey) => {
-        const base = destFilter ? all.filter((c) => destFilter.ids.has(c.id)) : all;
+        // By key: ids alone do not tell TCP's tcp.stream from QUIC's quic.connection.number.
+        const base = destFilter ? all.filter((c) => destinationKey(c) === destFilter.key) : all;
         return sortConnections(filterConnections(base, filter), sortKey);
       }),
       detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailLines(detail, cols) : [])),
@@ -514,7 +515,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       return col;
     });
   }, [baseCols, open, now]);
-  const destCols = useMemo(() => layoutColumns(destinationColumns(), width, x.destRows.slice(0, LAYOUT_SAMPLE)), [width, x.destRows]);
+  const destCols = useMemo(() => layoutColumns(destinationColumns(x.destRows.some((r) => r.stats.setupByTransport?.quic)), width, x.destRows.slice(0, LAYOUT_SAMPLE)), [width, x.destRows]);
   const poolCols = useMemo(
     () => layoutColumns(poolColumns(), width, x.pool?.destinations.slice(0, LAYOUT_SAMPLE)),
     [width, x.pool],
@@ -532,7 +533,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     status = 'keys';
   } else if (st.detail) {
     body = <Lines lines={x.detailText} offset={cur.off} height={bodyHeight} theme={theme} />;
-    status = `connection #${st.detail.id}  (Esc back, arrows scroll)`;
+    status = `connection #${st.detail.transport === 'quic' ? 'q' : ''}${st.detail.id}  (Esc back, arrows scroll)`;
   } else if (st.view === 'connections') {
     body = (
       <Table
@@ -543,7 +544,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
         offset={cur.off}
         height={listHeight}
         theme={theme}
-        empty={st.filter ? 'no connection matches the filter' : liveNote ? 'no TCP connection yet' : 'no TCP connection in this capture'}
+        empty={st.filter ? 'no connection matches the filter' : liveNote ? 'no TCP or QUIC connection yet' : 'no TCP or QUIC connection in this capture'}
       />
     );
     const parts = [`${conns.length} of ${analysis.connections.length} connections`, `sort: ${SORT_LABELS[st.sortKey]}`];
@@ -576,6 +577,10 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     );
     const sel = list[cur.sel];
     status = sel ? `${sanitize(sel.key)}: ${sanitize(sel.reason)}` : `total: ${sanitize(pool.total.reason)}`;
+    // QUIC is not simulated (one connection multiplexes requests): its own counts.
+    const q = pool.quic;
+    // First, so that a narrow terminal cuts the long reason, not this.
+    if (q) status = `QUIC (not simulated): ${q.connections} conns, ${q.newHandshakes} new handshakes, ${q.resumed} resumed, ${q.zeroRtt} with 0-RTT  ·  ${status}`;
   } else if (st.view === 'findings') {
     const about = findingGroupLines(x.groups[cur.sel], width);
     const tableHeight = Math.max(1, listHeight - (about.length ? about.length + 1 : 0));

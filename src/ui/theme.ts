@@ -28,6 +28,7 @@ export interface Theme {
 
 const PHASE_COLORS: Record<PhaseName, string> = {
   'TCP handshake': 'cyan',
+  'QUIC handshake': 'cyan',
   'TLS handshake': 'magenta',
   'waiting for first data': 'yellow',
   data: 'green',

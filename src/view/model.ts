@@ -68,7 +68,7 @@ export function sortValue(c: ConnectionRecord, key: SortKey): number | null {
     case 'setup':
       return c.setup.ms;
     case 'tcp':
-      return c.tcp.handshakeMs;
+      return c.tcp?.handshakeMs ?? null;
     case 'tls':
       return c.tls?.handshakeMs ?? null;
     case 'lifetime':
@@ -107,7 +107,7 @@ export function endpointText(e: { ip: string; port: number }): string {
 /** The text a filter is matched against: addresses, ports, SNI, ALPN, state, TLS version, id. */
 export function connectionSearchText(c: ConnectionRecord): string {
   const parts = [
-    `#${c.id}`,
+    c.transport === 'quic' ? `#q${c.id}` : `#${c.id}`,
     endpointText(c.client),
     endpointText(c.server),
     c.state,
@@ -116,20 +116,25 @@ export function connectionSearchText(c: ConnectionRecord): string {
     c.tls?.version ?? (c.tls ? 'tls' : 'tcp'),
     c.tls?.alpn ?? '',
     c.tls?.resumed ? 'resumed' : '',
+    c.quic ? `quic quic${c.quic.versionName}${c.quic.zeroRtt ? ' 0-rtt' : ''}${c.quic.retry ? ' retry' : ''}` : '',
   ];
   return sanitize(parts.join(' ')).toLowerCase();
 }
 
 /**
  * Connections whose search text contains every whitespace-separated term of
- * the query (case-insensitive). An empty query keeps all.
+ * the query (case-insensitive). An empty query keeps all. The term `quic`
+ * selects the transport (QUIC connections only), not the text: an SNI such
+ * as quic.example.com over TCP does not match it.
  */
 export function filterConnections(conns: readonly ConnectionRecord[], query: string): ConnectionRecord[] {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.length === 0) return conns.slice();
   return conns.filter((c) => {
     const t = connectionSearchText(c);
-    return terms.every((term) => (term.startsWith(FINDING_FILTER) ? matchesFindingTerm(c, term) : t.includes(term)));
+    return terms.every((term) =>
+      term === 'quic' ? c.transport === 'quic' : term.startsWith(FINDING_FILTER) ? matchesFindingTerm(c, term) : t.includes(term),
+    );
   });
 }
 
@@ -137,6 +142,7 @@ export function filterConnections(conns: readonly ConnectionRecord[], query: str
 // Connections table
 
 export function tlsVersionShort(c: ConnectionRecord): string {
+  if (c.quic) return `QUIC${safe(c.quic.versionName)}`;
   if (!c.tls) return 'TCP';
   if (c.tls.version === null) return 'TLS?';
   return safe(c.tls.version).replace(/^TLS /, 'TLS').replace(/^SSL /, 'SSL');
@@ -166,7 +172,8 @@ export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecor
   let stateW = 10;
   if (sample) for (const c of sample) stateW = Math.max(stateW, Math.min(20, stateText(c).length));
   return [
-    { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => String(c.id) },
+    // QUIC ids (quic.connection.number) are numbered apart from TCP's tcp.stream: shown as q0, q1, ...
+    { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => (c.transport === 'quic' ? `q${c.id}` : String(c.id)) },
     {
       key: 'client',
       title: 'client',
@@ -179,7 +186,7 @@ export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecor
     { key: 'server', title: 'server', align: 'left', min: 21, max: 47, priority: 90, cell: (c) => endpointText(c.server) },
     { key: 'sni', title: 'SNI', align: 'left', min: 13, max: 40, priority: 80, cell: (c) => safe(c.tls?.sni) },
     { key: 'version', title: 'ver', align: 'left', min: 6, priority: 60, cell: tlsVersionShort },
-    { key: 'tcp', title: 'TCP ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tcp.handshakeMs) },
+    { key: 'tcp', title: 'TCP ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tcp?.handshakeMs ?? null) },
     { key: 'tls', title: 'TLS ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tls?.handshakeMs) },
     { key: 'setup', title: 'setup', align: 'right', min: 6, priority: 95, cell: (c) => fmtMs(c.setup.ms) },
     { key: 'rtt', title: 'RT', align: 'right', min: 2, priority: 40, cell: roundTripsText },
@@ -193,8 +200,9 @@ export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecor
 // ---------------------------------------------------------------------------
 // Connection detail
 
-/** The Wireshark display filter selecting this connection (tcp.stream = our id). */
+/** The Wireshark display filter selecting this connection (tcp.stream, or quic.connection.number for QUIC, = our id). */
 export function wiresharkFilter(c: ConnectionRecord): string {
+  if (c.transport === 'quic') return `quic.connection.number eq ${c.id}`;
   return `tcp.stream eq ${c.id}`;
 }
 
@@ -269,7 +277,7 @@ export function ladderColumns(): Column<LadderRow>[] {
 /** Key facts of a connection, as label/value pairs for the detail header. */
 export function connectionFacts(c: ConnectionRecord): [string, string][] {
   const facts: [string, string][] = [
-    ['connection', `#${c.id}  ${endpointText(c.client)} → ${endpointText(c.server)}`],
+    ['connection', `${c.transport === 'quic' ? 'QUIC #q' : '#'}${c.id}  ${endpointText(c.client)} → ${endpointText(c.server)}`],
     ['state', stateText(c) + (c.midstream ? ' (midstream)' : '')],
     ['frames', `${c.firstFrame}..${c.lastFrame} (${c.packets} packets, ${fmtBytes(c.bytes)})`],
     ['started', fmtTime(c.start)],
@@ -290,6 +298,7 @@ export function connectionFacts(c: ConnectionRecord): [string, string][] {
     if (t.certificateCount === null) facts.push(['certificates', 'not visible (encrypted)']);
     else if (t.certificateCount > 0) facts.push(['certificates', `${t.certificateCount}, ${fmtBytes(t.certificateBytes)}`]);
   }
+  if (c.quic) facts.push(...quicFacts(c.quic));
   facts.push(['wireshark', wiresharkFilter(c)]);
   return facts;
 }
@@ -321,12 +330,26 @@ export function verdictText(p: { verdict: string } | null): string {
   return p.verdict === 'pool' ? 'pool' : 'no help';
 }
 
-export function destinationColumns(): Column<DestinationRow>[] {
+/** 'n× p50' of one transport's setups to a destination ('-' when none over it). */
+function transportCell(t: DestinationStats['setupByTransport']['tcp'] | undefined): string {
+  if (!t) return NA;
+  return `${fmtInt(t.connections)}× ${fmtMs(t.setupMs.p50)}`;
+}
+
+/** `withQuic`: the capture has QUIC; two more columns put the TCP+TLS and QUIC setups of each destination side by side. */
+export function destinationColumns(withQuic = false): Column<DestinationRow>[] {
+  const side: Column<DestinationRow>[] = withQuic
+    ? [
+        { key: 'tcpSetup', title: 'TCP+TLS p50', align: 'right', min: 11, priority: 88, cell: (r) => transportCell(r.stats.setupByTransport?.tcp) },
+        { key: 'quicSetup', title: 'QUIC p50', align: 'right', min: 11, priority: 88, cell: (r) => transportCell(r.stats.setupByTransport?.quic) },
+      ]
+    : [];
   return [
     { key: 'dest', title: 'destination', align: 'left', min: 20, max: 48, priority: 100, cell: (r) => safe(r.stats.key) },
     { key: 'conns', title: 'conns', align: 'right', min: 7, priority: 95, cell: (r) => fmtInt(r.stats.connections) },
     { key: 'total', title: 'setup Σ', align: 'right', min: 7, priority: 90, cell: (r) => fmtMs(r.stats.setupMs.total) },
     { key: 'p50', title: 'p50', align: 'right', min: 6, priority: 80, cell: (r) => fmtMs(r.stats.setupMs.p50) },
+    ...side,
     { key: 'share', title: 'share', align: 'right', min: 5, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
     { key: 'resumed', title: 'resumed', align: 'right', min: 7, priority: 60, cell: (r) => fmtPct(r.stats.resumptionRate) },
     { key: 'saved', title: 'pool saves', align: 'right', min: 13, priority: 85, cell: (r) => poolSavingsText(r.pool) },
@@ -395,7 +418,10 @@ export function stateCountsText(s: Summary, normalResets = 0): string {
   ];
   if (b.open > 0) parts.push(`${fmtInt(b.open)} open`);
   if (b['half-closed'] > 0) parts.push(`${fmtInt(b['half-closed'])} half-closed`);
-  return `${fmtInt(s.connections)} ${s.connections === 1 ? 'connection' : 'connections'}: ${parts.join(', ')}`;
+  if ((b.closed ?? 0) > 0) parts.push(`${fmtInt(b.closed)} closed`);
+  if ((b.idle ?? 0) > 0) parts.push(`${fmtInt(b.idle)} idle`);
+  const quic = (s.quic ?? 0) > 0 ? ` (${fmtInt(s.quic)} QUIC)` : '';
+  return `${fmtInt(s.connections)} ${s.connections === 1 ? 'connection' : 'connections'}${quic}: ${parts.join(', ')}`;
 }
 
 export function tlsText(s: Summary): string {
@@ -442,6 +468,7 @@ export function percentileLines(s: Summary): string[] {
     row('TCP handshake', s.tcpHandshakeMs),
     row('TLS handshake', s.tlsHandshakeMs),
     row('setup', s.setupMs),
+    ...((s.quic ?? 0) > 0 ? [row('QUIC handshake', s.quicHandshakeMs)] : []),
   ];
 }
 
@@ -521,7 +548,7 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
   const lines: StyledLine[] = [];
   const facts = connectionFacts(c);
   const labelW = Math.max(...facts.map(([k]) => k.length));
-  lines.push({ kind: 'title', text: `Connection #${c.id}` });
+  lines.push({ kind: 'title', text: c.transport === 'quic' ? `QUIC connection #q${c.id}` : `Connection #${c.id}` });
   for (const [k, v] of facts) lines.push({ kind: 'text', text: `${k.padEnd(labelW)}  ${v}` });
   const found = findingDetailLines(c, width);
   if (found.length) {
@@ -560,4 +587,50 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
 
 function layoutLadder(width: number) {
   return layoutColumns(ladderColumns(), width);
+}
+
+// ---------------------------------------------------------------------------
+// QUIC
+
+/** The QUIC section of the detail header. */
+export function quicFacts(q: NonNullable<ConnectionRecord['quic']>): [string, string][] {
+  const flags = [
+    q.versionNegotiation ? `Version Negotiation (tried ${q.versionsTried.map((v) => `0x${v.toString(16)}`).join(', ')})` : '',
+    q.retry ? 'Retry' : '',
+    q.zeroRtt ? `0-RTT ×${q.zeroRttPackets}` : '',
+    q.pskOffered ? 'PSK offered' : '',
+  ].filter(Boolean);
+  const count = (side: Record<string, number>) =>
+    Object.entries(side)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ');
+  const facts: [string, string][] = [
+    ['QUIC', `${safe(q.versionName)}${flags.length ? '  ' + flags.join(', ') : ''}`],
+    ['CIDs', `client ${q.scid || '(empty)'}, first DCID ${q.dcid || '(empty)'}, server ${q.serverScid ?? NA}`],
+    ['packets', `client: ${count(q.packets.client) || '-'}; server: ${count(q.packets.server) || '-'}`],
+  ];
+  if (q.close) facts.push(['close', `CONNECTION_CLOSE from ${q.close.from}, frame ${q.close.frame}, error 0x${q.close.errorCode.toString(16)}${q.close.reason ? ` "${safe(q.close.reason)}"` : ''}`]);
+  if (q.clientMigrations.length > 0) facts.push(['migrated', q.clientMigrations.map(endpointText).join(', ')]);
+  facts.push(['keys', 'Handshake and 1-RTT packets are encrypted: handshake end inferred (first client 1-RTT after the server\'s Handshake)']);
+  return facts;
+}
+
+/** Destinations reached over QUIC, with their setup over TCP+TLS beside it (same SNI), as text rows. */
+export function transportComparisonLines(dests: readonly DestinationStats[]): string[] {
+  const rows = dests.filter((d) => d.setupByTransport?.quic);
+  if (rows.length === 0) return [];
+  const cell = (t: DestinationStats['setupByTransport']['tcp']) =>
+    t === null
+      ? `${'-'.padStart(4)}${'-'.padStart(9)}${'-'.padStart(4)}`
+      : `${fmtInt(t.connections).padStart(4)}${fmtMs(t.setupMs.p50).padStart(9)}${(t.setupMs.count > 0 ? (t.setupRoundTrips / t.setupMs.count).toFixed(1) : '-').padStart(4)}`;
+  const keyW = Math.min(40, Math.max(11, ...rows.map((d) => d.key.length)));
+  const out = [
+    `${'destination'.padEnd(keyW)}  ${'tcp n'.padStart(5)}${'p50 ms'.padStart(9)}${'RT'.padStart(4)}  ${'quic n'.padStart(6)}${'p50 ms'.padStart(9)}${'RT'.padStart(4)}${'0-RTT'.padStart(6)}`,
+  ];
+  for (const d of rows) {
+    const q = d.setupByTransport.quic!;
+    const key = sanitize(d.key);
+    out.push(`${(key.length > keyW ? key.slice(0, keyW - 1) + '…' : key).padEnd(keyW)}  ${' '}${cell(d.setupByTransport.tcp)}  ${'  '}${cell(q)}${fmtInt(q.zeroRtt).padStart(6)}`);
+  }
+  return out;
 }

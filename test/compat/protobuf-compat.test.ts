@@ -30,8 +30,8 @@ function v010(c: ConnectionRecord) {
     packets: c.packets,
     bytes: c.bytes,
     events: c.events.map((e) => [e.type, e.from, e.frame, e.firstFrame, e.bytes, e.retransmission ?? false, e.detail ?? null]),
-    synRetransmits: c.tcp.synRetransmits,
-    handshakeMs: c.tcp.handshakeMs,
+    synRetransmits: c.tcp!.synRetransmits,
+    handshakeMs: c.tcp!.handshakeMs,
     tls: c.tls && {
       version: c.tls.version,
       cipherSuite: c.tls.cipherSuite,

@@ -20,7 +20,7 @@ export interface ExpectedMetrics {
   setup: { ms: number | null; roundTrips: number; bytes: number; packets: number; certificateBytes: number | null; endFrame: number | null };
   firstDataMs: { client: number | null; server: number | null };
   lifetimeMs: number;
-  teardown: { initiator: 'client' | 'server' | null; by: 'FIN' | 'RST' | null; ms: number | null };
+  teardown: { initiator: 'client' | 'server' | null; by: 'FIN' | 'RST' | 'CONNECTION_CLOSE' | 'idle' | null; ms: number | null };
   state: string;
 }
 

@@ -1,5 +1,6 @@
 /**
- * QuicTracker over every capture in fixtures/quic/ (and the QUIC ones in fixtures/), compared field by field
+ * Every capture in fixtures/quic/ (and the QUIC ones in fixtures/) through the real pipeline
+ * (analyzeFile: decode -> QuicTracker -> timeline's QUIC reader and record), compared field by field
  * with tshark 4.0's dissection of the same file (test/golden-quic/<file>.json,
  * written by scripts/make-quic-golden.mjs; tshark decrypts Initials itself, no
  * key log is given to it):
@@ -91,8 +92,11 @@ describe.each(FILES)('%s', (file) => {
       const expected = dis?.packetTypes[f.frame] ?? f.packets.map((p) => p.type);
       expect({ frame: f.frame, types: r.datagrams.get(f.frame)?.types }).toEqual({ frame: f.frame, types: expected });
     }
-    expect(r.tracker.stats.quicDatagrams).toBe(g.frames.length);
-    expect(r.tracker.stats.unmatchedDatagrams).toBe(0);
+    expect(r.stats.quicDatagrams).toBe(g.frames.length);
+    expect(r.stats.unmatchedDatagrams).toBe(0);
+    // info's counts: QUIC packets are tshark's packets per datagram (coalesced ones count each).
+    const packets = g.frames.reduce((n, f) => n + (dis?.packetTypes[f.frame] ?? f.packets).length, 0);
+    expect(r.stats.quicPackets).toBe(packets);
   });
 
   test('connections: tshark connections grouped by our record', async () => {
@@ -154,8 +158,8 @@ describe.each(FILES)('%s', (file) => {
 
       expect(rec.tls?.sni ?? null).toBe(ch?.sni ?? null);
       expect(rec.tls?.alpnOffered ?? []).toEqual(ch?.alpnOffered ?? []);
-      expect(rec.tls?.pskOffered ?? false).toBe(ch?.pskOffered ?? false);
-      expect(rec.tls?.earlyDataOffered ?? false).toBe(ch?.earlyDataOffered ?? false);
+      expect(rec.quic.pskOffered).toBe(ch?.pskOffered ?? false);
+      expect(rec.quic.earlyDataOffered).toBe(ch?.earlyDataOffered ?? false);
       expect(rec.tls?.keyShareGroupsOffered ?? []).toEqual(ch?.keyShareGroupsOffered ?? []);
       expect(rec.tls?.cipherSuite ?? null).toBe(sh?.cipher ?? null);
       expect(rec.tls?.resumed ?? false).toBe(sh?.resumed ?? false);
@@ -168,7 +172,8 @@ describe.each(FILES)('%s', (file) => {
       expect(rec.quic.zeroRtt).toBe(members.some((m) => m.first.client['0-RTT'] !== undefined));
       // CONNECTION_CLOSE readable without keys (in an Initial): the teardown and its event.
       const close = members.find((m) => m.close !== null)?.close ?? null;
-      expect(rec.teardown.by === 'CONNECTION_CLOSE' ? { frame: rec.teardown.frame, from: rec.teardown.initiator } : null).toEqual(close);
+      expect(rec.teardown.by === 'CONNECTION_CLOSE' ? { frame: rec.quic.close?.frame, from: rec.teardown.initiator } : null).toEqual(close);
+      expect(rec.quic.close === null ? null : { frame: rec.quic.close.frame, from: rec.quic.close.from }).toEqual(close);
       expect(rec.state).toBe(
         members.every((m) => Object.keys(m.first.server).length === 0) ? 'unanswered' : close !== null ? 'closed' : 'open',
       );
@@ -202,7 +207,8 @@ describe.each(FILES)('%s setup', (file) => {
       const vn = rows.some((f) => types(f).includes('VersionNegotiation'));
       const retry = rows.some((f) => types(f).includes('Retry'));
       expect(rec.setup.roundTrips).toBe(1 + (vn ? 1 : 0) + (retry ? 1 : 0));
-      expect(rec.setup.inferred).toBe(true);
+      expect(rec.quic.handshakeInferred).toBe(true);
+      expect(rec.tls === null || rec.tls.handshakeEndInferred).toBe(true);
     }
   });
 });

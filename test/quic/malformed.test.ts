@@ -9,9 +9,7 @@ import { decodeFrame } from '../../src/decode/index.js';
 import type { UdpHeader } from '../../src/decode/index.js';
 import { CryptoStream } from '../../src/quic/crypto-stream.js';
 import { parseDatagram } from '../../src/quic/header.js';
-import { QuicTracker } from '../../src/quic/tracker.js';
-import type { QuicConnectionRecord } from '../../src/quic/types.js';
-import { QUIC_FIXTURES, runQuic } from './run.js';
+import { QUIC_FIXTURES, quicTracker, runQuic, type QuicRecord } from './run.js';
 
 interface Dgram {
   frame: number;
@@ -55,8 +53,8 @@ test.each(['suricata-firefox-mlkem-2packet-clienthello.pcap', 'spicyquic-interop
     const ds = await datagrams(file);
     const rand = rng(0x9e3779b9);
     for (let round = 0; round < 40; round++) {
-      const records: QuicConnectionRecord[] = [];
-      const t = new QuicTracker((r) => records.push(r));
+      const records: QuicRecord[] = [];
+      const t = quicTracker(records);
       for (const d of ds) {
         const p = Buffer.from(d.payload);
         const edits = Math.floor(rand() * 4);
@@ -72,8 +70,8 @@ test.each(['suricata-firefox-mlkem-2packet-clienthello.pcap', 'spicyquic-interop
 
 test('a damaged Initial is recorded as a problem, not a crash', async () => {
   const ds = await datagrams('spicyquic-chromium115-h3-coalesced.pcap');
-  const records: QuicConnectionRecord[] = [];
-  const t = new QuicTracker((r) => records.push(r));
+  const records: QuicRecord[] = [];
+  const t = quicTracker(records);
   for (const d of ds) {
     const p = Buffer.from(d.payload);
     if (d.frame === 1) p[p.length - 1] ^= 0xff; // last byte of the AEAD tag of the client's Initial
@@ -115,14 +113,25 @@ test('CRYPTO reassembly stops at its byte cap (a 1854-byte ClientHello does not 
   expect([ch?.firstFrame, ch?.frame]).toEqual([1, 2]);
 });
 
-test('CryptoStream: out-of-order, overlapping chunks complete the message at the last missing byte', () => {
+test('CryptoStream: out-of-order, overlapping chunks are handed on in offset order once contiguous, each byte with the frame that brought it first', () => {
   const s = new CryptoStream(4096);
   const msg = Buffer.concat([Buffer.from([1, 0, 0, 10]), Buffer.from('0123456789')]);
   const at = (frame: number) => ({ frame, tsSec: 0, tsNsec: 0 });
-  expect(s.add(6, msg.subarray(6), at(1))).toEqual([]);
-  expect(s.add(2, msg.subarray(2, 8), at(2))).toEqual([]);
-  const done = s.add(0, msg.subarray(0, 3), at(3));
-  expect(done.map((m) => [m.type, m.bytes, m.first.frame, m.last.frame, m.body.toString()])).toEqual([[1, 14, 3, 3, '0123456789']]);
+  const out: [string, number][] = [];
+  const deliver = (b: Buffer, first: { frame: number }) => out.push([b.toString('hex'), first.frame]);
+  s.add(6, msg.subarray(6), at(1), deliver);
+  s.add(2, msg.subarray(2, 8), at(2), deliver);
+  expect(out).toEqual([]);
+  s.add(0, msg.subarray(0, 3), at(3), deliver);
+  // Bytes 0-2 came in frame 3, 3-7 first in frame 2 (2-7 minus what frame 3 gave), 8-13 in frame 1.
+  expect(out).toEqual([
+    [msg.subarray(0, 3).toString('hex'), 3],
+    [msg.subarray(3, 8).toString('hex'), 2],
+    [msg.subarray(8).toString('hex'), 1],
+  ]);
+  // Bytes already handed on are not handed on again.
+  s.add(0, msg, at(4), deliver);
+  expect(out).toHaveLength(3);
 });
 
 test('open connections are capped: the longest idle is emitted to make room', async () => {

@@ -1,14 +1,32 @@
 /**
  * Test helper: a QUIC capture through the capture and decode stages into a
- * QuicTracker, as analyze.ts will wire it, keeping per datagram the connection
- * it went to and its packet types.
+ * QuicTracker whose CRYPTO bytes a QuicHandshakeReader reads and whose
+ * connections buildQuicRecord turns into records, as analyze.ts wires them,
+ * keeping per datagram the connection it went to and its packet types.
  */
 import path from 'node:path';
-import { readCapture } from '../../src/capture/index.js';
-import { decodeFrame } from '../../src/decode/index.js';
 import { QuicTracker } from '../../src/quic/tracker.js';
-import type { QuicTrackerOptions } from '../../src/quic/tracker.js';
-import type { QuicConnectionRecord } from '../../src/quic/types.js';
+import type { QuicStats, QuicTrackerOptions } from '../../src/quic/tracker.js';
+import { analyzeFile, type AnalysisResult } from '../../src/analyze.js';
+import { QuicHandshakeReader } from '../../src/timeline/quic-reader.js';
+import { buildQuicRecord } from '../../src/timeline/quic-build.js';
+import type { ConnectionRecord } from '../../src/timeline/types.js';
+
+export type QuicRecord = ConnectionRecord & { quic: NonNullable<ConnectionRecord['quic']> };
+
+/** A QuicTracker wired as analyze.ts wires it; records go to `out`. */
+export function quicTracker(out: QuicRecord[], opts: QuicTrackerOptions = {}): QuicTracker {
+  const readers = new WeakMap<object, QuicHandshakeReader>();
+  return new QuicTracker(
+    (conn) => {
+      const r = new QuicHandshakeReader(conn);
+      readers.set(conn, r);
+      return r;
+    },
+    (conn, end) => out.push(buildQuicRecord(conn, readers.get(conn), end) as QuicRecord),
+    opts,
+  );
+}
 
 export const QUIC_FIXTURES = path.resolve(process.cwd(), 'fixtures/quic');
 /** Captures in fixtures/ that carry QUIC too (as EXTRA in scripts/make-quic-golden.mjs). */
@@ -20,26 +38,24 @@ export function quicFixturePath(file: string): string {
 }
 
 export interface QuicRun {
-  records: QuicConnectionRecord[];
+  records: QuicRecord[];
   /** frame -> connection id (null: QUIC, but no connection) and packet types. */
   datagrams: Map<number, { conn: number | null; types: string[] }>;
-  tracker: QuicTracker;
+  stats: QuicStats;
+  analysis: AnalysisResult;
 }
 
+/**
+ * The capture through the real pipeline (analyzeFile), with the QUIC tracker's
+ * per-datagram hook: what analyze.ts wires is what is tested.
+ */
 export async function runQuic(file: string, opts: QuicTrackerOptions = {}): Promise<QuicRun> {
-  const records: QuicConnectionRecord[] = [];
   const datagrams = new Map<number, { conn: number | null; types: string[] }>();
-  const tracker = new QuicTracker((r) => records.push(r), {
-    ...opts,
-    onDatagram: (frame, conn, types) => datagrams.set(frame, { conn, types }),
+  const a = await analyzeFile(quicFixturePath(file), {
+    quic: { ...opts, onDatagram: (frame, conn, types) => datagrams.set(frame, { conn, types }) },
   });
-  await readCapture(quicFixturePath(file), (f) => {
-    const p = decodeFrame(f.data, f.linkType);
-    if (p.udp !== undefined && p.src !== undefined && p.dst !== undefined && !p.fragment) {
-      tracker.datagram(p.src, p.dst, p.udp, { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec }, f.origLen);
-    }
-  });
-  tracker.finish();
-  records.sort((a, b) => a.id - b.id);
-  return { records, datagrams, tracker };
+  const records = a.connections.filter((c): c is QuicRecord => c.transport === 'quic');
+  let unmatched = 0;
+  for (const d of datagrams.values()) if (d.conn === null) unmatched++;
+  return { records, datagrams, stats: { quicDatagrams: a.stats.quicDatagrams, quicPackets: a.stats.quicPackets, udpDatagrams: a.stats.udp, unmatchedDatagrams: unmatched }, analysis: a };
 }

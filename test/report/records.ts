@@ -95,5 +95,6 @@ export function rec(s: Spec): ConnectionRecord {
     problems: [],
     oneSided: null,
     findings: s.findings ?? [],
+    quic: null,
   };
 }

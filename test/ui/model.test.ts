@@ -74,7 +74,7 @@ describe('view model on real connections', () => {
     const w = waterfall(c, 50);
     expect(w.map((p) => p.name)).toEqual(['TCP handshake', 'TLS handshake', 'waiting for first data', 'data', 'teardown']);
     expect(w[0]!.startMs).toBe(0);
-    expect(w[0]!.durationMs).toBeCloseTo(c.tcp.handshakeMs!, 9);
+    expect(w[0]!.durationMs).toBeCloseTo(c.tcp!.handshakeMs!, 9);
     expect(w[1]!.durationMs).toBeCloseTo(c.tls!.handshakeMs!, 9);
     expect(w[4]!.endMs).toBeCloseTo(c.lifetimeMs, 9);
     for (const p of w) {

@@ -1,0 +1,158 @@
+/**
+ * Turns a finished QUIC connection (src/quic's QuicConnection: packets) and
+ * its QuicHandshakeReader (the hellos) into the transport-neutral connection
+ * record (transport 'quic', `tcp` null, `quic` section), as build.ts does for TCP.
+ */
+import { epoch, msBetween, type Stamp } from '../base/stamp.js';
+import type { QuicConnection } from '../quic/tracker.js';
+import { versionName } from '../quic/version.js';
+import { cipherSuiteName, tlsVersionName } from '../tls/names.js';
+import type { QuicHandshakeReader } from './quic-reader.js';
+import type { ConnectionRecord, ConnectionState, TimelineEvent, TlsMetrics } from './types.js';
+
+const MAX_PROBLEMS = 20;
+
+/** Rounded to the nanosecond, as build.ts does. */
+function ms(a: Stamp, b: Stamp): number {
+  return Math.round(msBetween(a, b) * 1e6) / 1e6;
+}
+
+/** Packet events and hello events merged in arrival order (a hello after the packet that completed it). */
+function mergeEvents(c: QuicConnection, r: QuicHandshakeReader | undefined): TimelineEvent[] {
+  const out: TimelineEvent[] = [];
+  const msgs = r?.events ?? [];
+  let j = 0;
+  const flush = (upTo: number): void => {
+    for (; j < msgs.length && msgs[j].at <= upTo; j++) {
+      const m = msgs[j];
+      out.push({ type: m.type, from: m.from, frame: m.last.frame, firstFrame: m.first.frame, time: epoch(m.last), bytes: m.bytes });
+    }
+  };
+  c.events.forEach((e, i) => {
+    flush(i);
+    const ev: TimelineEvent = { ...e };
+    // The client's first 1-RTT packet after the server's Handshake flight: the handshake is confirmed (inferred without keys).
+    if (e.type === '1-RTT' && e.from === 'client' && c.confirmed !== undefined && e.frame === c.confirmed.frame) {
+      ev.inferred = true;
+      ev.detail = 'handshake confirmed';
+    }
+    out.push(ev);
+  });
+  flush(Number.MAX_SAFE_INTEGER);
+  return out;
+}
+
+function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetrics | null {
+  const ch = r?.clientHello;
+  const sh = r?.serverHello;
+  if (ch === undefined && sh === undefined) return null;
+  const resumed = sh?.pskAccepted ?? false;
+  return {
+    version: sh === undefined ? null : tlsVersionName(sh.version),
+    versionCode: sh?.version ?? null,
+    cipherSuite: sh?.cipherSuite ?? null,
+    cipherName: sh === undefined ? null : cipherSuiteName(sh.cipherSuite),
+    sni: ch?.sni ?? null,
+    alpnOffered: ch?.alpn ?? [],
+    // QUIC's ServerHello carries no ALPN: it is in the encrypted EncryptedExtensions.
+    alpn: sh?.alpn ?? null,
+    versionsOffered: ch?.supportedVersions ?? [],
+    keyShareGroupsOffered: ch?.keyShareGroups ?? [],
+    keyShareGroup: sh?.keyShareGroup ?? null,
+    resumed,
+    resumption: resumed ? 'psk' : null,
+    // 0-RTT packets were sent (their acceptance is encrypted).
+    earlyData: c.zeroRttPackets > 0,
+    helloRetry: r?.helloRetry ?? false,
+    alerts: [],
+    // The certificate travels in Handshake packets: encrypted, unknown without keys.
+    certificateBytes: 0,
+    certificateCount: 0,
+    handshakeMs: c.confirmed !== undefined && r?.clientHelloFirst !== undefined ? ms(r.clientHelloFirst, c.confirmed) : null,
+    handshakeEndInferred: c.confirmed !== undefined,
+    firstApplicationDataRecord: { client: null, server: null },
+    startTls: false,
+  };
+}
+
+/** `id` is given by the caller (analyze.ts renumbers in order of first frame, as quic.connection.number). */
+export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | undefined, endState: 'open' | 'idle', id = c.id): ConnectionRecord {
+  const start = c.first;
+  const confirmedMs = c.confirmed !== undefined ? ms(start, c.confirmed) : null;
+  const answered = c.datagrams.server > 0;
+  const state: ConnectionState = !answered ? 'unanswered' : c.close !== undefined ? 'closed' : endState;
+  const flights = (c.vn ? 1 : 0) + (c.retry ? 1 : 0);
+  const serverFlight = r?.serverHello !== undefined || c.serverHandshake ? 1 : 0;
+  const fromStart = (s: Stamp | undefined): number | null => (s === undefined ? null : ms(start, s));
+  const lifetimeMs = ms(start, c.last);
+  const problems = [...c.problems];
+  for (const p of r?.problems ?? []) if (problems.length < MAX_PROBLEMS && !problems.includes(p)) problems.push(p);
+  const close = c.close;
+  return {
+    id,
+    transport: 'quic',
+    client: { ...c.client },
+    server: { ...c.server },
+    midstream: c.midstream,
+    state,
+    resetBy: null,
+    firstFrame: start.frame,
+    lastFrame: c.last.frame,
+    start: epoch(start),
+    end: epoch(c.last),
+    packets: c.packets,
+    bytes: c.bytes,
+    events: mergeEvents(c, r),
+    tcp: null,
+    tls: tlsOf(c, r),
+    setup: {
+      ms: confirmedMs,
+      roundTrips: flights + (c.confirmed !== undefined ? 1 : serverFlight),
+      bytes: c.confirmed !== undefined ? c.setupBytes : c.bytes,
+      packets: c.confirmed !== undefined ? c.setupPackets : c.packets,
+      certificateBytes: 0,
+      endFrame: c.confirmed?.frame ?? null,
+    },
+    firstDataMs: { client: fromStart(c.firstData.client), server: fromStart(c.firstData.server) },
+    lifetimeMs,
+    setupShare: confirmedMs !== null && lifetimeMs > 0 ? Math.min(1, confirmedMs / lifetimeMs) : null,
+    teardown:
+      close !== undefined
+        ? { initiator: close.from, by: 'CONNECTION_CLOSE', ms: ms(closeStamp(c, close.frame), c.last), idleBeforeSec: null }
+        : { initiator: null, by: endState === 'idle' ? 'idle' : null, ms: null, idleBeforeSec: null },
+    problems,
+    oneSided: null,
+    findings: [],
+    quic: {
+      version: c.version,
+      versionName: versionName(c.version),
+      versionsTried: [...c.versionsTried],
+      retry: c.retry,
+      versionNegotiation: c.vn,
+      zeroRtt: c.zeroRttPackets > 0,
+      zeroRttPackets: c.zeroRttPackets,
+      handshakeMs: confirmedMs,
+      handshakeInferred: c.confirmed !== undefined,
+      scid: c.scid.toString('hex'),
+      dcid: c.dcid.toString('hex'),
+      serverScid: c.serverScid === undefined ? null : c.serverScid.toString('hex'),
+      retryScid: c.retryScid === undefined ? null : c.retryScid.toString('hex'),
+      tokenLength: c.tokenLength,
+      packets: { client: { ...c.packetCounts.client }, server: { ...c.packetCounts.server } },
+      datagrams: { ...c.datagrams },
+      undecryptedInitials: c.undecrypted,
+      clientMigrations: c.migrations.map((m) => ({ ...m })),
+      pskOffered: r?.clientHello?.psk ?? false,
+      earlyDataOffered: r?.clientHello?.earlyData ?? false,
+      close: close === undefined ? null : { from: close.from, frame: close.frame, errorCode: close.errorCode, reason: close.reason },
+    },
+  };
+}
+
+/** The stamp of the CONNECTION_CLOSE event (its frame and time). */
+function closeStamp(c: QuicConnection, frame: number): Stamp {
+  const e = c.events.find((x) => x.type === 'ConnectionClose' && x.frame === frame);
+  if (e === undefined) return c.last;
+  const tsSec = Math.floor(e.time);
+  return { frame, tsSec, tsNsec: Math.round((e.time - tsSec) * 1e9) };
+}
