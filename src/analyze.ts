@@ -12,6 +12,8 @@ import { before, epoch, type Stamp } from './base/stamp.js';
 import { buildRecord } from './timeline/build.js';
 import { ConnectionReader } from './timeline/reader.js';
 import type { ConnectionRecord } from './timeline/types.js';
+import { KeySource } from './timeline/keys.js';
+import type { KeyLog } from './tls/keylog.js';
 import type { Analysis } from './report/types.js';
 import type { LiveConnection, LivePhase, LiveReport } from './report/live.js';
 
@@ -44,6 +46,11 @@ export interface AnalyzeOptions {
   follow?: boolean;
   /** A live source: closed connections are finalized within lingerMs of wall-clock time. */
   live?: LiveOptions;
+  /**
+   * TLS secrets to decrypt with (an NSS key log already read: --keylog). The
+   * capture's own pcapng Decryption Secrets Blocks are used in any case.
+   */
+  keyLog?: KeyLog;
 }
 
 /** Frame-level counts, in the spirit of capinfos. */
@@ -90,15 +97,18 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   /** Live only: when each connection was first seen, and its last provisional record. */
   const seenAt = new WeakMap<TcpConnection, number>();
   const provisional = new WeakMap<TcpConnection, { packets: number; phase: LivePhase; rec: ConnectionRecord }>();
+  let meta: CaptureMeta | undefined;
+  const keys = new KeySource(opts.keyLog, () => meta);
   const tracker = new ConnectionTracker(
     (conn) => {
-      const r = new ConnectionReader(conn);
+      const r = new ConnectionReader(conn, { keys });
       readers.set(conn, r);
       if (live) seenAt.set(conn, clock());
       return r;
     },
     (conn) => {
       const rec = buildRecord(conn, readers.get(conn));
+      keys.count(rec);
       if (keep) records.push(rec);
       report?.add(rec);
       opts.onConnection?.(rec);
@@ -149,7 +159,6 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const linkCounts = new Map<number, number>();
   let first: Stamp | undefined;
   let last: Stamp | undefined;
-  let meta: CaptureMeta | undefined;
 
   const sink = (f: Frame): void => {
     stats.frames++;
@@ -214,6 +223,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   for (const [k, n] of Object.entries(stats.problems)) {
     warnings.push(`${n} frame${n === 1 ? '' : 's'} not fully decoded (${k})`);
   }
+  const keyWarning = keys.warning();
+  if (keyWarning !== null) warnings.push(keyWarning);
   if (read.error) warnings.push(read.error);
 
   return {

@@ -26,6 +26,7 @@ import type {
   TimelineEvent,
   TlsAlert,
   TlsMetrics,
+  RequestTiming,
 } from '../timeline/types.js';
 
 /** "HLPB" and the format version (1) as a big-endian uint32. */
@@ -113,6 +114,8 @@ interface Schema {
   resumptions: EnumMap<NonNullable<TlsMetrics['resumption']>>;
   teardownBy: EnumMap<'FIN' | 'RST'>;
   transports: EnumMap<Transport>;
+  notDecrypted: EnumMap<NonNullable<TlsMetrics['notDecrypted']>>;
+  httpProtocols: EnumMap<'http/1' | 'h2'>;
 }
 
 let types: Schema | undefined;
@@ -128,6 +131,8 @@ export function schema(): Schema {
       resumptions: new EnumMap(e('Resumption'), ['session-id', 'ticket', 'psk'] as const, 'resumption'),
       teardownBy: new EnumMap(e('TeardownBy'), ['FIN', 'RST'] as const, 'teardown', 'BY_'),
       transports: new EnumMap<Transport>(e('Transport'), TRANSPORTS, 'transport'),
+      notDecrypted: new EnumMap(e('NotDecrypted'), ['no-secrets', 'unsupported', 'failed'] as const, 'not-decrypted reason'),
+      httpProtocols: new EnumMap(e('HttpProtocol'), ['http/1', 'h2'] as const, 'HTTP protocol'),
     };
   }
   return types;
@@ -180,7 +185,50 @@ function tlsToProto(t: TlsMetrics): Obj {
     handshakeEndInferred: t.handshakeEndInferred,
     firstApplicationDataRecord: { client: t.firstApplicationDataRecord.client, server: t.firstApplicationDataRecord.server },
     startTls: t.startTls,
+    decrypted: t.decrypted,
+    notDecrypted: schema().notDecrypted.number(t.notDecrypted),
   };
+}
+
+function requestToProto(r: RequestTiming): Obj {
+  return {
+    requestFrame: r.requestFrame,
+    requestTime: r.requestTime,
+    requestEndFrame: r.requestEndFrame,
+    requestEndTime: r.requestEndTime,
+    responseFrame: r.responseFrame,
+    responseTime: r.responseTime,
+    responseEndFrame: r.responseEndFrame,
+    responseEndTime: r.responseEndTime,
+    method: r.method ?? null,
+    status: r.status ?? null,
+    stream: r.stream ?? null,
+    requestBytes: r.requestBytes,
+    responseBytes: r.responseBytes,
+    ttfbMs: r.ttfbMs,
+    transferMs: r.transferMs,
+  };
+}
+
+function requestFromProto(m: Obj): RequestTiming {
+  const r: RequestTiming = {
+    requestFrame: num(m.requestFrame),
+    requestTime: num(m.requestTime),
+    requestEndFrame: optNum(m, 'requestEndFrame'),
+    requestEndTime: optNum(m, 'requestEndTime'),
+    responseFrame: optNum(m, 'responseFrame'),
+    responseTime: optNum(m, 'responseTime'),
+    responseEndFrame: optNum(m, 'responseEndFrame'),
+    responseEndTime: optNum(m, 'responseEndTime'),
+    requestBytes: num(m.requestBytes),
+    responseBytes: num(m.responseBytes),
+    ttfbMs: optNum(m, 'ttfbMs'),
+    transferMs: optNum(m, 'transferMs'),
+  };
+  setIf(r, 'method', optStr(m, 'method'));
+  setIf(r, 'status', optNum(m, 'status'));
+  setIf(r, 'stream', optNum(m, 'stream'));
+  return r;
 }
 
 export function connectionToProto(c: ConnectionRecord): Obj {
@@ -229,6 +277,10 @@ export function connectionToProto(c: ConnectionRecord): Obj {
       idleBeforeSec: c.teardown.idleBeforeSec,
     },
     problems: c.problems,
+    requests: c.requests.map(requestToProto),
+    requestsEstimated: c.requestsEstimated,
+    httpProtocol: schema().httpProtocols.number(c.httpProtocol),
+    setupMsPerRequest: c.setupMsPerRequest,
   };
 }
 
@@ -361,6 +413,8 @@ function tlsFromProto(m: Obj): TlsMetrics {
     handshakeEndInferred: m.handshakeEndInferred === true,
     firstApplicationDataRecord: { client: optNum(fad, 'client'), server: optNum(fad, 'server') },
     startTls: m.startTls === true,
+    decrypted: m.decrypted === true,
+    notDecrypted: schema().notDecrypted.value(m.notDecrypted),
   };
 }
 
@@ -422,6 +476,10 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
       idleBeforeSec: optNum(td, 'idleBeforeSec'),
     },
     problems: list(m.problems).map(str),
+    requests: list(m.requests).map((r) => requestFromProto(msg(r))),
+    requestsEstimated: m.requestsEstimated === true,
+    httpProtocol: schema().httpProtocols.value(m.httpProtocol),
+    setupMsPerRequest: optNum(m, 'setupMsPerRequest'),
   };
 }
 

@@ -116,6 +116,15 @@ export interface ParsedClientHello {
   sessionId: Buffer;
 }
 
+/**
+ * The 32-byte random of a ClientHello or ServerHello body (after the 2-byte
+ * legacy_version): the key log's index, and TLS 1.2's key-block seed. A view
+ * into `body`; null when the body is shorter.
+ */
+export function helloRandom(body: Buffer): Buffer | null {
+  return body.length >= 34 ? body.subarray(2, 34) : null;
+}
+
 export function parseClientHello(body: Buffer): ParsedClientHello | string {
   try {
     need(body, 0, 34);
