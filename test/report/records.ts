@@ -77,6 +77,8 @@ export function rec(s: Spec): ConnectionRecord {
           handshakeEndInferred: false,
           firstApplicationDataRecord: { client: null, server: null },
           startTls: false,
+          decrypted: false,
+          notDecrypted: null,
         }
       : null,
     setup: {
@@ -92,5 +94,9 @@ export function rec(s: Spec): ConnectionRecord {
     setupShare: setupMs !== null && lifetimeMs > 0 ? setupMs / lifetimeMs : null,
     teardown: { initiator: 'client', by: 'FIN', ms: 0, idleBeforeSec: 0, ...s.teardown },
     problems: [],
+    requests: [],
+    requestsEstimated: false,
+    httpProtocol: null,
+    setupMsPerRequest: null,
   };
 }
