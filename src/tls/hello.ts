@@ -240,6 +240,26 @@ export function parseSslv2ClientHello(body: Buffer): ParsedClientHello | string 
 }
 
 /**
+ * The protocol a TLS 1.3 server selected, from its EncryptedExtensions body
+ * (RFC 8446 4.3.1: ALPN moved there from the ServerHello); undefined when it
+ * selected none; a string when the body is malformed.
+ */
+export function parseEncryptedExtensionsAlpn(body: Buffer): { alpn?: string } | string {
+  try {
+    const out: { alpn?: string } = {};
+    forEachExtension(body, 0, (type, ds, de) => {
+      if (type !== EXT_ALPN) return;
+      const [ls, le] = vector(body, ds, 2, de);
+      const [ps, pe] = vector(body, ls, 1, le);
+      out.alpn = body.toString('latin1', ps, pe);
+    });
+    return out;
+  } catch {
+    return 'malformed EncryptedExtensions';
+  }
+}
+
+/**
  * ServerHello or HelloRetryRequest. `clientSessionId` is the ClientHello's
  * session id (to detect an echo).
  *

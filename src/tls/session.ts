@@ -9,6 +9,7 @@
 import {
   helloRandom,
   parseCertificate,
+  parseEncryptedExtensionsAlpn,
   parseClientHello,
   parseServerHello,
   parseSslv2ClientHello,
@@ -36,6 +37,7 @@ export { MAX_RECORD, MAX_MESSAGE };
 const HS_CLIENT_HELLO = 1;
 const HS_SERVER_HELLO = 2;
 const HS_HELLO_RETRY_DRAFT = 6;
+const HS_ENCRYPTED_EXTENSIONS = 8;
 const HS_CERTIFICATE = 11;
 const HS_SERVER_KEY_EXCHANGE = 12;
 const HS_SERVER_HELLO_DONE = 14;
@@ -541,6 +543,15 @@ export class TlsSession {
             // RFC 5077 3.4: a server accepting a ticket echoes the client's session id too.
             this.sum.resumed = true;
             this.sum.resumption = this.sum.clientHello?.sessionTicket ? 'ticket' : 'session-id';
+          }
+          break;
+        }
+        case HS_ENCRYPTED_EXTENSIONS: {
+          // Only ever read decrypted (TLS 1.3): the selected ALPN lives here, not in the ServerHello.
+          const r = parseEncryptedExtensionsAlpn(body);
+          if (typeof r === 'string') this.problem(d, r);
+          else if (r.alpn !== undefined && d.side === 'server' && this.sum.serverHello && this.sum.serverHello.alpn === undefined) {
+            this.sum.serverHello.alpn = r.alpn;
           }
           break;
         }

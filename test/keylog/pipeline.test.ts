@@ -12,6 +12,7 @@ import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { KeyLog } from '../../src/tls/keylog.js';
 import type { ConnectionRecord, EventType } from '../../src/timeline/types.js';
+import { tsharkRows } from '../http/feed.js';
 
 const FIX = path.resolve('fixtures/keylog');
 const GOLD = path.resolve('test/golden-keylog');
@@ -151,5 +152,19 @@ describe.each(goldens.map((g) => [g.capture, g] as const))('%s through analyzeFi
       expect(r.ttfbMs).toBeCloseTo((r.responseTime! - r.requestTime) * 1000, 6);
     }
     expect(c.setupMsPerRequest).toBeCloseTo(c.setup.ms! / c.requests.length, 6);
+  });
+});
+
+describe('ALPN from the decrypted EncryptedExtensions (TLS 1.3 moved it out of the ServerHello)', () => {
+  const tls13 = goldens.filter((g) => g.keylog !== null && /tls13|http/.test(g.capture));
+  it.each(tls13.map((g) => [g.capture, g] as const))('%s: the selected protocol per connection, as tshark reads it with the keys', async (_n, g) => {
+    const conns = await analyse(g);
+    const rows = tsharkRows(path.join(FIX, g.capture), 'tls.handshake.type == 8', ['tcp.stream', 'tls.handshake.extensions_alpn_str'], [
+      '-o',
+      `tls.keylog_file:${path.join(FIX, g.keylog!)}`,
+    ]);
+    const want = new Map(rows.map(([s, a]) => [Number(s![0]), a![0] ?? null]));
+    expect(want.size).toBeGreaterThan(0);
+    for (const [stream, alpn] of want) expect({ stream, alpn: conns.find((c) => c.id === stream)?.tls?.alpn }).toEqual({ stream, alpn });
   });
 });
