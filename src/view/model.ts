@@ -606,7 +606,13 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
     const head = `${p.name.padEnd(PHASE_LABEL_W)}${fmtMs(p.startMs).padStart(10)}${fmtMs(p.durationMs).padStart(10)}  |`;
     lines.push({ kind: 'bar', text: `${head}${bar(p.barOffset, p.barLength, barW)}|`, barStart: head.length, barPhase: p.name });
   }
-  // Per-request waterfall: setup, then each request's wait and transfer.
+  // Ladder.
+  const rows = ladder(c);
+  const cols = layoutLadder(width);
+  lines.push({ kind: 'text', text: '' });
+  lines.push({ kind: 'header', text: formatHeaderLine(cols) });
+  for (const r of rows) lines.push({ kind: 'row', text: formatRowLine(cols, r) });
+  // Per-request waterfall (after the ladder): setup, then each request's wait and transfer.
   const reqRows = requestWaterfall(c, barW);
   if (reqRows.length > 0) {
     lines.push({ kind: 'text', text: '' });
@@ -619,12 +625,6 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
     const more = c.requests.length - REQUEST_ROWS_SHOWN;
     if (more > 0) lines.push({ kind: 'text', text: `  … ${more} more request${more === 1 ? '' : 's'}` });
   }
-  // Ladder.
-  const rows = ladder(c);
-  const cols = layoutLadder(width);
-  lines.push({ kind: 'text', text: '' });
-  lines.push({ kind: 'header', text: formatHeaderLine(cols) });
-  for (const r of rows) lines.push({ kind: 'row', text: formatRowLine(cols, r) });
   return lines;
 }
 
