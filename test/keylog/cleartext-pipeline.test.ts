@@ -78,3 +78,51 @@ describe.each(FILES)('%s: cleartext requests through analyzeFile', (name) => {
     }
   });
 });
+
+describe('lo-h2c-cases.pcap: cleartext HTTP/2 (prior knowledge) through analyzeFile', () => {
+  const file = path.join(FIX, 'lo-h2c-cases.pcap');
+  const SERVER_PORT = 8081;
+
+  /** tshark's HEADERS frames (`-d`: tshark does not look for HTTP/2 on that port by itself): per stream, the request's and the final response's. */
+  function tsharkHeaders(): { stream: number; method?: string; requestFrame?: number; status?: number; responseFrame?: number }[] {
+    const rows = tsharkRows(file, 'http2.type == 1', ['frame.number', 'tcp.srcport', 'http2.type', 'http2.streamid', 'http2.headers.method', 'http2.headers.status'], [
+      '-d',
+      `tcp.port==${SERVER_PORT},http2`,
+    ]);
+    const byStream = new Map<number, { stream: number; method?: string; requestFrame?: number; status?: number; responseFrame?: number }>();
+    for (const [f, port, types, ids, methods, statuses] of rows) {
+      const server = Number(port![0]) === SERVER_PORT;
+      let m = 0;
+      let st = 0;
+      types!.forEach((t, i) => {
+        if (t !== '1') return;
+        const stream = Number(ids![i]);
+        const e = byStream.get(stream) ?? { stream };
+        byStream.set(stream, e);
+        if (!server) {
+          e.method = methods![m++];
+          e.requestFrame = Number(f![0]);
+        } else {
+          const status = statuses![st++];
+          // 1xx are interim; a HEADERS without :status is a trailer.
+          if (status !== undefined && Number(status) >= 200) {
+            e.status = Number(status);
+            e.responseFrame = Number(f![0]);
+          }
+        }
+      });
+    }
+    return [...byStream.values()].sort((a, b) => a.stream - b.stream);
+  }
+
+  it("lists each stream's request and final response at tshark's HEADERS frames", async () => {
+    const c = (await analyzeFile(file)).connections[0]!;
+    const want = tsharkHeaders();
+    expect(want.length).toBeGreaterThan(0);
+    expect(c.httpProtocol).toBe('h2');
+    expect(c.requestsEstimated).toBe(false);
+    expect(
+      c.requests.map((r) => ({ stream: r.stream, method: r.method, requestFrame: r.requestEndFrame, status: r.status, responseFrame: r.responseEndFrame ?? undefined })),
+    ).toEqual(want.map((w) => ({ stream: w.stream, method: w.method, requestFrame: w.requestFrame, status: w.status, responseFrame: w.responseFrame })));
+  });
+});
