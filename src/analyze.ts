@@ -131,7 +131,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       const reader = readers.get(c);
       let p = provisional.get(c);
       if (p === undefined || p.packets !== c.packets) {
-        p = { packets: c.packets, phase: livePhase(c, reader), rec: buildRecord(c, reader) };
+        p = { packets: c.packets, phase: livePhase(c, reader), rec: buildRecord(c, reader, true) };
         provisional.set(c, p);
       }
       open.push({ record: p.rec, phase: p.phase, seenAtMs: seenAt.get(c) ?? clock() });

@@ -66,7 +66,12 @@ function clientDirOf(c: TcpConnection): Dir {
   return a.port <= b.port ? 1 : 0;
 }
 
-export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefined): ConnectionRecord {
+/**
+ * `provisional`: the connection is still open (a live snapshot): what is
+ * pending (the last burst of the request estimate, a body delimited by the
+ * close) is left pending, so the final record is built from the same state.
+ */
+export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefined, provisional = false): ConnectionRecord {
   const clientDir = clientDirOf(c);
   const serverDir: Dir = clientDir === 0 ? 1 : 0;
   const sideOf = (d: Dir): Side => (d === clientDir ? 'client' : 'server');
@@ -148,7 +153,7 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     return s ? ms(origin, s) : null;
   };
 
-  const req = reader ? reader.requests({ client: c.fin[clientDir], server: c.fin[serverDir] }) : null;
+  const req = reader ? reader.requests({ client: c.fin[clientDir], server: c.fin[serverDir] }, provisional) : null;
   const requests = req ? requestTimings(req) : [];
 
   return {

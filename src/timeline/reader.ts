@@ -103,17 +103,21 @@ export class ConnectionReader implements StreamConsumer {
    * The connection's requests, once it is finished: from plaintext when HTTP
    * was read (decrypted TLS, cleartext), else the estimate from TLS records.
    * `fin`: each side's FIN, where a body delimited by the close completes.
+   * `provisional` (a live snapshot of an open connection): nothing is ended or
+   * flushed, the estimate leaves out the burst still open.
    */
-  requests(fin: { client?: Stamp; server?: Stamp }): ConnectionRequests {
+  requests(fin: { client?: Stamp; server?: Stamp }, provisional = false): ConnectionRequests {
     const http = this.http;
     if (http !== undefined) {
-      if (fin.client) http.end('client', fin.client);
-      if (fin.server) http.end('server', fin.server);
+      if (!provisional) {
+        if (fin.client) http.end('client', fin.client);
+        if (fin.server) http.end('server', fin.server);
+      }
       const summary = http.summary();
       if (summary.protocol === 'http/1' || summary.protocol === 'h2') return { requests: http.requests(), estimated: false, http: summary };
     }
     if (this.session !== undefined && this.bursts !== undefined) {
-      this.bursts.builder.flush();
+      if (!provisional) this.bursts.builder.flush();
       return { requests: this.bursts.estimator.result().requests, estimated: true, http: null };
     }
     return { requests: [], estimated: false, http: null };
