@@ -17,6 +17,8 @@ import type { ConnectionRecord, Finding } from './timeline/types.js';
 import { QuicTracker, type QuicTrackerOptions } from './quic/index.js';
 import { QuicHandshakeReader } from './timeline/quic-reader.js';
 import { buildQuicRecord } from './timeline/quic-build.js';
+import { KeySource } from './timeline/keys.js';
+import type { KeyLog } from './tls/keylog.js';
 import type { Analysis } from './report/types.js';
 import type { LiveConnection, LivePhase, LiveReport } from './report/live.js';
 
@@ -53,6 +55,11 @@ export interface AnalyzeOptions {
   live?: LiveOptions;
   /** Thresholds of the findings (src/findings/types.ts, DEFAULT_FINDING_OPTIONS). */
   findings?: Partial<FindingOptions>;
+  /**
+   * TLS secrets to decrypt with (an NSS key log already read: --keylog). The
+   * capture's own pcapng Decryption Secrets Blocks are used in any case.
+   */
+  keyLog?: KeyLog;
 }
 
 /** Frame-level counts, in the spirit of capinfos. */
@@ -115,9 +122,11 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     if (rec) applyLateFindings(rec, late);
     else if (!lateStreamed.includes(id)) lateStreamed.push(id);
   });
+  let meta: CaptureMeta | undefined;
+  const keys = new KeySource(opts.keyLog, () => meta);
   const tracker = new ConnectionTracker(
     (conn) => {
-      const r = new ConnectionReader(conn);
+      const r = new ConnectionReader(conn, { keys });
       readers.set(conn, r);
       if (live) seenAt.set(conn, clock());
       return r;
@@ -125,6 +134,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     (conn) => {
       const rec = buildRecord(conn, readers.get(conn));
       rec.findings = engine.connection(rec, conn.facts(rec.client.ip === conn.endpoints[0].ip && rec.client.port === conn.endpoints[0].port ? 0 : 1), last ? epoch(last) : rec.end);
+      keys.count(rec);
       if (keep) records.push(rec);
       report?.add(rec);
       opts.onConnection?.(rec);
@@ -147,7 +157,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       const reader = readers.get(c);
       let p = provisional.get(c);
       if (p === undefined || p.packets !== c.packets) {
-        p = { packets: c.packets, phase: livePhase(c, reader), rec: buildRecord(c, reader) };
+        p = { packets: c.packets, phase: livePhase(c, reader), rec: buildRecord(c, reader, true) };
         provisional.set(c, p);
       }
       open.push({ record: p.rec, phase: p.phase, seenAtMs: seenAt.get(c) ?? clock() });
@@ -195,7 +205,6 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const linkCounts = new Map<number, number>();
   let first: Stamp | undefined;
   let last: Stamp | undefined;
-  let meta: CaptureMeta | undefined;
 
   const sink = (f: Frame): void => {
     stats.frames++;
@@ -275,6 +284,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   for (const [k, n] of Object.entries(stats.problems)) {
     warnings.push(`${n} frame${n === 1 ? '' : 's'} not fully decoded (${k})`);
   }
+  const keyWarning = keys.warning();
+  if (keyWarning !== null) warnings.push(keyWarning);
   if (read.error) warnings.push(read.error);
   const udpNote = udpWarning(stats);
   if (udpNote !== undefined) warnings.push(udpNote);

@@ -19,7 +19,7 @@
  * first SIGINT stops reading and reports, a second one exits at once (130).
  */
 import { fstatSync, openSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import tty from 'node:tty';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -40,10 +40,44 @@ import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';
 import { DEFAULT_FINDING_OPTIONS, type FindingOptions } from './findings/types.js';
 import { packageVersion } from './base/version.js';
+import { KeyLog } from './tls/keylog.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
 
 class UsageError extends Error {}
+/** A key log that cannot be read: exit 2 with one line (no usage hint: the command line was right). */
+class KeyLogError extends Error {}
+
+/**
+ * The key log of this run (--keylog FILE, or --keylog env for SSLKEYLOGFILE),
+ * read before the capture; undefined without --keylog. The capture's own pcapng
+ * secrets are used in any case (analyze.ts).
+ */
+let runKeyLog: KeyLog | undefined;
+
+async function readKeyLogOption(arg: string | undefined): Promise<void> {
+  runKeyLog = undefined;
+  if (arg === undefined) return;
+  let path = arg;
+  if (arg === 'env') {
+    // Only when asked: a tool must not read secrets it was not given.
+    const env = process.env.SSLKEYLOGFILE;
+    if (env === undefined || env === '') throw new KeyLogError('--keylog env: SSLKEYLOGFILE is not set');
+    path = env;
+  }
+  let text: Buffer;
+  try {
+    text = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new KeyLogError(`cannot read key log ${path}: ${why}`);
+  }
+  runKeyLog = new KeyLog().add(text, path);
+}
+
+/** analyzeFile's key-log option for this run. */
+const keyLogOption = (): AnalyzeOptions => (runKeyLog !== undefined ? { keyLog: runKeyLog } : {});
 
 /** Exit status when reading was stopped before the end of the input (128 + SIGINT, as shells report it). */
 export const EXIT_INTERRUPTED = 130;
@@ -214,7 +248,7 @@ async function load(
   findings: Partial<FindingOptions> = {},
 ): Promise<Analysis | AnalysisResult> {
   if (await isSavedFile(path)) return readSavedAnalysis(path);
-  return analyzeFile(path, { ...(onProgress ? { onProgress } : {}), findings });
+  return analyzeFile(path, { ...keyLogOption(), ...(onProgress ? { onProgress } : {}), findings });
 }
 
 /** Damage after some frames: report first, then one line and exit 1. */
@@ -307,6 +341,7 @@ async function runMainStoppable(
   }
   /** Reading options shared by every format: stop on SIGINT, follow, live linger. */
   const reading = (report?: LiveReport): AnalyzeOptions => ({
+    ...keyLogOption(),
     signal: stop.signal,
     findings,
     ...(follow ? { follow } : {}),
@@ -386,7 +421,7 @@ async function runMainStoppable(
 }
 
 async function runInfo(argv: { capture: string; json?: boolean }): Promise<number> {
-  const a = await analyzeFile(argv.capture, {});
+  const a = await analyzeFile(argv.capture, keyLogOption());
   if (argv.json) await write(process.stdout, JSON.stringify(infoJson(a), null, 2) + '\n');
   // Line by line: the file name, interface names and warnings come from outside.
   else await write(process.stdout, formatInfo(a).split('\n').map(sanitize).join('\n'));
@@ -433,6 +468,21 @@ async function runCompare(argv: { before: string; after: string; format?: string
   return Math.max(damageExit(before), damageExit(after));
 }
 
+const keylogOpt = {
+  keylog: {
+    type: 'string',
+    describe: 'Decrypt TLS with an NSS key log (SSLKEYLOGFILE format); "env" reads the file named by $SSLKEYLOGFILE',
+  },
+} as const;
+
+/** Reads --keylog (if given), then runs the command. */
+const withKeyLog =
+  <A,>(f: (a: A) => Promise<number>) =>
+  async (a: A & { keylog?: string }): Promise<number> => {
+    await readKeyLogOption(a.keylog);
+    return f(a);
+  };
+
 const poolOpts = {
   'pool-idle': { type: 'number', describe: 'Simulated pool idle timeout, seconds (default 60)' },
   'pool-size': { type: 'number', describe: 'Simulated pool size per destination (default: observed peak concurrency)' },
@@ -469,19 +519,20 @@ export async function main(rawArgs: string[]): Promise<number> {
             describe: 'Output format (default: tui on a terminal, text otherwise)',
           })
           .option('top', { type: 'number', describe: 'Text report: rows per table' })
+          .options(keylogOpt)
           .option('follow', {
             type: 'boolean',
             describe: 'Keep reading at the end of a capture file still being written (like tail -f) until Ctrl-C',
           })
           .options(poolOpts)
           .options(findingOpts),
-      (argv) => set(runMain({ ...(argv as Parameters<typeof runMain>[0]), capture: inputPath(argv.capture) })),
+      (argv) => set(withKeyLog(runMain)({ ...(argv as Parameters<typeof runMain>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'info <capture>',
       'Capture facts: format, link types, frames, time span, IPv4/IPv6/TCP counts, problems',
-      (y) => y.positional('capture', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
-      (argv) => set(runInfo({ ...(argv as Parameters<typeof runInfo>[0]), capture: inputPath(argv.capture) })),
+      (y) => y.positional('capture', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }).options(keylogOpt),
+      (argv) => set(withKeyLog(runInfo)({ ...(argv as Parameters<typeof runInfo>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'pool <capture>',
@@ -490,9 +541,10 @@ export async function main(rawArgs: string[]): Promise<number> {
         y
           .positional('capture', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const })
+          .options(keylogOpt)
           .options(poolOpts)
           .options(findingOpts),
-      (argv) => set(runPool({ ...(argv as Parameters<typeof runPool>[0]), capture: inputPath(argv.capture) })),
+      (argv) => set(withKeyLog(runPool)({ ...(argv as Parameters<typeof runPool>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'compare <before> <after>',
@@ -501,9 +553,10 @@ export async function main(rawArgs: string[]): Promise<number> {
         y
           .positional('before', { type: 'string', demandOption: true })
           .positional('after', { type: 'string', demandOption: true })
-          .option('format', { alias: 'f', choices: ['text', 'json'] as const }),
+          .option('format', { alias: 'f', choices: ['text', 'json'] as const })
+          .options(keylogOpt),
       (argv) =>
-        set(runCompare({ ...(argv as Parameters<typeof runCompare>[0]), before: inputPath(argv.before), after: inputPath(argv.after) })),
+        set(withKeyLog(runCompare)({ ...(argv as Parameters<typeof runCompare>[0]), before: inputPath(argv.before), after: inputPath(argv.after) })),
     )
     .strict()
     .help()
@@ -521,7 +574,7 @@ async function run(): Promise<void> {
   try {
     code = await main(hideBin(process.argv));
   } catch (e) {
-    if (e instanceof CaptureError) {
+    if (e instanceof CaptureError || e instanceof KeyLogError) {
       process.stderr.write(`error: ${sanitize(e.message)}\n`);
       code = 2;
     } else if (e instanceof UsageError) {

@@ -26,12 +26,14 @@ export interface EstimatedRequest {
   estimated: true;
   requestFrame: number;
   requestTime: number;
-  /** Last frame of the client's burst(s) before the answer. */
+  /** Last frame of the client's burst(s) before the answer, and its time. */
   requestEndFrame: number;
+  requestEndTime: number;
   responseFrame: number | null;
   responseTime: number | null;
-  /** Last frame of the server's burst(s) answering it. */
+  /** Last frame of the server's burst(s) answering it, and its time. */
   responseEndFrame: number | null;
+  responseEndTime: number | null;
   requestBytes: number;
   responseBytes: number;
 }
@@ -66,9 +68,11 @@ export class RequestEstimator {
           requestFrame: b.firstFrame,
           requestTime: b.firstTime,
           requestEndFrame: b.lastFrame,
+          requestEndTime: b.lastTime,
           responseFrame: null,
           responseTime: null,
           responseEndFrame: null,
+          responseEndTime: null,
           requestBytes: 0,
           responseBytes: 0,
         };
@@ -77,6 +81,7 @@ export class RequestEstimator {
         this.cur = r;
       }
       this.cur.requestEndFrame = b.lastFrame;
+      this.cur.requestEndTime = b.lastTime;
       this.cur.requestBytes += b.bytes;
       return;
     }
@@ -90,6 +95,7 @@ export class RequestEstimator {
       this.cur.responseTime = b.firstTime;
     }
     this.cur.responseEndFrame = b.lastFrame;
+    this.cur.responseEndTime = b.lastTime;
     this.cur.responseBytes += b.bytes;
   }
 

@@ -29,6 +29,7 @@ import type {
   TlsMetrics,
   QuicMetrics,
   TcpMetrics,
+  RequestTiming,
 } from '../timeline/types.js';
 
 /** "HLPB" and the format version (1) as a big-endian uint32. */
@@ -121,6 +122,8 @@ interface Schema {
   transports: EnumMap<Transport>;
   severities: EnumMap<Severity>;
   oneSided: EnumMap<'client-only' | 'server-only'>;
+  notDecrypted: EnumMap<NonNullable<TlsMetrics['notDecrypted']>>;
+  httpProtocols: EnumMap<'http/1' | 'h2'>;
 }
 
 let types: Schema | undefined;
@@ -138,6 +141,8 @@ export function schema(): Schema {
       transports: new EnumMap<Transport>(e('Transport'), TRANSPORTS, 'transport'),
       severities: new EnumMap<Severity>(e('Severity'), SEVERITIES, 'severity'),
       oneSided: new EnumMap(e('OneSided'), ['client-only', 'server-only'] as const, 'one-sided'),
+      notDecrypted: new EnumMap(e('NotDecrypted'), ['no-secrets', 'unsupported', 'failed'] as const, 'not-decrypted reason'),
+      httpProtocols: new EnumMap(e('HttpProtocol'), ['http/1', 'h2'] as const, 'HTTP protocol'),
     };
   }
   return types;
@@ -190,7 +195,50 @@ function tlsToProto(t: TlsMetrics): Obj {
     handshakeEndInferred: t.handshakeEndInferred,
     firstApplicationDataRecord: { client: t.firstApplicationDataRecord.client, server: t.firstApplicationDataRecord.server },
     startTls: t.startTls,
+    decrypted: t.decrypted,
+    notDecrypted: schema().notDecrypted.number(t.notDecrypted),
   };
+}
+
+function requestToProto(r: RequestTiming): Obj {
+  return {
+    requestFrame: r.requestFrame,
+    requestTime: r.requestTime,
+    requestEndFrame: r.requestEndFrame,
+    requestEndTime: r.requestEndTime,
+    responseFrame: r.responseFrame,
+    responseTime: r.responseTime,
+    responseEndFrame: r.responseEndFrame,
+    responseEndTime: r.responseEndTime,
+    method: r.method ?? null,
+    status: r.status ?? null,
+    stream: r.stream ?? null,
+    requestBytes: r.requestBytes,
+    responseBytes: r.responseBytes,
+    ttfbMs: r.ttfbMs,
+    transferMs: r.transferMs,
+  };
+}
+
+function requestFromProto(m: Obj): RequestTiming {
+  const r: RequestTiming = {
+    requestFrame: num(m.requestFrame),
+    requestTime: num(m.requestTime),
+    requestEndFrame: optNum(m, 'requestEndFrame'),
+    requestEndTime: optNum(m, 'requestEndTime'),
+    responseFrame: optNum(m, 'responseFrame'),
+    responseTime: optNum(m, 'responseTime'),
+    responseEndFrame: optNum(m, 'responseEndFrame'),
+    responseEndTime: optNum(m, 'responseEndTime'),
+    requestBytes: num(m.requestBytes),
+    responseBytes: num(m.responseBytes),
+    ttfbMs: optNum(m, 'ttfbMs'),
+    transferMs: optNum(m, 'transferMs'),
+  };
+  setIf(r, 'method', optStr(m, 'method'));
+  setIf(r, 'status', optNum(m, 'status'));
+  setIf(r, 'stream', optNum(m, 'stream'));
+  return r;
 }
 
 export function connectionToProto(c: ConnectionRecord): Obj {
@@ -248,6 +296,10 @@ export function connectionToProto(c: ConnectionRecord): Obj {
     })),
     oneSided: schema().oneSided.number(c.oneSided ?? null),
     quic: c.quic ? quicToProto(c.quic) : null,
+    requests: c.requests.map(requestToProto),
+    requestsEstimated: c.requestsEstimated,
+    httpProtocol: schema().httpProtocols.number(c.httpProtocol),
+    setupMsPerRequest: c.setupMsPerRequest,
   };
 }
 
@@ -445,6 +497,8 @@ function tlsFromProto(m: Obj): TlsMetrics {
     handshakeEndInferred: m.handshakeEndInferred === true,
     firstApplicationDataRecord: { client: optNum(fad, 'client'), server: optNum(fad, 'server') },
     startTls: m.startTls === true,
+    decrypted: m.decrypted === true,
+    notDecrypted: schema().notDecrypted.value(m.notDecrypted),
   };
 }
 
@@ -511,6 +565,10 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
     // A code this version does not know (a newer writer) is left out: nothing here could explain it.
     findings: list(m.findings).flatMap((f) => findingFromProto(msg(f))),
     quic: has(m, 'quic') ? quicFromProto(msg(m.quic)) : null,
+    requests: list(m.requests).map((r) => requestFromProto(msg(r))),
+    requestsEstimated: m.requestsEstimated === true,
+    httpProtocol: schema().httpProtocols.value(m.httpProtocol),
+    setupMsPerRequest: optNum(m, 'setupMsPerRequest'),
   };
 }
 

@@ -15,7 +15,9 @@ import type {
   Teardown,
   TimelineEvent,
   TlsMetrics,
+  RequestTiming,
 } from './types.js';
+import type { ConnectionRequests } from './reader.js';
 
 
 /** Rounded to the nanosecond, so sums of ms print cleanly. */
@@ -64,7 +66,12 @@ function clientDirOf(c: TcpConnection): Dir {
   return a.port <= b.port ? 1 : 0;
 }
 
-export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefined): ConnectionRecord {
+/**
+ * `provisional`: the connection is still open (a live snapshot): what is
+ * pending (the last burst of the request estimate, a body delimited by the
+ * close) is left pending, so the final record is built from the same state.
+ */
+export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefined, provisional = false): ConnectionRecord {
   const clientDir = clientDirOf(c);
   const serverDir: Dir = clientDir === 0 ? 1 : 0;
   const sideOf = (d: Dir): Side => (d === clientDir ? 'client' : 'server');
@@ -146,6 +153,9 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     return s ? ms(origin, s) : null;
   };
 
+  const req = reader ? reader.requests({ client: c.fin[clientDir], server: c.fin[serverDir] }, provisional) : null;
+  const requests = req ? requestTimings(req) : [];
+
   return {
     id: c.id,
     client: ep(c.endpoints[clientDir]),
@@ -189,7 +199,49 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     oneSided: c.oneSided(clientDir),
     findings: [],
     quic: null,
+    requests,
+    requestsEstimated: req !== null && req.estimated && requests.length > 0,
+    httpProtocol: req?.http?.protocol === 'http/1' || req?.http?.protocol === 'h2' ? req.http.protocol : null,
+    setupMsPerRequest: setupMsPerRequest(setupMs, requests.length),
   };
+}
+
+/** Setup cost shared by the requests a connection carried (ms, rounded to the ns). */
+export function setupMsPerRequest(setupMs: number | null, requests: number): number | null {
+  if (setupMs === null || requests === 0) return null;
+  return Math.round((setupMs / requests) * 1e6) / 1e6;
+}
+
+/** ms between two epoch-second times, rounded to the ns; null when either is missing. */
+function msOf(from: number | null, to: number | null): number | null {
+  if (from === null || to === null) return null;
+  return Math.round((to - from) * 1e9) / 1e6;
+}
+
+/** The record's requests: the request stage's frames and times, with time to first byte and transfer time. */
+export function requestTimings(r: ConnectionRequests): RequestTiming[] {
+  return r.requests.map((q) => {
+    const requestEndTime = 'requestEndTime' in q ? q.requestEndTime : null;
+    const responseEndTime = 'responseEndTime' in q ? q.responseEndTime : null;
+    const t: RequestTiming = {
+      requestFrame: q.requestFrame,
+      requestTime: q.requestTime,
+      requestEndFrame: q.requestEndFrame,
+      requestEndTime,
+      responseFrame: q.responseFrame,
+      responseTime: q.responseTime,
+      responseEndFrame: q.responseEndFrame,
+      responseEndTime,
+      requestBytes: q.requestBytes,
+      responseBytes: q.responseBytes,
+      ttfbMs: msOf(q.requestTime, q.responseTime),
+      transferMs: msOf(q.responseTime, responseEndTime),
+    };
+    if ('method' in q && q.method !== undefined) t.method = q.method;
+    if ('status' in q && q.status !== undefined) t.status = q.status;
+    if ('stream' in q && q.stream !== undefined) t.stream = q.stream;
+    return t;
+  });
 }
 
 /** tcp.analysis.initial_rtt, as the tcp stage follows it (see TcpConnection.initialRttAt). */
@@ -233,6 +285,8 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
       server: s.firstApplicationDataRecord.server?.frame ?? null,
     },
     startTls: reader.startTls,
+    decrypted: s.decrypted === true,
+    notDecrypted: s.notDecrypted ?? null,
   };
 }
 

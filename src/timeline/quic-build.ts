@@ -66,12 +66,14 @@ function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetric
     helloRetry: r?.helloRetry ?? false,
     alerts: [],
     // The certificate travels in Handshake packets: encrypted, unknown without keys.
-    certificateBytes: 0,
-    certificateCount: 0,
+    certificateBytes: null,
+    certificateCount: null,
     handshakeMs: c.confirmed !== undefined && r?.clientHelloFirst !== undefined ? ms(r.clientHelloFirst, c.confirmed) : null,
     handshakeEndInferred: c.confirmed !== undefined,
     firstApplicationDataRecord: { client: null, server: null },
     startTls: false,
+    decrypted: false,
+    notDecrypted: null,
   };
 }
 
@@ -123,6 +125,10 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
     problems,
     oneSided: null,
     findings: [],
+    requests: [],
+    requestsEstimated: false,
+    httpProtocol: null,
+    setupMsPerRequest: null,
     quic: {
       version: c.version,
       versionName: versionName(c.version),

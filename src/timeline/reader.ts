@@ -7,6 +7,23 @@ import type { Dir, StreamConsumer, TcpConnection } from '../tcp/connection.js';
 import { sniffTls, TlsSession } from '../tls/index.js';
 import type { Side, Stamp } from '../base/stamp.js';
 import type { TlsMessage } from '../tls/types.js';
+import type { TlsSessionOptions } from '../tls/session.js';
+import { BurstBuilder, RequestEstimator, RequestTracker, TlsRecordBursts } from '../http/index.js';
+import type { EstimatedRequest, HttpRequest, HttpSummary } from '../http/index.js';
+import { isTls13 } from '../tls/index.js';
+import type { KeySource } from './keys.js';
+
+export interface ReaderOptions {
+  /** Secrets for decryption (a key log, the capture's DSBs); absent: nothing is decrypted. */
+  keys?: KeySource;
+}
+
+/** The requests a connection carried: read from plaintext, or estimated from TLS records. */
+export interface ConnectionRequests {
+  requests: readonly (HttpRequest | EstimatedRequest)[];
+  estimated: boolean;
+  http: HttpSummary | null;
+}
 
 /** Plaintext bytes per direction scanned for a STARTTLS switch before giving up. */
 export const PLAINTEXT_SCAN_LIMIT = 64 * 1024;
@@ -61,7 +78,81 @@ export class ConnectionReader implements StreamConsumer {
   private readonly seen: [boolean, boolean] = [false, false];
   private readonly gapFirst: [boolean, boolean] = [false, false];
 
-  constructor(private readonly conn: TcpConnection) {}
+  /** Requests read from plaintext: cleartext HTTP, or decrypted TLS application data. */
+  private http: RequestTracker | undefined;
+  /** Key-less request estimate from TLS application-data records. */
+  private bursts: { builder: BurstBuilder; records: TlsRecordBursts; estimator: RequestEstimator } | undefined;
+  /** The cleartext tracker gave up on this connection (not HTTP, or TLS began). */
+  private httpOff = false;
+
+  constructor(
+    private readonly conn: TcpConnection,
+    private readonly opts: ReaderOptions = {},
+  ) {}
+
+  /** The TLS session's options: decryption from the key source, plaintext to the request tracker, records to the estimate. */
+  private sessionOptions(): TlsSessionOptions {
+    const o: TlsSessionOptions = {
+      plaintext: (side, data, stamp) => {
+        this.http ??= new RequestTracker();
+        this.http.data(side, data, stamp);
+      },
+      plaintextLost: (side) => this.http?.gap(side, Infinity),
+      record: (side, type, length, stamp) => this.estimateRecord(side, type, length, stamp),
+    };
+    const keys = this.opts.keys;
+    if (keys !== undefined) o.keys = (random) => keys.lookup(random);
+    return o;
+  }
+
+  private estimateRecord(side: Side, type: number, length: number, stamp: Stamp): void {
+    if (this.bursts === undefined) {
+      if (type !== 23) return;
+      const sum = this.session?.summary();
+      const tls13 = sum?.version !== undefined ? isTls13(sum.version) : (sum?.clientHello?.supportedVersions.some(isTls13) ?? false);
+      const estimator = new RequestEstimator();
+      const builder = new BurstBuilder((b) => estimator.burst(b));
+      this.bursts = { builder, records: new TlsRecordBursts(builder, tls13), estimator };
+    }
+    this.bursts.records.record(side, type, length, stamp);
+  }
+
+  /**
+   * The connection's requests, once it is finished: from plaintext when HTTP
+   * was read (decrypted TLS, cleartext), else the estimate from TLS records.
+   * `fin`: each side's FIN, where a body delimited by the close completes.
+   * `provisional` (a live snapshot of an open connection): nothing is ended or
+   * flushed, the estimate leaves out the burst still open.
+   */
+  requests(fin: { client?: Stamp; server?: Stamp }, provisional = false): ConnectionRequests {
+    const http = this.http;
+    if (http !== undefined) {
+      if (!provisional) {
+        if (fin.client) http.end('client', fin.client);
+        if (fin.server) http.end('server', fin.server);
+      }
+      const summary = http.summary();
+      if (summary.protocol === 'http/1' || summary.protocol === 'h2') return { requests: http.requests(), estimated: false, http: summary };
+    }
+    if (this.session !== undefined && this.bursts !== undefined) {
+      if (!provisional) this.bursts.builder.flush();
+      return { requests: this.bursts.estimator.result().requests, estimated: true, http: null };
+    }
+    return { requests: [], estimated: false, http: null };
+  }
+
+  /** Cleartext bytes to the request tracker (plain TCP; bytes before a STARTTLS too). */
+  private cleartext(dir: Dir, chunk: Buffer, stamp: Stamp): void {
+    if (this.httpOff) return;
+    const side = this.side(dir);
+    if (this.http === undefined) {
+      // Client first: HTTP is told by the client's first bytes; a server banner before them is not HTTP's.
+      if (side !== 'client' || this.conn.clientDir === -1) return;
+      this.http = new RequestTracker();
+    }
+    this.http.data(side, chunk, stamp);
+    if (!this.http.wants('client') && !this.http.wants('server')) this.httpOff = true;
+  }
 
   /**
    * The TLS messages, once the capture has ended: reading them resolves what
@@ -74,12 +165,16 @@ export class ConnectionReader implements StreamConsumer {
   }
 
   wants(dir: Dir): boolean {
-    return this.mode[dir] !== 'off';
+    if (this.mode[dir] !== 'off') return true;
+    return !this.httpOff && this.http !== undefined && this.session === undefined && this.http.wants(this.side(dir));
   }
 
   data(dir: Dir, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
     const mode = this.mode[dir];
-    if (mode === 'off') return;
+    if (mode === 'off') {
+      if (this.session === undefined) this.cleartext(dir, chunk, stamp);
+      return;
+    }
     this.noteFrame(stamp);
     if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.serverOfKnownTls(dir, chunk)) {
       const before = this.list.length;
@@ -93,6 +188,7 @@ export class ConnectionReader implements StreamConsumer {
       if (last === undefined || last.frame !== stamp.frame) this.plainTurns.push({ side: this.side(dir), frame: stamp.frame, stamp });
     }
     if (this.probeData(dir, chunk, stamp)) return;
+    if (this.session === undefined && this.probe === undefined) this.cleartext(dir, chunk, stamp);
     if (this.probe?.inStep(this.probeSide(dir))) return; // TLS records, waiting for the other direction
     this.plain[dir] += chunk.length;
     if (this.plain[dir] > PLAINTEXT_SCAN_LIMIT) this.mode[dir] = 'off';
@@ -101,7 +197,9 @@ export class ConnectionReader implements StreamConsumer {
   gap(dir: Dir, lost: number): void {
     if (this.mode[dir] === 'tls') {
       this.session!.gap(this.side(dir), lost);
-    } else if (this.mode[dir] === 'sniff') {
+    } else {
+      if (this.session === undefined && !this.httpOff) this.http?.gap(this.side(dir), lost);
+      if (this.mode[dir] === 'off') return;
       if (this.serverOfKnownTls(dir, null)) {
         this.session!.gap('server', lost);
         return;
@@ -145,7 +243,7 @@ export class ConnectionReader implements StreamConsumer {
     if (this.session !== undefined || this.probeOff) return false;
     if (this.probe === undefined) {
       if (this.conn.synSeen[dir] && !this.gapFirst[dir]) return false;
-      this.probe = new TlsSession((m) => this.list.push(m));
+      this.probe = new TlsSession((m) => this.list.push(m), this.sessionOptions());
       this.probe.resync('client');
       this.probe.resync('server');
     }
@@ -155,6 +253,7 @@ export class ConnectionReader implements StreamConsumer {
       this.probe = undefined;
       this.probeOff = true;
       this.list.length = 0;
+      this.bursts = undefined;
       return false;
     }
     if (!this.probe.inStep('client') || !this.probe.inStep('server')) return false;
@@ -194,9 +293,13 @@ export class ConnectionReader implements StreamConsumer {
         // A hello after all: the speculation over the bytes before it is dropped.
         this.probe = undefined;
         this.list.length = 0;
+        this.bursts = undefined;
       }
       this.probeOff = true;
-      this.session = new TlsSession((m) => this.list.push(m));
+      // TLS after cleartext (STARTTLS): the cleartext exchange was not HTTP's requests.
+      this.http = undefined;
+      this.httpOff = true;
+      this.session = new TlsSession((m) => this.list.push(m), this.sessionOptions());
     } else if (this.side(dir) !== 'server' || clientHello) {
       return false;
     }

@@ -39,6 +39,9 @@ export const EVENT_TYPES = [
   'VersionNegotiation',
   '1-RTT',
   'ConnectionClose',
+  // Read only from decrypted TLS 1.3 records (a key log): appended, numbered by name in the .proto.
+  'EncryptedExtensions',
+  'EndOfEarlyData',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -143,6 +146,47 @@ export interface TlsMetrics {
   firstApplicationDataRecord: { client: number | null; server: number | null };
   /** TLS began after a plaintext exchange (STARTTLS). */
   startTls: boolean;
+  /** Records were decrypted with a key log (--keylog, pcapng secrets): the handshake events after the ServerHello are read, not inferred. */
+  decrypted: boolean;
+  /**
+   * Keys were given but this connection was not (wholly) decrypted: 'no-secrets'
+   * (no key-log line for its ClientHello random), 'unsupported' (version or
+   * cipher suite, e.g. CBC), 'failed' (a record did not authenticate, or bytes
+   * were lost: later records of that side are read as without keys). null otherwise.
+   */
+  notDecrypted: 'no-secrets' | 'unsupported' | 'failed' | null;
+}
+
+/**
+ * One request and its response. From plaintext (cleartext HTTP/1.x or HTTP/2,
+ * or decrypted TLS), the frames are those of the first byte of the request and
+ * of its final response, and of where each completes (tshark's http.request /
+ * http.response frames, HTTP/2 HEADERS); inside TLS a byte's frame is the
+ * frame that completed its record. Estimated requests (requestsEstimated) come
+ * from bursts of TLS application-data records: a client burst after the
+ * server's answer is a new request.
+ */
+export interface RequestTiming {
+  requestFrame: number;
+  /** Epoch seconds. */
+  requestTime: number;
+  requestEndFrame: number | null;
+  requestEndTime: number | null;
+  responseFrame: number | null;
+  responseTime: number | null;
+  responseEndFrame: number | null;
+  responseEndTime: number | null;
+  method?: string;
+  status?: number;
+  /** HTTP/2 stream id. */
+  stream?: number;
+  /** Plaintext bytes (estimated: TLS record bytes) of the request and of the response. */
+  requestBytes: number;
+  responseBytes: number;
+  /** Time to first byte: request's first byte -> response's first byte, ms; null without a response. */
+  ttfbMs: number | null;
+  /** Response first byte -> response complete, ms; null when unknown. */
+  transferMs: number | null;
 }
 
 export interface SetupMetrics {
@@ -219,6 +263,14 @@ export interface ConnectionRecord {
   findings: Finding[];
   /** QUIC's own metrics; null for TCP. */
   quic: QuicMetrics | null;
+  /** Requests the connection carried, in request order (see RequestTiming); empty when none are known. */
+  requests: RequestTiming[];
+  /** The requests are estimated from TLS record bursts (no plaintext): counts and frames are approximate. */
+  requestsEstimated: boolean;
+  /** 'http/1' or 'h2' when requests were read from plaintext; null otherwise. */
+  httpProtocol: 'http/1' | 'h2' | null;
+  /** Setup cost per request: setup.ms / requests.length; null without setup time or requests. */
+  setupMsPerRequest: number | null;
 }
 
 /** The `quic` section of a QUIC connection record (transport 'quic'). */

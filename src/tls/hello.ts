@@ -116,6 +116,15 @@ export interface ParsedClientHello {
   sessionId: Buffer;
 }
 
+/**
+ * The 32-byte random of a ClientHello or ServerHello body (after the 2-byte
+ * legacy_version): the key log's index, and TLS 1.2's key-block seed. A view
+ * into `body`; null when the body is shorter.
+ */
+export function helloRandom(body: Buffer): Buffer | null {
+  return body.length >= 34 ? body.subarray(2, 34) : null;
+}
+
 export function parseClientHello(body: Buffer): ParsedClientHello | string {
   try {
     need(body, 0, 34);
@@ -227,6 +236,26 @@ export function parseSslv2ClientHello(body: Buffer): ParsedClientHello | string 
     };
   } catch {
     return 'truncated SSLv2 ClientHello';
+  }
+}
+
+/**
+ * The protocol a TLS 1.3 server selected, from its EncryptedExtensions body
+ * (RFC 8446 4.3.1: ALPN moved there from the ServerHello); undefined when it
+ * selected none; a string when the body is malformed.
+ */
+export function parseEncryptedExtensionsAlpn(body: Buffer): { alpn?: string } | string {
+  try {
+    const out: { alpn?: string } = {};
+    forEachExtension(body, 0, (type, ds, de) => {
+      if (type !== EXT_ALPN) return;
+      const [ls, le] = vector(body, ds, 2, de);
+      const [ps, pe] = vector(body, ls, 1, le);
+      out.alpn = body.toString('latin1', ps, pe);
+    });
+    return out;
+  } catch {
+    return 'malformed EncryptedExtensions';
   }
 }
 

@@ -7,7 +7,9 @@
  * application-data record bodies are never copied, only counted.
  */
 import {
+  helloRandom,
   parseCertificate,
+  parseEncryptedExtensionsAlpn,
   parseClientHello,
   parseServerHello,
   parseSslv2ClientHello,
@@ -27,12 +29,15 @@ import {
   type TlsRecord,
 } from './records.js';
 import { HandshakeReader, MAX_MESSAGE, type HandshakeMessage } from './handshake.js';
+import type { TlsSecrets } from './keylog.js';
+import { TlsDecryptor } from './decrypt/connection.js';
 
 export { MAX_RECORD, MAX_MESSAGE };
 
 const HS_CLIENT_HELLO = 1;
 const HS_SERVER_HELLO = 2;
 const HS_HELLO_RETRY_DRAFT = 6;
+const HS_ENCRYPTED_EXTENSIONS = 8;
 const HS_CERTIFICATE = 11;
 const HS_SERVER_KEY_EXCHANGE = 12;
 const HS_SERVER_HELLO_DONE = 14;
@@ -88,6 +93,22 @@ export function finishedRecordLength(suite: number | undefined): number | null {
 /** Types whose record bodies we read. */
 const keep = (type: number): boolean => (type >= CT_CCS && type <= CT_HANDSHAKE) || type === CT_SSLV2;
 
+/**
+ * Decryption and the request stage's feeds (all optional). Without `keys`
+ * nothing is decrypted and no record body of type 23 is kept: a capture read
+ * without a key log costs what it cost before.
+ */
+export interface TlsSessionOptions {
+  /** The key log's secrets for a ClientHello random (asked once per connection, at its ClientHello). */
+  keys?: (clientRandom: Buffer) => TlsSecrets | undefined | null;
+  /** Decrypted application data (inner type 23, 0-RTT included), in order per side, stamped with the frame completing its record. */
+  plaintext?: (side: Side, data: Buffer, stamp: Stamp) => void;
+  /** This side's decrypted stream stopped (a record failed, or bytes were lost): what follows is not plaintext. */
+  plaintextLost?: (side: Side) => void;
+  /** Every complete record: outer content type, body length, stamp of the frame completing it (key-less request estimate). */
+  record?: (side: Side, outerType: number, length: number, stamp: Stamp) => void;
+}
+
 function joined(pieces: RecordPiece[]): Buffer {
   return pieces.length === 1 ? pieces[0].data : Buffer.concat(pieces.map((p) => p.data));
 }
@@ -106,6 +127,8 @@ class Direction {
   serverHelloDoneSeen = false;
   /** Handshake bytes of this side were lost before its CCS. */
   handshakeLost = false;
+  /** Decryption of this side stopped (a record failed to authenticate, or bytes were lost). */
+  decryptStopped = false;
 
   constructor(
     readonly side: Side,
@@ -114,7 +137,7 @@ class Direction {
     this.rec = new RecordReader(
       side,
       { record: (r) => session.onRecord(this, r), problem: (t) => session.problem(this, t) },
-      { keep, sslv2: side === 'client' },
+      { keep: (t) => keep(t) || (t === CT_APPDATA && session.decrypting), sslv2: side === 'client' },
     );
     this.hs = new HandshakeReader({
       message: (m) => session.onHandshake(this, m),
@@ -159,7 +182,18 @@ export class TlsSession {
   /** Messages handed on (to tell a dropped message's repeats from a kept one's). */
   private readonly handedOn = new WeakSet<TlsMessage>();
 
-  constructor(private readonly onMessage: (m: TlsMessage) => void) {}
+  /** Decryption state, once the key log knew the ClientHello's random (and until the ServerHello says it cannot be done). */
+  private dec: TlsDecryptor | undefined;
+
+  constructor(
+    private readonly onMessage: (m: TlsMessage) => void,
+    private readonly opts: TlsSessionOptions = {},
+  ) {}
+
+  /** Records are being decrypted (application-data bodies are kept for it). */
+  get decrypting(): boolean {
+    return this.dec !== undefined;
+  }
 
   /**
    * The handshake is complete and the first application data went both ways (or
@@ -241,6 +275,7 @@ export class TlsSession {
     const d = this.dirs[from];
     if (d.stopped || lostBytes <= 0) return;
     const wasResyncing = d.rec.resyncing;
+    if (this.dec !== undefined && !d.decryptStopped) this.stopDecrypt(d, `${lostBytes} bytes lost: later records cannot be decrypted`);
     d.rec.gap(lostBytes);
     if (d.rec.resyncing && !wasResyncing) this.loseHandshake(d);
   }
@@ -250,7 +285,13 @@ export class TlsSession {
   /** A complete record from a direction's record layer. */
   onRecord(d: Direction, r: TlsRecord): void {
     const { type, first, last, length: len } = r;
-    if (type === CT_APPDATA && this.sum.recordVersion === undefined) this.sum.recordVersion = r.version;
+    if (type === CT_APPDATA) {
+      if (this.sum.recordVersion === undefined) this.sum.recordVersion = r.version;
+      const fadr = this.sum.firstApplicationDataRecord;
+      if (fadr[d.side] === undefined) fadr[d.side] = last;
+    }
+    this.opts.record?.(d.side, type, len, last);
+    if (this.dec !== undefined && !d.decryptStopped && this.dec.expectsEncrypted(d.side, type) && this.decryptRecord(d, r)) return;
     if (r.damaged) {
       if (type === CT_HANDSHAKE) this.loseHandshake(d);
       if (type !== CT_APPDATA) return;
@@ -311,6 +352,7 @@ export class TlsSession {
 
   private changeCipherSpec(d: Direction, len: number, first: Stamp, last: Stamp): void {
     this.emit({ type: 'ChangeCipherSpec', from: d.side, first, last, bytes: len + 5 });
+    this.dec?.changeCipherSpec(d.side);
     if (!this.ccsSwitchesKeys(d)) return; // TLS 1.3 compatibility CCS (RFC 8446 D.4)
     if (d.side === 'server' && this.serverHelloSeen && !this.sum.resumed) {
       const server = this.dirs.server;
@@ -355,9 +397,7 @@ export class TlsSession {
     }
   }
 
-  private applicationData(d: Direction, len: number, first: Stamp, last: Stamp, replay = false): void {
-    const fadr = this.sum.firstApplicationDataRecord;
-    if (fadr[d.side] === undefined && !replay) fadr[d.side] = last;
+  private applicationData(d: Direction, len: number, first: Stamp, last: Stamp): void {
     const bytes = len + 5;
     if (!this.serverHelloSeen) {
       if (d.side === 'client' && this.sum.clientHello?.earlyData) {
@@ -433,7 +473,7 @@ export class TlsSession {
     this.flight = null;
     this.clientFinished(flight[0]);
     const next = flight[1];
-    if (next !== undefined) this.applicationData(this.dirs.client, next.bytes - 5, next.first, next.last, true);
+    if (next !== undefined) this.applicationData(this.dirs.client, next.bytes - 5, next.first, next.last);
   }
 
   private clientFinished(r: RecordStamp): void {
@@ -473,6 +513,7 @@ export class TlsSession {
           this.sum.clientHello = r.info;
           m.clientHello = r.info;
           this.truncatedLists(d, r.info);
+          this.lookupKeys(d, body);
           break;
         }
         case HS_SERVER_HELLO: {
@@ -488,6 +529,7 @@ export class TlsSession {
             break;
           }
           this.serverHelloSeen = true;
+          this.startDecrypt(r.version, r.cipherSuite, body);
           this.sum.serverHello = r;
           this.sum.version = r.version;
           this.sum.cipherSuite = r.cipherSuite;
@@ -501,6 +543,15 @@ export class TlsSession {
             // RFC 5077 3.4: a server accepting a ticket echoes the client's session id too.
             this.sum.resumed = true;
             this.sum.resumption = this.sum.clientHello?.sessionTicket ? 'ticket' : 'session-id';
+          }
+          break;
+        }
+        case HS_ENCRYPTED_EXTENSIONS: {
+          // Only ever read decrypted (TLS 1.3): the selected ALPN lives here, not in the ServerHello.
+          const r = parseEncryptedExtensionsAlpn(body);
+          if (typeof r === 'string') this.problem(d, r);
+          else if (r.alpn !== undefined && d.side === 'server' && this.sum.serverHello && this.sum.serverHello.alpn === undefined) {
+            this.sum.serverHello.alpn = r.alpn;
           }
           break;
         }
@@ -528,6 +579,8 @@ export class TlsSession {
     if (hsType === HS_SERVER_HELLO_DONE) d.serverHelloDoneSeen = true;
     if (hsType === HS_SERVER_HELLO && !this.serverHelloSeen && m.type === 'ServerHello') this.serverHelloSeen = true;
     this.emit(m);
+    // Before this side's next record is decrypted: Finished, EndOfEarlyData and KeyUpdate switch its keys.
+    this.dec?.handshakeMessage(d.side, hsType);
     if (hsType === HS_FINISHED && d.finished === null) {
       d.finished = last;
       this.finishedSeen(last);
@@ -548,6 +601,96 @@ export class TlsSession {
     if (this.sum.handshakeDone !== undefined && client.appDataEmitted && server.appDataEmitted) {
       this.finished = true;
     }
+  }
+
+  // ---------------------------------------------------------------- decryption
+
+  /** At the ClientHello: a decryptor when the key log knows its random (asked once per connection). */
+  private lookupKeys(d: Direction, body: Buffer): void {
+    const keys = this.opts.keys;
+    if (keys === undefined || d.side !== 'client' || this.dec !== undefined || this.sum.notDecrypted !== undefined) return;
+    if (this.sum.decrypted) return;
+    const random = helloRandom(body);
+    const secrets = random === null ? undefined : keys(random);
+    if (secrets === null) return; // no key source at all
+    if (secrets === undefined) {
+      this.sum.notDecrypted = 'no-secrets';
+      return;
+    }
+    this.dec = TlsDecryptor.fromSecrets(secrets);
+  }
+
+  /** At the real ServerHello: can this connection be decrypted? If not, why (one problem), and the timeline stays inferred. */
+  private startDecrypt(version: number, cipherSuite: number, body: Buffer): void {
+    const dec = this.dec;
+    if (dec === undefined) return;
+    const serverRandom = helloRandom(body)!;
+    const no = dec.serverHello({ version, cipherSuite, serverRandom });
+    if (no === null) return;
+    this.dec = undefined;
+    this.sum.notDecrypted = 'unsupported';
+    if (this.sum.problems.length < 20) this.sum.problems.push(`not decrypted: ${no.message}`);
+  }
+
+  /**
+   * A record this side encrypted (`expectsEncrypted`): decrypted, its plaintext
+   * is read as a record of its inner type, stamped like the record. False when
+   * it could not be (the first failure stops this side's decryption, one
+   * problem): the record is then read as it is on the wire, as without keys.
+   */
+  private decryptRecord(d: Direction, r: TlsRecord): boolean {
+    const dec = this.dec!;
+    if (r.damaged || r.body === null) {
+      this.stopDecrypt(d, `record in frame ${r.last.frame} lost bytes: later records cannot be decrypted`);
+      return false;
+    }
+    const early = d.side === 'client' && dec.phase('client') === 'early';
+    const res = dec.decrypt(d.side, r.type, r.version, joined(r.body));
+    if (!res.ok) {
+      this.stopDecrypt(d, `record in frame ${r.last.frame} not decrypted (${res.reason}): ${res.message}`);
+      return false;
+    }
+    this.sum.decrypted = true;
+    const plain = res.plaintext;
+    switch (res.innerType) {
+      case CT_HANDSHAKE:
+        if (!d.hs.broken) d.hs.feed(plain, r.first, r.last);
+        return true;
+      case CT_ALERT:
+        this.alert(d, plain, r.first, r.last);
+        return true;
+      case CT_APPDATA:
+        this.decryptedData(d, plain, r, early);
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  /** Decrypted application data: the true first data each way (never a ticket), and the request stage's feed. */
+  private decryptedData(d: Direction, plain: Buffer, r: TlsRecord, early: boolean): void {
+    this.opts.plaintext?.(d.side, plain, r.last);
+    const bytes = r.length + 5;
+    if (early) {
+      this.sum.earlyData = true;
+      if (!this.earlyDataEmitted) {
+        this.earlyDataEmitted = true;
+        this.emit({ type: 'ApplicationData', from: d.side, first: r.first, last: r.last, bytes, earlyData: true });
+      }
+      return;
+    }
+    if (!d.appDataEmitted) {
+      d.appDataEmitted = true;
+      this.emit({ type: 'ApplicationData', from: d.side, first: r.first, last: r.last, bytes });
+      this.checkDone();
+    }
+  }
+
+  private stopDecrypt(d: Direction, text: string): void {
+    d.decryptStopped = true;
+    if (this.sum.notDecrypted === undefined) this.sum.notDecrypted = 'failed';
+    this.problem(d, `decryption stopped: ${text}`);
+    this.opts.plaintextLost?.(d.side);
   }
 
   // ---------------------------------------------------------------- helpers

@@ -139,4 +139,13 @@ export interface TlsSummary {
   midstream?: boolean;
   /** Messages not handed on beyond MAX_MESSAGES per connection. */
   droppedMessages?: number;
+  /** Records were decrypted with a key log (TlsSessionOptions.keys): the handshake after the ServerHello is read, not inferred. */
+  decrypted?: boolean;
+  /**
+   * Why this connection was not (or not wholly) decrypted although keys were
+   * asked for: 'no-secrets' (the key log has no line for its ClientHello random),
+   * 'unsupported' (version or suite), 'failed' (a record did not authenticate,
+   * or bytes were lost). Absent without a key log.
+   */
+  notDecrypted?: 'no-secrets' | 'unsupported' | 'failed';
 }

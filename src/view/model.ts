@@ -148,6 +148,15 @@ export function tlsVersionShort(c: ConnectionRecord): string {
   return safe(c.tls.version).replace(/^TLS /, 'TLS').replace(/^SSL /, 'SSL');
 }
 
+/** Marker of a connection decrypted with a key log (the table's version column, the detail's TLS line). */
+export const DECRYPTED_MARK = 'dec';
+
+/** The version column: the version, and the decrypted marker when a key log opened it. */
+export function versionCell(c: ConnectionRecord): string {
+  const v = tlsVersionShort(c);
+  return c.tls?.decrypted ? `${v} ${DECRYPTED_MARK}` : v;
+}
+
 export function stateText(c: ConnectionRecord): string {
   const failed = handshakeFailure(c);
   if (failed !== null) return `failed (${safe(failed)})`;
@@ -185,7 +194,8 @@ export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecor
     },
     { key: 'server', title: 'server', align: 'left', min: 21, max: 47, priority: 90, cell: (c) => endpointText(c.server) },
     { key: 'sni', title: 'SNI', align: 'left', min: 13, max: 40, priority: 80, cell: (c) => safe(c.tls?.sni) },
-    { key: 'version', title: 'ver', align: 'left', min: 6, priority: 60, cell: tlsVersionShort },
+    // Grows (up to max) only when a shown connection was decrypted ("TLS1.3 dec").
+    { key: 'version', title: 'ver', align: 'left', min: 6, max: 10, priority: 60, cell: versionCell },
     { key: 'tcp', title: 'TCP ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tcp?.handshakeMs ?? null) },
     { key: 'tls', title: 'TLS ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tls?.handshakeMs) },
     { key: 'setup', title: 'setup', align: 'right', min: 6, priority: 95, cell: (c) => fmtMs(c.setup.ms) },
@@ -297,10 +307,79 @@ export function connectionFacts(c: ConnectionRecord): [string, string][] {
     facts.push(['ALPN', `${t.alpn === null ? NA : safe(t.alpn)}${offered ? ` (offered ${offered})` : ''}`]);
     if (t.certificateCount === null) facts.push(['certificates', 'not visible (encrypted)']);
     else if (t.certificateCount > 0) facts.push(['certificates', `${t.certificateCount}, ${fmtBytes(t.certificateBytes)}`]);
+    const dec = decryptionText(c);
+    if (dec !== null) facts.push(['decrypted', dec]);
   }
   if (c.quic) facts.push(...quicFacts(c.quic));
+  const req = requestsText(c);
+  if (req !== null) facts.push(['requests', req]);
   facts.push(['wireshark', wiresharkFilter(c)]);
   return facts;
+}
+
+/** The detail's decryption line: decrypted, or why not although keys were given; null without keys. */
+export function decryptionText(c: ConnectionRecord): string | null {
+  const t = c.tls;
+  if (!t) return null;
+  const why = { 'no-secrets': 'no secrets for it in the key log', unsupported: 'version or cipher suite not decrypted', failed: 'a record failed to decrypt' } as const;
+  if (t.decrypted) return t.notDecrypted === 'failed' ? `${DECRYPTED_MARK}: yes, until ${why.failed} (see problems)` : `${DECRYPTED_MARK}: yes (key log): real handshake messages`;
+  if (t.notDecrypted !== null) return `no: ${why[t.notDecrypted]}`;
+  return null;
+}
+
+/** The detail's requests line: count, where they come from, setup cost per request. */
+export function requestsText(c: ConnectionRecord): string | null {
+  const n = c.requests.length;
+  if (n === 0) return null;
+  const source = c.requestsEstimated ? 'estimated from TLS record bursts' : c.httpProtocol === 'h2' ? 'HTTP/2' : 'HTTP/1.x';
+  const per = c.setupMsPerRequest === null ? '' : `, setup ${fmtDuration(c.setupMsPerRequest)} per request`;
+  return `${n} (${source})${per}`;
+}
+
+/** Requests drawn in the detail's per-request waterfall (the rest are counted). */
+export const REQUEST_ROWS_SHOWN = 20;
+
+export interface RequestWaterfallRow {
+  label: string;
+  startMs: number;
+  durationMs: number;
+  /** Colour of the bar: setup is the TLS (or TCP) handshake, wait is waiting for the first byte, transfer is data. */
+  phase: PhaseName;
+  barOffset: number;
+  barLength: number;
+}
+
+/**
+ * The per-request waterfall: setup, then each request's wait (its first byte ->
+ * the response's first byte) and transfer (-> the response's last byte), as
+ * offsets from the connection's first packet, drawn over `barWidth` cells of
+ * its lifetime. Requests without a response show their request only.
+ */
+export function requestWaterfall(c: ConnectionRecord, barWidth: number): RequestWaterfallRow[] {
+  if (c.requests.length === 0) return [];
+  const life = Math.max(c.lifetimeMs, 0);
+  const scale = life > 0 ? barWidth / life : 0;
+  const at = (t: number): number => (t - c.start) * 1000;
+  const row = (label: string, startMs: number, endMs: number, phase: PhaseName): RequestWaterfallRow => {
+    const offset = Math.min(Math.max(0, Math.floor(startMs * scale)), Math.max(0, barWidth - 1));
+    const endCell = Math.min(barWidth, Math.round(endMs * scale));
+    return { label, startMs, durationMs: Math.max(0, endMs - startMs), phase, barOffset: offset, barLength: Math.max(1, endCell - offset) };
+  };
+  const rows: RequestWaterfallRow[] = [];
+  if (c.setup.ms !== null) rows.push(row('setup', 0, c.setup.ms, c.tls ? 'TLS handshake' : 'TCP handshake'));
+  c.requests.slice(0, REQUEST_ROWS_SHOWN).forEach((r, i) => {
+    const what = [r.method, r.status, r.stream !== undefined ? `s${r.stream}` : undefined].filter((x) => x !== undefined).map((x) => safe(String(x))).join(' ');
+    const name = `#${i + 1}${what ? ` ${what}` : ''}`;
+    const start = at(r.requestTime);
+    if (r.responseTime === null) {
+      rows.push(row(`${name} no response`, start, r.requestEndTime !== null ? at(r.requestEndTime) : start, 'waiting for first data'));
+      return;
+    }
+    rows.push(row(`${name} wait`, start, at(r.responseTime), 'waiting for first data'));
+    const end = r.responseEndTime ?? r.responseTime;
+    rows.push(row(`${' '.repeat(name.length)} transfer`, at(r.responseTime), at(end), 'data'));
+  });
+  return rows;
 }
 
 // ---------------------------------------------------------------------------
@@ -582,7 +661,25 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
   lines.push({ kind: 'text', text: '' });
   lines.push({ kind: 'header', text: formatHeaderLine(cols) });
   for (const r of rows) lines.push({ kind: 'row', text: formatRowLine(cols, r) });
+  // Per-request waterfall (after the ladder): setup, then each request's wait and transfer.
+  const reqRows = requestWaterfall(c, barW);
+  if (reqRows.length > 0) {
+    lines.push({ kind: 'text', text: '' });
+    const title = `requests${c.requestsEstimated ? ' (estimated)' : ''}`;
+    lines.push({ kind: 'header', text: `${title.padEnd(PHASE_LABEL_W)}${'from ms'.padStart(10)}${'took ms'.padStart(10)}  |${' '.repeat(barW)}|` });
+    for (const r of reqRows) {
+      const head = `${fitLabel(r.label, PHASE_LABEL_W)}${fmtMs(r.startMs).padStart(10)}${fmtMs(r.durationMs).padStart(10)}  |`;
+      lines.push({ kind: 'bar', text: `${head}${bar(r.barOffset, r.barLength, barW)}|`, barStart: head.length, barPhase: r.phase });
+    }
+    const more = c.requests.length - REQUEST_ROWS_SHOWN;
+    if (more > 0) lines.push({ kind: 'text', text: `  … ${more} more request${more === 1 ? '' : 's'}` });
+  }
   return lines;
+}
+
+/** A label padded or cut (with …) to exactly `w` columns. */
+function fitLabel(s: string, w: number): string {
+  return s.length > w - 1 ? `${s.slice(0, w - 2)}… ` : s.padEnd(w);
 }
 
 function layoutLadder(width: number) {

@@ -78,6 +78,8 @@ export function rec(s: Spec): ConnectionRecord {
           handshakeEndInferred: false,
           firstApplicationDataRecord: { client: null, server: null },
           startTls: false,
+          decrypted: false,
+          notDecrypted: null,
         }
       : null,
     setup: {
@@ -96,5 +98,9 @@ export function rec(s: Spec): ConnectionRecord {
     oneSided: null,
     findings: s.findings ?? [],
     quic: null,
+    requests: [],
+    requestsEstimated: false,
+    httpProtocol: null,
+    setupMsPerRequest: null,
   };
 }
