@@ -3,6 +3,7 @@
  * Its JSON form is the public schema documented in the README.
  * Times are epoch seconds (number, µs precision or better); durations are ms.
  */
+import type { HttpRequest } from '../http/types.js';
 import type { Side } from '../base/stamp.js';
 export type { Side } from '../base/stamp.js';
 
@@ -166,23 +167,7 @@ export interface TlsMetrics {
  * from bursts of TLS application-data records: a client burst after the
  * server's answer is a new request.
  */
-export interface RequestTiming {
-  requestFrame: number;
-  /** Epoch seconds. */
-  requestTime: number;
-  requestEndFrame: number | null;
-  requestEndTime: number | null;
-  responseFrame: number | null;
-  responseTime: number | null;
-  responseEndFrame: number | null;
-  responseEndTime: number | null;
-  method?: string;
-  status?: number;
-  /** HTTP/2 stream id. */
-  stream?: number;
-  /** Plaintext bytes (estimated: TLS record bytes) of the request and of the response. */
-  requestBytes: number;
-  responseBytes: number;
+export interface RequestTiming extends Omit<HttpRequest, 'protocol' | 'interim' | 'interimFrame'> {
   /** Time to first byte: request's first byte -> response's first byte, ms; null without a response. */
   ttfbMs: number | null;
   /** Response first byte -> response complete, ms; null when unknown. */
