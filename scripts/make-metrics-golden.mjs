@@ -56,7 +56,7 @@
 //                   and every frame with TCP payload (tcp.len > 0) — not pure ACKs,
 //                   not retransmitted SYNs/SYN-ACKs, not bare FIN/RST. A server flight
 //                   is a maximal run of consecutive such frames sent by the server;
-//                   roundTrips = number of server flights. 0 when setup did not end.
+//                   roundTrips = number of server flights. null when setup did not end.
 // tls.handshakeMs = ClientHello frame -> handshake end frame; null when no end.
 // tls.handshakeEndInferred = TLS 1.3 and the handshake ended (by the inference above).
 // tls.certificateBytes / certificateCount = over the server's frames showing
@@ -331,7 +331,7 @@ function metrics(id, pkts) {
     tls,
     setup: {
       ms: end && syn ? msBetween(syn, end) : null,
-      roundTrips,
+      roundTrips: end ? roundTrips : null,
       bytes,
       packets,
       certificateBytes: tls ? tls.certificateBytes : 0,

@@ -17,7 +17,7 @@ export interface ExpectedMetrics {
     keyShareGroupsOffered: number[];
     alpnOffered: string[];
   };
-  setup: { ms: number | null; roundTrips: number; bytes: number; packets: number; certificateBytes: number | null; endFrame: number | null };
+  setup: { ms: number | null; roundTrips: number | null; bytes: number; packets: number; certificateBytes: number | null; endFrame: number | null };
   firstDataMs: { client: number | null; server: number | null };
   lifetimeMs: number;
   teardown: { initiator: 'client' | 'server' | null; by: 'FIN' | 'RST' | null; ms: number | null };
