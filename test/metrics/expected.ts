@@ -26,6 +26,6 @@ export interface ExpectedMetrics {
 
 /** One per tcp.stream, in stream order. `fixture` is a file name in fixtures/. */
 export function expectedMetrics(fixture: string): ExpectedMetrics[] {
-  const file = path.resolve(process.cwd(), 'test/golden', path.basename(fixture), 'metrics.json');
+  const file = path.resolve(process.cwd(), 'test/golden', fixture.replace(/^(\.\/)?fixtures\//, ''), 'metrics.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { streams: ExpectedMetrics[] }).streams;
 }

@@ -34,7 +34,16 @@ interface GoldenStream {
  */
 const DIVERGENCES: Record<string, Record<string, string>> = {};
 
-const fixtures = readdirSync(goldenDir).filter((f) => existsSync(join(goldenDir, f, 'streams.json')));
+/** Fixture subfolders whose goldens are checked here too (test/golden/<dir>/<file>/). */
+const SUBDIRS = ['lossy'];
+const fixtures = [
+  ...readdirSync(goldenDir).filter((f) => existsSync(join(goldenDir, f, 'streams.json'))),
+  ...SUBDIRS.flatMap((d) =>
+    readdirSync(join(goldenDir, d))
+      .filter((f) => existsSync(join(goldenDir, d, f, 'streams.json')))
+      .map((f) => `${d}/${f}`),
+  ),
+];
 
 function firstEvent(c: ConnectionRecord, type: EventType, from?: 'client' | 'server'): number | null {
   const e = c.events.find((x) => x.type === type && (from === undefined || x.from === from) && !x.retransmission);
