@@ -122,6 +122,6 @@ test('every transformation changed at least a third of the fixtures', () => {
   // Fixtures without data segments (a refused SYN) or, for the loss ones, without a direction whose SYN was
   // captured and more than one segment, stay as they are.
   const counts = Object.fromEntries(TRANSFORMS.map(([key]) => [key, (changed.get(key) ?? []).length]));
-  // Measured: of 75 fixtures, 69 carry data; reordering finds runs of 3 contiguous segments in about half.
+  // Measured (77 fixtures, 71 with data): split 71, duplicate 71, late-first 68, swap 52, late-third 50, coalesce 45, reorder 36.
   for (const [key] of TRANSFORMS) expect([key, counts[key] > fixtures.length / 3]).toEqual([key, true]);
 });
