@@ -25,7 +25,7 @@ const GOLDEN = path.join(ROOT, 'test', 'golden');
 const OPTIONS_FILE = path.join(GOLDEN, 'options.json');
 
 /** Fixture subfolders that have goldens of their own (test/golden/<dir>/<file>/). */
-const SUBDIRS = ['findings'];
+const SUBDIRS = ['findings', 'lossy'];
 const CAPTURE_RE = /\.(pcap|pcapng|cap)(\.gz)?$/i;
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 

@@ -56,7 +56,7 @@
 //                   and every frame with TCP payload (tcp.len > 0) — not pure ACKs,
 //                   not retransmitted SYNs/SYN-ACKs, not bare FIN/RST. A server flight
 //                   is a maximal run of consecutive such frames sent by the server;
-//                   roundTrips = number of server flights. 0 when setup did not end.
+//                   roundTrips = number of server flights. null when setup did not end.
 // tls.handshakeMs = ClientHello frame -> handshake end frame; null when no end.
 // tls.handshakeEndInferred = TLS 1.3 and the handshake ended (by the inference above).
 // tls.certificateBytes / certificateCount = over the server's frames showing
@@ -100,6 +100,8 @@ const FIXTURES = path.join(ROOT, 'fixtures');
 const GOLDEN = path.join(ROOT, 'test', 'golden');
 const OPTIONS_FILE = path.join(GOLDEN, 'options.json');
 const CAPTURE_RE = /\.(pcap|pcapng|cap)(\.gz)?$/i;
+/** Fixture subfolders with metrics goldens of their own (test/golden/<dir>/<file>/metrics.json). */
+const SUBDIRS = ['findings', 'lossy'];
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 
 // The same preferences as scripts/make-golden.mjs.
@@ -333,7 +335,7 @@ function metrics(id, pkts) {
     tls,
     setup: {
       ms: end && syn ? msBetween(syn, end) : null,
-      roundTrips,
+      roundTrips: end ? roundTrips : null,
       bytes,
       packets,
       certificateBytes: tls ? tls.certificateBytes : 0,
@@ -350,10 +352,13 @@ function metrics(id, pkts) {
 
 function main() {
   const options = existsSync(OPTIONS_FILE) ? JSON.parse(readFileSync(OPTIONS_FILE, 'utf8')) : {};
-  const wanted = process.argv.slice(2).map((a) => path.basename(a));
-  const files = readdirSync(FIXTURES)
-    .filter((f) => CAPTURE_RE.test(f) && statSync(path.join(FIXTURES, f)).isFile())
-    .filter((f) => wanted.length === 0 || wanted.includes(f))
+  const wanted = process.argv.slice(2).map((a) => a.replace(/^(\.\/)?fixtures\//, ''));
+  const captures = (dir) =>
+    readdirSync(path.join(FIXTURES, dir))
+      .filter((f) => CAPTURE_RE.test(f) && statSync(path.join(FIXTURES, dir, f)).isFile())
+      .map((f) => path.posix.join(dir, f));
+  const files = [...captures('.'), ...SUBDIRS.filter((d) => existsSync(path.join(FIXTURES, d))).flatMap(captures)]
+    .filter((f) => wanted.length === 0 || wanted.includes(f) || wanted.includes(path.basename(f)))
     .sort();
   for (const name of files) {
     const byStream = parse(tshark(path.join(FIXTURES, name), options[name] ?? []));

@@ -10,8 +10,9 @@
  * Supported: several sections in either byte order (interfaces are numbered
  * per section; Frame.interfaceId is the global index in meta.interfaces),
  * IDB (link type, snaplen, if_name, if_description, if_tsresol, if_tsoffset),
- * EPB, SPB, obsolete PB, DSB (kept in meta.decryptionSecrets); any other block
- * is skipped by its length.
+ * EPB, SPB, obsolete PB, DSB (kept in meta.decryptionSecrets); Custom Blocks
+ * take a frame number, as in Wireshark, and are counted (meta.customBlocks);
+ * any other block is skipped by its length.
  */
 import { CaptureError } from './types.js';
 import type { Frame } from './types.js';
@@ -25,6 +26,9 @@ const PB = 0x00000002;
 const SPB = 0x00000003;
 const EPB = 0x00000006;
 const DSB = 0x0000000a;
+/** Custom Blocks, copyable and not: tshark 4.0 shows each as a frame ("PCAPNG ... Custom Block"). */
+const CB_COPY = 0x00000bad;
+const CB_NOCOPY = 0x40000bad;
 
 const BOM = 0x1a2b3c4d;
 const BOM_SWAPPED = 0x4d3c2b1a;
@@ -194,7 +198,9 @@ export class PcapngReader implements FormatReader {
       case PB: ok = this.packet(buf, p, len, this.u16(buf, p + 8), 28); break;
       case SPB: ok = this.simplePacket(buf, p, len); break;
       case DSB: ok = this.decryptionSecrets(buf, p, len); break;
-      default: break; // NRB, ISB, custom, ... skipped
+      case CB_COPY:
+      case CB_NOCOPY: this.customBlock(); break;
+      default: break; // NRB, ISB, ... skipped
     }
     if (ok) this.offset += len;
     return ok;
@@ -360,6 +366,13 @@ export class PcapngReader implements FormatReader {
     };
     if (problem !== undefined) frame.problem = problem;
     this.st.sink(frame);
+  }
+
+  /** A frame number for Wireshark's sake, no frame: its bytes are not a packet. */
+  private customBlock(): void {
+    if (this.st.frames === 0) this.st.emitMeta();
+    this.st.frames++;
+    this.st.meta.customBlocks = (this.st.meta.customBlocks ?? 0) + 1;
   }
 
   private decryptionSecrets(buf: Buffer, p: number, len: number): boolean {

@@ -59,6 +59,12 @@ export interface CaptureMeta {
   sections: number;
   /** Bytes of Decryption Secrets Blocks, with their secrets type (0x544c534b = TLS key log). */
   decryptionSecrets: { type: number; data: Buffer }[];
+  /**
+   * pcapng Custom Blocks (0x00000BAD / 0x40000BAD) seen. Wireshark counts each
+   * as a frame, so frame numbers after one count it too (no Frame is delivered
+   * for it). Absent: none (or pcap).
+   */
+  customBlocks?: number;
 }
 
 /** How reading ended. */

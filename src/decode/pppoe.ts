@@ -32,6 +32,24 @@ export function decodePppoeSession(data: Buffer, offset: number, end: number, pk
   const layerEnd = claimedEnd < end ? claimedEnd : end;
   const protocol = (data[offset + 6] << 8) | data[offset + 7];
   const ipOffset = offset + PPPOE_HEADER_LENGTH + 2;
+  const before = pkt.problems.length;
   if (protocol === PPP_IPV4) decodeIpv4(data, ipOffset, layerEnd, pkt);
   else if (protocol === PPP_IPV6) decodeIpv6(data, ipOffset, layerEnd, pkt);
+  if (claimedEnd < end) paddingNotPayload(pkt, before, end - claimedEnd);
+}
+
+/**
+ * The PPPoE length ended the packet before the captured bytes did, and the IP
+ * length claims more: as Wireshark (tshark 4.0: "IPv4 total length exceeds
+ * packet length", tcp.len counted within the PPPoE payload), the PPPoE length
+ * wins. The bytes after it are padding, not a snaplen cut: the transport
+ * payload is what lies inside, and the frame gets a problem instead of
+ * phantom bytes.
+ */
+function paddingNotPayload(pkt: DecodedPacket, firstNew: number, padding: number): void {
+  const i = pkt.problems.findIndex((p, k) => k >= firstNew && (p.layer === 'ipv4' || p.layer === 'ipv6') && p.reason === 'truncated');
+  if (i < 0) return;
+  pkt.problems[i] = { ...pkt.problems[i], reason: `length exceeds the PPPoE payload (${padding} bytes after it read as padding)` };
+  if (pkt.tcp) pkt.tcp.payloadLength = pkt.tcp.payload.length;
+  if (pkt.udp) pkt.udp.payloadLength = pkt.udp.payload.length;
 }

@@ -27,6 +27,8 @@ export interface InfoJson extends Pick<FrameStats, 'ipv4' | 'ipv6' | 'tcp' | 'ot
   warnings: string[];
   /** The damage that stopped reading (everything before it is counted), else null. */
   error: string | null;
+  /** pcapng Custom Blocks: each has a frame number (Wireshark's), included in `frames`. */
+  customBlocks: number;
 }
 
 export function infoJson(a: AnalysisResult): InfoJson {
@@ -69,6 +71,7 @@ export function infoJson(a: AnalysisResult): InfoJson {
     decodeProblems: a.stats.problems,
     warnings: a.capture.warnings.filter((w) => w !== a.read.error),
     error: a.read.error ?? null,
+    customBlocks: m?.customBlocks ?? 0,
   };
 }
 
@@ -104,6 +107,7 @@ export function formatInfo(a: AnalysisResult): string {
     ['QUIC connections', String(j.quicConnections)],
   ];
   if (j.decryptionSecretsBlocks > 0) rows.push(['Decryption secrets', `${j.decryptionSecretsBlocks} block(s)`]);
+  if (j.customBlocks > 0) rows.push(['Custom blocks', `${j.customBlocks} (numbered as frames, as in Wireshark)`]);
   const problems = Object.entries(j.decodeProblems);
   rows.push(['Decode problems', problems.length === 0 ? 'none' : problems.map(([k, n]) => `${n}× ${k}`).join('; ')]);
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -545,7 +545,7 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
     tls: has(m, 'tls') ? tlsFromProto(msg(m.tls)) : null,
     setup: {
       ms: optNum(setup, 'ms'),
-      roundTrips: num(setup.roundTrips),
+      roundTrips: optNum(setup, 'roundTrips'),
       bytes: num(setup.bytes),
       packets: num(setup.packets),
       certificateBytes: optNum(setup, 'certificateBytes'),

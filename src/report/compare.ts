@@ -50,7 +50,7 @@ function figures(conns: readonly ConnectionRecord[]): Figures {
     if (c.setup.ms !== null) {
       setup.push(c.setup.ms);
       life += c.lifetimeMs;
-      rt += c.setup.roundTrips;
+      rt += c.setup.roundTrips ?? 0;
       bytes += c.setup.bytes;
     }
   }

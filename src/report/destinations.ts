@@ -102,7 +102,7 @@ export function destinationStats(key: string, group: readonly ConnectionRecord[]
       setup.push(c.setup.ms);
       setupMs += c.setup.ms;
       lifeMs += c.lifetimeMs;
-      roundTrips += c.setup.roundTrips;
+      roundTrips += c.setup.roundTrips ?? 0;
       handshakeBytes += c.setup.bytes;
       certificateBytes += c.setup.certificateBytes ?? 0;
     }
@@ -146,7 +146,7 @@ export function transportSetup(group: readonly ConnectionRecord[]): TransportSet
   for (const c of group) {
     if (c.setup.ms !== null) {
       setup.push(c.setup.ms);
-      roundTrips += c.setup.roundTrips;
+      roundTrips += c.setup.roundTrips ?? 0;
       bytes += c.setup.bytes;
     }
     if (c.tls?.resumed) resumed++;

@@ -227,7 +227,7 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
         if (savingsCounted(c)) {
           avoided++;
           msSaved += c.setup.ms!;
-          rtSaved += c.setup.roundTrips;
+          rtSaved += c.setup.roundTrips ?? 0;
           bytesSaved += c.setup.bytes;
           certSaved += c.setup.certificateBytes ?? 0;
         }

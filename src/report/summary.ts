@@ -56,7 +56,7 @@ export function summarize(conns: ConnectionRecord[]): Summary {
     }
     if (c.setup.ms !== null) {
       setup.push(c.setup.ms);
-      rtts.push(c.setup.roundTrips);
+      rtts.push(c.setup.roundTrips ?? 0);
       setupTotalMs += c.setup.ms;
       connectionTimeTotalMs += c.lifetimeMs;
     }

@@ -300,8 +300,8 @@ export function roundTrips(
   events: TimelineEvent[],
   endFrame: number | undefined,
   plainTurns: readonly { side: Side; frame: number }[] = [],
-): number {
-  if (endFrame === undefined) return 0;
+): number | null {
+  if (endFrame === undefined) return null;
   const said: { frame: number; from: Side }[] = [];
   for (const e of events) {
     if (e.frame > endFrame) break;

@@ -177,8 +177,8 @@ export interface RequestTiming extends Omit<HttpRequest, 'protocol' | 'interim' 
 export interface SetupMetrics {
   /** First SYN (or first packet) -> handshake complete (TLS), or -> completing ACK (plain TCP). */
   ms: number | null;
-  /** Server flights the client waited for before setup completed. */
-  roundTrips: number;
+  /** Server flights the client waited for before setup completed; null when setup never completed. */
+  roundTrips: number | null;
   /** Wire bytes (frame lengths) of the connection's packets up to and including setup end. */
   bytes: number;
   packets: number;

@@ -17,7 +17,7 @@ export interface ExpectedMetrics {
     keyShareGroupsOffered: number[];
     alpnOffered: string[];
   };
-  setup: { ms: number | null; roundTrips: number; bytes: number; packets: number; certificateBytes: number | null; endFrame: number | null };
+  setup: { ms: number | null; roundTrips: number | null; bytes: number; packets: number; certificateBytes: number | null; endFrame: number | null };
   firstDataMs: { client: number | null; server: number | null };
   lifetimeMs: number;
   teardown: { initiator: 'client' | 'server' | null; by: 'FIN' | 'RST' | 'CONNECTION_CLOSE' | 'idle' | null; ms: number | null };
@@ -26,6 +26,6 @@ export interface ExpectedMetrics {
 
 /** One per tcp.stream, in stream order. `fixture` is a file name in fixtures/. */
 export function expectedMetrics(fixture: string): ExpectedMetrics[] {
-  const file = path.resolve(process.cwd(), 'test/golden', path.basename(fixture), 'metrics.json');
+  const file = path.resolve(process.cwd(), 'test/golden', fixture.replace(/^(\.\/)?fixtures\//, ''), 'metrics.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { streams: ExpectedMetrics[] }).streams;
 }

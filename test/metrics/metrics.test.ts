@@ -77,12 +77,20 @@ function same(field: string, a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const fixtures = readdirSync(goldenDir)
+/** Fixture subfolders with metrics goldens of their own (test/golden/<dir>/<file>/metrics.json). */
+const SUBDIRS = ['findings', 'lossy'];
+const inDir = (d: string) => (d ? readdirSync(join(goldenDir, d)).map((f) => `${d}/${f}`) : readdirSync(goldenDir));
+const fixtures = ['', ...SUBDIRS]
+  .flatMap(inDir)
   .filter((f) => existsSync(join(goldenDir, f, 'metrics.json')))
   .sort();
 
 test('every fixture has expected metrics', () => {
-  const captures = readdirSync(fixturesDir).filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/i.test(f));
+  const captures = ['', ...SUBDIRS].flatMap((d) =>
+    readdirSync(join(fixturesDir, d))
+      .filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/i.test(f))
+      .map((f) => (d ? `${d}/${f}` : f)),
+  );
   expect(fixtures).toEqual(captures.sort());
 });
 

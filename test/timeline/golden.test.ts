@@ -34,11 +34,15 @@ interface GoldenStream {
  */
 const DIVERGENCES: Record<string, Record<string, string>> = {};
 
-/** Top-level fixtures, and those in sub-folders with goldens of their own (findings/<capture>). */
-const SUBDIRS = ['findings'];
+/** Fixture subfolders whose goldens are checked here too (test/golden/<dir>/<file>/). */
+const SUBDIRS = ['findings', 'lossy'];
 const fixtures = [
   ...readdirSync(goldenDir).filter((f) => existsSync(join(goldenDir, f, 'streams.json'))),
-  ...SUBDIRS.flatMap((d) => readdirSync(join(goldenDir, d)).filter((f) => existsSync(join(goldenDir, d, f, 'streams.json'))).map((f) => `${d}/${f}`)),
+  ...SUBDIRS.flatMap((d) =>
+    readdirSync(join(goldenDir, d))
+      .filter((f) => existsSync(join(goldenDir, d, f, 'streams.json')))
+      .map((f) => `${d}/${f}`),
+  ),
 ];
 
 function firstEvent(c: ConnectionRecord, type: EventType, from?: 'client' | 'server'): number | null {
