@@ -139,7 +139,7 @@ const median = (xs) => {
 };
 
 const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
-const tsharkVersion = tools.includes('tshark') ? execFileSync('tshark', ['--version'], { encoding: 'utf8' }).split('\n')[0] : '';
+const tsharkVersion = tools.includes('tshark') ? execFileSync('tshark', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0] : '';
 console.log(`machine: ${cpus().length} × ${cpuModel}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${tsharkVersion ? `, ${tsharkVersion}` : ''}`);
 console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`runs: ${runs} per row and tool, alternating ${tools.join(', ')}\n`);
