@@ -78,18 +78,65 @@ export async function readCapture(
     await handle.close();
     throw e instanceof CaptureError ? e : new CaptureError(`cannot open ${source}: ${describeFsError(e)}`);
   }
-  const stream = opts.follow
-    ? Readable.from(followFile(handle, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.followPollMs ?? 200, opts.signal), {
-        objectMode: false,
-      })
-    : handle.createReadStream({ highWaterMark: opts.chunkSize ?? DEFAULT_CHUNK_SIZE });
-  if (opts.follow) stream.once('close', () => void handle.close().catch(() => {}));
-  return readCaptureStream(stream, sink, { ...opts, name: source, ...(size !== undefined ? { totalBytes: size } : {}) });
+  const streamOpts = { ...opts, name: source, ...(size !== undefined ? { totalBytes: size } : {}) };
+  if (!opts.follow) {
+    // Two reused buffers, one read always in flight (issue 14).
+    const chunks = fileChunks(handle, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
+    return readChunks(chunks, true, () => void chunks.return(undefined).catch(() => {}), sink, streamOpts);
+  }
+  const stream = Readable.from(followFile(handle, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.followPollMs ?? 200, opts.signal), {
+    objectMode: false,
+  });
+  stream.once('close', () => void handle.close().catch(() => {}));
+  return readCaptureStream(stream, sink, streamOpts);
+}
+
+/**
+ * A file read sequentially into two buffers used in turn: while the caller
+ * parses one chunk, the read of the next is in flight (the main thread does not
+ * wait for the disk, and no buffer is allocated per chunk). A chunk is valid
+ * until the caller asks for the one after the next: the caller must be done
+ * with it when it calls next() again. The handle is closed at the end.
+ */
+async function* fileChunks(handle: FileHandle, chunkSize: number): AsyncGenerator<Buffer, void, undefined> {
+  const bufs = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
+  let turn = 0;
+  let inFlight: Promise<{ bytesRead: number }> | undefined = handle.read(bufs[0]!, 0, chunkSize, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await inFlight!;
+      inFlight = undefined;
+      if (bytesRead === 0) return;
+      const cur = bufs[turn]!;
+      turn ^= 1;
+      // The other buffer was handed out before the last next(): the caller is done with it.
+      inFlight = handle.read(bufs[turn]!, 0, chunkSize, null);
+      yield bytesRead === chunkSize ? cur : cur.subarray(0, bytesRead);
+    }
+  } finally {
+    if (inFlight) await inFlight.catch(() => {});
+    await handle.close().catch(() => {});
+  }
 }
 
 /** Same as readCapture over any byte stream (stdin, tests). The stream is destroyed at the end. */
 export async function readCaptureStream(
   stream: Readable,
+  sink: (frame: Frame) => void,
+  opts: StreamReadOptions,
+): Promise<CaptureResult & { stopped?: boolean }> {
+  return readChunks(stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>, false, () => stream.destroy(), sink, opts);
+}
+
+/**
+ * The capture in `raw`'s chunks. `reused`: a chunk's bytes are only valid until
+ * the next chunk is asked for (fileChunks), so whatever keeps bytes across
+ * chunks copies them (the format readers do; gzip input is copied).
+ */
+async function readChunks(
+  raw: AsyncIterator<Buffer | string>,
+  reused: boolean,
+  destroy: () => void,
   sink: (frame: Frame) => void,
   opts: StreamReadOptions,
 ): Promise<CaptureResult & { stopped?: boolean }> {
@@ -121,7 +168,6 @@ export async function readCaptureStream(
   const onProgress = opts.onProgress;
   const totalBytes = opts.totalBytes;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
-  const raw = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   // Aborting settles the pending read at once (a pipe may stay silent for
   // hours). One listener per read, removed when the read settles: nothing
   // accumulates over a long capture read chunk by chunk.
@@ -165,7 +211,8 @@ export async function readCaptureStream(
     if (rawHead.first[0] === 0x1f && rawHead.first[1] === 0x8b) {
       meta.gzip = true;
       gunzip = createGunzip({ chunkSize: 256 * 1024 });
-      const src = Readable.from(rawBytes(rawHead.first, rawHead.done, raw, counter));
+      // Readable.from reads ahead: reused chunks are copied before they are handed on.
+      const src = Readable.from(rawBytes(reused ? Buffer.from(rawHead.first) : rawHead.first, rawHead.done, raw, counter, reused));
       pipeline(src, gunzip, () => {
         /* errors surface through the gunzip iterator */
       });
@@ -217,7 +264,7 @@ export async function readCaptureStream(
     return result;
   } finally {
     gunzip?.destroy();
-    stream.destroy();
+    destroy();
   }
 }
 
@@ -288,6 +335,7 @@ async function* rawBytes(
   done: boolean,
   it: AsyncIterator<Buffer | string>,
   counter: { bytesRead: number },
+  copy: boolean,
 ): AsyncGenerator<Buffer> {
   yield first;
   if (done) return;
@@ -296,7 +344,7 @@ async function* rawBytes(
     if (r.done) return;
     const b = toBuffer(r.value);
     counter.bytesRead += b.length;
-    yield b;
+    yield copy ? Buffer.from(b) : b;
   }
 }
 

@@ -32,6 +32,10 @@ declare module 'pcap-parser' {
     /** Unparsed bytes (an incomplete record header or body). */
     buffer: Buffer | null;
     stream: unknown;
+    /** The state function: parseGlobalHeader, parsePacketHeader or parsePacketBody (by name). */
+    state: Function;
+    /** Header of the record whose body is awaited (state parsePacketBody). */
+    currentPacketHeader: PcapPacketHeader;
   }
 
   /** Input: a file name or anything with on/pause/resume (a Readable). */

@@ -10,10 +10,17 @@
  * event emitter that we feed chunk by chunk, so every frame of a chunk has
  * been delivered when push() returns, and end of input is ours to decide.
  *
- * pcap-parser buffers a whole record before emitting it, so each record
- * header is checked on 'packetHeader': a captured length above the bound
- * (Wireshark's 262144, or the snaplen when larger, at most 16 MiB) stops the
- * read before anything of that size is buffered.
+ * Cost per chunk (issue 14): left to itself, pcap-parser copies what it holds
+ * plus every new chunk into a fresh zero-filled buffer (`new Buffer`), i.e. the
+ * whole file once more, and keeps views into the caller's chunk. Instead, its
+ * `buffer` is emptied (set to null) before each chunk and after it: the chunk
+ * is parsed in place, the record cut at the chunk's end is copied out (only its
+ * bytes) and completed from the head of the next chunk. Nothing refers to a
+ * chunk after push() returns, so the caller may reuse its buffers.
+ *
+ * A captured length above the bound (Wireshark's 262144, or the snaplen when
+ * larger, at most 16 MiB) stops the read: checked on each delivered record and
+ * on a record cut at a chunk's end, before any of it is carried over.
  */
 import { EventEmitter } from 'node:events';
 import pcapParser from 'pcap-parser';
@@ -58,8 +65,8 @@ export class PcapReader implements FormatReader {
   private maxRecord = PCAP_STANDARD_MAX_RECORD;
   /** File offset of the next record (its header). */
   private offset = GLOBAL_HEADER;
-  /** Header of the record whose body is being buffered. */
-  private pending: PcapPacketHeader | null = null;
+  /** Bytes of a record (or header) cut at the end of the last chunk: our copy. */
+  private carry: Buffer | null = null;
   private stopped = false;
   private headerError: string | undefined;
 
@@ -69,7 +76,6 @@ export class PcapReader implements FormatReader {
     const p = pcapParser.parse(this.feed);
     this.parser = p;
     p.on('globalHeader', (h: PcapGlobalHeader) => this.onGlobalHeader(h));
-    p.on('packetHeader', (h: PcapPacketHeader) => this.onPacketHeader(h));
     p.on('packet', (pkt: PcapPacket) => this.onPacket(pkt));
     p.on('error', (e: Error) => {
       if (!this.headerSeen) this.headerError = e.message;
@@ -99,25 +105,56 @@ export class PcapReader implements FormatReader {
     this.st.emitMeta();
   }
 
-  private onPacketHeader(h: PcapPacketHeader): void {
-    if (this.stopped) return;
-    if (h.capturedLength > this.maxRecord) {
-      this.fail(
-        `frame ${this.st.frames + 1} at byte offset ${this.offset}: corrupt record header, ` +
-          `captured length ${h.capturedLength} exceeds the maximum of ${this.maxRecord}`,
-      );
-      // Make pcap-parser wait forever for this body instead of buffering it.
-      h.capturedLength = Infinity;
-      return;
+  /** Where pcap-parser stands: 'parseGlobalHeader', 'parsePacketHeader' or 'parsePacketBody'. */
+  private get parserState(): string {
+    return this.parser.state.name;
+  }
+
+  /** The header of the record whose body pcap-parser waits for, if any. */
+  private get pending(): PcapPacketHeader | null {
+    return this.parserState === 'parsePacketBody' ? this.parser.currentPacketHeader : null;
+  }
+
+  /** Bytes pcap-parser still needs to make progress, given `have` buffered. */
+  private need(have: number): number {
+    switch (this.parserState) {
+      case 'parseGlobalHeader': return GLOBAL_HEADER - have;
+      case 'parsePacketHeader': return RECORD_HEADER - have;
+      default: return this.parser.currentPacketHeader.capturedLength - have;
     }
-    this.pending = h;
+  }
+
+  /** A record whose body is awaited must not be larger than the bound. */
+  private checkPending(): void {
+    const h = this.pending;
+    if (h !== null && h.capturedLength > this.maxRecord) this.tooLarge(h.capturedLength);
+  }
+
+  private tooLarge(capLen: number): void {
+    this.fail(
+      `frame ${this.st.frames + 1} at byte offset ${this.offset}: corrupt record header, ` +
+        `captured length ${capLen} exceeds the maximum of ${this.maxRecord}`,
+    );
+  }
+
+  /** Hands pcap-parser `data` with nothing buffered; returns what it left (a view into `data`) or null. */
+  private parse(data: Buffer): Buffer | null {
+    const p = this.parser;
+    p.buffer = null;
+    this.feed.emit('data', data);
+    const rest = p.buffer as Buffer | null;
+    p.buffer = null;
+    return rest !== null && rest.length > 0 ? rest : null;
   }
 
   private onPacket(pkt: PcapPacket): void {
     if (this.stopped) return;
-    this.pending = null;
     const h = pkt.header;
     const data = pkt.data;
+    if (data.length > this.maxRecord) {
+      this.tooLarge(data.length);
+      return;
+    }
     let sec = h.timestampSeconds;
     let nsec = this.nanos ? h.timestampMicroseconds : h.timestampMicroseconds * 1000;
     if (nsec >= 1_000_000_000) {
@@ -153,26 +190,49 @@ export class PcapReader implements FormatReader {
         const magic = Buffer.allocUnsafe(4);
         if (this.le) magic.writeUInt32LE(PCAP_MAGIC_US);
         else magic.writeUInt32BE(PCAP_MAGIC_US);
-        this.feed.emit('data', magic);
+        this.carry = magic;
         chunk = chunk.subarray(4);
       }
     }
-    this.feed.emit('data', chunk);
-    if (this.headerError !== undefined) {
-      throw new CaptureError(`${this.st.name}: ${this.headerError}`);
+    let off = 0;
+    // Complete what was cut at the end of the last chunk from the head of this
+    // one: a piece of just the missing bytes, so only that record is copied.
+    while (this.carry !== null && off < chunk.length && !this.stopped) {
+      const have = this.carry;
+      const take = Math.min(this.need(have.length), chunk.length - off);
+      if (!(take > 0)) break; // cannot happen while the parser runs; never spin
+      const piece = Buffer.concat([have, chunk.subarray(off, off + take)], have.length + take);
+      off += take;
+      this.carry = this.parse(piece); // a view into `piece`, which is ours
+      this.checkHeaderError();
+      this.checkPending();
+    }
+    if (off < chunk.length && !this.stopped) {
+      const rest = this.parse(off === 0 ? chunk : chunk.subarray(off));
+      this.checkHeaderError();
+      // The chunk's buffer may be reused by the caller: keep a copy of the cut record.
+      this.carry = rest === null ? null : Buffer.from(rest);
+      this.checkPending();
     }
     return !this.stopped;
   }
 
+  private checkHeaderError(): void {
+    if (this.headerError !== undefined) {
+      throw new CaptureError(`${this.st.name}: ${this.headerError}`);
+    }
+  }
+
   finish(): void {
     if (this.stopped) return;
-    const left = this.parser.buffer ? this.parser.buffer.length : 0;
+    const left = this.carry !== null ? this.carry.length : 0;
     if (!this.headerSeen) {
       throw new CaptureError(`${this.st.name}: pcap file header is cut short (${left} of ${GLOBAL_HEADER} bytes)`);
     }
     const last = this.st.frames;
-    if (this.pending) {
-      const need = RECORD_HEADER + this.pending.capturedLength;
+    const pending = this.pending;
+    if (pending) {
+      const need = RECORD_HEADER + pending.capturedLength;
       this.st.warnings.push(
         `${this.st.name} is cut short in the middle of frame ${last + 1} (record at byte offset ${this.offset}: ` +
           `${RECORD_HEADER + left} of ${need} bytes); the last complete frame is ${last}`,
