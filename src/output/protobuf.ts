@@ -180,6 +180,7 @@ function tlsToProto(t: TlsMetrics): Obj {
     handshakeEndInferred: t.handshakeEndInferred,
     firstApplicationDataRecord: { client: t.firstApplicationDataRecord.client, server: t.firstApplicationDataRecord.server },
     startTls: t.startTls,
+    clientBursts: t.clientBursts ?? 0,
   };
 }
 
@@ -361,6 +362,7 @@ function tlsFromProto(m: Obj): TlsMetrics {
     handshakeEndInferred: m.handshakeEndInferred === true,
     firstApplicationDataRecord: { client: optNum(fad, 'client'), server: optNum(fad, 'server') },
     startTls: m.startTls === true,
+    clientBursts: num(m.clientBursts),
   };
 }
 

@@ -227,6 +227,7 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
       server: s.firstApplicationDataRecord.server?.frame ?? null,
     },
     startTls: reader.startTls,
+    clientBursts: s.clientBursts ?? 0,
   };
 }
 

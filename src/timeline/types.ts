@@ -128,6 +128,12 @@ export interface TlsMetrics {
   firstApplicationDataRecord: { client: number | null; server: number | null };
   /** TLS began after a plaintext exchange (STARTTLS). */
   startTls: boolean;
+  /**
+   * Client application-data bursts (a run of client records after the server
+   * answered): the key-less estimate of the requests carried. 0 = none seen or
+   * unknown (a file saved by 0.1.0). See src/report/requests.ts.
+   */
+  clientBursts?: number;
 }
 
 export interface SetupMetrics {

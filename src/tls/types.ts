@@ -139,4 +139,10 @@ export interface TlsSummary {
   midstream?: boolean;
   /** Messages not handed on beyond MAX_MESSAGES per connection. */
   droppedMessages?: number;
+  /**
+   * Client application-data bursts: runs of client records of type 23 started
+   * when the client had sent none yet or the server had sent some since (the
+   * server answered). The key-less estimate of requests on the connection.
+   */
+  clientBursts?: number;
 }
