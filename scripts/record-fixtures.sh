@@ -381,10 +381,11 @@ sc_pool_rate() {
   local n f u i urls args
   for n in 5 200; do
     urls=(); for i in $(seq "$n"); do urls+=("https://$HOST:4434/?r=$i"); done
-    f="$OUT/pool-rate-${n}req-conn-per-request.pcap"; cap_start "$NS_LO" lo "$f"
+    # -B: a large capture buffer, so that no segment of the 200-request runs is dropped.
+    f="$OUT/pool-rate-${n}req-conn-per-request.pcap"; cap_start "$NS_LO" lo "$f" -B 65536
     for u in "${urls[@]}"; do lcurl $(resolve 4434) --tlsv1.3 "$u"; done
     cap_stop "$f"
-    f="$OUT/pool-rate-${n}req-keepalive.pcap"; cap_start "$NS_LO" lo "$f"
+    f="$OUT/pool-rate-${n}req-keepalive.pcap"; cap_start "$NS_LO" lo "$f" -B 65536
     args=(); for u in "${urls[@]}"; do args+=(-o /dev/null "$u"); done
     inlo curl -sS --cacert "$(PKI root.pem)" $(resolve 4434) --tlsv1.3 "${args[@]}"
     cap_stop "$f"
