@@ -126,7 +126,7 @@ export function ratesLines(p: PoolSavings, width = 100): string[] {
   const r = p.rates;
   const out: string[] = [];
   const est = r.requestsEstimated ? ', estimated from client data bursts' : '';
-  out.push(`Rates (${plural(r.requests, 'request')}${est}; ${plural(p.connections, 'connection')}; ${sec(r.captureSec)} of capture):`);
+  out.push(...wrap(`(${plural(r.requests, 'request')}${est}; ${plural(p.connections, 'connection')}; ${sec(r.captureSec)} of capture):`, width, 'Rates ', '  '));
   if (r.perRequest) {
     out.push(
       ...wrap(
@@ -161,7 +161,7 @@ export function ratesLines(p: PoolSavings, width = 100): string[] {
     );
   }
   if (p.projections.length > 0) {
-    out.push('Setup cost at other RTTs (round trips × RTT + the processing time seen in the capture):');
+    out.push(...wrap('(round trips × RTT + the processing time seen in the capture):', width, 'Setup cost at other RTTs ', '  '));
     for (const x of p.projections) {
       const line =
         `  at ${rttLabel(x)}: ${fmtMs(x.setupMsPerConnection)} ms per new connection` +

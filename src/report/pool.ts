@@ -54,6 +54,9 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
 /** The recommended pool idle timeout is this share of the server's shortest observed idle close. */
 export const RECOMMENDED_IDLE_FACTOR = 0.8;
 
+/** A median setup under this (ms) is called quick in the reasons. */
+const QUICK_SETUP_MS = 4;
+
 /** Seconds (epoch) at which the connection stopped carrying payload: see the file comment. */
 export function releaseTime(c: ConnectionRecord): number {
   const t = c.teardown;
@@ -405,7 +408,7 @@ function destinationReason(sim: DestSim, opts: PoolOptions): string[] {
       if (s.setupShare !== null && s.setupShare < opts.minSavedShare) {
         parts.push(`The connections are long-lived: setup is only ${fmtPct(s.setupShare)} of their time.`);
       }
-      if (s.setupMs.p50 !== null && s.setupMs.p50 < opts.minSavedMs / 5) {
+      if (s.setupMs.p50 !== null && s.setupMs.p50 < QUICK_SETUP_MS) {
         parts.push(`Setup is already quick (median ${fmtMs(s.setupMs.p50)}), so each new connection costs little.`);
       }
       if (s.resumptionRate !== null && s.resumptionRate >= 0.5) {

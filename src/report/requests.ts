@@ -5,9 +5,9 @@
  * fills it (decrypted or cleartext HTTP); until then, and for connections it
  * does not cover, the key-less estimate: the client's application-data bursts
  * (tls.clientBursts: a run of client records after the server answered starts
- * a new request), labelled estimated. A connection that carried client data
- * but has no burst count (plain TCP, a file saved by 0.1.0) counts as one
- * estimated request; one that carried none counts as zero.
+ * a new request), labelled estimated. A connection without a burst count
+ * (plain TCP, a file saved by 0.1.0) that carried client data or completed
+ * its setup counts as one estimated request; any other as zero.
  *
  * To swap in the record's field, only `recordRequests` below needs to know its
  * shape: it accepts a number, an array of requests, or { count, estimated? }.
@@ -38,7 +38,7 @@ export function requestsOf(c: ConnectionRecord): RequestCount {
   if (exact !== null) return exact;
   const bursts = c.tls?.clientBursts ?? 0;
   if (bursts > 0) return { count: bursts, estimated: true };
-  return { count: c.firstDataMs.client !== null ? 1 : 0, estimated: true };
+  return { count: c.firstDataMs.client !== null || (c.setup.ms !== null && !c.midstream) ? 1 : 0, estimated: true };
 }
 
 /** Requests over a set of connections; estimated when any count was. */
