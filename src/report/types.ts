@@ -183,6 +183,15 @@ export interface ComparisonRow {
   setupShare: Change;
   roundTrips: Change;
   bytes: Change;
+  /** TLS handshakes seen in full and resumed (tls.resumed). */
+  fullHandshakes: Change;
+  resumedHandshakes: Change;
+  /** Requests (src/report/requests.ts; estimated from client data bursts unless counted). */
+  requests: Change;
+  /** Setup time total / requests, ms. */
+  setupMsPerRequest: Change;
+  /** Connections with a known setup: the n behind the setup percentiles. */
+  setupCount: Change;
 }
 
 export interface Comparison {
@@ -190,4 +199,8 @@ export interface Comparison {
   after: string;
   destinations: ComparisonRow[];
   total: ComparisonRow;
+  /** What makes the comparison weak: different workloads, too few connections for percentiles. */
+  warnings: string[];
+  /** Requests were estimated on a side. */
+  requestsEstimated: boolean;
 }
