@@ -20,6 +20,7 @@
  */
 import { fstatSync, openSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import tty from 'node:tty';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -271,7 +272,7 @@ async function runMainStoppable(
       let code: number;
       try {
         code = await runTui({
-          title: path === '-' ? 'stdin' : sanitize(path),
+          title: path === '-' ? 'stdin' : sanitize(basename(path)),
           load: async (onProgress) => (result = await loadLive(onProgress, report)),
           poolOptions,
           stdin: keys,
@@ -371,7 +372,7 @@ async function runCompare(argv: { before: string; after: string; format?: string
     clearProgress();
     const { runTui } = await import('./ui/index.js');
     return runTui({
-      title: argv.after === '-' ? 'stdin' : sanitize(argv.after),
+      title: argv.after === '-' ? 'stdin' : sanitize(basename(argv.after)),
       load: async () => after,
       initialView: 'compare',
       comparison: compareAnalyses(before, after),

@@ -20,7 +20,6 @@ import {
   connectionColumns,
   destinationColumns,
   destinationRows,
-  detailLines,
   filterConnections,
   nextSortKey,
   poolColumns,
@@ -31,6 +30,7 @@ import {
   type SortKey,
 } from '../view/model.js';
 import { makeTheme } from './theme.js';
+import { detailScreenLines } from '../view/detail.js';
 
 export interface AppProps {
   title: string;
@@ -250,7 +250,7 @@ export function App(props: AppProps) {
         const base = destFilter ? all.filter((c) => destFilter.ids.has(c.id)) : all;
         return sortConnections(filterConnections(base, filter), sortKey);
       }),
-      detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailLines(detail, cols) : [])),
+      detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailScreenLines(detail, cols) : [])),
       cmpRows: lastOf((c: Comparison | undefined) => (c ? comparisonRows(c) : [])),
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -264,7 +264,9 @@ export function App(props: AppProps) {
     const destRows = dt && pool ? d.destRows(dt.dests, pool) : [];
     const detailText = d.detailText(st.detail, columns);
     const cmpRows = d.cmpRows(props.comparison);
-    const sumLines = dt ? [...summaryLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
+    // The detail and the help take the whole body: the capture summary collapses (the ladder stays on the first screen).
+    const sumLines =
+      dt && !st.detail && !st.help ? [...summaryLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
     const chrome = 1 /* tabs */ + (sumLines.length ? sumLines.length + 1 : 0) + 1 /* status */ + 1 /* keys */;
     const bodyHeight = Math.max(3, rows - chrome - 1); // keep one row free: no full-screen redraw
     const listHeight = Math.max(1, bodyHeight - 1); // minus the table header
@@ -459,7 +461,7 @@ interface ScreenProps {
     conns: ConnectionRecord[];
     pool: PoolReport | null;
     destRows: ReturnType<typeof destinationRows>;
-    detailText: ReturnType<typeof detailLines>;
+    detailText: ReturnType<typeof detailScreenLines>;
     cmpRows: ReturnType<typeof comparisonRows>;
     sumLines: string[];
     bodyHeight: number;
