@@ -39,7 +39,7 @@
 import type { ConnectionRecord } from '../timeline/types.js';
 import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurrency } from './destinations.js';
 import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from '../base/format.js';
-import type { DestinationPool, DestinationStats, PoolOptions, PoolReport, PoolSavings } from './types.js';
+import type { DestinationPool, DestinationStats, PoolOptions, PoolReasonCode, PoolReport, PoolSavings } from './types.js';
 import { addAcc, captureRttMs, connectionAcc, newAcc, poolRates, processingMs, projections, type RateAcc } from './rates.js';
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -278,11 +278,13 @@ function simulateDestination(
     poolSize,
     recommendedIdleSec: serverIdle !== null ? Math.floor(serverIdle * RECOMMENDED_IDLE_FACTOR * 10) / 10 : null,
     serverIdleTimeoutSec: serverIdle,
+    reasonCode: 'pool',
   };
   pool.projections = projections(acc, pool.rates, opts, rtt);
   pool.verdict = meets(opts, pool) ? 'pool' : 'will-not-help';
   const sim: DestSim = { pool, counters: k, lifetimeMs, stats, effectiveIdleSec, sentences: [], acc };
   sim.sentences = destinationReason(sim, opts);
+  pool.reasonCode = why(sim);
   pool.reason = sim.sentences.join(' ');
   return sim;
 }
@@ -348,7 +350,7 @@ function savingsText(p: PoolSavings): string {
   );
 }
 
-type Why = 'single' | 'unknown' | 'apart' | 'overlap' | 'small' | 'pool';
+type Why = PoolReasonCode;
 
 function why(sim: DestSim): Why {
   const { pool: p, counters: k, stats: s } = sim;

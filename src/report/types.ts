@@ -156,7 +156,15 @@ export interface DestinationPool extends PoolSavings {
   /** Recommended pool idle timeout (below the server's observed one), seconds; null if none seen. */
   recommendedIdleSec: number | null;
   serverIdleTimeoutSec: number | null;
+  /**
+   * The verdict's reason as a code: 'pool'; or why not: 'single' (one
+   * connection), 'apart' (further apart than the idle timeout), 'overlap'
+   * (all concurrent), 'small' (saves too little), 'unknown' (no setup seen).
+   */
+  reasonCode: PoolReasonCode;
 }
+
+export type PoolReasonCode = 'pool' | 'single' | 'unknown' | 'apart' | 'overlap' | 'small';
 
 export interface PoolReport {
   options: PoolOptions;

@@ -26,6 +26,8 @@ import { safe, sanitize } from '../view/sanitize.js';
 import type { ConnectionRecord, TimelineEvent } from '../timeline/types.js';
 import type { ReadProgress } from '../capture/types.js';
 import { connectionNotes } from '../findings/notes.js';
+import { connectionMarks } from './marks.js';
+import { connectionQuery } from './filter.js';
 import { connectionPhases, type Phase, type PhaseName } from '../report/phases.js';
 import type {
   Analysis,
@@ -58,6 +60,10 @@ export const SORT_LABELS: Record<SortKey, string> = {
 
 export function nextSortKey(k: SortKey): SortKey {
   return SORT_KEYS[(SORT_KEYS.indexOf(k) + 1) % SORT_KEYS.length]!;
+}
+
+export function prevSortKey(k: SortKey): SortKey {
+  return SORT_KEYS[(SORT_KEYS.indexOf(k) + SORT_KEYS.length - 1) % SORT_KEYS.length]!;
 }
 
 /** The value a connection is sorted by (null = unknown, sorts last). */
@@ -118,17 +124,11 @@ export function connectionSearchText(c: ConnectionRecord): string {
   return sanitize(parts.join(' ')).toLowerCase();
 }
 
-/**
- * Connections whose search text contains every whitespace-separated term of
- * the query (case-insensitive). An empty query keeps all.
- */
+/** Connections matching every term of the query (view/filter.ts). An empty query keeps all. */
 export function filterConnections(conns: readonly ConnectionRecord[], query: string): ConnectionRecord[] {
-  const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (terms.length === 0) return conns.slice();
-  return conns.filter((c) => {
-    const t = connectionSearchText(c);
-    return terms.every((term) => t.includes(term));
-  });
+  if (query.trim() === '') return conns.slice();
+  // Fields, comparisons and ':port' (view/filter.ts).
+  return conns.filter(connectionQuery(query));
 }
 
 // ---------------------------------------------------------------------------
@@ -172,10 +172,11 @@ export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
     { key: 'tcp', title: 'TCP ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tcp.handshakeMs) },
     { key: 'tls', title: 'TLS ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tls?.handshakeMs) },
     { key: 'setup', title: 'setup', align: 'right', min: 6, priority: 95, cell: (c) => fmtMs(c.setup.ms) },
-    { key: 'rtt', title: 'RT', align: 'right', min: 2, priority: 40, cell: roundTripsText },
+    { key: 'rtt', title: 'RTT×', align: 'right', min: 4, priority: 40, cell: roundTripsText },
     { key: 'lifetime', title: 'life', align: 'right', min: 6, priority: 30, cell: (c) => fmtDuration(c.lifetimeMs) },
-    { key: 'share', title: 'share', align: 'right', min: 5, priority: 50, cell: (c) => fmtPct(c.setupShare) },
+    { key: 'share', title: 'setup %', align: 'right', min: 7, priority: 50, cell: (c) => fmtPct(c.setupShare) },
     { key: 'state', title: 'state', align: 'left', min: 10, priority: 85, cell: stateText },
+    { key: 'marks', title: 'marks', align: 'left', min: 5, priority: 55, cell: connectionMarks },
   ];
 }
 
@@ -304,9 +305,25 @@ export function poolSavingsText(p: DestinationPool | null): string {
   return `${fmtDuration(p.setupMsSaved)} ${fmtPct(p.savedShare)}`;
 }
 
+/** The verdict, spelled as in the text report and JSON: 'pool' or 'will-not-help'. */
 export function verdictText(p: { verdict: string } | null): string {
   if (!p) return NA;
-  return p.verdict === 'pool' ? 'pool' : 'no help';
+  return p.verdict;
+}
+
+const WHY_TEXT: Record<string, string> = {
+  pool: '',
+  single: 'one connection',
+  apart: 'too far apart',
+  overlap: 'all concurrent',
+  small: 'saves too little',
+  unknown: 'setup unseen',
+};
+
+/** Why a pool would not help, in two or three words ('' for a 'pool' verdict). */
+export function whyText(p: { reasonCode?: string } | null): string {
+  if (!p || p.reasonCode === undefined) return NA;
+  return WHY_TEXT[p.reasonCode] ?? p.reasonCode;
 }
 
 export function destinationColumns(): Column<DestinationRow>[] {
@@ -315,10 +332,11 @@ export function destinationColumns(): Column<DestinationRow>[] {
     { key: 'conns', title: 'conns', align: 'right', min: 7, priority: 95, cell: (r) => fmtInt(r.stats.connections) },
     { key: 'total', title: 'setup Σ', align: 'right', min: 7, priority: 90, cell: (r) => fmtMs(r.stats.setupMs.total) },
     { key: 'p50', title: 'p50', align: 'right', min: 6, priority: 80, cell: (r) => fmtMs(r.stats.setupMs.p50) },
-    { key: 'share', title: 'share', align: 'right', min: 5, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
+    { key: 'share', title: 'setup %', align: 'right', min: 7, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
     { key: 'resumed', title: 'resumed', align: 'right', min: 7, priority: 60, cell: (r) => fmtPct(r.stats.resumptionRate) },
     { key: 'saved', title: 'pool saves', align: 'right', min: 13, priority: 85, cell: (r) => poolSavingsText(r.pool) },
-    { key: 'verdict', title: 'verdict', align: 'left', min: 7, priority: 75, cell: (r) => verdictText(r.pool) },
+    { key: 'verdict', title: 'verdict', align: 'left', min: 13, priority: 75, cell: (r) => verdictText(r.pool) },
+    { key: 'why', title: 'why', align: 'left', min: 14, priority: 72, cell: (r) => whyText(r.pool) },
   ];
 }
 
@@ -329,8 +347,8 @@ export function poolColumns(): Column<DestinationPool>[] {
     { key: 'size', title: 'pool', align: 'right', min: 4, priority: 50, cell: (p) => fmtInt(p.poolSize) },
     { key: 'avoided', title: 'avoided', align: 'right', min: 7, priority: 85, cell: (p) => fmtInt(p.handshakesAvoided) },
     { key: 'saved', title: 'saved ms', align: 'right', min: 8, priority: 95, cell: (p) => fmtMs(p.setupMsSaved) },
-    { key: 'share', title: 'share', align: 'right', min: 5, priority: 80, cell: (p) => fmtPct(p.savedShare) },
-    { key: 'rtt', title: 'RT', align: 'right', min: 4, priority: 40, cell: (p) => fmtInt(p.roundTripsSaved) },
+    { key: 'share', title: 'saved %', align: 'right', min: 7, priority: 80, cell: (p) => fmtPct(p.savedShare) },
+    { key: 'rtt', title: 'RTT×', align: 'right', min: 4, priority: 40, cell: (p) => fmtInt(p.roundTripsSaved) },
     { key: 'bytes', title: 'bytes', align: 'right', min: 9, priority: 45, cell: (p) => fmtBytes(p.bytesSaved) },
     {
       key: 'idle',
@@ -340,7 +358,8 @@ export function poolColumns(): Column<DestinationPool>[] {
       priority: 30,
       cell: (p) => (p.recommendedIdleSec === null ? NA : `${p.recommendedIdleSec}s`),
     },
-    { key: 'verdict', title: 'verdict', align: 'left', min: 7, priority: 75, cell: verdictText },
+    { key: 'verdict', title: 'verdict', align: 'left', min: 13, priority: 75, cell: verdictText },
+    { key: 'why', title: 'why', align: 'left', min: 14, priority: 72, cell: whyText },
   ];
 }
 
@@ -359,7 +378,7 @@ export function compareColumns(): Column<ComparisonRow>[] {
     { key: 'total', title: 'setup Σ ms', align: 'right', min: 13, max: 16, priority: 95, cell: (r) => changeText(r.setupTotalMs, ms) },
     { key: 'p50', title: 'p50 ms', align: 'right', min: 11, max: 16, priority: 60, cell: (r) => changeText(r.setupP50Ms, ms) },
     { key: 'p90', title: 'p90 ms', align: 'right', min: 11, max: 16, priority: 50, cell: (r) => changeText(r.setupP90Ms, ms) },
-    { key: 'share', title: 'share', align: 'right', min: 11, max: 14, priority: 70, cell: (r) => changeText(r.setupShare, fmtPct) },
+    { key: 'share', title: 'setup %', align: 'right', min: 11, max: 14, priority: 70, cell: (r) => changeText(r.setupShare, fmtPct) },
   ];
 }
 
