@@ -34,7 +34,7 @@ import {
 import { makeTheme } from './theme.js';
 import { detailScreenLines } from '../view/detail.js';
 import { helpLines } from '../view/legend.js';
-import { cycle, DESTINATION_SORTS, markSorted, POOL_SORTS, sortRows } from '../view/tablesort.js';
+import { cycle, DESTINATION_SORTS, markSorted, POOL_SORTS, roomForMarker, sortRows } from '../view/tablesort.js';
 import { emphasisStyle, verdictScreenLines } from './verdict.js';
 import { plural } from '../base/format.js';
 
@@ -537,8 +537,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
   // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
   const allConns = analysis.connections;
   const baseCols = useMemo(
-    () => layoutColumns(connectionColumns(maxId), width, allConns.slice(0, LAYOUT_SAMPLE)),
-    [width, maxId, allConns],
+    () => layoutColumns(roomForMarker(connectionColumns(maxId), st.sortKey), width, allConns.slice(0, LAYOUT_SAMPLE)),
+    [width, maxId, allConns, st.sortKey],
   );
   // An open connection (live) shows where it stands and its age instead of its final state and lifetime.
   const connCols = useMemo((): LaidOutColumn<ConnectionRecord>[] => {
@@ -557,13 +557,21 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
   const destCols = useMemo(
     () =>
       markSorted(
-        layoutColumns(destinationColumns(), width, x.destRows.slice(0, LAYOUT_SAMPLE)),
+        layoutColumns(
+          roomForMarker(destinationColumns(), DESTINATION_SORTS[st.tableSort.destinations]!.key),
+          width,
+          x.destRows.slice(0, LAYOUT_SAMPLE),
+        ),
         DESTINATION_SORTS[st.tableSort.destinations]!.key,
       ),
     [width, x.destRows, st.tableSort.destinations],
   );
   const poolCols = useMemo(
-    () => markSorted(layoutColumns(poolColumns(), width, x.pool?.destinations.slice(0, LAYOUT_SAMPLE)), POOL_SORTS[st.tableSort.pool]!.key),
+    () =>
+      markSorted(
+        layoutColumns(roomForMarker(poolColumns(), POOL_SORTS[st.tableSort.pool]!.key), width, x.pool?.destinations.slice(0, LAYOUT_SAMPLE)),
+        POOL_SORTS[st.tableSort.pool]!.key,
+      ),
     [width, x.pool, st.tableSort.pool],
   );
   const sortedConnCols = useMemo(() => markSorted(connCols, st.sortKey, st.sortKey === 'id'), [connCols, st.sortKey]);

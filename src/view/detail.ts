@@ -14,7 +14,7 @@ import { bar, connectionFacts, endpointText, ladder, ladderColumns, stateText, t
 import { safe } from './sanitize.js';
 
 /** Terminal width from which the facts sit beside the ladder. */
-export const SIDE_FACTS_MIN_WIDTH = 120;
+export const SIDE_FACTS_MIN_WIDTH = 140;
 /** Width of the side column of facts. */
 const SIDE_W = 36;
 /** Longest / shortest phase above this ratio: bars on a log scale (a linear one leaves the short phase one cell). */

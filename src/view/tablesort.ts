@@ -4,7 +4,7 @@
  * the marker itself. Connections keep their own keys (model.ts SORT_KEYS).
  */
 import type { DestinationPool } from '../report/types.js';
-import type { LaidOutColumn } from './format.js';
+import type { Column, LaidOutColumn } from './format.js';
 import type { DestinationRow } from './model.js';
 
 export interface TableSort<R> {
@@ -54,6 +54,12 @@ export function markSorted<R>(cols: readonly LaidOutColumn<R>[], key: string, as
   return cols.map((c) => {
     if (c.key !== key) return c;
     const t = c.title.length + 1 <= c.width ? c.title : c.title.slice(0, Math.max(0, c.width - 1));
-    return { ...c, title: `${t}${m}` };
+    // Right-aligned titles keep their right edge (where a reader's eye and the numbers are).
+    return { ...c, title: c.align === 'right' ? `${m}${t}` : `${t}${m}` };
   });
+}
+
+/** The columns with one more cell for the sorted one: room for its marker before layout. */
+export function roomForMarker<R>(cols: readonly Column<R>[], key: string): Column<R>[] {
+  return cols.map((c) => (c.key === key ? { ...c, min: c.min + 1, ...(c.max !== undefined ? { max: c.max + 1 } : {}) } : c));
 }
