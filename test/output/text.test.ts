@@ -45,7 +45,7 @@ describe('formatTextReport', () => {
     for (let i = 1; i < known.length; i++) expect(known[i - 1]).toBeGreaterThanOrEqual(known[i]!);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(120);
 
-    expect(lines[d + 1]).toMatch(/^destination\s+conns\s+setup Σ\s+p50\s+share\s+resumed\s+pool saves\s+verdict$/);
+    expect(lines[d + 1]).toMatch(/^destination\s+conns\s+setup Σ\s+p50\s+setup %\s+resumed\s+pool saves\s+verdict\s+why$/);
     const keys = new Set(expected.map((e) => (e.sni ? `${e.sni}:${e.serverPort}` : e.server)));
     const destRows = lines.slice(d + 2, d + 2 + keys.size);
     expect(destRows.map((r) => r.split(/\s+/)[0]).sort()).toEqual([...keys].sort());
@@ -67,11 +67,20 @@ describe('formatTextReport', () => {
     const want = expectedMetrics(name);
     const lines = formatTextReport(await analysis(fixture(name)), { width: 120 }).split('\n');
     const c = lines.indexOf('Connections (largest setup first, ms)');
+    const header = lines[c + 1]!;
     const rows = lines.slice(c + 2, c + 2 + want.length);
-    // Columns read from the right (the SNI column may be empty): ... TLS ms, setup, RT, life, share, state.
+    // Cells read at the header's positions (the SNI and marks columns may be empty): a right-aligned
+    // column ends where its title ends, the left-aligned state column starts where its title starts.
+    const right = (r: string, title: string) => r.slice(0, header.indexOf(` ${title}`) + 1 + title.length).trim().split(/\s+/).pop();
+    const left = (r: string, title: string) => r.slice(header.indexOf(` ${title}`) + 1).trim().split(/\s+/)[0]!;
     const shown = rows
-      .map((r) => r.trim().split(/\s+/))
-      .map((t) => ({ id: Number(t[0]), tls: t.at(-6), setup: t.at(-5), rt: t.at(-4), state: t.at(-1)!.replace(/\(.*$/, '') }))
+      .map((r) => ({
+        id: Number(r.trim().split(/\s+/)[0]),
+        tls: right(r, 'TLS ms'),
+        setup: right(r, 'setup'),
+        rt: right(r, 'RTT×'),
+        state: left(r, 'state').replace(/\(.*$/, ''),
+      }))
       .sort((x, y) => x.id - y.id);
     expect(shown).toEqual(
       want.map((w) => ({
