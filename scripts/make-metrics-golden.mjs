@@ -32,9 +32,13 @@
 //                in record order.
 // Finished (TLS 1.3, keys unknown; an INFERENCE, as documented in the README):
 //                everything after the ServerHello is sent as outer type 23, so the
-//                handshake's end cannot be read. The client's Finished is taken to be
-//                the client's first type-23 record in a frame after the ServerHello
-//                frame (type-23 records before it are 0-RTT early data).
+//                handshake's end cannot be read. The client's flight is its type-23
+//                records in frames after the ServerHello frame (type-23 records before
+//                it are 0-RTT early data); its Finished is the first of the flight's
+//                first four records whose tls.record.length is a Finished's (hash
+//                length + 4 + 1 + 16: 53, or 69 with TLS_AES_256_GCM_SHA384) — a
+//                client certificate's Certificate and CertificateVerify come before
+//                it — else the flight's first record.
 // handshake end = TLS <= 1.2: the later of the two Finished frames; TLS 1.3: the
 //                client's (inferred) Finished frame; none when either is missing.
 //
@@ -45,7 +49,7 @@
 // setup.ms        = origin -> setup.endFrame; null when there is no end or no SYN.
 // setup.packets   = frames of the stream numbered <= setup.endFrame (0 when no end).
 // setup.bytes     = sum of frame.len over those frames (0 when no end).
-// setup.certificateBytes = tls.certificateBytes (0 without TLS).
+// setup.certificateBytes = tls.certificateBytes (0 without TLS, null when unknown).
 // setup.roundTrips = server flights the client waited for before setup ended:
 //                   take the stream's frames numbered <= setup.endFrame that "say
 //                   something": the first SYN, the first SYN-ACK, the completing ACK,
@@ -58,8 +62,12 @@
 // tls.certificateBytes / certificateCount = over the server's frames showing
 //                   handshake type 11 (in clear: TLS <= 1.2), the sum and the number of
 //                   tls.handshake.certificate_length entries (the DER bytes of each
-//                   certificate, without the 3-byte length prefixes). TLS 1.3 sends the
-//                   Certificate encrypted: 0 and 0 (not visible without keys).
+//                   certificate, without the 3-byte length prefixes). 0 and 0 when none
+//                   was sent for sure (a TLS <= 1.2 server flight that reached its
+//                   Finished without one; a TLS 1.3 ServerHello that selected a PSK);
+//                   null (unknown) otherwise: TLS 1.3 sends the Certificate encrypted.
+// mid-stream TLS  = no ClientHello and no SYN, but both sides carry TLS records:
+//                   tls with handshakeMs null, nothing offered, certificates null.
 // tls.versionsOffered / keyShareGroupsOffered / alpnOffered = the ClientHello
 //                   frame's tls.handshake.extensions.supported_version /
 //                   extensions_key_share_group / extensions_alpn_str, every entry in
@@ -115,6 +123,7 @@ const FIELDS = [
   'tls.handshake.extensions_key_share_group',
   'tls.handshake.extensions_alpn_str',
   'tls.handshake.certificate_length',
+  'tls.record.length', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.psk.identity.selected',
 ];
 
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
@@ -174,6 +183,10 @@ function parse(text) {
       keyShareGroups: list(r['tls.handshake.extensions_key_share_group']).map(Number),
       alpn: list(r['tls.handshake.extensions_alpn_str']),
       certLengths: list(r['tls.handshake.certificate_length']).map(Number),
+      // Lengths of the records in the same order as \`records\` (tshark lists them in frame order).
+      recordLengths: list(r['tls.record.length']).map(Number),
+      ciphers: list(r['tls.handshake.ciphersuite']).map(Number),
+      pskSelected: list(r['tls.handshake.extensions.psk.identity.selected']).length > 0,
     };
     const id = Number(s);
     if (!byStream.has(id)) byStream.set(id, []);
@@ -213,14 +226,22 @@ function metrics(id, pkts) {
     const sh = pkts.find((p) => !isClient(p) && p.hsTypes.includes(2) && p.randoms.some((r) => r !== HRR_RANDOM)) ?? null;
     const version = sh ? (sh.supportedVersions[0] ?? sh.versions[0] ?? null) : null;
     const tls13 = version === 0x0304 || (version !== null && (version & 0xff00) === 0x7f00);
-    const recs = (side) => pkts.filter((p) => sideOf(p) === side).flatMap((p) => p.records.map((t) => ({ t, p })));
+    const recs = (side) =>
+      pkts.filter((p) => sideOf(p) === side).flatMap((p) => p.records.map((t, i) => ({ t, p, len: p.recordLengths[i] ?? 0 })));
 
     if (tls13) {
-      // Inference: the client's first type-23 record after the ServerHello frame is its Finished.
+      // Inference: the client's flight after the ServerHello frame is sent as type-23 records. Its
+      // Finished is the record of a Finished's size (hash length + 4-byte header + 1 content type +
+      // 16-byte tag: 53 with SHA-256 suites, 69 with SHA-384) among the flight's first four records
+      // (Certificate and CertificateVerify come first with a client certificate); if none has that
+      // size, the first record. Type-23 records before the ServerHello are 0-RTT early data.
+      const hashLen = sh.ciphers[0] === 0x1302 ? 48 : 32;
       const c23 = recs('client').filter((r) => r.t === 23 && r.p.frame > sh.frame);
-      const fin = c23[0]?.p ?? null;
+      const sized = c23.slice(0, 4).findIndex((r) => r.len === hashLen + 21);
+      const finIdx = c23.length === 0 ? -1 : sized >= 0 ? sized : 0;
+      const fin = finIdx >= 0 ? c23[finIdx].p : null;
       handshakeEnd = fin;
-      firstData.client = c23[1]?.p ?? null;
+      firstData.client = finIdx >= 0 ? c23[finIdx + 1]?.p ?? null : null;
       firstData.server = fin ? recs('server').find((r) => r.t === 23 && r.p.frame > fin.frame)?.p ?? null : null;
     } else {
       const finished = (side) => {
@@ -237,15 +258,35 @@ function metrics(id, pkts) {
       firstData.client = recs('client').find((r) => r.t === 23)?.p ?? null;
       firstData.server = recs('server').find((r) => r.t === 23)?.p ?? null;
     }
+    // Certificates: what the server's Certificate messages show (TLS <= 1.2); 0 when it is known that
+    // none was sent (a TLS <= 1.2 server flight that reached its Finished without one, a TLS 1.3
+    // PSK resumption); null (unknown) otherwise: TLS 1.3 sends them encrypted, a lost flight hides them.
     const certs = tls13 ? [] : pkts.filter((p) => !isClient(p) && p.hsTypes.includes(11)).flatMap((p) => p.certLengths);
+    const serverFinished = !tls13 && sh !== null && recs('server').some((r, i, all) => r.t === 22 && all.slice(0, i).some((x) => x.t === 20));
+    const known = certs.length > 0 || (tls13 ? sh !== null && sh.pskSelected : serverFinished);
     tls = {
       handshakeMs: handshakeEnd ? msBetween(ch, handshakeEnd) : null,
       handshakeEndInferred: tls13 && handshakeEnd !== null,
-      certificateBytes: certs.reduce((a, b) => a + b, 0),
-      certificateCount: certs.length,
+      certificateBytes: known ? certs.reduce((a, b) => a + b, 0) : null,
+      certificateCount: known ? certs.length : null,
       versionsOffered: ch.supportedVersions,
       keyShareGroupsOffered: ch.keyShareGroups,
       alpnOffered: ch.alpn,
+    };
+  } else if (!syn && ['client', 'server'].every((side) => pkts.some((p) => sideOf(p) === side && p.records.length > 0))) {
+    // Mid-stream TLS: no ClientHello and no SYN, but both sides carry TLS records as tshark dissects
+    // them: TLS, with no handshake timing and nothing known of the hellos or certificates.
+    const recs = (side) => pkts.filter((p) => sideOf(p) === side).flatMap((p) => p.records.map((t) => ({ t, p })));
+    firstData.client = recs('client').find((r) => r.t === 23)?.p ?? null;
+    firstData.server = recs('server').find((r) => r.t === 23)?.p ?? null;
+    tls = {
+      handshakeMs: null,
+      handshakeEndInferred: false,
+      certificateBytes: null,
+      certificateCount: null,
+      versionsOffered: [],
+      keyShareGroupsOffered: [],
+      alpnOffered: [],
     };
   } else {
     firstData.client = pkts.find((p) => isClient(p) && p.tcpLen > 0) ?? null;
@@ -277,7 +318,9 @@ function metrics(id, pkts) {
   const finFrom = (side) => pkts.some((p) => sideOf(p) === side && (p.flags & FIN) !== 0);
   let state;
   if (syn && !synAck && rstFrom('server')) state = 'refused';
-  else if (syn && !synAck && !pkts.some((p) => !isClient(p))) state = 'unanswered';
+  // Unanswered: nothing from the server, and the client never acknowledged anything from it either (a
+  // capture holding only the client's packets shows the server answered through the client's ACKs).
+  else if (syn && !synAck && !pkts.some((p) => !isClient(p)) && !pkts.some((p) => isClient(p) && (p.flags & ACK) !== 0)) state = 'unanswered';
   else if (rstFrom('client') || rstFrom('server')) state = 'reset';
   else if (!syn) state = 'midstream';
   else if (finFrom('client') && finFrom('server')) state = 'complete';

@@ -7,11 +7,13 @@ import { readCapture, type LiveReadOptions } from './capture/index.js';
 import type { CaptureMeta, CaptureResult, Frame, ReadProgress } from './capture/types.js';
 import { decodeFrame, linkTypeName } from './decode/index.js';
 import type { TcpConnection } from './tcp/connection.js';
-import { ConnectionTracker, type TrackerOptions } from './tcp/tracker.js';
+import { ConnectionTracker, DEFAULT_MAX_OPEN, type TrackerOptions } from './tcp/tracker.js';
+import { DEFAULT_HELD_BUDGET } from './tcp/reassembly.js';
+import { FindingsEngine, type FindingOptions } from './findings/index.js';
 import { before, epoch, type Stamp } from './base/stamp.js';
 import { buildRecord } from './timeline/build.js';
 import { ConnectionReader } from './timeline/reader.js';
-import type { ConnectionRecord } from './timeline/types.js';
+import type { ConnectionRecord, Finding } from './timeline/types.js';
 import type { Analysis } from './report/types.js';
 import type { LiveConnection, LivePhase, LiveReport } from './report/live.js';
 
@@ -44,6 +46,8 @@ export interface AnalyzeOptions {
   follow?: boolean;
   /** A live source: closed connections are finalized within lingerMs of wall-clock time. */
   live?: LiveOptions;
+  /** Thresholds of the findings (src/findings/types.ts, DEFAULT_FINDING_OPTIONS). */
+  findings?: Partial<FindingOptions>;
 }
 
 /** Frame-level counts, in the spirit of capinfos. */
@@ -90,6 +94,18 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   /** Live only: when each connection was first seen, and its last provisional record. */
   const seenAt = new WeakMap<TcpConnection, number>();
   const provisional = new WeakMap<TcpConnection, { packets: number; phase: LivePhase; rec: ConnectionRecord }>();
+  /**
+   * Late findings: retry findings for a connection already handed out, found when an
+   * earlier attempt closed later (an unanswered connection is finalized at the end).
+   * Kept records get them (applyLateFindings); streamed ones (NDJSON, protobuf) have
+   * gone out already: they are counted in a warning instead.
+   */
+  const lateStreamed: number[] = [];
+  const engine = new FindingsEngine(opts.findings ?? {}, (id, late) => {
+    const rec = keep ? findKept(records, id) : undefined;
+    if (rec) applyLateFindings(rec, late);
+    else if (!lateStreamed.includes(id)) lateStreamed.push(id);
+  });
   const tracker = new ConnectionTracker(
     (conn) => {
       const r = new ConnectionReader(conn);
@@ -99,6 +115,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     },
     (conn) => {
       const rec = buildRecord(conn, readers.get(conn));
+      rec.findings = engine.connection(rec, conn.facts(rec.client.ip === conn.endpoints[0].ip && rec.client.port === conn.endpoints[0].port ? 0 : 1), last ? epoch(last) : rec.end);
       if (keep) records.push(rec);
       report?.add(rec);
       opts.onConnection?.(rec);
@@ -205,6 +222,14 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];
+  warnings.push(...trackerWarnings(tracker.stats, opts.tracker));
+  if (lateStreamed.length > 0) {
+    const ids = lateStreamed.slice(0, 5).join(', ') + (lateStreamed.length > 5 ? ', …' : '');
+    warnings.push(
+      `${lateStreamed.length} connection${lateStreamed.length === 1 ? '' : 's'} (${ids}) turned out to be retries after ${lateStreamed.length === 1 ? 'it was' : 'they were'} written ` +
+        `(an earlier attempt was finalized later): their retry findings are missing from the streamed output; --format json has them`,
+    );
+  }
   if (stats.snaplenCut > 0) {
     warnings.push(
       `${stats.snaplenCut} frame${stats.snaplenCut === 1 ? ' was' : 's were'} cut short by the capture's snaplen ` +
@@ -226,10 +251,49 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       warnings,
       linkTypes: Object.keys(stats.linkTypes),
       bytes: read.bytes,
+      vantage: engine.vantage(),
     },
     connections: records,
     meta,
     stats,
     read,
   };
+}
+
+/** The kept record with this id (records are in close order: a late one is near the end). */
+function findKept(records: ConnectionRecord[], id: number): ConnectionRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.id === id) return records[i];
+  return undefined;
+}
+
+/** Late findings replace the record's finding with the same code and frame, or are added; kept sorted by frame. */
+export function applyLateFindings(rec: ConnectionRecord, late: Finding[]): void {
+  for (const f of late) {
+    const i = rec.findings.findIndex((x) => x.code === f.code && x.frame === f.frame);
+    if (i >= 0) rec.findings[i] = f;
+    else rec.findings.push(f);
+  }
+  rec.findings.sort((a, b) => a.frame - b.frame);
+}
+
+/** What the tracker gave up to stay within its bounds, as capture warnings. */
+export function trackerWarnings(
+  st: { finalizedEarly: number; heldEvictions: number; holesGivenUp: number; bytesGivenUp: number },
+  opts: TrackerOptions | undefined,
+): string[] {
+  const out: string[] = [];
+  if (st.finalizedEarly > 0) {
+    const max = opts?.maxOpenConnections ?? DEFAULT_MAX_OPEN;
+    out.push(
+      `${st.finalizedEarly} connection${st.finalizedEarly === 1 ? ' was' : 's were'} finalized early (more than ${max} open at once; ` +
+        `the longest-idle first): they are reported in the state they had then`,
+    );
+  }
+  if (st.heldEvictions > 0) {
+    const mib = Math.round((opts?.heldBudgetBytes ?? DEFAULT_HELD_BUDGET) / (1 << 20));
+    out.push(
+      `${st.holesGivenUp} hole${st.holesGivenUp === 1 ? '' : 's'} given up (${st.bytesGivenUp} bytes) to keep data held after holes under ${mib} MiB`,
+    );
+  }
+  return out;
 }

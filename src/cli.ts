@@ -34,9 +34,12 @@ import { formatPoolReport } from './output/pool-text.js';
 import { formatComparison } from './output/compare-text.js';
 import { formatTextReport } from './output/text.js';
 import { sanitize } from './view/sanitize.js';
-import { compareAnalyses, destinations, simulatePool, summarize } from './report/index.js';
+import { compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
+import { poolingFindingLines } from './view/findings.js';
+import { wrap } from './view/format.js';
 import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';
+import { DEFAULT_FINDING_OPTIONS, type FindingOptions } from './findings/types.js';
 import { packageVersion } from './base/version.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
@@ -109,6 +112,55 @@ function poolOptionsFrom(argv: PoolArgs): Partial<PoolOptions> {
   return o;
 }
 
+/** The findings' thresholds on the command line (README: Findings), in ms. */
+const FINDING_FLAGS = {
+  'slow-first-byte-ms': 'slowFirstByteMs',
+  'response-timeout-ms': 'responseTimeoutMs',
+  'handshake-stall-ms': 'handshakeStallMs',
+  'idle-close-ms': 'idleCloseMs',
+  'connect-timeout-tail-ms': 'connectTimeoutTailMs',
+  'retry-window-ms': 'retryWindowMs',
+} as const satisfies Record<string, keyof FindingOptions>;
+
+type FindingArgs = { [K in keyof typeof FINDING_FLAGS]?: number };
+
+function findingOptionsFrom(argv: FindingArgs): Partial<FindingOptions> {
+  const o: Partial<FindingOptions> = {};
+  for (const [flag, key] of Object.entries(FINDING_FLAGS) as [keyof typeof FINDING_FLAGS, keyof FindingOptions][]) {
+    const v = argv[flag];
+    checkNumber(flag, v, (x) => Number.isFinite(x) && x >= 0, 'a number of milliseconds >= 0');
+    if (v !== undefined) o[key] = v;
+  }
+  return o;
+}
+
+const findingOpts = {
+  'slow-first-byte-ms': {
+    type: 'number',
+    describe: `Finding slow-first-byte: a response begins this long after the request, ms (default ${DEFAULT_FINDING_OPTIONS.slowFirstByteMs})`,
+  },
+  'response-timeout-ms': {
+    type: 'number',
+    describe: `Finding response-timeout: the client closes this long after an unanswered request, ms (default ${DEFAULT_FINDING_OPTIONS.responseTimeoutMs})`,
+  },
+  'handshake-stall-ms': {
+    type: 'number',
+    describe: `Finding handshake-failed: the client closes this long after an unanswered ClientHello, ms (default ${DEFAULT_FINDING_OPTIONS.handshakeStallMs})`,
+  },
+  'idle-close-ms': {
+    type: 'number',
+    describe: `Finding idle-close: a side closes after this long without payload, ms (default ${DEFAULT_FINDING_OPTIONS.idleCloseMs})`,
+  },
+  'connect-timeout-tail-ms': {
+    type: 'number',
+    describe: `Finding connect-timeout: the capture goes on this long after the last unanswered SYN, ms (default ${DEFAULT_FINDING_OPTIONS.connectTimeoutTailMs})`,
+  },
+  'retry-window-ms': {
+    type: 'number',
+    describe: `Finding retry: a new connection this soon after a failed one to the same destination, ms (default ${DEFAULT_FINDING_OPTIONS.retryWindowMs})`,
+  },
+} as const;
+
 /** A saved analysis (.hlpb) opens like a capture. */
 async function isSavedFile(path: string): Promise<boolean> {
   if (path === '-') return false;
@@ -160,9 +212,13 @@ function clearProgress(): void {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
 
-async function load(path: string, onProgress?: (p: ReadProgress) => void): Promise<Analysis | AnalysisResult> {
+async function load(
+  path: string,
+  onProgress?: (p: ReadProgress) => void,
+  findings: Partial<FindingOptions> = {},
+): Promise<Analysis | AnalysisResult> {
   if (await isSavedFile(path)) return readSavedAnalysis(path);
-  return analyzeFile(path, onProgress ? { onProgress } : {});
+  return analyzeFile(path, { ...(onProgress ? { onProgress } : {}), findings });
 }
 
 /** Damage after some frames: report first, then one line and exit 1. */
@@ -229,7 +285,7 @@ function finalExit(a: Analysis | AnalysisResult): number {
   return 'read' in a && a.read.stopped ? EXIT_INTERRUPTED : damaged;
 }
 
-async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?: number; follow?: boolean }): Promise<number> {
+async function runMain(argv: PoolArgs & FindingArgs & { capture: string; format?: Format; top?: number; follow?: boolean }): Promise<number> {
   const stop = interruptible();
   try {
     return await runMainStoppable(argv, stop);
@@ -239,10 +295,11 @@ async function runMain(argv: PoolArgs & { capture: string; format?: Format; top?
 }
 
 async function runMainStoppable(
-  argv: PoolArgs & { capture: string; format?: Format; top?: number; follow?: boolean },
+  argv: PoolArgs & FindingArgs & { capture: string; format?: Format; top?: number; follow?: boolean },
   stop: ReturnType<typeof interruptible>,
 ): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
+  const findings = findingOptionsFrom(argv);
   checkNumber('top', argv.top, (v) => Number.isSafeInteger(v) && v >= 0, 'a whole number >= 0');
   const format: Format = argv.format ?? (process.stdout.isTTY ? 'tui' : 'text');
   const path = argv.capture;
@@ -255,6 +312,7 @@ async function runMainStoppable(
   /** Reading options shared by every format: stop on SIGINT, follow, live linger. */
   const reading = (report?: LiveReport): AnalyzeOptions => ({
     signal: stop.signal,
+    findings,
     ...(follow ? { follow } : {}),
     ...(live ? { live: report ? { report } : {} } : {}),
   });
@@ -350,15 +408,16 @@ async function runInfoSaved(argv: { capture: string; json?: boolean; format?: st
   return 0;
 }
 
-async function runPool(argv: PoolArgs & { capture: string; format?: string }): Promise<number> {
+async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?: string }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
-  const a = await load(argv.capture, stderrProgress());
+  const a = await load(argv.capture, stderrProgress(), findingOptionsFrom(argv));
   clearProgress();
   const report = simulatePool(a.connections, poolOptions);
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(report, null, 2) + '\n');
   } else {
-    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width: outputWidth() }));
+    const notes = poolingFindingLines(poolingFindings(a.connections)).flatMap((l) => wrap(`note: ${l}`, outputWidth(), '  '));
+    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
   }
   printWarnings(a);
   return damageExit(a);
@@ -456,7 +515,8 @@ export async function main(rawArgs: string[]): Promise<number> {
             type: 'boolean',
             describe: 'Keep reading at the end of a capture file still being written (like tail -f) until Ctrl-C',
           })
-          .options(poolOpts),
+          .options(poolOpts)
+          .options(findingOpts),
       (argv) => set(runMain({ ...(argv as Parameters<typeof runMain>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
@@ -476,7 +536,8 @@ export async function main(rawArgs: string[]): Promise<number> {
         y
           .positional('capture', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const })
-          .options(poolOpts),
+          .options(poolOpts)
+          .options(findingOpts),
       (argv) => set(runPool({ ...(argv as Parameters<typeof runPool>[0]), capture: inputPath(argv.capture) })),
     )
     .command(

@@ -18,8 +18,13 @@ const ms = (a: number, b: number): number => (b - a) * 1000;
 const fmtS = (msv: number): string => `${(msv / 1000).toFixed(msv < 10_000 ? 3 : 1)} s`;
 const fmtMs = (msv: number): string => (msv < 10 ? `${msv.toFixed(1)} ms` : msv < 1000 ? `${Math.round(msv)} ms` : fmtS(msv));
 
-function make(code: FindingCode, frame: number, detail: string): Finding {
-  return { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
+/** ms to the µs, never negative. */
+const roundMs = (v: number): number => Math.max(0, Math.round(v * 1000) / 1000);
+
+function make(code: FindingCode, frame: number, detail: string, costMs?: number): Finding {
+  const f: Finding = { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
+  if (costMs !== undefined && Number.isFinite(costMs)) f.costMs = roundMs(costMs);
+  return f;
 }
 
 function events(rec: ConnectionRecord, type: EventType, from?: Side): TimelineEvent[] {
@@ -68,17 +73,17 @@ export function connectionFindings(rec: ConnectionRecord, facts: ConnectionFacts
     const firstRe = syns.find((e) => e.retransmission) ?? syns[1]!;
     const waited =
       synAcks.length > 0 ? `answered ${fmtMs(ms(syns[0]!.time, synAcks[0]!.time))} after the first SYN` : 'never answered';
-    out.push(make('syn-retransmit', firstRe.frame, `${syns.length - 1} SYN retransmission${syns.length > 2 ? 's' : ''} at +${syns.slice(1).map((e) => fmtS(ms(syns[0]!.time, e.time))).join(', +')}; ${waited}`));
+    out.push(make('syn-retransmit', firstRe.frame, `${syns.length - 1} SYN retransmission${syns.length > 2 ? 's' : ''} at +${syns.slice(1).map((e) => fmtS(ms(syns[0]!.time, e.time))).join(', +')}; ${waited}`, ms(syns[0]!.time, syns[syns.length - 1]!.time)));
   }
   if (synAcks.length > 1) {
     const firstRe = synAcks.find((e) => e.retransmission) ?? synAcks[1]!;
-    out.push(make('synack-retransmit', firstRe.frame, `the server sent its SYN-ACK ${synAcks.length} times (first repeat +${fmtS(ms(synAcks[0]!.time, firstRe.time))}): the client's ACK did not complete the connection on the server`));
+    out.push(make('synack-retransmit', firstRe.frame, `the server sent its SYN-ACK ${synAcks.length} times (first repeat +${fmtS(ms(synAcks[0]!.time, firstRe.time))}): the client's ACK did not complete the connection on the server`, ms(synAcks[0]!.time, synAcks[synAcks.length - 1]!.time)));
   }
   let overflow = false;
   const srvRst = facts.rst.server;
   if (hsAck && srvRst && srvRst.time >= hsAck.time && srvRst.frame > hsAck.frame && before(srvRst, facts.firstPayload.server) && before(srvRst, anyFin)) {
     overflow = true;
-    out.push(make('accept-overflow-reset', srvRst.frame, `the server reset the connection ${fmtMs(ms(hsAck.time, srvRst.time))} after the handshake ACK (frame ${hsAck.frame}), before sending anything`));
+    out.push(make('accept-overflow-reset', srvRst.frame, `the server reset the connection ${fmtMs(ms(hsAck.time, srvRst.time))} after the handshake ACK (frame ${hsAck.frame}), before sending anything`, ms(rec.start, srvRst.time)));
   }
   let connectTimeout = false;
   if (syns.length > 0 && synAcks.length === 0 && anyRst === null) {
@@ -86,7 +91,7 @@ export function connectionFindings(rec: ConnectionRecord, facts: ConnectionFacts
     const tail = ms(last.time, ctx.captureEnd);
     if (tail >= o.connectTimeoutTailMs) {
       connectTimeout = true;
-      out.push(make('connect-timeout', last.frame, `${syns.length} SYN${syns.length > 1 ? 's' : ''} over ${fmtS(ms(syns[0]!.time, last.time))} got no answer; the capture goes on ${fmtS(tail)} after the last`));
+      out.push(make('connect-timeout', last.frame, `${syns.length} SYN${syns.length > 1 ? 's' : ''} over ${fmtS(ms(syns[0]!.time, last.time))} got no answer; the capture goes on ${fmtS(tail)} after the last`, ms(syns[0]!.time, last.time)));
     }
   }
 
@@ -110,6 +115,7 @@ export function connectionFindings(rec: ConnectionRecord, facts: ConnectionFacts
       }
     }
     if (f) {
+      f.costMs = roundMs(rec.lifetimeMs);
       handshakeFailed = true;
       out.push(f);
     }
@@ -123,7 +129,7 @@ export function connectionFindings(rec: ConnectionRecord, facts: ConnectionFacts
     const wait = ms(req.last.time, cc.time);
     if (wait >= o.responseTimeoutMs) {
       responseTimeout = true;
-      out.push(make('response-timeout', cc.frame, `the client closed (${how(cc)}) ${fmtS(wait)} after its request (frame ${req.last.frame}) without an answer`));
+      out.push(make('response-timeout', cc.frame, `the client closed (${how(cc)}) ${fmtS(wait)} after its request (frame ${req.last.frame}) without an answer`, wait));
     }
   }
   const turns: Turn[] = [...facts.turns, ...(facts.slowestLaterTurn ? [facts.slowestLaterTurn] : [])].filter((t) => isRequest(t.request, end));
@@ -131,7 +137,7 @@ export function connectionFindings(rec: ConnectionRecord, facts: ConnectionFacts
   if (slow.length > 0) {
     const t = slow[0]!;
     const more = slow.length > 1 ? ` (${slow.length} slow responses; slowest ${fmtMs(Math.max(...slow.map((x) => ms(x.request.last.time, x.response.time))))})` : '';
-    out.push(make('slow-first-byte', t.response.frame, `the response began ${fmtMs(ms(t.request.last.time, t.response.time))} after the request (frame ${t.request.last.frame})${more}`));
+    out.push(make('slow-first-byte', t.response.frame, `the response began ${fmtMs(ms(t.request.last.time, t.response.time))} after the request (frame ${t.request.last.frame})${more}`, slow.reduce((sum, x) => sum + ms(x.request.last.time, x.response.time), 0)));
   }
 
   // --- flow control
@@ -158,7 +164,7 @@ export function connectionFindings(rec: ConnectionRecord, facts: ConnectionFacts
     }
   }
   if (anyRst && anyRst === firstClose && !overflow && !responseTimeout && !connectTimeout && !handshakeFailed && isRequest(facts.lastBurstBeforeClose, end)) {
-    out.push(make('abortive-reset', anyRst.frame, `the ${sideOf(anyRst)} reset the connection while the request (frame ${facts.lastBurstBeforeClose!.last.frame}) was outstanding`));
+    out.push(make('abortive-reset', anyRst.frame, `the ${sideOf(anyRst)} reset the connection while the request (frame ${facts.lastBurstBeforeClose!.last.frame}) was outstanding`, ms(facts.lastBurstBeforeClose!.last.time, anyRst.time)));
   }
   return out;
 }

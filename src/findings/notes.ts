@@ -30,7 +30,9 @@ export function connectionNotes(c: ConnectionRecord): string[] {
     if (tls.handshakeEndInferred) flags.push('TLS 1.3 handshake end inferred (encrypted)');
     if (tls.startTls) flags.push('STARTTLS (TLS after a plaintext exchange)');
   }
-  if (c.state === 'reset') flags.push(`reset${c.resetBy ? ` by the ${c.resetBy}` : ''}`);
+  // An RST after the FIN ends an ordinary close: a note, not a reset (findings say when it was more).
+  if (c.state === 'reset' && c.teardown.by === 'FIN') flags.push(`closed with an RST${c.resetBy ? ` from the ${c.resetBy}` : ''} after the FIN`);
+  else if (c.state === 'reset') flags.push(`reset${c.resetBy ? ` by the ${c.resetBy}` : ''}`);
   for (const p of c.problems) flags.push(p);
   return flags;
 }

@@ -146,7 +146,7 @@ export class RetryTracker {
     const out: Finding[] = [];
     if (a.attempt < 2 || a.interval === null) return out;
     {
-      out.push(this.finding('retry', a.frame, `attempt ${a.attempt}, ${fmt(a.interval)} after attempt ${a.attempt - 1} (connection ${a.previousId})`));
+      out.push(this.finding('retry', a.frame, `attempt ${a.attempt}, ${fmt(a.interval)} after attempt ${a.attempt - 1} (connection ${a.previousId})`, a.interval));
     }
     const p = list.find((x) => x.id === a.previousId);
     const prevInterval = p ? p.interval : null;
@@ -165,8 +165,10 @@ export class RetryTracker {
     return fresh;
   }
 
-  private finding(code: FindingCode, frame: number, detail: string): Finding {
-    return { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
+  private finding(code: FindingCode, frame: number, detail: string, costMs?: number): Finding {
+    const f: Finding = { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
+    if (costMs !== undefined) f.costMs = Math.round(costMs * 1000) / 1000;
+    return f;
   }
 }
 

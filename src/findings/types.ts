@@ -3,35 +3,7 @@
  * look up (catalog.ts), with the frame where the capture shows it.
  */
 
-/** The codes, exactly as they appear in JSON/NDJSON/protobuf. */
-export const FINDING_CODES = [
-  'syn-retransmit',
-  'synack-retransmit',
-  'accept-overflow-reset',
-  'connect-timeout',
-  'handshake-failed',
-  'response-timeout',
-  'slow-first-byte',
-  'retry',
-  'retry-no-backoff',
-  'zero-window',
-  'idle-close',
-  'stale-reuse',
-  'abortive-reset',
-] as const;
-
-export type FindingCode = (typeof FINDING_CODES)[number];
-
-export type Severity = 'info' | 'warn' | 'error';
-
-export interface Finding {
-  code: FindingCode;
-  severity: Severity;
-  /** Frame where the evidence is (Wireshark's frame number). */
-  frame: number;
-  /** One line with the numbers behind the finding. */
-  detail: string;
-}
+export { FINDING_CODES, SEVERITIES, type FindingCode, type Severity, type Finding } from '../timeline/types.js';
 
 /** Thresholds; every one has a default (DEFAULT_FINDING_OPTIONS). */
 export interface FindingOptions {

@@ -16,7 +16,8 @@ import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
 import { destinations } from '../report/destinations.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
-import { CONNECTION_STATES, EVENT_TYPES, TRANSPORTS, type Transport } from '../timeline/types.js';
+import { CONNECTION_STATES, EVENT_TYPES, FINDING_CODES, SEVERITIES, TRANSPORTS, type Finding, type FindingCode, type Severity, type Transport } from '../timeline/types.js';
+import type { VantagePoint } from '../findings/vantage.js';
 import { packageVersion } from '../base/version.js';
 import type {
   ConnectionRecord,
@@ -113,6 +114,8 @@ interface Schema {
   resumptions: EnumMap<NonNullable<TlsMetrics['resumption']>>;
   teardownBy: EnumMap<'FIN' | 'RST'>;
   transports: EnumMap<Transport>;
+  severities: EnumMap<Severity>;
+  oneSided: EnumMap<'client-only' | 'server-only'>;
 }
 
 let types: Schema | undefined;
@@ -128,6 +131,8 @@ export function schema(): Schema {
       resumptions: new EnumMap(e('Resumption'), ['session-id', 'ticket', 'psk'] as const, 'resumption'),
       teardownBy: new EnumMap(e('TeardownBy'), ['FIN', 'RST'] as const, 'teardown', 'BY_'),
       transports: new EnumMap<Transport>(e('Transport'), TRANSPORTS, 'transport'),
+      severities: new EnumMap<Severity>(e('Severity'), SEVERITIES, 'severity'),
+      oneSided: new EnumMap(e('OneSided'), ['client-only', 'server-only'] as const, 'one-sided'),
     };
   }
   return types;
@@ -230,6 +235,14 @@ export function connectionToProto(c: ConnectionRecord): Obj {
       idleBeforeSec: c.teardown.idleBeforeSec,
     },
     problems: c.problems,
+    findings: (c.findings ?? []).map((f) => ({
+      code: f.code,
+      severity: schema().severities.number(f.severity),
+      frame: f.frame,
+      detail: f.detail,
+      costMs: f.costMs ?? null,
+    })),
+    oneSided: schema().oneSided.number(c.oneSided ?? null),
   };
 }
 
@@ -267,6 +280,9 @@ function captureToProto(c: Analysis['capture']): Obj {
     warnings: c.warnings,
     linkTypes: c.linkTypes ? { values: c.linkTypes } : null,
     bytes: c.bytes ?? null,
+    vantage: c.vantage
+      ? { point: c.vantage.point, handshakes: c.vantage.handshakes, synToSynAckMs: c.vantage.synToSynAckMs, synAckToAckMs: c.vantage.synAckToAckMs }
+      : null,
   };
 }
 
@@ -356,8 +372,8 @@ function tlsFromProto(m: Obj): TlsMetrics {
     earlyData: m.earlyData === true,
     helloRetry: m.helloRetry === true,
     alerts: list(m.alerts).map((a) => alertFromProto(msg(a))),
-    certificateBytes: num(m.certificateBytes),
-    certificateCount: num(m.certificateCount),
+    certificateBytes: optNum(m, 'certificateBytes'),
+    certificateCount: optNum(m, 'certificateCount'),
     handshakeMs: optNum(m, 'handshakeMs'),
     handshakeEndInferred: m.handshakeEndInferred === true,
     firstApplicationDataRecord: { client: optNum(fad, 'client'), server: optNum(fad, 'server') },
@@ -411,7 +427,7 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
       roundTrips: num(setup.roundTrips),
       bytes: num(setup.bytes),
       packets: num(setup.packets),
-      certificateBytes: num(setup.certificateBytes),
+      certificateBytes: optNum(setup, 'certificateBytes'),
       endFrame: optNum(setup, 'endFrame'),
     },
     firstDataMs: { client: optNum(fd, 'client'), server: optNum(fd, 'server') },
@@ -424,7 +440,21 @@ export function connectionFromProto(m: Obj): ConnectionRecord {
       idleBeforeSec: optNum(td, 'idleBeforeSec'),
     },
     problems: list(m.problems).map(str),
+    oneSided: schema().oneSided.value(m.oneSided),
+    // A code this version does not know (a newer writer) is left out: nothing here could explain it.
+    findings: list(m.findings).flatMap((f) => findingFromProto(msg(f))),
   };
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(FINDING_CODES);
+const VANTAGE_POINTS: ReadonlySet<string> = new Set(['client', 'server', 'between', 'unknown']);
+
+function findingFromProto(m: Obj): Finding[] {
+  const code = str(m.code);
+  if (!KNOWN_CODES.has(code)) return [];
+  const f: Finding = { code: code as FindingCode, severity: schema().severities.value(m.severity) ?? 'info', frame: num(m.frame), detail: str(m.detail) };
+  setIf(f, 'costMs', optNum(m, 'costMs'));
+  return [f];
 }
 
 function captureFromProto(m: Obj): Analysis['capture'] {
@@ -438,6 +468,16 @@ function captureFromProto(m: Obj): Analysis['capture'] {
   };
   if (has(m, 'linkTypes')) c.linkTypes = list(msg(m.linkTypes).values).map(str);
   setIf(c, 'bytes', optNum(m, 'bytes'));
+  if (has(m, 'vantage')) {
+    const v = msg(m.vantage);
+    const point = str(v.point);
+    c.vantage = {
+      point: (VANTAGE_POINTS.has(point) ? point : 'unknown') as VantagePoint,
+      handshakes: num(v.handshakes),
+      synToSynAckMs: optNum(v, 'synToSynAckMs'),
+      synAckToAckMs: optNum(v, 'synAckToAckMs'),
+    };
+  }
   return c;
 }
 

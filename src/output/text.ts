@@ -4,7 +4,8 @@
  * table with the pool savings. Deterministic: no colour, no time of day, the
  * same input gives the same bytes. Capture text is sanitized.
  */
-import { destinations, simulatePool, summarize } from '../report/index.js';
+import { destinations, findingGroups, normalResets, poolingFindings, simulatePool, summarize } from '../report/index.js';
+import { findingGroupColumns, findingsSummaryText, poolingFindingLines, vantageText, wrapPhrases } from '../view/findings.js';
 import type { Analysis, PoolOptions } from '../report/types.js';
 import { fmtInt, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
@@ -44,9 +45,14 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
 
   const pad = ' '.repeat(13);
   out.push(...wrap(`capture      ${captureText(a)}`, width, pad));
-  out.push(...wrap(`connections  ${stateCountsText(s)}`, width, pad));
+  out.push(...wrap(`connections  ${stateCountsText(s, normalResets(a.connections))}`, width, pad));
   out.push(...wrap(`tls          ${tlsText(s)}`, width, pad));
   out.push(...wrap(`setup        ${setupTotalText(s)}`, width, pad));
+  const groups = findingGroups(a.connections);
+  const found = findingsSummaryText(a.connections, groups);
+  if (found !== null) out.push(...wrapPhrases(`findings     ${found.replace(/^findings: /, '')}`, width, pad));
+  const vantage = vantageText(a.capture.vantage);
+  if (vantage !== null) out.push(...wrap(`vantage      ${vantage}`, width, pad));
   out.push('');
   for (const l of percentileLines(s)) out.push(`  ${l}`);
   const rt = s.roundTrips;
@@ -60,11 +66,18 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   const conns = sortConnections(a.connections, 'setup');
   const shownConns = conns.slice(0, top);
   const maxId = a.connections.reduce((m, c) => Math.max(m, c.id), 0);
-  const cc = layoutColumns(connectionColumns(maxId), width, shownConns);
+  const cc = layoutColumns(connectionColumns(maxId, shownConns), width, shownConns);
   out.push('', `Connections (largest setup first, ms)`, formatHeader(cc));
   for (const c of shownConns) out.push(formatRow(cc, c));
   if (conns.length === 0) out.push('(no TCP connection)');
   out.push(...more(shownConns.length, conns.length, 'connections'));
+
+  // Findings by code: how many connections, the time they cost, what it means.
+  if (groups.length > 0) {
+    const fc = layoutColumns(findingGroupColumns(), width, groups);
+    out.push('', 'Findings (per code; the connection table names each connection\'s worst)', formatHeader(fc));
+    for (const g of groups) out.push(formatRow(fc, g));
+  }
 
   // Destinations with the pool savings.
   const pool = simulatePool(a.connections, opts.poolOptions ?? {});
@@ -82,6 +95,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   // The verdict once, in the report stage's own words (it carries every figure).
   out.push('');
   out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
+  for (const l of poolingFindingLines(poolingFindings(a.connections))) out.push(...wrap(`pool note: ${l}`, width, '  '));
   return `${out.join('\n')}\n`;
 }
 

@@ -104,7 +104,7 @@ export function destinationStats(key: string, group: readonly ConnectionRecord[]
       lifeMs += c.lifetimeMs;
       roundTrips += c.setup.roundTrips;
       handshakeBytes += c.setup.bytes;
-      certificateBytes += c.setup.certificateBytes;
+      certificateBytes += c.setup.certificateBytes ?? 0;
     }
     if (hasServerHello(c)) {
       withServerHello++;

@@ -16,3 +16,14 @@ export { DEFAULT_POOL_OPTIONS, RECOMMENDED_IDLE_FACTOR, releaseTime, simulatePoo
 export { compareAnalyses, handshakeSeen } from './compare.js';
 export { requestsOf, totalRequests, type RequestCount } from './requests.js';
 export { captureRttMs, processingMs, REFERENCE_RTTS_MS } from './rates.js';
+export {
+  findingGroups,
+  hasFinding,
+  handshakeFailure,
+  handshakeFailures,
+  isNormalReset,
+  normalResets,
+  poolingFindings,
+  type FindingGroup,
+  type PoolingFindings,
+} from './findings.js';

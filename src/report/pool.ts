@@ -246,7 +246,7 @@ function simulateDestination(
           msSaved += c.setup.ms!;
           rtSaved += c.setup.roundTrips;
           bytesSaved += c.setup.bytes;
-          certSaved += c.setup.certificateBytes;
+          certSaved += c.setup.certificateBytes ?? 0;
           acc.avoidedRt += c.setup.roundTrips;
           acc.avoidedProcessingMs += processingMs(c, rtt);
         }

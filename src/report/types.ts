@@ -3,6 +3,7 @@
  * Everything here is computed by pure functions in src/report/; the UI and the
  * outputs only format these values.
  */
+import type { VantageGuess } from '../findings/vantage.js';
 import type { CaptureSummaryJson, ConnectionRecord, ConnectionState } from '../timeline/types.js';
 
 /** A finished analysis: what the outputs print and a saved .hlpb file holds. */
@@ -11,6 +12,8 @@ export interface Analysis {
     /** Extra capture facts (link types, interfaces, ...), free form for display. */
     linkTypes?: string[];
     bytes?: number;
+    /** Where the capture was taken, guessed from the handshakes (src/findings/vantage.ts). */
+    vantage?: VantageGuess;
   };
   connections: ConnectionRecord[];
 }

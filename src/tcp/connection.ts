@@ -10,6 +10,8 @@
 import type { TcpHeader } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import type { Stamp } from '../base/stamp.js';
+import { epoch } from '../base/stamp.js';
+import { emptyFacts, FactsCollector, isCloseAlertPayload, swapSides, type ConnectionFacts, type SegmentFact } from './facts.js';
 import { DEFAULT_MAX_PENDING, StreamReassembler, type HeldBudget, type SegmentKind } from './reassembly.js';
 
 export type Dir = 0 | 1;
@@ -31,6 +33,20 @@ export type ClientEvidence = 'syn' | 'syn-ack' | 'tls' | 'port';
 
 const NO_STAMPS: Stamp[] = Object.freeze([]) as unknown as Stamp[];
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
+
+/** One object reused for every segment handed to a FactsCollector (it keeps none of it). */
+const SCRATCH: SegmentFact = {
+  frame: 0,
+  time: 0,
+  from: 'client',
+  syn: false,
+  fin: false,
+  rst: false,
+  payload: 0,
+  window: 0,
+  retransmission: false,
+  closeAlert: false,
+};
 
 /**
  * Per-object footprint matters (a SYN flood opens one per packet): per-direction
@@ -98,6 +114,14 @@ export class TcpConnection {
    */
   finalizedEarly = false;
   private heldLimit: number | undefined = undefined;
+  /**
+   * The findings' facts (src/tcp/facts.ts), made at the first segment that is
+   * not a plain SYN / SYN-ACK (those add no fact: a SYN flood costs nothing
+   * here). Sides are fixed when it is made (`factsClientDir`); facts() swaps
+   * them if the client was decided otherwise later.
+   */
+  private facts_: FactsCollector | undefined = undefined;
+  private factsClientDir: Dir = 0;
 
   /** @internal The tracker's bookkeeping: table keys, address ids, and links of its activity lists. */
   pairKey = 0;
@@ -242,7 +266,8 @@ export class TcpConnection {
       this.ackSnapshot = { packets: this.packets, bytes: this.bytes };
     }
 
-    if (tcp.payloadLength > 0) this.onPayload(dir, tcp, stamp);
+    const retransmission = tcp.payloadLength > 0 ? this.onPayload(dir, tcp, stamp) : false;
+    if ((flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== TCP_SYN) this.collect(dir, tcp, stamp, retransmission);
 
     if (flags & (TCP_FIN | TCP_RST)) {
       const started = this.teardownStarted;
@@ -261,6 +286,33 @@ export class TcpConnection {
       this.stream0?.flush();
       this.stream1?.flush();
     }
+  }
+
+  /** The findings' facts of this connection so far, with the sides as `clientDir` says (unknown: direction 0 is the client). */
+  facts(clientDir: Dir = this.clientDir === -1 ? 0 : this.clientDir): ConnectionFacts {
+    if (this.facts_ === undefined) return emptyFacts();
+    const f = this.facts_.facts();
+    return clientDir === this.factsClientDir ? f : swapSides(f);
+  }
+
+  private collect(dir: Dir, tcp: TcpHeader, stamp: Stamp, retransmission: boolean): void {
+    if (this.facts_ === undefined) {
+      this.facts_ = new FactsCollector();
+      this.factsClientDir = this.clientDir === -1 ? 0 : this.clientDir;
+    }
+    const flags = tcp.flags;
+    const s = SCRATCH;
+    s.frame = stamp.frame;
+    s.time = epoch(stamp);
+    s.from = dir === this.factsClientDir ? 'client' : 'server';
+    s.syn = (flags & TCP_SYN) !== 0;
+    s.fin = (flags & TCP_FIN) !== 0;
+    s.rst = (flags & TCP_RST) !== 0;
+    s.payload = tcp.payloadLength;
+    s.window = tcp.window;
+    s.retransmission = retransmission;
+    s.closeAlert = tcp.payloadLength > 0 && isCloseAlertPayload(tcp.payload);
+    this.facts_.segment(s);
   }
 
   /**
@@ -309,13 +361,14 @@ export class TcpConnection {
     }
   }
 
-  private onPayload(dir: Dir, tcp: TcpHeader, stamp: Stamp): void {
+  /** Returns whether the segment was a retransmission. */
+  private onPayload(dir: Dir, tcp: TcpHeader, stamp: Stamp): boolean {
     // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
     const seq = tcp.flags & TCP_SYN ? (tcp.seq + 1) >>> 0 : tcp.seq;
     const kind: SegmentKind = this.stream(dir).segment(seq, tcp.payload, tcp.payloadLength, stamp);
     if (kind === 'retransmission') {
       this.retransmissions++;
-      return;
+      return true;
     }
     if (kind === 'out-of-order') this.outOfOrder++;
     if (dir === 0) {
@@ -326,6 +379,7 @@ export class TcpConnection {
       this.payloadBytes1 += tcp.payloadLength;
     }
     this.lastPayload = stamp;
+    return false;
   }
 
   /** The reassembler of a direction, created with its first payload; tracked even when nobody reads it. */

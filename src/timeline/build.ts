@@ -175,7 +175,7 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     tls,
     setup: {
       ms: setupMs,
-      roundTrips: roundTrips(events, setupEnd?.frame),
+      roundTrips: roundTrips(events, setupEnd?.frame, reader?.plainTurns),
       bytes: setupBytes,
       packets: setupPackets,
       certificateBytes: tls ? tls.certificateBytes : 0,
@@ -186,6 +186,8 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
     setupShare: setupMs !== null && lifetimeMs > 0 ? Math.min(1, setupMs / lifetimeMs) : null,
     teardown: teardownOf(c, sideOf),
     problems: [...c.problems, ...(reader?.session ? reader.session.summary().problems : [])],
+    oneSided: c.oneSided(clientDir),
+    findings: [],
   };
 }
 
@@ -199,6 +201,9 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
   const ch = s.clientHello;
   const sh = s.serverHello;
   const chMsg = messages.find((m) => m.type === 'ClientHello');
+  // What the client offered is its first ClientHello: after a HelloRetryRequest the second one only
+  // repeats the group the server chose (reported as keyShareGroup), and setup is timed from the first.
+  const offer = chMsg?.clientHello ?? ch;
   const version = sh ? sh.version : null;
   const cipher = sh ? sh.cipherSuite : null;
   return {
@@ -206,11 +211,11 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
     versionCode: version,
     cipherSuite: cipher,
     cipherName: cipher !== null ? cipherSuiteName(cipher) : null,
-    sni: ch?.sni ?? null,
-    alpnOffered: ch?.alpn ?? [],
+    sni: offer?.sni ?? null,
+    alpnOffered: offer?.alpn ?? [],
     alpn: sh?.alpn ?? null,
-    versionsOffered: ch?.supportedVersions ?? [],
-    keyShareGroupsOffered: ch?.keyShareGroups ?? [],
+    versionsOffered: offer?.supportedVersions ?? [],
+    keyShareGroupsOffered: offer?.keyShareGroups ?? [],
     keyShareGroup: sh?.keyShareGroup ?? null,
     resumed: s.resumed,
     resumption: s.resumption ?? null,
@@ -218,8 +223,8 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
     helloRetry: s.helloRetry,
     alerts: s.alerts.map((a) => ({ ...a })),
     // TlsSummary's are null when unknown (encrypted TLS 1.3, lost): TlsMetrics is still number (integrator: issue 11 #10).
-    certificateBytes: s.certificateBytes ?? 0,
-    certificateCount: s.certificateCount ?? 0,
+    certificateBytes: s.certificateBytes,
+    certificateCount: s.certificateCount,
     handshakeMs: chMsg && s.handshakeDone ? ms(chMsg.last, s.handshakeDone) : null,
     handshakeEndInferred: s.handshakeEndInferred,
     firstApplicationDataRecord: {
@@ -233,17 +238,29 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
 
 /**
  * Round trips the client waited for during setup: the number of server
- * flights (maximal runs of server events) before setup completed.
+ * flights (maximal runs of server events) before setup completed. Plaintext
+ * exchanged before TLS began (a STARTTLS dialogue) counts too: the client
+ * waited for each server line.
  */
-export function roundTrips(events: TimelineEvent[], endFrame: number | undefined): number {
+export function roundTrips(
+  events: TimelineEvent[],
+  endFrame: number | undefined,
+  plainTurns: readonly { side: Side; frame: number }[] = [],
+): number {
   if (endFrame === undefined) return 0;
-  let flights = 0;
-  let prev: Side | null = null;
+  const said: { frame: number; from: Side }[] = [];
   for (const e of events) {
     if (e.frame > endFrame) break;
     if (e.type === 'FIN' || e.type === 'RST' || e.retransmission) continue;
-    if (e.from === 'server' && prev !== 'server') flights++;
-    prev = e.from;
+    said.push({ frame: e.frame, from: e.from });
+  }
+  for (const t of plainTurns) if (t.frame <= endFrame) said.push({ frame: t.frame, from: t.side });
+  if (plainTurns.length > 0) said.sort((a, b) => a.frame - b.frame);
+  let flights = 0;
+  let prev: Side | null = null;
+  for (const s of said) {
+    if (s.from === 'server' && prev !== 'server') flights++;
+    prev = s.from;
   }
   return flights;
 }
@@ -261,7 +278,8 @@ function stateOf(c: TcpConnection, clientDir: Dir, midstream: boolean): Connecti
   const serverSpoke = c.synAcks.length > 0 || c.baseSeq[serverDir] !== undefined;
   if (!midstream && c.synAcks.length === 0) {
     if (c.rst[serverDir]) return 'refused';
-    if (!serverSpoke) return 'unanswered';
+    // Only the client's direction was captured but it acknowledged the server: answered.
+    if (!serverSpoke && c.oneSided(clientDir) !== 'client-only') return 'unanswered';
   }
   if (c.rst[0] || c.rst[1]) return 'reset';
   if (midstream) return 'midstream';

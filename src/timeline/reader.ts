@@ -16,6 +16,11 @@ export const PLAINTEXT_SCAN_LIMIT = 64 * 1024;
  * followed only for later alerts: a hole is then given up on after this many
  * held bytes instead of 1 MiB, so many lossy bulk transfers cannot add up.
  */
+/** Plaintext frames before TLS kept for the round-trip count (a STARTTLS dialogue is a few lines). */
+export const MAX_PLAIN_TURNS = 64;
+/** Recent frames whose counters are kept (a TLS 1.3 client flight is decided within a few records). */
+const RECENT_FRAMES = 16;
+
 export const AFTER_HANDSHAKE_HELD_LIMIT = 64 * 1024;
 
 type Mode = 'sniff' | 'tls' | 'off';
@@ -35,6 +40,19 @@ export class ConnectionReader implements StreamConsumer {
   startTls = false;
   /** Packet and byte counters of the connection when the TLS handshake completed. */
   tlsDone: SetupSnapshot | undefined;
+  /**
+   * Frames that carried plaintext before TLS began (STARTTLS: the banner, EHLO,
+   * "220 Ready" ...), the first chunk of each frame: the client waited for each
+   * server line, so they count in the setup's round trips. At most MAX_PLAIN_TURNS.
+   */
+  readonly plainTurns: { side: Side; frame: number; stamp: Stamp }[] = [];
+  /**
+   * The connection's packet and byte counters as they were when each of the
+   * last few frames delivered bytes: the TLS 1.3 handshake end can be decided
+   * a few records after the frame it is placed in (a client flight is read
+   * whole), and setup counts the packets up to that frame, not to the decision.
+   */
+  private readonly recent: SetupSnapshot[] = [];
   private limited = false;
   /** Speculative session over a connection whose starts were not captured (see probeData). */
   private probe: TlsSession | undefined;
@@ -62,6 +80,7 @@ export class ConnectionReader implements StreamConsumer {
   data(dir: Dir, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
     const mode = this.mode[dir];
     if (mode === 'off') return;
+    this.noteFrame(stamp);
     if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.serverOfKnownTls(dir, chunk)) {
       const before = this.list.length;
       this.session!.feed(this.side(dir), chunk, stamp);
@@ -69,6 +88,10 @@ export class ConnectionReader implements StreamConsumer {
       return;
     }
     this.seen[dir] = true;
+    if (this.session === undefined && this.plainTurns.length < MAX_PLAIN_TURNS) {
+      const last = this.plainTurns[this.plainTurns.length - 1];
+      if (last === undefined || last.frame !== stamp.frame) this.plainTurns.push({ side: this.side(dir), frame: stamp.frame, stamp });
+    }
     if (this.probeData(dir, chunk, stamp)) return;
     if (this.probe?.inStep(this.probeSide(dir))) return; // TLS records, waiting for the other direction
     this.plain[dir] += chunk.length;
@@ -181,6 +204,26 @@ export class ConnectionReader implements StreamConsumer {
     return true;
   }
 
+  private noteFrame(stamp: Stamp): void {
+    const last = this.recent[this.recent.length - 1];
+    if (last !== undefined && last.stamp.frame === stamp.frame) {
+      last.packets = this.conn.packets;
+      last.bytes = this.conn.bytes;
+      return;
+    }
+    if (this.recent.length >= RECENT_FRAMES) this.recent.shift();
+    this.recent.push({ stamp, packets: this.conn.packets, bytes: this.conn.bytes });
+  }
+
+  /** The counters as of the frame of `at` (as now when that frame is no longer among the recent ones). */
+  private snapshotAt(at: Stamp): SetupSnapshot {
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      const r = this.recent[i]!;
+      if (r.stamp.frame === at.frame) return { stamp: at, packets: r.packets, bytes: r.bytes };
+    }
+    return { stamp: at, packets: this.conn.packets, bytes: this.conn.bytes };
+  }
+
   private afterFeed(firstNew: number): void {
     const s = this.session!;
     if (!this.limited && s.done) {
@@ -191,7 +234,7 @@ export class ConnectionReader implements StreamConsumer {
       for (let i = firstNew; i < this.list.length; i++) {
         if (this.list[i]!.type !== 'Finished') continue;
         const done = s.summary().handshakeDone;
-        if (done) this.tlsDone = { stamp: done, packets: this.conn.packets, bytes: this.conn.bytes };
+        if (done) this.tlsDone = this.snapshotAt(done);
         break;
       }
     }

@@ -118,8 +118,9 @@ export interface TlsMetrics {
   earlyData: boolean;
   helloRetry: boolean;
   alerts: TlsAlert[];
-  certificateBytes: number;
-  certificateCount: number;
+  /** DER bytes and number of the server's certificates; 0 when none was sent for sure, null when unknown (encrypted TLS 1.3, lost). */
+  certificateBytes: number | null;
+  certificateCount: number | null;
   /** ClientHello -> handshake complete; null when not complete. */
   handshakeMs: number | null;
   /** The end was inferred (encrypted TLS 1.3). */
@@ -145,7 +146,7 @@ export interface SetupMetrics {
   bytes: number;
   packets: number;
   /** Certificate bytes within setup (also counted in bytes). */
-  certificateBytes: number;
+  certificateBytes: number | null;
   /** Frame where setup completed. */
   endFrame: number | null;
 }
@@ -197,6 +198,53 @@ export interface ConnectionRecord {
   teardown: Teardown;
   /** Problems recorded on this connection (gaps, undecodable TLS, ...). */
   problems: string[];
+  /**
+   * Only one direction was captured although both sides spoke: 'client-only'
+   * (the client acknowledged data the capture does not hold), 'server-only'; else null.
+   */
+  oneSided: 'client-only' | 'server-only' | null;
+  /** What went wrong and where to look (src/findings), sorted by frame; [] when nothing. */
+  findings: Finding[];
+}
+
+/**
+ * Finding codes, exactly as they appear in JSON/NDJSON/protobuf. The findings
+ * stage (src/findings) computes them; the type lives here with the record.
+ */
+export const FINDING_CODES = [
+  'syn-retransmit',
+  'synack-retransmit',
+  'accept-overflow-reset',
+  'connect-timeout',
+  'handshake-failed',
+  'response-timeout',
+  'slow-first-byte',
+  'retry',
+  'retry-no-backoff',
+  'zero-window',
+  'idle-close',
+  'stale-reuse',
+  'abortive-reset',
+] as const;
+
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+export const SEVERITIES = ['info', 'warn', 'error'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  /** Frame where the evidence is (Wireshark's frame number). */
+  frame: number;
+  /** One line with the numbers behind the finding. */
+  detail: string;
+  /**
+   * The time it cost, ms, where it has one: the wait added by retransmitted
+   * SYNs / SYN-ACKs, the life of a failed connection, the wait for a slow or
+   * missing response, a retry's interval since the attempt before it.
+   */
+  costMs?: number;
 }
 
 /** The `capture` section of the JSON document. */

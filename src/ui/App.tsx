@@ -7,7 +7,8 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidOutColumn } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
-import { destinations, simulatePool, summarize } from '../report/index.js';
+import { destinations, findingGroups, simulatePool, summarize, type FindingGroup } from '../report/index.js';
+import { findingFilter, findingGroupColumns, findingGroupLines, rowSeverity } from '../view/findings.js';
 import type { Analysis, Comparison, DestinationPool, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
 import type { LiveConnection, LiveReport, LiveSnapshot } from '../report/live.js';
 import type { ConnectionRecord } from '../timeline/types.js';
@@ -126,6 +127,7 @@ const INITIAL_CURSORS: Record<ListName, Cursor> = {
   destinations: { sel: 0, off: 0 },
   pool: { sel: 0, off: 0 },
   compare: { sel: 0, off: 0 },
+  findings: { sel: 0, off: 0 },
   detail: { sel: 0, off: 0 },
   help: { sel: 0, off: 0 },
   verdict: { sel: 0, off: 0 },
@@ -134,7 +136,7 @@ const INITIAL_CURSORS: Record<ListName, Cursor> = {
 /** Rows looked at to size the text columns. */
 const LAYOUT_SAMPLE = 5000;
 
-type ListName = 'connections' | 'destinations' | 'pool' | 'compare' | 'detail' | 'help' | 'verdict';
+type ListName = 'connections' | 'destinations' | 'pool' | 'findings' | 'compare' | 'detail' | 'help' | 'verdict';
 interface Cursor {
   sel: number;
   off: number;
@@ -251,8 +253,8 @@ export function App(props: AppProps) {
   dataRef.current = data;
 
   const views: ViewName[] = props.comparison
-    ? ['connections', 'destinations', 'pool', 'compare']
-    : ['connections', 'destinations', 'pool'];
+    ? ['connections', 'destinations', 'pool', 'findings', 'compare']
+    : ['connections', 'destinations', 'pool', 'findings'];
 
   // Derived lists, computed again only when what they depend on changed.
   const d = useMemo(
@@ -268,6 +270,8 @@ export function App(props: AppProps) {
       }),
       detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailScreenLines(detail, cols) : [])),
       cmpRows: lastOf((c: Comparison | undefined) => (c ? comparisonRows(c) : [])),
+      groups: lastOf((all: ConnectionRecord[]) => findingGroups(all)),
+      sumLines: lastOf((a: Analysis, s: Summary, cols: number) => summaryLines(a, s, cols)),
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [props.poolOptions],
@@ -281,9 +285,10 @@ export function App(props: AppProps) {
     const poolRows = d.poolRows(pool, st.tableSort.pool);
     const detailText = d.detailText(st.detail, columns);
     const cmpRows = d.cmpRows(props.comparison);
-    // The detail and the help take the whole body: the capture summary collapses (the ladder stays on the first screen).
+    const groups = dt ? d.groups(dt.analysis.connections) : [];
+    // The detail, the help and the verdict take the whole body: the capture summary collapses (the ladder stays on the first screen).
     const sumLines =
-      dt && !st.detail && !st.help && !st.verdict ? [...summaryLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
+      dt && !st.detail && !st.help && !st.verdict ? [...d.sumLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
     const chrome = 1 /* tabs */ + (sumLines.length ? sumLines.length + 1 : 0) + 1 /* status */ + 1 /* keys */;
     const bodyHeight = Math.max(3, rows - chrome - 1); // keep one row free: no full-screen redraw
     const listHeight = Math.max(1, bodyHeight - 1); // minus the table header
@@ -295,13 +300,16 @@ export function App(props: AppProps) {
       destinations: destRows.length,
       pool: pool?.destinations.length ?? 0,
       compare: cmpRows.length,
+      findings: groups.length,
       detail: detailText.length,
       help: helpText.length,
       verdict: verdictLines.length,
     };
     // Scrolling lists (detail/help) move the window; tables move the selection.
     const scrollsOnly = current === 'detail' || current === 'help' || current === 'verdict';
-    const pageHeight = scrollsOnly ? bodyHeight : listHeight;
+    // The findings view keeps the selected code's explanation under its table.
+    const about = current === 'findings' ? findingGroupLines(groups[st.cursors.findings.sel], Math.max(40, columns - 2)).length : 0;
+    const pageHeight = scrollsOnly ? bodyHeight : Math.max(1, listHeight - (about ? about + 1 : 0));
     const setupP90 = dt ? shownPercentile(dt.summary.setupMs, 'p90') : null;
     return {
       conns,
@@ -310,6 +318,7 @@ export function App(props: AppProps) {
       poolRows,
       detailText,
       cmpRows,
+      groups,
       sumLines,
       bodyHeight,
       listHeight,
@@ -426,6 +435,14 @@ export function App(props: AppProps) {
       }
       return undefined;
     }
+    if (st.view === 'findings' && k.return) {
+      const g = x.groups[st.cursors.findings.sel];
+      if (g) {
+        set({ destFilter: null, filter: findingFilter(g.code), view: 'connections' });
+        resetCursor('connections');
+      }
+      return undefined;
+    }
     if (st.view === 'destinations' && k.return) {
       const row = x.destRows[st.cursors.destinations.sel];
       if (row) {
@@ -518,6 +535,7 @@ interface ScreenProps {
     setupP90: number | null;
     detailText: ReturnType<typeof detailScreenLines>;
     cmpRows: ReturnType<typeof comparisonRows>;
+    groups: FindingGroup[];
     sumLines: string[];
     bodyHeight: number;
     listHeight: number;
@@ -537,7 +555,12 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
   // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
   const allConns = analysis.connections;
   const baseCols = useMemo(
-    () => layoutColumns(roomForMarker(connectionColumns(maxId), st.sortKey), width, allConns.slice(0, LAYOUT_SAMPLE)),
+    () =>
+      layoutColumns(
+        roomForMarker(connectionColumns(maxId, allConns.slice(0, LAYOUT_SAMPLE)), st.sortKey),
+        width,
+        allConns.slice(0, LAYOUT_SAMPLE),
+      ),
     [width, maxId, allConns, st.sortKey],
   );
   // An open connection (live) shows where it stands and its age instead of its final state and lifetime.
@@ -576,6 +599,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
   );
   const sortedConnCols = useMemo(() => markSorted(connCols, st.sortKey, st.sortKey === 'id'), [connCols, st.sortKey]);
   const cmpCols = useMemo(() => layoutColumns(compareColumns(), width, x.cmpRows), [width, x.cmpRows]);
+  const groupCols = useMemo(() => layoutColumns(findingGroupColumns(), width, x.groups), [width, x.groups]);
+  const severityStyle = (sev: string | null) => (sev === 'error' ? theme.error : sev === 'warn' ? theme.warn : undefined);
 
   let body: React.ReactNode;
   let status = '';
@@ -595,7 +620,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       <Table
         header={formatHeader(sortedConnCols)}
         rows={conns.map((c) => formatRow(sortedConnCols, c))}
-        rowStyle={(i) => emphasisStyle(theme, conns[i]!, x.setupP90)}
+        rowStyle={(i) => severityStyle(rowSeverity(conns[i]!)) ?? emphasisStyle(theme, conns[i]!, x.setupP90)}
         selected={cur.sel}
         offset={cur.off}
         height={listHeight}
@@ -636,6 +661,29 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     );
     const sel = list[cur.sel];
     status = `${sel ? `${sanitize(sel.key)}: ${sel.verdict}` : `total: ${pool.total.verdict}`} · Enter: the full verdict · sort: ${POOL_SORTS[st.tableSort.pool]!.label}`;
+  } else if (st.view === 'findings') {
+    const about = findingGroupLines(x.groups[cur.sel], width);
+    const tableHeight = Math.max(1, listHeight - (about.length ? about.length + 1 : 0));
+    body = (
+      <Box flexDirection="column">
+        <Table
+          header={formatHeader(groupCols)}
+          rows={x.groups.map((g) => formatRow(groupCols, g))}
+          rowStyle={(i) => severityStyle(x.groups[i]!.severity)}
+          selected={cur.sel}
+          offset={cur.off}
+          height={tableHeight}
+          theme={theme}
+          empty="no findings: nothing went wrong that the capture shows"
+        />
+        {about.length > 0 && <Text> </Text>}
+        {about.map((l, i) => (
+          <Line key={`f${i}`} text={`  ${l}`} style={i === 0 ? theme.header : undefined} />
+        ))}
+      </Box>
+    );
+    const n = x.groups.reduce((sum, g) => sum + g.findings, 0);
+    status = `${x.groups.length} finding code${x.groups.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'}  ·  Enter lists the connections`;
   } else if (st.view === 'compare' && comparison) {
     body = (
       <Table

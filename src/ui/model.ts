@@ -3,7 +3,7 @@
  * the help screen). What the UI shares with the text report is in src/view/.
  */
 
-export type ViewName = 'connections' | 'destinations' | 'pool' | 'compare';
+export type ViewName = 'connections' | 'destinations' | 'pool' | 'findings' | 'compare';
 
 /** The first visible row so that `selected` is inside a window of `height` rows. */
 export function scrollOffset(selected: number, offset: number, height: number, total: number): number {
@@ -27,14 +27,19 @@ export function colorEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** The keys, for the `?` screen. */
 export const HELP_LINES: readonly string[] = [
-  'Tab / Shift-Tab   next / previous view (connections, destinations, pool, compare)',
+  'Tab / Shift-Tab   next / previous view (connections, destinations, pool, findings, compare)',
   'Up/Down, j/k      move the selection',
   'PgUp/PgDn         move a page;  g / G  first / last row',
-  'Enter             open the selected connection / the destination\'s connections',
+  'Enter             open the selected connection / the destination\'s connections /',
+  '                  the connections with the selected finding',
   'Esc               back (close the detail, the filter, this help)',
   's                 cycle the sort column of the connections',
   '/                 filter connections by text (address, port, SNI, state, version);',
+  '                  finding:CODE keeps those with that finding (finding:syn, finding: for any);',
   '                  Enter keeps the filter, Esc clears it',
+  'findings view     one row per finding code: connections, the time they cost, what it',
+  '                  means; the status line says what to check next. Rows (and the findings',
+  '                  column) are red for errors, yellow for warnings',
   '?                 this help',
   'q, Ctrl-C         quit; while reading a live source (a pipe, --follow), the first',
   '                  stops reading and shows the report of everything read',

@@ -4,7 +4,8 @@
  * a side column beside it when the terminal is wide, else after it; then the
  * waterfall, whose bars switch to a log scale of each phase's duration when
  * one phase dwarfs the others (a 3 s SYN retry next to a 4 ms TLS handshake),
- * labelled as such. detailLines (model.ts) stays the full, linear form.
+ * labelled as such; then the findings, the notes worth a look and the facts.
+ * detailLines (model.ts) stays the full, linear form.
  */
 import { connectionNotes } from '../findings/notes.js';
 import { connectionPhases, type Phase } from '../report/phases.js';
@@ -12,6 +13,7 @@ import type { ConnectionRecord } from '../timeline/types.js';
 import { displayWidth, fit, fmtDuration, fmtMs, formatHeader, formatRow, layoutColumns } from './format.js';
 import { bar, connectionFacts, endpointText, ladder, ladderColumns, stateText, type StyledLine } from './model.js';
 import { safe } from './sanitize.js';
+import { findingDetailLines } from './findings.js';
 
 /** Terminal width from which the facts sit beside the ladder. */
 export const SIDE_FACTS_MIN_WIDTH = 140;
@@ -112,6 +114,12 @@ export function detailScreenLines(c: ConnectionRecord, width: number): StyledLin
     for (const r of rows) lines.push({ kind: 'row', text: r });
   }
   if (rows.length === 0) lines.push({ kind: 'text', text: '  (no event)' });
+  const found = findingDetailLines(c, width);
+  if (found.length) {
+    lines.push({ kind: 'text', text: '' });
+    lines.push({ kind: 'header', text: 'findings' });
+    for (const f of found) lines.push({ kind: f.severity === 'info' ? 'text' : 'flag', text: f.text });
+  }
   lines.push({ kind: 'text', text: '' });
   lines.push(...waterfallLines(c, width));
   const flags = connectionNotes(c);

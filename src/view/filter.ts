@@ -3,15 +3,14 @@
  * A query is whitespace-separated terms, all of which must match:
  * - `field:value`: port:443 (either end's port), sni:, state:, version: (or
  *   ver:; '1.3', 'tls1.3' and 'TLS 1.3' alike), alpn:, ip: (either address),
- *   id:, mark: (the table's marks, e.g. mark:R), finding: (the notes of
- *   "worth a look");
+ *   id:, mark: (the table's marks, e.g. mark:R); finding: terms are matched
+ *   by view/findings.ts (filterConnections splits them off);
  * - `:443`: port 443 exactly (not 44312);
  * - a comparison `field OP number` with OP one of > >= < <= = and field one of
  *   setup, tcp, tls, life (ms), rtt (round trips), share (setup %), id, port;
  * - anything else: a piece of the row's text (addresses, SNI, state, version
  *   as 'tls 1.2' and 'tls1.2', ALPN, 'resumed', '#id'), case-insensitive.
  */
-import { connectionNotes } from '../findings/notes.js';
 import type { ConnectionRecord } from '../timeline/types.js';
 import { connectionMarks } from './marks.js';
 import { sanitize } from './sanitize.js';
@@ -116,8 +115,6 @@ function term(t: string): Test {
         return (c) => String(c.id) === value;
       case 'mark':
         return (c) => connectionMarks(c).toLowerCase().includes(value);
-      case 'finding':
-        return (c) => connectionNotes(c).some((n) => sanitize(n).toLowerCase().includes(value));
       default:
         break; // not a field: plain text (an IPv6 address, 'host:port')
     }

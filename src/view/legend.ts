@@ -4,7 +4,7 @@
  * meaning per header across views). Lines fit 80 columns.
  */
 
-export type LegendView = 'connections' | 'destinations' | 'pool' | 'compare' | 'detail';
+export type LegendView = 'connections' | 'destinations' | 'pool' | 'findings' | 'compare' | 'detail';
 
 /** Header -> meaning, per view, in the order the columns appear. */
 export const COLUMN_LEGENDS: Record<LegendView, readonly [string, string][]> = {
@@ -20,6 +20,7 @@ export const COLUMN_LEGENDS: Record<LegendView, readonly [string, string][]> = {
     ['life', 'time from the first to the last packet'],
     ['setup %', 'setup time as a share of the connection lifetime'],
     ['state', 'complete, reset, refused, unanswered, open, half-closed'],
+    ['findings', 'the worst finding of the connection (and how many)'],
     ['marks', 'R resumed · M mutual TLS · C certificate chain > 4 KiB ·'],
     ['', 'S SYN retransmitted · ! failed'],
     ['row colours', 'red: failed; yellow: setup above the capture p90 or a'],
@@ -51,6 +52,13 @@ export const COLUMN_LEGENDS: Record<LegendView, readonly [string, string][]> = {
     ['why', 'why not: one connection, too far apart, all concurrent,'],
     ['', 'saves too little, setup unseen'],
   ],
+  findings: [
+    ['finding', 'finding code (README: Findings)'],
+    ['severity', 'error, warning or note'],
+    ['conns', 'connections with the finding'],
+    ['time cost', 'time the finding cost those connections'],
+    ['what it means', 'the explanation; Enter lists the connections'],
+  ],
   compare: [
     ['destination', 'SNI:port, else address:port'],
     ['conns', 'connections before → after'],
@@ -73,11 +81,11 @@ export const KEY_LINES: readonly string[] = [
   'Tab / Shift-Tab  next / previous view',
   'Up/Down, j/k     move the selection;  PgUp/PgDn a page;  g / G first / last',
   "Enter            open: a connection's detail, a destination's connections,",
-  '                 the full pool verdict',
+  '                 the full pool verdict, the connections with a finding',
   'Esc              back (detail, filter, this help)',
   's / S            sort by the next / previous column (▼ marks it)',
   '/                filter: text, field:value (port:443 sni:x state:reset',
-  '                 version:1.3), comparisons (setup>100), :443 for the port;',
+  '                 version:1.3 finding:syn), comparisons (setup>100), :443;',
   '                 Enter keeps it, Esc clears it',
   '?                this help;  q, Ctrl-C  quit (live: first one stops reading)',
 ];

@@ -28,6 +28,8 @@ import type { ReadProgress } from '../capture/types.js';
 import { connectionNotes } from '../findings/notes.js';
 import { connectionMarks } from './marks.js';
 import { connectionQuery } from './filter.js';
+import { handshakeFailure, isNormalReset, normalResets } from '../report/findings.js';
+import { FINDING_FILTER, findingDetailLines, findingsCell, findingsSummaryText, matchesFindingTerm, wrapPhrases } from './findings.js';
 import { connectionPhases, type Phase, type PhaseName } from '../report/phases.js';
 import type {
   Analysis,
@@ -127,8 +129,11 @@ export function connectionSearchText(c: ConnectionRecord): string {
 /** Connections matching every term of the query (view/filter.ts). An empty query keeps all. */
 export function filterConnections(conns: readonly ConnectionRecord[], query: string): ConnectionRecord[] {
   if (query.trim() === '') return conns.slice();
-  // Fields, comparisons and ':port' (view/filter.ts).
-  return conns.filter(connectionQuery(query));
+  // finding: terms go to the findings matcher; fields, comparisons and ':port' to view/filter.ts.
+  const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const findingTerms = terms.filter((term) => term.startsWith(FINDING_FILTER));
+  const rest = connectionQuery(terms.filter((term) => !term.startsWith(FINDING_FILTER)).join(' '));
+  return conns.filter((c) => rest(c) && findingTerms.every((term) => matchesFindingTerm(c, term)));
 }
 
 // ---------------------------------------------------------------------------
@@ -141,6 +146,10 @@ export function tlsVersionShort(c: ConnectionRecord): string {
 }
 
 export function stateText(c: ConnectionRecord): string {
+  const failed = handshakeFailure(c);
+  if (failed !== null) return `failed (${safe(failed)})`;
+  // An ordinary close that ended with an RST after the FIN is not a reset.
+  if (isNormalReset(c)) return 'closed';
   if (c.state === 'reset' && c.resetBy) return `reset(${c.resetBy[0]})`;
   return c.state;
 }
@@ -153,8 +162,12 @@ export function roundTripsText(c: ConnectionRecord): string {
  * The connection table's columns. Numbers have fixed widths (the id column fits
  * the largest id); the address and SNI columns take the spare width.
  */
-export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
+export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecord[]): Column<ConnectionRecord>[] {
   const idW = Math.max(3, String(maxId).length);
+  // A failed handshake's state ('failed (unknown_ca)') is kept whole: the state column is as
+  // wide as the longest state of the rows (sample, up to 20), before lower-priority columns.
+  let stateW = 10;
+  if (sample) for (const c of sample) stateW = Math.max(stateW, Math.min(20, stateText(c).length));
   return [
     { key: 'id', title: '#', align: 'right', min: idW, priority: 100, cell: (c) => String(c.id) },
     {
@@ -175,8 +188,10 @@ export function connectionColumns(maxId = 999): Column<ConnectionRecord>[] {
     { key: 'rtt', title: 'RTT×', align: 'right', min: 4, priority: 40, cell: roundTripsText },
     { key: 'lifetime', title: 'life', align: 'right', min: 6, priority: 30, cell: (c) => fmtDuration(c.lifetimeMs) },
     { key: 'share', title: 'setup %', align: 'right', min: 7, priority: 50, cell: (c) => fmtPct(c.setupShare) },
-    { key: 'state', title: 'state', align: 'left', min: 10, priority: 85, cell: stateText },
-    { key: 'marks', title: 'marks', align: 'left', min: 5, priority: 55, cell: connectionMarks },
+    { key: 'state', title: 'state', align: 'left', min: stateW, max: 26, priority: 85, cell: stateText },
+    // Marks before the findings (which stay last); the first to go on a narrow terminal, rows are coloured anyway.
+    { key: 'marks', title: 'marks', align: 'left', min: 5, priority: 8, cell: connectionMarks },
+    { key: 'findings', title: 'findings', align: 'left', min: 8, max: 30, priority: 72, cell: findingsCell },
   ];
 }
 
@@ -277,7 +292,8 @@ export function connectionFacts(c: ConnectionRecord): [string, string][] {
     facts.push(['SNI', t.sni === null ? NA : safe(t.sni)]);
     const offered = t.alpnOffered.map(safe).join(',');
     facts.push(['ALPN', `${t.alpn === null ? NA : safe(t.alpn)}${offered ? ` (offered ${offered})` : ''}`]);
-    if (t.certificateCount > 0) facts.push(['certificates', `${t.certificateCount}, ${fmtBytes(t.certificateBytes)}`]);
+    if (t.certificateCount === null) facts.push(['certificates', 'not visible (encrypted)']);
+    else if (t.certificateCount > 0) facts.push(['certificates', `${t.certificateCount}, ${fmtBytes(t.certificateBytes)}`]);
   }
   facts.push(['wireshark', wiresharkFilter(c)]);
   return facts;
@@ -390,11 +406,12 @@ export function comparisonRows(c: Comparison): ComparisonRow[] {
 // ---------------------------------------------------------------------------
 // Summary
 
-export function stateCountsText(s: Summary): string {
+/** `normalResets`: connections in state 'reset' whose RST only ended an ordinary close: counted as complete. */
+export function stateCountsText(s: Summary, normalResets = 0): string {
   const b = s.byState;
   const parts = [
-    `${fmtInt(b.complete)} complete`,
-    `${fmtInt(b.reset)} reset`,
+    `${fmtInt(b.complete + normalResets)} complete`,
+    `${fmtInt(b.reset - normalResets)} reset`,
     `${fmtInt(b.refused)} refused`,
     `${fmtInt(b.unanswered)} unanswered`,
     `${fmtInt(s.midstream)} midstream`,
@@ -416,6 +433,7 @@ export function tlsText(s: Summary): string {
 }
 
 export function setupTotalText(s: Summary): string {
+  if (s.setupMs.count === 0) return 'no connection completed its setup';
   return `${fmtDuration(s.setupTotalMs)} in setup = ${fmtPct(s.setupShare)} of ${fmtDuration(s.connectionTimeTotalMs)} connection time`;
 }
 
@@ -455,14 +473,16 @@ export function percentileLines(s: Summary): string[] {
  * block beside it when both fit, else below it.
  */
 export function summaryLines(a: Analysis, s: Summary, width: number): string[] {
-  const left = [captureText(a), stateCountsText(s), tlsText(s), setupTotalText(s)];
+  const left = [captureText(a), stateCountsText(s, normalResets(a.connections)), tlsText(s), setupTotalText(s)];
   const right = percentileLines(s);
   const leftW = Math.max(...left.map((l) => l.length));
   const rightW = Math.max(...right.map((l) => l.length));
+  const found = findingsSummaryText(a.connections);
+  const tail = found === null ? [] : wrapPhrases(found, width, '  ');
   if (leftW + 3 + rightW <= width) {
-    return right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`);
+    return [...right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`), ...tail];
   }
-  return [...left, ...right];
+  return [...left, ...right, ...tail];
 }
 
 // ---------------------------------------------------------------------------
@@ -526,6 +546,12 @@ export function detailLines(c: ConnectionRecord, width: number): StyledLine[] {
   const labelW = Math.max(...facts.map(([k]) => k.length));
   lines.push({ kind: 'title', text: `Connection #${c.id}` });
   for (const [k, v] of facts) lines.push({ kind: 'text', text: `${k.padEnd(labelW)}  ${v}` });
+  const found = findingDetailLines(c, width);
+  if (found.length) {
+    lines.push({ kind: 'text', text: '' });
+    lines.push({ kind: 'header', text: 'findings' });
+    for (const f of found) lines.push({ kind: f.severity === 'info' ? 'text' : 'flag', text: f.text });
+  }
   const flags = connectionNotes(c);
   if (flags.length) {
     lines.push({ kind: 'text', text: '' });

@@ -178,6 +178,33 @@ describe('output for scripts', () => {
   });
 });
 
+describe('findings on the command line', () => {
+  // fixtures/findings/j-tls-handshake-alerts.pcap: tshark shows unknown_ca (client, frame 8) and
+  // protocol_version (server) alerts ending the two handshakes (fixtures/findings/expected.json).
+  const j = fixture('findings/j-tls-handshake-alerts.pcap');
+  test('json and ndjson carry the findings; the text report says the handshakes failed', () => {
+    const doc = JSON.parse(runCli([j, '--format', 'json']).stdout);
+    expect(doc.connections.map((c: { findings: { code: string }[] }) => c.findings.map((f) => f.code))).toEqual([['handshake-failed'], ['handshake-failed']]);
+    expect(doc.connections[0].findings[0]).toMatchObject({ severity: 'error', frame: 8, detail: 'alert unknown_ca from the client' });
+    expect(doc.capture.vantage).toMatchObject({ handshakes: 2 });
+    const lines = runCli([j, '--format', 'ndjson']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.every((c) => c.findings.length === 1 && c.oneSided === null)).toBe(true);
+    const text = runCli([j, '--format', 'text']).stdout;
+    expect(text).toMatch(/^findings\s+2 handshakes failed: protocol_version ×1, unknown_ca ×1$/m);
+    expect(text).toContain('failed (unknown_ca)');
+  });
+
+  test('thresholds are options: --slow-first-byte-ms 600 drops a 519 ms first byte; a bad value exits 2', () => {
+    const f = fixture('findings/f-slow-first-byte-server-side.pcap');
+    const codes = (args: string[]) => JSON.parse(runCli([f, '--format', 'json', ...args]).stdout).connections[0].findings.map((x: { code: string }) => x.code);
+    expect(codes([])).toContain('slow-first-byte');
+    expect(codes(['--slow-first-byte-ms', '600'])).not.toContain('slow-first-byte');
+    const bad = runCli([f, '--format', 'json', '--slow-first-byte-ms', '-5']);
+    expect(bad.code).toBe(2);
+    expectOneLineError(bad.stderr, /^error: --slow-first-byte-ms must be a number of milliseconds >= 0/);
+  });
+});
+
 describe('info', () => {
   // The multi-section file is two captures concatenated: not in time order, so first/last are the earliest/latest.
   test.each(['zeek-tls12-basic.pcap', 'pcapplusplus-http-bigendian-nanosec.pcap', 'ndpi-pcapng-3if-anydesk-tls.pcapng', 'multi-section-2shb-3if.pcapng'])(

@@ -52,6 +52,12 @@ describe('reading a .hlpb written by version 0.1.0', () => {
     expect(old.connections.map(v010)).toEqual(fresh.connections.map(v010));
     expect(old.capture.frames).toBe(fresh.capture.frames);
   });
+
+  test('fields added later read as absent: no findings, not one-sided, no vantage', async () => {
+    const old = await readSavedAnalysis(saved);
+    expect(old.connections.every((c) => Array.isArray(c.findings) && c.findings.length === 0 && c.oneSided === null)).toBe(true);
+    expect(old.capture.vantage).toBeUndefined();
+  });
 });
 
 describe('protobuf enum numbers come from the .proto, by name', () => {

@@ -88,6 +88,32 @@ describe('handshake-lens <capture> in a terminal', () => {
     expect(COLOUR.test(readFileSync(transcript, 'latin1'))).toBe(false);
   });
 
+  test('findings: failed handshakes in red, the findings tab, Enter filters the connections by code', () => {
+    // fixtures/findings/j-tls-handshake-alerts.pcap: two handshakes end with alerts (tshark:
+    // unknown_ca from the client, protocol_version from the server; fixtures/findings/expected.json).
+    const transcript = path.join(tmpdir(), `hl-tui-findings-${process.pid}.bin`);
+    const r = ptyRun(
+      ['fixtures/findings/j-tls-handshake-alerts.pcap'],
+      [
+        { wait: 'sort: setup', timeout: 20 },
+        { send: '\t\t\t' },
+        { wait: 'finding code', timeout: 10 },
+        { send: '\r' },
+        { wait: 'filter: finding:handshake-failed', timeout: 10 },
+        { send: 'q' },
+      ],
+      env({ NO_COLOR: undefined, FORCE_COLOR: undefined }),
+      transcript,
+    );
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(0);
+    expect(r.output).toContain('failed (unknown_ca)');
+    expect(r.output).toContain('2 handshakes failed: protocol_version ×1, unknown_ca ×1');
+    expect(r.output).toMatch(/handshake-failed\s+error\s+2/);
+    // error rows are red (SGR 31)
+    expect(readFileSync(transcript, 'latin1')).toMatch(/\x1b\[31m[^\x1b]*failed \(/);
+  });
+
   test('a file that is not a capture: the error line, q exits non-zero', () => {
     const transcript = path.join(tmpdir(), `hl-tui-err-${process.pid}.bin`);
     const r = ptyRun(['fixtures/README.md'], [{ wait: 'error: ', timeout: 20 }, { send: 'q' }], env({}), transcript);

@@ -32,10 +32,16 @@ async function findingsOf(name: string): Promise<{ records: ConnectionRecord[]; 
   return { records: a.connections, findings };
 }
 
-describe.each(Object.keys(expected))('%s', (name) => {
+/** The product's path: the TCP stage collects the facts, analyze.ts runs the engine (late findings applied). */
+async function pipelineFindingsOf(name: string): Promise<{ records: ConnectionRecord[]; findings: Map<number, Finding[]> }> {
+  const a = await analyzeFile(join(dir, name));
+  return { records: a.connections, findings: new Map(a.connections.map((r) => [r.id, r.findings])) };
+}
+
+describe.each(Object.keys(expected).flatMap((n) => [[n, 'tshark facts'] as const, [n, 'pipeline'] as const]))('%s (%s)', (name, how) => {
   let run: Awaited<ReturnType<typeof findingsOf>>;
   beforeAll(async () => {
-    run = await findingsOf(name);
+    run = how === 'pipeline' ? await pipelineFindingsOf(name) : await findingsOf(name);
   });
 
   test('exactly the expected findings, at tshark\'s frames', () => {

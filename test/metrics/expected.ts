@@ -11,13 +11,13 @@ export interface ExpectedMetrics {
   tls: null | {
     handshakeMs: number | null;
     handshakeEndInferred: boolean;
-    certificateBytes: number;
-    certificateCount: number;
+    certificateBytes: number | null;
+    certificateCount: number | null;
     versionsOffered: number[];
     keyShareGroupsOffered: number[];
     alpnOffered: string[];
   };
-  setup: { ms: number | null; roundTrips: number; bytes: number; packets: number; certificateBytes: number; endFrame: number | null };
+  setup: { ms: number | null; roundTrips: number; bytes: number; packets: number; certificateBytes: number | null; endFrame: number | null };
   firstDataMs: { client: number | null; server: number | null };
   lifetimeMs: number;
   teardown: { initiator: 'client' | 'server' | null; by: 'FIN' | 'RST' | null; ms: number | null };

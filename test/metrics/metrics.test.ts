@@ -21,22 +21,6 @@ type Expected = ExpectedMetrics;
  * fails until it is removed here). Reported to the integrator with the evidence.
  */
 export const KNOWN_DIFFERENCES: Record<string, string> = {
-  // STARTTLS: setup.ms runs from the SYN through the plaintext exchange, but our round trips skip it (only
-  // TCP and TLS events count). The bytes show the client waiting for each server line before it spoke:
-  // SMTP frames 2 SYN-ACK, 4 "220" banner, 6 EHLO, 8 "250", 10 STARTTLS, 11 "220 Ready", 13 ClientHello,
-  // 14-16 ServerHello..Done, 20 client Finished, 21 server Finished = 6 server flights (ours 3).
-  'zeek-smtp-starttls.pcap#0 setup.roundTrips': 'plaintext STARTTLS exchange not counted in round trips (ours 3, bytes show 6)',
-  // IMAP: 2 SYN-ACK, 4 "* OK" greeting, 6 CAPABILITY, 8 "OK", 10 STARTTLS, 11 "OK Begin TLS", 14 ClientHello,
-  // 15-19 ServerHello..Done, 22 client Finished, 23 server Finished = 6 server flights (ours 3).
-  'zeek-imap-starttls.pcap#0 setup.roundTrips': 'plaintext STARTTLS exchange not counted in round trips (ours 3, bytes show 6)',
-  // After a HelloRetryRequest we report the SECOND ClientHello's key shares (src/tls/session.ts keeps the last
-  // ClientHello as the summary's) while handshakeMs (and tshark's sni in streams.json) start from the first.
-  // The client's offer is the first ClientHello; the second only echoes the group the HRR selected (already
-  // reported as keyShareGroup). tls.handshake.extensions_key_share_group per frame:
-  'lo-tls13-hello-retry.pcap#0 tls.keyShareGroupsOffered': 'CH frame 4 offers [29]; HRR frame 6 selects 23; CH frame 8 [23] is what we report',
-  'demo-loopback-mix.pcapng#1 tls.keyShareGroupsOffered': 'CH frame 21 offers [29]; HRR frame 23 selects 23; CH frame 25 [23] is what we report',
-  'multi-section-2shb-3if.pcapng#3 tls.keyShareGroupsOffered': 'CH frame 62 offers [29]; HRR frame 64 selects 23; CH frame 66 [23] is what we report',
-  'zeek-tls13-hello-retry-request.pcap#0 tls.keyShareGroupsOffered': 'CH frame 4 offers [21]; HRR frame 6 selects 23; CH frame 8 [23] is what we report',
 };
 
 /** Fields holding durations in ms (compared to 1 µs); everything else exactly. */

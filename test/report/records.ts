@@ -19,6 +19,7 @@ export interface Spec {
   resumed?: boolean;
   tls?: boolean;
   teardown?: Partial<ConnectionRecord['teardown']>;
+  findings?: ConnectionRecord['findings'];
 }
 
 let nextId = 0;
@@ -92,5 +93,7 @@ export function rec(s: Spec): ConnectionRecord {
     setupShare: setupMs !== null && lifetimeMs > 0 ? setupMs / lifetimeMs : null,
     teardown: { initiator: 'client', by: 'FIN', ms: 0, idleBeforeSec: 0, ...s.teardown },
     problems: [],
+    oneSided: null,
+    findings: s.findings ?? [],
   };
 }

@@ -65,3 +65,25 @@ describe.each([
     conns.forEach((c, i) => expect(c.oneSided(clientDirOf(c, gold[i]!.client))).toBe(oneSided));
   });
 });
+
+/**
+ * The same flag on the record (analyze.ts -> buildRecord), and what the state says: a
+ * client-only capture holds only the client's packets, but its ACKs acknowledge the
+ * server's SYN-ACK and data (tshark: tcp.ack > 1 in the client's segments), so the
+ * connection was answered; a SYN nobody answered stays 'unanswered'.
+ */
+describe('records: oneSided and the state of a one-sided capture', () => {
+  test.each([
+    ['ns-tls13-mtu1500-cert-chain-client-only.pcap', 'client-only', false],
+    ['ns-tls13-mtu1500-cert-chain.pcap', null, false],
+    ['lo-tcp-syn-unanswered.pcap', null, true],
+  ] as const)('%s: oneSided %s, unanswered %s', async (fixture, oneSided, unanswered) => {
+    const { analyzeFile } = await import('../../src/analyze.js');
+    const a = await analyzeFile(join(root, 'fixtures', fixture));
+    expect(a.connections.length).toBeGreaterThan(0);
+    for (const c of a.connections) {
+      expect(c.oneSided).toBe(oneSided);
+      expect(c.state === 'unanswered').toBe(unanswered);
+    }
+  });
+});

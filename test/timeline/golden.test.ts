@@ -34,7 +34,12 @@ interface GoldenStream {
  */
 const DIVERGENCES: Record<string, Record<string, string>> = {};
 
-const fixtures = readdirSync(goldenDir).filter((f) => existsSync(join(goldenDir, f, 'streams.json')));
+/** Top-level fixtures, and those in sub-folders with goldens of their own (findings/<capture>). */
+const SUBDIRS = ['findings'];
+const fixtures = [
+  ...readdirSync(goldenDir).filter((f) => existsSync(join(goldenDir, f, 'streams.json'))),
+  ...SUBDIRS.flatMap((d) => readdirSync(join(goldenDir, d)).filter((f) => existsSync(join(goldenDir, d, f, 'streams.json'))).map((f) => `${d}/${f}`)),
+];
 
 function firstEvent(c: ConnectionRecord, type: EventType, from?: 'client' | 'server'): number | null {
   const e = c.events.find((x) => x.type === type && (from === undefined || x.from === from) && !x.retransmission);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Mutation testing with StrykerJS, one stage folder at a time:
+#   npm run mutation -- tcp tls timeline report findings quic http   (default: all of them)
+# Each folder is mutated with the test folders that check it (below), incrementally:
+# reports/mutation/stryker-incremental.json remembers earlier results, so a re-run only
+# tests mutants in code (or tests) that changed. The score per folder is printed and
+# written to reports/mutation/scores.tsv; surviving mutants are in reports/mutation/<folder>.json.
+# Slow (minutes to hours per folder on 2 cores): not part of `npm test` or CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+declare -A TESTS=(
+  [tcp]="test/tcp,test/timeline,test/metrics"
+  [tls]="test/tls,test/keylog,test/metrics"
+  [timeline]="test/timeline,test/metrics"
+  [report]="test/report,test/output,test/view"
+  [findings]="test/findings"
+  [quic]="test/quic"
+  [http]="test/http"
+)
+folders=("$@")
+[ ${#folders[@]} -eq 0 ] && folders=(tcp tls timeline report findings quic http)
+mkdir -p reports/mutation
+for f in "${folders[@]}"; do
+  tests="${TESTS[$f]:-}"
+  [ -n "$tests" ] || { echo "mutation: unknown folder $f" >&2; exit 2; }
+  echo "== src/$f (tests: $tests)"
+  # One config per folder (Stryker takes nested options only from a file).
+  cfg="reports/mutation/.config-$f.json"
+  node -e '
+    const base = require("./stryker.config.json");
+    const f = process.argv[1];
+    const cfg = { ...base, mutate: [`src/${f}/**/*.ts`], incrementalFile: `reports/mutation/incremental-${f}.json`,
+      jsonReporter: { fileName: `reports/mutation/${f}.json` }, htmlReporter: { fileName: `reports/mutation/${f}.html` } };
+    delete cfg.$schema;
+    require("fs").writeFileSync(process.argv[2], JSON.stringify(cfg, null, 2));
+  ' "$f" "$cfg"
+  MUTATION_TESTS="$tests" npx stryker run "$cfg" 2>&1 | tee "reports/mutation/$f.log" | grep -E "Final mutation score|All files" || true
+  node -e '
+    const r = require("./reports/mutation/" + process.argv[1] + ".json");
+    let killed = 0, total = 0;
+    for (const f of Object.values(r.files)) for (const m of f.mutants) {
+      if (m.status === "CompileError" || m.status === "Ignored") continue;
+      total++; if (m.status === "Killed" || m.status === "Timeout") killed++;
+    }
+    const line = `src/${process.argv[1]}\t${killed}/${total}\t${total ? (100 * killed / total).toFixed(1) : "-"} %`;
+    console.log(line);
+    require("fs").appendFileSync("reports/mutation/scores.tsv", line + "\n");
+  ' "$f"
+done

@@ -1,0 +1,200 @@
+/**
+ * Per-connection facts the findings need and the ConnectionRecord does not
+ * carry (yet). They are a bounded summary of the connection's segments, kept
+ * while it is open: the TCP stage can collect them with FactsCollector (one
+ * call per segment, O(1) state), or any other source can fill the interface
+ * (the tests fill it from tshark's fields of the same capture).
+ *
+ * Definitions used throughout:
+ * - payload: TCP payload that is new data (not a retransmission) and not a
+ *   TLS closing alert (`closeAlert`, below);
+ * - burst: a maximal run of payload segments from one side, ended by payload
+ *   from the other side; `last` is its last segment;
+ * - turn: a client burst followed by a server burst (request -> response).
+ */
+import type { Side } from '../base/stamp.js';
+
+export interface FrameTime {
+  frame: number;
+  /** Epoch seconds. */
+  time: number;
+}
+
+export interface PerSide<T> {
+  client: T;
+  server: T;
+}
+
+export interface Burst {
+  from: Side;
+  first: FrameTime;
+  last: FrameTime;
+  bytes: number;
+}
+
+export interface Turn {
+  request: Burst;
+  /** First segment of the response burst. */
+  response: FrameTime;
+}
+
+export interface ConnectionFacts {
+  /** First segment from each side advertising a zero receive window (no SYN/FIN/RST, as tcp.analysis.zero_window). */
+  zeroWindow: PerSide<FrameTime | null>;
+  /** First FIN and first RST from each side. */
+  fin: PerSide<FrameTime | null>;
+  rst: PerSide<FrameTime | null>;
+  /** First payload segment from each side (handshake messages count: TLS records are payload). */
+  firstPayload: PerSide<FrameTime | null>;
+  /** First segment from each side carrying only a TLS closing alert. */
+  closeAlert: PerSide<FrameTime | null>;
+  /** First payload from each side after the other side's FIN. */
+  payloadAfterPeerFin: PerSide<FrameTime | null>;
+  /** The last burst before the first FIN or RST of either side (null: no payload before it, or no close yet). */
+  lastBurstBeforeClose: Burst | null;
+  /** The open burst at the end of the capture (or at the close). */
+  lastBurst: Burst | null;
+  /** The first MAX_TURNS request -> response turns; later ones are summarised by `slowestLaterTurn`. */
+  turns: Turn[];
+  /** Of the turns after the first MAX_TURNS, the one with the longest wait for the response. */
+  slowestLaterTurn: Turn | null;
+  /** Turns counted in all. */
+  turnCount: number;
+}
+
+export const MAX_TURNS = 8;
+
+/** What the collector needs from one TCP segment. */
+export interface SegmentFact {
+  frame: number;
+  /** Epoch seconds. */
+  time: number;
+  from: Side;
+  syn: boolean;
+  fin: boolean;
+  rst: boolean;
+  /** TCP payload length. */
+  payload: number;
+  /** The raw window field (unscaled). */
+  window: number;
+  /** The segment repeats data already seen in this direction (tcp.analysis.retransmission). */
+  retransmission: boolean;
+  /**
+   * The payload is exactly one TLS alert record: bytes 0x15 0x03 xx, then a length L with
+   * payload = 5 + L; or a TLS 1.3 encrypted alert: 0x17 0x03 0x03 0x00 0x13 and payload = 24
+   * (a 2-byte alert, the inner content type and a 16-byte tag). After the handshake this is
+   * close_notify in practice; such segments do not count as payload.
+   */
+  closeAlert: boolean;
+}
+
+export function emptyFacts(): ConnectionFacts {
+  return {
+    zeroWindow: { client: null, server: null },
+    fin: { client: null, server: null },
+    rst: { client: null, server: null },
+    firstPayload: { client: null, server: null },
+    closeAlert: { client: null, server: null },
+    payloadAfterPeerFin: { client: null, server: null },
+    lastBurstBeforeClose: null,
+    lastBurst: null,
+    turns: [],
+    slowestLaterTurn: null,
+    turnCount: 0,
+  };
+}
+
+const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
+const turnWait = (t: Turn): number => t.response.time - t.request.last.time;
+
+/**
+ * Collects ConnectionFacts from a connection's segments in capture order.
+ * Constant state per connection: no segment is kept. Cheap per segment: a
+ * FrameTime is allocated only when a fact is first recorded (or a burst
+ * starts); a burst's last segment is updated in place.
+ */
+export class FactsCollector {
+  private readonly f: ConnectionFacts = emptyFacts();
+  private closed = false;
+  private cur: Burst | null = null;
+
+  segment(s: SegmentFact): void {
+    const f = this.f;
+    if (s.window === 0 && !s.syn && !s.fin && !s.rst && f.zeroWindow[s.from] === null) f.zeroWindow[s.from] = at(s);
+    if (s.payload > 0 && !s.syn) this.payload(s);
+    if ((s.fin || s.rst) && !this.closed) {
+      this.closed = true;
+      f.lastBurstBeforeClose = this.cur ? copyBurst(this.cur) : null;
+    }
+    if (s.fin && f.fin[s.from] === null) f.fin[s.from] = at(s);
+    if (s.rst && f.rst[s.from] === null) f.rst[s.from] = at(s);
+  }
+
+  private payload(s: SegmentFact): void {
+    const f = this.f;
+    if (s.closeAlert) {
+      if (f.closeAlert[s.from] === null) f.closeAlert[s.from] = at(s);
+      return;
+    }
+    if (s.retransmission) return;
+    if (f.firstPayload[s.from] === null) f.firstPayload[s.from] = at(s);
+    if (f.fin[other(s.from)] !== null && f.payloadAfterPeerFin[s.from] === null) f.payloadAfterPeerFin[s.from] = at(s);
+    const cur = this.cur;
+    if (cur && cur.from === s.from) {
+      // In place: `cur` is copied wherever it is kept (lastBurstBeforeClose), or replaced (turns).
+      cur.last.frame = s.frame;
+      cur.last.time = s.time;
+      cur.bytes += s.payload;
+      return;
+    }
+    if (cur && cur.from === 'client' && s.from === 'server') this.turn({ request: cur, response: at(s) });
+    this.cur = { from: s.from, first: at(s), last: at(s), bytes: s.payload };
+  }
+
+  private turn(t: Turn): void {
+    const f = this.f;
+    f.turnCount++;
+    if (f.turns.length < MAX_TURNS) f.turns.push(t);
+    else if (f.slowestLaterTurn === null || turnWait(t) > turnWait(f.slowestLaterTurn)) f.slowestLaterTurn = t;
+  }
+
+  /** The facts so far (the connection may go on). */
+  facts(): ConnectionFacts {
+    return { ...this.f, lastBurst: this.cur ? copyBurst(this.cur) : null, turns: [...this.f.turns] };
+  }
+}
+
+const at = (s: SegmentFact): FrameTime => ({ frame: s.frame, time: s.time });
+const copyBurst = (b: Burst): Burst => ({ ...b, first: { ...b.first }, last: { ...b.last } });
+
+/**
+ * The same facts seen with the sides the other way round: for a connection
+ * whose client was decided after its segments were collected (mid-stream,
+ * decided by a later ClientHello or by port). Turns (client burst -> server
+ * burst) cannot be recovered from the swapped collection and are dropped.
+ */
+export function swapSides(f: ConnectionFacts): ConnectionFacts {
+  const sw = <T>(p: PerSide<T>): PerSide<T> => ({ client: p.server, server: p.client });
+  const sb = (b: Burst | null): Burst | null => (b ? { ...b, from: other(b.from) } : null);
+  return {
+    zeroWindow: sw(f.zeroWindow),
+    fin: sw(f.fin),
+    rst: sw(f.rst),
+    firstPayload: sw(f.firstPayload),
+    closeAlert: sw(f.closeAlert),
+    payloadAfterPeerFin: sw(f.payloadAfterPeerFin),
+    lastBurstBeforeClose: sb(f.lastBurstBeforeClose),
+    lastBurst: sb(f.lastBurst),
+    turns: [],
+    slowestLaterTurn: null,
+    turnCount: 0,
+  };
+}
+
+/** SegmentFact.closeAlert from the segment's payload bytes (reads at most the first 5 bytes). */
+export function isCloseAlertPayload(payload: Uint8Array): boolean {
+  if (payload.length < 5 || payload[1] !== 0x03) return false;
+  const len = (payload[3]! << 8) | payload[4]!;
+  if (payload[0] === 0x15) return payload.length === 5 + len;
+  return payload[0] === 0x17 && payload[2] === 0x03 && len === 19 && payload.length === 24;
+}
