@@ -32,7 +32,7 @@ HOST=hl.test
 ALL_SCENARIOS=(
   tls12_full tls13_full tls12_resume_sessionid tls12_resume_ticket tls13_psk_resume
   tls13_hrr mtls tls_alert refused syn_retransmit syn_unanswered tls_port_8080
-  http_keepalive ipv6_tls13 nanosec gzip pool mtu1500_chain loss_retransmit dumpcap_2if
+  http_keepalive ipv6_tls13 nanosec gzip pool pool_rate mtu1500_chain loss_retransmit dumpcap_2if
 )
 
 # Not part of the default set: the seed that scripts/make-bench-capture.sh replicates.
@@ -134,6 +134,12 @@ EOF
   issue server "/O=handshake-lens test/CN=$HOST" int2 leaf
   issue client "/O=handshake-lens test/CN=handshake-lens test client" root client
   cat server.pem int2.pem int1.pem > chain.pem
+  # A small one-certificate chain (ECDSA P-256 leaf signed by the root) for the
+  # pool_rate recordings: 200 connections stay a few hundred KiB.
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout small.key -out small.csr \
+    -subj "/O=handshake-lens test/CN=$HOST" 2>/dev/null
+  openssl x509 -req -in small.csr -CA root.pem -CAkey root.key -CAcreateserial -days 3650 \
+    -extfile ext.cnf -extensions leaf -out small.pem 2>/dev/null
   cd - >/dev/null
 }
 
@@ -180,6 +186,9 @@ http {
   server { listen $addr:4433 ssl; server_name $HOST; ssl_protocols TLSv1.3; ssl_ecdh_curve prime256v1; }
   # 8080: TLS on a port tshark gives to HTTP
   server { listen $addr:8080 ssl; server_name $HOST; ssl_protocols TLSv1.2 TLSv1.3; }
+  # 4434: TLS 1.3 with the small ECDSA certificate (pool_rate recordings)
+  server { listen $addr:4434 ssl; server_name $HOST; ssl_protocols TLSv1.3;
+           ssl_certificate $pki/small.pem; ssl_certificate_key $pki/small.key; }
   # 80: plain HTTP
   server { listen $addr:80; server_name $HOST; }
 }
@@ -363,6 +372,24 @@ sc_pool() {
   inlo curl -sS --cacert "$(PKI root.pem)" $(resolve 443) --tlsv1.3 --http1.1 --parallel --parallel-immediate \
     --parallel-max 4 "${urls[@]:0:4}" >/dev/null
   cap_stop "$f"
+}
+
+# The same workload (sequential GETs of / over TLS 1.3, small certificate) at two sample
+# lengths, each with one connection per request and with keep-alive: a pool verdict
+# computed from rates must be the same for the short and the long sample.
+sc_pool_rate() {
+  local n f u i urls args
+  for n in 5 200; do
+    urls=(); for i in $(seq "$n"); do urls+=("https://$HOST:4434/?r=$i"); done
+    # -B: a large capture buffer, so that no segment of the 200-request runs is dropped.
+    f="$OUT/pool-rate-${n}req-conn-per-request.pcap"; cap_start "$NS_LO" lo "$f" -B 65536
+    for u in "${urls[@]}"; do lcurl $(resolve 4434) --tlsv1.3 "$u"; done
+    cap_stop "$f"
+    f="$OUT/pool-rate-${n}req-keepalive.pcap"; cap_start "$NS_LO" lo "$f" -B 65536
+    args=(); for u in "${urls[@]}"; do args+=(-o /dev/null "$u"); done
+    inlo curl -sS --cacert "$(PKI root.pem)" $(resolve 4434) --tlsv1.3 "${args[@]}"
+    cap_stop "$f"
+  done
 }
 
 ns_curl() { incli curl -sS -o /dev/null --cacert "$(PKI root.pem)" --resolve "$HOST:443:$SRV_IP" "$@"; }

@@ -19,14 +19,15 @@
  * first SIGINT stops reading and reports, a second one exits at once (130).
  */
 import { fstatSync, openSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import tty from 'node:tty';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { analyzeFile, type AnalysisResult, type AnalyzeOptions } from './analyze.js';
 import { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
-import { formatInfo, infoJson } from './output/info.js';
+import { formatInfo, formatSavedInfo, infoJson, savedInfoJson } from './output/info.js';
 import { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
 import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/protobuf.js';
 import { formatPoolReport } from './output/pool-text.js';
@@ -117,6 +118,7 @@ interface PoolArgs {
   'pool-size'?: number;
   'min-saved-ms'?: number;
   'min-saved-share'?: number;
+  rtt?: number;
 }
 
 /**
@@ -139,6 +141,8 @@ function poolOptionsFrom(argv: PoolArgs): Partial<PoolOptions> {
   if (argv['pool-size'] !== undefined) o.maxSize = argv['pool-size'];
   if (argv['min-saved-ms'] !== undefined) o.minSavedMs = argv['min-saved-ms'];
   if (argv['min-saved-share'] !== undefined) o.minSavedShare = argv['min-saved-share'] / 100;
+  checkNumber('rtt', argv.rtt, finiteAtLeast0, 'a number of milliseconds >= 0');
+  if (argv.rtt !== undefined) o.rttMs = argv.rtt;
   return o;
 }
 
@@ -361,7 +365,7 @@ async function runMainStoppable(
       let code: number;
       try {
         code = await runTui({
-          title: path === '-' ? 'stdin' : sanitize(path),
+          title: path === '-' ? 'stdin' : sanitize(basename(path)),
           load: async (onProgress) => (result = await loadLive(onProgress, report)),
           poolOptions,
           stdin: keys,
@@ -409,7 +413,9 @@ async function runMainStoppable(
   const a = await loadLive(progress);
   clearProgress();
   if (format === 'json') {
-    await writeJsonDocument(process.stdout, a, summarize(a.connections));
+    // The pool verdict travels with the document: totals, rates and the RTT projections.
+    const pool = simulatePool(a.connections, poolOptions).total;
+    await writeJsonDocument(process.stdout, a, summarize(a.connections), { pool });
   } else {
     await write(
       process.stdout,
@@ -420,12 +426,21 @@ async function runMainStoppable(
   return finalExit(a);
 }
 
-async function runInfo(argv: { capture: string; json?: boolean }): Promise<number> {
+async function runInfo(argv: { capture: string; json?: boolean; format?: string }): Promise<number> {
+  if (await isSavedFile(argv.capture)) return runInfoSaved(argv);
   const a = await analyzeFile(argv.capture, keyLogOption());
-  if (argv.json) await write(process.stdout, JSON.stringify(infoJson(a), null, 2) + '\n');
+  if (argv.json || argv.format === 'json') await write(process.stdout, JSON.stringify(infoJson(a), null, 2) + '\n');
   // Line by line: the file name, interface names and warnings come from outside.
   else await write(process.stdout, formatInfo(a).split('\n').map(sanitize).join('\n'));
   return damageExit(a);
+}
+
+async function runInfoSaved(argv: { capture: string; json?: boolean; format?: string }): Promise<number> {
+  const a = await readSavedAnalysis(argv.capture);
+  const j = savedInfoJson(argv.capture, (await stat(argv.capture)).size, a);
+  if (argv.json || argv.format === 'json') await write(process.stdout, JSON.stringify(j, null, 2) + '\n');
+  else await write(process.stdout, formatSavedInfo(j).split('\n').map(sanitize).join('\n'));
+  return 0;
 }
 
 async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?: string }): Promise<number> {
@@ -451,7 +466,7 @@ async function runCompare(argv: { before: string; after: string; format?: string
     clearProgress();
     const { runTui } = await import('./ui/index.js');
     return runTui({
-      title: argv.after === '-' ? 'stdin' : sanitize(argv.after),
+      title: argv.after === '-' ? 'stdin' : sanitize(basename(argv.after)),
       load: async () => after,
       initialView: 'compare',
       comparison: compareAnalyses(before, after),
@@ -486,8 +501,12 @@ const withKeyLog =
 const poolOpts = {
   'pool-idle': { type: 'number', describe: 'Simulated pool idle timeout, seconds (default 60)' },
   'pool-size': { type: 'number', describe: 'Simulated pool size per destination (default: observed peak concurrency)' },
-  'min-saved-ms': { type: 'number', describe: "Verdict 'pool' needs at least this much setup time saved, ms (default 20)" },
+  'min-saved-ms': { type: 'number', describe: "Verdict 'pool' needs at least this much setup saved per request at the --rtt RTT, ms (default 1)" },
   'min-saved-share': { type: 'number', describe: "…and at least this share of all connection time, percent (default 5)" },
+  rtt: {
+    type: 'number',
+    describe: 'Project setup cost at this round-trip time, ms (default: the capture\'s median RTT and 1, 20, 100 ms)',
+  },
 } as const;
 
 /**
@@ -498,7 +517,30 @@ const poolOpts = {
 const STDIN_TOKEN = ':stdin:';
 const inputPath = (p: string): string => (p === STDIN_TOKEN ? '-' : p);
 
+/** What a bare `handshake-lens` prints: the commands in a few lines. */
+export const SHORT_USAGE = `usage: handshake-lens <capture> [--format text|json|ndjson|protobuf|tui] [--rtt MS]
+       handshake-lens info <capture> [--format json]
+       handshake-lens pool <capture> [--rtt MS] [--pool-idle S] [--pool-size N]
+       handshake-lens compare <before> <after>
+Run handshake-lens --help for every option.
+`;
+
+const COMMANDS = new Set(['info', 'pool', 'compare']);
+
+/** yargs' messages may span lines ("Invalid values:\n  Argument: ..."): one line, and a hint where one helps. */
+export function usageMessage(msg: string, args: readonly string[]): string {
+  const positional = args.filter((a) => !a.startsWith('-'));
+  if (/^Unknown argument/.test(msg) && positional.length === 2 && !COMMANDS.has(positional[0])) {
+    return `two captures given (${positional.join(' ')}): to compare them, run handshake-lens compare ${positional.join(' ')}`;
+  }
+  return msg.replace(/\s*\n\s*/g, ' ').trim();
+}
+
 export async function main(rawArgs: string[]): Promise<number> {
+  if (rawArgs.length === 0) {
+    process.stderr.write(SHORT_USAGE);
+    return 2;
+  }
   const args = rawArgs.map((a) => (a === '-' ? STDIN_TOKEN : a));
   let code = 0;
   const set = async (p: Promise<number>): Promise<void> => {
@@ -531,7 +573,12 @@ export async function main(rawArgs: string[]): Promise<number> {
     .command(
       'info <capture>',
       'Capture facts: format, link types, frames, time span, IPv4/IPv6/TCP counts, problems',
-      (y) => y.positional('capture', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }).options(keylogOpt),
+      (y) =>
+        y
+          .positional('capture', { type: 'string', demandOption: true })
+          .option('format', { alias: 'f', choices: ['text', 'json'] as const, describe: 'Output format (default text)' })
+          .option('json', { type: 'boolean', describe: 'Same as --format json' })
+          .options(keylogOpt),
       (argv) => set(withKeyLog(runInfo)({ ...(argv as Parameters<typeof runInfo>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
@@ -563,7 +610,7 @@ export async function main(rawArgs: string[]): Promise<number> {
     .version(packageVersion() || 'unknown')
     .wrap(Math.min(100, process.stdout.columns || 80))
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      throw err ?? new UsageError(usageMessage(msg ?? 'wrong command line', rawArgs));
     });
   await cli.parseAsync();
   return code;

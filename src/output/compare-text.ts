@@ -6,6 +6,10 @@
 import type { Change, Comparison, ComparisonRow } from '../report/types.js';
 import { displayWidth, fit, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
+import { MIN_COUNT_FOR_CHANGE } from '../report/compare.js';
+import { wrap } from './pool-text.js';
+
+const wrapPlain = (text: string, width: number): string[] => wrap(text, width, '', '  ');
 
 export interface CompareTextOptions {
   /** Terminal width in cells (default 100). */
@@ -19,8 +23,8 @@ const fmtMsUnit: Fmt = (n) => (n === null ? NA : `${fmtMs(n)} ms`);
 const fmtShare: Fmt = (n) => fmtPct(n);
 const fmtSize: Fmt = (n) => fmtBytes(n);
 
-/** The change as a signed difference, and the relative change when defined: '-9 (-90.0%)'. */
-function changeText(c: Change, f: Fmt, kind: 'abs' | 'share'): string {
+/** The change as a signed difference, and the relative change when defined: '-9 (-90.0%)'; few = no relative change (n < 5). */
+function changeText(c: Change, f: Fmt, kind: 'abs' | 'share', few = false): string {
   if (c.diff === null) return NA;
   if (kind === 'share') {
     // Shares change in percentage points; a ratio of shares says little.
@@ -29,16 +33,28 @@ function changeText(c: Change, f: Fmt, kind: 'abs' | 'share'): string {
   }
   const sign = c.diff > 0 ? '+' : c.diff < 0 ? '-' : '±';
   const abs = f(Math.abs(c.diff));
-  const rel = c.ratio !== null ? ` (${c.ratio - 1 >= 0 ? '+' : '-'}${fmtPct(Math.abs(c.ratio - 1))})` : '';
+  const rel = few
+    ? ` (n < ${MIN_COUNT_FOR_CHANGE})`
+    : c.ratio !== null
+    ? ` (${c.ratio - 1 >= 0 ? '+' : '-'}${fmtPct(Math.abs(c.ratio - 1))})`
+    : '';
   return `${sign}${abs}${rel}`;
 }
 
-const METRICS: { title: string; get: (r: ComparisonRow) => Change; f: Fmt; kind: 'abs' | 'share' }[] = [
+/**
+ * A metric row. `minN`: a percentile, shown only with at least that many
+ * values on the side (p90: 10), its relative change only with 5 on both.
+ */
+const METRICS: { title: string; get: (r: ComparisonRow) => Change; f: Fmt; kind: 'abs' | 'share'; minN?: number }[] = [
   { title: 'connections', get: (r) => r.connections, f: fmtCount, kind: 'abs' },
+  { title: 'requests', get: (r) => r.requests, f: fmtCount, kind: 'abs' },
   { title: 'handshakes', get: (r) => r.handshakes, f: fmtCount, kind: 'abs' },
+  { title: 'TLS full', get: (r) => r.fullHandshakes, f: fmtCount, kind: 'abs' },
+  { title: 'TLS resumed', get: (r) => r.resumedHandshakes, f: fmtCount, kind: 'abs' },
+  { title: 'setup per request', get: (r) => r.setupMsPerRequest, f: fmtMsUnit, kind: 'abs' },
   { title: 'setup time, total', get: (r) => r.setupTotalMs, f: fmtMsUnit, kind: 'abs' },
-  { title: 'setup time, p50', get: (r) => r.setupP50Ms, f: fmtMsUnit, kind: 'abs' },
-  { title: 'setup time, p90', get: (r) => r.setupP90Ms, f: fmtMsUnit, kind: 'abs' },
+  { title: 'setup time, p50', get: (r) => r.setupP50Ms, f: fmtMsUnit, kind: 'abs', minN: 1 },
+  { title: 'setup time, p90', get: (r) => r.setupP90Ms, f: fmtMsUnit, kind: 'abs', minN: 10 },
   { title: 'setup share', get: (r) => r.setupShare, f: fmtShare, kind: 'share' },
   { title: 'setup round trips', get: (r) => r.roundTrips, f: fmtCount, kind: 'abs' },
   { title: 'setup bytes', get: (r) => r.bytes, f: fmtSize, kind: 'abs' },
@@ -54,6 +70,8 @@ const DEST_COLUMNS: Column<ComparisonRow>[] = [
   { key: 'conns', title: 'CONNECTIONS', align: 'right', min: 11, max: 15, priority: 9, cell: (r) => arrow(r.connections, fmtCount) },
   { key: 'hs', title: 'HANDSHAKES', align: 'right', min: 10, max: 15, priority: 8, cell: (r) => arrow(r.handshakes, fmtCount) },
   { key: 'setup', title: 'SETUP ms', align: 'right', min: 16, priority: 9, cell: (r) => arrow(r.setupTotalMs, fmtMs) },
+  { key: 'reqs', title: 'REQUESTS', align: 'right', min: 10, max: 15, priority: 7, cell: (r) => arrow(r.requests, fmtCount) },
+  { key: 'perreq', title: 'SETUP/REQUEST ms', align: 'right', min: 16, priority: 8, cell: (r) => arrow(r.setupMsPerRequest, fmtMs) },
   { key: 'p50', title: 'P50 ms', align: 'right', min: 14, priority: 4, cell: (r) => arrow(r.setupP50Ms, fmtMs) },
   { key: 'share', title: 'SETUP SHARE', align: 'right', min: 14, priority: 5, cell: (r) => arrow(r.setupShare, fmtShare) },
   { key: 'rtt', title: 'ROUND TRIPS', align: 'right', min: 11, max: 15, priority: 6, cell: (r) => arrow(r.roundTrips, fmtCount) },
@@ -69,10 +87,20 @@ export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): 
   const w0 = 18;
   const w = 12;
   out.push(`${fit('', w0)} ${fit('BEFORE', w, 'right')} ${fit('AFTER', w, 'right')}  CHANGE`);
+  const n = c.total.setupCount;
   for (const m of METRICS) {
-    const ch = m.get(c.total);
-    out.push(`${fit(m.title, w0)} ${fit(m.f(ch.before), w, 'right')} ${fit(m.f(ch.after), w, 'right')}  ${changeText(ch, m.f, m.kind)}`);
+    let ch = m.get(c.total);
+    if (m.minN !== undefined) {
+      // A percentile of fewer values than it needs is not shown (p90: 10), nor its change.
+      const b = (n.before ?? 0) >= m.minN ? ch.before : null;
+      const a = (n.after ?? 0) >= m.minN ? ch.after : null;
+      ch = { before: b, after: a, diff: b !== null && a !== null ? ch.diff : null, ratio: b !== null && a !== null ? ch.ratio : null };
+    }
+    const few = m.minN !== undefined && Math.min(n.before ?? 0, n.after ?? 0) < MIN_COUNT_FOR_CHANGE;
+    const title = m.title === 'requests' && c.requestsEstimated ? 'requests (est.)' : m.title;
+    out.push(`${fit(title, w0)} ${fit(m.f(ch.before), w, 'right')} ${fit(m.f(ch.after), w, 'right')}  ${changeText(ch, m.f, m.kind, few)}`);
   }
+  out.push(`${fit('setup n', w0)} ${fit(fmtCount(n.before), w, 'right')} ${fit(fmtCount(n.after), w, 'right')}  (connections behind the percentiles)`);
   if (c.destinations.length > 0) {
     out.push('');
     out.push('Per destination (before -> after):');
@@ -95,6 +123,17 @@ export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): 
         : `${fmtInt(hs.diff)} more handshake${hs.diff === 1 ? '' : 's'} after` +
             (saved !== null && saved > 0 ? `, ${fmtMs(saved)} ms more setup time in total.` : '.'),
     );
+  }
+  const pr = c.total.setupMsPerRequest;
+  if (pr.before !== null && pr.after !== null && pr.ratio !== null && pr.diff !== 0) {
+    out.push(
+      `Setup per request: ${fmtMs(pr.before)} ms before, ${fmtMs(pr.after)} ms after ` +
+        `(${pr.diff! < 0 ? `${fmtPct(1 - pr.ratio)} less` : `${fmtPct(pr.ratio - 1)} more`}).`,
+    );
+  }
+  if (c.warnings.length > 0) {
+    out.push('');
+    for (const w of c.warnings) out.push(...wrapPlain(`warning: ${sanitize(w)}`, width));
   }
   return out.join('\n') + '\n';
 }

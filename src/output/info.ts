@@ -3,6 +3,7 @@
  */
 import type { AnalysisResult, FrameStats } from '../analyze.js';
 import { linkTypeName } from '../decode/index.js';
+import type { Analysis } from '../report/types.js';
 
 /** The frame counts come straight from the analysis (FrameStats). */
 export interface InfoJson extends Pick<FrameStats, 'ipv4' | 'ipv6' | 'tcp' | 'other' | 'fragments' | 'snaplenCut' | 'udp' | 'quicDatagrams' | 'quicPackets'> {
@@ -114,4 +115,57 @@ export function formatInfo(a: AnalysisResult): string {
   let out = rows.map(([k, v]) => `${(k + ':').padEnd(w + 2)}${v}`).join('\n') + '\n';
   for (const warning of j.warnings) out += `warning: ${warning}\n`;
   return out;
+}
+
+/** `info` on a saved analysis (.hlpb): what the file holds, and the capture it was made from. */
+export interface SavedInfoJson {
+  file: string;
+  format: 'handshake-lens analysis (protobuf)';
+  bytes: number;
+  capture: { file: string; format: string; frames: number; first: number | null; last: number | null; durationSec: number | null };
+  connections: number;
+  byState: Record<string, number>;
+  tls: number;
+  warnings: string[];
+}
+
+export function savedInfoJson(path: string, bytes: number, a: Analysis): SavedInfoJson {
+  const byState: Record<string, number> = {};
+  for (const c of a.connections) byState[c.state] = (byState[c.state] ?? 0) + 1;
+  const { start, end } = a.capture;
+  return {
+    file: path,
+    format: 'handshake-lens analysis (protobuf)',
+    bytes,
+    capture: {
+      file: a.capture.file,
+      format: a.capture.format,
+      frames: a.capture.frames,
+      first: start,
+      last: end,
+      durationSec: start !== null && end !== null ? end - start : null,
+    },
+    connections: a.connections.length,
+    byState,
+    tls: a.connections.filter((c) => c.tls !== null).length,
+    warnings: a.capture.warnings,
+  };
+}
+
+export function formatSavedInfo(j: SavedInfoJson): string {
+  const c = j.capture;
+  const states = Object.entries(j.byState)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  const lines = [
+    `File name:           ${j.file}`,
+    `File type:           ${j.format}, ${j.bytes} bytes`,
+    `Made from capture:   ${c.file} (${c.format}, ${c.frames} frames)`,
+    `First packet:        ${c.first !== null ? new Date(c.first * 1000).toISOString() : 'n/a'}`,
+    `Last packet:         ${c.last !== null ? new Date(c.last * 1000).toISOString() : 'n/a'}`,
+    `Capture duration:    ${c.durationSec !== null ? `${c.durationSec.toFixed(6)} seconds` : 'n/a'}`,
+    `Connections:         ${j.connections}${states ? ` (${states})` : ''}, ${j.tls} with TLS`,
+  ];
+  for (const w of j.warnings) lines.push(`Warning:             ${w}`);
+  return lines.join('\n') + '\n';
 }

@@ -3,8 +3,10 @@
  * destination as a table, then the verdicts in words. Capture-derived text
  * (SNI in destination keys and in the sentences) goes through sanitize().
  */
-import type { DestinationPool, DestinationStats, PoolReport, PoolSavings } from '../report/types.js';
+import type { DestinationPool, DestinationStats, PoolReport, PoolSavings, RttProjection } from '../report/types.js';
+import { fmtRate } from '../report/pool.js';
 import { displayWidth, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from '../view/format.js';
+import { plural } from '../base/format.js';
 import { sanitize } from '../view/sanitize.js';
 
 export interface PoolTextOptions {
@@ -33,8 +35,8 @@ const COLUMNS: Column<Row>[] = [
   { key: 'setup', title: 'SETUP ms', align: 'right', min: 8, priority: 6, cell: (r) => fmtMs(r.setupTotalMs) },
   { key: 'avoided', title: 'AVOIDED', align: 'right', min: 7, priority: 9, cell: (r) => fmtInt(r.p.handshakesAvoided) },
   { key: 'saved', title: 'SAVED ms', align: 'right', min: 8, priority: 8, cell: (r) => fmtMs(r.p.setupMsSaved) },
-  { key: 'share', title: 'SHARE', align: 'right', min: 6, priority: 7, cell: (r) => fmtPct(r.p.savedShare) },
-  { key: 'rtt', title: 'RTTs', align: 'right', min: 5, priority: 5, cell: (r) => fmtInt(r.p.roundTripsSaved) },
+  { key: 'share', title: 'SAVED %', align: 'right', min: 7, priority: 7, cell: (r) => fmtPct(r.p.savedShare) },
+  { key: 'rtt', title: 'RTT×', align: 'right', min: 5, priority: 5, cell: (r) => fmtInt(r.p.roundTripsSaved) },
   { key: 'bytes', title: 'BYTES', align: 'right', min: 9, priority: 5, cell: (r) => fmtBytes(r.p.bytesSaved) },
   { key: 'certs', title: 'CERTS', align: 'right', min: 9, priority: 2, cell: (r) => fmtBytes(r.p.certificateBytesSaved) },
   { key: 'srvidle', title: 'SRV IDLE', align: 'right', min: 8, priority: 1, cell: (r) => sec(r.p.serverIdleTimeoutSec) },
@@ -74,7 +76,9 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   const intro =
     `idle timeout ${sec(o.idleTimeoutSec)}, ` +
     `pool size ${o.maxSize !== undefined ? fmtInt(o.maxSize) : 'the observed peak concurrency'} per destination; ` +
-    `verdict 'pool' when it saves at least ${fmtMs(o.minSavedMs)} ms and ${fmtPct(o.minSavedShare)} of connection time.`;
+    `verdict 'pool' when it avoids at least ${fmtRate(o.minAvoidedPerRequest)} handshakes per request and saves ` +
+    `${fmtPct(o.minSavedShare)} of connection time` +
+    (o.rttMs !== undefined ? ` and ${fmtMs(o.minSavedMs)} ms per request at ${fmtMs(o.rttMs)} ms RTT.` : '.');
   out.push(...wrap(intro, width, 'Keep-alive pool simulation: ', '  '));
   out.push('');
   const rows: Row[] = report.destinations.map((p) => {
@@ -100,6 +104,8 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   for (const r of rows) out.push(formatRow(cols, r));
   if (rows.length > 0) out.push(formatRow(cols, total));
   out.push('');
+  out.push(...ratesLines(report.total, width));
+  out.push('');
   out.push(...wrap(sanitize(report.total.reason), width, `Overall: ${report.total.verdict}. `, '  '));
   for (const p of report.destinations) {
     out.push(...wrap(sanitize(p.reason), width, `- ${sanitize(p.key)}: ${p.verdict}. `, '    '));
@@ -115,4 +121,65 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
     }
   }
   return out.join('\n') + '\n';
+}
+
+function rttLabel(p: RttProjection): string {
+  const what = p.source === 'capture' ? ' (this capture)' : p.source === 'option' ? ' (--rtt)' : '';
+  return `${fmtMs(p.rttMs)} ms${what}`;
+}
+
+/**
+ * The rates behind the verdict (per avoided handshake, per request, per second
+ * of capture) and the setup cost projected at other RTTs, as lines.
+ */
+export function ratesLines(p: PoolSavings, width = 100): string[] {
+  const r = p.rates;
+  const out: string[] = [];
+  const est = r.requestsEstimated ? ', estimated from client data bursts' : '';
+  out.push(...wrap(`(${plural(r.requests, 'request')}${est}; ${plural(p.connections, 'connection')}; ${sec(r.captureSec)} of capture):`, width, 'Rates ', '  '));
+  if (r.perRequest) {
+    out.push(
+      ...wrap(
+        `setup ${fmtMs(r.perRequest.setupMs)} ms and ${fmtRate(r.perRequest.roundTrips)} round trips today; a pool avoids ` +
+          `${fmtRate(r.perRequest.handshakesAvoided)} handshakes, saves ${fmtMs(r.perRequest.setupMsSaved)} ms, ` +
+          `${fmtRate(r.perRequest.roundTripsSaved)} round trips and ${fmtBytes(r.perRequest.bytesSaved)}`,
+        width,
+        '  per request           ',
+        '                        ',
+      ),
+    );
+  }
+  if (r.perHandshake) {
+    out.push(
+      ...wrap(
+        `${fmtMs(r.perHandshake.setupMs)} ms, ${fmtRate(r.perHandshake.roundTrips)} round trips, ${fmtBytes(r.perHandshake.bytes)}` +
+          (r.perHandshake.certificateBytes > 0 ? ` (${fmtBytes(r.perHandshake.certificateBytes)} certificates)` : ''),
+        width,
+        '  per handshake avoided ',
+        '                        ',
+      ),
+    );
+  }
+  if (r.perSecond) {
+    out.push(
+      ...wrap(
+        `a pool removes ${fmtRate(r.perSecond.handshakesAvoided)} handshakes/s and ${fmtMs(r.perSecond.setupMsSaved)} ms of setup/s`,
+        width,
+        '  per second            ',
+        '                        ',
+      ),
+    );
+  }
+  if (p.projections.length > 0) {
+    out.push(...wrap('(round trips × RTT + the processing time seen in the capture):', width, 'Setup cost at other RTTs ', '  '));
+    for (const x of p.projections) {
+      const line =
+        `  at ${rttLabel(x)}: ${fmtMs(x.setupMsPerConnection)} ms per new connection` +
+        (x.newConnectionsPerRequest !== null && x.savedMsPerRequest !== null
+          ? `, ${fmtRate(x.newConnectionsPerRequest)} of them per request → a pool saves ≈ ${fmtMs(x.savedMsPerRequest)} ms per request`
+          : '');
+      out.push(...wrap(line.trimStart(), width, '  ', '    '));
+    }
+  }
+  return out.map(sanitize);
 }

@@ -197,6 +197,7 @@ function tlsToProto(t: TlsMetrics): Obj {
     startTls: t.startTls,
     decrypted: t.decrypted,
     notDecrypted: schema().notDecrypted.number(t.notDecrypted),
+    clientBursts: t.clientBursts ?? 0,
   };
 }
 
@@ -499,6 +500,7 @@ function tlsFromProto(m: Obj): TlsMetrics {
     startTls: m.startTls === true,
     decrypted: m.decrypted === true,
     notDecrypted: schema().notDecrypted.value(m.notDecrypted),
+    clientBursts: num(m.clientBursts),
   };
 }
 

@@ -24,12 +24,15 @@ import {
 } from '../view/model.js';
 
 export interface TextReportOptions {
-  /** Rows of each table at most (default: all). */
+  /** Rows of each table at most (default DEFAULT_TOP). */
   top?: number;
   /** Line width the tables are laid out for (default 120). */
   width?: number;
   poolOptions?: Partial<PoolOptions>;
 }
+
+/** Rows per table by default: a long capture's report stays readable; --top changes it. */
+export const DEFAULT_TOP = 50;
 
 function more(shown: number, total: number, what: string): string[] {
   return shown < total ? [`... ${fmtInt(total - shown)} more ${what} (--top to show more)`] : [];
@@ -37,7 +40,7 @@ function more(shown: number, total: number, what: string): string[] {
 
 export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): string {
   const width = Math.max(60, opts.width ?? 120);
-  const top = opts.top !== undefined && opts.top >= 0 ? opts.top : Infinity;
+  const top = opts.top !== undefined && opts.top >= 0 ? opts.top : DEFAULT_TOP;
   const s = summarize(a.connections);
   const out: string[] = [];
 

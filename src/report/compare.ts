@@ -3,6 +3,12 @@ import type { ConnectionRecord } from '../timeline/types.js';
 import { groupByDestination } from './destinations.js';
 import { distribution } from './stats.js';
 import type { Analysis, Change, Comparison, ComparisonRow } from './types.js';
+import { requestsOf } from './requests.js';
+
+/** Fewer values than this: a percentile is one of a handful of values, its relative change says little. */
+export const MIN_COUNT_FOR_CHANGE = 5;
+/** Request counts differing by more than this share: the two captures ran different workloads. */
+export const WORKLOAD_TOLERANCE = 0.1;
 
 /**
  * A connection "had a handshake" when a TCP handshake (SYN or SYN-ACK) or a
@@ -32,6 +38,12 @@ interface Figures {
   setupShare: number | null;
   roundTrips: number;
   bytes: number;
+  fullHandshakes: number;
+  resumedHandshakes: number;
+  requests: number;
+  requestsEstimated: boolean;
+  setupMsPerRequest: number | null;
+  setupCount: number;
 }
 
 /**
@@ -45,8 +57,19 @@ function figures(conns: readonly ConnectionRecord[]): Figures {
   let rt = 0;
   let bytes = 0;
   let handshakes = 0;
+  let full = 0;
+  let resumed = 0;
+  let requests = 0;
+  let estimated = false;
   for (const c of conns) {
     if (handshakeSeen(c)) handshakes++;
+    if (c.tls !== null && c.events.some((e) => e.type === 'ServerHello')) {
+      if (c.tls.resumed) resumed++;
+      else full++;
+    }
+    const r = requestsOf(c);
+    requests += r.count;
+    if (r.estimated && r.count > 0) estimated = true;
     if (c.setup.ms !== null) {
       setup.push(c.setup.ms);
       life += c.lifetimeMs;
@@ -64,12 +87,19 @@ function figures(conns: readonly ConnectionRecord[]): Figures {
     setupShare: life > 0 ? Math.min(1, d.total / life) : null,
     roundTrips: rt,
     bytes,
+    fullHandshakes: full,
+    resumedHandshakes: resumed,
+    requests,
+    requestsEstimated: estimated,
+    setupMsPerRequest: requests > 0 ? Math.round((d.total / requests) * 1e9) / 1e9 : null,
+    setupCount: d.count,
   };
 }
 
 /** A destination absent from one side compares as 0 connections there (percentiles and share null). */
 function row(key: string, b: Figures | undefined, a: Figures | undefined): ComparisonRow {
-  const z = (f: Figures | undefined, k: keyof Figures): number | null => (f ? f[k] : k === 'setupP50Ms' || k === 'setupP90Ms' || k === 'setupShare' ? null : 0);
+  const z = (f: Figures | undefined, k: Exclude<keyof Figures, 'requestsEstimated'>): number | null =>
+    f ? f[k] : k === 'setupP50Ms' || k === 'setupP90Ms' || k === 'setupShare' || k === 'setupMsPerRequest' ? null : 0;
   return {
     key,
     connections: change(z(b, 'connections'), z(a, 'connections')),
@@ -80,7 +110,33 @@ function row(key: string, b: Figures | undefined, a: Figures | undefined): Compa
     setupShare: change(z(b, 'setupShare'), z(a, 'setupShare')),
     roundTrips: change(z(b, 'roundTrips'), z(a, 'roundTrips')),
     bytes: change(z(b, 'bytes'), z(a, 'bytes')),
+    fullHandshakes: change(z(b, 'fullHandshakes'), z(a, 'fullHandshakes')),
+    resumedHandshakes: change(z(b, 'resumedHandshakes'), z(a, 'resumedHandshakes')),
+    requests: change(z(b, 'requests'), z(a, 'requests')),
+    setupMsPerRequest: change(z(b, 'setupMsPerRequest'), z(a, 'setupMsPerRequest')),
+    setupCount: change(z(b, 'setupCount'), z(a, 'setupCount')),
   };
+}
+
+/** The comparison's caveats, in words (see Comparison.warnings). */
+function comparisonWarnings(b: Figures, a: Figures): string[] {
+  const out: string[] = [];
+  const est = b.requestsEstimated || a.requestsEstimated ? ' (estimated from client data bursts)' : '';
+  const most = Math.max(b.requests, a.requests);
+  if (most > 0 && Math.abs(b.requests - a.requests) > WORKLOAD_TOLERANCE * most) {
+    out.push(
+      `the workloads differ: ${b.requests} requests before, ${a.requests} after${est}; compare the per-request figures, not the totals`,
+    );
+  }
+  for (const [side, f] of [['before', b], ['after', a]] as const) {
+    if (f.setupCount > 0 && f.setupCount < MIN_COUNT_FOR_CHANGE) {
+      out.push(
+        `${side} has only ${f.setupCount} connection${f.setupCount === 1 ? '' : 's'} with a setup: its percentiles are ` +
+          `${f.setupCount === 1 ? 'that one value' : 'a handful of values'}, their change is not a trend`,
+      );
+    }
+  }
+  return out;
 }
 
 /**
@@ -101,10 +157,14 @@ export function compareAnalyses(before: Analysis, after: Analysis): Comparison {
     rows.push({ r: row(key, fb, fa), weight: Math.max(fb?.setupTotalMs ?? 0, fa?.setupTotalMs ?? 0) });
   }
   rows.sort((x, y) => y.weight - x.weight || (x.r.key < y.r.key ? -1 : x.r.key > y.r.key ? 1 : 0));
+  const fb = figures(before.connections);
+  const fa = figures(after.connections);
   return {
     before: before.capture.file,
     after: after.capture.file,
     destinations: rows.map((x) => x.r),
-    total: row('total', figures(before.connections), figures(after.connections)),
+    total: row('total', fb, fa),
+    warnings: comparisonWarnings(fb, fa),
+    requestsEstimated: fb.requestsEstimated || fa.requestsEstimated,
   };
 }

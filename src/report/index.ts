@@ -12,8 +12,10 @@ export {
   peakConcurrency,
   IDLE_CLOSE_MIN_SEC,
 } from './destinations.js';
-export { DEFAULT_POOL_OPTIONS, RECOMMENDED_IDLE_FACTOR, releaseTime, simulatePool } from './pool.js';
+export { DEFAULT_POOL_OPTIONS, RECOMMENDED_IDLE_FACTOR, releaseTime, simulatePool, fmtRate } from './pool.js';
 export { compareAnalyses, handshakeSeen } from './compare.js';
+export { requestsOf, totalRequests, type RequestCount } from './requests.js';
+export { captureRttMs, processingMs, REFERENCE_RTTS_MS } from './rates.js';
 export {
   findingGroups,
   hasFinding,

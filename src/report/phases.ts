@@ -4,7 +4,14 @@
  */
 import type { ConnectionRecord, EventType } from '../timeline/types.js';
 
-export type PhaseName = 'TCP handshake' | 'QUIC handshake' | 'TLS handshake' | 'waiting for first data' | 'data' | 'teardown';
+export type PhaseName =
+  | 'TCP handshake'
+  | 'QUIC handshake'
+  | 'client think time'
+  | 'TLS handshake'
+  | 'waiting for first data'
+  | 'data'
+  | 'teardown';
 
 export interface Phase {
   name: PhaseName;
@@ -22,6 +29,8 @@ function eventOffset(c: ConnectionRecord, type: EventType): number | null {
 /**
  * The phases of a connection on its own time axis (0 = first SYN):
  * - TCP handshake: 0 -> tcp.handshakeMs;
+ * - client think time: the end of the TCP handshake -> the ClientHello (the
+ *   client preparing its hello; only when the gap is there);
  * - TLS handshake: ClientHello -> setup end (setup.ms);
  * - waiting for first data: setup end -> first application data of the server
  *   (of the client when the server sent none), httpstat's "server processing";
@@ -38,6 +47,8 @@ export function connectionPhases(c: ConnectionRecord): Phase[] {
   if (c.quic && setupEnd !== null) raw.push({ name: 'QUIC handshake', start: 0, end: setupEnd });
   else if (c.tls && setupEnd !== null) {
     const hello = eventOffset(c, 'ClientHello') ?? c.tcp?.handshakeMs ?? 0;
+    const tcpEnd = c.midstream ? null : (c.tcp?.handshakeMs ?? null);
+    if (tcpEnd !== null && hello > tcpEnd) raw.push({ name: 'client think time', start: tcpEnd, end: hello });
     if (c.tls.handshakeMs !== null) raw.push({ name: 'TLS handshake', start: hello, end: hello + c.tls.handshakeMs });
   }
   const firstData = c.firstDataMs.server ?? c.firstDataMs.client;

@@ -28,25 +28,35 @@
  * - Savings of a reused connection: its setup ms, setup round trips, setup
  *   bytes and the certificate bytes within them.
  *
- * Verdict: 'pool' when setupMsSaved >= minSavedMs (default 20 ms) AND
- * savedShare >= minSavedShare (default 5 % of the total lifetime of all the
- * connections concerned); otherwise 'will-not-help', with the reason in words.
+ * Verdict, from rates so that a short sample of a busy service reads like a
+ * long one (totals stay as facts): 'pool' when a pool avoids at least
+ * minAvoidedPerRequest handshakes per request (default 0.1, one request in ten;
+ * requests: src/report/requests.ts) AND saves at least minSavedShare of the
+ * connections' time (default 5 %) AND, when an RTT to project at is given
+ * (--rtt), saves at least minSavedMs per request at that RTT (default 1 ms);
+ * otherwise 'will-not-help', with the reason in words. See rates.ts.
  */
 import type { ConnectionRecord } from '../timeline/types.js';
 import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurrency } from './destinations.js';
 import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from '../base/format.js';
 import { quicReuse } from './quic-pool.js';
-import type { DestinationPool, DestinationStats, PoolOptions, PoolReport, PoolSavings } from './types.js';
+import type { DestinationPool, DestinationStats, PoolOptions, PoolReasonCode, PoolReport, PoolSavings } from './types.js';
+import { addAcc, captureRttMs, connectionAcc, newAcc, poolRates, processingMs, projections, type RateAcc } from './rates.js';
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   idleTimeoutSec: 60,
   maxSize: undefined,
-  minSavedMs: 20,
+  minSavedMs: 1,
   minSavedShare: 0.05,
+  minAvoidedPerRequest: 0.1,
+  rttMs: undefined,
 };
 
 /** The recommended pool idle timeout is this share of the server's shortest observed idle close. */
 export const RECOMMENDED_IDLE_FACTOR = 0.8;
+
+/** A median setup under this (ms) is called quick in the reasons. */
+const QUICK_SETUP_MS = 4;
 
 /** Seconds (epoch) at which the connection stopped carrying payload: see the file comment. */
 export function releaseTime(c: ConnectionRecord): number {
@@ -172,9 +182,15 @@ interface DestSim {
   effectiveIdleSec: number;
   /** The reason, sentence by sentence. */
   sentences: string[];
+  acc: RateAcc;
 }
 
-function simulateDestination(stats: DestinationStats, group: readonly ConnectionRecord[], opts: PoolOptions): DestSim {
+function simulateDestination(
+  stats: DestinationStats,
+  group: readonly ConnectionRecord[],
+  opts: PoolOptions,
+  rtt: number | null,
+): DestSim {
   const serverCloses = stats.observedIdleTimeouts.filter((o) => o.by === 'server').map((o) => o.seconds);
   const serverIdle = minOf(serverCloses);
   const effectiveIdleSec = serverIdle !== null ? Math.min(opts.idleTimeoutSec, serverIdle) : opts.idleTimeoutSec;
@@ -188,6 +204,8 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
   let rtSaved = 0;
   let bytesSaved = 0;
   let certSaved = 0;
+  const acc = newAcc();
+  for (const c of group) connectionAcc(acc, c, rtt);
   // A pool lives in one client process: connections from different client
   // addresses cannot share one, so each client address gets its own pool.
   const byClient = new Map<string, ConnectionRecord[]>();
@@ -230,6 +248,8 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
           rtSaved += c.setup.roundTrips ?? 0;
           bytesSaved += c.setup.bytes;
           certSaved += c.setup.certificateBytes ?? 0;
+          acc.avoidedRt += (c.setup.roundTrips ?? 0);
+          acc.avoidedProcessingMs += processingMs(c, rtt);
         }
         continue;
       }
@@ -243,7 +263,6 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
   let lifetimeMs = 0;
   for (const c of group) lifetimeMs += c.lifetimeMs;
   const savedShare = lifetimeMs > 0 ? Math.min(1, msSaved / lifetimeMs) : null;
-  const verdict = meets(opts, msSaved, savedShare) ? 'pool' : 'will-not-help';
   const pool: DestinationPool = {
     key: stats.key,
     connections: group.length,
@@ -253,29 +272,73 @@ function simulateDestination(stats: DestinationStats, group: readonly Connection
     roundTripsSaved: rtSaved,
     bytesSaved,
     certificateBytesSaved: certSaved,
-    verdict,
+    verdict: 'will-not-help',
     reason: '',
+    rates: poolRates(acc, { handshakesAvoided: avoided, setupMsSaved: msSaved, roundTripsSaved: rtSaved, bytesSaved, certificateBytesSaved: certSaved }, rtt),
+    projections: [],
     poolSize,
     recommendedIdleSec: serverIdle !== null ? Math.floor(serverIdle * RECOMMENDED_IDLE_FACTOR * 10) / 10 : null,
     serverIdleTimeoutSec: serverIdle,
+    reasonCode: 'pool',
   };
-  const sim: DestSim = { pool, counters: k, lifetimeMs, stats, effectiveIdleSec, sentences: [] };
+  pool.projections = projections(acc, pool.rates, opts, rtt);
+  pool.verdict = meets(opts, pool) ? 'pool' : 'will-not-help';
+  const sim: DestSim = { pool, counters: k, lifetimeMs, stats, effectiveIdleSec, sentences: [], acc };
   sim.sentences = destinationReason(sim, opts);
+  pool.reasonCode = why(sim);
   pool.reason = sim.sentences.join(' ');
   return sim;
 }
 
-function meets(opts: PoolOptions, msSaved: number, share: number | null): boolean {
-  return msSaved > 0 && msSaved >= opts.minSavedMs && share !== null && share >= opts.minSavedShare;
+/** Projected saving per request at the --rtt RTT; undefined without --rtt. */
+function optionSaving(p: PoolSavings): number | null | undefined {
+  const o = p.projections.find((x) => x.source === 'option');
+  return o === undefined ? undefined : o.savedMsPerRequest;
+}
+
+/** The thresholds the saving falls short of (empty: it meets them all). */
+function shortOf(opts: PoolOptions, p: PoolSavings): string[] {
+  const out: string[] = [];
+  const perReq = p.rates.perRequest?.handshakesAvoided ?? 0;
+  if (perReq < opts.minAvoidedPerRequest) out.push(`${fmtRate(opts.minAvoidedPerRequest)} handshakes avoided per request`);
+  if (p.savedShare === null || p.savedShare < opts.minSavedShare) out.push(`${fmtPct(opts.minSavedShare)} of connection time`);
+  const at = optionSaving(p);
+  if (at !== undefined && (at === null || at < opts.minSavedMs)) out.push(`${fmtMs(opts.minSavedMs)} per request at ${fmtMs(opts.rttMs!)} RTT`);
+  return out;
+}
+
+function meets(opts: PoolOptions, p: PoolSavings): boolean {
+  return p.handshakesAvoided > 0 && shortOf(opts, p).length === 0;
 }
 
 /** The threshold(s) a saving falls short of, in words. */
-function thresholdText(opts: PoolOptions, msSaved: number, share: number | null): string {
-  const msShort = msSaved < opts.minSavedMs;
-  const shareShort = share === null || share < opts.minSavedShare;
-  if (msShort && !shareShort) return `the threshold of ${fmtMs(opts.minSavedMs)}`;
-  if (shareShort && !msShort) return `the threshold of ${fmtPct(opts.minSavedShare)} of connection time`;
-  return `the thresholds of ${fmtMs(opts.minSavedMs)} and ${fmtPct(opts.minSavedShare)} of connection time`;
+function thresholdText(opts: PoolOptions, p: PoolSavings): string {
+  const s = shortOf(opts, p);
+  return s.length <= 1 ? `the threshold of ${s[0] ?? 'a saving'}` : `the thresholds of ${joinList(s)}`;
+}
+
+/** A rate with 2 significant decimals: 0.995, 0.1, 12.5. */
+export function fmtRate(n: number): string {
+  if (n === 0) return '0';
+  const a = Math.abs(n);
+  const d = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  return String(Number(n.toFixed(d)));
+}
+
+/** The per-request sentence: what a pool saves on each request (measured, and at the --rtt RTT). */
+function perRequestText(p: PoolSavings): string {
+  const r = p.rates.perRequest;
+  if (r === null) return '';
+  const est = p.rates.requestsEstimated ? ', estimated from client data bursts' : '';
+  const at = p.projections.find((x) => x.source === 'option');
+  const proj =
+    at && at.savedMsPerRequest !== null && at.setupMsPerConnection !== null
+      ? ` At ${fmtMs(at.rttMs)} RTT: ${fmtMs(at.setupMsPerConnection)} per new connection, ${fmtRate(at.newConnectionsPerRequest ?? 0)} of them per request → a pool saves ≈ ${fmtMs(at.savedMsPerRequest)} per request.`
+      : '';
+  return (
+    `Per request (${plural(p.rates.requests, 'request')}${est}): setup costs ${fmtMs(r.setupMs)} and ${fmtRate(r.roundTrips)} round trips today; ` +
+    `a pool avoids ${fmtRate(r.handshakesAvoided)} handshakes and saves ${fmtMs(r.setupMsSaved)} and ${fmtRate(r.roundTripsSaved)} round trips.${proj}`
+  );
 }
 
 function savingsText(p: PoolSavings): string {
@@ -288,7 +351,7 @@ function savingsText(p: PoolSavings): string {
   );
 }
 
-type Why = 'single' | 'unknown' | 'apart' | 'overlap' | 'small' | 'pool';
+type Why = PoolReasonCode;
 
 function why(sim: DestSim): Why {
   const { pool: p, counters: k, stats: s } = sim;
@@ -313,6 +376,7 @@ function destinationReason(sim: DestSim, opts: PoolOptions): string[] {
         `A keep-alive pool to ${key} (idle timeout ${fmtSec(opts.idleTimeoutSec)}, up to ${plural(p.poolSize, 'connection')}) ` +
           `would have served ${fmtInt(k.reused)} of its ${plural(s.connections, 'connection')} on a reused one: ${savingsText(p)}.`,
       );
+      if (perRequestText(p)) parts.push(perRequestText(p));
       break;
     case 'single': {
       const c0 = s.setupShare !== null ? `; setup took ${fmtPct(s.setupShare)} of its time` : '';
@@ -341,12 +405,13 @@ function destinationReason(sim: DestSim, opts: PoolOptions): string[] {
       parts.push(
         `A pool would avoid ${fmtInt(p.handshakesAvoided)} of ${plural(s.connections, 'handshake')} to ${key} but save only ${fmtMs(p.setupMsSaved)}` +
           (p.savedShare !== null ? ` (${fmtPct(p.savedShare)} of connection time)` : '') +
-          `, under ${thresholdText(opts, p.setupMsSaved, p.savedShare)}.`,
+          `, under ${thresholdText(opts, p)}.`,
       );
+      if (perRequestText(p)) parts.push(perRequestText(p));
       if (s.setupShare !== null && s.setupShare < opts.minSavedShare) {
         parts.push(`The connections are long-lived: setup is only ${fmtPct(s.setupShare)} of their time.`);
       }
-      if (s.setupMs.p50 !== null && s.setupMs.p50 < opts.minSavedMs / 5) {
+      if (s.setupMs.p50 !== null && s.setupMs.p50 < QUICK_SETUP_MS) {
         parts.push(`Setup is already quick (median ${fmtMs(s.setupMs.p50)}), so each new connection costs little.`);
       }
       if (s.resumptionRate !== null && s.resumptionRate >= 0.5) {
@@ -395,7 +460,8 @@ function totalReason(sims: DestSim[], total: PoolSavings, opts: PoolOptions): st
       .map((s) => `${s.pool.key} (${fmtMs(s.pool.setupMsSaved)})`)
       .join(', ');
     const most = helped.length ? ` Pooling matters for ${fmtInt(helped.length)} of ${dests}${top ? `, most for ${top}` : ''}.` : '';
-    return `Connection pooling would help: over ${plural(total.connections, 'connection')} to ${dests}, ${savingsText(total)}.${most}`;
+    const per = perRequestText(total);
+    return `Connection pooling would help: over ${plural(total.connections, 'connection')} to ${dests}, ${savingsText(total)}.${per ? ` ${per}` : ''}${most}`;
   }
   const counts = new Map<Why, number>();
   for (const s of sims) counts.set(why(s), (counts.get(why(s)) ?? 0) + 1);
@@ -414,7 +480,7 @@ function totalReason(sims: DestSim[], total: PoolSavings, opts: PoolOptions): st
       ? `Connection pooling would not help: none of the ${plural(total.connections, 'connection')} to ${dests} could have reused an idle connection.`
       : `Connection pooling would not help much: it would avoid ${fmtInt(total.handshakesAvoided)} of ${plural(total.connections, 'handshake')} but save only ${fmtMs(total.setupMsSaved)}` +
         (total.savedShare !== null ? ` (${fmtPct(total.savedShare)} of connection time)` : '') +
-        `, under ${thresholdText(opts, total.setupMsSaved, total.savedShare)}.`;
+        `, under ${thresholdText(opts, total)}.`;
   if (sims.length === 1) {
     // One destination: its own sentences, without repeating what the head said.
     if (total.connections === 1) return [head].concat(sims[0].sentences.slice(2)).join(' ');
@@ -443,10 +509,12 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
   if (o.maxSize !== undefined && !(Number.isInteger(o.maxSize) && o.maxSize >= 1)) {
     throw new RangeError(`pool size must be a whole number >= 1, got ${o.maxSize}`);
   }
+  if (o.rttMs !== undefined && !(Number.isFinite(o.rttMs) && o.rttMs >= 0)) throw new RangeError(`RTT must be >= 0 ms, got ${o.rttMs}`);
+  const rtt = captureRttMs(conns);
   const sims: DestSim[] = [];
   // QUIC connections are not simulated (one QUIC connection multiplexes requests): see quic-pool.ts.
   for (const [key, group] of groupByDestination(conns.filter((c) => c.transport !== 'quic'))) {
-    sims.push(simulateDestination(destinationStats(key, group, IDLE_CLOSE_MIN_SEC), group, o));
+    sims.push(simulateDestination(destinationStats(key, group, IDLE_CLOSE_MIN_SEC), group, o, rtt));
   }
   sims.sort(
     (a, b) => b.stats.setupMs.total - a.stats.setupMs.total || (a.stats.key < b.stats.key ? -1 : a.stats.key > b.stats.key ? 1 : 0),
@@ -462,8 +530,12 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
     certificateBytesSaved: 0,
     verdict: 'will-not-help',
     reason: '',
+    rates: poolRates(newAcc(), { handshakesAvoided: 0, setupMsSaved: 0, roundTripsSaved: 0, bytesSaved: 0, certificateBytesSaved: 0 }, rtt),
+    projections: [],
   };
+  const acc = newAcc();
   for (const s of sims) {
+    addAcc(acc, s.acc);
     const p = s.pool;
     total.connections += p.connections;
     total.handshakesAvoided += p.handshakesAvoided;
@@ -475,7 +547,9 @@ export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOption
   }
   total.setupMsSaved = roundMs(total.setupMsSaved);
   total.savedShare = lifetimeMs > 0 ? Math.min(1, total.setupMsSaved / lifetimeMs) : null;
-  total.verdict = meets(o, total.setupMsSaved, total.savedShare) ? 'pool' : 'will-not-help';
+  total.rates = poolRates(acc, total, rtt);
+  total.projections = projections(acc, total.rates, o, rtt);
+  total.verdict = meets(o, total) ? 'pool' : 'will-not-help';
   total.reason = totalReason(sims, total, o);
   const quic = quicReuse(conns);
   if (sims.length === 0 && quic !== null) total.reason = 'No TCP connections were seen, so the keep-alive simulation has nothing to pool (QUIC: see its own counts).';

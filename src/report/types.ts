@@ -134,8 +134,13 @@ export interface PoolOptions {
   /** Pool size cap per destination; undefined = observed peak concurrency. */
   maxSize?: number;
   /** Verdict thresholds (documented in the README). */
+  /** Per request, ms a pool must save at the projection RTT (`rttMs`); not applied without one. */
   minSavedMs: number;
   minSavedShare: number;
+  /** Handshakes a pool must avoid per request (default 0.1: one request in ten). */
+  minAvoidedPerRequest: number;
+  /** RTT to project setup cost at (--rtt), ms; undefined: the capture's median RTT and 1, 20, 100 ms. */
+  rttMs?: number;
 }
 
 export type Verdict = 'pool' | 'will-not-help';
@@ -152,6 +157,55 @@ export interface PoolSavings {
   verdict: Verdict;
   /** The verdict in words. */
   reason: string;
+  /** Rates behind the verdict (totals above stay as facts). */
+  rates: PoolRates;
+  /** Setup cost projected at other RTTs (see RttProjection). */
+  projections: RttProjection[];
+}
+
+/**
+ * What a pool saves as rates, independent of how long the capture ran: per
+ * avoided handshake, per request, per second of capture. null when the
+ * divisor is 0 (no handshake avoided, no request, no time).
+ */
+export interface PoolRates {
+  /** Requests carried (see src/report/requests.ts); estimated from client data bursts unless counted. */
+  requests: number;
+  requestsEstimated: boolean;
+  requestsPerConnection: number | null;
+  /** Capture time spanned by the connections (first start to last end), s. */
+  captureSec: number;
+  perHandshake: { setupMs: number; roundTrips: number; bytes: number; certificateBytes: number } | null;
+  perRequest: {
+    /** Setup paid per request today (every connection with a known setup): ms and round trips. */
+    setupMs: number;
+    roundTrips: number;
+    handshakesAvoided: number;
+    setupMsSaved: number;
+    roundTripsSaved: number;
+    bytesSaved: number;
+  } | null;
+  perSecond: { handshakesAvoided: number; setupMsSaved: number } | null;
+  /** The capture's median RTT (TCP handshake, tcp.analysis.initial_rtt), ms; null when none measured. */
+  captureRttMs: number | null;
+}
+
+/**
+ * Setup cost at another RTT: round trips x rttMs + the processing time seen
+ * in the capture (setup time minus its round trips at the connection's own
+ * measured RTT, at least 0: server and client compute, which does not
+ * change with distance).
+ */
+export interface RttProjection {
+  rttMs: number;
+  /** 'option': --rtt; 'capture': the capture's median RTT; 'reference': 1, 20, 100 ms. */
+  source: 'option' | 'capture' | 'reference';
+  /** Mean projected setup of a new connection, ms. */
+  setupMsPerConnection: number | null;
+  /** Handshakes a pool avoids per request (as in rates.perRequest). */
+  newConnectionsPerRequest: number | null;
+  /** Projected setup a pool saves per request, ms. */
+  savedMsPerRequest: number | null;
 }
 
 export interface DestinationPool extends PoolSavings {
@@ -160,7 +214,15 @@ export interface DestinationPool extends PoolSavings {
   /** Recommended pool idle timeout (below the server's observed one), seconds; null if none seen. */
   recommendedIdleSec: number | null;
   serverIdleTimeoutSec: number | null;
+  /**
+   * The verdict's reason as a code: 'pool'; or why not: 'single' (one
+   * connection), 'apart' (further apart than the idle timeout), 'overlap'
+   * (all concurrent), 'small' (saves too little), 'unknown' (no setup seen).
+   */
+  reasonCode: PoolReasonCode;
 }
+
+export type PoolReasonCode = 'pool' | 'single' | 'unknown' | 'apart' | 'overlap' | 'small';
 
 export interface PoolReport {
   options: PoolOptions;
@@ -189,6 +251,15 @@ export interface ComparisonRow {
   setupShare: Change;
   roundTrips: Change;
   bytes: Change;
+  /** TLS handshakes seen in full and resumed (tls.resumed). */
+  fullHandshakes: Change;
+  resumedHandshakes: Change;
+  /** Requests (src/report/requests.ts; estimated from client data bursts unless counted). */
+  requests: Change;
+  /** Setup time total / requests, ms. */
+  setupMsPerRequest: Change;
+  /** Connections with a known setup: the n behind the setup percentiles. */
+  setupCount: Change;
 }
 
 export interface Comparison {
@@ -196,4 +267,8 @@ export interface Comparison {
   after: string;
   destinations: ComparisonRow[];
   total: ComparisonRow;
+  /** What makes the comparison weak: different workloads, too few connections for percentiles. */
+  warnings: string[];
+  /** Requests were estimated on a side. */
+  requestsEstimated: boolean;
 }

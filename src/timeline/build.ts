@@ -287,6 +287,7 @@ function tlsMetrics(reader: ConnectionReader, messages: TlsMessage[]): TlsMetric
     startTls: reader.startTls,
     decrypted: s.decrypted === true,
     notDecrypted: s.notDecrypted ?? null,
+    clientBursts: s.clientBursts ?? 0,
   };
 }
 

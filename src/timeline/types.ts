@@ -156,6 +156,12 @@ export interface TlsMetrics {
    * were lost: later records of that side are read as without keys). null otherwise.
    */
   notDecrypted: 'no-secrets' | 'unsupported' | 'failed' | null;
+  /**
+   * Client application-data bursts (a run of client records after the server
+   * answered): the key-less estimate of the requests carried. 0 = none seen or
+   * unknown (a file saved by 0.1.0). See src/report/requests.ts.
+   */
+  clientBursts?: number;
 }
 
 /**

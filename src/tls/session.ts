@@ -60,6 +60,8 @@ function repeats(prev: TlsMessage, m: TlsMessage): boolean {
 
 /** Client records a TLS 1.3 flight may span before its Finished ([Certificate, CertificateVerify,] Finished, split at most so). */
 const MAX_FLIGHT_RECORDS = 4;
+/** Body length of a TLS 1.3 alert record: 2 alert bytes + inner content type + 16-byte AEAD tag. */
+const TLS13_ALERT_BODY_LENGTH = 19;
 
 interface RecordStamp {
   first: Stamp;
@@ -179,6 +181,8 @@ export class TlsSession {
   private alertsCut = false;
   /** Client records of a TLS 1.3 flight not yet resolved (see clientFlight). */
   private flight: RecordStamp[] | null = null;
+  /** Side of the latest application-data record counted for clientBursts. */
+  private lastDataSide: Side | null = null;
   /** Messages handed on (to tell a dropped message's repeats from a kept one's). */
   private readonly handedOn = new WeakSet<TlsMessage>();
 
@@ -424,11 +428,23 @@ export class TlsSession {
         }
       }
     }
+    this.countBurst(d.side, len);
     if (!d.appDataEmitted) {
       d.appDataEmitted = true;
       this.emit({ type: 'ApplicationData', from: d.side, first, last, bytes });
       this.checkDone();
     }
+  }
+
+  /**
+   * Counts client data bursts (TlsSummary.clientBursts): a client record after
+   * a server one (or the first) starts one. TLS 1.3 alerts (close_notify) are
+   * records of 19 bytes under application keys: not data, not counted.
+   */
+  private countBurst(side: Side, len: number): void {
+    if (this.tls13 && len === TLS13_ALERT_BODY_LENGTH) return;
+    if (side === 'client' && this.lastDataSide !== 'client') this.sum.clientBursts = (this.sum.clientBursts ?? 0) + 1;
+    this.lastDataSide = side;
   }
 
   /**

@@ -148,4 +148,10 @@ export interface TlsSummary {
    * or bytes were lost). Absent without a key log.
    */
   notDecrypted?: 'no-secrets' | 'unsupported' | 'failed';
+  /**
+   * Client application-data bursts: runs of client records of type 23 started
+   * when the client had sent none yet or the server had sent some since (the
+   * server answered). The key-less estimate of requests on the connection.
+   */
+  clientBursts?: number;
 }

@@ -9,11 +9,11 @@ import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidO
 import { sanitize } from '../view/sanitize.js';
 import { destinationKey, destinations, findingGroups, simulatePool, summarize, type FindingGroup } from '../report/index.js';
 import { findingFilter, findingGroupColumns, findingGroupLines, rowSeverity } from '../view/findings.js';
-import type { Analysis, Comparison, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
+import type { Analysis, Comparison, DestinationPool, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
 import type { LiveConnection, LiveReport, LiveSnapshot } from '../report/live.js';
 import type { ConnectionRecord } from '../timeline/types.js';
 import { Line, Lines, Table, TabBar } from './components.js';
-import { HELP_LINES, decodeKeys, moveSelection, scrollOffset, type Key, type ViewName } from './model.js';
+import { decodeKeys, moveSelection, scrollOffset, type Key, type ViewName } from './model.js';
 import {
   SORT_LABELS,
   comparisonRows,
@@ -21,9 +21,10 @@ import {
   connectionColumns,
   destinationColumns,
   destinationRows,
-  detailLines,
   filterConnections,
   nextSortKey,
+  prevSortKey,
+  shownPercentile,
   poolColumns,
   progressInfo,
   progressLine,
@@ -32,6 +33,11 @@ import {
   type SortKey,
 } from '../view/model.js';
 import { makeTheme } from './theme.js';
+import { detailScreenLines } from '../view/detail.js';
+import { helpLines } from '../view/legend.js';
+import { cycle, DESTINATION_SORTS, markSorted, POOL_SORTS, roomForMarker, sortRows } from '../view/tablesort.js';
+import { emphasisStyle, verdictScreenLines } from './verdict.js';
+import { plural } from '../base/format.js';
 
 export interface AppProps {
   title: string;
@@ -70,6 +76,10 @@ interface UiState {
   detail: ConnectionRecord | null;
   help: boolean;
   cursors: Record<ListName, Cursor>;
+  /** The pool view's full verdict text is open (Enter). */
+  verdict: boolean;
+  /** Index into DESTINATION_SORTS / POOL_SORTS. */
+  tableSort: { destinations: number; pool: number };
 }
 
 /** The figures shown: from the finished analysis, or from the live report while reading. */
@@ -120,12 +130,13 @@ const INITIAL_CURSORS: Record<ListName, Cursor> = {
   findings: { sel: 0, off: 0 },
   detail: { sel: 0, off: 0 },
   help: { sel: 0, off: 0 },
+  verdict: { sel: 0, off: 0 },
 };
 
 /** Rows looked at to size the text columns. */
 const LAYOUT_SAMPLE = 5000;
 
-type ListName = 'connections' | 'destinations' | 'pool' | 'findings' | 'compare' | 'detail' | 'help';
+type ListName = 'connections' | 'destinations' | 'pool' | 'findings' | 'compare' | 'detail' | 'help' | 'verdict';
 interface Cursor {
   sel: number;
   off: number;
@@ -234,6 +245,8 @@ export function App(props: AppProps) {
     detail: null,
     help: false,
     cursors: INITIAL_CURSORS,
+    verdict: false,
+    tableSort: { destinations: 0, pool: 0 },
   });
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const dataRef = useRef<Data | null>(data);
@@ -247,13 +260,16 @@ export function App(props: AppProps) {
   const d = useMemo(
     () => ({
       pool: lastOf((conns: ConnectionRecord[]) => simulatePool(conns, props.poolOptions ?? {})),
-      destRows: lastOf((dests: DestinationStats[], pool: PoolReport) => destinationRows(dests, pool.destinations)),
+      destRows: lastOf((dests: DestinationStats[], pool: PoolReport, sort: number) =>
+        sortRows(destinationRows(dests, pool.destinations), DESTINATION_SORTS[sort]!),
+      ),
+      poolRows: lastOf((pool: PoolReport | null, sort: number) => (pool ? sortRows(pool.destinations, POOL_SORTS[sort]!) : [])),
       conns: lastOf((all: ConnectionRecord[], destFilter: UiState['destFilter'], filter: string, sortKey: SortKey) => {
         // By key: ids alone do not tell TCP's tcp.stream from QUIC's quic.connection.number.
         const base = destFilter ? all.filter((c) => destinationKey(c) === destFilter.key) : all;
         return sortConnections(filterConnections(base, filter), sortKey);
       }),
-      detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailLines(detail, cols) : [])),
+      detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailScreenLines(detail, cols) : [])),
       cmpRows: lastOf((c: Comparison | undefined) => (c ? comparisonRows(c) : [])),
       groups: lastOf((all: ConnectionRecord[]) => findingGroups(all)),
       sumLines: lastOf((a: Analysis, s: Summary, cols: number) => summaryLines(a, s, cols)),
@@ -266,15 +282,20 @@ export function App(props: AppProps) {
   const derive = (st: UiState, dt: Data | null) => {
     const conns = dt ? d.conns(dt.analysis.connections, st.destFilter, st.filter, st.sortKey) : [];
     const pool = dt ? d.pool(dt.analysis.connections) : null;
-    const destRows = dt && pool ? d.destRows(dt.dests, pool) : [];
+    const destRows = dt && pool ? d.destRows(dt.dests, pool, st.tableSort.destinations) : [];
+    const poolRows = d.poolRows(pool, st.tableSort.pool);
     const detailText = d.detailText(st.detail, columns);
     const cmpRows = d.cmpRows(props.comparison);
     const groups = dt ? d.groups(dt.analysis.connections) : [];
-    const sumLines = dt ? [...d.sumLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
+    // The detail, the help and the verdict take the whole body: the capture summary collapses (the ladder stays on the first screen).
+    const sumLines =
+      dt && !st.detail && !st.help && !st.verdict ? [...d.sumLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
     const chrome = 1 /* tabs */ + (sumLines.length ? sumLines.length + 1 : 0) + 1 /* status */ + 1 /* keys */;
     const bodyHeight = Math.max(3, rows - chrome - 1); // keep one row free: no full-screen redraw
     const listHeight = Math.max(1, bodyHeight - 1); // minus the table header
-    const current: ListName = st.help ? 'help' : st.detail ? 'detail' : st.view;
+    const current: ListName = st.help ? 'help' : st.detail ? 'detail' : st.verdict ? 'verdict' : st.view;
+    const helpText = helpLines(st.detail ? 'detail' : st.view);
+    const verdictLines = st.verdict && pool ? verdictScreenLines(pool, poolRows[st.cursors.pool.sel] ?? null, columns - 2) : [];
     const totals: Record<ListName, number> = {
       connections: conns.length,
       destinations: destRows.length,
@@ -282,14 +303,34 @@ export function App(props: AppProps) {
       compare: cmpRows.length,
       findings: groups.length,
       detail: detailText.length,
-      help: HELP_LINES.length,
+      help: helpText.length,
+      verdict: verdictLines.length,
     };
     // Scrolling lists (detail/help) move the window; tables move the selection.
-    const scrollsOnly = current === 'detail' || current === 'help';
+    const scrollsOnly = current === 'detail' || current === 'help' || current === 'verdict';
     // The findings view keeps the selected code's explanation under its table.
     const about = current === 'findings' ? findingGroupLines(groups[st.cursors.findings.sel], Math.max(40, columns - 2)).length : 0;
     const pageHeight = scrollsOnly ? bodyHeight : Math.max(1, listHeight - (about ? about + 1 : 0));
-    return { conns, pool, destRows, detailText, cmpRows, groups, sumLines, bodyHeight, listHeight, current, totals, scrollsOnly, pageHeight };
+    const setupP90 = dt ? shownPercentile(dt.summary.setupMs, 'p90') : null;
+    return {
+      conns,
+      pool,
+      destRows,
+      poolRows,
+      detailText,
+      cmpRows,
+      groups,
+      sumLines,
+      bodyHeight,
+      listHeight,
+      current,
+      totals,
+      scrollsOnly,
+      pageHeight,
+      helpText,
+      verdictLines,
+      setupP90,
+    };
   };
 
   const reading = !analysis && !failure;
@@ -341,9 +382,13 @@ export function App(props: AppProps) {
       const sel = moveSelection(0, to(c, total), total);
       cursor(list, { sel, off: scrollOffset(sel, c.off, x.pageHeight, total) });
     };
-    if (k.input === '?') return set({ help: !st.help });
+    if (k.input === '?') {
+      set({ help: !st.help });
+      return resetCursor('help');
+    }
     if (k.escape) {
       if (st.help) return set({ help: false });
+      if (st.verdict) return set({ verdict: false });
       if (st.detail) return set({ detail: null });
       if (st.view === 'connections' && st.filter) {
         set({ filter: '' });
@@ -357,7 +402,7 @@ export function App(props: AppProps) {
     }
     if (k.tab) {
       const i = views.indexOf(st.view);
-      return set({ help: false, detail: null, view: views[(i + (k.shift ? views.length - 1 : 1)) % views.length]! });
+      return set({ help: false, detail: null, verdict: false, view: views[(i + (k.shift ? views.length - 1 : 1)) % views.length]! });
     }
     const page = Math.max(1, x.pageHeight - 1);
     if (k.up || k.input === 'k') return move((c) => c.sel - 1);
@@ -366,10 +411,19 @@ export function App(props: AppProps) {
     if (k.pageDown || k.input === ' ') return move((c) => c.sel + page);
     if (k.input === 'g' || k.home) return move(() => 0);
     if (k.input === 'G' || k.end) return move((_c, total) => total);
-    if (st.help || st.detail) return undefined;
+    if (st.help || st.detail || st.verdict) return undefined;
+    if ((k.input === 's' || k.input === 'S') && (st.view === 'destinations' || st.view === 'pool')) {
+      const n = st.view === 'destinations' ? DESTINATION_SORTS.length : POOL_SORTS.length;
+      set({ tableSort: { ...st.tableSort, [st.view]: cycle(st.tableSort[st.view], k.input === 's' ? 1 : -1, n) } });
+      return resetCursor(st.view);
+    }
+    if (st.view === 'pool' && k.return) {
+      set({ verdict: true });
+      return resetCursor('verdict');
+    }
     if (st.view === 'connections') {
-      if (k.input === 's') {
-        set({ sortKey: nextSortKey(st.sortKey) });
+      if (k.input === 's' || k.input === 'S') {
+        set({ sortKey: k.input === 's' ? nextSortKey(st.sortKey) : prevSortKey(st.sortKey) });
         return resetCursor('connections');
       }
       if (k.input === '/') return set({ editing: true });
@@ -476,7 +530,11 @@ interface ScreenProps {
     conns: ConnectionRecord[];
     pool: PoolReport | null;
     destRows: ReturnType<typeof destinationRows>;
-    detailText: ReturnType<typeof detailLines>;
+    poolRows: DestinationPool[];
+    helpText: string[];
+    verdictLines: string[];
+    setupP90: number | null;
+    detailText: ReturnType<typeof detailScreenLines>;
     cmpRows: ReturnType<typeof comparisonRows>;
     groups: FindingGroup[];
     sumLines: string[];
@@ -498,8 +556,13 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
   // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
   const allConns = analysis.connections;
   const baseCols = useMemo(
-    () => layoutColumns(connectionColumns(maxId, allConns.slice(0, LAYOUT_SAMPLE)), width, allConns.slice(0, LAYOUT_SAMPLE)),
-    [width, maxId, allConns],
+    () =>
+      layoutColumns(
+        roomForMarker(connectionColumns(maxId, allConns.slice(0, LAYOUT_SAMPLE)), st.sortKey),
+        width,
+        allConns.slice(0, LAYOUT_SAMPLE),
+      ),
+    [width, maxId, allConns, st.sortKey],
   );
   // An open connection (live) shows where it stands and its age instead of its final state and lifetime.
   const connCols = useMemo((): LaidOutColumn<ConnectionRecord>[] => {
@@ -515,11 +578,27 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       return col;
     });
   }, [baseCols, open, now]);
-  const destCols = useMemo(() => layoutColumns(destinationColumns(x.destRows.some((r) => r.stats.setupByTransport?.quic)), width, x.destRows.slice(0, LAYOUT_SAMPLE)), [width, x.destRows]);
-  const poolCols = useMemo(
-    () => layoutColumns(poolColumns(), width, x.pool?.destinations.slice(0, LAYOUT_SAMPLE)),
-    [width, x.pool],
+  const destCols = useMemo(
+    () =>
+      markSorted(
+        layoutColumns(
+          roomForMarker(destinationColumns(x.destRows.some((r) => r.stats.setupByTransport?.quic)), DESTINATION_SORTS[st.tableSort.destinations]!.key),
+          width,
+          x.destRows.slice(0, LAYOUT_SAMPLE),
+        ),
+        DESTINATION_SORTS[st.tableSort.destinations]!.key,
+      ),
+    [width, x.destRows, st.tableSort.destinations],
   );
+  const poolCols = useMemo(
+    () =>
+      markSorted(
+        layoutColumns(roomForMarker(poolColumns(), POOL_SORTS[st.tableSort.pool]!.key), width, x.pool?.destinations.slice(0, LAYOUT_SAMPLE)),
+        POOL_SORTS[st.tableSort.pool]!.key,
+      ),
+    [width, x.pool, st.tableSort.pool],
+  );
+  const sortedConnCols = useMemo(() => markSorted(connCols, st.sortKey, st.sortKey === 'id'), [connCols, st.sortKey]);
   const cmpCols = useMemo(() => layoutColumns(compareColumns(), width, x.cmpRows), [width, x.cmpRows]);
   const groupCols = useMemo(() => layoutColumns(findingGroupColumns(), width, x.groups), [width, x.groups]);
   const severityStyle = (sev: string | null) => (sev === 'error' ? theme.error : sev === 'warn' ? theme.warn : undefined);
@@ -529,17 +608,20 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
   const cur = st.cursors[x.current];
   const { conns, pool, destRows, listHeight, bodyHeight } = x;
   if (st.help) {
-    body = <Lines lines={HELP_LINES.map((t) => ({ kind: 'text' as const, text: t }))} offset={cur.off} height={bodyHeight} theme={theme} />;
-    status = 'keys';
+    body = <Lines lines={x.helpText.map((t) => ({ kind: 'text' as const, text: t }))} offset={cur.off} height={bodyHeight} theme={theme} />;
+    status = 'keys and columns  (Esc back)';
+  } else if (st.verdict) {
+    body = <Lines lines={x.verdictLines.map((t) => ({ kind: 'text' as const, text: t }))} offset={cur.off} height={bodyHeight} theme={theme} />;
+    status = 'pool verdict  (Esc back, arrows scroll)';
   } else if (st.detail) {
     body = <Lines lines={x.detailText} offset={cur.off} height={bodyHeight} theme={theme} />;
     status = `connection #${st.detail.transport === 'quic' ? 'q' : ''}${st.detail.id}  (Esc back, arrows scroll)`;
   } else if (st.view === 'connections') {
     body = (
       <Table
-        header={formatHeader(connCols)}
-        rows={conns.map((c) => formatRow(connCols, c))}
-        rowStyle={(i) => severityStyle(rowSeverity(conns[i]!)) ?? theme.state(conns[i]!.state)}
+        header={formatHeader(sortedConnCols)}
+        rows={conns.map((c) => formatRow(sortedConnCols, c))}
+        rowStyle={(i) => severityStyle(rowSeverity(conns[i]!)) ?? emphasisStyle(theme, conns[i]!, x.setupP90)}
         selected={cur.sel}
         offset={cur.off}
         height={listHeight}
@@ -547,7 +629,10 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
         empty={st.filter ? 'no connection matches the filter' : liveNote ? 'no TCP or QUIC connection yet' : 'no TCP or QUIC connection in this capture'}
       />
     );
-    const parts = [`${conns.length} of ${analysis.connections.length} connections`, `sort: ${SORT_LABELS[st.sortKey]}`];
+    const parts = [
+      `${fmtInt(conns.length)} of ${plural(analysis.connections.length, 'connection')}`,
+      `sort: ${SORT_LABELS[st.sortKey]}`,
+    ];
     if (st.destFilter) parts.push(`destination ${sanitize(st.destFilter.key)}`);
     if (st.filter || st.editing) parts.push(`filter: ${sanitize(st.filter)}${st.editing ? '_' : ''}`);
     status = parts.join('  ·  ');
@@ -562,9 +647,9 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
         theme={theme}
       />
     );
-    status = `${destRows.length} destination${destRows.length === 1 ? '' : 's'} · Enter lists the connections · pool: idle ${pool?.options.idleTimeoutSec ?? '-'}s`;
+    status = `${plural(destRows.length, 'destination')} · sort: ${DESTINATION_SORTS[st.tableSort.destinations]!.label} · Enter lists the connections`;
   } else if (st.view === 'pool' && pool) {
-    const list = pool.destinations;
+    const list = x.poolRows;
     body = (
       <Table
         header={formatHeader(poolCols)}
@@ -576,7 +661,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       />
     );
     const sel = list[cur.sel];
-    status = sel ? `${sanitize(sel.key)}: ${sanitize(sel.reason)}` : `total: ${sanitize(pool.total.reason)}`;
+    status = `${sel ? `${sanitize(sel.key)}: ${sel.verdict}` : `total: ${pool.total.verdict}`} · Enter: the full verdict · sort: ${POOL_SORTS[st.tableSort.pool]!.label}`;
     // QUIC is not simulated (one connection multiplexes requests): its own counts.
     const q = pool.quic;
     // First, so that a narrow terminal cuts the long reason, not this.
@@ -629,7 +714,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       {body}
       <Line text={status} style={theme.dim} />
       <Line
-        text={st.editing ? 'type to filter · Enter keep · Esc clear' : 'Tab views · Enter open · Esc back · s sort · / filter · ? keys · q quit'}
+        text={st.editing ? 'type to filter · Enter keep · Esc clear' : 'Tab view · Enter open · Esc back · s/S sort · / filter · ? help · q quit'}
         style={theme.key}
       />
     </Box>

@@ -29,6 +29,7 @@ export interface Theme {
 const PHASE_COLORS: Record<PhaseName, string> = {
   'TCP handshake': 'cyan',
   'QUIC handshake': 'cyan',
+  'client think time': 'blue',
   'TLS handshake': 'magenta',
   'waiting for first data': 'yellow',
   data: 'green',

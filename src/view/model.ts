@@ -26,6 +26,8 @@ import { safe, sanitize } from '../view/sanitize.js';
 import type { ConnectionRecord, TimelineEvent } from '../timeline/types.js';
 import type { ReadProgress } from '../capture/types.js';
 import { connectionNotes } from '../findings/notes.js';
+import { connectionMarks } from './marks.js';
+import { connectionQuery } from './filter.js';
 import { handshakeFailure, isNormalReset, normalResets } from '../report/findings.js';
 import { FINDING_FILTER, findingDetailLines, findingsCell, findingsSummaryText, matchesFindingTerm, wrapPhrases } from './findings.js';
 import { connectionPhases, type Phase, type PhaseName } from '../report/phases.js';
@@ -60,6 +62,10 @@ export const SORT_LABELS: Record<SortKey, string> = {
 
 export function nextSortKey(k: SortKey): SortKey {
   return SORT_KEYS[(SORT_KEYS.indexOf(k) + 1) % SORT_KEYS.length]!;
+}
+
+export function prevSortKey(k: SortKey): SortKey {
+  return SORT_KEYS[(SORT_KEYS.indexOf(k) + SORT_KEYS.length - 1) % SORT_KEYS.length]!;
 }
 
 /** The value a connection is sorted by (null = unknown, sorts last). */
@@ -122,20 +128,20 @@ export function connectionSearchText(c: ConnectionRecord): string {
 }
 
 /**
- * Connections whose search text contains every whitespace-separated term of
- * the query (case-insensitive). An empty query keeps all. The term `quic`
- * selects the transport (QUIC connections only), not the text: an SNI such
- * as quic.example.com over TCP does not match it.
+ * Connections matching every term of the query (view/filter.ts). An empty query
+ * keeps all. The term `quic` selects the transport (QUIC connections only), not
+ * the text: an SNI such as quic.example.com over TCP does not match it.
  */
 export function filterConnections(conns: readonly ConnectionRecord[], query: string): ConnectionRecord[] {
+  if (query.trim() === '') return conns.slice();
+  // finding: terms go to the findings matcher; fields, comparisons and ':port' to view/filter.ts.
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (terms.length === 0) return conns.slice();
-  return conns.filter((c) => {
-    const t = connectionSearchText(c);
-    return terms.every((term) =>
-      term === 'quic' ? c.transport === 'quic' : term.startsWith(FINDING_FILTER) ? matchesFindingTerm(c, term) : t.includes(term),
-    );
-  });
+  const findingTerms = terms.filter((term) => term.startsWith(FINDING_FILTER));
+  const quicOnly = terms.includes('quic');
+  const rest = connectionQuery(terms.filter((term) => !term.startsWith(FINDING_FILTER) && term !== 'quic').join(' '));
+  return conns.filter(
+    (c) => (!quicOnly || c.transport === 'quic') && rest(c) && findingTerms.every((term) => matchesFindingTerm(c, term)),
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -199,10 +205,12 @@ export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecor
     { key: 'tcp', title: 'TCP ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tcp?.handshakeMs ?? null) },
     { key: 'tls', title: 'TLS ms', align: 'right', min: 6, priority: 70, cell: (c) => fmtMs(c.tls?.handshakeMs) },
     { key: 'setup', title: 'setup', align: 'right', min: 6, priority: 95, cell: (c) => fmtMs(c.setup.ms) },
-    { key: 'rtt', title: 'RT', align: 'right', min: 2, priority: 40, cell: roundTripsText },
+    { key: 'rtt', title: 'RTT×', align: 'right', min: 4, priority: 40, cell: roundTripsText },
     { key: 'lifetime', title: 'life', align: 'right', min: 6, priority: 30, cell: (c) => fmtDuration(c.lifetimeMs) },
-    { key: 'share', title: 'share', align: 'right', min: 5, priority: 50, cell: (c) => fmtPct(c.setupShare) },
+    { key: 'share', title: 'setup %', align: 'right', min: 7, priority: 50, cell: (c) => fmtPct(c.setupShare) },
     { key: 'state', title: 'state', align: 'left', min: stateW, max: 26, priority: 85, cell: stateText },
+    // Marks before the findings (which stay last); the first to go on a narrow terminal, rows are coloured anyway.
+    { key: 'marks', title: 'marks', align: 'left', min: 5, priority: 8, cell: connectionMarks },
     { key: 'findings', title: 'findings', align: 'left', min: 8, max: 30, priority: 72, cell: findingsCell },
   ];
 }
@@ -404,9 +412,25 @@ export function poolSavingsText(p: DestinationPool | null): string {
   return `${fmtDuration(p.setupMsSaved)} ${fmtPct(p.savedShare)}`;
 }
 
+/** The verdict, spelled as in the text report and JSON: 'pool' or 'will-not-help'. */
 export function verdictText(p: { verdict: string } | null): string {
   if (!p) return NA;
-  return p.verdict === 'pool' ? 'pool' : 'no help';
+  return p.verdict;
+}
+
+const WHY_TEXT: Record<string, string> = {
+  pool: '',
+  single: 'one connection',
+  apart: 'too far apart',
+  overlap: 'all concurrent',
+  small: 'saves too little',
+  unknown: 'setup unseen',
+};
+
+/** Why a pool would not help, in two or three words ('' for a 'pool' verdict). */
+export function whyText(p: { reasonCode?: string } | null): string {
+  if (!p || p.reasonCode === undefined) return NA;
+  return WHY_TEXT[p.reasonCode] ?? p.reasonCode;
 }
 
 /** 'n× p50' of one transport's setups to a destination ('-' when none over it). */
@@ -429,10 +453,11 @@ export function destinationColumns(withQuic = false): Column<DestinationRow>[] {
     { key: 'total', title: 'setup Σ', align: 'right', min: 7, priority: 90, cell: (r) => fmtMs(r.stats.setupMs.total) },
     { key: 'p50', title: 'p50', align: 'right', min: 6, priority: 80, cell: (r) => fmtMs(r.stats.setupMs.p50) },
     ...side,
-    { key: 'share', title: 'share', align: 'right', min: 5, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
+    { key: 'share', title: 'setup %', align: 'right', min: 7, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
     { key: 'resumed', title: 'resumed', align: 'right', min: 7, priority: 60, cell: (r) => fmtPct(r.stats.resumptionRate) },
     { key: 'saved', title: 'pool saves', align: 'right', min: 13, priority: 85, cell: (r) => poolSavingsText(r.pool) },
-    { key: 'verdict', title: 'verdict', align: 'left', min: 7, priority: 75, cell: (r) => verdictText(r.pool) },
+    { key: 'verdict', title: 'verdict', align: 'left', min: 13, priority: 75, cell: (r) => verdictText(r.pool) },
+    { key: 'why', title: 'why', align: 'left', min: 14, priority: 72, cell: (r) => whyText(r.pool) },
   ];
 }
 
@@ -443,8 +468,8 @@ export function poolColumns(): Column<DestinationPool>[] {
     { key: 'size', title: 'pool', align: 'right', min: 4, priority: 50, cell: (p) => fmtInt(p.poolSize) },
     { key: 'avoided', title: 'avoided', align: 'right', min: 7, priority: 85, cell: (p) => fmtInt(p.handshakesAvoided) },
     { key: 'saved', title: 'saved ms', align: 'right', min: 8, priority: 95, cell: (p) => fmtMs(p.setupMsSaved) },
-    { key: 'share', title: 'share', align: 'right', min: 5, priority: 80, cell: (p) => fmtPct(p.savedShare) },
-    { key: 'rtt', title: 'RT', align: 'right', min: 4, priority: 40, cell: (p) => fmtInt(p.roundTripsSaved) },
+    { key: 'share', title: 'saved %', align: 'right', min: 7, priority: 80, cell: (p) => fmtPct(p.savedShare) },
+    { key: 'rtt', title: 'RTT×', align: 'right', min: 4, priority: 40, cell: (p) => fmtInt(p.roundTripsSaved) },
     { key: 'bytes', title: 'bytes', align: 'right', min: 9, priority: 45, cell: (p) => fmtBytes(p.bytesSaved) },
     {
       key: 'idle',
@@ -454,7 +479,8 @@ export function poolColumns(): Column<DestinationPool>[] {
       priority: 30,
       cell: (p) => (p.recommendedIdleSec === null ? NA : `${p.recommendedIdleSec}s`),
     },
-    { key: 'verdict', title: 'verdict', align: 'left', min: 7, priority: 75, cell: verdictText },
+    { key: 'verdict', title: 'verdict', align: 'left', min: 13, priority: 75, cell: verdictText },
+    { key: 'why', title: 'why', align: 'left', min: 14, priority: 72, cell: whyText },
   ];
 }
 
@@ -473,7 +499,7 @@ export function compareColumns(): Column<ComparisonRow>[] {
     { key: 'total', title: 'setup Σ ms', align: 'right', min: 13, max: 16, priority: 95, cell: (r) => changeText(r.setupTotalMs, ms) },
     { key: 'p50', title: 'p50 ms', align: 'right', min: 11, max: 16, priority: 60, cell: (r) => changeText(r.setupP50Ms, ms) },
     { key: 'p90', title: 'p90 ms', align: 'right', min: 11, max: 16, priority: 50, cell: (r) => changeText(r.setupP90Ms, ms) },
-    { key: 'share', title: 'share', align: 'right', min: 11, max: 14, priority: 70, cell: (r) => changeText(r.setupShare, fmtPct) },
+    { key: 'share', title: 'setup %', align: 'right', min: 11, max: 14, priority: 70, cell: (r) => changeText(r.setupShare, fmtPct) },
   ];
 }
 

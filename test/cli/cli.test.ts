@@ -362,3 +362,71 @@ describe('a file name with terminal escape sequences', () => {
     expect(missing.stderr).toMatch(/^error: cannot open .*missing-x\?\?\?\?\.pcap: no such file\n$/);
   });
 });
+
+describe('issue 10: usage, hints, one output flag, rates in JSON', () => {
+  test('bare handshake-lens: short usage on stderr, exit 2', () => {
+    const r = runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^usage: handshake-lens <capture>/);
+    expect(r.stderr.trimEnd().split('\n').length).toBeLessThanOrEqual(6);
+  });
+
+  test('two captures: one error line suggesting compare, exit 2', () => {
+    const r = runCli([fixture('pool-rate-5req-conn-per-request.pcap'), fixture('pool-rate-5req-keepalive.pcap')]);
+    expect(r.code).toBe(2);
+    const lines = expectOneLineError(r.stderr, /^error: two captures given .*: to compare them, run handshake-lens compare /);
+    expect(lines.filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  });
+
+  test.each([
+    [['lo-tls13-full.pcap', '--format', 'xml'], /^error: Invalid values: Argument: format, Given: "xml", Choices: /],
+    [['pool', 'lo-tls13-full.pcap', '--rtt', '-1'], /^error: --rtt must be a number of milliseconds >= 0, got -1$/],
+    [['pool', 'lo-tls13-full.pcap', '--rtt', 'abc'], /^error: --rtt must be a number of milliseconds >= 0, got something that is not a number$/],
+  ])('%j: yargs and our own messages on one line, exit 2', (args, message) => {
+    const r = runCli(args.map((a) => (a.endsWith('.pcap') ? fixture(a) : a)));
+    expect(r.code).toBe(2);
+    const lines = expectOneLineError(r.stderr, message);
+    expect(lines.filter((l) => l.startsWith('error:'))).toHaveLength(1);
+    expect(lines.length).toBeLessThanOrEqual(2);
+  });
+
+  test('info --format json is info --json; info on a saved .hlpb describes it', () => {
+    const f = fixture('lo-tls13-full.pcap');
+    const a = runCli(['info', f, '--format', 'json']);
+    const b = runCli(['info', f, '--json']);
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
+    const saved = join(tmp, 'saved.hlpb');
+    const p = spawnSync('node', [join(repoRoot, 'dist/cli.js'), f, '--format', 'protobuf']);
+    writeFileSync(saved, p.stdout);
+    const j = runCli(['info', saved, '--format', 'json']);
+    expect(j.code).toBe(0);
+    const info = JSON.parse(j.stdout);
+    const streams = golden('lo-tls13-full.pcap', 'streams.json');
+    const caps = golden('lo-tls13-full.pcap', 'capinfos.json');
+    expect(info.format).toBe('handshake-lens analysis (protobuf)');
+    expect(info.connections).toBe(streams.length);
+    expect(info.capture.frames).toBe(caps.frames);
+    expect(runCli(['info', saved]).stdout).toMatch(/^File type: +handshake-lens analysis \(protobuf\)/m);
+  });
+
+  test('pool --format json carries rates and the projection at --rtt', () => {
+    const r = runCli(['pool', fixture('pool-rate-5req-conn-per-request.pcap'), '--format', 'json', '--rtt', '30']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.total.rates.requests).toBe(5);
+    expect(j.total.projections[0]).toMatchObject({ rttMs: 30, source: 'option' });
+    expect(j.options.rttMs).toBe(30);
+    const main = JSON.parse(runCli([fixture('pool-rate-5req-conn-per-request.pcap'), '--format', 'json', '--rtt', '30']).stdout);
+    expect(main.pool.projections[0]).toEqual(j.total.projections[0]);
+    expect(main.pool.verdict).toBe(j.total.verdict);
+  });
+
+  test('a long capture: the text report shows the top 50 rows and says how many were left out', () => {
+    const streams = golden('pool-rate-200req-conn-per-request.pcap', 'streams.json');
+    const r = runCli([fixture('pool-rate-200req-conn-per-request.pcap'), '--format', 'text']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`... ${streams.length - 50} more connections (--top to show more)`);
+  });
+});

@@ -58,7 +58,7 @@ describe('handshake-lens <capture> in a terminal', () => {
   const steps = [
     { wait: 'sort: setup', timeout: 20 },
     { send: '\r' },
-    { wait: 'tcp.stream eq 0', timeout: 10 },
+    { wait: 'Connection #0', timeout: 10 },
     { send: '\u001b' },
     { wait: 'sort: setup', timeout: 10 },
     { send: 'q' },
@@ -126,7 +126,7 @@ describe('handshake-lens <capture> in a terminal', () => {
 describe('capture on standard input, keys from the terminal', () => {
   test('cat capture | handshake-lens -: the TUI reads keys from /dev/tty, q exits 0', () => {
     const transcript = path.join(tmpdir(), `hl-tui-stdin-${process.pid}.bin`);
-    const steps = [{ wait: 'sort: setup', timeout: 20 }, { send: '\r' }, { wait: 'tcp.stream eq 0', timeout: 10 }, { send: 'q' }];
+    const steps = [{ wait: 'sort: setup', timeout: 20 }, { send: '\r' }, { wait: 'Connection #0', timeout: 10 }, { send: 'q' }];
     const r = spawnSync(
       'python3',
       [
@@ -218,5 +218,69 @@ describe('warnings are never hidden in the terminal UI', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('issue 10: small terminals, key bursts, the legend (80×24 and 100×32)', () => {
+  const sized = (cols: number, rows: number, args: string[], steps: object[], name: string): PtyResult => {
+    const transcript = path.join(tmpdir(), `hl-tui-${name}-${cols}x${rows}-${process.pid}.bin`);
+    const r = spawnSync(
+      'python3',
+      [
+        path.join(root, 'scripts/pty-run.py'), '--cols', String(cols), '--rows', String(rows), '--steps', JSON.stringify(steps),
+        '--transcript', transcript, '--', 'node', cli, ...args,
+      ],
+      { cwd: root, env: env({ NO_COLOR: '1' }), encoding: 'utf8', timeout: 60_000 },
+    );
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as PtyResult;
+  };
+  /** The last screen drawn: from the last title bar on (ink redraws the whole frame). */
+  const lastScreen = (out: string) => out.slice(out.lastIndexOf('handshake-lens  connections'));
+
+  test.each([
+    [80, 24],
+    [100, 32],
+  ])('%i×%i: the ladder and its ClientHello line are on the first screen of the detail view', (cols, rows) => {
+    // A 3 s SYN retry before the TLS handshake: the longest ladder of the demo connections.
+    const r = sized(cols, rows, ['fixtures/lo-tcp-syn-retransmit-then-tls13.pcap'], [
+      { wait: 'sort: setup', timeout: 20 },
+      { send: '\r' },
+      { wait: 'ClientHello', timeout: 10 },
+      { sleep: 0.3 },
+      { send: 'q' },
+    ], 'ladder');
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(0);
+    const screen = lastScreen(r.output);
+    expect(screen).toMatch(/client → server\s+ClientHello SNI hl\.test\s+7\s+254/); // frame 7, 254 bytes: tshark's tls.handshake of frame 7
+    // The whole frame fits the terminal, no line longer than it.
+    const lines = screen.replace(/\r/g, '').trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(rows);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(cols);
+  });
+
+  test.each([
+    [80, 24],
+    [100, 32],
+  ])('%i×%i: keys in one burst are each handled (jjj moves three rows, Tab Tab two views); ? shows the legend', (cols, rows) => {
+    // 5 connections (tshark tcp.stream 0..4); S sorts by connection id, so row 3 is #3.
+    const r = sized(cols, rows, ['fixtures/pool-rate-5req-conn-per-request.pcap'], [
+      { wait: 'sort: setup', timeout: 20 },
+      { send: 'S' },
+      { wait: 'sort: connection id', timeout: 10 },
+      { send: 'jjj\r' },
+      { wait: 'Connection #3 ', timeout: 10 },
+      { send: '\u001b' },
+      { wait: 'sort: connection id', timeout: 10 },
+      { send: '\t\t' },
+      { wait: 'Enter: the full verdict', timeout: 10 },
+      { send: '?' },
+      { wait: 'Columns of the pool view', timeout: 10 },
+      { sleep: 0.3 },
+      { send: 'q' },
+    ], 'burst');
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(0);
+    expect(lastScreen(r.output)).toMatch(/saved %\s+saved time as a share of connection time/);
   });
 });

@@ -45,7 +45,7 @@ describe('formatTextReport', () => {
     for (let i = 1; i < known.length; i++) expect(known[i - 1]).toBeGreaterThanOrEqual(known[i]!);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(120);
 
-    expect(lines[d + 1]).toMatch(/^destination\s+conns\s+setup Σ\s+p50\s+share\s+resumed\s+pool saves\s+verdict$/);
+    expect(lines[d + 1]).toMatch(/^destination\s+conns\s+setup Σ\s+p50\s+setup %\s+resumed\s+pool saves\s+verdict\s+why$/);
     const keys = new Set(expected.map((e) => (e.sni ? `${e.sni}:${e.serverPort}` : e.server)));
     const destRows = lines.slice(d + 2, d + 2 + keys.size);
     expect(destRows.map((r) => r.split(/\s+/)[0]).sort()).toEqual([...keys].sort());
@@ -69,12 +69,18 @@ describe('formatTextReport', () => {
     const c = lines.indexOf('Connections (largest setup first, ms)');
     const header = lines[c + 1]!;
     const rows = lines.slice(c + 2, c + 2 + want.length);
-    // Cells by the header's columns (the SNI and findings columns may be empty): right-aligned
-    // numbers end under their title, the state starts under its title.
-    const right = (r: string, title: string) => r.slice(0, header.indexOf(` ${title}`) + title.length + 1).trim().split(/\s+/).pop();
-    const stateAt = header.indexOf(' state') + 1;
+    // Cells read at the header's positions (the SNI and marks columns may be empty): a right-aligned
+    // column ends where its title ends, the left-aligned state column starts where its title starts.
+    const right = (r: string, title: string) => r.slice(0, header.indexOf(` ${title}`) + 1 + title.length).trim().split(/\s+/).pop();
+    const left = (r: string, title: string) => r.slice(header.indexOf(` ${title}`) + 1).trim().split(/\s+/)[0]!;
     const shown = rows
-      .map((r) => ({ id: Number(r.trim().split(/\s+/)[0]), tls: right(r, 'TLS ms'), setup: right(r, 'setup'), rt: right(r, 'RT'), state: r.slice(stateAt).split(/\s+/)[0]!.replace(/\(.*$/, '') }))
+      .map((r) => ({
+        id: Number(r.trim().split(/\s+/)[0]),
+        tls: right(r, 'TLS ms'),
+        setup: right(r, 'setup'),
+        rt: right(r, 'RTT×'),
+        state: left(r, 'state').replace(/\(.*$/, ''),
+      }))
       .sort((x, y) => x.id - y.id);
     expect(shown).toEqual(
       want.map((w) => ({

@@ -2,6 +2,9 @@ import { compareAnalyses } from '../../src/report/index.js';
 import type { Analysis } from '../../src/report/index.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 import { rec } from './records.js';
+import { readFileSync } from 'node:fs';
+import { analyzeFile } from '../../src/analyze.js';
+import { formatComparison } from '../../src/output/compare-text.js';
 
 const T0 = 1_700_000_000;
 const analysis = (file: string, connections: ConnectionRecord[]): Analysis => ({
@@ -45,5 +48,51 @@ describe('compareAnalyses', () => {
     expect(c.total.connections).toEqual({ before: 1, after: 1, diff: 0, ratio: 1 });
     expect(c.total.handshakes).toEqual({ before: 0, after: 0, diff: 0, ratio: null });
     expect(c.total.setupShare).toEqual({ before: null, after: null, diff: null, ratio: null });
+  });
+});
+
+describe('compare on the recorded 5-request pair (one connection per request, then keep-alive)', () => {
+  // Counts from tshark's view of the same files: test/golden/<fixture>/streams.json and metrics.json.
+  const golden = (f: string, g: string) => JSON.parse(readFileSync(`test/golden/${f}/${g}`, 'utf8'));
+  const BEFORE = 'pool-rate-5req-conn-per-request.pcap';
+  const AFTER = 'pool-rate-5req-keepalive.pcap';
+
+  test('resumption row, requests, per-request setup, warnings; reads as an improvement', async () => {
+    const b = await analyzeFile(`fixtures/${BEFORE}`);
+    const a = await analyzeFile(`fixtures/${AFTER}`);
+    const c = compareAnalyses(b, a);
+    const sb = golden(BEFORE, 'streams.json') as { version: number | null }[];
+    const sa = golden(AFTER, 'streams.json') as { version: number | null }[];
+    const mb = golden(BEFORE, 'metrics.json').streams as { setup: { ms: number } }[];
+    const ma = golden(AFTER, 'metrics.json').streams as { setup: { ms: number } }[];
+    // Full TLS 1.3 handshakes, none resumed (curl runs share no session cache).
+    expect(c.total.fullHandshakes).toEqual({ before: sb.length, after: sa.length, diff: sa.length - sb.length, ratio: sa.length / sb.length });
+    expect(c.total.resumedHandshakes.before).toBe(0);
+    expect(c.total.resumedHandshakes.after).toBe(0);
+    // The same 5 requests on each side (estimated from client data bursts).
+    expect(c.total.requests.before).toBe(5);
+    expect(c.total.requests.after).toBe(5);
+    expect(c.requestsEstimated).toBe(true);
+    const sum = (xs: { setup: { ms: number } }[]) => xs.reduce((n, x) => n + x.setup.ms, 0);
+    expect(c.total.setupMsPerRequest.before!).toBeCloseTo(sum(mb) / 5, 2);
+    expect(c.total.setupMsPerRequest.after!).toBeCloseTo(sum(ma) / 5, 2);
+    expect(c.total.setupMsPerRequest.diff!).toBeLessThan(0);
+    // Same workload: no workload warning; the after side has 1 connection: a percentile warning.
+    expect(c.warnings.some((w) => w.startsWith('the workloads differ'))).toBe(false);
+    expect(c.warnings).toContain('after has only 1 connection with a setup: its percentiles are that one value, their change is not a trend');
+    const text = formatComparison(c, { width: 100 });
+    expect(text).toMatch(/^TLS resumed +0 +0 +±0$/m);
+    // No relative change on a percentile of n < 5; p90 not shown under 10 values.
+    expect(text).toMatch(/^setup time, p50 .*\(n < 5\)$/m);
+    expect(text).toMatch(/^setup time, p90 +- +- +-$/m);
+    expect(text).toMatch(/^Setup per request: [\d.]+ ms before, [\d.]+ ms after \([\d.]+% less\)\.$/m);
+    expect(text).toMatch(/^4 fewer handshakes after/m);
+  });
+
+  test('different workloads are called out', async () => {
+    const c = compareAnalyses(await analyzeFile('fixtures/pool-rate-200req-conn-per-request.pcap'), await analyzeFile(`fixtures/${AFTER}`));
+    expect(c.warnings[0]).toBe(
+      'the workloads differ: 200 requests before, 5 after (estimated from client data bursts); compare the per-request figures, not the totals',
+    );
   });
 });

@@ -132,7 +132,8 @@ describe('simulatePool: known answers on small record sets', () => {
     expect(d.handshakesAvoided).toBe(2);
     expect(d.setupMsSaved).toBe(4);
     expect(d.verdict).toBe('will-not-help');
-    expect(d.reason).toContain('save only 4.00 ms (0.0 % of connection time), under the thresholds of 20.0 ms and 5.0 % of connection time.');
+    // The share of connection time is a rate: the verdict no longer depends on a total in ms.
+    expect(d.reason).toContain('save only 4.00 ms (0.0 % of connection time), under the threshold of 5.0 % of connection time.');
     expect(d.reason).toContain('The connections are long-lived');
     expect(d.reason).toContain('Setup is already quick (median 2.00 ms)');
     // Lower the thresholds and the same savings become a 'pool' verdict.
@@ -169,7 +170,14 @@ describe('simulatePool: known answers on small record sets', () => {
   });
 
   test('options: defaults, overrides and invalid values', () => {
-    expect(DEFAULT_POOL_OPTIONS).toEqual({ idleTimeoutSec: 60, maxSize: undefined, minSavedMs: 20, minSavedShare: 0.05 });
+    expect(DEFAULT_POOL_OPTIONS).toEqual({
+      idleTimeoutSec: 60,
+      maxSize: undefined,
+      minSavedMs: 1,
+      minSavedShare: 0.05,
+      minAvoidedPerRequest: 0.1,
+      rttMs: undefined,
+    });
     expect(simulatePool([], { idleTimeoutSec: 5, maxSize: undefined }).options.idleTimeoutSec).toBe(5);
     expect(simulatePool([]).total.reason).toBe('No connections were seen, so there is nothing to pool.');
     expect(() => simulatePool([], { maxSize: 0 })).toThrow(RangeError);

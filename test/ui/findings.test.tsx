@@ -112,7 +112,7 @@ describe('findings view, filter and detail (a-syn-backlog-full.pcap)', () => {
     expect(rowsUnder(f, 'state').map(idOf).sort((x, y) => x - y)).toEqual(idsWith(name, 'syn-retransmit'));
   });
 
-  test('the detail lists the findings with frame, explanation and next step, above the ladder', async () => {
+  test('the detail lists the findings with frame, explanation and next step, right after the ladder', async () => {
     const id = idsWith(name, 'syn-retransmit')[0]!;
     const s = open(a, 120, 80);
     await s.waitFor('sort: setup');
@@ -125,11 +125,14 @@ describe('findings view, filter and detail (a-syn-backlog-full.pcap)', () => {
     const lines = f.split('\n');
     const head = lines.findIndex((l) => l.trim() === 'findings');
     const ladder = lines.findIndex((l) => /\+ms\s+direction/.test(l));
-    expect(head).toBeGreaterThan(0);
-    expect(ladder).toBeGreaterThan(head);
+    const phases = lines.findIndex((l) => /^phase\s+from ms/.test(l));
+    // Issue 10: the ladder is on the first screen, the findings follow it, before the waterfall.
+    expect(ladder).toBeGreaterThan(0);
+    expect(head).toBeGreaterThan(ladder);
+    expect(phases).toBeGreaterThan(head);
     for (const e of expected[name]![String(id)]!) {
       expect(f).toContain(`${e.code} frame ${e.frame}:`);
     }
-    expect(lines.slice(head, ladder).some((l) => l.includes('next: On the server compare `ss -lnt`'))).toBe(true);
+    expect(lines.slice(head, phases).some((l) => l.includes('next: On the server compare `ss -lnt`'))).toBe(true);
   });
 });

@@ -72,17 +72,21 @@ describe('view model on real connections', () => {
   test('waterfall of zeek-tls12-basic: phases in order, bars inside the width', async () => {
     const c = (await analysis(fixture('zeek-tls12-basic.pcap'))).connections[0]!;
     const w = waterfall(c, 50);
-    expect(w.map((p) => p.name)).toEqual(['TCP handshake', 'TLS handshake', 'waiting for first data', 'data', 'teardown']);
+    expect(w.map((p) => p.name)).toEqual(['TCP handshake', 'client think time', 'TLS handshake', 'waiting for first data', 'data', 'teardown']);
     expect(w[0]!.startMs).toBe(0);
     expect(w[0]!.durationMs).toBeCloseTo(c.tcp!.handshakeMs!, 9);
-    expect(w[1]!.durationMs).toBeCloseTo(c.tls!.handshakeMs!, 9);
-    expect(w[4]!.endMs).toBeCloseTo(c.lifetimeMs, 9);
+    // The gap between the handshake's ACK and the ClientHello: the client's own time.
+    const ack = c.events.find((e) => e.type === 'ACK')!;
+    const hello = c.events.find((e) => e.type === 'ClientHello')!;
+    expect(w[1]!.durationMs).toBeCloseTo((hello.time - ack.time) * 1000, 3);
+    expect(w[2]!.durationMs).toBeCloseTo(c.tls!.handshakeMs!, 9);
+    expect(w[5]!.endMs).toBeCloseTo(c.lifetimeMs, 9);
     for (const p of w) {
       expect(p.barLength).toBeGreaterThanOrEqual(1);
       expect(p.barOffset + p.barLength).toBeLessThanOrEqual(50);
     }
     // bars are proportional: the long wait for data takes most of the width
-    expect(w[2]!.barLength).toBeGreaterThan(40);
+    expect(w[3]!.barLength).toBeGreaterThan(40);
     expect(bar(2, 3, 8)).toBe('  ███   ');
   });
 

@@ -34,7 +34,8 @@ function table(frame: string, headerWord = 'state'): { header: string; rows: str
     if (!/^[> ] /.test(l) || /^\s*$/.test(l)) break;
     rows.push(l);
   }
-  return { header: lines[h]!, rows };
+  // The sort marker (▼ / ▲) sits beside the sorted column's title: read the titles without it.
+  return { header: lines[h]!.replace(/[▼▲]/g, ' '), rows };
 }
 
 /** The cell of a right-aligned column: the last token ending where the title ends. */
@@ -68,7 +69,7 @@ describe('connections view on a capture merged from 7 fixtures', () => {
   });
   afterAll(() => tmp.done());
 
-  test.each([80, 120, 130])('one row per tshark tcp.stream, largest setup first, fits %i columns', async (columns) => {
+  test.each([80, 120, 140])('one row per tshark tcp.stream, largest setup first, fits %i columns', async (columns) => {
     const s = open(merged, columns);
     const f = await s.waitFor('sort: setup');
     for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(columns);
@@ -83,9 +84,9 @@ describe('connections view on a capture merged from 7 fixtures', () => {
     }
     expectDescending(rows.map((r) => msValue(rightCell(header, r, 'setup'))));
     expect(rows[0]!.startsWith('>')).toBe(true);
-    // 130 columns show the client column too, 80 and 120 do not (the findings column comes first).
+    // 140 columns show the client column too, 80 and 120 do not (findings, RTT×, setup % and the sort marker come first).
     // The findings column stays down to 80 (abortive-reset and synack-retransmit rows here).
-    expect(header.includes(' client ')).toBe(columns >= 130);
+    expect(header.includes(' client ')).toBe(columns >= 140);
     expect(header.includes(' findings')).toBe(true);
     expect(f).toContain(`${expected.length} of ${expected.length} connections`);
   });
@@ -147,8 +148,9 @@ describe('connections view on a capture merged from 7 fixtures', () => {
     await s.press('G');
     expect(idOf(table(s.frame()).rows.find((r) => r.startsWith('>'))!)).toBe(order[order.length - 1]);
     await s.press('g', KEY.down, KEY.enter);
-    f = await s.waitFor(`Connection #${order[1]}`);
-    expect(f).toContain(`tcp.stream eq ${order[1]}`);
+    f = await s.waitFor(`Connection #${order[1]} `);
+    // The detail opens on its ladder (the facts, Wireshark filter included, come after it).
+    expect(f).toMatch(/\+ms\s+direction\s+event/);
     await s.press(KEY.escape);
     await s.waitFor('sort: setup');
   });
@@ -196,18 +198,21 @@ describe('connections view on a capture merged from 7 fixtures', () => {
     await s.press(KEY.shiftTab);
     await s.waitFor('finding code');
     await s.press('?');
-    f = await s.waitFor('cycle the sort column');
+    // The keys, then the legend of the view it was opened from (the findings view).
+    f = await s.waitFor('Columns of the findings view');
+    expect(f).toContain('s / S            sort by the next / previous column');
+    expect(f).toMatch(/^ {2}time cost +time the finding cost those connections$/m);
     await s.press(KEY.escape);
     await s.waitFor('finding code');
   });
 
-  test('follows a resize: 80 -> 130 columns shows the client column', async () => {
+  test('follows a resize: 80 -> 140 columns shows the client column', async () => {
     const s = open(merged, 80);
     let f = await s.waitFor('sort: setup');
     expect(table(f).header.includes(' client ')).toBe(false);
-    s.stdout.resize(130);
+    s.stdout.resize(140);
     f = await s.waitFor((fr) => table(fr).header.includes(' client '));
-    for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(130);
+    for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(140);
   });
 
   test('q quits with exit code 0', async () => {

@@ -1,0 +1,135 @@
+/**
+ * The connections filter (issue 10): what the table shows is what matches.
+ * A query is whitespace-separated terms, all of which must match:
+ * - `field:value`: port:443 (either end's port), sni:, state:, version: (or
+ *   ver:; '1.3', 'tls1.3' and 'TLS 1.3' alike), alpn:, ip: (either address),
+ *   id:, mark: (the table's marks, e.g. mark:R); finding: terms are matched
+ *   by view/findings.ts (filterConnections splits them off);
+ * - `:443`: port 443 exactly (not 44312);
+ * - a comparison `field OP number` with OP one of > >= < <= = and field one of
+ *   setup, tcp, tls, life (ms), rtt (round trips), share (setup %), id, port;
+ * - anything else: a piece of the row's text (addresses, SNI, state, version
+ *   as 'tls 1.2' and 'tls1.2', ALPN, 'resumed', '#id'), case-insensitive.
+ */
+import type { ConnectionRecord } from '../timeline/types.js';
+import { connectionMarks } from './marks.js';
+import { sanitize } from './sanitize.js';
+
+type Test = (c: ConnectionRecord) => boolean;
+
+const squash = (s: string): string => s.toLowerCase().replace(/\s+/g, '');
+/** '1.3', 'tls1.3', 'TLS 1.3' -> 'tls1.3'-comparable text. */
+const versionText = (c: ConnectionRecord): string => (c.tls ? squash(c.tls.version ?? 'tls?') : 'tcp');
+
+function numberOf(c: ConnectionRecord, field: string): number | null {
+  switch (field) {
+    case 'setup':
+      return c.setup.ms;
+    case 'tcp':
+      return c.tcp?.handshakeMs ?? null;
+    case 'tls':
+      return c.tls?.handshakeMs ?? null;
+    case 'life':
+    case 'lifetime':
+      return c.lifetimeMs;
+    case 'rtt':
+      return c.setup.ms === null ? null : c.setup.roundTrips;
+    case 'share':
+      return c.setupShare === null ? null : c.setupShare * 100;
+    case 'id':
+      return c.id;
+    default:
+      return null;
+  }
+}
+
+const COMPARE = /^(setup|tcp|tls|life|lifetime|rtt|share|id|port)(>=|<=|>|<|=)(-?\d+(?:\.\d+)?)$/;
+
+function compare(v: number, op: string, n: number): boolean {
+  switch (op) {
+    case '>':
+      return v > n;
+    case '>=':
+      return v >= n;
+    case '<':
+      return v < n;
+    case '<=':
+      return v <= n;
+    default:
+      return v === n;
+  }
+}
+
+/** The text a plain term is looked for in. */
+export function filterText(c: ConnectionRecord): string {
+  const ep = (e: { ip: string; port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+  return sanitize(
+    [
+      `#${c.id}`,
+      ep(c.client),
+      ep(c.server),
+      c.state,
+      c.midstream ? 'midstream' : '',
+      c.tls?.sni ?? '',
+      c.tls?.version ?? (c.tls ? 'tls' : 'tcp'),
+      versionText(c),
+      c.tls?.alpn ?? '',
+      c.tls?.resumed ? 'resumed' : '',
+    ].join(' '),
+  ).toLowerCase();
+}
+
+function term(t: string): Test {
+  const cmp = COMPARE.exec(t);
+  if (cmp) {
+    const [, field, op, num] = cmp;
+    const n = Number(num);
+    if (field === 'port') return (c) => compare(c.server.port, op, n) || compare(c.client.port, op, n);
+    return (c) => {
+      const v = numberOf(c, field);
+      return v !== null && compare(v, op, n);
+    };
+  }
+  const port = /^:(\d+)$/.exec(t);
+  if (port) return (c) => c.server.port === Number(port[1]) || c.client.port === Number(port[1]);
+  const fv = /^([a-z]+):(.+)$/.exec(t);
+  if (fv) {
+    const [, field, value] = fv;
+    switch (field) {
+      case 'port':
+        return (c) => String(c.server.port) === value || String(c.client.port) === value;
+      case 'sni':
+        return (c) => sanitize(c.tls?.sni ?? '').toLowerCase().includes(value);
+      case 'state':
+        return (c) => c.state.startsWith(value);
+      case 'version':
+      case 'ver': {
+        const v = squash(value).replace(/^(tls|ssl)/, '');
+        return (c) => versionText(c).replace(/^(tls|ssl)/, '').startsWith(v) || versionText(c) === squash(value);
+      }
+      case 'alpn':
+        return (c) => sanitize(c.tls?.alpn ?? '').toLowerCase().includes(value);
+      case 'ip':
+        return (c) => c.client.ip.toLowerCase().includes(value) || c.server.ip.toLowerCase().includes(value);
+      case 'id':
+        return (c) => String(c.id) === value;
+      case 'mark':
+        return (c) => connectionMarks(c).toLowerCase().includes(value);
+      default:
+        break; // not a field: plain text (an IPv6 address, 'host:port')
+    }
+  }
+  const squashed = squash(t);
+  return (c) => {
+    const text = filterText(c);
+    return text.includes(t) || text.replace(/\s+/g, '').includes(squashed);
+  };
+}
+
+/** A predicate for `query` (see the file comment); an empty query matches everything. */
+export function connectionQuery(query: string): Test {
+  // 'TLS 1.2' typed with a space: join a version word with the number after it.
+  const q = query.toLowerCase().replace(/\b(tls|ssl)\s+(\d)/g, '$1$2');
+  const tests = q.split(/\s+/).filter(Boolean).map(term);
+  return (c) => tests.every((t) => t(c));
+}
