@@ -8,6 +8,7 @@ import type { CaptureMeta, CaptureResult, Frame, ReadProgress } from './capture/
 import { decodeFrame, linkTypeName } from './decode/index.js';
 import type { TcpConnection } from './tcp/connection.js';
 import { ConnectionTracker, type TrackerOptions } from './tcp/tracker.js';
+import { trackerWarnings } from './tcp/budget-warnings.js';
 import { before, epoch, type Stamp } from './base/stamp.js';
 import { buildRecord } from './timeline/build.js';
 import { ConnectionReader } from './timeline/reader.js';
@@ -205,6 +206,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];
+  warnings.push(...trackerWarnings(tracker.stats, opts.tracker));
   if (stats.snaplenCut > 0) {
     warnings.push(
       `${stats.snaplenCut} frame${stats.snaplenCut === 1 ? ' was' : 's were'} cut short by the capture's snaplen ` +
