@@ -20,7 +20,7 @@ export function trackerWarnings(s: TrackerStats, opts: TrackerOptions = {}): str
   if (s.finalizedEarly > 0) {
     const cap = Math.max(1, opts.maxOpenConnections ?? DEFAULT_MAX_OPEN);
     out.push(
-      `${plural(s.finalizedEarly, 'connection was', 'connections were')} finalized early, as open: ` +
+      `${plural(s.finalizedEarly, 'connection was', 'connections were')} finalized early, in the state they had then: ` +
         `more than ${n(cap)} were open at once (the longest idle went first)`,
     );
   }

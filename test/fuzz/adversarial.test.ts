@@ -81,14 +81,14 @@ async function analyze(path: string, opts: AnalyzeOptions = {}, after?: (a: Anal
 const events = (c: ConnectionRecord, type: string) => c.events.filter((e) => e.type === type);
 
 describe('issue 15, one row each (reduced scale)', () => {
-  test('unanswered SYNs beyond the open-connection cap: finalized early as unanswered, one warning counts them', async () => {
+  test('unanswered SYNs beyond the open-connection cap: finalized early (as unanswered), one warning counts them', async () => {
     // 50,000 SYNs against a cap of 2,000 (the default 100,000 against 2,000,000 in the CLI run).
     const r = await analyze(gen('syn-flood', 0.025), { keepConnections: false, tracker: { maxOpenConnections: 2_000 } });
     expect(r.seen).toBe(50_000);
     expect(r.a.connections).toHaveLength(0);
     // The 2,000 still open at the end are finalized by the end of the capture, not early.
     expect(r.a.capture.warnings).toEqual([
-      '48,000 connections were finalized early, as open: more than 2,000 were open at once (the longest idle went first)',
+      '48,000 connections were finalized early, in the state they had then: more than 2,000 were open at once (the longest idle went first)',
     ]);
     expect(r.ms).toBeLessThan(15_000);
     expect(r.peakMiB).toBeLessThan(300);
