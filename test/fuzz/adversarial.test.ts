@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeFile, type AnalyzeOptions, type AnalysisResult } from '../../src/analyze.js';
+import { analyzeFile, keptRecordBytes, type AnalyzeOptions, type AnalysisResult } from '../../src/analyze.js';
 import { destinations, simulatePool } from '../../src/report/index.js';
 import { formatPoolReport } from '../../src/output/pool-text.js';
 import { formatTextReport } from '../../src/output/text.js';
@@ -92,6 +92,18 @@ describe('issue 15, one row each (reduced scale)', () => {
     ]);
     expect(r.ms).toBeLessThan(15_000);
     expect(r.peakMiB).toBeLessThan(300);
+  }, 30_000);
+
+  test('records kept for a report (JSON, text) stop at their memory budget, one warning counts the rest', async () => {
+    // 10,000 SYNs; a lone SYN's record is estimated at 845 bytes (measured: 845 on Node 20).
+    let first: ConnectionRecord | undefined;
+    const r = await analyze(gen('syn-flood', 0.005), { keptBytes: 1_000 * 845, onConnection: (c) => (first ??= c) });
+    expect(keptRecordBytes(first!)).toBe(845);
+    expect(r.seen).toBe(10_000);
+    expect(r.a.connections).toHaveLength(1_000);
+    expect(r.a.capture.warnings).toEqual([
+      '9,000 connections are not in this report: it keeps the first 1,000 to end (their records reached 1 MiB); --format ndjson or protobuf streams every connection',
+    ]);
   }, 30_000);
 
   test.each([
