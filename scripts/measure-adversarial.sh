@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the CLI (dist/cli.js) on every adversarial capture of issue 15
 # (scripts/gen-adversarial.mjs) and prints one Markdown table row per run:
-# exit status, wall time, peak RSS (/usr/bin/time -v) and what the tool said on
+# exit status, wall and CPU (user + system) time, peak RSS (/usr/bin/time -v) and what the tool said on
 # stderr (its warnings: what it dropped or capped). A second table gives the
-# wall time of the JSON run (NDJSON for the SYN flood) at two scales, run back
-# to back, to show that time is linear; a third, the two command-line rows
+# CPU time of the JSON run (NDJSON for the SYN flood) at two scales, run back
+# to back, to show that time is linear (CPU time: wall time on a shared machine
+# follows its load); a third, the two command-line rows
 # (a file name with escape sequences, pool --pool-idle -1).
 #
 #   scripts/measure-adversarial.sh [--scale 1] [--half 0.5] [--rows a,b,...] [--timeout 900]
@@ -61,21 +62,22 @@ measure() {
   if [[ "$fmt" == pool ]]; then args=(pool "$file"); else args=("$file" --format "$fmt"); fi
   local rc=0
   timeout --signal=KILL "$limit" /usr/bin/time -v -o "$work/time" node dist/cli.js "${args[@]}" >"$work/out" 2>"$work/err" || rc=$?
-  local secs kib
+  local secs kib cpu
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.1f", s}' "$work/time" 2>/dev/null || true)
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$work/time" 2>/dev/null || true)
   kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time" 2>/dev/null || true)
   [[ $rc -eq 137 ]] && secs=">$limit"
   # The child's status (time -v exits with it); the stderr lines without progress noise, joined.
   local said
   said=$(grep -v '^\s*Command exited with non-zero status' "$work/err" | tr -d '\r' | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | grep -E '^(warning|error)' | head -4 | cut -c1-220 | paste -sd ';' - | sed 's/|/\\|/g' || true)
-  echo "$rc|${secs:-?}|$(( ${kib:-0} / 1024 ))|${said}|$(stat -c %s "$work/out")"
+  echo "$rc|${secs:-?}|$(( ${kib:-0} / 1024 ))|${said}|$(stat -c %s "$work/out")|${cpu:-?}"
 }
 
 echo "load at start: $(uptime)"
 echo "node $(node --version), $(nproc) cores, scale $scale"
 echo
-echo "| input | run | exit | wall s | peak RSS MiB | stdout bytes | stderr |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| input | run | exit | wall s | cpu s | peak RSS MiB | stdout bytes | stderr |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 declare -A fulltime=()
 linrows=()
 # The run whose time is compared at two scales: JSON keeps every record until the end (its
@@ -86,25 +88,25 @@ for name in $order; do
   node scripts/gen-adversarial.mjs "$name" "$file" "$scale" 2>"$work/gen"
   size=$(stat -c %s "$file")
   for fmt in ${runs[$name]}; do
-    IFS='|' read -r rc secs mib said outb < <(measure "$file" "$fmt")
-    [[ "$fmt" == "${linfmt[$name]:-json}" ]] && fulltime[$name]=$secs
-    echo "| $name ($(numfmt --to=iec "$size")) | $fmt | $rc | $secs | $mib | $outb | $said |"
+    IFS='|' read -r rc secs mib said outb cpu < <(measure "$file" "$fmt")
+    [[ "$fmt" == "${linfmt[$name]:-json}" ]] && fulltime[$name]=$cpu
+    echo "| $name ($(numfmt --to=iec "$size")) | $fmt | $rc | $secs | $cpu | $mib | $outb | $said |"
   done
   rm -f "$file" "$work/out"
   # The same input at the second scale, right away (the load of a shared machine drifts).
   if [[ "$half" != 0 && "$name" != ts* ]]; then
     lin=${linfmt[$name]:-json}
     node scripts/gen-adversarial.mjs "$name" "$file" "$(awk "BEGIN {print $scale * $half}")" 2>"$work/gen"
-    IFS='|' read -r rc hsecs mib said outb < <(measure "$file" "$lin")
+    IFS='|' read -r rc hsecs mib said outb hcpu < <(measure "$file" "$lin")
     rm -f "$file" "$work/out"
-    linrows+=("| $name | $lin | $hsecs | ${fulltime[$name]:-?} | $(awk -v a="$hsecs" -v b="${fulltime[$name]:-0}" 'BEGIN {if (a > 0) printf "%.2f", b / a; else print "?"}') |")
+    linrows+=("| $name | $lin | $hcpu | ${fulltime[$name]:-?} | $(awk -v a="$hcpu" -v b="${fulltime[$name]:-0}" 'BEGIN {if (a > 0) printf "%.2f", b / a; else print "?"}') |")
   fi
   echo "<!-- load after $name: $(uptime | sed 's/.*load average/load average/') -->"
 done
 
 if [[ "$half" != 0 ]]; then
   echo
-  echo "| input | run | wall s at scale $(awk "BEGIN {print $scale * $half}") | at scale $scale | ratio |"
+  echo "| input | run | cpu s at scale $(awk "BEGIN {print $scale * $half}") | at scale $scale | ratio |"
   echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${linrows[@]}"
 fi
