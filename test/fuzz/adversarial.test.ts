@@ -202,7 +202,7 @@ describe('issue 15, one row each (reduced scale)', () => {
   test.each([
     ['tiny-asc', 0.1, 100_000],
     ['tiny-desc', 0.25, 50_000],
-  ])('%s: one-byte segments after a one-byte hole: the direction gives up the hole at its 1 MiB cap, in linear time', async (name, scale, n) => {
+  ])('%s: one-byte segments after a one-byte hole: the direction gives up the hole at its 1 MiB cap, in time', async (name, scale, n) => {
     const r = await analyze(gen(name as string, scale as number));
     expect(r.a.connections).toHaveLength(1);
     const c = r.a.connections[0]!;
