@@ -25,15 +25,15 @@ test('a late finding replaces the one with the same code and frame, others are a
 test('tracker bounds become warnings; none when nothing was given up', () => {
   expect(trackerWarnings({ finalizedEarly: 0, heldEvictions: 0, holesGivenUp: 0, bytesGivenUp: 0 }, undefined)).toEqual([]);
   expect(trackerWarnings({ finalizedEarly: 2, heldEvictions: 1, holesGivenUp: 3, bytesGivenUp: 4096 }, { maxOpenConnections: 5, heldBudgetBytes: 8 << 20 })).toEqual([
-    '2 connections were finalized early (more than 5 open at once; the longest-idle first): they are reported in the state they had then',
-    '3 holes given up (4096 bytes) to keep data held after holes under 8 MiB',
+    '2 connections were finalized early, in the state they had then: more than 5 were open at once (the longest idle went first)',
+    '3 holes in 1 stream given up (4,096 bytes never seen, reported as gaps): more than 8 MiB was held ahead of holes across connections (the oldest went first)',
   ]);
 });
 
 test('a real capture with 4 connections open at once, read with room for 1: the warning says so', async () => {
   // a-syn-backlog-full.pcap: tshark shows 4 tcp.streams whose lifetimes overlap
   const a = await analyzeFile(join(dir, 'a-syn-backlog-full.pcap'), { tracker: { maxOpenConnections: 1 } });
-  expect(a.capture.warnings.some((w) => /^\d+ connections? (was|were) finalized early \(more than 1 open at once/.test(w))).toBe(true);
+  expect(a.capture.warnings.some((w) => /^\d+ connections? (was|were) finalized early, in the state they had then: more than 1 were open at once/.test(w))).toBe(true);
   const plain = await analyzeFile(join(dir, 'a-syn-backlog-full.pcap'));
   expect(plain.capture.warnings.some((w) => w.includes('finalized early'))).toBe(false);
 });
