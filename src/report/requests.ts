@@ -9,8 +9,8 @@
  * (plain TCP, a file saved by 0.1.0) that carried client data or completed
  * its setup counts as one estimated request; any other as zero.
  *
- * To swap in the record's field, only `recordRequests` below needs to know its
- * shape: it accepts a number, an array of requests, or { count, estimated? }.
+ * The record's `requests` (src/timeline: read from plaintext, or estimated
+ * from TLS record bursts, `requestsEstimated`) come first when it has any.
  */
 import type { ConnectionRecord } from '../timeline/types.js';
 
@@ -19,17 +19,11 @@ export interface RequestCount {
   estimated: boolean;
 }
 
-/** The record's own request count, when a stage filled one in (see the file comment). */
+/** The record's own requests (read from plaintext, or estimated from TLS record bursts), when it has any. */
 function recordRequests(c: ConnectionRecord): RequestCount | null {
-  const r = (c as unknown as { requests?: unknown }).requests;
-  if (r === undefined || r === null) return null;
-  if (typeof r === 'number' && Number.isFinite(r) && r >= 0) return { count: r, estimated: false };
-  if (Array.isArray(r)) return { count: r.length, estimated: r.some((x) => (x as { estimated?: unknown })?.estimated === true) };
-  if (typeof r === 'object') {
-    const o = r as { count?: unknown; estimated?: unknown };
-    if (typeof o.count === 'number' && Number.isFinite(o.count) && o.count >= 0) return { count: o.count, estimated: o.estimated === true };
-  }
-  return null;
+  const r = c.requests;
+  if (!Array.isArray(r) || r.length === 0) return null;
+  return { count: r.length, estimated: c.requestsEstimated === true };
 }
 
 /** Requests the connection carried: the record's count, else the burst estimate (see the file comment). */

@@ -74,6 +74,7 @@ function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetric
     startTls: false,
     decrypted: false,
     notDecrypted: null,
+    clientBursts: 0,
   };
 }
 

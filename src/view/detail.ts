@@ -69,7 +69,7 @@ export function scaledWaterfall(c: ConnectionRecord, barWidth: number): { phases
 /** One line naming the connection: endpoints, state, setup. */
 function titleLine(c: ConnectionRecord): string {
   const setup = c.setup.ms === null ? 'setup -' : `setup ${fmtDuration(c.setup.ms)}, ${c.setup.roundTrips} round trip${c.setup.roundTrips === 1 ? '' : 's'}`;
-  return `Connection #${c.id}  ${endpointText(c.client)} → ${endpointText(c.server)}  ${stateText(c)}  ${setup}`;
+  return `${c.transport === 'quic' ? `QUIC connection #q${c.id}` : `Connection #${c.id}`}  ${endpointText(c.client)} → ${endpointText(c.server)}  ${stateText(c)}  ${setup}`;
 }
 
 function waterfallLines(c: ConnectionRecord, width: number): StyledLine[] {

@@ -65,7 +65,7 @@ export function filterText(c: ConnectionRecord): string {
   const ep = (e: { ip: string; port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
   return sanitize(
     [
-      `#${c.id}`,
+      c.transport === 'quic' ? `#q${c.id} quic` : `#${c.id}`,
       ep(c.client),
       ep(c.server),
       c.state,
