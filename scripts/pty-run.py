@@ -7,6 +7,7 @@ STEPS_JSON is a JSON list of steps, run in order:
   {"wait": "text", "timeout": 10}   wait until the output written since the
                                     last "send" (escape sequences removed)
                                     contains the text
+  {"waitRe": "regex", "timeout": 10} the same with a regular expression
   {"send": "keys"}                  type the keys (JSON escapes: "\\r", "\\u001b")
   {"sleep": 0.2}                    pause
 Prints one JSON line: {"exit": code, "ok": true|false, "failed_step": i|null,
@@ -79,10 +80,12 @@ def main() -> int:
 
     failed = None
     for i, step in enumerate(steps):
-        if "wait" in step:
+        if "wait" in step or "waitRe" in step:
             deadline = time.time() + float(step.get("timeout", 10))
+            pattern = re.compile(step["waitRe"]) if "waitRe" in step else None
+            seen = lambda text: pattern.search(text) is not None if pattern else step["wait"] in text
             # Only output written since the last key counts (what the key caused).
-            while step["wait"] not in plain(bytes(raw[mark:])):
+            while not seen(plain(bytes(raw[mark:]))):
                 if time.time() > deadline or eof:
                     failed = i
                     break
