@@ -131,7 +131,9 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const keptMax = opts.keptBytes ?? DEFAULT_KEPT_BYTES;
   let kept = 0;
   let notKept = 0;
-  const readers = new WeakMap<TcpConnection, ConnectionReader>();
+  // Each connection's reader is its stream consumer (conn.consumer): no side table to look it up in
+  // (a WeakMap cost 7.6 % of the run with 200,000 connections open at once).
+  const readerOf = (c: TcpConnection): ConnectionReader | undefined => c.consumer as ConnectionReader | undefined;
   const live = opts.live;
   const clock = live?.clock ?? Date.now;
   const report = live?.report;
@@ -155,12 +157,11 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const tracker = new ConnectionTracker(
     (conn) => {
       const r = new ConnectionReader(conn, { keys });
-      readers.set(conn, r);
       if (live) seenAt.set(conn, clock());
       return r;
     },
     (conn) => {
-      const rec = buildRecord(conn, readers.get(conn));
+      const rec = buildRecord(conn, readerOf(conn));
       rec.findings = engine.connection(rec, conn.facts(rec.client.ip === conn.endpoints[0].ip && rec.client.port === conn.endpoints[0].port ? 0 : 1), last ? epoch(last) : rec.end);
       keys.count(rec);
       if (keep) {
@@ -188,7 +189,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
         skip--;
         continue;
       }
-      const reader = readers.get(c);
+      const reader = readerOf(c);
       let p = provisional.get(c);
       if (p === undefined || p.packets !== c.packets) {
         p = { packets: c.packets, phase: livePhase(c, reader), rec: buildRecord(c, reader, true) };
