@@ -246,8 +246,8 @@ describe('issue 10: small terminals, key bursts, the legend (80×24 and 100×32)
     const r = sized(cols, rows, ['fixtures/lo-tcp-syn-retransmit-then-tls13.pcap'], [
       { wait: 'sort: setup', timeout: 20 },
       { send: '\r' },
-      { wait: 'ClientHello', timeout: 10 },
-      { sleep: 0.3 },
+      // the ClientHello row itself, drawn whole (not a fixed pause)
+      { waitRe: 'client → server\\s+ClientHello SNI hl\\.test\\s+7\\s+254', timeout: 10 },
       { send: 'q' },
     ], 'ladder');
     expect(r.failed_step).toBeNull();
@@ -277,7 +277,7 @@ describe('issue 10: small terminals, key bursts, the legend (80×24 and 100×32)
       { wait: 'Enter: the full verdict', timeout: 10 },
       { send: '?' },
       { wait: 'Columns of the pool view', timeout: 10 },
-      { sleep: 0.3 },
+      { waitRe: 'saved %\\s+saved time as a share of connection time', timeout: 10 },
       { send: 'q' },
     ], 'burst');
     expect(r.failed_step).toBeNull();
