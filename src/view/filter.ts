@@ -14,6 +14,7 @@
 import type { ConnectionRecord } from '../timeline/types.js';
 import { connectionMarks } from './marks.js';
 import { sanitize } from './sanitize.js';
+import { SORT_KEYS, sortValue, type SortKey } from './values.js';
 
 type Test = (c: ConnectionRecord) => boolean;
 
@@ -21,26 +22,12 @@ const squash = (s: string): string => s.toLowerCase().replace(/\s+/g, '');
 /** '1.3', 'tls1.3', 'TLS 1.3' -> 'tls1.3'-comparable text. */
 const versionText = (c: ConnectionRecord): string => (c.tls ? squash(c.tls.version ?? 'tls?') : 'tcp');
 
+/** A field of a numeric comparison (`setup>100`): the sort values, `life` for lifetime, share in percent. */
 function numberOf(c: ConnectionRecord, field: string): number | null {
-  switch (field) {
-    case 'setup':
-      return c.setup.ms;
-    case 'tcp':
-      return c.tcp?.handshakeMs ?? null;
-    case 'tls':
-      return c.tls?.handshakeMs ?? null;
-    case 'life':
-    case 'lifetime':
-      return c.lifetimeMs;
-    case 'rtt':
-      return c.setup.ms === null ? null : c.setup.roundTrips;
-    case 'share':
-      return c.setupShare === null ? null : c.setupShare * 100;
-    case 'id':
-      return c.id;
-    default:
-      return null;
-  }
+  const key = field === 'life' ? 'lifetime' : field;
+  if (!(SORT_KEYS as readonly string[]).includes(key)) return null;
+  const v = sortValue(c, key as SortKey);
+  return key === 'share' && v !== null ? v * 100 : v;
 }
 
 const COMPARE = /^(setup|tcp|tls|life|lifetime|rtt|share|id|port)(>=|<=|>|<|=)(-?\d+(?:\.\d+)?)$/;

@@ -45,10 +45,9 @@ import type {
 // ---------------------------------------------------------------------------
 // Connections: sorting and filtering
 
-export type SortKey = 'setup' | 'tcp' | 'tls' | 'lifetime' | 'share' | 'rtt' | 'id';
+import { SORT_KEYS, sortValue, type SortKey } from './values.js';
+export { SORT_KEYS, sortValue, type SortKey };
 
-/** The order `s` cycles through; the first is the default (setup cost, largest first). */
-export const SORT_KEYS: readonly SortKey[] = ['setup', 'tcp', 'tls', 'lifetime', 'share', 'rtt', 'id'];
 
 export const SORT_LABELS: Record<SortKey, string> = {
   setup: 'setup ms, largest first',
@@ -68,25 +67,6 @@ export function prevSortKey(k: SortKey): SortKey {
   return SORT_KEYS[(SORT_KEYS.indexOf(k) + SORT_KEYS.length - 1) % SORT_KEYS.length]!;
 }
 
-/** The value a connection is sorted by (null = unknown, sorts last). */
-export function sortValue(c: ConnectionRecord, key: SortKey): number | null {
-  switch (key) {
-    case 'setup':
-      return c.setup.ms;
-    case 'tcp':
-      return c.tcp?.handshakeMs ?? null;
-    case 'tls':
-      return c.tls?.handshakeMs ?? null;
-    case 'lifetime':
-      return c.lifetimeMs;
-    case 'share':
-      return c.setupShare;
-    case 'rtt':
-      return c.setup.ms === null ? null : c.setup.roundTrips;
-    case 'id':
-      return c.id;
-  }
-}
 
 /**
  * A new array sorted by `key`: largest first for the metrics, ascending for
