@@ -6,6 +6,7 @@
 import type { Change, Comparison, ComparisonRow } from '../report/types.js';
 import { displayWidth, fit, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
+import { comparisonConclusions } from '../view/model.js';
 import { MIN_COUNT_FOR_CHANGE } from '../report/compare.js';
 import { wrap } from './pool-text.js';
 
@@ -112,24 +113,10 @@ export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): 
     out.push(formatHeader(cols));
     for (const r of c.destinations) out.push(formatRow(cols, r));
   }
-  const hs = c.total.handshakes;
-  if (hs.diff !== null && hs.diff !== 0) {
+  const conclusions = comparisonConclusions(c);
+  if (conclusions.length > 0) {
     out.push('');
-    const saved = c.total.setupTotalMs.diff;
-    out.push(
-      hs.diff < 0
-        ? `${fmtInt(-hs.diff)} fewer handshake${hs.diff === -1 ? '' : 's'} after` +
-            (saved !== null && saved < 0 ? `, ${fmtMs(-saved)} ms less setup time in total.` : '.')
-        : `${fmtInt(hs.diff)} more handshake${hs.diff === 1 ? '' : 's'} after` +
-            (saved !== null && saved > 0 ? `, ${fmtMs(saved)} ms more setup time in total.` : '.'),
-    );
-  }
-  const pr = c.total.setupMsPerRequest;
-  if (pr.before !== null && pr.after !== null && pr.ratio !== null && pr.diff !== 0) {
-    out.push(
-      `Setup per request: ${fmtMs(pr.before)} ms before, ${fmtMs(pr.after)} ms after ` +
-        `(${pr.diff! < 0 ? `${fmtPct(1 - pr.ratio)} less` : `${fmtPct(pr.ratio - 1)} more`}).`,
-    );
+    out.push(...conclusions);
   }
   if (c.warnings.length > 0) {
     out.push('');

@@ -17,7 +17,7 @@ export interface FindingGroup {
   costMs: number;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { error: 2, warn: 1, info: 0 };
+export const SEVERITY_RANK: Record<Severity, number> = { error: 2, warn: 1, info: 0 };
 const CODE_ORDER = new Map(FINDING_CODES.map((c, i) => [c, i]));
 
 /** One group per code present, most severe first, then most connections, then catalog order. */

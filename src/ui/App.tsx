@@ -9,15 +9,15 @@ import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidO
 import { sanitize } from '../view/sanitize.js';
 import { destinationKey, destinations, findingGroups, simulatePool, summarize, type FindingGroup } from '../report/index.js';
 import { findingFilter, findingGroupColumns, findingGroupLines, rowSeverity } from '../view/findings.js';
-import type { Analysis, Comparison, DestinationPool, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
+import type { Analysis, Comparison, ComparisonRow, DestinationPool, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
 import type { LiveConnection, LiveReport, LiveSnapshot } from '../report/live.js';
 import type { ConnectionRecord } from '../timeline/types.js';
 import { Line, Lines, Table, TabBar } from './components.js';
 import { decodeKeys, moveSelection, scrollOffset, type Key, type ViewName } from './model.js';
 import {
   SORT_LABELS,
-  comparisonRows,
   compareColumns,
+  compareNoteLines,
   connectionColumns,
   destinationColumns,
   destinationRows,
@@ -35,7 +35,7 @@ import {
 import { makeTheme } from './theme.js';
 import { detailScreenLines } from '../view/detail.js';
 import { helpLines } from '../view/legend.js';
-import { cycle, DESTINATION_SORTS, markSorted, POOL_SORTS, roomForMarker, sortRows } from '../view/tablesort.js';
+import { COMPARE_SORTS, cycle, DESTINATION_SORTS, FINDING_SORTS, markSorted, POOL_SORTS, roomForMarker, sortRows, TABLE_SORTS } from '../view/tablesort.js';
 import { emphasisStyle, verdictScreenLines } from './verdict.js';
 import { plural } from '../base/format.js';
 
@@ -79,7 +79,7 @@ interface UiState {
   /** The pool view's full verdict text is open (Enter). */
   verdict: boolean;
   /** Index into DESTINATION_SORTS / POOL_SORTS. */
-  tableSort: { destinations: number; pool: number };
+  tableSort: { destinations: number; pool: number; findings: number; compare: number };
 }
 
 /** The figures shown: from the finished analysis, or from the live report while reading. */
@@ -246,7 +246,7 @@ export function App(props: AppProps) {
     help: false,
     cursors: INITIAL_CURSORS,
     verdict: false,
-    tableSort: { destinations: 0, pool: 0 },
+    tableSort: { destinations: 0, pool: 0, findings: 0, compare: 0 },
   });
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const dataRef = useRef<Data | null>(data);
@@ -270,8 +270,9 @@ export function App(props: AppProps) {
         return sortConnections(filterConnections(base, filter), sortKey);
       }),
       detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailScreenLines(detail, cols) : [])),
-      cmpRows: lastOf((c: Comparison | undefined) => (c ? comparisonRows(c) : [])),
-      groups: lastOf((all: ConnectionRecord[]) => findingGroups(all)),
+      // The total row stays last: only the destinations are sorted.
+      cmpRows: lastOf((c: Comparison | undefined, sort: number) => (c ? [...sortRows(c.destinations, COMPARE_SORTS[sort]!), c.total] : [])),
+      groups: lastOf((all: ConnectionRecord[], sort: number) => sortRows(findingGroups(all), FINDING_SORTS[sort]!)),
       sumLines: lastOf((a: Analysis, s: Summary, cols: number) => summaryLines(a, s, cols)),
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -285,8 +286,8 @@ export function App(props: AppProps) {
     const destRows = dt && pool ? d.destRows(dt.dests, pool, st.tableSort.destinations) : [];
     const poolRows = d.poolRows(pool, st.tableSort.pool);
     const detailText = d.detailText(st.detail, columns);
-    const cmpRows = d.cmpRows(props.comparison);
-    const groups = dt ? d.groups(dt.analysis.connections) : [];
+    const cmpRows = d.cmpRows(props.comparison, st.tableSort.compare);
+    const groups = dt ? d.groups(dt.analysis.connections, st.tableSort.findings) : [];
     // The detail, the help and the verdict take the whole body: the capture summary collapses (the ladder stays on the first screen).
     const sumLines =
       dt && !st.detail && !st.help && !st.verdict ? [...d.sumLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
@@ -309,7 +310,13 @@ export function App(props: AppProps) {
     // Scrolling lists (detail/help) move the window; tables move the selection.
     const scrollsOnly = current === 'detail' || current === 'help' || current === 'verdict';
     // The findings view keeps the selected code's explanation under its table.
-    const about = current === 'findings' ? findingGroupLines(groups[st.cursors.findings.sel], Math.max(40, columns - 2)).length : 0;
+    const w = Math.max(40, columns - 2); // the Screen's width
+    const about =
+      current === 'findings'
+        ? findingGroupLines(groups[st.cursors.findings.sel], w).length
+        : current === 'compare' && props.comparison
+          ? compareNoteLines(props.comparison, w).length
+          : 0;
     const pageHeight = scrollsOnly ? bodyHeight : Math.max(1, listHeight - (about ? about + 1 : 0));
     const setupP90 = dt ? shownPercentile(dt.summary.setupMs, 'p90') : null;
     return {
@@ -412,8 +419,8 @@ export function App(props: AppProps) {
     if (k.input === 'g' || k.home) return move(() => 0);
     if (k.input === 'G' || k.end) return move((_c, total) => total);
     if (st.help || st.detail || st.verdict) return undefined;
-    if ((k.input === 's' || k.input === 'S') && (st.view === 'destinations' || st.view === 'pool')) {
-      const n = st.view === 'destinations' ? DESTINATION_SORTS.length : POOL_SORTS.length;
+    if ((k.input === 's' || k.input === 'S') && st.view !== 'connections') {
+      const n = TABLE_SORTS[st.view].length;
       set({ tableSort: { ...st.tableSort, [st.view]: cycle(st.tableSort[st.view], k.input === 's' ? 1 : -1, n) } });
       return resetCursor(st.view);
     }
@@ -535,7 +542,7 @@ interface ScreenProps {
     verdictLines: string[];
     setupP90: number | null;
     detailText: ReturnType<typeof detailScreenLines>;
-    cmpRows: ReturnType<typeof comparisonRows>;
+    cmpRows: ComparisonRow[];
     groups: FindingGroup[];
     sumLines: string[];
     bodyHeight: number;
@@ -599,8 +606,14 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     [width, x.pool, st.tableSort.pool],
   );
   const sortedConnCols = useMemo(() => markSorted(connCols, st.sortKey, st.sortKey === 'id'), [connCols, st.sortKey]);
-  const cmpCols = useMemo(() => layoutColumns(compareColumns(), width, x.cmpRows), [width, x.cmpRows]);
-  const groupCols = useMemo(() => layoutColumns(findingGroupColumns(), width, x.groups), [width, x.groups]);
+  const cmpCols = useMemo(() => {
+    const key = COMPARE_SORTS[st.tableSort.compare]!.key;
+    return markSorted(layoutColumns(roomForMarker(compareColumns(), key), width, x.cmpRows), key);
+  }, [width, x.cmpRows, st.tableSort.compare]);
+  const groupCols = useMemo(() => {
+    const key = FINDING_SORTS[st.tableSort.findings]!.key;
+    return markSorted(layoutColumns(roomForMarker(findingGroupColumns(), key), width, x.groups), key);
+  }, [width, x.groups, st.tableSort.findings]);
   const severityStyle = (sev: string | null) => (sev === 'error' ? theme.error : sev === 'warn' ? theme.warn : undefined);
 
   let body: React.ReactNode;
@@ -688,19 +701,29 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       </Box>
     );
     const n = x.groups.reduce((sum, g) => sum + g.findings, 0);
-    status = `${x.groups.length} finding code${x.groups.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'}  ·  Enter lists the connections`;
+    status = `${x.groups.length} finding code${x.groups.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'} · sort: ${FINDING_SORTS[st.tableSort.findings]!.label} · Enter lists the connections`;
   } else if (st.view === 'compare' && comparison) {
+    // Below the table: what the comparison concludes, and what makes it weak.
+    const notes = compareNoteLines(comparison, width);
     body = (
-      <Table
-        header={formatHeader(cmpCols)}
-        rows={x.cmpRows.map((r) => formatRow(cmpCols, r))}
-        selected={cur.sel}
-        offset={cur.off}
-        height={listHeight}
-        theme={theme}
-      />
+      <Box flexDirection="column">
+        <Table
+          header={formatHeader(cmpCols)}
+          rows={x.cmpRows.map((r) => formatRow(cmpCols, r))}
+          selected={cur.sel}
+          offset={cur.off}
+          height={Math.max(1, listHeight - (notes.length ? notes.length + 1 : 0))}
+          theme={theme}
+        />
+        {notes.length > 0 && <Text> </Text>}
+        {notes.map((l, i) => (
+          <Line key={`c${i}`} text={l.text} style={l.warning ? theme.warn : undefined} />
+        ))}
+      </Box>
     );
-    status = `before ${sanitize(comparison.before)} → after ${sanitize(comparison.after)}`;
+    // The sort first: a narrow terminal cuts the file names, not it.
+    const name = (p: string) => sanitize(p.slice(p.lastIndexOf('/') + 1));
+    status = `sort: ${COMPARE_SORTS[st.tableSort.compare]!.label} · before ${name(comparison.before)} → after ${name(comparison.after)}`;
   }
   if (liveNote) status = `${status}  ·  ${liveNote}`;
 

@@ -13,12 +13,15 @@ import type { ConnectionRecord } from '../timeline/types.js';
 import { displayWidth, fit, fmtDuration, fmtMs, formatHeader, formatRow, layoutColumns } from './format.js';
 import { bar, connectionFacts, endpointText, ladder, ladderColumns, stateText, type StyledLine } from './model.js';
 import { safe } from './sanitize.js';
-import { findingDetailLines } from './findings.js';
+import { findingDetailLines, wrapText } from './findings.js';
 
-/** Terminal width from which the facts sit beside the ladder. */
-export const SIDE_FACTS_MIN_WIDTH = 140;
-/** Width of the side column of facts. */
-const SIDE_W = 36;
+/**
+ * The facts sit beside the ladder when the room right of it (the ladder as
+ * wide as its cells need) is at least this many columns; the side column
+ * takes that room, up to its widest line, and wraps longer values under
+ * themselves.
+ */
+export const SIDE_FACTS_MIN = 40;
 /** Longest / shortest phase above this ratio: bars on a log scale (a linear one leaves the short phase one cell). */
 export const LOG_SCALE_RATIO = 20;
 const LABEL_W = 22;
@@ -95,17 +98,28 @@ export function detailScreenLines(c: ConnectionRecord, width: number): StyledLin
   const facts = connectionFacts(c).filter(([k]) => k !== 'connection');
   const labelW = Math.max(...facts.map(([k]) => k.length));
   const factLines = facts.map(([k, v]) => `${k.padEnd(labelW)}  ${v}`);
-  const side = width >= SIDE_FACTS_MIN_WIDTH;
-  const ladderW = side ? width - SIDE_W - 2 : width;
-  const cols = layoutColumns(ladderColumns(), ladderW);
-  const rows = ladder(c).map((r) => formatRow(cols, r));
+  /** The facts in `w` columns: a value too long goes on under itself, never cut. */
+  const wrappedFacts = (w: number): string[] =>
+    facts.flatMap(([k, v]) => {
+      const parts = wrapText(v, Math.max(10, w - labelW - 2));
+      return (parts.length ? parts : ['']).map((part, i) => `${(i === 0 ? k : '').padEnd(labelW)}  ${part}`);
+    });
+  const events = ladder(c);
+  // The ladder as wide as its cells need (the event column is sized by its longest label).
+  const cols = layoutColumns(ladderColumns(), width, events);
+  const ladderW = cols.reduce((n, col) => n + col.width, 0) + Math.max(0, cols.length - 1);
+  const room = width - ladderW - 2;
+  const side = room >= SIDE_FACTS_MIN && factLines.length > 0;
+  const sideW = Math.min(room, Math.max(...factLines.map(displayWidth)));
+  const sideLines = side ? wrappedFacts(sideW) : [];
+  const rows = events.map((r) => formatRow(cols, r));
   const header = formatHeader(cols);
   if (side) {
     const left = [header, ...rows];
-    const n = Math.max(left.length, factLines.length);
+    const n = Math.max(left.length, sideLines.length);
     for (let i = 0; i < n; i++) {
       const l = left[i] ?? '';
-      const r = factLines[i] !== undefined ? fit(factLines[i], SIDE_W) : '';
+      const r = sideLines[i] !== undefined ? fit(sideLines[i], sideW) : '';
       const pad = ' '.repeat(Math.max(0, ladderW - displayWidth(l)));
       lines.push({ kind: i === 0 ? 'header' : 'row', text: `${l}${pad}  ${r}`.trimEnd() });
     }

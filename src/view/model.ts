@@ -189,8 +189,9 @@ export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecor
     { key: 'lifetime', title: 'life', align: 'right', min: 6, priority: 30, cell: (c) => fmtDuration(c.lifetimeMs) },
     { key: 'share', title: 'setup %', align: 'right', min: 7, priority: 50, cell: (c) => fmtPct(c.setupShare) },
     { key: 'state', title: 'state', align: 'left', min: stateW, max: 26, priority: 85, cell: stateText },
-    // Marks before the findings (which stay last); the first to go on a narrow terminal, rows are coloured anyway.
-    { key: 'marks', title: 'marks', align: 'left', min: 5, priority: 8, cell: connectionMarks },
+    // Marks before the findings (which stay last). They outrank the version (shown at 100 columns, issue 10):
+    // R/M/C/S/! say what a row's colour alone does not.
+    { key: 'marks', title: 'marks', align: 'left', min: 5, priority: 65, cell: connectionMarks },
     { key: 'findings', title: 'findings', align: 'left', min: 8, max: 30, priority: 72, cell: findingsCell },
   ];
 }
@@ -472,20 +473,63 @@ export function changeText(ch: Change, fmt: (n: number | null) => string): strin
 export function compareColumns(): Column<ComparisonRow>[] {
   const ms = (n: number | null) => fmtMs(n);
   const int = (n: number | null) => fmtInt(n);
+  // A percentile of fewer connections than it needs is not shown on that side (p90: 10).
+  const pct = (r: ComparisonRow, q: 'p50' | 'p90'): string => {
+    const need = q === 'p90' ? MIN_COUNT_FOR.p90 : 1;
+    const ch = q === 'p90' ? r.setupP90Ms : r.setupP50Ms;
+    const b = (r.setupCount.before ?? 0) >= need ? ch.before : null;
+    const a = (r.setupCount.after ?? 0) >= need ? ch.after : null;
+    return changeText({ before: b, after: a, diff: null, ratio: null }, ms);
+  };
   return [
     { key: 'dest', title: 'destination', align: 'left', min: 18, max: 40, priority: 100, cell: (r) => safe(r.key) },
     { key: 'conns', title: 'conns', align: 'right', min: 9, max: 13, priority: 90, cell: (r) => changeText(r.connections, int) },
     { key: 'hs', title: 'handshakes', align: 'right', min: 10, max: 13, priority: 85, cell: (r) => changeText(r.handshakes, int) },
+    { key: 'resumed', title: 'full/resumed', align: 'right', min: 12, max: 17, priority: 65, cell: (r) => `${changeText(r.fullHandshakes, int)} / ${changeText(r.resumedHandshakes, int)}` },
+    { key: 'reqs', title: 'requests', align: 'right', min: 9, max: 13, priority: 80, cell: (r) => changeText(r.requests, int) },
+    { key: 'perreq', title: 'setup/req ms', align: 'right', min: 12, max: 16, priority: 88, cell: (r) => changeText(r.setupMsPerRequest, ms) },
     { key: 'total', title: 'setup Σ ms', align: 'right', min: 13, max: 16, priority: 95, cell: (r) => changeText(r.setupTotalMs, ms) },
-    { key: 'p50', title: 'p50 ms', align: 'right', min: 11, max: 16, priority: 60, cell: (r) => changeText(r.setupP50Ms, ms) },
-    { key: 'p90', title: 'p90 ms', align: 'right', min: 11, max: 16, priority: 50, cell: (r) => changeText(r.setupP90Ms, ms) },
+    { key: 'p50', title: 'p50 ms', align: 'right', min: 11, max: 16, priority: 60, cell: (r) => pct(r, 'p50') },
+    { key: 'p90', title: 'p90 ms', align: 'right', min: 11, max: 16, priority: 50, cell: (r) => pct(r, 'p90') },
     { key: 'share', title: 'setup %', align: 'right', min: 11, max: 14, priority: 70, cell: (r) => changeText(r.setupShare, fmtPct) },
   ];
 }
 
-/** Comparison rows to show: every destination, then the total. */
-export function comparisonRows(c: Comparison): ComparisonRow[] {
-  return [...c.destinations, c.total];
+
+/**
+ * What a comparison concludes, in sentences: fewer (or more) handshakes and
+ * the setup time that went with them, and the setup per request.
+ */
+export function comparisonConclusions(c: Comparison): string[] {
+  const out: string[] = [];
+  const hs = c.total.handshakes;
+  if (hs.diff !== null && hs.diff !== 0) {
+    const saved = c.total.setupTotalMs.diff;
+    out.push(
+      hs.diff < 0
+        ? `${fmtInt(-hs.diff)} fewer handshake${hs.diff === -1 ? '' : 's'} after` +
+            (saved !== null && saved < 0 ? `, ${fmtMs(-saved)} ms less setup time in total.` : '.')
+        : `${fmtInt(hs.diff)} more handshake${hs.diff === 1 ? '' : 's'} after` +
+            (saved !== null && saved > 0 ? `, ${fmtMs(saved)} ms more setup time in total.` : '.'),
+    );
+  }
+  const pr = c.total.setupMsPerRequest;
+  if (pr.before !== null && pr.after !== null && pr.ratio !== null && pr.diff !== 0) {
+    out.push(
+      `Setup per request: ${fmtMs(pr.before)} ms before, ${fmtMs(pr.after)} ms after ` +
+        `(${pr.diff! < 0 ? `${fmtPct(1 - pr.ratio)} less` : `${fmtPct(pr.ratio - 1)} more`}).`,
+    );
+  }
+  return out;
+}
+
+/** The compare view's lines under its table: the conclusions, then the warnings, wrapped to `width`. */
+export function compareNoteLines(c: Comparison, width: number): { text: string; warning: boolean }[] {
+  const w = Math.max(20, width - 1);
+  return [
+    ...comparisonConclusions(c).flatMap((t) => wrapPhrases(t, w).map((text) => ({ text, warning: false }))),
+    ...c.warnings.flatMap((t) => wrapPhrases(`warning: ${sanitize(t)}`, w, '  ').map((text) => ({ text, warning: true }))),
+  ];
 }
 
 // ---------------------------------------------------------------------------

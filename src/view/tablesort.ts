@@ -1,9 +1,11 @@
 /**
- * Sorting of the destinations and pool tables (issue 10: `s` / `S` sort
- * forward / backward in every table view, with a marker in the header), and
- * the marker itself. Connections keep their own keys (model.ts SORT_KEYS).
+ * Sorting of the destinations, pool, findings and compare tables (issue 10:
+ * `s` / `S` sort forward / backward in every table view, with a marker in the
+ * header), and the marker itself. Connections keep their own keys (model.ts
+ * SORT_KEYS).
  */
-import type { DestinationPool } from '../report/types.js';
+import { SEVERITY_RANK, type FindingGroup } from '../report/findings.js';
+import type { ComparisonRow, DestinationPool } from '../report/types.js';
 import type { Column, LaidOutColumn } from './format.js';
 import type { DestinationRow } from './model.js';
 
@@ -30,6 +32,32 @@ export const POOL_SORTS: readonly TableSort<DestinationPool>[] = [
   { key: 'share', label: 'saved %, largest first', value: (p) => p.savedShare },
   { key: 'rtt', label: 'round trips saved, most first', value: (p) => p.roundTripsSaved },
   { key: 'bytes', label: 'bytes saved, most first', value: (p) => p.bytesSaved },
+];
+
+/**
+ * The findings table. The first sort is the report's own order (worst
+ * severity, then most connections): sortRows is stable, so ties keep it.
+ */
+export const FINDING_SORTS: readonly TableSort<FindingGroup>[] = [
+  { key: 'severity', label: 'severity, worst first', value: (g) => SEVERITY_RANK[g.severity] },
+  { key: 'conns', label: 'connections, most first', value: (g) => g.connections },
+  { key: 'cost', label: 'time cost, largest first', value: (g) => (g.costMs > 0 ? g.costMs : null) },
+];
+
+/** The side a comparison cell is sorted on: after, else before (a destination gone after). */
+const latest = (c: { before: number | null; after: number | null }): number | null => c.after ?? c.before;
+
+/**
+ * The compare table's destinations (the total row stays last, unsorted). The
+ * first sort is the largest saving of setup time (before − after), where a
+ * pooling change shows.
+ */
+export const COMPARE_SORTS: readonly TableSort<ComparisonRow>[] = [
+  { key: 'total', label: 'setup Σ saved, largest first', value: (r) => (r.setupTotalMs.diff === null ? null : -r.setupTotalMs.diff) },
+  { key: 'conns', label: 'connections after, most first', value: (r) => latest(r.connections) },
+  { key: 'hs', label: 'handshakes after, most first', value: (r) => latest(r.handshakes) },
+  { key: 'perreq', label: 'setup per request after, largest first', value: (r) => latest(r.setupMsPerRequest) },
+  { key: 'share', label: 'setup % after, largest first', value: (r) => latest(r.setupShare) },
 ];
 
 /** Index `i` moved by `step` (+1 s, -1 S) around `n`. */
@@ -63,3 +91,11 @@ export function markSorted<R>(cols: readonly LaidOutColumn<R>[], key: string, as
 export function roomForMarker<R>(cols: readonly Column<R>[], key: string): Column<R>[] {
   return cols.map((c) => (c.key === key ? { ...c, min: c.min + 1, ...(c.max !== undefined ? { max: c.max + 1 } : {}) } : c));
 }
+
+/** The sorts of each table view but the connections (which has its own keys), for `s` / `S`. */
+export const TABLE_SORTS = {
+  destinations: DESTINATION_SORTS,
+  pool: POOL_SORTS,
+  findings: FINDING_SORTS,
+  compare: COMPARE_SORTS,
+} as const;

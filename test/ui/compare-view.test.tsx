@@ -34,8 +34,38 @@ test('compare view: connections and handshakes before -> after, per destination 
   // connections and handshakes columns
   expect(row!.match(/(\d+)→(\d+)/g)!.slice(0, 2)).toEqual([`${nBefore}→${nAfter}`, `${nBefore}→${nAfter}`]);
   expect(f).toMatch(/compare/);
+  // The new rows: requests (the same workload on both sides) and setup per request, then the conclusions.
+  const cells = row!.match(/(\S+)→(\S+)/g)!;
+  const reqs = `${comparison.total.requests.before}→${comparison.total.requests.after}`;
+  expect(comparison.total.requests.before).toBe(nBefore); // one request per connection without keep-alive
+  expect(comparison.total.requests.after).toBe(nBefore); // the same requests on one connection
+  expect(cells).toContain(reqs);
+  expect(f).toMatch(new RegExp(`^\\s*${nBefore - nAfter} fewer handshakes after, [\\d.]+ ms less setup time in total\\.$`, 'm'));
+  expect(f).toMatch(/^\s*Setup per request: [\d.]+ ms before, [\d.]+ ms after \([\d.]+% less\)\.$/m);
   // Tab leaves the view for the next one.
   await s.press(KEY.tab);
   const f2 = await s.waitFor('sort: setup');
   expect(f2).not.toContain(`${nBefore}→${nAfter}`);
+});
+
+test('compare view: s / S sort the destinations with a marker; the total row stays last', async () => {
+  const before = await analyzeFile(fixture('pool-before-no-keepalive.pcap'));
+  const after = await analyzeFile(fixture('pool-after-keepalive.pcap'));
+  const comparison = compareAnalyses(before, after);
+  const s = renderApp({ title: 'after', load: async () => after, initialView: 'compare', comparison }, { columns: 100, rows: 30 });
+  screens.push(s);
+  let f = await s.waitFor('sort: setup Σ saved');
+  const header = () => f.split('\n').find((l) => l.includes('setup/req'))!;
+  expect(header()).toMatch(/▼setup Σ ms/);
+  await s.press('s');
+  f = await s.waitFor('sort: connections after');
+  expect(header()).toMatch(/▼conns/);
+  const lines = f.split('\n');
+  const h = lines.findIndex((l) => l.includes('setup/req'));
+  // The total row closes the table whatever the sort.
+  expect(lines[h + 1 + comparison.destinations.length]).toMatch(/^[> ] total\b/);
+  await s.press('S', 'S');
+  // Backward from the second sort: the first, then around to the last.
+  f = await s.waitFor('sort: setup % after');
+  expect(header()).toMatch(/▼setup %/);
 });

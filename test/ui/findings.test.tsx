@@ -55,8 +55,8 @@ describe('failed handshakes (j-tls-handshake-alerts.pcap)', () => {
   const name = 'j-tls-handshake-alerts.pcap';
   test('state says failed with the alert, the findings column names the code, the summary counts them', async () => {
     const a = await analysis(fixture(`findings/${name}`));
-    // 130 columns: room for 'failed (protocol_version)' (narrower terminals cut it after 20 cells).
-    const s = open(a, 130);
+    // 140 columns: room for 'failed (protocol_version)' beside the marks (narrower terminals cut it after 20 cells).
+    const s = open(a, 140);
     const f = await s.waitFor('sort: setup');
     const alerts = Object.values(expected[name]!).flatMap((fs) => fs.filter((x) => x.code === 'handshake-failed').map((x) => String(x.detail!.alert)));
     expect(alerts.length).toBe(2);
@@ -73,6 +73,30 @@ describe('failed handshakes (j-tls-handshake-alerts.pcap)', () => {
     const counts = alerts.sort().map((x) => `${x} ×1`);
     expect(f).toContain(`findings: 2 handshakes failed: ${counts.join(', ')}`);
     expect(f).toContain('no connection completed its setup');
+  });
+});
+
+describe('sorting the findings view (c-accept-overflow-synack.pcap)', () => {
+  const name = 'c-accept-overflow-synack.pcap';
+  test('s sorts by connections, most first, with the marker on conns; S goes back to severity', async () => {
+    const a = await analysis(fixture(`findings/${name}`));
+    const s = open(a);
+    await s.waitFor('sort: setup');
+    await s.press(KEY.tab, KEY.tab, KEY.tab);
+    let f = await s.waitFor('sort: severity, worst first');
+    await s.press('s');
+    f = await s.waitFor('sort: connections, most first');
+    const header = f.split('\n').find((l) => l.includes('time cost'))!;
+    expect(header).toMatch(/▼conns/);
+    const codes = rowsUnder(f, 'time cost').map((r) => r.slice(2).trim().split(/\s+/)[0]!);
+    // Connections per code from expected.json (tshark's fields): non-increasing down the table.
+    const counts = codes.map((c) => idsWith(name, c).length);
+    expect(counts.length).toBeGreaterThanOrEqual(3);
+    expect(counts).toEqual([...counts].sort((x, y) => y - x));
+    expect(new Set(counts).size).toBeGreaterThan(1);
+    await s.press('S');
+    f = await s.waitFor('sort: severity, worst first');
+    expect(f.split('\n').find((l) => l.includes('time cost'))).toMatch(/severity▼/);
   });
 });
 

@@ -118,3 +118,23 @@ export function renderApp(props: Omit<AppProps, 'onExit'>, size: { columns: numb
     },
   };
 }
+
+/**
+ * A detail screen as one column: when the facts sit beside the ladder (wide
+ * terminals), the ladder's lines are cut at the end of its header ('bytes')
+ * and the facts beside them follow the ladder, one per line; the rest stays.
+ * Assertions on the ladder and the facts then read the same at any width.
+ */
+export function linearDetail(frame: string): string {
+  const lines = frame.split('\n');
+  const h = lines.findIndex((l) => /\+ms\s+direction\s+event/.test(l));
+  if (h < 0) return frame;
+  const cut = lines[h]!.indexOf('bytes') + 'bytes'.length;
+  if (lines[h]!.slice(cut).trim() === '') return frame; // no side column
+  let end = h;
+  while (end + 1 < lines.length && lines[end + 1]!.trim() !== '' && !/^phase\s/.test(lines[end + 1]!)) end++;
+  const block = lines.slice(h, end + 1);
+  const left = block.map((l) => l.slice(0, cut).trimEnd()).filter((l) => l.trim() !== '');
+  const right = block.map((l) => l.slice(cut).trim()).filter((l) => l !== '');
+  return [...lines.slice(0, h), ...left, ...right, ...lines.slice(end + 1)].join('\n');
+}

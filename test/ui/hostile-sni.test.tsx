@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatTextReport } from '../../src/output/text.js';
-import { KEY, renderApp } from './harness.js';
+import { KEY, renderApp, linearDetail } from './harness.js';
 import { analysis, fixture, makeTemp } from './fixtures.js';
 
 const ORIGINAL = 'enabled.tls13.com';
@@ -45,7 +45,7 @@ describe('hostile SNI', () => {
         const frames: string[] = [];
         frames.push(await s.waitFor('sort: setup'));
         await s.press(KEY.enter);
-        frames.push(await s.waitFor('tcp.stream eq 0'));
+        frames.push(linearDetail(await s.waitFor('tcp.stream eq 0')));
         await s.press(KEY.escape, KEY.tab);
         frames.push(await s.waitFor('pool saves'));
         await s.press(KEY.tab);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import type { Analysis } from '../../src/report/types.js';
-import { KEY, renderApp, type Screen } from './harness.js';
+import { KEY, renderApp, type Screen, linearDetail } from './harness.js';
 
 const FILE = 'quic-tcp-tls-same-name.pcap';
 const golden = JSON.parse(readFileSync(path.resolve(process.cwd(), 'test/golden-quic', `${FILE}.json`), 'utf8')) as {
@@ -51,7 +51,7 @@ test('the detail of a QUIC connection: its Wireshark filter and its own ladder, 
   await s.press('/', ...'#q0'.split(''), KEY.enter);
   await s.waitFor((f) => rowsOf(f).length === 1);
   await s.press(KEY.enter);
-  const f = await s.waitFor('QUIC connection #q0');
+  const f = linearDetail(await s.waitFor('QUIC connection #q0'));
   expect(f).toContain('quic.connection.number eq 0');
   expect(f).toContain('QUIC handshake');
   const g = golden.connections[0];

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import type { Analysis } from '../../src/report/types.js';
 import { fmtMs } from '../../src/view/format.js';
-import { KEY, renderApp, type Screen } from './harness.js';
+import { KEY, renderApp, type Screen, linearDetail } from './harness.js';
 import { analysis, fixture, makeTemp, mergeFixtures, tsharkStreams, type TsharkStream } from './fixtures.js';
 
 const screens: Screen[] = [];
@@ -249,7 +249,7 @@ describe.each([80, 120])('connection detail at %i columns', (columns) => {
     const s = open(await analysis(fixture('zeek-tls12-basic.pcap')), columns, 60);
     await s.waitFor('sort: setup');
     await s.press(KEY.enter);
-    const f = await s.waitFor('tcp.stream eq 0');
+    const f = linearDetail(await s.waitFor('tcp.stream eq 0'));
     for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(columns);
     for (const phase of ['TCP handshake', 'TLS handshake', 'waiting for first data', 'data', 'teardown']) {
       expect(f).toMatch(new RegExp(`^${phase}\\s+[\\d.]+\\s+[\\d.]+\\s+\\|[ █]+\\|$`, 'm'));
@@ -275,7 +275,7 @@ describe.each([80, 120])('connection detail at %i columns', (columns) => {
     const s = open(await analysis(fixture('arkime-curl-tls13.pcap')), columns, 60);
     await s.waitFor('sort: setup');
     await s.press(KEY.enter);
-    const f = await s.waitFor('tcp.stream eq 0');
+    const f = linearDetail(await s.waitFor('tcp.stream eq 0'));
     expect(f).toMatch(new RegExp(`^SNI\\s+${g.sni!.replace(/\./g, '\\.')}$`, 'm'));
     expect(f).toContain('TLS 1.3 handshake end inferred');
     const rows = ladderRows(f);
@@ -291,7 +291,7 @@ describe.each([80, 120])('connection detail at %i columns', (columns) => {
     const s = open(await analysis(fixture('zeek-tls13-hello-retry-request.pcap')), columns, 60);
     await s.waitFor('sort: setup');
     await s.press(KEY.enter);
-    const f = await s.waitFor('tcp.stream eq 0');
+    const f = linearDetail(await s.waitFor('tcp.stream eq 0'));
     expect(f).toContain('HelloRetryRequest (one more round trip)');
   });
 });
@@ -316,7 +316,7 @@ const refusedFixture = readdirSync(path.resolve(process.cwd(), 'fixtures')).find
     await s.press('/', ...'refused'.split(''), KEY.enter);
     await s.waitFor('filter: refused');
     await s.press(KEY.enter);
-    const f = await s.waitFor('tcp.stream eq');
+    const f = linearDetail(await s.waitFor('tcp.stream eq'));
     expect(f).toContain(`tcp.stream eq ${stream}`);
     expect(f).toMatch(/^state\s+refused/m);
     expect(f).toContain('connection refused (SYN answered by RST)');
