@@ -432,7 +432,11 @@ export function destinationColumns(withQuic = false): Column<DestinationRow>[] {
     { key: 'dest', title: 'destination', align: 'left', min: 20, max: 48, priority: 100, cell: (r) => safe(r.stats.key) },
     { key: 'conns', title: 'conns', align: 'right', min: 7, priority: 95, cell: (r) => fmtInt(r.stats.connections) },
     { key: 'total', title: 'setup Σ', align: 'right', min: 7, priority: 90, cell: (r) => fmtMs(r.stats.setupMs.total) },
+    // The n behind the percentiles (connections with a setup), p90 only from 10 of them, and the max.
+    { key: 'n', title: 'n', align: 'right', min: 4, priority: 64, cell: (r) => fmtInt(r.stats.setupMs.count) },
     { key: 'p50', title: 'p50', align: 'right', min: 6, priority: 80, cell: (r) => fmtMs(r.stats.setupMs.p50) },
+    { key: 'p90', title: 'p90', align: 'right', min: 6, priority: 55, cell: (r) => fmtMs(shownPercentile(r.stats.setupMs, 'p90')) },
+    { key: 'max', title: 'max', align: 'right', min: 6, priority: 62, cell: (r) => fmtMs(r.stats.setupMs.max) },
     ...side,
     { key: 'share', title: 'setup %', align: 'right', min: 7, priority: 70, cell: (r) => fmtPct(r.stats.setupShare) },
     { key: 'resumed', title: 'resumed', align: 'right', min: 7, priority: 60, cell: (r) => fmtPct(r.stats.resumptionRate) },

@@ -45,7 +45,8 @@ describe('formatTextReport', () => {
     for (let i = 1; i < known.length; i++) expect(known[i - 1]).toBeGreaterThanOrEqual(known[i]!);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(120);
 
-    expect(lines[d + 1]).toMatch(/^destination\s+conns\s+setup Σ\s+p50\s+setup %\s+resumed\s+pool saves\s+verdict\s+why$/);
+    // n (the connections behind the percentiles) and max beside p50; p90 needs 10 of them (none here has).
+    expect(lines[d + 1]).toMatch(/^destination\s+conns\s+setup Σ\s+n\s+p50\s+max\s+setup %\s+resumed\s+pool saves\s+verdict\s+why$/);
     const keys = new Set(expected.map((e) => (e.sni ? `${e.sni}:${e.serverPort}` : e.server)));
     const destRows = lines.slice(d + 2, d + 2 + keys.size);
     expect(destRows.map((r) => r.split(/\s+/)[0]).sort()).toEqual([...keys].sort());
