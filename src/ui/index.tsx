@@ -1,10 +1,12 @@
 /**
  * Entry point of the terminal UI, called by the CLI when stdout is a TTY.
+ * Ink and React take about half a second to import on a busy machine: a plain
+ * first frame (the title bar and "reading …") is on screen before they are
+ * (issue 14: first screen within 0.3 s), then the UI draws over it.
  */
-import { render } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import type { Analysis, Comparison, PoolOptions } from '../report/types.js';
-import { App, type LiveSource } from './App.js';
+import type { LiveSource } from './App.js';
 import { colorEnabled, type ViewName } from './model.js';
 
 export interface TuiOptions {
@@ -37,8 +39,9 @@ export async function runTui(opts: TuiOptions): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
   let code = 0;
   const alt = stdout.isTTY === true;
-  if (alt) stdout.write(ENTER_ALT_SCREEN);
+  if (alt) stdout.write(`${ENTER_ALT_SCREEN}${plainFirstFrame(opts.title, opts.comparison !== undefined, stdout.columns ?? 80)}`);
   try {
+    const [{ render }, { App }] = await Promise.all([import('ink'), import('./App.js')]);
     const instance = render(
       <App
         title={opts.title}
@@ -66,4 +69,10 @@ export async function runTui(opts: TuiOptions): Promise<number> {
     if (alt) stdout.write(LEAVE_ALT_SCREEN);
   }
   return code;
+}
+
+/** What the screen shows until Ink has drawn: the title bar's text and what is happening. */
+export function plainFirstFrame(title: string, comparing: boolean, columns: number): string {
+  const cut = (s: string) => (s.length > columns ? `${s.slice(0, Math.max(0, columns - 1))}…` : s);
+  return `${cut(`handshake-lens  ${title}`)}\r\n${cut(comparing ? 'comparing…' : `reading ${title}…`)}`;
 }

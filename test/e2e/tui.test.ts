@@ -75,6 +75,10 @@ describe('handshake-lens <capture> in a terminal', () => {
     const raw = readFileSync(transcript, 'latin1');
     // alternate screen entered and left, colour used
     expect(raw).toContain('\x1b[?1049h');
+    // A plain first frame, written before Ink is imported, comes before the first frame Ink draws.
+    const plain = raw.indexOf('reading zeek-tls12-basic.pcap…'.replace('…', '\u00e2\u0080\u00a6'));
+    expect(plain).toBeGreaterThan(raw.indexOf('\x1b[?1049h'));
+    expect(plain).toBeLessThan(raw.indexOf('68.233.76.12:443'));
     expect(raw).toContain('\x1b[?1049l');
     expect(COLOUR.test(raw)).toBe(true);
   });
