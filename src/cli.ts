@@ -533,7 +533,11 @@ export function usageMessage(msg: string, args: readonly string[]): string {
   if (/^Unknown argument/.test(msg) && positional.length === 2 && !COMMANDS.has(positional[0])) {
     return `two captures given (${positional.join(' ')}): to compare them, run handshake-lens compare ${positional.join(' ')}`;
   }
-  return msg.replace(/\s*\n\s*/g, ' ').trim();
+  const flat = msg.replace(/\s*\n\s*/g, ' ').trim();
+  // yargs: 'Invalid values: Argument: format, Given: "xml", Choices: "text", "json"' -> plain words.
+  const choice = /^Invalid values: Argument: ([\w-]+), Given: (.*?), Choices: (.*)$/.exec(flat);
+  if (choice) return `--${choice[1]} must be one of ${choice[3]!.replace(/"/g, '')}; got ${choice[2]}`;
+  return flat;
 }
 
 export async function main(rawArgs: string[]): Promise<number> {
