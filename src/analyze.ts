@@ -225,12 +225,13 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const quicReaders = new WeakMap<object, QuicHandshakeReader>();
   const quic = new QuicTracker(
     (conn) => {
-      const r = new QuicHandshakeReader(conn);
+      const r = new QuicHandshakeReader(conn, keys);
       quicReaders.set(conn, r);
       return r;
     },
     (conn, endState) => {
       const rec = buildQuicRecord(conn, quicReaders.get(conn), endState);
+      keys.count(rec);
       if (keep) records.push(rec);
       report?.add(rec);
       opts.onConnection?.(rec);

@@ -32,7 +32,7 @@ function mergeEvents(c: QuicConnection, r: QuicHandshakeReader | undefined): Tim
     flush(i);
     const ev: TimelineEvent = { ...e };
     // The client's first 1-RTT packet after the server's Handshake flight: the handshake is confirmed (inferred without keys).
-    if (e.type === '1-RTT' && e.from === 'client' && c.confirmed !== undefined && e.frame === c.confirmed.frame) {
+    if (e.type === '1-RTT' && e.from === 'client' && c.confirmed !== undefined && !c.confirmedExact && e.frame === c.confirmed.frame) {
       ev.inferred = true;
       ev.detail = 'handshake confirmed';
     }
@@ -54,8 +54,8 @@ function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetric
     cipherName: sh === undefined ? null : cipherSuiteName(sh.cipherSuite),
     sni: ch?.sni ?? null,
     alpnOffered: ch?.alpn ?? [],
-    // QUIC's ServerHello carries no ALPN: it is in the encrypted EncryptedExtensions.
-    alpn: sh?.alpn ?? null,
+    // QUIC's ServerHello carries no ALPN: it is in the encrypted EncryptedExtensions (read with keys).
+    alpn: sh?.alpn ?? r?.alpn ?? null,
     versionsOffered: ch?.supportedVersions ?? [],
     keyShareGroupsOffered: ch?.keyShareGroups ?? [],
     keyShareGroup: sh?.keyShareGroup ?? null,
@@ -66,14 +66,15 @@ function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetric
     helloRetry: r?.helloRetry ?? false,
     alerts: [],
     // The certificate travels in Handshake packets: encrypted, unknown without keys.
-    certificateBytes: null,
-    certificateCount: null,
+    certificateBytes: r?.certificate?.bytes ?? null,
+    certificateCount: r?.certificate?.count ?? null,
     handshakeMs: c.confirmed !== undefined && r?.clientHelloFirst !== undefined ? ms(r.clientHelloFirst, c.confirmed) : null,
-    handshakeEndInferred: c.confirmed !== undefined,
+    handshakeEndInferred: c.confirmed !== undefined && !c.confirmedExact,
     firstApplicationDataRecord: { client: null, server: null },
     startTls: false,
-    decrypted: false,
-    notDecrypted: null,
+    // With keys: both Finished read from decrypted Handshake packets.
+    decrypted: r?.handshakeComplete ?? false,
+    notDecrypted: r?.notDecrypted ?? null,
     clientBursts: 0,
   };
 }
@@ -113,7 +114,7 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
       roundTrips: flights + (c.confirmed !== undefined ? 1 : serverFlight),
       bytes: c.confirmed !== undefined ? c.setupBytes : c.bytes,
       packets: c.confirmed !== undefined ? c.setupPackets : c.packets,
-      certificateBytes: 0,
+      certificateBytes: r?.certificate?.bytes ?? 0,
       endFrame: c.confirmed?.frame ?? null,
     },
     firstDataMs: { client: fromStart(c.firstData.client), server: fromStart(c.firstData.server) },
@@ -139,7 +140,7 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
       zeroRtt: c.zeroRttPackets > 0,
       zeroRttPackets: c.zeroRttPackets,
       handshakeMs: confirmedMs,
-      handshakeInferred: c.confirmed !== undefined,
+      handshakeInferred: c.confirmed !== undefined && !c.confirmedExact,
       scid: c.scid.toString('hex'),
       dcid: c.dcid.toString('hex'),
       serverScid: c.serverScid === undefined ? null : c.serverScid.toString('hex'),

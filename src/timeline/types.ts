@@ -43,12 +43,14 @@ export const EVENT_TYPES = [
   // Read only from decrypted TLS 1.3 records (a key log): appended, numbered by name in the .proto.
   'EncryptedExtensions',
   'EndOfEarlyData',
+  // QUIC with keys: the server's HANDSHAKE_DONE frame (in its first 1-RTT packet that carries one).
+  'HandshakeDone',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Events that QUIC packets produce (QUIC records only). */
-export const QUIC_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['Initial', '0-RTT', 'Handshake', 'Retry', 'VersionNegotiation', '1-RTT', 'ConnectionClose']);
+export const QUIC_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['Initial', '0-RTT', 'Handshake', 'Retry', 'VersionNegotiation', '1-RTT', 'ConnectionClose', 'HandshakeDone']);
 
 /** Events that TCP itself produces; the rest come from the TLS stage. */
 export const TCP_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['SYN', 'SYN-ACK', 'ACK', 'FIN', 'RST']);
