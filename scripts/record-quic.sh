@@ -14,6 +14,9 @@
 #   tcp_and_quic   the same name over TCP+TLS (openssl s_server/s_client, TLS 1.3,
 #                  HTTP/1.0) and then over QUIC, one request per QUIC connection
 #                  twice (quic-tcp-tls-same-name.pcap): a browser's race, replayed
+#   ciphers        two connections, the client offering only TLS_CHACHA20_POLY1305_SHA256,
+#                  then only TLS_AES_256_GCM_SHA384 (quic-chacha20-aes256.pcap): the
+#                  key-log stage's ChaCha20 header protection and SHA-384 key derivation
 # Each capture <name>.pcap gets its TLS key log beside it (<name>.keys, NSS key
 # log format from GnuTLS's SSLKEYLOGFILE) for a later key-log stage.
 #
@@ -33,7 +36,7 @@ NS=hlq-lo
 PORT=4433
 SNI=quic.hl.test
 SNI6=quic6.hl.test
-ALL=(one_request three_requests resume_0rtt retry ipv6 tcp_and_quic)
+ALL=(one_request three_requests resume_0rtt retry ipv6 tcp_and_quic ciphers)
 SCEN=("$@")
 [[ ${#SCEN[@]} -eq 0 ]] && SCEN=("${ALL[@]}")
 
@@ -146,6 +149,15 @@ run_tcp_and_quic() {
   client "$1" "$SNI" "https://$SNI:$PORT/r2.txt"
 }
 
+TLS13_ONLY="NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL"
+run_ciphers() {
+  COPTS=(--ciphers="$TLS13_ONLY:+CHACHA20-POLY1305")
+  client "$1" "$SNI" "https://$SNI:$PORT/r1.txt"
+  COPTS=(--ciphers="$TLS13_ONLY:+AES-256-GCM")
+  client "$1" "$SNI" "https://$SNI:$PORT/r2.txt"
+  COPTS=()
+}
+
 for s in "${SCEN[@]}"; do
   case "$s" in
     one_request) record one-request 127.0.0.1 run_one ;;
@@ -153,6 +165,7 @@ for s in "${SCEN[@]}"; do
     resume_0rtt) record resume-0rtt 127.0.0.1 run_resume ;;
     retry) record retry 127.0.0.1 run_one -V ;;
     ipv6) record ipv6-one-request ::1 run_ipv6 ;;
+    ciphers) record chacha20-aes256 127.0.0.1 run_ciphers ;;
     tcp_and_quic) FILTER="port $PORT"; record tcp-tls-same-name 127.0.0.1 run_tcp_and_quic; FILTER="udp port $PORT" ;;
     *) echo "record-quic: unknown scenario $s" >&2; exit 2 ;;
   esac

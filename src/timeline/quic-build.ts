@@ -66,8 +66,9 @@ function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetric
     helloRetry: r?.helloRetry ?? false,
     alerts: [],
     // The certificate travels in Handshake packets: encrypted, unknown without keys.
-    certificateBytes: r?.certificate?.bytes ?? null,
-    certificateCount: r?.certificate?.count ?? null,
+    // With keys, a handshake complete without a Certificate (PSK resumption) sent none.
+    certificateBytes: r?.certificate?.bytes ?? (r?.handshakeComplete === true ? 0 : null),
+    certificateCount: r?.certificate?.count ?? (r?.handshakeComplete === true ? 0 : null),
     handshakeMs: c.confirmed !== undefined && r?.clientHelloFirst !== undefined ? ms(r.clientHelloFirst, c.confirmed) : null,
     handshakeEndInferred: c.confirmed !== undefined && !c.confirmedExact,
     firstApplicationDataRecord: { client: null, server: null },
