@@ -231,6 +231,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     },
     (conn, endState) => {
       const rec = buildQuicRecord(conn, quicReaders.get(conn), endState);
+      rec.findings = engine.quicConnection(rec, last ? epoch(last) : rec.end);
       keys.count(rec);
       if (keep) records.push(rec);
       report?.add(rec);

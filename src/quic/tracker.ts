@@ -109,7 +109,7 @@ export class QuicConnection {
   /** The server's HANDSHAKE_DONE (keys only). */
   handshakeDone: Stamp | undefined;
   firstData: { client: Stamp | undefined; server: Stamp | undefined } = { client: undefined, server: undefined };
-  close: { from: Side; frame: number; errorCode: number; reason: string } | undefined;
+  close: { from: Side; frame: number; stamp: Stamp; errorCode: number; reason: string } | undefined;
   packetCounts = { client: {} as Record<string, number>, server: {} as Record<string, number> };
   datagrams = { client: 0, server: 0 };
   first: Stamp;
@@ -590,7 +590,7 @@ export class QuicTracker {
 
   private closeFrame(conn: QuicConnection, from: Side, frames: InitialFrames, stamp: Stamp, bytes: number): void {
     if (frames.close === undefined || conn.close !== undefined) return;
-    conn.close = { from, frame: stamp.frame, errorCode: frames.close.errorCode, reason: frames.close.reason };
+    conn.close = { from, frame: stamp.frame, stamp, errorCode: frames.close.errorCode, reason: frames.close.reason };
     this.firstEvent(conn, 'ConnectionClose', from, stamp, bytes, { detail: `error 0x${frames.close.errorCode.toString(16)}` });
   }
 

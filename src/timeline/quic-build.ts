@@ -123,7 +123,7 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
     setupShare: confirmedMs !== null && lifetimeMs > 0 ? Math.min(1, confirmedMs / lifetimeMs) : null,
     teardown:
       close !== undefined
-        ? { initiator: close.from, by: 'CONNECTION_CLOSE', ms: ms(closeStamp(c, close.frame), c.last), idleBeforeSec: null }
+        ? { initiator: close.from, by: 'CONNECTION_CLOSE', ms: ms(close.stamp, c.last), idleBeforeSec: null }
         : { initiator: null, by: endState === 'idle' ? 'idle' : null, ms: null, idleBeforeSec: null },
     problems,
     oneSided: null,
@@ -156,12 +156,4 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
       close: close === undefined ? null : { from: close.from, frame: close.frame, errorCode: close.errorCode, reason: close.reason },
     },
   };
-}
-
-/** The stamp of the CONNECTION_CLOSE event (its frame and time). */
-function closeStamp(c: QuicConnection, frame: number): Stamp {
-  const e = c.events.find((x) => x.type === 'ConnectionClose' && x.frame === frame);
-  if (e === undefined) return c.last;
-  const tsSec = Math.floor(e.time);
-  return { frame, tsSec, tsNsec: Math.round((e.time - tsSec) * 1e9) };
 }

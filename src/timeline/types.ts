@@ -323,6 +323,10 @@ export const FINDING_CODES = [
   'idle-close',
   'stale-reuse',
   'abortive-reset',
+  // QUIC only (src/findings/quic.ts): round trips the TCP catalog has no word for.
+  'quic-retry',
+  'version-negotiation',
+  'slow-handshake',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -34,7 +34,7 @@ interface GoldenConn {
   version: string | null;
   cipher: number | null;
   resumed: boolean;
-  close: { frame: number; from: 'client' | 'server' } | null;
+  close: { frame: number; from: 'client' | 'server'; errorCode: number | null } | null;
   handshakeDone: number | null;
 }
 interface Golden {
@@ -187,7 +187,9 @@ describe.each(FILES)('%s', (file) => {
       expect(rec.quic.versionNegotiation).toBe(members.some((m) => m.first.server.VersionNegotiation !== undefined));
       expect(rec.quic.zeroRtt).toBe(members.some((m) => m.first.client['0-RTT'] !== undefined));
       // CONNECTION_CLOSE readable without keys (in an Initial): the teardown and its event.
-      const close = members.find((m) => m.close !== null)?.close ?? null;
+      const golden = members.find((m) => m.close !== null)?.close ?? null;
+      const close = golden === null ? null : { frame: golden.frame, from: golden.from };
+      expect(rec.quic.close?.errorCode ?? null).toBe(golden?.errorCode ?? null);
       expect(rec.teardown.by === 'CONNECTION_CLOSE' ? { frame: rec.quic.close?.frame, from: rec.teardown.initiator } : null).toEqual(close);
       expect(rec.quic.close === null ? null : { frame: rec.quic.close.frame, from: rec.quic.close.from }).toEqual(close);
       expect(rec.state).toBe(
