@@ -323,6 +323,16 @@ export class QuicTracker {
     if (!conn.confirmedExact) this.checkConfirmed(conn, from, stamp, true);
   }
 
+  /** Connections open now, in order of last activity (live snapshots). */
+  openConnections(): IterableIterator<QuicConnection> {
+    return this.open.keys();
+  }
+
+  /** How many connections are open now. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
   /** Emits every connection still open (state 'open'). */
   finish(): void {
     for (const conn of [...this.open.keys()]) this.emit(conn, 'open');
