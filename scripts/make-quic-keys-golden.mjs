@@ -17,8 +17,10 @@
 //       "alpn": string | null,                         // ALPN in the server's EncryptedExtensions
 //       "certificateLengths": [ ... ],                 // tls.handshake.certificate_length of the server's Certificate
 //       "cipher": number | null,                       // ServerHello cipher suite
-//       "decryptionFailed": { "client": [frames], "server": [frames] } } ]  // frames where tshark's own
+//       "decryptionFailed": { "client": [frames], "server": [frames] },  // frames where tshark's own
 //                                                       // decryption failed (expert info "Decryption failed")
+//       "earlyDataAccepted": bool | null } ]           // the server's EncryptedExtensions carries early_data (42);
+//                                                       // null: no EncryptedExtensions decrypted
 // }
 // Frames tshark gives no quic.connection.number (TCP, unnumbered QUIC) are skipped.
 //
@@ -53,10 +55,38 @@ function tshark(args) {
 }
 
 const list = (v) => (v === '' ? [] : v.split(','));
+const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every object under `o` (itself included) that has key `k`. */
+function objectsWith(o, k, out = []) {
+  if (Array.isArray(o)) for (const x of o) objectsWith(x, k, out);
+  else if (o !== null && typeof o === 'object') {
+    if (k in o) out.push(o);
+    for (const v of Object.values(o)) objectsWith(v, k, out);
+  }
+  return out;
+}
+
+/** Per frame: the extension types of each EncryptedExtensions message in it (read from tshark's JSON tree). */
+function encryptedExtensions(pcap, keys) {
+  const json = JSON.parse(tshark(['-n', '-r', pcap, '-o', `tls.keylog_file:${keys}`, '-Y', 'tls.handshake.type == 8', '-T', 'json', '--no-duplicate-keys', '-J', 'frame quic']));
+  const out = new Map();
+  for (const pkt of json) {
+    const l = pkt._source.layers;
+    const frame = Number(l.frame['frame.number']);
+    for (const m of objectsWith(l, 'tls.handshake.type')) {
+      if (m['tls.handshake.type'] !== '8') continue;
+      const types = objectsWith(m, 'tls.handshake.extension.type').flatMap((e) => asList(e['tls.handshake.extension.type'])).map(Number);
+      out.set(frame, [...(out.get(frame) ?? []), ...types]);
+    }
+  }
+  return out;
+}
 
 function golden(pcap, keys) {
   const version = tshark(['-v']).split('\n')[0].replace(/^TShark \(Wireshark\) /, '').replace(/ .*$/, '');
   const out = tshark(['-n', '-r', pcap, '-o', `tls.keylog_file:${keys}`, '-Y', 'quic', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...FIELDS.flatMap((f) => ['-e', f])]);
+  const ee = encryptedExtensions(pcap, keys);
   const conns = new Map();
   for (const line of out.split('\n')) {
     if (line === '') continue;
@@ -70,7 +100,7 @@ function golden(pcap, keys) {
     const port = Number(row['udp.srcport']);
     let c = conns.get(number);
     if (c === undefined) {
-      c = { number, client: { ip, port }, firstFrame: frame, handshake: { client: {}, server: {} }, handshakeDone: null, alpn: null, certificateLengths: [], cipher: null, decryptionFailed: { client: [], server: [] } };
+      c = { number, client: { ip, port }, firstFrame: frame, handshake: { client: {}, server: {} }, handshakeDone: null, alpn: null, certificateLengths: [], cipher: null, decryptionFailed: { client: [], server: [] }, earlyDataAccepted: null };
       conns.set(number, c);
     }
     const side = ip === c.client.ip && port === c.client.port ? 'client' : 'server';
@@ -80,6 +110,7 @@ function golden(pcap, keys) {
     if (side === 'server') {
       if (c.handshakeDone === null && list(row['quic.frame_type']).map(Number).includes(0x1e)) c.handshakeDone = frame;
       if (c.alpn === null && types.includes('8')) c.alpn = list(row['tls.handshake.extensions_alpn_str'])[0] ?? null;
+      if (c.earlyDataAccepted === null && ee.has(frame)) c.earlyDataAccepted = ee.get(frame).includes(42);
       if (c.certificateLengths.length === 0 && types.includes('11')) c.certificateLengths = list(row['tls.handshake.certificate_length']).map(Number);
       if (c.cipher === null && types.includes('2')) c.cipher = Number(list(row['tls.handshake.ciphersuite'])[0]);
     }

@@ -88,6 +88,10 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
   const state: ConnectionState = !answered ? 'unanswered' : c.close !== undefined ? 'closed' : endState;
   const flights = (c.vn ? 1 : 0) + (c.retry ? 1 : 0);
   const serverFlight = r?.serverHello !== undefined || c.serverHandshake ? 1 : 0;
+  // 0-RTT: the client sent its data with its first flight and the server took it (read in
+  // EncryptedExtensions' early_data with keys; without, a ServerHello accepting the PSK says so):
+  // it waited for no server flight before its data, only for Retry / Version Negotiation.
+  const zeroRttTaken = c.zeroRttPackets > 0 && (r?.earlyDataAccepted ?? r?.serverHello?.pskAccepted ?? false);
   const fromStart = (s: Stamp | undefined): number | null => (s === undefined ? null : ms(start, s));
   const lifetimeMs = ms(start, c.last);
   const problems = [...c.problems];
@@ -112,7 +116,7 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
     tls: tlsOf(c, r),
     setup: {
       ms: confirmedMs,
-      roundTrips: flights + (c.confirmed !== undefined ? 1 : serverFlight),
+      roundTrips: flights + (zeroRttTaken ? 0 : c.confirmed !== undefined ? 1 : serverFlight),
       bytes: c.confirmed !== undefined ? c.setupBytes : c.bytes,
       packets: c.confirmed !== undefined ? c.setupPackets : c.packets,
       certificateBytes: r?.certificate?.bytes ?? 0,

@@ -41,6 +41,18 @@ const FINISHED = 20;
 
 type KeyLevel = 'handshake' | 'application';
 
+const EARLY_DATA = 42;
+
+/** An extension list (uint16 length, then type/length/data entries) holds `type`; a malformed list: false. */
+function hasExtension(body: Buffer, type: number): boolean {
+  if (body.length < 2) return false;
+  const end = Math.min(body.length, 2 + body.readUInt16BE(0));
+  for (let off = 2; off + 4 <= end; off += 4 + body.readUInt16BE(off + 2)) {
+    if (body.readUInt16BE(off) === type) return true;
+  }
+  return false;
+}
+
 /** Why a connection with a key source was not decrypted (as TlsMetrics.notDecrypted). */
 export type QuicNotDecrypted = 'no-secrets' | 'unsupported' | 'failed';
 
@@ -66,6 +78,8 @@ export class QuicHandshakeReader implements QuicCryptoConsumer {
   readonly finished: { client: Stamp | undefined; server: Stamp | undefined } = { client: undefined, server: undefined };
   /** With keys: ALPN chosen by the server (EncryptedExtensions), certificate chain from the Certificate. */
   alpn: string | undefined;
+  /** With keys: the server's EncryptedExtensions carries early_data (it accepted 0-RTT); undefined: not read. */
+  earlyDataAccepted: boolean | undefined;
   certificate: { bytes: number; count: number } | undefined;
   /** Secrets found for the ClientHello's random (null: no key source at all; undefined: none in it). */
   secrets: TlsSecrets | undefined | null = null;
@@ -167,6 +181,7 @@ export class QuicHandshakeReader implements QuicCryptoConsumer {
         const ee = parseEncryptedExtensionsAlpn(m.body);
         if (typeof ee === 'string') this.problem(ee);
         else if (ee.alpn !== undefined) this.alpn = ee.alpn;
+        this.earlyDataAccepted = hasExtension(m.body, EARLY_DATA);
       } else if (m.type === CERTIFICATE && this.certificate === undefined) {
         const c = parseCertificate(m.body, true);
         if (typeof c === 'string') this.problem(c);

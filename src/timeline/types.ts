@@ -185,7 +185,11 @@ export interface RequestTiming extends Omit<HttpRequest, 'protocol' | 'interim' 
 export interface SetupMetrics {
   /** First SYN (or first packet) -> handshake complete (TLS), or -> completing ACK (plain TCP). */
   ms: number | null;
-  /** Server flights the client waited for before setup completed; null when setup never completed. */
+  /**
+   * Server flights the client waited for before setup completed; null when setup never completed.
+   * QUIC with 0-RTT data the server took: the flights before the client's first data (Retry,
+   * Version Negotiation), 0 otherwise.
+   */
   roundTrips: number | null;
   /** Wire bytes (frame lengths) of the connection's packets up to and including setup end. */
   bytes: number;

@@ -11,6 +11,9 @@
  * With keys the handshake end is the datagram completing the client's Finished
  * (tshark's frame for handshake type 20 from the client), not inferred.
  *
+ * quic-resume-0rtt.pcap's second connection sends 0-RTT packets and the server's
+ * EncryptedExtensions accepts early data (tshark: extension 42): setup.roundTrips 0.
+ *
  * NewSessionTicket (type 4) travels in 1-RTT CRYPTO frames, which we do not
  * read (only HANDSHAKE_DONE is looked for there): not compared.
  */
@@ -32,6 +35,7 @@ interface KeysGolden {
     certificateLengths: number[];
     cipher: number | null;
     decryptionFailed: { client: number[]; server: number[] };
+    earlyDataAccepted: boolean | null;
   }[];
 }
 
@@ -98,6 +102,10 @@ describe.each(FILES)('%s with its key log, against tshark with the same key log'
       // The setup ends with the client's Finished, read: no event is labelled inferred.
       expect([label, r.setup.endFrame]).toEqual([label, g.handshake.client['20']]);
       expect(r.events.filter((e) => e.inferred === true)).toEqual([]);
+      // 0-RTT data the server took (early_data in its EncryptedExtensions): no round trip before the
+      // client's first data (quic-resume-0rtt.pcap connection 1); otherwise the one of the handshake.
+      const zeroRtt = r.quic!.zeroRtt && g.earlyDataAccepted === true;
+      expect([label, r.setup.roundTrips]).toEqual([label, (zeroRtt ? 0 : 1) + (r.quic!.retry ? 1 : 0) + (r.quic!.versionNegotiation ? 1 : 0)]);
       // Where tshark's own decryption with the same keys fails up to HANDSHAKE_DONE, ours does
       // too (and nowhere else; we open no packet after it): quic-resume-0rtt.pcap frame 16, the
       // resumed server's first 1-RTT packet (PN 0), coalesced after its Handshake packet, fails
@@ -142,4 +150,16 @@ test("a key log without this connection's random: not decrypted, 'no-secrets', s
   const { records, warnings } = await quicRecords('quic-one-request.pcap', keyLogOf('quic-one-request.pcap', other.toString('utf8')));
   expect(records[0].tls!.notDecrypted).toBe('no-secrets');
   expect(warnings.some((w) => /key log: 0 of 1 TLS connection decrypted; 1 had no secrets/.test(w))).toBe(true);
+});
+
+test('0-RTT: quic-resume-0rtt.pcap connection 1 sends its request in 0-RTT and the server takes it: 0 round trips before the data, with keys and without', async () => {
+  const g = (JSON.parse(readFileSync(path.join(GOLDEN, 'quic-resume-0rtt.pcap.json'), 'utf8')) as KeysGolden).connections;
+  expect(g.map((c) => c.earlyDataAccepted)).toEqual([false, true]);
+  for (const keyLog of [keyLogOf('quic-resume-0rtt.pcap'), undefined]) {
+    const { records } = await quicRecords('quic-resume-0rtt.pcap', keyLog);
+    expect(records.map((r) => [r.quic!.zeroRtt, r.setup.roundTrips, r.firstDataMs.client === 0])).toEqual([
+      [false, 1, false],
+      [true, 0, true],
+    ]);
+  }
 });
