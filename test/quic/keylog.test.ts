@@ -17,7 +17,8 @@
  * NewSessionTicket (type 4) travels in 1-RTT CRYPTO frames, which we do not
  * read (only HANDSHAKE_DONE is looked for there): not compared.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { KeyLog } from '../../src/tls/keylog.js';
@@ -161,5 +162,30 @@ test('0-RTT: quic-resume-0rtt.pcap connection 1 sends its request in 0-RTT and t
       [false, 1, false],
       [true, 0, true],
     ]);
+  }
+});
+
+test('a damaged Handshake packet with the right keys: the tag fails, one problem, the rest of the connection still read and the end inferred', async () => {
+  const buf = Buffer.from(readFileSync(path.join(QUIC_FIXTURES, 'quic-one-request.pcap')));
+  expect(buf.readUInt32LE(20)).toBe(1); // Ethernet
+  const frame2 = 24 + 16 + buf.readUInt32LE(24 + 8); // record of frame 2
+  // tshark: frame 2's UDP payload is Initial (166 bytes, the ServerHello) then Handshake (765 bytes, EE..Finished).
+  const payload = frame2 + 16 + 14 + 20 + 8;
+  expect(buf[payload + 166] & 0xb0).toBe(0xa0); // long header, Handshake (v1 type 2)
+  buf[payload + 166 + 400] ^= 0x01; // inside its encrypted payload
+  const dir = mkdtempSync(path.join(tmpdir(), 'hl-quic-keys-'));
+  try {
+    const file = path.join(dir, 'damaged.pcap');
+    writeFileSync(file, buf);
+    const a = await analyzeFile(file, { keyLog: keyLogOf('quic-one-request.pcap') });
+    const r = a.connections.find((c) => c.transport === 'quic')!;
+    expect(r.problems).toContain("Handshake packet from the server failed to decrypt with the key log's secrets");
+    // The ServerHello (Initial) is still read; the server's encrypted flight is lost, so no Finished from it
+    // and the handshake is not complete with keys: the end falls back to the inferred one (frame 4).
+    expect(r.events.some((e) => e.type === 'ServerHello')).toBe(true);
+    expect(r.events.some((e) => e.type === 'Finished' && e.from === 'server')).toBe(false);
+    expect([r.tls!.decrypted, r.tls!.notDecrypted, r.tls!.handshakeEndInferred, r.setup.endFrame]).toEqual([false, 'failed', true, 4]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
