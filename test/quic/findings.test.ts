@@ -14,6 +14,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
+import { handshakeFailures } from '../../src/report/findings.js';
 import type { FindingOptions } from '../../src/findings/types.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 import { EXTRA_QUIC_FIXTURES, QUIC_FIXTURES, quicFixturePath } from './run.js';
@@ -106,4 +107,11 @@ test('slow-handshake is a threshold: quic-one-request.pcap\'s 25 ms handshake is
 
 test('a teardown by CONNECTION_CLOSE in the last frame takes 0 ms (stamps kept, not rebuilt from float seconds)', async () => {
   for (const r of await quic('quic-handshake-failed-twice.pcap')) expect(r.teardown).toEqual({ initiator: 'server', by: 'CONNECTION_CLOSE', ms: 0, idleBeforeSec: null });
+});
+
+test("the report's reason for a failed QUIC handshake is the TLS alert in the server's CONNECTION_CLOSE, not 'no answer'", async () => {
+  const g = golden('quic-handshake-failed-twice.pcap');
+  // tshark: quic.cc.error_code 296 = 0x100 + 40, and TLS alert 40 is handshake_failure (RFC 8446 §6).
+  expect(g.connections.map((c) => c.close?.errorCode)).toEqual([296, 296]);
+  expect(handshakeFailures(await quic('quic-handshake-failed-twice.pcap'))).toEqual([{ reason: 'handshake_failure', count: 2 }]);
 });
