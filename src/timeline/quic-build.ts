@@ -87,7 +87,6 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
   const answered = c.datagrams.server > 0;
   const state: ConnectionState = !answered ? 'unanswered' : c.close !== undefined ? 'closed' : endState;
   const flights = (c.vn ? 1 : 0) + (c.retry ? 1 : 0);
-  const serverFlight = r?.serverHello !== undefined || c.serverHandshake ? 1 : 0;
   // 0-RTT: the client sent its data with its first flight and the server took it (read in
   // EncryptedExtensions' early_data with keys; without, a ServerHello accepting the PSK says so):
   // it waited for no server flight before its data, only for Retry / Version Negotiation.
@@ -116,7 +115,8 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
     tls: tlsOf(c, r),
     setup: {
       ms: confirmedMs,
-      roundTrips: flights + (zeroRttTaken ? 0 : c.confirmed !== undefined ? 1 : serverFlight),
+      // null when the handshake never completed (as for TCP: SetupMetrics.roundTrips).
+      roundTrips: c.confirmed === undefined ? null : flights + (zeroRttTaken ? 0 : 1),
       bytes: c.confirmed !== undefined ? c.setupBytes : c.bytes,
       packets: c.confirmed !== undefined ? c.setupPackets : c.packets,
       certificateBytes: r?.certificate?.bytes ?? 0,

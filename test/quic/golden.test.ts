@@ -217,6 +217,7 @@ describe.each(FILES)('%s setup', (file) => {
       expect(rec.setup.endFrame).toBe(end?.frame ?? null);
       if (end === undefined) {
         expect(rec.setup.ms).toBeNull();
+        expect(rec.setup.roundTrips).toBeNull(); // never completed
         continue;
       }
       const ms = (Number(end.time) - Number(rows[0].time)) * 1000;
