@@ -21,7 +21,9 @@
 //       "pskOffered", "earlyDataOffered": bool,                            // ClientHello extensions 41 / 42
 //       "keyShareGroupsOffered": [],                                        // ClientHello key_share groups
 //       "resumed": bool,                                                    // ServerHello has pre_shared_key (41)
-//       "close": { "frame", "from" } | null,                                // first CONNECTION_CLOSE frame tshark can read
+//       "close": { "frame", "from", "errorCode" } | null,                   // first CONNECTION_CLOSE frame tshark can read (quic.cc.error_code)
+//       "handshakeDone": frame | null,                                      // first server frame with HANDSHAKE_DONE (0x1e): only
+//                                                                           // when tshark has keys (a pcapng Decryption Secrets Block)
 //       "version": "0x00000001",                                            // quic.version of the connection's first long header
 //       "cipher": number|null } ]                                           // ServerHello cipher suite
 // }
@@ -137,6 +139,7 @@ function golden(file) {
         cipher: null,
         resumed: false,
         close: null,
+        handshakeDone: null,
       };
       conns.set(conn, c);
     }
@@ -147,7 +150,11 @@ function golden(file) {
       if (c.first[side][p.type] === undefined) c.first[side][p.type] = frame;
       if (c.version === null && p.version !== null && Number(p.version) !== 0) c.version = p.version;
     }
-    if (c.close === null && (frameTypes.includes(0x1c) || frameTypes.includes(0x1d))) c.close = { frame, from: side };
+    if (c.close === null && (frameTypes.includes(0x1c) || frameTypes.includes(0x1d))) {
+      const code = valuesOf(quics, 'quic.cc.error_code')[0] ?? valuesOf(quics, 'quic.cc.error_code.app')[0];
+      c.close = { frame, from: side, errorCode: code === undefined ? null : Number(code) };
+    }
+    if (c.handshakeDone === null && side === 'server' && frameTypes.includes(0x1e)) c.handshakeDone = frame;
     for (const h of hs) {
       const t = Number(h['tls.handshake.type']);
       if (t === 1 && c.clientHello === null) {

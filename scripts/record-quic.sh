@@ -14,6 +14,13 @@
 #   tcp_and_quic   the same name over TCP+TLS (openssl s_server/s_client, TLS 1.3,
 #                  HTTP/1.0) and then over QUIC, one request per QUIC connection
 #                  twice (quic-tcp-tls-same-name.pcap): a browser's race, replayed
+#   ciphers        two connections, the client offering only TLS_CHACHA20_POLY1305_SHA256,
+#                  then only TLS_AES_256_GCM_SHA384 (quic-chacha20-aes256.pcap): the
+#                  key-log stage's ChaCha20 header protection and SHA-384 key derivation
+#   failed         a server that accepts only the X25519 group and a client that offers only
+#                  P-384: no common group, the server ends the handshake with CONNECTION_CLOSE
+#                  (a TLS alert as CRYPTO_ERROR) in its Initial; the client tries twice
+#                  (quic-handshake-failed-twice.pcap): handshake-failed and retry findings
 # Each capture <name>.pcap gets its TLS key log beside it (<name>.keys, NSS key
 # log format from GnuTLS's SSLKEYLOGFILE) for a later key-log stage.
 #
@@ -33,7 +40,7 @@ NS=hlq-lo
 PORT=4433
 SNI=quic.hl.test
 SNI6=quic6.hl.test
-ALL=(one_request three_requests resume_0rtt retry ipv6 tcp_and_quic)
+ALL=(one_request three_requests resume_0rtt retry ipv6 tcp_and_quic ciphers failed)
 SCEN=("$@")
 [[ ${#SCEN[@]} -eq 0 ]] && SCEN=("${ALL[@]}")
 
@@ -120,6 +127,8 @@ record() { # name server-addr server-options... -- client-runs (function name)
   wait_for settled "$pcap"
   stop_capture
   stop_server
+  # A handshake that fails before any secret is derived leaves an empty key log: none kept.
+  [[ -s "$keys" ]] || rm -f "$keys"
 }
 
 run_one() { client "$1" "$SNI" "https://$SNI:$PORT/index.html"; }
@@ -146,6 +155,22 @@ run_tcp_and_quic() {
   client "$1" "$SNI" "https://$SNI:$PORT/r2.txt"
 }
 
+TLS13_ONLY="NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL"
+run_ciphers() {
+  COPTS=(--ciphers="$TLS13_ONLY:+CHACHA20-POLY1305")
+  client "$1" "$SNI" "https://$SNI:$PORT/r1.txt"
+  COPTS=(--ciphers="$TLS13_ONLY:+AES-256-GCM")
+  client "$1" "$SNI" "https://$SNI:$PORT/r2.txt"
+  COPTS=()
+}
+
+run_failed() {
+  COPTS=(--groups=-GROUP-ALL:+GROUP-SECP384R1)
+  client "$1" "$SNI" "https://$SNI:$PORT/r1.txt" || true
+  client "$1" "$SNI" "https://$SNI:$PORT/r1.txt" || true
+  COPTS=()
+}
+
 for s in "${SCEN[@]}"; do
   case "$s" in
     one_request) record one-request 127.0.0.1 run_one ;;
@@ -153,6 +178,8 @@ for s in "${SCEN[@]}"; do
     resume_0rtt) record resume-0rtt 127.0.0.1 run_resume ;;
     retry) record retry 127.0.0.1 run_one -V ;;
     ipv6) record ipv6-one-request ::1 run_ipv6 ;;
+    ciphers) record chacha20-aes256 127.0.0.1 run_ciphers ;;
+    failed) record handshake-failed-twice 127.0.0.1 run_failed --groups=-GROUP-ALL:+GROUP-X25519 ;;
     tcp_and_quic) FILTER="port $PORT"; record tcp-tls-same-name 127.0.0.1 run_tcp_and_quic; FILTER="udp port $PORT" ;;
     *) echo "record-quic: unknown scenario $s" >&2; exit 2 ;;
   esac

@@ -14,7 +14,7 @@ import { before, epoch, type Stamp } from './base/stamp.js';
 import { buildRecord } from './timeline/build.js';
 import { ConnectionReader } from './timeline/reader.js';
 import type { ConnectionRecord, Finding } from './timeline/types.js';
-import { QuicTracker, type QuicTrackerOptions } from './quic/index.js';
+import { QuicTracker, type QuicConnection, type QuicTrackerOptions } from './quic/index.js';
 import { QuicHandshakeReader } from './timeline/quic-reader.js';
 import { buildQuicRecord } from './timeline/quic-build.js';
 import { KeySource } from './timeline/keys.js';
@@ -123,6 +123,15 @@ export function livePhase(c: TcpConnection, reader: ConnectionReader | undefined
   return 'open';
 }
 
+/** Where an open QUIC connection stands, from its packets and the hellos read so far. */
+export function quicLivePhase(c: QuicConnection, reader: QuicHandshakeReader | undefined): LivePhase {
+  if (c.close !== undefined) return 'closing';
+  if (c.midstream) return 'midstream';
+  if (c.datagrams.server === 0) return 'Initial sent';
+  if (c.confirmed === undefined && reader?.handshakeComplete !== true) return 'TLS…';
+  return 'open';
+}
+
 export { trackerWarnings };
 
 export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
@@ -197,6 +206,21 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       }
       open.push({ record: p.rec, phase: p.phase, seenAtMs: seenAt.get(c) ?? clock() });
     }
+    // QUIC connections open now, in what is left of the cap (the most recently active).
+    let skipQuic = Math.max(0, quic.openCount - Math.max(0, LIVE_OPEN_SHOWN - open.length));
+    for (const c of quic.openConnections()) {
+      if (skipQuic > 0) {
+        skipQuic--;
+        continue;
+      }
+      let p = quicProvisional.get(c);
+      if (p === undefined || p.packets !== c.packets) {
+        const reader = quicReaders.get(c);
+        p = { packets: c.packets, phase: quicLivePhase(c, reader), rec: buildQuicRecord(c, reader, 'open') };
+        quicProvisional.set(c, p);
+      }
+      open.push({ record: p.rec, phase: p.phase, seenAtMs: quicSeenAt.get(c) ?? clock() });
+    }
     report.setOpen(open);
   };
   const timer = live
@@ -223,14 +247,20 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   // QUIC: records share `connections` (transport 'quic'); their ids are the QUIC tracker's,
   // 0-based among QUIC connections in order of first frame, as Wireshark's quic.connection.number.
   const quicReaders = new WeakMap<object, QuicHandshakeReader>();
+  /** Live only: when each QUIC connection was first seen, and its last provisional record. */
+  const quicSeenAt = new WeakMap<QuicConnection, number>();
+  const quicProvisional = new WeakMap<QuicConnection, { packets: number; phase: LivePhase; rec: ConnectionRecord }>();
   const quic = new QuicTracker(
     (conn) => {
-      const r = new QuicHandshakeReader(conn);
+      const r = new QuicHandshakeReader(conn, keys);
       quicReaders.set(conn, r);
+      if (live) quicSeenAt.set(conn, clock());
       return r;
     },
     (conn, endState) => {
       const rec = buildQuicRecord(conn, quicReaders.get(conn), endState);
+      rec.findings = engine.quicConnection(rec, last ? epoch(last) : rec.end);
+      keys.count(rec);
       if (keep) records.push(rec);
       report?.add(rec);
       opts.onConnection?.(rec);

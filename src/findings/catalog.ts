@@ -33,13 +33,13 @@ export const FINDINGS_CATALOG: Readonly<Record<FindingCode, CatalogEntry>> = Obj
   },
   'connect-timeout': {
     severity: 'error',
-    explanation: 'The SYNs got neither a SYN-ACK nor an RST: the client gave up connecting (a firewall dropping SYNs, a dead host, or a full SYN backlog).',
+    explanation: 'The SYNs (QUIC: the Initial packets) got no answer: the client gave up connecting (a firewall dropping SYNs or UDP, a dead host, or a full SYN backlog).',
     nextStep:
-      'Check firewalls/security groups on the path (iptables/nft counters, cloud rules), that the host is up and routes back, and the server\'s `nstat -az TcpExtListenDrops`; note the client\'s connect timeout.',
+      'Check firewalls/security groups on the path (iptables/nft counters, cloud rules), that the host is up and routes back, and the server\'s `nstat -az TcpExtListenDrops`; note the client\'s connect timeout. For QUIC: is UDP to that port allowed at all (browsers fall back to TCP, often in the same capture)?',
   },
   'handshake-failed': {
     severity: 'error',
-    explanation: 'The TLS handshake never completed: an alert, a close after the ServerHello, or a client that gave up waiting.',
+    explanation: 'The TLS handshake never completed: an alert (QUIC: a CONNECTION_CLOSE during the handshake, TLS alerts as CRYPTO_ERROR 0x1xx), a close after the ServerHello, or a client that gave up waiting.',
     nextStep:
       'Read the alert: unknown_ca / bad_certificate = the client does not trust the chain (check the CA bundle, intermediates sent); protocol_version / handshake_failure = no common version or cipher (compare both sides\' TLS settings). Reproduce with `openssl s_client -connect host:port -servername name`.',
   },
@@ -90,5 +90,23 @@ export const FINDINGS_CATALOG: Readonly<Record<FindingCode, CatalogEntry>> = Obj
     explanation: 'The connection was reset before any FIN while a request was outstanding: the peer aborted it (crash, SO_LINGER 0, proxy or firewall kill).',
     nextStep:
       'Look at the resetting side at that time: process restarts or crashes, proxy/load-balancer logs, conntrack/firewall timeouts, and the application\'s error logs for this request.',
+  },
+  'quic-retry': {
+    severity: 'info',
+    explanation: 'The QUIC server answered the first Initial with a Retry (address validation): the client had to send its ClientHello again with the token, one more round trip before the handshake.',
+    nextStep:
+      'Check why the server validates addresses: always on (e.g. a load balancer or server option such as --validate-addr / retry on every connection) or only under load (a Retry storm means it thinks it is under a flood); a NEW_TOKEN from an earlier connection lets clients skip it.',
+  },
+  'version-negotiation': {
+    severity: 'info',
+    explanation: 'The QUIC server does not speak the version the client tried first and answered with Version Negotiation: one more round trip before the handshake.',
+    nextStep:
+      'Compare the versions: the client\'s first choice (versionsTried) with what the server lists; update the client or enable that version on the server (or its load balancer), or have the client start with a version the server supports.',
+  },
+  'slow-handshake': {
+    severity: 'warn',
+    explanation: 'The QUIC handshake took long from the first Initial to its end: split into the server\'s answer time and the client\'s finish time, the larger part says who was slow.',
+    nextStep:
+      'If the server\'s first flight came late: server CPU (key exchange, certificate signing), queueing in front of it, or a large certificate chain held back by the amplification limit (3x what the client sent); if the client finished late: loss and PTO retransmissions on the path, or a busy client.',
   },
 });

@@ -77,7 +77,9 @@ export class RetryTracker {
 
   /** Feed one finished connection with its other findings; returns its retry findings. */
   observe(rec: ConnectionRecord, findings: readonly Finding[]): Finding[] {
-    const firstSyn = rec.events.find((e) => e.type === 'SYN' && e.from === 'client');
+    // A QUIC attempt starts with the client's first Initial (keep QUIC and TCP apart: a tracker per transport).
+    const opening = rec.transport === 'quic' ? 'Initial' : 'SYN';
+    const firstSyn = rec.events.find((e) => e.type === opening && e.from === 'client');
     if (rec.midstream || firstSyn === undefined) return [];
     const key = destinationKey(rec);
     const list = this.byDest.get(key) ?? [];

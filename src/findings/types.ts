@@ -17,6 +17,8 @@ export interface FindingOptions {
   slowFirstByteMs: number;
   /** idle-close: no payload either way for this long before the first close (ms). */
   idleCloseMs: number;
+  /** slow-handshake (QUIC): first client Initial to the handshake's end takes at least this long (ms). */
+  slowHandshakeMs: number;
   /** retry: a new connection's first SYN within this long after the previous attempt failed (ms). */
   retryWindowMs: number;
   /** retry-no-backoff: from this attempt number on ... */
@@ -33,6 +35,7 @@ export const DEFAULT_FINDING_OPTIONS: Readonly<FindingOptions> = Object.freeze({
   responseTimeoutMs: 500,
   slowFirstByteMs: 200,
   idleCloseMs: 1000,
+  slowHandshakeMs: 300,
   retryWindowMs: 30_000,
   noBackoffFromAttempt: 3,
   noBackoffMinIntervalMs: 100,

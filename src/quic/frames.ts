@@ -1,9 +1,12 @@
 /**
- * Frames of a decrypted Initial packet (RFC 9000 §19; §12.4: Initial packets
- * carry only PADDING, PING, ACK, CRYPTO and CONNECTION_CLOSE of type 0x1c).
- * The walk yields the CRYPTO frames and a CONNECTION_CLOSE; other frame types
- * are skipped by their encoding when we know it, else the walk stops with a
- * problem (the bytes after an unknown type cannot be delimited).
+ * Frames of a decrypted packet (RFC 9000 §19; §12.4: Initial and Handshake
+ * packets carry only PADDING, PING, ACK, CRYPTO and CONNECTION_CLOSE of type
+ * 0x1c; 1-RTT packets any type). The walk yields the CRYPTO frames, a
+ * CONNECTION_CLOSE and whether a HANDSHAKE_DONE (0x1e) was there; every frame
+ * type of RFC 9000 and DATAGRAM (RFC 9221) is skipped by its encoding, any
+ * other stops the walk with a problem (the bytes after an unknown type cannot
+ * be delimited). Lengths read from the wire only move the cursor, checked
+ * against the packet's end.
  */
 import { readVarint } from './varint.js';
 
@@ -24,11 +27,14 @@ export interface InitialFrames {
   close?: CloseFrame;
   /** Only PADDING/PING/ACK: nothing for the handshake. */
   ackOnly: boolean;
+  /** A HANDSHAKE_DONE frame (0x1e) was in the packet. */
+  handshakeDone: boolean;
   problem?: string;
 }
 
-export function parseFrames(b: Buffer): InitialFrames {
-  const out: InitialFrames = { crypto: [], ackOnly: true };
+/** `level` names the packet in problems ('an Initial', 'a Handshake', 'a 1-RTT'). */
+export function parseFrames(b: Buffer, level = 'an Initial'): InitialFrames {
+  const out: InitialFrames = { crypto: [], ackOnly: true, handshakeDone: false };
   const c = { off: 0 };
   const end = b.length;
   const varint = (): number => {
@@ -85,20 +91,75 @@ export function parseFrames(b: Buffer): InitialFrames {
           out.ackOnly = false;
           break;
         }
-        case 0x07: // NEW_TOKEN (not allowed in Initial, but delimitable)
+        case 0x07: // NEW_TOKEN
           skip(varint());
           out.ackOnly = false;
           break;
         case 0x1e: // HANDSHAKE_DONE
+          out.handshakeDone = true;
+          out.ackOnly = false;
+          break;
+        case 0x04: // RESET_STREAM: stream, error, final size
+          varint();
+          varint();
+          varint();
+          out.ackOnly = false;
+          break;
+        case 0x05: // STOP_SENDING: stream, error
+        case 0x11: // MAX_STREAM_DATA: stream, maximum
+        case 0x15: // STREAM_DATA_BLOCKED: stream, limit
+          varint();
+          varint();
+          out.ackOnly = false;
+          break;
+        case 0x10: // MAX_DATA
+        case 0x12: // MAX_STREAMS (bidi)
+        case 0x13: // MAX_STREAMS (uni)
+        case 0x14: // DATA_BLOCKED
+        case 0x16: // STREAMS_BLOCKED (bidi)
+        case 0x17: // STREAMS_BLOCKED (uni)
+        case 0x19: // RETIRE_CONNECTION_ID
+          varint();
+          out.ackOnly = false;
+          break;
+        case 0x18: {
+          // NEW_CONNECTION_ID: sequence, retire prior to, length (1 byte), CID, 16-byte reset token
+          varint();
+          varint();
+          skip(1);
+          skip(b[c.off - 1] + 16);
+          out.ackOnly = false;
+          break;
+        }
+        case 0x1a: // PATH_CHALLENGE
+        case 0x1b: // PATH_RESPONSE
+          skip(8);
+          out.ackOnly = false;
+          break;
+        case 0x30: // DATAGRAM without length: to the end of the packet
+          c.off = end;
+          out.ackOnly = false;
+          break;
+        case 0x31: // DATAGRAM with length
+          skip(varint());
           out.ackOnly = false;
           break;
         default:
-          out.problem = `unexpected frame type 0x${type.toString(16)} in an Initial packet`;
+          if (type >= 0x08 && type <= 0x0f) {
+            // STREAM: stream id, [offset if 0x04], [length if 0x02, else to the end], data
+            varint();
+            if ((type & 0x04) !== 0) varint();
+            if ((type & 0x02) !== 0) skip(varint());
+            else c.off = end;
+            out.ackOnly = false;
+            break;
+          }
+          out.problem = `unexpected frame type 0x${type.toString(16)} in ${level} packet`;
           return out;
       }
     }
   } catch {
-    out.problem = 'truncated frame in an Initial packet';
+    out.problem = `truncated frame in ${level} packet`;
   }
   return out;
 }

@@ -3,16 +3,22 @@
  * initial_secret = HKDF-Extract(salt, client's first Destination Connection ID),
  * client/server secrets by HKDF-Expand-Label ("client in" / "server in"), then
  * key, iv and header-protection key. Header protection is AES-128-ECB over a
- * 16-byte sample (§5.4.3), the payload AEAD_AES_128_GCM (§5.3). Everything
+ * 16-byte sample (§5.4.3), the payload AEAD_AES_128_GCM (§5.3). With a key
+ * log, `packetKeys` derives the Handshake and 1-RTT keys from the TLS traffic
+ * secrets (§5.1) for any TLS 1.3 suite (AES-GCM or ChaCha20-Poly1305). Everything
  * here is node:crypto; a failed tag check is a returned problem, never a throw.
  */
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { versionKeys } from './version.js';
 
+export type QuicAead = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+
 export interface DirectionKeys {
   key: Buffer;
   iv: Buffer;
   hp: Buffer;
+  /** Packet protection AEAD; absent: AEAD_AES_128_GCM (Initial packets). Header protection follows it (§5.4.3, §5.4.4). */
+  aead?: QuicAead;
 }
 
 export interface InitialKeys {
@@ -22,12 +28,14 @@ export interface InitialKeys {
   server: DirectionKeys;
 }
 
-function hmac(key: Buffer, data: Buffer): Buffer {
-  return createHmac('sha256', key).update(data).digest();
+type Hash = 'sha256' | 'sha384';
+
+function hmac(key: Buffer, data: Buffer, hash: Hash = 'sha256'): Buffer {
+  return createHmac(hash, key).update(data).digest();
 }
 
-/** HKDF-Expand-Label of TLS 1.3 (RFC 8446 §7.1) with an empty context, SHA-256. */
-export function hkdfExpandLabel(secret: Buffer, label: string, length: number): Buffer {
+/** HKDF-Expand-Label of TLS 1.3 (RFC 8446 §7.1) with an empty context, SHA-256 unless said. */
+export function hkdfExpandLabel(secret: Buffer, label: string, length: number, hash: Hash = 'sha256'): Buffer {
   const full = Buffer.from('tls13 ' + label, 'latin1');
   const info = Buffer.alloc(2 + 1 + full.length + 1);
   info.writeUInt16BE(length, 0);
@@ -39,7 +47,7 @@ export function hkdfExpandLabel(secret: Buffer, label: string, length: number): 
   let prev: Buffer = Buffer.alloc(0);
   let done = 0;
   for (let i = 1; done < length; i++) {
-    prev = hmac(secret, Buffer.concat([prev, info, Buffer.from([i])]));
+    prev = hmac(secret, Buffer.concat([prev, info, Buffer.from([i])]), hash);
     done += prev.copy(out, done);
   }
   return out;
@@ -59,6 +67,47 @@ export function initialKeys(version: number, dcid: Buffer): InitialKeys | undefi
     };
   };
   return { version, dcid: Buffer.from(dcid), client: direction('client in'), server: direction('server in') };
+}
+
+/** TLS 1.3 cipher suites QUIC can use (RFC 9001 §5.3): AEAD, key length and HKDF hash. */
+const QUIC_SUITES: Record<number, { aead: QuicAead; keyLength: number; hash: Hash }> = {
+  0x1301: { aead: 'aes-128-gcm', keyLength: 16, hash: 'sha256' }, // TLS_AES_128_GCM_SHA256
+  0x1302: { aead: 'aes-256-gcm', keyLength: 32, hash: 'sha384' }, // TLS_AES_256_GCM_SHA384
+  0x1303: { aead: 'chacha20-poly1305', keyLength: 32, hash: 'sha256' }, // TLS_CHACHA20_POLY1305_SHA256
+};
+
+/**
+ * Packet protection keys of one direction from a TLS traffic secret (a key
+ * log's CLIENT_HANDSHAKE_TRAFFIC_SECRET etc.) and the negotiated cipher suite
+ * (RFC 9001 §5.1): HKDF-Expand-Label "quic key" / "quic iv" / "quic hp"
+ * ("quicv2 …" for v2, RFC 9369 §3.3.2). The header protection key is as long
+ * as the packet key. Undefined for a suite or version we cannot use, or a
+ * secret whose length is not the suite's hash length.
+ */
+export function packetKeys(version: number, cipherSuite: number, secret: Buffer): DirectionKeys | undefined {
+  const suite = QUIC_SUITES[cipherSuite];
+  const vk = versionKeys(version);
+  if (suite === undefined || vk === undefined) return undefined;
+  if (secret.length !== (suite.hash === 'sha384' ? 48 : 32)) return undefined;
+  return {
+    key: hkdfExpandLabel(secret, vk.keyLabel, suite.keyLength, suite.hash),
+    iv: hkdfExpandLabel(secret, vk.ivLabel, 12, suite.hash),
+    hp: hkdfExpandLabel(secret, vk.hpLabel, suite.keyLength, suite.hash),
+    aead: suite.aead,
+  };
+}
+
+/** The 5-byte header protection mask of a 16-byte sample (RFC 9001 §5.4.3 AES-ECB, §5.4.4 ChaCha20). */
+function headerMask(keys: DirectionKeys, sample: Buffer): Buffer {
+  if (keys.aead === 'chacha20-poly1305') {
+    // counter = sample[0..4] little-endian, nonce = sample[4..16]: OpenSSL's 16-byte
+    // ChaCha20 IV is exactly that layout; the mask is the keystream over 5 zero bytes.
+    const c = createCipheriv('chacha20', keys.hp, sample);
+    return c.update(Buffer.alloc(5));
+  }
+  const ecb = createCipheriv(keys.hp.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb', keys.hp, null);
+  ecb.setAutoPadding(false);
+  return ecb.update(sample);
 }
 
 /** Packet number from its truncated encoding (RFC 9000 §A.3). */
@@ -86,12 +135,19 @@ export interface Opened {
  * Returns the payload or a short problem.
  */
 export function openLongPacket(packet: Buffer, pnOffset: number, end: number, keys: DirectionKeys, largest: number): Opened | string {
+  return openPacket(packet, pnOffset, end, keys, largest, true);
+}
+
+/**
+ * The same for any packet: a short header (1-RTT) protects 5 bits of its first
+ * byte, a long header 4 (RFC 9001 §5.4.1). A short header's packet number
+ * starts after its Destination Connection ID (`pnOffset` = 1 + its length).
+ */
+export function openPacket(packet: Buffer, pnOffset: number, end: number, keys: DirectionKeys, largest: number, long: boolean): Opened | string {
   if (pnOffset + 4 + 16 > end) return 'packet too short for a header protection sample';
   const sample = packet.subarray(pnOffset + 4, pnOffset + 20);
-  const ecb = createCipheriv('aes-128-ecb', keys.hp, null);
-  ecb.setAutoPadding(false);
-  const mask = ecb.update(sample);
-  const first = packet[0] ^ (mask[0] & 0x0f);
+  const mask = headerMask(keys, sample);
+  const first = packet[0] ^ (mask[0] & (long ? 0x0f : 0x1f));
   const pnLength = (first & 0x03) + 1;
   const header = Buffer.from(packet.subarray(0, pnOffset + pnLength));
   header[0] = first;
@@ -111,12 +167,13 @@ export function openLongPacket(packet: Buffer, pnOffset: number, end: number, ke
     pn = Math.floor(pn / 256);
   }
   try {
-    const gcm = createDecipheriv('aes-128-gcm', keys.key, nonce);
-    gcm.setAAD(header);
-    gcm.setAuthTag(packet.subarray(tagStart, end));
-    const payload = Buffer.concat([gcm.update(packet.subarray(pnOffset + pnLength, tagStart)), gcm.final()]);
+    const aead = keys.aead ?? 'aes-128-gcm';
+    const d = aead === 'chacha20-poly1305' ? createDecipheriv(aead, keys.key, nonce, { authTagLength: 16 }) : createDecipheriv(aead, keys.key, nonce);
+    d.setAAD(header);
+    d.setAuthTag(packet.subarray(tagStart, end));
+    const payload = Buffer.concat([d.update(packet.subarray(pnOffset + pnLength, tagStart)), d.final()]);
     return { payload, packetNumber };
   } catch {
-    return 'Initial packet failed to decrypt';
+    return keys.aead === undefined ? 'Initial packet failed to decrypt' : 'packet failed to decrypt';
   }
 }

@@ -18,10 +18,10 @@ import type { Side, Stamp } from '../base/stamp.js';
 import { epoch, msBetween } from '../base/stamp.js';
 import type { UdpHeader } from '../decode/types.js';
 import { CryptoStream, DEFAULT_CRYPTO_CAP } from './crypto-stream.js';
-import { parseFrames } from './frames.js';
+import { parseFrames, type InitialFrames } from './frames.js';
 import { looksLikeQuicLong, parseDatagram } from './header.js';
 import type { QuicPacket } from './header.js';
-import { initialKeys, openLongPacket } from './protection.js';
+import { initialKeys, openLongPacket, openPacket } from './protection.js';
 import type { InitialKeys } from './protection.js';
 import type { QuicCryptoConsumer, QuicEvent, QuicEventType, QuicEndpoint } from './types.js';
 import { versionName } from './version.js';
@@ -55,6 +55,9 @@ const MAX_PROBLEMS = 20;
 const MAX_MIGRATIONS = 8;
 /** Initial packets decrypted per connection at most (they stop after the handshake anyway). */
 const MAX_INITIAL_DECRYPTS = 64;
+/** With a key log: Handshake packets, and the server's 1-RTT packets looked into for HANDSHAKE_DONE, decrypted per connection at most. */
+const MAX_HANDSHAKE_DECRYPTS = 64;
+const MAX_APPLICATION_DECRYPTS = 16;
 /**
  * One QUIC connection as the tracker follows it: what the packets show
  * (src/timeline/quic-build.ts turns it, with its CRYPTO consumer, into the
@@ -89,11 +92,24 @@ export class QuicConnection {
   serverScid: Buffer | undefined;
   tokenLength = 0;
   serverHandshake = false;
+  /** Handshake confirmed: inferred from packet types, or (`confirmedExact`) both Finished read with keys. */
   confirmed: Stamp | undefined;
+  confirmedExact = false;
+  /** Datagrams and wire bytes of the connection up to `confirmed`, that one included. */
   setupBytes = 0;
   setupPackets = 0;
+  /** With keys: Handshake-level CRYPTO streams (created on the first decrypted Handshake packet). */
+  handshakeCrypto: { client: CryptoStream; server: CryptoStream } | undefined;
+  /** Largest packet numbers of the Handshake and application spaces, per side (keys only). */
+  largestPn = { handshake: { client: -1, server: -1 }, application: { client: -1, server: -1 } };
+  /** Handshake / 1-RTT packets decrypted with keys from outside. */
+  keyedDecrypts = { handshake: 0, application: 0 };
+  /** Keys from outside opened a Handshake packet. */
+  keyed = false;
+  /** The server's HANDSHAKE_DONE (keys only). */
+  handshakeDone: Stamp | undefined;
   firstData: { client: Stamp | undefined; server: Stamp | undefined } = { client: undefined, server: undefined };
-  close: { from: Side; frame: number; errorCode: number; reason: string } | undefined;
+  close: { from: Side; frame: number; stamp: Stamp; errorCode: number; reason: string } | undefined;
   packetCounts = { client: {} as Record<string, number>, server: {} as Record<string, number> };
   datagrams = { client: 0, server: 0 };
   first: Stamp;
@@ -136,6 +152,7 @@ const EVENT_BIT: Record<QuicEventType, number> = {
   HelloRetryRequest: 128,
   ServerHello: 256,
   ConnectionClose: 512,
+  HandshakeDone: 1024,
 };
 
 /** Size of the cache of recent short-header matches (both directions of a couple of busy connections). */
@@ -231,7 +248,7 @@ export class QuicTracker {
         this.stats.quicDatagrams++;
         this.stats.quicPackets++;
         this.touch(hit.conn, src, udp.srcPort, dst, udp.dstPort, hit.from, stamp, wireLength);
-        this.shortPacket(hit.conn, hit.from, p.length, stamp, wireLength);
+        this.shortPacket(hit.conn, hit.from, p, hit.cid.length, stamp);
         this.onDatagram?.(stamp.frame, hit.conn.id, ['1-RTT']);
         return true;
       }
@@ -254,12 +271,24 @@ export class QuicTracker {
     this.touch(conn, src, udp.srcPort, dst, udp.dstPort, from, stamp, wireLength);
     for (const pkt of packets) this.packet(conn, from, p, pkt, stamp);
     this.onDatagram?.(stamp.frame, conn.id, packets.map((k) => k.type));
-    if (conn.confirmed === undefined) {
-      conn.setupBytes += wireLength;
-      conn.setupPackets++;
-      if (from === 'client' && conn.serverHandshake && packets.some((k) => k.type === '1-RTT')) conn.confirmed = stamp;
-    }
+    this.checkConfirmed(conn, from, stamp, packets.some((k) => k.type === '1-RTT'));
     return true;
+  }
+
+  /**
+   * After each datagram of a connection whose handshake is not known to be
+   * over: with keys, confirmed exactly when the consumer has read both
+   * Finished; without, inferred at the client's first 1-RTT packet after the
+   * server's Handshake flight (kept until a Finished read with keys says otherwise).
+   */
+  private checkConfirmed(conn: QuicConnection, from: Side, stamp: Stamp, oneRtt: boolean): void {
+    if (conn.confirmedExact || (conn.confirmed !== undefined && !conn.keyed)) return;
+    if (conn.keyed && conn.consumer?.handshakeComplete === true) {
+      conn.confirmedExact = true;
+    } else if (conn.confirmed !== undefined || from !== 'client' || !conn.serverHandshake || !oneRtt) return;
+    conn.confirmed = stamp;
+    conn.setupBytes = conn.bytes;
+    conn.setupPackets = conn.packets;
   }
 
   /** The datagram's short header matches a recent one: same DCID bytes, or same address pair for an empty DCID. */
@@ -284,17 +313,24 @@ export class QuicTracker {
     this.recentNext = (this.recentNext + 1) % RECENT;
   }
 
-  /** A datagram holding one short-header packet of a known connection. */
-  private shortPacket(conn: QuicConnection, from: Side, bytes: number, stamp: Stamp, wireLength: number): void {
+  /** A datagram holding one short-header packet of a known connection (DCID of `cidLength` bytes). */
+  private shortPacket(conn: QuicConnection, from: Side, p: Buffer, cidLength: number, stamp: Stamp): void {
     const counts = conn.packetCounts[from];
     counts['1-RTT'] = (counts['1-RTT'] ?? 0) + 1;
-    if ((conn.seen[from] & EVENT_BIT['1-RTT']) === 0) this.firstEvent(conn, '1-RTT', from, stamp, bytes);
+    if ((conn.seen[from] & EVENT_BIT['1-RTT']) === 0) this.firstEvent(conn, '1-RTT', from, stamp, p.length);
     if (conn.firstData[from] === undefined) conn.firstData[from] = stamp;
-    if (conn.confirmed === undefined) {
-      conn.setupBytes += wireLength;
-      conn.setupPackets++;
-      if (from === 'client' && conn.serverHandshake) conn.confirmed = stamp;
-    }
+    if (from === 'server' && conn.handshakeDone === undefined && conn.keyed) this.applicationPacket(conn, p, 0, cidLength, p.length, stamp);
+    if (!conn.confirmedExact) this.checkConfirmed(conn, from, stamp, true);
+  }
+
+  /** Connections open now, in order of last activity (live snapshots). */
+  openConnections(): IterableIterator<QuicConnection> {
+    return this.open.keys();
+  }
+
+  /** How many connections are open now. */
+  get openCount(): number {
+    return this.open.size;
   }
 
   /** Emits every connection still open (state 'open'). */
@@ -483,12 +519,14 @@ export class QuicTracker {
         return;
       case '1-RTT':
         if (conn.firstData[from] === undefined) conn.firstData[from] = stamp;
+        if (from === 'server' && conn.handshakeDone === undefined && conn.keyed) this.applicationPacket(conn, datagram, pkt.start, pkt.dcid.length, pkt.end, stamp);
         return;
       case 'Handshake':
         if (from === 'server') {
           conn.serverHandshake = true;
           this.learnServerScid(conn, pkt);
         }
+        this.handshakePacket(conn, from, datagram, pkt, stamp);
         return;
       case 'Initial':
         this.initial(conn, from, datagram, pkt, stamp);
@@ -547,10 +585,7 @@ export class QuicTracker {
     if (opened.packetNumber > conn.largestInitialPn[from]) conn.largestInitialPn[from] = opened.packetNumber;
     const frames = parseFrames(opened.payload);
     if (frames.problem !== undefined) conn.problem(frames.problem);
-    if (frames.close !== undefined && conn.close === undefined) {
-      conn.close = { from, frame: stamp.frame, errorCode: frames.close.errorCode, reason: frames.close.reason };
-      this.firstEvent(conn, 'ConnectionClose', from, stamp, pkt.end - pkt.start, { detail: `error 0x${frames.close.errorCode.toString(16)}` });
-    }
+    this.closeFrame(conn, from, frames, stamp, pkt.end - pkt.start);
     const consumer = conn.consumer;
     if (consumer === undefined || !consumer.wantsCrypto) return;
     const stream = conn.crypto[from];
@@ -563,6 +598,76 @@ export class QuicTracker {
     }
   }
 
+  private closeFrame(conn: QuicConnection, from: Side, frames: InitialFrames, stamp: Stamp, bytes: number): void {
+    if (frames.close === undefined || conn.close !== undefined) return;
+    conn.close = { from, frame: stamp.frame, stamp, errorCode: frames.close.errorCode, reason: frames.close.reason };
+    this.firstEvent(conn, 'ConnectionClose', from, stamp, bytes, { detail: `error 0x${frames.close.errorCode.toString(16)}` });
+  }
+
+  /**
+   * A Handshake packet, when the consumer has keys for it (a key log): its
+   * CRYPTO frames go to the consumer at the 'handshake' level (the rest of the
+   * TLS handshake: EncryptedExtensions … Finished), a CONNECTION_CLOSE is the
+   * connection's close. Stops once the consumer wants no more.
+   */
+  private handshakePacket(conn: QuicConnection, from: Side, datagram: Buffer, pkt: QuicPacket, stamp: Stamp): void {
+    const consumer = conn.consumer;
+    if (consumer?.packetKeys === undefined || consumer.wantsHandshakeCrypto !== true || pkt.pnOffset === undefined) return;
+    if (conn.keyedDecrypts.handshake >= MAX_HANDSHAKE_DECRYPTS) return;
+    const keys = consumer.packetKeys(from, 'handshake');
+    if (keys === undefined) return;
+    conn.keyed = true;
+    conn.keyedDecrypts.handshake++;
+    const space = conn.largestPn.handshake;
+    const opened = openLongPacket(datagram.subarray(pkt.start, pkt.end), pkt.pnOffset, pkt.end - pkt.start, keys, space[from]);
+    if (typeof opened === 'string') {
+      conn.problem(`Handshake packet from the ${from} failed to decrypt with the key log's secrets`);
+      return;
+    }
+    if (opened.packetNumber > space[from]) space[from] = opened.packetNumber;
+    const frames = parseFrames(opened.payload, 'a Handshake');
+    if (frames.problem !== undefined) conn.problem(frames.problem);
+    this.closeFrame(conn, from, frames, stamp, pkt.end - pkt.start);
+    if (frames.crypto.length === 0) return;
+    const streams = (conn.handshakeCrypto ??= { client: new CryptoStream(this.cryptoCap), server: new CryptoStream(this.cryptoCap) });
+    const stream = streams[from];
+    const deliver = (bytes: Buffer, first: Stamp): void => consumer.crypto(from, 'handshake', bytes, first, stamp);
+    for (const cf of frames.crypto) stream.add(cf.offset, cf.data, stamp, deliver);
+    if (stream.problem !== undefined) conn.problem(stream.problem);
+    if (consumer.wantsHandshakeCrypto !== true) {
+      streams.client.release();
+      streams.server.release();
+    }
+  }
+
+  /**
+   * A server 1-RTT packet at datagram[start, end) with a DCID of `cidLength`
+   * bytes, opened with the consumer's application keys to find HANDSHAKE_DONE
+   * (the event that confirms the handshake at the client, RFC 9001 §4.1.2).
+   * Only until it is found, and for a bounded number of packets.
+   */
+  private applicationPacket(conn: QuicConnection, datagram: Buffer, start: number, cidLength: number, end: number, stamp: Stamp): void {
+    const consumer = conn.consumer;
+    if (consumer?.packetKeys === undefined || conn.keyedDecrypts.application >= MAX_APPLICATION_DECRYPTS) return;
+    const keys = consumer.packetKeys('server', 'application');
+    if (keys === undefined) return;
+    conn.keyedDecrypts.application++;
+    const space = conn.largestPn.application;
+    const opened = openPacket(datagram.subarray(start, end), 1 + cidLength, end - start, keys, space.server, false);
+    if (typeof opened === 'string') {
+      conn.problem("1-RTT packet from the server failed to decrypt with the key log's secrets");
+      return;
+    }
+    if (opened.packetNumber > space.server) space.server = opened.packetNumber;
+    const frames = parseFrames(opened.payload, 'a 1-RTT');
+    if (frames.problem !== undefined) conn.problem(frames.problem);
+    if (frames.handshakeDone) {
+      conn.handshakeDone = stamp;
+      this.firstEvent(conn, 'HandshakeDone', 'server', stamp, end - start);
+    }
+    this.closeFrame(conn, 'server', frames, stamp, end - start);
+  }
+
   // --- records --------------------------------------------------------------
 
   private emit(conn: QuicConnection, endState: 'open' | 'idle'): void {
@@ -573,6 +678,7 @@ export class QuicTracker {
     for (const key of conn.tuples) if (this.byTuple.get(key)?.conn === conn) this.byTuple.delete(key);
     conn.crypto.client.release();
     conn.crypto.server.release();
+    conn.handshakeCrypto = undefined;
     this.onClose(conn, endState);
   }
 }

@@ -4,6 +4,7 @@
  * in src/timeline (quic-build.ts); times are epoch seconds.
  */
 import type { Side, Stamp } from '../base/stamp.js';
+import type { DirectionKeys } from './protection.js';
 
 export type QuicEventType =
   | 'Initial'
@@ -15,7 +16,9 @@ export type QuicEventType =
   | 'ClientHello'
   | 'HelloRetryRequest'
   | 'ServerHello'
-  | 'ConnectionClose';
+  | 'ConnectionClose'
+  /** The server's HANDSHAKE_DONE frame (first 1-RTT packet that carries it; needs keys). */
+  | 'HandshakeDone';
 
 export interface QuicEvent {
   type: QuicEventType;
@@ -49,6 +52,16 @@ export type QuicLevel = 'initial' | 'handshake' | 'application';
  */
 export interface QuicCryptoConsumer {
   crypto(from: Side, level: QuicLevel, bytes: Buffer, first: Stamp, now: Stamp): void;
-  /** False once it has what it wants: the tracker then releases the connection's CRYPTO buffers. */
+  /** False once it has what it wants from Initial packets: the tracker then releases their CRYPTO buffers. */
   readonly wantsCrypto: boolean;
+  /**
+   * Keys from outside (a key log), once the ServerHello says the cipher suite:
+   * the packet protection keys of `from`'s Handshake or 1-RTT packets
+   * (src/quic/protection.ts packetKeys). Undefined: those packets stay unread.
+   */
+  packetKeys?(from: Side, level: 'handshake' | 'application'): DirectionKeys | undefined;
+  /** It still wants Handshake-level CRYPTO bytes (the rest of the TLS handshake, up to both Finished). */
+  readonly wantsHandshakeCrypto?: boolean;
+  /** The TLS handshake is complete (both Finished read): the exact end of the setup. */
+  readonly handshakeComplete?: boolean;
 }

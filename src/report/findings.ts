@@ -4,6 +4,7 @@
  * functions over records (the findings themselves come from src/findings).
  */
 import { FINDING_CODES, type ConnectionRecord, type FindingCode, type Severity } from '../timeline/types.js';
+import { alertName } from '../tls/names.js';
 
 export interface FindingGroup {
   code: FindingCode;
@@ -60,6 +61,9 @@ export function handshakeFailure(c: ConnectionRecord): string | null {
   if (!hasFinding(c, 'handshake-failed')) return null;
   const alert = c.tls?.alerts[0];
   if (alert) return alert.name;
+  // QUIC: the CONNECTION_CLOSE that ended it; a TLS alert travels as CRYPTO_ERROR 0x100 + alert (RFC 9001 §4.8).
+  const close = c.quic?.close;
+  if (close) return close.errorCode >= 0x100 && close.errorCode <= 0x1ff ? alertName(close.errorCode - 0x100) : `CONNECTION_CLOSE 0x${close.errorCode.toString(16)}`;
   return c.events.some((e) => e.type === 'ServerHello') ? 'closed' : 'no answer';
 }
 

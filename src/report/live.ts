@@ -13,6 +13,7 @@ import type { DestinationStats, Summary } from './types.js';
 /** Where a connection that is still open stands. */
 export type LivePhase =
   | 'SYN sent' // waiting for the SYN-ACK
+  | 'Initial sent' // QUIC: the client's Initial(s), no answer yet
   | 'SYN-ACK' // waiting for the client's ACK
   | 'TLS…' // ClientHello seen, handshake not complete
   | 'open' // set up (or plain TCP with data), not closing

@@ -32,7 +32,7 @@ function mergeEvents(c: QuicConnection, r: QuicHandshakeReader | undefined): Tim
     flush(i);
     const ev: TimelineEvent = { ...e };
     // The client's first 1-RTT packet after the server's Handshake flight: the handshake is confirmed (inferred without keys).
-    if (e.type === '1-RTT' && e.from === 'client' && c.confirmed !== undefined && e.frame === c.confirmed.frame) {
+    if (e.type === '1-RTT' && e.from === 'client' && c.confirmed !== undefined && !c.confirmedExact && e.frame === c.confirmed.frame) {
       ev.inferred = true;
       ev.detail = 'handshake confirmed';
     }
@@ -54,8 +54,8 @@ function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetric
     cipherName: sh === undefined ? null : cipherSuiteName(sh.cipherSuite),
     sni: ch?.sni ?? null,
     alpnOffered: ch?.alpn ?? [],
-    // QUIC's ServerHello carries no ALPN: it is in the encrypted EncryptedExtensions.
-    alpn: sh?.alpn ?? null,
+    // QUIC's ServerHello carries no ALPN: it is in the encrypted EncryptedExtensions (read with keys).
+    alpn: sh?.alpn ?? r?.alpn ?? null,
     versionsOffered: ch?.supportedVersions ?? [],
     keyShareGroupsOffered: ch?.keyShareGroups ?? [],
     keyShareGroup: sh?.keyShareGroup ?? null,
@@ -66,14 +66,16 @@ function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetric
     helloRetry: r?.helloRetry ?? false,
     alerts: [],
     // The certificate travels in Handshake packets: encrypted, unknown without keys.
-    certificateBytes: null,
-    certificateCount: null,
+    // With keys, a handshake complete without a Certificate (PSK resumption) sent none.
+    certificateBytes: r?.certificate?.bytes ?? (r?.handshakeComplete === true ? 0 : null),
+    certificateCount: r?.certificate?.count ?? (r?.handshakeComplete === true ? 0 : null),
     handshakeMs: c.confirmed !== undefined && r?.clientHelloFirst !== undefined ? ms(r.clientHelloFirst, c.confirmed) : null,
-    handshakeEndInferred: c.confirmed !== undefined,
+    handshakeEndInferred: c.confirmed !== undefined && !c.confirmedExact,
     firstApplicationDataRecord: { client: null, server: null },
     startTls: false,
-    decrypted: false,
-    notDecrypted: null,
+    // With keys: both Finished read from decrypted Handshake packets.
+    decrypted: r?.handshakeComplete ?? false,
+    notDecrypted: r?.notDecrypted ?? null,
     clientBursts: 0,
   };
 }
@@ -85,7 +87,10 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
   const answered = c.datagrams.server > 0;
   const state: ConnectionState = !answered ? 'unanswered' : c.close !== undefined ? 'closed' : endState;
   const flights = (c.vn ? 1 : 0) + (c.retry ? 1 : 0);
-  const serverFlight = r?.serverHello !== undefined || c.serverHandshake ? 1 : 0;
+  // 0-RTT: the client sent its data with its first flight and the server took it (read in
+  // EncryptedExtensions' early_data with keys; without, a ServerHello accepting the PSK says so):
+  // it waited for no server flight before its data, only for Retry / Version Negotiation.
+  const zeroRttTaken = c.zeroRttPackets > 0 && (r?.earlyDataAccepted ?? r?.serverHello?.pskAccepted ?? false);
   const fromStart = (s: Stamp | undefined): number | null => (s === undefined ? null : ms(start, s));
   const lifetimeMs = ms(start, c.last);
   const problems = [...c.problems];
@@ -110,10 +115,11 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
     tls: tlsOf(c, r),
     setup: {
       ms: confirmedMs,
-      roundTrips: flights + (c.confirmed !== undefined ? 1 : serverFlight),
+      // null when the handshake never completed (as for TCP: SetupMetrics.roundTrips).
+      roundTrips: c.confirmed === undefined ? null : flights + (zeroRttTaken ? 0 : 1),
       bytes: c.confirmed !== undefined ? c.setupBytes : c.bytes,
       packets: c.confirmed !== undefined ? c.setupPackets : c.packets,
-      certificateBytes: 0,
+      certificateBytes: r?.certificate?.bytes ?? 0,
       endFrame: c.confirmed?.frame ?? null,
     },
     firstDataMs: { client: fromStart(c.firstData.client), server: fromStart(c.firstData.server) },
@@ -121,7 +127,7 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
     setupShare: confirmedMs !== null && lifetimeMs > 0 ? Math.min(1, confirmedMs / lifetimeMs) : null,
     teardown:
       close !== undefined
-        ? { initiator: close.from, by: 'CONNECTION_CLOSE', ms: ms(closeStamp(c, close.frame), c.last), idleBeforeSec: null }
+        ? { initiator: close.from, by: 'CONNECTION_CLOSE', ms: ms(close.stamp, c.last), idleBeforeSec: null }
         : { initiator: null, by: endState === 'idle' ? 'idle' : null, ms: null, idleBeforeSec: null },
     problems,
     oneSided: null,
@@ -139,7 +145,7 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
       zeroRtt: c.zeroRttPackets > 0,
       zeroRttPackets: c.zeroRttPackets,
       handshakeMs: confirmedMs,
-      handshakeInferred: c.confirmed !== undefined,
+      handshakeInferred: c.confirmed !== undefined && !c.confirmedExact,
       scid: c.scid.toString('hex'),
       dcid: c.dcid.toString('hex'),
       serverScid: c.serverScid === undefined ? null : c.serverScid.toString('hex'),
@@ -154,12 +160,4 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
       close: close === undefined ? null : { from: close.from, frame: close.frame, errorCode: close.errorCode, reason: close.reason },
     },
   };
-}
-
-/** The stamp of the CONNECTION_CLOSE event (its frame and time). */
-function closeStamp(c: QuicConnection, frame: number): Stamp {
-  const e = c.events.find((x) => x.type === 'ConnectionClose' && x.frame === frame);
-  if (e === undefined) return c.last;
-  const tsSec = Math.floor(e.time);
-  return { frame, tsSec, tsNsec: Math.round((e.time - tsSec) * 1e9) };
 }

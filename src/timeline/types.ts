@@ -43,12 +43,14 @@ export const EVENT_TYPES = [
   // Read only from decrypted TLS 1.3 records (a key log): appended, numbered by name in the .proto.
   'EncryptedExtensions',
   'EndOfEarlyData',
+  // QUIC with keys: the server's HANDSHAKE_DONE frame (in its first 1-RTT packet that carries one).
+  'HandshakeDone',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Events that QUIC packets produce (QUIC records only). */
-export const QUIC_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['Initial', '0-RTT', 'Handshake', 'Retry', 'VersionNegotiation', '1-RTT', 'ConnectionClose']);
+export const QUIC_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['Initial', '0-RTT', 'Handshake', 'Retry', 'VersionNegotiation', '1-RTT', 'ConnectionClose', 'HandshakeDone']);
 
 /** Events that TCP itself produces; the rest come from the TLS stage. */
 export const TCP_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['SYN', 'SYN-ACK', 'ACK', 'FIN', 'RST']);
@@ -183,7 +185,11 @@ export interface RequestTiming extends Omit<HttpRequest, 'protocol' | 'interim' 
 export interface SetupMetrics {
   /** First SYN (or first packet) -> handshake complete (TLS), or -> completing ACK (plain TCP). */
   ms: number | null;
-  /** Server flights the client waited for before setup completed; null when setup never completed. */
+  /**
+   * Server flights the client waited for before setup completed; null when setup never completed.
+   * QUIC with 0-RTT data the server took: the flights before the client's first data (Retry,
+   * Version Negotiation), 0 otherwise.
+   */
   roundTrips: number | null;
   /** Wire bytes (frame lengths) of the connection's packets up to and including setup end. */
   bytes: number;
@@ -321,6 +327,10 @@ export const FINDING_CODES = [
   'idle-close',
   'stale-reuse',
   'abortive-reset',
+  // QUIC only (src/findings/quic.ts): round trips the TCP catalog has no word for.
+  'quic-retry',
+  'version-negotiation',
+  'slow-handshake',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -79,6 +79,12 @@ function groupPhrase(g: FindingGroup, conns: readonly ConnectionRecord[]): strin
       return `${plural(g.connections, 'stale reuse', 'stale reuses')}`;
     case 'abortive-reset':
       return `${plural(g.connections, 'abortive reset')}`;
+    case 'quic-retry':
+      return `${plural(g.connections, 'QUIC Retry', 'QUIC Retries')}${cost}`;
+    case 'version-negotiation':
+      return `${plural(g.connections, 'QUIC version negotiation')}${cost}`;
+    case 'slow-handshake':
+      return `${plural(g.connections, 'slow QUIC handshake')}${cost}`;
   }
 }
 

@@ -75,10 +75,27 @@ describe('findings round trip (the recordings of fixtures/findings)', () => {
   // frame 35, RST) with its last record (frame 32, 39 bytes) unanswered.
   const extra = path.join(FIXTURES, 'arkime-tls13-split-client-hello.pcap');
 
+  // QUIC-only codes come from fixtures/quic: a Retry, a Version Negotiation, and a handshake
+  // that is slow at a 10 ms threshold.
+  const quicRuns: [string, { findings?: { slowHandshakeMs: number } }][] = [
+    ['quic/quic-retry.pcap', {}],
+    ['quic/ndpi-draft28-vn-draft27-h3.pcap', {}],
+    ['quic/quic-one-request.pcap', { findings: { slowHandshakeMs: 10 } }],
+  ];
+
+  test.each(quicRuns)('%s: QUIC findings come back', async (name, opts) => {
+    const a = await analyzeFile(path.join(FIXTURES, name), opts);
+    const back = await readSavedAnalysis(await save(a, `findings-${path.basename(name)}.hlpb`));
+    expect(asJson(back)).toStrictEqual(asJson(a));
+  });
+
   test('the set as a whole carries every finding code, so the round trip covers each', async () => {
     const codes = new Set<string>();
     for (const file of [...recordings.map((n) => path.join(dir, n)), extra]) {
       for (const c of (await analyzeFile(file)).connections) for (const f of c.findings) codes.add(f.code);
+    }
+    for (const [name, opts] of quicRuns) {
+      for (const c of (await analyzeFile(path.join(FIXTURES, name), opts)).connections) for (const f of c.findings) codes.add(f.code);
     }
     expect([...codes].sort()).toEqual([...FINDING_CODES].sort());
   });

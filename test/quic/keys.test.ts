@@ -6,7 +6,7 @@
  * salt is checked by ndpi-draft28-vn-draft27-h3.pcap in golden.test.ts
  * (its ClientHello only decrypts with it).
  */
-import { initialKeys, decodePacketNumber } from '../../src/quic/protection.js';
+import { initialKeys, decodePacketNumber, openPacket, packetKeys } from '../../src/quic/protection.js';
 import { QUIC_V1, QUIC_V2 } from '../../src/quic/version.js';
 
 const DCID = Buffer.from('8394c8f03e515708', 'hex');
@@ -37,4 +37,24 @@ test('versions without known Initial keys: none derived', () => {
 test('RFC 9000 A.3: packet number decoding example', () => {
   // Largest 0xa82f30ea, truncated 0x9b32 in 16 bits -> 0xa82f9b32.
   expect(decodePacketNumber(0xa82f30ea, 0x9b32, 16)).toBe(0xa82f9b32);
+});
+
+test('RFC 9001 A.5: ChaCha20-Poly1305 short header packet (key derivation, ChaCha20 header protection, AEAD)', () => {
+  const secret = Buffer.from('9ac312a7f877468ebe69422748ad00a15443f18203a07d6060f688f30f21632b', 'hex');
+  const k = packetKeys(QUIC_V1, 0x1303, secret)!;
+  expect(hex(k)).toEqual({
+    key: 'c6d98ff3441c3fe1b2182094f69caa2ed4b716b65488960a7a984979fb23e1c8',
+    iv: 'e0459b3474bdd0e44a41c144',
+    hp: '25a282b9e82f06f21f488917a4fc8f1b73573685608597d0efcb076b0ab7a7a4',
+  });
+  // Packet number 654360564 (0x2700bff4), 3-byte encoding; the payload is one PING frame.
+  const packet = Buffer.from('4cfe4189655e5cd55c41f69080575d7999c25a5bfb', 'hex');
+  const opened = openPacket(packet, 1, packet.length, k, 654360563, false);
+  expect(opened).toEqual({ payload: Buffer.from('01', 'hex'), packetNumber: 654360564 });
+});
+
+test('packetKeys: suites QUIC cannot use, and secrets of the wrong length, give no keys', () => {
+  expect(packetKeys(QUIC_V1, 0x1304, Buffer.alloc(32))).toBeUndefined(); // TLS_AES_128_CCM_SHA256
+  expect(packetKeys(QUIC_V1, 0x1302, Buffer.alloc(32))).toBeUndefined(); // SHA-384 needs 48 bytes
+  expect(packetKeys(0x00000002, 0x1301, Buffer.alloc(32))).toBeUndefined();
 });
