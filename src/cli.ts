@@ -154,6 +154,7 @@ const FINDING_FLAGS = {
   'idle-close-ms': 'idleCloseMs',
   'connect-timeout-tail-ms': 'connectTimeoutTailMs',
   'retry-window-ms': 'retryWindowMs',
+  'slow-handshake-ms': 'slowHandshakeMs',
 } as const satisfies Record<string, keyof FindingOptions>;
 
 type FindingArgs = { [K in keyof typeof FINDING_FLAGS]?: number };
@@ -192,6 +193,10 @@ const findingOpts = {
   'retry-window-ms': {
     type: 'number',
     describe: `Finding retry: a new connection this soon after a failed one to the same destination, ms (default ${DEFAULT_FINDING_OPTIONS.retryWindowMs})`,
+  },
+  'slow-handshake-ms': {
+    type: 'number',
+    describe: `Finding slow-handshake (QUIC): the handshake took at least this long from the first Initial, ms (default ${DEFAULT_FINDING_OPTIONS.slowHandshakeMs})`,
   },
 } as const;
 
