@@ -18,6 +18,10 @@
  *      markdown table (coverage/merged/folders.md, the README's "Coverage"
  *      section) and the jest-only vs merged figures of the subprocess files.
  *
+ * Type-only sources (no code at run time) are left out of the figures.
+ * `npm run coverage -- --report-only` makes the reports again from coverage/jest
+ * and coverage/children without running the tests.
+ *
  * Exits with jest's status. Opt-in: `npm test` is not slowed by any of this.
  */
 import { spawnSync } from 'node:child_process';
@@ -50,20 +54,29 @@ function run(cmd, args, env) {
   return r.status ?? 1;
 }
 
-rmSync(out, { recursive: true, force: true });
-for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-// Some tests run the CLI as another user (the permission test runs it as nobody): it writes here too.
-chmodSync(dirs.raw, 0o1777);
+/** --report-only: steps 1-3 skipped, the tables and reports made again from coverage/jest and coverage/children. */
+const reportOnly = process.argv[2] === '--report-only';
+const jestArgs = reportOnly ? [] : process.argv.slice(2);
+let jestStatus = 0;
+if (!reportOnly) {
+  rmSync(out, { recursive: true, force: true });
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  // Some tests run the CLI as another user (the permission test runs it as nobody): it writes here too.
+  chmodSync(dirs.raw, 0o1777);
 
-// 1. dist and its source maps, from the current sources.
-if (run('npm', ['run', 'build', '--silent']) !== 0) process.exit(1);
+  // 1. dist and its source maps, from the current sources.
+  if (run('npm', ['run', 'build', '--silent']) !== 0) process.exit(1);
+  jestStatus = await runJest();
+  await childrenCoverage();
+}
 
 // 2. jest, with every process under it writing V8 coverage.
-const jestStatus = run(
+async function runJest() {
+  const status = run(
   process.execPath,
   [
     join(root, 'node_modules/jest/bin/jest.js'),
-    ...process.argv.slice(2), // first: --roots below takes every word after it
+    ...jestArgs, // first: --roots below takes every word after it
     '--coverage',
     '--coverageProvider=v8',
     `--coverageDirectory=${dirs.jest}`,
@@ -74,14 +87,16 @@ const jestStatus = run(
     '--roots=<rootDir>/src',
   ],
   { NODE_OPTIONS: '--experimental-vm-modules', NODE_V8_COVERAGE: dirs.raw },
-);
-
-if (!existsSync(join(dirs.jest, 'coverage-final.json'))) {
-  console.error('coverage: jest wrote no coverage (see above)');
-  process.exit(jestStatus || 1);
+  );
+  if (!existsSync(join(dirs.jest, 'coverage-final.json'))) {
+    console.error('coverage: jest wrote no coverage (see above)');
+    process.exit(status || 1);
+  }
+  return status;
 }
 
 // 3. The children's coverage of dist/, merged over processes, mapped back to src/.
+async function childrenCoverage() {
 const distUrl = pathToFileURL(join(root, 'dist')).href + '/';
 const processCovs = [];
 let files = 0;
@@ -98,22 +113,40 @@ for (const name of readdirSync(dirs.raw)) {
   if (result.length > 0) processCovs.push({ result });
 }
 const mergedV8 = processCovs.length > 0 ? mergeProcessCovs(processCovs) : { result: [] };
-const children = libCoverage.createCoverageMap({});
+const childMap = libCoverage.createCoverageMap({});
 for (const script of mergedV8.result) {
   const conv = v8ToIstanbul(fileURLToPath(script.url), 0);
   await conv.load();
   conv.applyCoverage(script.functions);
-  children.merge(conv.toIstanbul());
+  childMap.merge(conv.toIstanbul());
   conv.destroy();
 }
 // Only the sources themselves (a map could name something outside src/).
-children.filter((f) => f.startsWith(join(root, 'src') + sep));
-writeFileSync(join(dirs.children, 'coverage-final.json'), JSON.stringify(children.toJSON()));
-console.log(`\ncoverage: ${files} V8 coverage files written by processes under the tests, ${processCovs.length} of them ran dist/; ${children.files().length} source files reached from dist/`);
+childMap.filter((f) => f.startsWith(join(root, 'src') + sep));
+writeFileSync(join(dirs.children, 'coverage-final.json'), JSON.stringify(childMap.toJSON()));
+console.log(`\ncoverage: ${files} V8 coverage files written by processes under the tests, ${processCovs.length} of them ran dist/; ${childMap.files().length} source files reached from dist/`);
 rmSync(dirs.raw, { recursive: true, force: true }); // large, and nothing reads them again
+}
 
 // 4. jest's and the children's, merged.
 const jestMap = libCoverage.createCoverageMap(JSON.parse(readFileSync(join(dirs.jest, 'coverage-final.json'), 'utf8')));
+const children = libCoverage.createCoverageMap(JSON.parse(readFileSync(join(dirs.children, 'coverage-final.json'), 'utf8')));
+/**
+ * Type-only sources (interfaces, type aliases) compile to an empty module that no
+ * process ever runs: V8 reports every line of them uncovered. They are left out.
+ */
+function typeOnly(src) {
+  const js = join(root, 'dist', relative(join(root, 'src'), src)).replace(/\.tsx?$/, '.js');
+  if (!existsSync(js)) return false;
+  const code = readFileSync(js, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '')
+    .replace(/export \{\};/g, '');
+  return code.trim() === '';
+}
+const skipped = jestMap.files().filter(typeOnly);
+for (const m of [jestMap, children]) m.filter((f) => !typeOnly(f));
+if (skipped.length) console.log(`coverage: left out, type-only (no code at run time): ${skipped.map((f) => relative(root, f)).join(', ')}`);
 const merged = libCoverage.createCoverageMap({});
 merged.merge(jestMap);
 merged.merge(children);
