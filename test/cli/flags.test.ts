@@ -318,16 +318,33 @@ describe('pool options', () => {
     });
   }
 
-  // No fixture has waves of parallel connections, where the pool size would change the
-  // handshakes avoided: what shows is the size the simulation used, instead of the observed peak (1).
-  flagTest('pool --pool-size', 'the simulated pool holds --pool-size connections instead of the observed peak', async () => {
-    const peak = (await json('pool', fixture(SEQ), '--format', 'json')).destinations[0];
-    expect(peak.poolSize).toBe(1); // one connection at a time in tshark's frames
-    const d = (await json('pool', fixture(SEQ), '--format', 'json', '--pool-size', '3')).destinations[0];
-    expect(d.poolSize).toBe(3);
-    expect(d.reason).toContain('up to 3 connections');
+  // Two waves of 3 parallel connections, the second after the first has closed (tshark's frames):
+  // a pool of k idle connections serves min(k, 3) of the second wave; by default k is the peak (3).
+  const WAVES = 'pool-waves-2x3-parallel.pcap';
+  const waves = (() => {
+    const fs = frames(WAVES);
+    const ids = [...new Set(fs.map((f) => f.stream))];
+    const spans = ids.map((s) => ({ s, first: fs.find((f) => f.stream === s)!.t, last: last(fs.filter((f) => f.stream === s)).t }));
+    const firstEnd = Math.min(...spans.map((x) => x.last));
+    const one = spans.filter((x) => x.first < firstEnd);
+    const oneEnd = Math.max(...one.map((x) => x.last));
+    const two = spans.filter((x) => x.first > oneEnd);
+    return { one: one.length, two: two.length, all: ids.length };
+  })();
+  const servedBy = (k: number) => Math.min(k, waves.one, waves.two);
+
+  test('the waves capture: 3 connections at once, then 3 more after they closed', () => {
+    expect(waves).toEqual({ one: 3, two: 3, all: 6 });
   });
-  flagTest(`${ANALYZE} --pool-size`, 'the text report\'s destination table says the size; a size that is not a whole number exits 2', async () => {
+  flagTest('pool --pool-size', 'a pool of 1 or 2 idle connections serves 1 or 2 of the second wave; by default (the peak, 3) all 3', async () => {
+    const d = async (...o: string[]) => (await json('pool', fixture(WAVES), '--format', 'json', ...o)).destinations[0];
+    expect(await d()).toMatchObject({ poolSize: waves.one, handshakesAvoided: servedBy(waves.one) });
+    expect(await d('--pool-size', '1')).toMatchObject({ poolSize: 1, handshakesAvoided: servedBy(1) });
+    expect(await d('--pool-size', '2')).toMatchObject({ poolSize: 2, handshakesAvoided: servedBy(2) });
+  });
+  flagTest(`${ANALYZE} --pool-size`, "JSON's pool: a pool of 1 serves 1 of the second wave; the text report names the size", async () => {
+    expect((await json(fixture(WAVES), '--format', 'json')).pool.handshakesAvoided).toBe(servedBy(waves.one));
+    expect((await json(fixture(WAVES), '--format', 'json', '--pool-size', '1')).pool.handshakesAvoided).toBe(servedBy(1));
     const r = await cli(fixture(SEQ), '--format', 'text', '--pool-size', '3');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Destinations \(pool: idle timeout 60s, size 3\)/m);
