@@ -32,7 +32,7 @@ HOST=hl.test
 ALL_SCENARIOS=(
   tls12_full tls13_full tls12_resume_sessionid tls12_resume_ticket tls13_psk_resume
   tls13_hrr mtls tls_alert refused syn_retransmit syn_unanswered tls_port_8080
-  http_keepalive ipv6_tls13 nanosec gzip pool pool_rate mtu1500_chain loss_retransmit dumpcap_2if
+  http_keepalive ipv6_tls13 nanosec gzip pool pool_rate pool_waves mtu1500_chain loss_retransmit dumpcap_2if
 )
 
 # Not part of the default set: the seed that scripts/make-bench-capture.sh replicates.
@@ -371,6 +371,20 @@ sc_pool() {
   f="$OUT/pool-parallel-4conns.pcap"; cap_start "$NS_LO" lo "$f"
   inlo curl -sS --cacert "$(PKI root.pem)" $(resolve 443) --tlsv1.3 --http1.1 --parallel --parallel-immediate \
     --parallel-max 4 "${urls[@]:0:4}" >/dev/null
+  cap_stop "$f"
+}
+
+# Two waves of 3 parallel connections, 0.5 s apart: the second wave starts after the first has
+# closed, so a pool of k idle connections would serve k of its 3 (what --pool-size changes).
+sc_pool_waves() {
+  local f="$OUT/pool-waves-2x3-parallel.pcap" w urls
+  cap_start "$NS_LO" lo "$f"
+  for w in 1 2; do
+    urls=("https://$HOST/?w=$w&c=1" "https://$HOST/?w=$w&c=2" "https://$HOST/?w=$w&c=3")
+    inlo curl -sS --cacert "$(PKI root.pem)" $(resolve 443) --tlsv1.3 --http1.1 --parallel --parallel-immediate \
+      --parallel-max 3 "${urls[@]}" >/dev/null
+    [[ $w -eq 1 ]] && sleep 0.5
+  done
   cap_stop "$f"
 }
 
