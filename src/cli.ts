@@ -506,7 +506,7 @@ const withKeyLog =
 const poolOpts = {
   'pool-idle': { type: 'number', describe: 'Simulated pool idle timeout, seconds (default 60)' },
   'pool-size': { type: 'number', describe: 'Simulated pool size per destination (default: observed peak concurrency)' },
-  'min-saved-ms': { type: 'number', describe: "Verdict 'pool' needs at least this much setup saved per request at the --rtt RTT, ms (default 1)" },
+  'min-saved-ms': { type: 'number', describe: "With --rtt: verdict 'pool' needs at least this much setup saved per request at that RTT, ms (default 1)" },
   'min-saved-share': { type: 'number', describe: "…and at least this share of all connection time, percent (default 5)" },
   rtt: {
     type: 'number',
@@ -586,8 +586,8 @@ export async function main(rawArgs: string[]): Promise<number> {
         y
           .positional('capture', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const, describe: 'Output format (default text)' })
-          .option('json', { type: 'boolean', describe: 'Same as --format json' })
-          .options(keylogOpt),
+          .option('json', { type: 'boolean', describe: 'Same as --format json' }),
+      // No --keylog: info describes the file, and a key log changes none of its figures.
       (argv) => set(withKeyLog(runInfo)({ ...(argv as Parameters<typeof runInfo>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
