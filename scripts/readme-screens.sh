@@ -28,6 +28,8 @@ shot() {
 }
 key() { tmux send-keys -t "$s" "$@"; }
 wait_for 'sort: setup'; shot connections
+key '?'; wait_for 'Columns of the connections view'; shot help
+key Escape; wait_for 'sort: setup'
 key Enter; wait_for '(Esc back'; shot detail
 key Escape; wait_for 'sort: setup'
 key Tab; wait_for 'Enter lists the connections'; shot destinations
