@@ -68,6 +68,15 @@ export class TcpConnection {
   private baseSeq1: number | undefined = undefined;
   private synSeen0 = false;
   private synSeen1 = false;
+  /**
+   * A direction's ISN taken from the peer's ACK number (ack - 1) when its SYN
+   * was not captured but the peer's was: the client's first ACK-bearing
+   * segment after its SYN acknowledges the server's SYN-ACK, so the server's
+   * byte stream starts at that ACK number (Wireshark takes the reverse base
+   * sequence number from the first ACK the same way).
+   */
+  private ackIsn0: number | undefined = undefined;
+  private ackIsn1: number | undefined = undefined;
   private syns_: Stamp[] | undefined = undefined;
   private synAcks_: Stamp[] | undefined = undefined;
   synAckSeq: number | undefined = undefined;
@@ -244,6 +253,7 @@ export class TcpConnection {
     if (flags & TCP_ACK) {
       if (dir === 0) this.ackSent0 = true;
       else this.ackSent1 = true;
+      if ((flags & TCP_SYN) === 0) this.peerStartFromAck(dir, tcp.ack);
       if ((flags & TCP_SYN) === 0 && this.syns_ !== undefined) {
         const rttSyn = this.initialRttSyn;
         const rttAt = this.initialRttAt;
@@ -361,6 +371,22 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * The stream start of the peer of `dir` from this segment's ACK number, when
+   * `dir` sent a SYN, the peer's SYN (SYN-ACK) was not captured, and the
+   * peer's stream has not started (no payload of it seen yet): the first such
+   * ACK acknowledges the peer's ISN + 1.
+   */
+  private peerStartFromAck(dir: Dir, ack: number): void {
+    if (dir === 0) {
+      if (!this.synSeen0 || this.synSeen1 || this.ackIsn1 !== undefined || this.stream1 !== undefined) return;
+      this.ackIsn1 = (ack - 1) >>> 0;
+    } else {
+      if (!this.synSeen1 || this.synSeen0 || this.ackIsn0 !== undefined || this.stream0 !== undefined) return;
+      this.ackIsn0 = (ack - 1) >>> 0;
+    }
+  }
+
   /** Returns whether the segment was a retransmission. */
   private onPayload(dir: Dir, tcp: TcpHeader, stamp: Stamp): boolean {
     // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
@@ -402,6 +428,10 @@ export class TcpConnection {
       const synSeen = dir === 0 ? this.synSeen0 : this.synSeen1;
       const isn = dir === 0 ? this.baseSeq0 : this.baseSeq1;
       if (synSeen && isn !== undefined) s.syn(isn);
+      else {
+        const fromAck = dir === 0 ? this.ackIsn0 : this.ackIsn1;
+        if (fromAck !== undefined) s.syn(fromAck);
+      }
       if (dir === 0) this.stream0 = s;
       else this.stream1 = s;
     }
