@@ -160,8 +160,29 @@ export class ConnectionReader implements StreamConsumer {
    */
   get messages(): TlsMessage[] {
     if (this.session === undefined) return [];
+    this.endOfStreams();
     this.session.end();
     return this.list;
+  }
+
+  /**
+   * A direction that was closed (its FIN, or a reset either way) will bring no
+   * more bytes: one still looking for record headers after a hole may take a
+   * single record that ends exactly at the end of its bytes (the last record
+   * before the FIN), where resynchronisation otherwise wants two headers.
+   */
+  private endOfStreams(): void {
+    const session = this.session!;
+    const [fin0, fin1] = this.conn.fin;
+    const [rst0, rst1] = this.conn.rst;
+    const reset = rst0 !== undefined || rst1 !== undefined;
+    const before = this.list.length;
+    for (const dir of [0, 1] as const) {
+      if (this.mode[dir] !== 'tls') continue;
+      if ((dir === 0 ? fin0 : fin1) === undefined && !reset) continue;
+      session.endOfStream(this.side(dir));
+    }
+    if (this.list.length > before) this.afterFeed(before);
   }
 
   wants(dir: Dir): boolean {

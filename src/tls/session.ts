@@ -224,6 +224,20 @@ export class TlsSession {
     this.loseHandshake(d);
   }
 
+  /**
+   * `side`'s stream ended (its FIN, or a reset): a direction still looking for
+   * a chain of record headers after a hole takes one that ends exactly at the
+   * end of its bytes, a single record included (see RecordReader.endOfStream).
+   */
+  endOfStream(side: Side): void {
+    const d = this.dirs[side];
+    try {
+      d.rec.endOfStream();
+    } catch (e) {
+      this.stop(d, `internal error: ${(e as Error).message}`);
+    }
+  }
+
   /** Parsing of `side` gave up. */
   stopped(side: Side): boolean {
     return this.dirs[side].stopped;

@@ -145,22 +145,21 @@ const BY_BYTES: Record<string, string[]> = {
  *   server's first bytes are a ServerHello (frame 4: 16 03 03 .. 02) and the client's next ones a
  *   ClientKeyExchange/ChangeCipherSpec/Finished chain (frame 9): issue 11 #2 handles the lost ServerHello, not
  *   the lost ClientHello. So the client's encrypted alert in frame 19 is not reported.
- * - ns-tls12-mtu1500-cert-chain.pcap without 15, lo-tls12-full.pcap without 11 (the server's
- *   ChangeCipherSpec+Finished lost): after the gap
- *   the server sends one record before its FIN — frame 16: 17 03 03 01 2a, 298 bytes, exactly the segment
- *   (seq 5065..5368, FIN at 5368) — and resynchronisation wants two record headers in a chain, so the
- *   server's application data is never reported (tshark per segment shows it). lo-tls12-full frame 12 likewise
- *   holds one whole type-23 record before the server's FIN.
+ *
+ * Fixed, kept here for the bytes: ns-tls12-mtu1500-cert-chain.pcap without 15, lo-tls12-full.pcap without 11
+ * (the server's ChangeCipherSpec+Finished lost): after the gap the server sends one record before its FIN —
+ * frame 16: 17 03 03 01 2a, 298 bytes, exactly the segment (seq 5065..5368, FIN at 5368); lo-tls12-full
+ * frame 12 likewise. Resynchronisation wants two record headers in a chain; at the end of a closed
+ * direction one header whose record ends exactly where the bytes end is enough (RecordReader.endOfStream),
+ * so the server's application data is reported where tshark shows it per segment.
  */
 const KNOWN: Record<string, string[]> = {
   'zeek-tls12-basic.pcap': ['without frame 4: tshark shows a client alert in frame 19, we do not'],
   'lo-tls12-full.pcap': [
     'without frame 4: tshark shows a client alert in frame 13, we do not',
-    'without frame 11: tshark shows server application data in frame 12, we report none',
   ],
   'ns-tls12-mtu1500-cert-chain.pcap': [
     'without frame 4: tshark shows a client alert in frame 17, we do not',
-    'without frame 15: tshark shows server application data in frame 16, we report none',
   ],
 };
 
