@@ -48,6 +48,20 @@ export interface SetupSnapshot {
   bytes: number;
 }
 
+/**
+ * Does `chunk` begin with a ServerHello (a handshake record, sniffed as TLS,
+ * whose first message is type 2)? Checked further than the sniff, on the bytes
+ * present, as it starts TLS without a ClientHello: the message fits a
+ * ServerHello (at least 38 bytes: version, random, session id length, suite,
+ * compression) and its legacy_version is 03 0x.
+ */
+function serverHelloStart(chunk: Buffer): boolean {
+  if (chunk.length < 6 || chunk[0] !== 0x16 || chunk[5] !== 2) return false;
+  if (chunk.length >= 9 && chunk.readUIntBE(6, 3) < 38) return false;
+  if (chunk.length >= 11 && (chunk[9] !== 3 || chunk[10] > 4)) return false;
+  return true;
+}
+
 export class ConnectionReader implements StreamConsumer {
   private readonly mode: [Mode, Mode] = ['sniff', 'sniff'];
   private readonly plain: [number, number] = [0, 0];
@@ -74,6 +88,8 @@ export class ConnectionReader implements StreamConsumer {
   /** Speculative session over a connection whose starts were not captured (see probeData). */
   private probe: TlsSession | undefined;
   private probeOff = false;
+  /** The session began at the server's ServerHello (the ClientHello was not captured). */
+  private serverFirst = false;
   /** Data was delivered in this direction; its first event was a gap. */
   private readonly seen: [boolean, boolean] = [false, false];
   private readonly gapFirst: [boolean, boolean] = [false, false];
@@ -197,7 +213,7 @@ export class ConnectionReader implements StreamConsumer {
       return;
     }
     this.noteFrame(stamp);
-    if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.serverOfKnownTls(dir, chunk)) {
+    if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.otherOfKnownTls(dir, chunk)) {
       const before = this.list.length;
       this.session!.feed(this.side(dir), chunk, stamp);
       this.afterFeed(before);
@@ -221,8 +237,8 @@ export class ConnectionReader implements StreamConsumer {
     } else {
       if (this.session === undefined && !this.httpOff) this.http?.gap(this.side(dir), lost);
       if (this.mode[dir] === 'off') return;
-      if (this.serverOfKnownTls(dir, null)) {
-        this.session!.gap('server', lost);
+      if (this.otherOfKnownTls(dir, null)) {
+        this.session!.gap(this.side(dir), lost);
         return;
       }
       if (!this.seen[dir]) this.gapFirst[dir] = true;
@@ -236,18 +252,24 @@ export class ConnectionReader implements StreamConsumer {
   }
 
   /**
-   * Once a ClientHello was seen, the other direction is TLS too, whatever its
-   * first captured bytes (issue 11 #2: its ServerHello was lost, or the capture
-   * began between them): it is read from a chain of record headers on (after
-   * a gap, the session's own resynchronisation). True when the direction was
-   * switched to TLS.
+   * Once a session began, the other direction is TLS too, whatever its first
+   * captured bytes: the server's once a ClientHello was seen (issue 11 #2: its
+   * ServerHello was lost, or the capture began between them), the client's
+   * once a ServerHello was (its ClientHello was lost). It is read from a chain
+   * of record headers on (after a gap, the session's own resynchronisation),
+   * or from its first byte when that is where its hello begins. True when the
+   * direction was switched to TLS.
    */
-  private serverOfKnownTls(dir: Dir, chunk: Buffer | null): boolean {
-    if (this.session === undefined || this.mode[dir] !== 'sniff' || this.side(dir) !== 'server') return false;
+  private otherOfKnownTls(dir: Dir, chunk: Buffer | null): boolean {
+    if (this.session === undefined || this.mode[dir] !== 'sniff') return false;
+    const side = this.side(dir);
+    if (side === 'client' && !this.serverFirst) return false;
     this.mode[dir] = 'tls';
-    // The very start of the direction, too short to tell (a ServerHello cut after < 6 bytes): read it as it comes.
-    const start = chunk !== null && this.plain[dir] === 0 && sniffTls(chunk) === 'need-more';
-    if (chunk !== null && !start) this.session.resync('server');
+    // The very start of the direction: too short to tell (a ServerHello cut after < 6 bytes), or the
+    // client's own hello arriving after the server's (capture order): read it as it comes.
+    const sniff = chunk !== null && this.plain[dir] === 0 ? sniffTls(chunk) : 'no';
+    const start = sniff === 'need-more' || (side === 'client' && (sniff === 'sslv2' || (sniff === 'tls' && chunk![0] === 0x16)));
+    if (chunk !== null && !start) this.session.resync(side);
     return true;
   }
 
@@ -304,11 +326,14 @@ export class ConnectionReader implements StreamConsumer {
     if (kind === 'no' || kind === 'need-more') return false;
     const clientHello = kind === 'sslv2' || chunk[5] === 1;
     if (this.session === undefined) {
-      if (!clientHello) return false;
-      // The ClientHello's sender is the client, unless a SYN already said otherwise.
+      const serverHello = !clientHello && serverHelloStart(chunk) && (this.conn.clientDir === -1 || this.side(dir) === 'server');
+      if (!clientHello && !serverHello) return false;
+      // The ClientHello's sender is the client (a ServerHello's the server), unless a SYN already said otherwise.
       if (this.conn.clientEvidence !== 'syn' && this.conn.clientEvidence !== 'syn-ack') {
-        this.conn.setClient(dir, 'tls');
+        this.conn.setClient(clientHello ? dir : dir === 0 ? 1 : 0, 'tls');
       }
+      // The ClientHello was not captured: the client's direction is TLS from its next record chain on.
+      this.serverFirst = serverHello;
       if (this.plain[0] + this.plain[1] > 0) this.startTls = true;
       if (this.probe !== undefined) {
         // A hello after all: the speculation over the bytes before it is dropped.

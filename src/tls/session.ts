@@ -617,11 +617,16 @@ export class TlsSession {
     }
   }
 
-  /** A Finished was seen (`last`): the handshake completes with the second side's. */
+  /**
+   * A Finished was seen: the handshake completes with the second side's, the
+   * later of the two in the capture (a direction held behind a hole, such as
+   * a client whose ClientHello was lost, is read after the other one).
+   */
   private finishedSeen(last: Stamp): void {
     const { client, server } = this.dirs;
     if (client.finished !== null && server.finished !== null && this.sum.handshakeDone === undefined) {
-      this.sum.handshakeDone = last;
+      const other = last === client.finished ? server.finished : client.finished;
+      this.sum.handshakeDone = other.frame > last.frame ? other : last;
       this.checkDone();
     }
   }

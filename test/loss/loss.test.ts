@@ -139,29 +139,24 @@ const BY_BYTES: Record<string, string[]> = {
 };
 
 /**
- * Where we are wrong today, from the bytes (each must still be wrong; reported to the integrator):
- * - zeek-tls12-basic.pcap, lo-tls12-full.pcap, ns-tls12-mtu1500-cert-chain.pcap without 4 (the ClientHello
- *   lost): the connection is read as plain TCP, though the
- *   server's first bytes are a ServerHello (frame 4: 16 03 03 .. 02) and the client's next ones a
- *   ClientKeyExchange/ChangeCipherSpec/Finished chain (frame 9): issue 11 #2 handles the lost ServerHello, not
- *   the lost ClientHello. So the client's encrypted alert in frame 19 is not reported.
+ * Where we are wrong today, from the bytes (each must still be wrong; reported to the integrator): none.
  *
- * Fixed, kept here for the bytes: ns-tls12-mtu1500-cert-chain.pcap without 15, lo-tls12-full.pcap without 11
- * (the server's ChangeCipherSpec+Finished lost): after the gap the server sends one record before its FIN —
- * frame 16: 17 03 03 01 2a, 298 bytes, exactly the segment (seq 5065..5368, FIN at 5368); lo-tls12-full
- * frame 12 likewise. Resynchronisation wants two record headers in a chain; at the end of a closed
- * direction one header whose record ends exactly where the bytes end is enough (RecordReader.endOfStream),
- * so the server's application data is reported where tshark shows it per segment.
+ * Fixed, kept here for the bytes:
+ * - zeek-tls12-basic.pcap, lo-tls12-full.pcap, ns-tls12-mtu1500-cert-chain.pcap without 4 (the ClientHello
+ *   lost) were read as plain TCP, though the server's first bytes are a ServerHello (frame 4 of the lossy
+ *   file: 16 03 03 .. 02, legacy_version 03 03) and the client's next ones a ClientKeyExchange /
+ *   ChangeCipherSpec / Finished chain (frame 9), so the client's encrypted alert (frame 19, 13, 17) was not
+ *   reported. A ServerHello now starts the session as a ClientHello does, and the client's direction is
+ *   read from its next chain of record headers (ConnectionReader.otherOfKnownTls); no ClientHello, so no
+ *   handshakeMs.
+ * - ns-tls12-mtu1500-cert-chain.pcap without 15, lo-tls12-full.pcap without 11 (the server's
+ *   ChangeCipherSpec+Finished lost): after the gap the server sends one record before its FIN — frame 16:
+ *   17 03 03 01 2a, 298 bytes, exactly the segment (seq 5065..5368, FIN at 5368); lo-tls12-full frame 12
+ *   likewise. Resynchronisation wants two record headers in a chain; at the end of a closed direction one
+ *   header whose record ends exactly where the bytes end is enough (RecordReader.endOfStream), so the
+ *   server's application data is reported where tshark shows it per segment.
  */
-const KNOWN: Record<string, string[]> = {
-  'zeek-tls12-basic.pcap': ['without frame 4: tshark shows a client alert in frame 19, we do not'],
-  'lo-tls12-full.pcap': [
-    'without frame 4: tshark shows a client alert in frame 13, we do not',
-  ],
-  'ns-tls12-mtu1500-cert-chain.pcap': [
-    'without frame 4: tshark shows a client alert in frame 17, we do not',
-  ],
-};
+const KNOWN: Record<string, string[]> = {};
 
 /** Content type of the record an event is read from, for the byte check. */
 const RECORD_TYPE: Partial<Record<EventType, number>> = { ApplicationData: 23, EncryptedHandshake: 23, ChangeCipherSpec: 20, Alert: 21 };
