@@ -31,6 +31,9 @@ export interface StreamConsumer {
 
 export type ClientEvidence = 'syn' | 'syn-ack' | 'tls' | 'port';
 
+/** Bound on the counters kept for held segments per connection (see TcpConnection.heldAt). */
+const MAX_HELD_COUNTERS = 1024;
+
 const NO_STAMPS: Stamp[] = Object.freeze([]) as unknown as Stamp[];
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 
@@ -112,6 +115,13 @@ export class TcpConnection {
   outOfOrder = 0;
   private problems_: string[] | undefined = undefined;
 
+  /**
+   * The packet and byte counters as they were when each segment now held
+   * ahead of a hole arrived (made with the first one held; an entry goes when
+   * its segment is delivered): bytes read late are counted as of their own
+   * frame (see countersAt).
+   */
+  private heldAt: Map<Stamp, { packets: number; bytes: number }> | undefined = undefined;
   private stream0: StreamReassembler | undefined = undefined;
   private stream1: StreamReassembler | undefined = undefined;
   consumer: StreamConsumer | undefined = undefined;
@@ -334,9 +344,19 @@ export class TcpConnection {
     for (const s of [this.stream0, this.stream1]) if (s && s.maxPending > bytes) s.maxPending = bytes;
   }
 
+  /**
+   * The counters as they were when the frame of `stamp` arrived, for bytes
+   * being delivered now that were held ahead of a hole; undefined for bytes
+   * delivered as they came (the counters are those of now).
+   */
+  countersAt(stamp: Stamp): { packets: number; bytes: number } | undefined {
+    return this.heldAt?.get(stamp);
+  }
+
   /** Drop reassembly buffers; the connection is still followed for its TCP events. */
   release(): void {
     if (this.released) return;
+    this.heldAt = undefined;
     this.stream0?.flush();
     this.stream1?.flush();
     this.stream0?.stop();
@@ -396,7 +416,14 @@ export class TcpConnection {
       this.retransmissions++;
       return true;
     }
-    if (kind === 'out-of-order') this.outOfOrder++;
+    if (kind === 'out-of-order') {
+      this.outOfOrder++;
+      if (this.consumer && !this.released) {
+        const m = (this.heldAt ??= new Map());
+        if (m.size >= MAX_HELD_COUNTERS) m.clear(); // entries of segments delivered at once (a hole given up while holding)
+        m.set(stamp, { packets: this.packets, bytes: this.bytes });
+      }
+    }
     if (dir === 0) {
       this.firstPayload0 ??= stamp;
       this.payloadBytes0 += tcp.payloadLength;
@@ -417,6 +444,7 @@ export class TcpConnection {
         {
           data: (chunk, stamp, segmentStart) => {
             consumer?.data(dir, chunk, stamp, segmentStart);
+            this.heldAt?.delete(stamp);
             if (consumer && !consumer.wants(dir)) (dir === 0 ? this.stream0 : this.stream1)?.stop();
           },
           gap: (lost) => consumer?.gap(dir, lost),

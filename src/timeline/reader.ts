@@ -346,6 +346,7 @@ export class ConnectionReader implements StreamConsumer {
       this.http = undefined;
       this.httpOff = true;
       this.session = new TlsSession((m) => this.list.push(m), this.sessionOptions());
+      if (serverHello) this.session.clientMayLag();
     } else if (this.side(dir) !== 'server' || clientHello) {
       return false;
     }
@@ -354,14 +355,18 @@ export class ConnectionReader implements StreamConsumer {
   }
 
   private noteFrame(stamp: Stamp): void {
+    // Bytes held ahead of a hole and read now: the counters as they were when their frame came.
+    const then = this.conn.countersAt(stamp);
+    const packets = then?.packets ?? this.conn.packets;
+    const bytes = then?.bytes ?? this.conn.bytes;
     const last = this.recent[this.recent.length - 1];
     if (last !== undefined && last.stamp.frame === stamp.frame) {
-      last.packets = this.conn.packets;
-      last.bytes = this.conn.bytes;
+      last.packets = packets;
+      last.bytes = bytes;
       return;
     }
     if (this.recent.length >= RECENT_FRAMES) this.recent.shift();
-    this.recent.push({ stamp, packets: this.conn.packets, bytes: this.conn.bytes });
+    this.recent.push({ stamp, packets, bytes });
   }
 
   /** The counters as of the frame of `at` (as now when that frame is no longer among the recent ones). */

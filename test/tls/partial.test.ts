@@ -81,6 +81,9 @@ function readCapture(file: string, clientPort: number, splitServerStart = 0): Re
       this.clientEvidence = evidence;
     },
     limitHeld() {},
+    countersAt() {
+      return undefined;
+    },
   } as unknown as TcpConnection;
   const reader = new ConnectionReader(conn);
   const next: [number | null, number | null] = [null, null];
