@@ -32,7 +32,7 @@ export interface StreamConsumer {
 export type ClientEvidence = 'syn' | 'syn-ack' | 'tls' | 'port';
 
 /** Bound on the counters kept for held segments per connection (see TcpConnection.heldAt). */
-const MAX_HELD_COUNTERS = 1024;
+const MAX_HELD_COUNTERS = 256;
 
 const NO_STAMPS: Stamp[] = Object.freeze([]) as unknown as Stamp[];
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
@@ -444,7 +444,11 @@ export class TcpConnection {
         {
           data: (chunk, stamp, segmentStart) => {
             consumer?.data(dir, chunk, stamp, segmentStart);
-            this.heldAt?.delete(stamp);
+            if (this.heldAt !== undefined) {
+              this.heldAt.delete(stamp);
+              // Nothing held any more: entries of segments delivered under a later frame's stamp go too.
+              if ((this.stream0?.heldSegments ?? 0) === 0 && (this.stream1?.heldSegments ?? 0) === 0) this.heldAt = undefined;
+            }
             if (consumer && !consumer.wants(dir)) (dir === 0 ? this.stream0 : this.stream1)?.stop();
           },
           gap: (lost) => consumer?.gap(dir, lost),
