@@ -31,6 +31,9 @@ export interface StreamConsumer {
 
 export type ClientEvidence = 'syn' | 'syn-ack' | 'tls' | 'port';
 
+/** Bound on the counters kept for held segments per connection (see TcpConnection.heldAt). */
+const MAX_HELD_COUNTERS = 256;
+
 const NO_STAMPS: Stamp[] = Object.freeze([]) as unknown as Stamp[];
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 
@@ -68,6 +71,15 @@ export class TcpConnection {
   private baseSeq1: number | undefined = undefined;
   private synSeen0 = false;
   private synSeen1 = false;
+  /**
+   * A direction's ISN taken from the peer's ACK number (ack - 1) when its SYN
+   * was not captured but the peer's was: the client's first ACK-bearing
+   * segment after its SYN acknowledges the server's SYN-ACK, so the server's
+   * byte stream starts at that ACK number (Wireshark takes the reverse base
+   * sequence number from the first ACK the same way).
+   */
+  private ackIsn0: number | undefined = undefined;
+  private ackIsn1: number | undefined = undefined;
   private syns_: Stamp[] | undefined = undefined;
   private synAcks_: Stamp[] | undefined = undefined;
   synAckSeq: number | undefined = undefined;
@@ -103,6 +115,13 @@ export class TcpConnection {
   outOfOrder = 0;
   private problems_: string[] | undefined = undefined;
 
+  /**
+   * The packet and byte counters as they were when each segment now held
+   * ahead of a hole arrived (made with the first one held; an entry goes when
+   * its segment is delivered): bytes read late are counted as of their own
+   * frame (see countersAt).
+   */
+  private heldAt: Map<Stamp, { packets: number; bytes: number }> | undefined = undefined;
   private stream0: StreamReassembler | undefined = undefined;
   private stream1: StreamReassembler | undefined = undefined;
   consumer: StreamConsumer | undefined = undefined;
@@ -244,6 +263,7 @@ export class TcpConnection {
     if (flags & TCP_ACK) {
       if (dir === 0) this.ackSent0 = true;
       else this.ackSent1 = true;
+      if ((flags & TCP_SYN) === 0) this.peerStartFromAck(dir, tcp.ack);
       if ((flags & TCP_SYN) === 0 && this.syns_ !== undefined) {
         const rttSyn = this.initialRttSyn;
         const rttAt = this.initialRttAt;
@@ -324,9 +344,19 @@ export class TcpConnection {
     for (const s of [this.stream0, this.stream1]) if (s && s.maxPending > bytes) s.maxPending = bytes;
   }
 
+  /**
+   * The counters as they were when the frame of `stamp` arrived, for bytes
+   * being delivered now that were held ahead of a hole; undefined for bytes
+   * delivered as they came (the counters are those of now).
+   */
+  countersAt(stamp: Stamp): { packets: number; bytes: number } | undefined {
+    return this.heldAt?.get(stamp);
+  }
+
   /** Drop reassembly buffers; the connection is still followed for its TCP events. */
   release(): void {
     if (this.released) return;
+    this.heldAt = undefined;
     this.stream0?.flush();
     this.stream1?.flush();
     this.stream0?.stop();
@@ -361,6 +391,22 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * The stream start of the peer of `dir` from this segment's ACK number, when
+   * `dir` sent a SYN, the peer's SYN (SYN-ACK) was not captured, and the
+   * peer's stream has not started (no payload of it seen yet): the first such
+   * ACK acknowledges the peer's ISN + 1.
+   */
+  private peerStartFromAck(dir: Dir, ack: number): void {
+    if (dir === 0) {
+      if (!this.synSeen0 || this.synSeen1 || this.ackIsn1 !== undefined || this.stream1 !== undefined) return;
+      this.ackIsn1 = (ack - 1) >>> 0;
+    } else {
+      if (!this.synSeen1 || this.synSeen0 || this.ackIsn0 !== undefined || this.stream0 !== undefined) return;
+      this.ackIsn0 = (ack - 1) >>> 0;
+    }
+  }
+
   /** Returns whether the segment was a retransmission. */
   private onPayload(dir: Dir, tcp: TcpHeader, stamp: Stamp): boolean {
     // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
@@ -370,7 +416,14 @@ export class TcpConnection {
       this.retransmissions++;
       return true;
     }
-    if (kind === 'out-of-order') this.outOfOrder++;
+    if (kind === 'out-of-order') {
+      this.outOfOrder++;
+      if (this.consumer && !this.released) {
+        const m = (this.heldAt ??= new Map());
+        if (m.size >= MAX_HELD_COUNTERS) m.clear(); // entries of segments delivered at once (a hole given up while holding)
+        m.set(stamp, { packets: this.packets, bytes: this.bytes });
+      }
+    }
     if (dir === 0) {
       this.firstPayload0 ??= stamp;
       this.payloadBytes0 += tcp.payloadLength;
@@ -391,6 +444,11 @@ export class TcpConnection {
         {
           data: (chunk, stamp, segmentStart) => {
             consumer?.data(dir, chunk, stamp, segmentStart);
+            if (this.heldAt !== undefined) {
+              this.heldAt.delete(stamp);
+              // Nothing held any more: entries of segments delivered under a later frame's stamp go too.
+              if ((this.stream0?.heldSegments ?? 0) === 0 && (this.stream1?.heldSegments ?? 0) === 0) this.heldAt = undefined;
+            }
             if (consumer && !consumer.wants(dir)) (dir === 0 ? this.stream0 : this.stream1)?.stop();
           },
           gap: (lost) => consumer?.gap(dir, lost),
@@ -402,6 +460,10 @@ export class TcpConnection {
       const synSeen = dir === 0 ? this.synSeen0 : this.synSeen1;
       const isn = dir === 0 ? this.baseSeq0 : this.baseSeq1;
       if (synSeen && isn !== undefined) s.syn(isn);
+      else {
+        const fromAck = dir === 0 ? this.ackIsn0 : this.ackIsn1;
+        if (fromAck !== undefined) s.syn(fromAck);
+      }
       if (dir === 0) this.stream0 = s;
       else this.stream1 = s;
     }

@@ -48,6 +48,20 @@ export interface SetupSnapshot {
   bytes: number;
 }
 
+/**
+ * Does `chunk` begin with a ServerHello (a handshake record, sniffed as TLS,
+ * whose first message is type 2)? Checked further than the sniff, on the bytes
+ * present, as it starts TLS without a ClientHello: the message fits a
+ * ServerHello (at least 38 bytes: version, random, session id length, suite,
+ * compression) and its legacy_version is 03 0x.
+ */
+function serverHelloStart(chunk: Buffer): boolean {
+  if (chunk.length < 6 || chunk[0] !== 0x16 || chunk[5] !== 2) return false;
+  if (chunk.length >= 9 && chunk.readUIntBE(6, 3) < 38) return false;
+  if (chunk.length >= 11 && (chunk[9] !== 3 || chunk[10] > 4)) return false;
+  return true;
+}
+
 export class ConnectionReader implements StreamConsumer {
   private readonly mode: [Mode, Mode] = ['sniff', 'sniff'];
   private readonly plain: [number, number] = [0, 0];
@@ -74,6 +88,8 @@ export class ConnectionReader implements StreamConsumer {
   /** Speculative session over a connection whose starts were not captured (see probeData). */
   private probe: TlsSession | undefined;
   private probeOff = false;
+  /** The session began at the server's ServerHello (the ClientHello was not captured). */
+  private serverFirst = false;
   /** Data was delivered in this direction; its first event was a gap. */
   private readonly seen: [boolean, boolean] = [false, false];
   private readonly gapFirst: [boolean, boolean] = [false, false];
@@ -160,8 +176,29 @@ export class ConnectionReader implements StreamConsumer {
    */
   get messages(): TlsMessage[] {
     if (this.session === undefined) return [];
+    this.endOfStreams();
     this.session.end();
     return this.list;
+  }
+
+  /**
+   * A direction that was closed (its FIN, or a reset either way) will bring no
+   * more bytes: one still looking for record headers after a hole may take a
+   * single record that ends exactly at the end of its bytes (the last record
+   * before the FIN), where resynchronisation otherwise wants two headers.
+   */
+  private endOfStreams(): void {
+    const session = this.session!;
+    const [fin0, fin1] = this.conn.fin;
+    const [rst0, rst1] = this.conn.rst;
+    const reset = rst0 !== undefined || rst1 !== undefined;
+    const before = this.list.length;
+    for (const dir of [0, 1] as const) {
+      if (this.mode[dir] !== 'tls') continue;
+      if ((dir === 0 ? fin0 : fin1) === undefined && !reset) continue;
+      session.endOfStream(this.side(dir));
+    }
+    if (this.list.length > before) this.afterFeed(before);
   }
 
   wants(dir: Dir): boolean {
@@ -176,7 +213,7 @@ export class ConnectionReader implements StreamConsumer {
       return;
     }
     this.noteFrame(stamp);
-    if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.serverOfKnownTls(dir, chunk)) {
+    if (mode === 'tls' || (segmentStart && this.trySwitch(dir, chunk)) || this.otherOfKnownTls(dir, chunk)) {
       const before = this.list.length;
       this.session!.feed(this.side(dir), chunk, stamp);
       this.afterFeed(before);
@@ -200,8 +237,8 @@ export class ConnectionReader implements StreamConsumer {
     } else {
       if (this.session === undefined && !this.httpOff) this.http?.gap(this.side(dir), lost);
       if (this.mode[dir] === 'off') return;
-      if (this.serverOfKnownTls(dir, null)) {
-        this.session!.gap('server', lost);
+      if (this.otherOfKnownTls(dir, null)) {
+        this.session!.gap(this.side(dir), lost);
         return;
       }
       if (!this.seen[dir]) this.gapFirst[dir] = true;
@@ -215,18 +252,24 @@ export class ConnectionReader implements StreamConsumer {
   }
 
   /**
-   * Once a ClientHello was seen, the other direction is TLS too, whatever its
-   * first captured bytes (issue 11 #2: its ServerHello was lost, or the capture
-   * began between them): it is read from a chain of record headers on (after
-   * a gap, the session's own resynchronisation). True when the direction was
-   * switched to TLS.
+   * Once a session began, the other direction is TLS too, whatever its first
+   * captured bytes: the server's once a ClientHello was seen (issue 11 #2: its
+   * ServerHello was lost, or the capture began between them), the client's
+   * once a ServerHello was (its ClientHello was lost). It is read from a chain
+   * of record headers on (after a gap, the session's own resynchronisation),
+   * or from its first byte when that is where its hello begins. True when the
+   * direction was switched to TLS.
    */
-  private serverOfKnownTls(dir: Dir, chunk: Buffer | null): boolean {
-    if (this.session === undefined || this.mode[dir] !== 'sniff' || this.side(dir) !== 'server') return false;
+  private otherOfKnownTls(dir: Dir, chunk: Buffer | null): boolean {
+    if (this.session === undefined || this.mode[dir] !== 'sniff') return false;
+    const side = this.side(dir);
+    if (side === 'client' && !this.serverFirst) return false;
     this.mode[dir] = 'tls';
-    // The very start of the direction, too short to tell (a ServerHello cut after < 6 bytes): read it as it comes.
-    const start = chunk !== null && this.plain[dir] === 0 && sniffTls(chunk) === 'need-more';
-    if (chunk !== null && !start) this.session.resync('server');
+    // The very start of the direction: too short to tell (a ServerHello cut after < 6 bytes), or the
+    // client's own hello arriving after the server's (capture order): read it as it comes.
+    const sniff = chunk !== null && this.plain[dir] === 0 ? sniffTls(chunk) : 'no';
+    const start = sniff === 'need-more' || (side === 'client' && (sniff === 'sslv2' || (sniff === 'tls' && chunk![0] === 0x16)));
+    if (chunk !== null && !start) this.session.resync(side);
     return true;
   }
 
@@ -283,11 +326,14 @@ export class ConnectionReader implements StreamConsumer {
     if (kind === 'no' || kind === 'need-more') return false;
     const clientHello = kind === 'sslv2' || chunk[5] === 1;
     if (this.session === undefined) {
-      if (!clientHello) return false;
-      // The ClientHello's sender is the client, unless a SYN already said otherwise.
+      const serverHello = !clientHello && serverHelloStart(chunk) && (this.conn.clientDir === -1 || this.side(dir) === 'server');
+      if (!clientHello && !serverHello) return false;
+      // The ClientHello's sender is the client (a ServerHello's the server), unless a SYN already said otherwise.
       if (this.conn.clientEvidence !== 'syn' && this.conn.clientEvidence !== 'syn-ack') {
-        this.conn.setClient(dir, 'tls');
+        this.conn.setClient(clientHello ? dir : dir === 0 ? 1 : 0, 'tls');
       }
+      // The ClientHello was not captured: the client's direction is TLS from its next record chain on.
+      this.serverFirst = serverHello;
       if (this.plain[0] + this.plain[1] > 0) this.startTls = true;
       if (this.probe !== undefined) {
         // A hello after all: the speculation over the bytes before it is dropped.
@@ -300,6 +346,7 @@ export class ConnectionReader implements StreamConsumer {
       this.http = undefined;
       this.httpOff = true;
       this.session = new TlsSession((m) => this.list.push(m), this.sessionOptions());
+      if (serverHello) this.session.clientMayLag();
     } else if (this.side(dir) !== 'server' || clientHello) {
       return false;
     }
@@ -308,14 +355,18 @@ export class ConnectionReader implements StreamConsumer {
   }
 
   private noteFrame(stamp: Stamp): void {
+    // Bytes held ahead of a hole and read now: the counters as they were when their frame came.
+    const then = this.conn.countersAt(stamp);
+    const packets = then?.packets ?? this.conn.packets;
+    const bytes = then?.bytes ?? this.conn.bytes;
     const last = this.recent[this.recent.length - 1];
     if (last !== undefined && last.stamp.frame === stamp.frame) {
-      last.packets = this.conn.packets;
-      last.bytes = this.conn.bytes;
+      last.packets = packets;
+      last.bytes = bytes;
       return;
     }
     if (this.recent.length >= RECENT_FRAMES) this.recent.shift();
-    this.recent.push({ stamp, packets: this.conn.packets, bytes: this.conn.bytes });
+    this.recent.push({ stamp, packets, bytes });
   }
 
   /** The counters as of the frame of `at` (as now when that frame is no longer among the recent ones). */

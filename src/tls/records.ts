@@ -94,6 +94,29 @@ export function findRecordChain(buf: Buffer, from = 0): { at: number; wait: bool
   return null;
 }
 
+/**
+ * At the end of a stream (its direction closed): the offset of the first
+ * plausible header from which a chain of plausible headers ends exactly at
+ * `buf`'s end, or -1. One header qualifies alone when its record is the last
+ * thing in the stream: the exact fit stands in for the second header that
+ * findRecordChain wants.
+ */
+export function findRecordChainToEnd(buf: Buffer, from = 0): number {
+  // ends[h]: a chain from h ends exactly at buf's end (filled backwards, linear in the bytes held).
+  const n = buf.length;
+  const ends = new Uint8Array(n);
+  let first = -1;
+  for (let h = n - 5; h >= from; h--) {
+    if (!plausibleHeader(buf, h)) continue;
+    const next = h + 5 + buf.readUInt16BE(h + 3);
+    if (next === n || (next < n && ends[next] === 1)) {
+      ends[h] = 1;
+      first = h;
+    }
+  }
+  return first;
+}
+
 export class RecordReader {
   stopped = false;
   /** Scanning for a record header chain (after a hole, or a start mid-stream). */
@@ -196,6 +219,32 @@ export class RecordReader {
     this.held = [];
     this.heldLen = 0;
     this.need = 0;
+  }
+
+  /**
+   * The stream ended (its direction was closed: a FIN, or a reset) and nothing
+   * more will come: when still looking for a chain after a hole, a chain of
+   * record headers that ends exactly where the bytes end is taken, even a
+   * single record (the last one before the FIN). True when framing resumed.
+   */
+  endOfStream(): boolean {
+    if (this.stopped || !this.resyncing || this.heldLen < 5) return false;
+    const buf = this.held.length === 1 ? this.held[0].data : Buffer.concat(this.held.map((p) => p.data));
+    const at = findRecordChainToEnd(buf);
+    if (at < 0) return false;
+    this.resyncing = false;
+    this.need = 0;
+    this.scanned += at;
+    this.dropHeld(at);
+    this.sink.problem(`resynchronised after skipping ${this.scanned} bytes, on a record that ends the stream`);
+    const pieces = this.held;
+    this.held = [];
+    this.heldLen = 0;
+    for (const p of pieces) {
+      if (this.stopped) break;
+      this.frame(p.data, p.stamp);
+    }
+    return true;
   }
 
   /** Records a problem and stops framing this direction. Returns false. */

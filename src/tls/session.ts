@@ -60,6 +60,8 @@ function repeats(prev: TlsMessage, m: TlsMessage): boolean {
 
 /** Client records a TLS 1.3 flight may span before its Finished ([Certificate, CertificateVerify,] Finished, split at most so). */
 const MAX_FLIGHT_RECORDS = 4;
+/** TLS 1.3 server records held while the client's direction is behind a hole (see TlsSession.serverAhead). */
+const MAX_AHEAD_RECORDS = 32;
 /** Body length of a TLS 1.3 alert record: 2 alert bytes + inner content type + 16-byte AEAD tag. */
 const TLS13_ALERT_BODY_LENGTH = 19;
 
@@ -181,6 +183,15 @@ export class TlsSession {
   private alertsCut = false;
   /** Client records of a TLS 1.3 flight not yet resolved (see clientFlight). */
   private flight: RecordStamp[] | null = null;
+  /**
+   * TLS 1.3 server records read before anything of the client's (its
+   * ClientHello lost: the client's direction is held behind that hole and
+   * read after the server's): whether each came before or after the
+   * client's Finished is decided by frame once that Finished is known (or at
+   * the end). At most MAX_AHEAD_RECORDS, then decided as they come.
+   */
+  private serverAhead: RecordStamp[] | null = null;
+  private serverAheadOff = true;
   /** Side of the latest application-data record counted for clientBursts. */
   private lastDataSide: Side | null = null;
   /** Messages handed on (to tell a dropped message's repeats from a kept one's). */
@@ -222,6 +233,31 @@ export class TlsSession {
     this.problem(d, 'bytes that do not start with a TLS record: looking for a chain of record headers');
     d.rec.startResync();
     this.loseHandshake(d);
+  }
+
+  /**
+   * `side`'s stream ended (its FIN, or a reset): a direction still looking for
+   * a chain of record headers after a hole takes one that ends exactly at the
+   * end of its bytes, a single record included (see RecordReader.endOfStream).
+   */
+  endOfStream(side: Side): void {
+    const d = this.dirs[side];
+    try {
+      d.rec.endOfStream();
+    } catch (e) {
+      this.stop(d, `internal error: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * The session begins with the server's bytes (its ClientHello was not
+   * captured): the client's, held behind that hole, may be read after the
+   * server's that followed them. TLS 1.3 server records read before any of
+   * the client's are then placed by frame against the client's Finished
+   * (see serverAhead), not by the order they are read in.
+   */
+  clientMayLag(): void {
+    if (this.dirs.client.rec.records === 0) this.serverAheadOff = false;
   }
 
   /** Parsing of `side` gave up. */
@@ -418,6 +454,7 @@ export class TlsSession {
         const rec: RecordStamp = { first, last, bytes };
         if (d.side === 'server') {
           if (this.flight === null) {
+            if (this.holdServerAhead(rec)) return;
             this.emit({ type: 'EncryptedHandshake', from: 'server', first, last, bytes, inferred: true });
             return;
           }
@@ -482,6 +519,43 @@ export class TlsSession {
     return true;
   }
 
+  /** Holds a TLS 1.3 server record while nothing of the client was read and no ClientHello seen (see serverAhead). */
+  private holdServerAhead(rec: RecordStamp): boolean {
+    if (this.serverAheadOff || this.sum.clientHello !== undefined || this.dirs.client.rec.records > 0) return false;
+    this.serverAhead ??= [];
+    if (this.serverAhead.length >= MAX_AHEAD_RECORDS) {
+      this.serverAheadOff = true;
+      this.releaseServerAhead(null);
+      return false;
+    }
+    this.serverAhead.push(rec);
+    return true;
+  }
+
+  /**
+   * The held server records, in order: up to the client's Finished (frame
+   * `finished`; null: not known) encrypted handshake, as they are read when
+   * the client comes first; after it application data.
+   */
+  private releaseServerAhead(finished: number | null): void {
+    const held = this.serverAhead;
+    if (held === null) return;
+    this.serverAhead = null;
+    const server = this.dirs.server;
+    for (const r of held) {
+      if (finished === null || r.last.frame <= finished) {
+        this.emit({ type: 'EncryptedHandshake', from: 'server', first: r.first, last: r.last, bytes: r.bytes, inferred: true });
+        continue;
+      }
+      this.countBurst('server', r.bytes - 5);
+      if (!server.appDataEmitted) {
+        server.appDataEmitted = true;
+        this.emit({ type: 'ApplicationData', from: 'server', first: r.first, last: r.last, bytes: r.bytes });
+        this.checkDone();
+      }
+    }
+  }
+
   /** A pending client flight ends without a Finished-sized record: its first record was the Finished, the next application data. */
   private endFlight(): void {
     const flight = this.flight;
@@ -498,6 +572,7 @@ export class TlsSession {
     this.emit({ type: 'Finished', from: 'client', first: r.first, last: r.last, bytes: r.bytes, inferred: true });
     this.sum.handshakeDone = r.last;
     this.sum.handshakeEndInferred = true;
+    this.releaseServerAhead(r.last.frame);
     this.checkDone();
   }
 
@@ -508,6 +583,7 @@ export class TlsSession {
    */
   end(): void {
     this.endFlight();
+    this.releaseServerAhead(null);
     // No more bytes will come: partial handshake messages are given up (their buffers go back to the budget).
     for (const d of [this.dirs.client, this.dirs.server]) if (d.hs.partial) d.hs.lose();
   }
@@ -603,11 +679,16 @@ export class TlsSession {
     }
   }
 
-  /** A Finished was seen (`last`): the handshake completes with the second side's. */
+  /**
+   * A Finished was seen: the handshake completes with the second side's, the
+   * later of the two in the capture (a direction held behind a hole, such as
+   * a client whose ClientHello was lost, is read after the other one).
+   */
   private finishedSeen(last: Stamp): void {
     const { client, server } = this.dirs;
     if (client.finished !== null && server.finished !== null && this.sum.handshakeDone === undefined) {
-      this.sum.handshakeDone = last;
+      const other = last === client.finished ? server.finished : client.finished;
+      this.sum.handshakeDone = other.frame > last.frame ? other : last;
       this.checkDone();
     }
   }

@@ -16,6 +16,7 @@ import { analyzeFile } from '../../src/analyze.js';
 import type { Dir, TcpConnection } from '../../src/tcp/connection.js';
 import { ConnectionReader } from '../../src/timeline/reader.js';
 import type { TlsMessage } from '../../src/tls/types.js';
+import type { Stamp } from '../../src/base/stamp.js';
 import { readSegmentsFrom, tshark } from './streams.js';
 
 const derived = (name: string) => path.resolve(process.cwd(), 'fixtures/derived', name);
@@ -56,7 +57,16 @@ function readCapture(file: string, clientPort: number, splitServerStart = 0): Re
   const dirOf = (port: number): Dir => (port === ports[0] ? 0 : 1);
   const synSeen: [boolean, boolean] = [false, false];
   for (const x of segs) if (x.flags & 0x02) synSeen[dirOf(x.sport)] = true;
+  // Each direction's FIN and RST, as the TCP stage has them when the reader's messages are read (at the end).
+  const fin: [Stamp | undefined, Stamp | undefined] = [undefined, undefined];
+  const rst: [Stamp | undefined, Stamp | undefined] = [undefined, undefined];
+  for (const x of segs) {
+    if (x.flags & 0x01) fin[dirOf(x.sport)] ??= x.stamp;
+    if (x.flags & 0x04) rst[dirOf(x.sport)] ??= x.stamp;
+  }
   const conn = {
+    fin,
+    rst,
     clientDir: synSeen[0] ? 0 : -1,
     clientEvidence: synSeen[0] ? 'syn' : null,
     synSeen,
@@ -71,6 +81,9 @@ function readCapture(file: string, clientPort: number, splitServerStart = 0): Re
       this.clientEvidence = evidence;
     },
     limitHeld() {},
+    countersAt() {
+      return undefined;
+    },
   } as unknown as TcpConnection;
   const reader = new ConnectionReader(conn);
   const next: [number | null, number | null] = [null, null];
