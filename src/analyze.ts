@@ -154,9 +154,10 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   });
   let meta: CaptureMeta | undefined;
   const keys = new KeySource(opts.keyLog, () => meta);
+  const readerOpts = { keys }; // one object for every reader
   const tracker = new ConnectionTracker(
     (conn) => {
-      const r = new ConnectionReader(conn, { keys });
+      const r = new ConnectionReader(conn, readerOpts);
       if (live) seenAt.set(conn, clock());
       return r;
     },
@@ -174,7 +175,9 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       report?.add(rec);
       opts.onConnection?.(rec);
     },
-    live ? { ...opts.tracker, liveLingerMs: live.lingerMs ?? 500, clock } : opts.tracker,
+    // Offline, a connection gets its reader with its first payload (a SYN flood's cost no reader);
+    // live, at once: its reader stamps when it was first seen.
+    live ? { ...opts.tracker, liveLingerMs: live.lingerMs ?? 500, clock } : { attachOnPayload: true, ...opts.tracker },
   );
   let framesAtSnapshot = -1;
   /** The open connections as records, rebuilt only for those that got packets since the last time. */

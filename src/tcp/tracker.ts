@@ -54,6 +54,14 @@ export interface TrackerOptions {
   liveLingerMs?: number;
   /** Wall clock in ms for liveLingerMs (default Date.now). */
   clock?: () => number;
+  /**
+   * Attach a connection's reader at its first segment with payload instead of
+   * when it is created (default false). A connection that never carries
+   * payload (an unanswered SYN, a refused one) then costs no reader: 0.6 KB
+   * less per open connection of a SYN flood. `attach` must then return a
+   * consumer, or it is asked again at the next segment with payload.
+   */
+  attachOnPayload?: boolean;
 }
 
 /** What the tracker dropped or gave up to stay within its bounds (the analyze stage turns these into warnings). */
@@ -103,6 +111,7 @@ export class ConnectionTracker {
   private peakOpen = 0;
   private readonly liveLingerMs: number | undefined;
   private readonly clock: () => number;
+  private readonly attachOnPayload: boolean;
   /** Live source only: wall-clock ms of each open connection's last packet. */
   private readonly lastWall = new WeakMap<TcpConnection, number>();
 
@@ -120,6 +129,7 @@ export class ConnectionTracker {
     this.budget = new HeldBudget(opts.heldBudgetBytes ?? DEFAULT_HELD_BUDGET);
     this.liveLingerMs = opts.liveLingerMs;
     this.clock = opts.clock ?? Date.now;
+    this.attachOnPayload = opts.attachOnPayload ?? false;
   }
 
   get stats(): TrackerStats {
@@ -190,6 +200,7 @@ export class ConnectionTracker {
     } else if (conn !== this.lastTouched) {
       this.touch(conn);
     }
+    if (this.attachOnPayload && tcp.payloadLength > 0 && conn.consumer === undefined) conn.consumer = this.attach(conn);
     const wasClosed = conn.closed;
     conn.segment(dir, tcp, stamp, wire);
     if (!wasClosed && conn.closed) this.closed.push(conn);
@@ -251,7 +262,7 @@ export class ConnectionTracker {
     const ea: Endpoint = { ip: src, port: sport };
     const eb: Endpoint = { ip: dst, port: dport };
     const conn = new TcpConnection(this.nextConn++, ea, eb, stamp, this.budget);
-    conn.consumer = this.attach(conn);
+    if (!this.attachOnPayload) conn.consumer = this.attach(conn);
     const entry = this.table.get(pairKey);
     if (entry === undefined) {
       this.table.set(pairKey, conn);
