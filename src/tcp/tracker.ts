@@ -5,7 +5,8 @@
  *
  * State lives only while a connection is open: a closed connection is handed
  * to `onFinal` once it has been quiet for `closedLingerSec` of capture time
- * (late ACKs and retransmitted FINs still belong to it), an open one that
+ * (late ACKs and retransmitted FINs still belong to it) or sooner when more
+ * than `maxClosedLinger` are lingering (the longest closed goes first), an open one that
  * idles for `idleReleaseSec` has its reassembly buffers released, and beyond
  * `maxOpenConnections` open at once the longest-idle one is finalized early,
  * in the state it has then (`finalizedEarly`).
@@ -39,9 +40,20 @@ import { ActivityList, ClosedList } from './lists.js';
  */
 export const DEFAULT_MAX_OPEN = 100_000;
 
+/** Default bound on closed connections lingering for late packets (see TrackerOptions.maxClosedLinger). */
+export const DEFAULT_MAX_CLOSED = 4096;
+
 export interface TrackerOptions {
   /** Seconds a closed connection lingers for late packets before it is finalized (default 60). */
   closedLingerSec?: number;
+  /**
+   * Closed connections lingering at once (default DEFAULT_MAX_CLOSED): beyond
+   * it the one closed the longest is finalized before its linger is over. A
+   * busy capture closes thousands of connections a second, and 60 s of them
+   * held every byte of their state (100,000 connections closed within a few
+   * seconds of capture time were all held to the end).
+   */
+  maxClosedLinger?: number;
   /** Seconds without packets after which an open connection's buffers are released (default 300). */
   idleReleaseSec?: number;
   /** Frames between idle sweeps (default 16384). */
@@ -70,6 +82,8 @@ export interface TrackerStats {
   finalizedEarly: number;
   /** Most connections open at once. */
   peakOpen: number;
+  /** Closed connections finalized before their linger was over because more than `maxClosedLinger` were lingering. */
+  closedEarly: number;
   /** Times a direction gave up its holes because the shared held-bytes budget was full. */
   heldEvictions: number;
   /** Holes given up that way, and the bytes that were missing in them (reported as gaps). */
@@ -106,6 +120,8 @@ export class ConnectionTracker {
   private readonly idleReleaseSec: number;
   private readonly sweepEvery: number;
   private readonly maxOpen: number;
+  private readonly maxClosed: number;
+  private closedEarly = 0;
   private readonly budget: HeldBudget;
   private finalizedEarly = 0;
   private peakOpen = 0;
@@ -126,6 +142,7 @@ export class ConnectionTracker {
     this.idleReleaseSec = opts.idleReleaseSec ?? 300;
     this.sweepEvery = opts.sweepEvery ?? 16384;
     this.maxOpen = Math.max(1, opts.maxOpenConnections ?? DEFAULT_MAX_OPEN);
+    this.maxClosed = Math.max(1, opts.maxClosedLinger ?? DEFAULT_MAX_CLOSED);
     this.budget = new HeldBudget(opts.heldBudgetBytes ?? DEFAULT_HELD_BUDGET);
     this.liveLingerMs = opts.liveLingerMs;
     this.clock = opts.clock ?? Date.now;
@@ -136,6 +153,7 @@ export class ConnectionTracker {
     return {
       finalizedEarly: this.finalizedEarly,
       peakOpen: this.peakOpen,
+      closedEarly: this.closedEarly,
       heldEvictions: this.budget.evictions,
       holesGivenUp: this.budget.holesGivenUp,
       bytesGivenUp: this.budget.bytesGivenUp,
@@ -203,7 +221,16 @@ export class ConnectionTracker {
     if (this.attachOnPayload && tcp.payloadLength > 0 && conn.consumer === undefined) conn.consumer = this.attach(conn);
     const wasClosed = conn.closed;
     conn.segment(dir, tcp, stamp, wire);
-    if (!wasClosed && conn.closed) this.closed.push(conn);
+    if (!wasClosed && conn.closed) {
+      this.closed.push(conn);
+      if (this.closed.size > this.maxClosed) {
+        // The one closed the longest goes (never `conn`: it is at the back).
+        const done = this.closed.head!;
+        this.remove(done);
+        this.finalize(done);
+        this.closedEarly++;
+      }
+    }
     if (this.liveLingerMs !== undefined) this.lastWall.set(conn, this.clock());
     if (++this.sinceSweep >= this.sweepEvery) {
       this.sinceSweep = 0;
