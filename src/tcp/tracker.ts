@@ -54,6 +54,13 @@ export interface TrackerOptions {
    * seconds of capture time were all held to the end).
    */
   maxClosedLinger?: number;
+  /**
+   * Seconds of capture time a closed connection is quiet before the count
+   * bound may finalize it (default 1): the last ACK and retransmitted FINs
+   * come within it, and a late packet of a finalized connection would start a
+   * new, mid-stream one.
+   */
+  closedQuietSec?: number;
   /** Seconds without packets after which an open connection's buffers are released (default 300). */
   idleReleaseSec?: number;
   /** Frames between idle sweeps (default 16384). */
@@ -121,6 +128,7 @@ export class ConnectionTracker {
   private readonly sweepEvery: number;
   private readonly maxOpen: number;
   private readonly maxClosed: number;
+  private readonly closedQuietSec: number;
   private closedEarly = 0;
   private readonly budget: HeldBudget;
   private finalizedEarly = 0;
@@ -143,6 +151,7 @@ export class ConnectionTracker {
     this.sweepEvery = opts.sweepEvery ?? 16384;
     this.maxOpen = Math.max(1, opts.maxOpenConnections ?? DEFAULT_MAX_OPEN);
     this.maxClosed = Math.max(1, opts.maxClosedLinger ?? DEFAULT_MAX_CLOSED);
+    this.closedQuietSec = opts.closedQuietSec ?? 1;
     this.budget = new HeldBudget(opts.heldBudgetBytes ?? DEFAULT_HELD_BUDGET);
     this.liveLingerMs = opts.liveLingerMs;
     this.clock = opts.clock ?? Date.now;
@@ -223,13 +232,7 @@ export class ConnectionTracker {
     conn.segment(dir, tcp, stamp, wire);
     if (!wasClosed && conn.closed) {
       this.closed.push(conn);
-      if (this.closed.size > this.maxClosed) {
-        // The one closed the longest goes (never `conn`: it is at the back).
-        const done = this.closed.head!;
-        this.remove(done);
-        this.finalize(done);
-        this.closedEarly++;
-      }
+      if (this.closed.size > this.maxClosed) this.trimClosed(stamp);
     }
     if (this.liveLingerMs !== undefined) this.lastWall.set(conn, this.clock());
     if (++this.sinceSweep >= this.sweepEvery) {
@@ -361,8 +364,23 @@ export class ConnectionTracker {
     this.finalize(victim);
   }
 
+  /**
+   * Beyond maxClosedLinger, finalize the connections closed (and quiet) the
+   * longest, as long as they have been quiet for closedQuietSec: never `now`'s
+   * own connection, which is at the back and quiet for 0 s.
+   */
+  private trimClosed(now: Stamp): void {
+    for (let c = this.closed.head; c !== undefined && this.closed.size > this.maxClosed; c = this.closed.head) {
+      if (now.tsSec - c.lastStamp.tsSec < this.closedQuietSec) break;
+      this.remove(c);
+      this.finalize(c);
+      this.closedEarly++;
+    }
+  }
+
   /** Work proportional to what expired: each order is walked from its front until one has not. */
   private sweep(now: Stamp): void {
+    if (this.closed.size > this.maxClosed) this.trimClosed(now);
     for (let c = this.closed.head; c !== undefined && now.tsSec - c.lastStamp.tsSec > this.closedLingerSec; c = this.closed.head) {
       this.remove(c);
       this.finalize(c);

@@ -135,6 +135,17 @@ describe('closed-linger cap', () => {
     expect(h.finals.map((c) => c.id)).toEqual([1, 2, 0, 3, 4]);
   });
 
+  test('a connection closed less than closedQuietSec ago stays (its last ACK is still to come), then goes at the next sweep', () => {
+    const h = setup({ maxClosedLinger: 1, closedQuietSec: 1, sweepEvery: 1 });
+    for (let i = 0; i < 3; i++) reset(h, i, 1000);
+    expect(h.finals).toEqual([]);
+    h.feed(pkt('10.0.1.0', 40000, '10.9.9.9', 443, TCP_ACK, 5001), 1000); // a late ACK still finds connection 0
+    expect(h.tracker.open).toBe(3);
+    h.feed(syn(7), 1001);
+    expect(h.finals.map((c) => c.id)).toEqual([1, 2]);
+    expect(h.tracker.stats.closedEarly).toBe(2);
+  });
+
   test('a late packet moves a closed connection to the back of the linger order', () => {
     const h = setup({ maxClosedLinger: 2, closedLingerSec: 60 });
     reset(h, 0, 1000);
