@@ -30,15 +30,16 @@ import { ActivityList, ClosedList } from './lists.js';
 
 /**
  * Default cap on connections open at once. A connection that only sent a SYN
- * costs ~1.3 KB of heap with the pipeline's reader attached (134 MB for
- * 100,000 open, scripts/bench-tracker.mjs), so at the cap the table stays
- * near 150 MB, leaving most of a 1 GiB ceiling to the held-bytes budget
- * (64 MiB), TLS state and the collector's slack: 1,000,000 unanswered SYNs
- * peak at 510-650 MB RSS (2.3 GB before the cap). Real captures rarely hold
- * more than tens of thousands of live connections at once, and only the
+ * costs ~0.8 KB of heap (the pipeline attaches its reader with the first
+ * payload, see attachOnPayload; 1.36 KB with a reader), so at the cap a SYN
+ * flood's table holds ~80 MB: 2,000,000 unanswered SYNs peak at 253 MiB RSS
+ * with NDJSON output (the CLI bounds V8's heap growth to 1.5×). A connection
+ * in the middle of a TLS handshake costs 6–8 KB (TLS readers, facts, stamps),
+ * so 100,000 such open at once are ~700 MB: real captures rarely hold more
+ * than tens of thousands of live connections at once, and only the
  * longest-idle are finalized early.
  */
-export const DEFAULT_MAX_OPEN = 100_000;
+export const DEFAULT_MAX_OPEN = 50_000;
 
 /** Default bound on closed connections lingering for late packets (see TrackerOptions.maxClosedLinger). */
 export const DEFAULT_MAX_CLOSED = 4096;
