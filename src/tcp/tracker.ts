@@ -34,10 +34,10 @@ import { ActivityList, ClosedList } from './lists.js';
  * payload, see attachOnPayload; 1.36 KB with a reader), so at the cap a SYN
  * flood's table holds ~80 MB: 2,000,000 unanswered SYNs peak at 253 MiB RSS
  * with NDJSON output (the CLI bounds V8's heap growth to 1.5×). A connection
- * in the middle of a TLS handshake costs 6–8 KB (TLS readers, facts, stamps),
- * so 100,000 such open at once are ~700 MB: real captures rarely hold more
- * than tens of thousands of live connections at once, and only the
- * longest-idle are finalized early.
+ * in the middle of a TLS handshake costs 6–8 KB (TLS readers, facts, stamps):
+ * 100,000 of them open at once peaked at 1.27 GB RSS, over the 1 GiB ceiling,
+ * 50,000 at 740 MiB. Real captures rarely hold more than tens of thousands of
+ * live connections at once, and only the longest-idle are finalized early.
  */
 export const DEFAULT_MAX_OPEN = 50_000;
 
