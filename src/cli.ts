@@ -620,9 +620,9 @@ export async function main(rawArgs: string[]): Promise<number> {
 /**
  * How much V8 may grow its heap past the live data between full collections,
  * in percent. By default it grows it up to 4× (its factor rises as collections
- * get cheap relative to the work between them): 80 MiB of open connections in
- * a SYN flood peaked at 457 MiB RSS, 256 MiB of kept records at 2.5 GB. At
- * 1.5× the same runs peak at 254 MiB and under 1 GiB, for ~10 % more CPU
+ * get cheap relative to the work between them): 80 MB of open connections in
+ * a SYN flood peaked at 446 MiB RSS, ~400 MB of kept records at 2,515 MiB. At
+ * 1.5× the same runs peak at 249 and 745 MiB, for 4–14 % more CPU
  * (collections run more often). Set at startup, before the heap has grown;
  * a --heap-growing-percent given to node (or in NODE_OPTIONS) wins.
  */

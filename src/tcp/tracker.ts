@@ -32,7 +32,7 @@ import { ActivityList, ClosedList } from './lists.js';
  * Default cap on connections open at once. A connection that only sent a SYN
  * costs ~0.8 KB of heap (the pipeline attaches its reader with the first
  * payload, see attachOnPayload; 1.36 KB with a reader), so at the cap a SYN
- * flood's table holds ~80 MB: 2,000,000 unanswered SYNs peak at 253 MiB RSS
+ * flood's table holds ~40 MB: 2,000,000 unanswered SYNs peak at 189 MiB RSS
  * with NDJSON output (the CLI bounds V8's heap growth to 1.5×). A connection
  * in the middle of a TLS handshake costs 6–8 KB (TLS readers, facts, stamps):
  * 100,000 of them open at once peaked at 1.27 GB RSS, over the 1 GiB ceiling,
