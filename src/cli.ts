@@ -622,7 +622,8 @@ export async function main(rawArgs: string[]): Promise<number> {
  * in percent. By default it grows it up to 4× (its factor rises as collections
  * get cheap relative to the work between them): 80 MB of open connections in
  * a SYN flood peaked at 446 MiB RSS, ~400 MB of kept records at 2,515 MiB. At
- * 1.5× the same runs peak at 249 and 745 MiB, for 4–14 % more CPU
+ * 1.5× the same runs peak at 249 and 745 MiB, for 4–14 % more CPU on
+ * streaming runs and up to 45 % on reports that keep many records
  * (collections run more often). Set at startup, before the heap has grown;
  * a --heap-growing-percent given to node (or in NODE_OPTIONS) wins.
  */
