@@ -78,11 +78,13 @@ export const DEFAULT_KEPT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Rough heap bytes of a kept record, from measurements on Node 20: 845 B for
- * a lone SYN's (one event), ~75 B per further event, ~230 B per ALPN value
- * offered, ~100 B per problem.
+ * a lone SYN's (one event, no finding), ~75 B per further event, ~230 B per
+ * ALPN value offered, ~100 B per problem, ~300 B per finding (a SYN flood's
+ * records carry two: 1,440 B each, measured), ~400 B for the TLS part.
  */
 export function keptRecordBytes(r: ConnectionRecord): number {
-  return 770 + 75 * r.events.length + 230 * (r.tls?.alpnOffered.length ?? 0) + 100 * r.problems.length;
+  const tls = r.tls === null ? 0 : 400 + 230 * r.tls.alpnOffered.length;
+  return 770 + 75 * r.events.length + tls + 100 * r.problems.length + 300 * r.findings.length;
 }
 
 /** Frame-level counts, in the spirit of capinfos. */
@@ -155,17 +157,23 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
    * Kept records get them (applyLateFindings); streamed ones (NDJSON, protobuf) have
    * gone out already: they are counted in a warning instead.
    */
-  const lateStreamed: number[] = [];
-  const engine = new FindingsEngine(opts.findings ?? {}, (id, late) => {
+  // Counted, with the first few ids (a list of every id would grow with the connections).
+  let lateStreamed = 0;
+  const lateIds: number[] = [];
+  const engine = new FindingsEngine(opts.findings ?? {}, (id, late, first) => {
     const rec = keep ? findKept(records, id) : undefined;
     if (rec) applyLateFindings(rec, late);
-    else if (!lateStreamed.includes(id)) lateStreamed.push(id);
+    else if (first) {
+      lateStreamed++;
+      if (lateIds.length < 5) lateIds.push(id);
+    }
   });
   let meta: CaptureMeta | undefined;
   const keys = new KeySource(opts.keyLog, () => meta);
+  const readerOpts = { keys }; // one object for every reader
   const tracker = new ConnectionTracker(
     (conn) => {
-      const r = new ConnectionReader(conn, { keys });
+      const r = new ConnectionReader(conn, readerOpts);
       if (live) seenAt.set(conn, clock());
       return r;
     },
@@ -183,7 +191,9 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       report?.add(rec);
       opts.onConnection?.(rec);
     },
-    live ? { ...opts.tracker, liveLingerMs: live.lingerMs ?? 500, clock } : opts.tracker,
+    // Offline, a connection gets its reader with its first payload (a SYN flood's cost no reader);
+    // live, at once: its reader stamps when it was first seen.
+    live ? { ...opts.tracker, liveLingerMs: live.lingerMs ?? 500, clock } : { attachOnPayload: true, ...opts.tracker },
   );
   let framesAtSnapshot = -1;
   /** The open connections as records, rebuilt only for those that got packets since the last time. */
@@ -333,10 +343,10 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
 
   const warnings = [...read.warnings];
   warnings.push(...trackerWarnings(tracker.stats, opts.tracker));
-  if (lateStreamed.length > 0) {
-    const ids = lateStreamed.slice(0, 5).join(', ') + (lateStreamed.length > 5 ? ', …' : '');
+  if (lateStreamed > 0) {
+    const ids = lateIds.join(', ') + (lateStreamed > 5 ? ', …' : '');
     warnings.push(
-      `${lateStreamed.length} connection${lateStreamed.length === 1 ? '' : 's'} (${ids}) turned out to be retries after ${lateStreamed.length === 1 ? 'it was' : 'they were'} written ` +
+      `${lateStreamed} connection${lateStreamed === 1 ? '' : 's'} (${ids}) turned out to be retries after ${lateStreamed === 1 ? 'it was' : 'they were'} written ` +
         `(an earlier attempt was finalized later): their retry findings are missing from the streamed output; --format json has them`,
     );
   }

@@ -37,7 +37,7 @@ export class FindingsEngine {
    * `onLate`: retry findings for a connection already returned, found when an earlier
    * attempt's record closed later (e.g. an unanswered connection finalized at the end).
    */
-  constructor(options: Partial<FindingOptions> = {}, onLate?: (connectionId: number, findings: Finding[]) => void) {
+  constructor(options: Partial<FindingOptions> = {}, onLate?: (connectionId: number, findings: Finding[], first: boolean) => void) {
     this.options = findingOptions(options);
     this.retries = new RetryTracker(this.options, onLate ? { onLate } : {});
     this.quicRetries = new RetryTracker(this.options);

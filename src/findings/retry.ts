@@ -39,6 +39,8 @@ interface Attempt {
   previousId: number | null;
   /** Retry findings already handed out for this attempt (code -> detail), to report only what is new or changed. */
   reported: Map<FindingCode, string>;
+  /** Whether onLate was called for it already. */
+  late: boolean;
 }
 
 export function destinationKey(rec: ConnectionRecord): string {
@@ -57,8 +59,11 @@ export function isFailedAttempt(rec: ConnectionRecord, findings: readonly Findin
 export interface RetryTrackerOptions {
   maxDestinations?: number;
   maxAttempts?: number;
-  /** Findings for a connection handed out earlier, created by a record that closed later. */
-  onLate?: (connectionId: number, findings: Finding[]) => void;
+  /**
+   * Findings for a connection handed out earlier, created by a record that closed later;
+   * `first`: the first time for this connection (a caller can count connections without a set of ids).
+   */
+  onLate?: (connectionId: number, findings: Finding[], first: boolean) => void;
 }
 
 export class RetryTracker {
@@ -66,7 +71,7 @@ export class RetryTracker {
   private readonly o: FindingOptions;
   private readonly maxDestinations: number;
   private readonly maxAttempts: number;
-  private readonly onLate: ((id: number, f: Finding[]) => void) | undefined;
+  private readonly onLate: ((id: number, f: Finding[], first: boolean) => void) | undefined;
 
   constructor(options: FindingOptions = DEFAULT_FINDING_OPTIONS, opts: RetryTrackerOptions = {}) {
     this.o = options;
@@ -93,6 +98,7 @@ export class RetryTracker {
       interval: null,
       previousId: null,
       reported: new Map(),
+      late: false,
     };
     let at = list.length;
     while (at > 0 && list[at - 1]!.start > me.start) at--;
@@ -103,7 +109,10 @@ export class RetryTracker {
       const fresh = this.findingsOf(a, list);
       if (fresh.length === 0) continue;
       if (a === me) mine = fresh;
-      else this.onLate?.(a.id, fresh);
+      else {
+        this.onLate?.(a.id, fresh, !a.late);
+        a.late = true;
+      }
     }
     // Forget what no later attempt can be a retry of; keep the list short.
     const horizon = rec.end - this.o.retryWindowMs / 1000;

@@ -384,10 +384,12 @@ export class TcpConnection {
     if (tcp.flags & TCP_ACK) {
       if (this.clientDir === -1 || this.clientEvidence === 'tls') this.setClient(dir === 0 ? 1 : 0, 'syn-ack');
       if (this.synAckSeq === undefined) this.synAckSeq = tcp.seq;
-      (this.synAcks_ ??= []).push(stamp);
+      if (this.synAcks_ === undefined) this.synAcks_ = [stamp]; // a literal: push() on [] reserves 17 slots
+      else this.synAcks_.push(stamp);
     } else {
       if (this.clientEvidence !== 'syn') this.setClient(dir, 'syn');
-      (this.syns_ ??= []).push(stamp);
+      if (this.syns_ === undefined) this.syns_ = [stamp];
+      else this.syns_.push(stamp);
     }
   }
 

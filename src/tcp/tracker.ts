@@ -5,7 +5,8 @@
  *
  * State lives only while a connection is open: a closed connection is handed
  * to `onFinal` once it has been quiet for `closedLingerSec` of capture time
- * (late ACKs and retransmitted FINs still belong to it), an open one that
+ * (late ACKs and retransmitted FINs still belong to it) or sooner when more
+ * than `maxClosedLinger` are lingering (the longest closed goes first), an open one that
  * idles for `idleReleaseSec` has its reassembly buffers released, and beyond
  * `maxOpenConnections` open at once the longest-idle one is finalized early,
  * in the state it has then (`finalizedEarly`).
@@ -29,19 +30,41 @@ import { ActivityList, ClosedList } from './lists.js';
 
 /**
  * Default cap on connections open at once. A connection that only sent a SYN
- * costs ~1.3 KB of heap with the pipeline's reader attached (134 MB for
- * 100,000 open, scripts/bench-tracker.mjs), so at the cap the table stays
- * near 150 MB, leaving most of a 1 GiB ceiling to the held-bytes budget
- * (64 MiB), TLS state and the collector's slack: 1,000,000 unanswered SYNs
- * peak at 510-650 MB RSS (2.3 GB before the cap). Real captures rarely hold
- * more than tens of thousands of live connections at once, and only the
+ * costs ~0.8 KB of heap (the pipeline attaches its reader with the first
+ * payload, see attachOnPayload; 1.36 KB with a reader), so at the cap a SYN
+ * flood's table holds ~80 MB: 2,000,000 unanswered SYNs peak at 253 MiB RSS
+ * with NDJSON output (the CLI bounds V8's heap growth to 1.5×). A connection
+ * in the middle of a TLS handshake costs 6–8 KB (TLS readers, facts, stamps):
+ * 100,000 of them open at once peak at 1.27 GB RSS, over the 1 GiB ceiling
+ * (a cap of 50,000 held them to 740 MiB, but split the 64,000 open mid-stream
+ * connections of issue 15's port-reuse row into 142,000 records: the per-
+ * connection TLS state is what has to shrink). Real captures rarely hold more
+ * than tens of thousands of live connections at once, and only the
  * longest-idle are finalized early.
  */
 export const DEFAULT_MAX_OPEN = 100_000;
 
+/** Default bound on closed connections lingering for late packets (see TrackerOptions.maxClosedLinger). */
+export const DEFAULT_MAX_CLOSED = 4096;
+
 export interface TrackerOptions {
   /** Seconds a closed connection lingers for late packets before it is finalized (default 60). */
   closedLingerSec?: number;
+  /**
+   * Closed connections lingering at once (default DEFAULT_MAX_CLOSED): beyond
+   * it the one closed the longest is finalized before its linger is over. A
+   * busy capture closes thousands of connections a second, and 60 s of them
+   * held every byte of their state (100,000 connections closed within a few
+   * seconds of capture time were all held to the end).
+   */
+  maxClosedLinger?: number;
+  /**
+   * Seconds of capture time a closed connection is quiet before the count
+   * bound may finalize it (default 1): the last ACK and retransmitted FINs
+   * come within it, and a late packet of a finalized connection would start a
+   * new, mid-stream one.
+   */
+  closedQuietSec?: number;
   /** Seconds without packets after which an open connection's buffers are released (default 300). */
   idleReleaseSec?: number;
   /** Frames between idle sweeps (default 16384). */
@@ -54,6 +77,14 @@ export interface TrackerOptions {
   liveLingerMs?: number;
   /** Wall clock in ms for liveLingerMs (default Date.now). */
   clock?: () => number;
+  /**
+   * Attach a connection's reader at its first segment with payload instead of
+   * when it is created (default false). A connection that never carries
+   * payload (an unanswered SYN, a refused one) then costs no reader: 0.6 KB
+   * less per open connection of a SYN flood. `attach` must then return a
+   * consumer, or it is asked again at the next segment with payload.
+   */
+  attachOnPayload?: boolean;
 }
 
 /** What the tracker dropped or gave up to stay within its bounds (the analyze stage turns these into warnings). */
@@ -62,6 +93,8 @@ export interface TrackerStats {
   finalizedEarly: number;
   /** Most connections open at once. */
   peakOpen: number;
+  /** Closed connections finalized before their linger was over because more than `maxClosedLinger` were lingering. */
+  closedEarly: number;
   /** Times a direction gave up its holes because the shared held-bytes budget was full. */
   heldEvictions: number;
   /** Holes given up that way, and the bytes that were missing in them (reported as gaps). */
@@ -98,11 +131,15 @@ export class ConnectionTracker {
   private readonly idleReleaseSec: number;
   private readonly sweepEvery: number;
   private readonly maxOpen: number;
+  private readonly maxClosed: number;
+  private readonly closedQuietSec: number;
+  private closedEarly = 0;
   private readonly budget: HeldBudget;
   private finalizedEarly = 0;
   private peakOpen = 0;
   private readonly liveLingerMs: number | undefined;
   private readonly clock: () => number;
+  private readonly attachOnPayload: boolean;
   /** Live source only: wall-clock ms of each open connection's last packet. */
   private readonly lastWall = new WeakMap<TcpConnection, number>();
 
@@ -117,15 +154,19 @@ export class ConnectionTracker {
     this.idleReleaseSec = opts.idleReleaseSec ?? 300;
     this.sweepEvery = opts.sweepEvery ?? 16384;
     this.maxOpen = Math.max(1, opts.maxOpenConnections ?? DEFAULT_MAX_OPEN);
+    this.maxClosed = Math.max(1, opts.maxClosedLinger ?? DEFAULT_MAX_CLOSED);
+    this.closedQuietSec = opts.closedQuietSec ?? 1;
     this.budget = new HeldBudget(opts.heldBudgetBytes ?? DEFAULT_HELD_BUDGET);
     this.liveLingerMs = opts.liveLingerMs;
     this.clock = opts.clock ?? Date.now;
+    this.attachOnPayload = opts.attachOnPayload ?? false;
   }
 
   get stats(): TrackerStats {
     return {
       finalizedEarly: this.finalizedEarly,
       peakOpen: this.peakOpen,
+      closedEarly: this.closedEarly,
       heldEvictions: this.budget.evictions,
       holesGivenUp: this.budget.holesGivenUp,
       bytesGivenUp: this.budget.bytesGivenUp,
@@ -190,9 +231,13 @@ export class ConnectionTracker {
     } else if (conn !== this.lastTouched) {
       this.touch(conn);
     }
+    if (this.attachOnPayload && tcp.payloadLength > 0 && conn.consumer === undefined) conn.consumer = this.attach(conn);
     const wasClosed = conn.closed;
     conn.segment(dir, tcp, stamp, wire);
-    if (!wasClosed && conn.closed) this.closed.push(conn);
+    if (!wasClosed && conn.closed) {
+      this.closed.push(conn);
+      if (this.closed.size > this.maxClosed) this.trimClosed(stamp);
+    }
     if (this.liveLingerMs !== undefined) this.lastWall.set(conn, this.clock());
     if (++this.sinceSweep >= this.sweepEvery) {
       this.sinceSweep = 0;
@@ -251,7 +296,7 @@ export class ConnectionTracker {
     const ea: Endpoint = { ip: src, port: sport };
     const eb: Endpoint = { ip: dst, port: dport };
     const conn = new TcpConnection(this.nextConn++, ea, eb, stamp, this.budget);
-    conn.consumer = this.attach(conn);
+    if (!this.attachOnPayload) conn.consumer = this.attach(conn);
     const entry = this.table.get(pairKey);
     if (entry === undefined) {
       this.table.set(pairKey, conn);
@@ -323,8 +368,23 @@ export class ConnectionTracker {
     this.finalize(victim);
   }
 
+  /**
+   * Beyond maxClosedLinger, finalize the connections closed (and quiet) the
+   * longest, as long as they have been quiet for closedQuietSec: never `now`'s
+   * own connection, which is at the back and quiet for 0 s.
+   */
+  private trimClosed(now: Stamp): void {
+    for (let c = this.closed.head; c !== undefined && this.closed.size > this.maxClosed; c = this.closed.head) {
+      if (now.tsSec - c.lastStamp.tsSec < this.closedQuietSec) break;
+      this.remove(c);
+      this.finalize(c);
+      this.closedEarly++;
+    }
+  }
+
   /** Work proportional to what expired: each order is walked from its front until one has not. */
   private sweep(now: Stamp): void {
+    if (this.closed.size > this.maxClosed) this.trimClosed(now);
     for (let c = this.closed.head; c !== undefined && now.tsSec - c.lastStamp.tsSec > this.closedLingerSec; c = this.closed.head) {
       this.remove(c);
       this.finalize(c);

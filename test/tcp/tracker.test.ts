@@ -115,6 +115,75 @@ describe('open-connection cap', () => {
   });
 });
 
+describe('closed-linger cap', () => {
+  // Connection i: 10.0.1.i:40000 -> 10.9.9.9:443, opened and reset by the client (closed at once).
+  const reset = (h: ReturnType<typeof setup>, i: number, t: number) => {
+    h.feed(pkt(`10.0.1.${i}`, 40000, '10.9.9.9', 443, TCP_SYN, 5000), t);
+    h.feed(pkt(`10.0.1.${i}`, 40000, '10.9.9.9', 443, TCP_RST | TCP_ACK, 5001), t);
+  };
+
+  test('beyond maxClosedLinger the longest closed is finalized before its linger is over, and counted', () => {
+    const h = setup({ maxClosedLinger: 2, closedLingerSec: 60 });
+    h.feed(syn(0), 1000); // stays open
+    for (let i = 1; i <= 4; i++) reset(h, i, 1000 + i);
+    // Closed in the order 1, 2, 3, 4, all within 4 s: only two may linger.
+    expect(h.finals.map((c) => c.id)).toEqual([1, 2]);
+    expect(h.tracker.stats.closedEarly).toBe(2);
+    expect(h.finals.some((c) => c.finalizedEarly)).toBe(false);
+    expect(h.tracker.open).toBe(3);
+    h.tracker.finish();
+    expect(h.finals.map((c) => c.id)).toEqual([1, 2, 0, 3, 4]);
+  });
+
+  test('a connection closed less than closedQuietSec ago stays (its last ACK is still to come), then goes at the next sweep', () => {
+    const h = setup({ maxClosedLinger: 1, closedQuietSec: 1, sweepEvery: 1 });
+    for (let i = 0; i < 3; i++) reset(h, i, 1000);
+    expect(h.finals).toEqual([]);
+    h.feed(pkt('10.0.1.0', 40000, '10.9.9.9', 443, TCP_ACK, 5001), 1000); // a late ACK still finds connection 0
+    expect(h.tracker.open).toBe(3);
+    h.feed(syn(7), 1001);
+    expect(h.finals.map((c) => c.id)).toEqual([1, 2]);
+    expect(h.tracker.stats.closedEarly).toBe(2);
+  });
+
+  test('a late packet moves a closed connection to the back of the linger order', () => {
+    const h = setup({ maxClosedLinger: 2, closedLingerSec: 60 });
+    reset(h, 0, 1000);
+    reset(h, 1, 1001);
+    h.feed(pkt('10.0.1.0', 40000, '10.9.9.9', 443, TCP_RST | TCP_ACK, 5001), 1002); // late RST of 0
+    reset(h, 2, 1003);
+    expect(h.finals.map((c) => c.id)).toEqual([1]);
+    expect(h.finals[0]!.packets).toBe(2);
+  });
+});
+
+describe('attachOnPayload', () => {
+  test('a connection gets its consumer with its first payload, never without one', () => {
+    const attached: number[] = [];
+    const finals: TcpConnection[] = [];
+    const tracker = new ConnectionTracker(
+      (conn) => {
+        attached.push(conn.id);
+        return { wants: () => true, data: () => undefined, gap: () => undefined };
+      },
+      (conn) => finals.push(conn),
+      { attachOnPayload: true },
+    );
+    let frame = 0;
+    const feed = (p: DecodedPacket) => tracker.packet(p, { frame: ++frame, tsSec: 1000, tsNsec: 0 }, 60);
+    feed(syn(0)); // never answered: no consumer
+    feed(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_SYN, 5000));
+    feed(pkt('10.9.9.9', 443, '10.0.0.1', 40000, TCP_SYN | TCP_ACK, 9000, 5001));
+    feed(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_ACK, 5001, 9001));
+    expect(attached).toEqual([]);
+    feed(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_ACK | 0x08, 5001, 9001, Buffer.from('GET')));
+    feed(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_ACK | 0x08, 5004, 9001, Buffer.from(' /')));
+    expect(attached).toEqual([1]);
+    tracker.finish();
+    expect(finals.map((c) => [c.id, c.consumer !== undefined])).toEqual([[0, false], [1, true]]);
+  });
+});
+
 describe('sweeps', () => {
   test('a closed connection is finalized once quiet for the linger time; open ones stay', () => {
     const h = setup({ closedLingerSec: 60, sweepEvery: 1 });
