@@ -66,6 +66,13 @@ export interface AnalyzeOptions {
    * DEFAULT_KEPT_BYTES). onConnection still sees every one.
    */
   keptBytes?: number;
+  /**
+   * Called once when the analysis starts holding many connections at once
+   * (MANY_OPEN open, or MANY_KEPT kept records): the CLI then bounds how far
+   * V8 grows its heap (src/cli.ts), which it does not do for ordinary captures
+   * (it costs CPU for memory they do not need).
+   */
+  onManyConnections?: () => void;
 }
 
 /**
@@ -75,6 +82,10 @@ export interface AnalyzeOptions {
  * every record instead.
  */
 export const DEFAULT_KEPT_BYTES = 256 * 1024 * 1024;
+/** Open connections (TCP and QUIC) from which onManyConnections is called. */
+export const MANY_OPEN = 20_000;
+/** Kept records from which onManyConnections is called. */
+export const MANY_KEPT = 50_000;
 
 /**
  * Rough heap bytes of a kept record, from measurements on Node 20: 845 B for
@@ -277,6 +288,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     },
     opts.quic,
   );
+  let many = opts.onManyConnections;
   const linkCounts = new Map<number, number>();
   let first: Stamp | undefined;
   let last: Stamp | undefined;
@@ -312,6 +324,10 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       tracker.packet(p, stamp, f.origLen);
     } else if (p.udp !== undefined && p.src !== undefined && p.dst !== undefined && !p.fragment) {
       quic.datagram(p.src, p.dst, p.udp, stamp, f.origLen);
+    }
+    if (many !== undefined && (tracker.open + quic.openCount > MANY_OPEN || records.length > MANY_KEPT)) {
+      many();
+      many = undefined;
     }
   };
 
