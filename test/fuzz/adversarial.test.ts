@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeFile, keptRecordBytes, type AnalyzeOptions, type AnalysisResult } from '../../src/analyze.js';
+import { analyzeFile, keptRecordBytes, MANY_OPEN, type AnalyzeOptions, type AnalysisResult } from '../../src/analyze.js';
 import { destinations, simulatePool } from '../../src/report/index.js';
 import { formatPoolReport } from '../../src/output/pool-text.js';
 import { formatTextReport } from '../../src/output/text.js';
@@ -92,6 +92,18 @@ describe('issue 15, one row each (reduced scale)', () => {
     ]);
     expect(r.ms).toBeLessThan(15_000);
     expect(r.peakMiB).toBeLessThan(300);
+  }, 30_000);
+
+  test('many connections at once are announced once (the CLI then bounds the heap); an ordinary capture never is', async () => {
+    // 24,000 unanswered SYNs: open at once past MANY_OPEN (20,000) with the default cap.
+    let calls = 0;
+    const flood = gen('syn-flood', 0.012);
+    await analyzeFile(flood, { keepConnections: false, onManyConnections: () => calls++ });
+    expect(MANY_OPEN).toBe(20_000);
+    expect(calls).toBe(1);
+    let quiet = 0;
+    await analyzeFile('fixtures/demo-loopback-mix.pcapng', { onManyConnections: () => quiet++ });
+    expect(quiet).toBe(0);
   }, 30_000);
 
   test('records kept for a report (JSON, text) stop at their memory budget, one warning counts the rest', async () => {
