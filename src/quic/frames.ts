@@ -32,8 +32,18 @@ export interface InitialFrames {
   problem?: string;
 }
 
-/** `level` names the packet in problems ('an Initial', 'a Handshake', 'a 1-RTT'). */
-export function parseFrames(b: Buffer, level = 'an Initial'): InitialFrames {
+/**
+ * A STREAM frame's header (RFC 9000 §19.8): stream id, offset of its data,
+ * data length (the rest of the packet without the LEN bit) and FIN. The data
+ * itself is not looked at.
+ */
+export type StreamFrameSink = (streamId: number, offset: number, length: number, fin: boolean) => void;
+
+/**
+ * `level` names the packet in problems ('an Initial', 'a Handshake', 'a 1-RTT').
+ * `onStream`, when given, is told each STREAM frame's header.
+ */
+export function parseFrames(b: Buffer, level = 'an Initial', onStream?: StreamFrameSink): InitialFrames {
   const out: InitialFrames = { crypto: [], ackOnly: true, handshakeDone: false };
   const c = { off: 0 };
   const end = b.length;
@@ -147,10 +157,17 @@ export function parseFrames(b: Buffer, level = 'an Initial'): InitialFrames {
         default:
           if (type >= 0x08 && type <= 0x0f) {
             // STREAM: stream id, [offset if 0x04], [length if 0x02, else to the end], data
-            varint();
-            if ((type & 0x04) !== 0) varint();
-            if ((type & 0x02) !== 0) skip(varint());
-            else c.off = end;
+            const id = varint();
+            const offset = (type & 0x04) !== 0 ? varint() : 0;
+            let length: number;
+            if ((type & 0x02) !== 0) {
+              length = varint();
+              skip(length);
+            } else {
+              length = end - c.off;
+              c.off = end;
+            }
+            onStream?.(id, offset, length, (type & 0x01) !== 0);
             out.ackOnly = false;
             break;
           }

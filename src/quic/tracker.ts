@@ -22,7 +22,7 @@ import { parseFrames, type InitialFrames } from './frames.js';
 import { looksLikeQuicLong, parseDatagram } from './header.js';
 import type { QuicPacket } from './header.js';
 import { initialKeys, openLongPacket, openPacket } from './protection.js';
-import type { InitialKeys } from './protection.js';
+import type { DirectionKeys, InitialKeys } from './protection.js';
 import type { QuicCryptoConsumer, QuicEvent, QuicEventType, QuicEndpoint } from './types.js';
 import { versionName } from './version.js';
 
@@ -58,6 +58,26 @@ const MAX_INITIAL_DECRYPTS = 64;
 /** With a key log: Handshake packets, and the server's 1-RTT packets looked into for HANDSHAKE_DONE, decrypted per connection at most. */
 const MAX_HANDSHAKE_DECRYPTS = 64;
 const MAX_APPLICATION_DECRYPTS = 16;
+/** Client-initiated bidirectional streams (HTTP/3 requests) remembered per connection; more are counted in `streamOverflow`. */
+export const MAX_REQUEST_STREAMS = 1000;
+/** Client 1-RTT / 0-RTT packets that failed to open with the key log's keys before we stop trying (a key update, damage). */
+const MAX_CLIENT_APP_FAILURES = 8;
+
+/**
+ * A client-initiated bidirectional stream (id % 4 === 0): with HTTP/3, one
+ * request. Read from the client's decrypted 1-RTT and 0-RTT packets (frame
+ * headers only). `first`: the datagram of the first STREAM frame with data;
+ * `end`: the one whose frame carried FIN (undefined: not seen); `bytes`: the
+ * highest offset + length the client sent on it (retransmissions not added).
+ */
+export interface QuicRequestStream {
+  id: number;
+  first: Stamp;
+  end: Stamp | undefined;
+  bytes: number;
+  /** Its first data came in a 0-RTT packet. */
+  early: boolean;
+}
 /**
  * One QUIC connection as the tracker follows it: what the packets show
  * (src/timeline/quic-build.ts turns it, with its CRYPTO consumer, into the
@@ -106,6 +126,19 @@ export class QuicConnection {
   keyedDecrypts = { handshake: 0, application: 0 };
   /** Keys from outside opened a Handshake packet. */
   keyed = false;
+  /**
+   * With keys: the client's 1-RTT (and 0-RTT) packets are opened for their
+   * STREAM frame headers; its request streams in order of first data (at most
+   * MAX_REQUEST_STREAMS, the rest counted in streamOverflow).
+   */
+  requestStreams: QuicRequestStream[] | undefined;
+  private streamIndex: Map<number, QuicRequestStream> | undefined;
+  streamOverflow = 0;
+  /** Client application packets opened with keys, and those that failed. */
+  clientAppOpened = 0;
+  clientAppFailed = 0;
+  /** The 0-RTT keys that opened the client's first 0-RTT packet (one of the consumer's candidates). */
+  earlyKeys: DirectionKeys | undefined;
   /** The server's HANDSHAKE_DONE (keys only). */
   handshakeDone: Stamp | undefined;
   firstData: { client: Stamp | undefined; server: Stamp | undefined } = { client: undefined, server: undefined };
@@ -137,6 +170,27 @@ export class QuicConnection {
 
   problem(text: string): void {
     if (this.problems.length < MAX_PROBLEMS && !this.problems.includes(text)) this.problems.push(text);
+  }
+
+  /** A client STREAM frame header from a decrypted packet (server-initiated and unidirectional streams are ignored). */
+  clientStream(id: number, offset: number, length: number, fin: boolean, stamp: Stamp, early: boolean): void {
+    if (id % 4 !== 0) return;
+    this.requestStreams ??= [];
+    this.streamIndex ??= new Map();
+    let st = this.streamIndex.get(id);
+    if (st === undefined) {
+      if (length === 0) return; // a stream with no data yet is no request
+      if (this.requestStreams.length >= MAX_REQUEST_STREAMS) {
+        // Ids seen above the cap are not remembered: a retransmission of one counts again; bounded memory wins.
+        this.streamOverflow++;
+        return;
+      }
+      st = { id, first: stamp, end: undefined, bytes: 0, early };
+      this.streamIndex.set(id, st);
+      this.requestStreams.push(st);
+    }
+    if (offset + length > st.bytes) st.bytes = offset + length;
+    if (fin && st.end === undefined) st.end = stamp;
   }
 }
 
@@ -320,6 +374,7 @@ export class QuicTracker {
     if ((conn.seen[from] & EVENT_BIT['1-RTT']) === 0) this.firstEvent(conn, '1-RTT', from, stamp, p.length);
     if (conn.firstData[from] === undefined) conn.firstData[from] = stamp;
     if (from === 'server' && conn.handshakeDone === undefined && conn.keyed) this.applicationPacket(conn, p, 0, cidLength, p.length, stamp);
+    else if (from === 'client') this.clientApplicationPacket(conn, p, 0, 1 + cidLength, p.length, stamp, false);
     if (!conn.confirmedExact) this.checkConfirmed(conn, from, stamp, true);
   }
 
@@ -515,11 +570,13 @@ export class QuicTracker {
         if (from === 'client') {
           conn.zeroRttPackets++;
           if (conn.firstData.client === undefined) conn.firstData.client = stamp;
+          if (pkt.pnOffset !== undefined) this.clientApplicationPacket(conn, datagram, pkt.start, pkt.pnOffset, pkt.end, stamp, true);
         }
         return;
       case '1-RTT':
         if (conn.firstData[from] === undefined) conn.firstData[from] = stamp;
         if (from === 'server' && conn.handshakeDone === undefined && conn.keyed) this.applicationPacket(conn, datagram, pkt.start, pkt.dcid.length, pkt.end, stamp);
+        else if (from === 'client') this.clientApplicationPacket(conn, datagram, pkt.start, 1 + pkt.dcid.length, pkt.end, stamp, false);
         return;
       case 'Handshake':
         if (from === 'server') {
@@ -666,6 +723,43 @@ export class QuicTracker {
       this.firstEvent(conn, 'HandshakeDone', 'server', stamp, end - start);
     }
     this.closeFrame(conn, 'server', frames, stamp, end - start);
+  }
+
+  /**
+   * A client 0-RTT (`early`, long header) or 1-RTT packet at datagram[start,
+   * end), packet number at `pnOffset` from start: opened with the key log's
+   * keys (0-RTT: the candidate that opens the first one, then that one) for
+   * the headers of its STREAM frames, which name the requests. Every client
+   * packet while keys work (requests keep coming); after
+   * MAX_CLIENT_APP_FAILURES failures (a key update we do not follow, damage)
+   * no more. Without keys nothing is done.
+   */
+  private clientApplicationPacket(conn: QuicConnection, datagram: Buffer, start: number, pnOffset: number, end: number, stamp: Stamp, early: boolean): void {
+    const consumer = conn.consumer;
+    if (consumer?.packetKeys === undefined || conn.clientAppFailed >= MAX_CLIENT_APP_FAILURES) return;
+    let candidates: readonly (DirectionKeys | undefined)[];
+    if (!early) {
+      const keys = consumer.packetKeys('client', 'application');
+      if (keys === undefined) return;
+      candidates = [keys];
+    } else candidates = conn.earlyKeys !== undefined ? [conn.earlyKeys] : (consumer.earlyKeyCandidates?.() ?? []);
+    if (candidates.length === 0) return;
+    const space = conn.largestPn.application;
+    const packet = datagram.subarray(start, end);
+    for (const keys of candidates) {
+      if (keys === undefined) continue;
+      const opened = openPacket(packet, pnOffset, end - start, keys, space.client, early);
+      if (typeof opened === 'string') continue;
+      if (early) conn.earlyKeys = keys;
+      conn.clientAppOpened++;
+      if (opened.packetNumber > space.client) space.client = opened.packetNumber;
+      const frames = parseFrames(opened.payload, early ? 'a 0-RTT' : 'a 1-RTT', (id, offset, length, fin) => conn.clientStream(id, offset, length, fin, stamp, early));
+      if (frames.problem !== undefined) conn.problem(frames.problem);
+      this.closeFrame(conn, 'client', frames, stamp, end - start);
+      return;
+    }
+    conn.clientAppFailed++;
+    conn.problem(`${early ? '0-RTT' : '1-RTT'} packet from the client failed to decrypt with the key log's secrets`);
   }
 
   // --- records --------------------------------------------------------------

@@ -60,6 +60,13 @@ export interface QuicCryptoConsumer {
    * (src/quic/protection.ts packetKeys). Undefined: those packets stay unread.
    */
   packetKeys?(from: Side, level: 'handshake' | 'application'): DirectionKeys | undefined;
+  /**
+   * Keys from outside for the client's 0-RTT packets (CLIENT_EARLY_TRAFFIC_SECRET),
+   * once the ClientHello is read: one per cipher suite it offered that QUIC can
+   * use (the resumed session's suite is not in the packets; the tracker keeps
+   * the one that opens). Empty: 0-RTT packets stay unread.
+   */
+  earlyKeyCandidates?(): DirectionKeys[];
   /** It still wants Handshake-level CRYPTO bytes (the rest of the TLS handshake, up to both Finished). */
   readonly wantsHandshakeCrypto?: boolean;
   /** The TLS handshake is complete (both Finished read): the exact end of the setup. */

@@ -8,7 +8,8 @@ import type { QuicConnection } from '../quic/tracker.js';
 import { versionName } from '../quic/version.js';
 import { cipherSuiteName, tlsVersionName } from '../tls/names.js';
 import type { QuicHandshakeReader } from './quic-reader.js';
-import type { ConnectionRecord, ConnectionState, TimelineEvent, TlsMetrics } from './types.js';
+import { setupMsPerRequest } from './build.js';
+import type { ConnectionRecord, ConnectionState, RequestTiming, TimelineEvent, TlsMetrics } from './types.js';
 
 const MAX_PROBLEMS = 20;
 
@@ -80,6 +81,32 @@ function tlsOf(c: QuicConnection, r: QuicHandshakeReader | undefined): TlsMetric
   };
 }
 
+/**
+ * HTTP/3 requests, with keys: one per client-initiated bidirectional stream
+ * the client sent data on (src/quic reads the STREAM frame headers of its
+ * decrypted 1-RTT and 0-RTT packets). Request frames: the first datagram with
+ * data on the stream, and the one whose STREAM frame carried FIN; the
+ * response is in the server's packets, not opened past HANDSHAKE_DONE, so its
+ * fields are null. Without keys: none (not countable; see the README).
+ */
+function quicRequests(c: QuicConnection): RequestTiming[] {
+  return (c.requestStreams ?? []).map((s) => ({
+    requestFrame: s.first.frame,
+    requestTime: epoch(s.first),
+    requestEndFrame: s.end?.frame ?? null,
+    requestEndTime: s.end === undefined ? null : epoch(s.end),
+    responseFrame: null,
+    responseTime: null,
+    responseEndFrame: null,
+    responseEndTime: null,
+    stream: s.id,
+    requestBytes: s.bytes,
+    responseBytes: 0,
+    ttfbMs: null,
+    transferMs: null,
+  }));
+}
+
 /** `id` is given by the caller (analyze.ts renumbers in order of first frame, as quic.connection.number). */
 export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | undefined, endState: 'open' | 'idle', id = c.id): ConnectionRecord {
   const start = c.first;
@@ -96,6 +123,8 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
   const problems = [...c.problems];
   for (const p of r?.problems ?? []) if (problems.length < MAX_PROBLEMS && !problems.includes(p)) problems.push(p);
   const close = c.close;
+  const requests = quicRequests(c);
+  if (c.streamOverflow > 0 && problems.length < MAX_PROBLEMS) problems.push(`more than ${requests.length} request streams: ${c.streamOverflow} not listed`);
   return {
     id,
     transport: 'quic',
@@ -132,10 +161,10 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
     problems,
     oneSided: null,
     findings: [],
-    requests: [],
+    requests,
     requestsEstimated: false,
     httpProtocol: null,
-    setupMsPerRequest: null,
+    setupMsPerRequest: setupMsPerRequest(confirmedMs, requests.length),
     quic: {
       version: c.version,
       versionName: versionName(c.version),

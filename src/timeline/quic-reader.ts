@@ -129,6 +129,22 @@ export class QuicHandshakeReader implements QuicCryptoConsumer {
     return this.keys?.[level][from];
   }
 
+  private early: DirectionKeys[] | undefined;
+
+  earlyKeyCandidates(): DirectionKeys[] {
+    if (this.early !== undefined) return this.early;
+    const secret = this.secrets?.clientEarlyTrafficSecret;
+    const ch = this.clientHello;
+    if (secret === undefined || ch === undefined) return [];
+    const out: DirectionKeys[] = [];
+    for (const suite of ch.cipherSuites) {
+      const k = packetKeys(this.conn.version, suite, secret);
+      if (k !== undefined) out.push(k);
+    }
+    this.early = out;
+    return out;
+  }
+
   crypto(from: Side, level: QuicLevel, bytes: Buffer, first: Stamp, now: Stamp): void {
     if (level === 'initial') this.readers[from].feed(bytes, first, now);
     else if (level === 'handshake') {
