@@ -116,7 +116,8 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
     for (const d of report.quic.destinations) {
       const line =
         `${d.connections} connection${d.connections === 1 ? '' : 's'} (peak ${d.peakConcurrency} at once), ` +
-        `${d.newHandshakes} new handshake${d.newHandshakes === 1 ? '' : 's'} = ${fmtMs(d.newHandshakeMs)} ms, ${d.resumed} resumed, ${d.zeroRtt} with 0-RTT`;
+        `${d.newHandshakes} new handshake${d.newHandshakes === 1 ? '' : 's'} = ${fmtMs(d.newHandshakeMs)} ms, ${d.resumed} resumed, ${d.zeroRtt} with 0-RTT` +
+        (d.requests === null ? '' : `, ${d.requests} request${d.requests === 1 ? '' : 's'} (${d.requestsPerConnection} per connection${d.setupMsPerRequest === null ? '' : `, ${fmtMs(d.setupMsPerRequest)} ms setup each`})`);
       out.push(...wrap(line, width, `- ${sanitize(d.key)}: `, '    '));
     }
   }

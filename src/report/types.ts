@@ -115,6 +115,16 @@ export interface QuicReuse {
   /** ...of which resumed (PSK) and with 0-RTT (the handshake cost no round trip before the first request). */
   resumed: number;
   zeroRtt: number;
+  /**
+   * HTTP/3 requests over these connections, read with keys (client
+   * bidirectional streams); null when any connection was not decrypted
+   * (without keys they are not counted: see quic-pool.ts).
+   */
+  requests: number | null;
+  /** requests / connections (reuse: above 1, connections carried several requests); null with requests. */
+  requestsPerConnection: number | null;
+  /** Setup ms of every connection with a known setup / requests; null with requests or when 0. */
+  setupMsPerRequest: number | null;
 }
 
 export interface QuicPoolReport {
@@ -124,6 +134,11 @@ export interface QuicPoolReport {
   newHandshakeMs: number;
   resumed: number;
   zeroRtt: number;
+  /** As in QuicReuse, over every QUIC connection; `requestsCounted`: connections whose requests were read with keys. */
+  requests: number | null;
+  requestsPerConnection: number | null;
+  setupMsPerRequest: number | null;
+  requestsCounted: number;
   /** What applies to QUIC, in words. */
   reason: string;
 }

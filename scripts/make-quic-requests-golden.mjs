@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Golden HTTP/3 requests per QUIC connection for the fixtures that have a key
+// log beside them (fixtures/quic/<name>.pcap + <name>.keys), from tshark's
+// dissection with that key log (tshark then decrypts 0-RTT and 1-RTT packets
+// and shows each STREAM frame). Never from handshake-lens's output.
+//
+// A request is a client-initiated bidirectional stream (stream id % 4 == 0,
+// tshark's quic.stream.initiator 0 and direction 0) on which the client sent
+// a STREAM frame with data (RFC 9114 §4.1: one request per such stream).
+//
+// Writes test/golden-quic/requests/<name>.json:
+// {
+//   "tshark": "4.0.17",
+//   "keylog": "<name>.keys",
+//   "connections": [ { "number",                 // quic.connection.number
+//       "client": { "ip", "port" },              // sender of its first frame
+//       "requests": [ { "stream",                // stream id
+//           "firstFrame",                        // first client frame with data on it
+//           "finFrame",                          // first client frame whose STREAM frame has FIN (null: none)
+//           "bytes" } ],                         // highest offset + length the client sent on it
+//       "clientStreamFrames": n,                 // client STREAM frames of any stream (retransmissions included)
+//       "clientShortPackets": [ [frame, quic.packet_length, carries STREAM/CRYPTO/other non-ACK data?] ] } ]
+//                                                // every client 1-RTT packet: for measuring the key-less estimate
+// }
+//
+// Usage: node scripts/make-quic-requests-golden.mjs [fixture-name.pcap ...]   (default: every fixtures/quic/*.pcap with a .keys)
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FIXTURES = path.join(ROOT, 'fixtures', 'quic');
+const GOLDEN = path.join(ROOT, 'test', 'golden-quic', 'requests');
+
+function tshark(args) {
+  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`tshark ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** ACK (2, 3), PADDING (0) and PING (1) frames: what a packet carries when it only acknowledges. */
+const ACKISH = new Set([0, 1, 2, 3]);
+
+function golden(name) {
+  const pcap = path.join(FIXTURES, name);
+  const keys = pcap.replace(/\.pcap$/, '.keys');
+  const json = JSON.parse(tshark(['-n', '-r', pcap, '-o', `tls.keylog_file:${keys}`, '-Y', 'quic', '-T', 'json', '--no-duplicate-keys', '-J', 'frame ip ipv6 udp quic']));
+  const conns = new Map();
+  for (const pkt of json) {
+    const l = pkt._source.layers;
+    const frame = Number(l.frame['frame.number']);
+    const ip = l.ip?.['ip.src'] ?? l.ipv6?.['ipv6.src'];
+    const port = Number(l.udp['udp.srcport']);
+    // Coalesced packets: only the datagram's first names the connection.
+    let number;
+    for (const q of asList(l.quic)) {
+      number = q['QUIC Connection information']?.['quic.connection.number'] ?? number;
+      if (number === undefined) continue;
+      let c = conns.get(number);
+      if (c === undefined) {
+        c = { number: Number(number), client: { ip, port }, requests: [], clientStreamFrames: 0, clientShortPackets: [] };
+        conns.set(number, c);
+      }
+      if (ip !== c.client.ip || port !== c.client.port) continue;
+      const frames = asList(q['quic.frame']);
+      if (q['quic.short'] !== undefined) {
+        const types = frames.map((f) => Number(f['quic.frame_type']));
+        c.clientShortPackets.push([frame, Number(q['quic.packet_length']), types.some((t) => !ACKISH.has(t))]);
+      }
+      for (const f of frames) {
+        const type = Number(f['quic.frame_type']);
+        if (type < 8 || type > 15) continue;
+        c.clientStreamFrames++;
+        const id = Number(f['quic.stream.stream_id']);
+        if (id % 4 !== 0) continue;
+        const t = f['quic.frame_type_tree'];
+        const fin = t['quic.stream.fin'] === '1';
+        const offset = Number(f['quic.stream.offset'] ?? 0);
+        const data = f['quic.stream_data'];
+        const length = f['quic.stream.length'] !== undefined ? Number(f['quic.stream.length']) : data === undefined ? 0 : (data.length + 1) / 3;
+        let r = c.requests.find((x) => x.stream === id);
+        if (r === undefined) {
+          if (length === 0) continue;
+          r = { stream: id, firstFrame: frame, finFrame: null, bytes: 0 };
+          c.requests.push(r);
+        }
+        r.bytes = Math.max(r.bytes, offset + length);
+        if (fin && r.finFrame === null) r.finFrame = frame;
+      }
+    }
+  }
+  const version = tshark(['--version']).split('\n')[0].match(/[\d.]+/)[0];
+  return { tshark: version, keylog: path.basename(keys), connections: [...conns.values()].sort((a, b) => a.number - b.number) };
+}
+
+const names = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap') && existsSync(path.join(FIXTURES, f.replace(/\.pcap$/, '.keys'))));
+mkdirSync(GOLDEN, { recursive: true });
+for (const name of names) {
+  const g = golden(name);
+  writeFileSync(path.join(GOLDEN, `${name}.json`), JSON.stringify(g, null, 1) + '\n');
+  console.log(`${name}: ${g.connections.map((c) => `#${c.number} ${c.requests.length} request(s)`).join(', ')}`);
+}
