@@ -19,9 +19,15 @@
 //           "finFrame",                          // first client frame whose STREAM frame has FIN (null: none)
 //           "bytes" } ],                         // highest offset + length the client sent on it
 //       "clientStreamFrames": n,                 // client STREAM frames of any stream (retransmissions included)
-//       "clientShortPackets": [ [frame, quic.packet_length, carries STREAM/CRYPTO/other non-ACK data?] ] } ]
-//                                                // every client 1-RTT packet: for measuring the key-less estimate
+//       "keylessEstimate": n } ]                 // the TCP estimator's rule on tshark's 1-RTT packet sizes (below)
 // }
+//
+// keylessEstimate measures what a key-less count would say (src/http/estimate.ts's
+// rule: a client burst after the server has answered starts a new request),
+// fed with what is visible without keys: 1-RTT (short-header) packets by side
+// and quic.packet_length, those of ACK size (<= ACK_SIZE bytes: ACK, PING,
+// small control frames) left out. It is compared with the exact count in
+// test/quic/requests.test.ts and the README.
 //
 // Usage: node scripts/make-quic-requests-golden.mjs [fixture-name.pcap ...]   (default: every fixtures/quic/*.pcap with a .keys)
 
@@ -42,14 +48,15 @@ function tshark(args) {
 
 const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** ACK (2, 3), PADDING (0) and PING (1) frames: what a packet carries when it only acknowledges. */
-const ACKISH = new Set([0, 1, 2, 3]);
+/** Largest 1-RTT packet taken for an acknowledgement only, without keys (an ACK-only packet here is 40-44 bytes; small control frames ~50). */
+const ACK_SIZE = 60;
 
 function golden(name) {
   const pcap = path.join(FIXTURES, name);
   const keys = pcap.replace(/\.pcap$/, '.keys');
   const json = JSON.parse(tshark(['-n', '-r', pcap, '-o', `tls.keylog_file:${keys}`, '-Y', 'quic', '-T', 'json', '--no-duplicate-keys', '-J', 'frame ip ipv6 udp quic']));
   const conns = new Map();
+  const state = new Map();
   for (const pkt of json) {
     const l = pkt._source.layers;
     const frame = Number(l.frame['frame.number']);
@@ -62,15 +69,21 @@ function golden(name) {
       if (number === undefined) continue;
       let c = conns.get(number);
       if (c === undefined) {
-        c = { number: Number(number), client: { ip, port }, requests: [], clientStreamFrames: 0, clientShortPackets: [] };
+        c = { number: Number(number), client: { ip, port }, requests: [], clientStreamFrames: 0, keylessEstimate: 0 };
+        state.set(c, { answered: true });
         conns.set(number, c);
       }
-      if (ip !== c.client.ip || port !== c.client.port) continue;
-      const frames = asList(q['quic.frame']);
-      if (q['quic.short'] !== undefined) {
-        const types = frames.map((f) => Number(f['quic.frame_type']));
-        c.clientShortPackets.push([frame, Number(q['quic.packet_length']), types.some((t) => !ACKISH.has(t))]);
+      const client = ip === c.client.ip && port === c.client.port;
+      if (q['quic.short'] !== undefined && Number(q['quic.packet_length']) > ACK_SIZE) {
+        const st = state.get(c);
+        if (!client) st.answered = true;
+        else if (st.answered) {
+          c.keylessEstimate++;
+          st.answered = false;
+        }
       }
+      if (!client) continue;
+      const frames = asList(q['quic.frame']);
       for (const f of frames) {
         const type = Number(f['quic.frame_type']);
         if (type < 8 || type > 15) continue;
