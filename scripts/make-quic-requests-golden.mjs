@@ -19,6 +19,7 @@
 //           "finFrame",                          // first client frame whose STREAM frame has FIN (null: none)
 //           "bytes" } ],                         // highest offset + length the client sent on it
 //       "clientStreamFrames": n,                 // client STREAM frames of any stream (retransmissions included)
+//       "clientCloseFrame": frame | null,        // first client frame with a CONNECTION_CLOSE (quic.frame_type 0x1c/0x1d)
 //       "keylessEstimate": n } ]                 // the TCP estimator's rule on tshark's 1-RTT packet sizes (below)
 // }
 //
@@ -69,7 +70,7 @@ function golden(name) {
       if (number === undefined) continue;
       let c = conns.get(number);
       if (c === undefined) {
-        c = { number: Number(number), client: { ip, port }, requests: [], clientStreamFrames: 0, keylessEstimate: 0 };
+        c = { number: Number(number), client: { ip, port }, requests: [], clientStreamFrames: 0, clientCloseFrame: null, keylessEstimate: 0 };
         state.set(c, { answered: true });
         conns.set(number, c);
       }
@@ -86,6 +87,7 @@ function golden(name) {
       const frames = asList(q['quic.frame']);
       for (const f of frames) {
         const type = Number(f['quic.frame_type']);
+        if ((type === 0x1c || type === 0x1d) && c.clientCloseFrame === null) c.clientCloseFrame = frame;
         if (type < 8 || type > 15) continue;
         c.clientStreamFrames++;
         const id = Number(f['quic.stream.stream_id']);

@@ -30,6 +30,7 @@ interface RequestsGolden {
     client: { ip: string; port: number };
     requests: { stream: number; firstFrame: number; finFrame: number | null; bytes: number }[];
     clientStreamFrames: number;
+    clientCloseFrame: number | null;
     keylessEstimate: number;
   }[];
 }
@@ -73,6 +74,11 @@ describe.each(FILES)('%s with its key log, against tshark with the same key log'
       expect(r.setupMsPerRequest).toBeCloseTo(r.setup.ms! / want.length, 6);
       expect(r.problems).not.toContain("1-RTT packet from the client failed to decrypt with the key log's secrets");
     });
+  });
+
+  test("the client's CONNECTION_CLOSE, in a 1-RTT packet, is read with keys (tshark's frame)", () => {
+    expect(records.map((r) => (r.quic?.close?.from === 'client' ? r.quic.close.frame : null))).toEqual(g.connections.map((c) => c.clientCloseFrame));
+    for (const r of records) if (r.quic?.close != null) expect([r.state, r.teardown.by]).toEqual(['closed', 'CONNECTION_CLOSE']);
   });
 
   test('pool view: requests and requests per connection per destination, from tshark\'s counts', () => {
