@@ -7,6 +7,8 @@
 # OUTDIR defaults to fixtures/quic/. Scenarios (default: all):
 #   one_request    one HTTP/3 request on one connection (IPv4)
 #   three_requests three requests on one connection
+#   three_conns    the same three requests, one connection each, one after the other
+#                  (quic-three-requests-three-conns.pcap): no reuse, the counterpart
 #   resume_0rtt    a full connection that saves the session and transport params,
 #                  then a second connection resuming with 0-RTT (both in one capture)
 #   retry          the server validates the address with a Retry (--validate-addr)
@@ -40,7 +42,7 @@ NS=hlq-lo
 PORT=4433
 SNI=quic.hl.test
 SNI6=quic6.hl.test
-ALL=(one_request three_requests resume_0rtt retry ipv6 tcp_and_quic ciphers failed)
+ALL=(one_request three_requests three_conns resume_0rtt retry ipv6 tcp_and_quic ciphers failed)
 SCEN=("$@")
 [[ ${#SCEN[@]} -eq 0 ]] && SCEN=("${ALL[@]}")
 
@@ -133,6 +135,11 @@ record() { # name server-addr server-options... -- client-runs (function name)
 
 run_one() { client "$1" "$SNI" "https://$SNI:$PORT/index.html"; }
 run_three() { COPTS=(-n 3); client "$1" "$SNI" "https://$SNI:$PORT/r1.txt" "https://$SNI:$PORT/r2.txt" "https://$SNI:$PORT/r3.txt"; COPTS=(); }
+run_three_conns() {
+  client "$1" "$SNI" "https://$SNI:$PORT/r1.txt"
+  client "$1" "$SNI" "https://$SNI:$PORT/r2.txt"
+  client "$1" "$SNI" "https://$SNI:$PORT/r3.txt"
+}
 run_resume() {
   rm -f "$TMP/session.pem" "$TMP/tp.txt"
   COPTS=(--session-file="$TMP/session.pem" --tp-file="$TMP/tp.txt")
@@ -175,6 +182,7 @@ for s in "${SCEN[@]}"; do
   case "$s" in
     one_request) record one-request 127.0.0.1 run_one ;;
     three_requests) record three-requests-one-conn 127.0.0.1 run_three ;;
+    three_conns) record three-requests-three-conns 127.0.0.1 run_three_conns ;;
     resume_0rtt) record resume-0rtt 127.0.0.1 run_resume ;;
     retry) record retry 127.0.0.1 run_one -V ;;
     ipv6) record ipv6-one-request ::1 run_ipv6 ;;

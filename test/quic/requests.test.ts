@@ -104,20 +104,28 @@ describe.each(FILES)('%s with its key log, against tshark with the same key log'
   });
 });
 
-test('reuse vs none: three requests on one connection against one request each on two connections (tshark counts)', () => {
-  const three = golden('quic-three-requests-one-conn.pcap');
-  const two = golden('quic-tcp-tls-same-name.pcap');
-  expect(three.connections.map((c) => c.requests.length)).toEqual([3]);
-  expect(two.connections.map((c) => c.requests.length)).toEqual([1, 1]);
+test('reuse vs none: the same three requests on one connection and on three (tshark counts; the pool view with keys)', async () => {
+  const one = golden('quic-three-requests-one-conn.pcap');
+  const three = golden('quic-three-requests-three-conns.pcap');
+  expect(one.connections.map((c) => c.requests.length)).toEqual([3]);
+  expect(three.connections.map((c) => c.requests.length)).toEqual([1, 1, 1]);
+  const reused = quicReuse(await quicRecords('quic-three-requests-one-conn.pcap', true))!;
+  const unpooled = quicReuse(await quicRecords('quic-three-requests-three-conns.pcap', true))!;
+  expect([reused.requests, reused.requestsPerConnection, reused.newHandshakes]).toEqual([3, 3, 1]);
+  // One after the other: each connection opened after the last one ended, each paid a handshake.
+  expect([unpooled.requests, unpooled.requestsPerConnection, unpooled.newHandshakes]).toEqual([3, 1, 3]);
+  // Setup per request: a third of one handshake against a whole one each.
+  expect(reused.setupMsPerRequest!).toBeLessThan(unpooled.setupMsPerRequest!);
 });
 
 test('the key-less estimate (TCP burst rule on 1-RTT packet sizes) is wrong on these recordings both ways: so QUIC requests are null without keys', () => {
   const conns = FILES.flatMap((f) => golden(f).connections);
   const over = conns.filter((c) => c.keylessEstimate > c.requests.length);
   const under = conns.filter((c) => c.keylessEstimate < c.requests.length);
-  // Measured with tshark 4.0 (README, QUIC section): 10 connections, 4 wrong.
-  expect(conns).toHaveLength(10);
-  expect(over).toHaveLength(3); // a PMTU probe (PING + PADDING, ~1400 bytes) after the server's data counts as a request
+  // Measured with tshark 4.0 (README, QUIC section): 13 connections, 6 wrong.
+  expect(conns).toHaveLength(13);
+  // A PMTU probe (PING + PADDING, ~1400 bytes) or the request sent again after the server's data counts as one more.
+  expect(over).toHaveLength(5);
   expect(under).toHaveLength(1); // three multiplexed requests in one burst
   expect(under[0].requests.length).toBe(3);
 });
