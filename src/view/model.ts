@@ -320,7 +320,7 @@ export function decryptionText(c: ConnectionRecord): string | null {
 export function requestsText(c: ConnectionRecord): string | null {
   const n = c.requests.length;
   if (n === 0) return null;
-  const source = c.requestsEstimated ? 'estimated from TLS record bursts' : c.httpProtocol === 'h2' ? 'HTTP/2' : 'HTTP/1.x';
+  const source = c.requestsEstimated ? 'estimated from TLS record bursts' : c.transport === 'quic' ? 'HTTP/3' : c.httpProtocol === 'h2' ? 'HTTP/2' : 'HTTP/1.x';
   const per = c.setupMsPerRequest === null ? '' : `, setup ${fmtDuration(c.setupMsPerRequest)} per request`;
   return `${n} (${source})${per}`;
 }

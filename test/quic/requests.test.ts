@@ -19,7 +19,9 @@ import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { parseFrames } from '../../src/quic/frames.js';
 import { MAX_REQUEST_STREAMS, QuicConnection } from '../../src/quic/tracker.js';
+import { compareAnalyses } from '../../src/report/index.js';
 import { quicReuse } from '../../src/report/quic-pool.js';
+import { requestsText } from '../../src/view/model.js';
 import { KeyLog } from '../../src/tls/keylog.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 import { QUIC_FIXTURES } from './run.js';
@@ -185,4 +187,22 @@ describe('request streams of a connection', () => {
     expect(c.requestStreams).toHaveLength(MAX_REQUEST_STREAMS);
     expect(c.streamOverflow).toBe(3);
   });
+});
+
+test('compare: the QUIC requests read with keys, exact (not estimated), before (3 connections) and after (1 reused)', async () => {
+  const analysis = async (file: string) => ({
+    capture: { file, format: 'pcap' as const, frames: 0, start: null, end: null, warnings: [] },
+    connections: await quicRecords(file, true),
+  });
+  const c = compareAnalyses(await analysis('quic-three-requests-three-conns.pcap'), await analysis('quic-three-requests-one-conn.pcap'));
+  const want = (f: string) => golden(f).connections.reduce((n, x) => n + x.requests.length, 0);
+  expect([c.total.requests.before, c.total.requests.after]).toEqual([want('quic-three-requests-three-conns.pcap'), want('quic-three-requests-one-conn.pcap')]);
+  expect(c.requestsEstimated).toBe(false);
+  expect(c.total.connections.after).toBe(1);
+  expect(c.total.setupMsPerRequest.after!).toBeLessThan(c.total.setupMsPerRequest.before!);
+});
+
+test("the detail's requests line names HTTP/3 for a QUIC connection", async () => {
+  const [r] = await quicRecords('quic-three-requests-one-conn.pcap', true);
+  expect(requestsText(r)).toMatch(/^3 \(HTTP\/3\), setup /);
 });
