@@ -8,7 +8,7 @@
  * secrets (§5.1) for any TLS 1.3 suite (AES-GCM or ChaCha20-Poly1305). Everything
  * here is node:crypto; a failed tag check is a returned problem, never a throw.
  */
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, type Cipher } from 'node:crypto';
 import { versionKeys } from './version.js';
 
 export type QuicAead = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
@@ -105,10 +105,18 @@ function headerMask(keys: DirectionKeys, sample: Buffer): Buffer {
     const c = createCipheriv('chacha20', keys.hp, sample);
     return c.update(Buffer.alloc(5));
   }
-  const ecb = createCipheriv(keys.hp.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb', keys.hp, null);
-  ecb.setAutoPadding(false);
+  let ecb = ECB.get(keys);
+  if (ecb === undefined) {
+    ecb = createCipheriv(keys.hp.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb', keys.hp, null);
+    ecb.setAutoPadding(false);
+    ECB.set(keys, ecb);
+  }
+  // ECB keeps no state between blocks: one cipher per key serves every packet.
   return ecb.update(sample);
 }
+
+/** The AES-ECB header protection cipher of each key set, made once (a connection's 1-RTT packets all use it). */
+const ECB = new WeakMap<DirectionKeys, Cipher>();
 
 /** Packet number from its truncated encoding (RFC 9000 §A.3). */
 export function decodePacketNumber(largest: number, truncated: number, bits: number): number {
