@@ -23,7 +23,6 @@
  */
 import { fmtInt, fmtMs, plural } from '../base/format.js';
 import type { ConnectionRecord } from '../timeline/types.js';
-import { requestsOf } from './requests.js';
 import { groupByDestination, peakConcurrency } from './destinations.js';
 import type { QuicPoolReport, QuicReuse } from './types.js';
 
@@ -31,7 +30,8 @@ import type { QuicPoolReport, QuicReuse } from './types.js';
 export function quicRequestsOf(c: ConnectionRecord): number | null {
   if (c.transport !== 'quic') return null;
   const exact = c.requests.length > 0 && !c.requestsEstimated;
-  return exact || c.tls?.decrypted === true ? requestsOf(c).count : null;
+  // Decrypted without a request stream (a handshake only): 0, not requestsOf's one-request floor.
+  return exact || c.tls?.decrypted === true ? c.requests.length : null;
 }
 
 const r9 = (n: number): number => Math.round(n * 1e9) / 1e9;

@@ -206,3 +206,10 @@ test("the detail's requests line names HTTP/3 for a QUIC connection", async () =
   const [r] = await quicRecords('quic-three-requests-one-conn.pcap', true);
   expect(requestsText(r)).toMatch(/^3 \(HTTP\/3\), setup /);
 });
+
+test('a decrypted connection without a request stream counts 0 requests, not the one-request floor of key-less connections', async () => {
+  const [r] = await quicRecords('quic-one-request.pcap', true);
+  expect(r.tls?.decrypted).toBe(true);
+  const q = quicReuse([{ ...r, requests: [] }])!;
+  expect([q.requests, q.requestsPerConnection, q.setupMsPerRequest, q.requestsCounted]).toEqual([0, 0, null, 1]);
+});
