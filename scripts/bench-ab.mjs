@@ -4,11 +4,12 @@
 // the load average. The outputs of the two builds are compared byte for byte (by hash) on
 // every run: a change that alters the output is reported as such.
 //
-//   node scripts/bench-ab.mjs --a /tmp/before --b dist [--runs 5] FILE [-- CLI ARGS]
+//   node scripts/bench-ab.mjs --a /tmp/before --b dist [--runs 5] [--a-flags F] [--b-flags F] FILE [-- CLI ARGS]
 //
 // --a / --b are directories holding cli.js (cp -r dist /tmp/before before the change; a copy
 // outside the repository needs node_modules and package.json next to it, e.g. a symlink).
-// CLI ARGS default to `--format ndjson`.
+// CLI ARGS default to `--format ndjson`. --a-flags / --b-flags: node options for that side, space
+// separated (e.g. --b-flags --max-semi-space-size=32 to try a V8 setting on one build).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ const opt = (name, def) => {
 const a = resolve(opt('--a', '/tmp/before'));
 const b = resolve(opt('--b', 'dist'));
 const runs = Number(opt('--runs', '5'));
+const flags = { A: opt('--a-flags', '').split(' ').filter(Boolean), B: opt('--b-flags', '').split(' ').filter(Boolean) };
 const file = own[0];
 if (file === undefined || !(runs > 0)) {
   console.error('usage: bench-ab.mjs --a DIR --b DIR [--runs N] FILE [-- CLI ARGS]');
@@ -38,8 +40,8 @@ if (file === undefined || !(runs > 0)) {
 const times = join(tmpdir(), `bench-ab-${process.pid}.time`);
 const outFile = join(tmpdir(), `bench-ab-${process.pid}.out`);
 
-function once(dir) {
-  const r = spawnSync('/bin/sh', ['-c', `t="$1"; c="$2"; o="$3"; shift 3; /usr/bin/time -o "$t" -f '%U %S %M' node "$c" "$@" > "$o"`, 'sh', times, join(dir, 'cli.js'), outFile, file, ...cliArgs], {
+function once(dir, nodeFlags) {
+  const r = spawnSync('/bin/sh', ['-c', `t="$1"; o="$2"; shift 2; /usr/bin/time -o "$t" -f '%U %S %M' node "$@" > "$o"`, 'sh', times, outFile, ...nodeFlags, join(dir, 'cli.js'), file, ...cliArgs], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (r.status !== 0) throw new Error(`${dir}: exit ${r.status}`);
@@ -59,7 +61,7 @@ const loads = [];
 for (let i = 0; i < runs; i++) {
   for (const [k, dir] of i % 2 === 0 ? [['A', a], ['B', b]] : [['B', b], ['A', a]]) {
     loads.push(loadavg()[0]);
-    const r = once(dir);
+    const r = once(dir, flags[k]);
     res[k].push(r);
     console.log(`${k} run ${i + 1}: ${r.cpu.toFixed(2)} s CPU, ${r.rss.toFixed(0)} MiB, output ${r.hash}`);
   }
@@ -69,8 +71,8 @@ rmSync(outFile, { force: true });
 const hashes = new Set([...res.A, ...res.B].map((r) => r.hash));
 const ma = median(res.A.map((r) => r.cpu));
 const mb = median(res.B.map((r) => r.cpu));
-console.log(`A ${a}: median ${ma.toFixed(2)} s CPU, ${median(res.A.map((r) => r.rss)).toFixed(0)} MiB`);
-console.log(`B ${b}: median ${mb.toFixed(2)} s CPU, ${median(res.B.map((r) => r.rss)).toFixed(0)} MiB`);
+console.log(`A ${[...flags.A, a].join(' ')}: median ${ma.toFixed(2)} s CPU, ${median(res.A.map((r) => r.rss)).toFixed(0)} MiB`);
+console.log(`B ${[...flags.B, b].join(' ')}: median ${mb.toFixed(2)} s CPU, ${median(res.B.map((r) => r.rss)).toFixed(0)} MiB`);
 console.log(`B/A ${(mb / ma).toFixed(3)} (${((mb / ma - 1) * 100).toFixed(1)} %), load average ${median(loads).toFixed(1)} (median at the starts)`);
 console.log(hashes.size === 1 ? 'outputs identical' : `OUTPUTS DIFFER: ${[...hashes].join(' ')}`);
 process.exit(hashes.size === 1 ? 0 : 1);

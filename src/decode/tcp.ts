@@ -27,8 +27,6 @@ const NO_OPTIONS: TcpOptions = Object.freeze({
   tsEcr: undefined,
 });
 
-const EMPTY = Buffer.alloc(0);
-
 export function decodeTcp(data: Buffer, offset: number, end: number, claimedEnd: number, pkt: DecodedPacket): void {
   const segmentLength = claimedEnd - offset;
   if (segmentLength < TCP_MIN_HEADER_LENGTH) {
@@ -73,7 +71,7 @@ export function decodeTcp(data: Buffer, offset: number, end: number, claimedEnd:
   const flags = ((data[offset + 12] & 0x01) << 8) | data[offset + 13];
   const window = (data[offset + 14] << 8) | data[offset + 15];
   // No view for an empty payload (about half the frames are pure ACKs).
-  const payload = payloadStart < end ? data.subarray(payloadStart, end) : EMPTY;
+  const payload = data.subarray(payloadStart, end);
   const payloadLength = segmentLength - headerLength;
   if (spare === undefined) {
     pkt.tcp = { srcPort, dstPort, seq, ack, flags, window, headerLength, options, payload, payloadLength };
