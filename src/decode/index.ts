@@ -8,9 +8,8 @@
  * one when the header has no options) and one Buffer view (the TCP payload).
  *
  * PacketDecoder decodes the same way into one reused result: per frame it
- * allocates only the payload view (none when the payload is empty) and any
- * problems. For a caller that is done with a frame's result before it decodes
- * the next (the analysis sink).
+ * allocates only the payload view and any problems. For a caller that is done
+ * with a frame's result before it decodes the next (the analysis sink).
  */
 import type { DecodedPacket } from './types.js';
 import { newPacket, newReusablePacket, resetPacket } from './packet.js';
