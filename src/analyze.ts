@@ -5,7 +5,7 @@
  */
 import { readCapture, type LiveReadOptions } from './capture/index.js';
 import type { CaptureMeta, CaptureResult, Frame, ReadProgress } from './capture/types.js';
-import { decodeFrame, linkTypeName } from './decode/index.js';
+import { PacketDecoder, linkTypeName } from './decode/index.js';
 import type { TcpConnection } from './tcp/connection.js';
 import { ConnectionTracker, type TrackerOptions } from './tcp/tracker.js';
 import { trackerWarnings } from './tcp/budget-warnings.js';
@@ -293,6 +293,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   let first: Stamp | undefined;
   let last: Stamp | undefined;
 
+  // One reused decoded packet: the sink is done with a frame's headers before the next (issue 14).
+  const decoder = new PacketDecoder();
   const sink = (f: Frame): void => {
     stats.frames++;
     linkCounts.set(f.linkType, (linkCounts.get(f.linkType) ?? 0) + 1);
@@ -300,7 +302,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     // Earliest and latest, as capinfos reports them (merged or concatenated files are not in time order).
     if (first === undefined || before(stamp, first)) first = stamp;
     if (last === undefined || before(last, stamp)) last = stamp;
-    const p = decodeFrame(f.data, f.linkType);
+    const p = decoder.decode(f.data, f.linkType);
     if (p.ipVersion === 4) stats.ipv4++;
     else if (p.ipVersion === 6) stats.ipv6++;
     else stats.other++;

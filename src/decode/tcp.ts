@@ -6,7 +6,9 @@
  * is kept. The payload view stops at the IP-claimed end (no padding);
  * payloadLength is what IP claims even if the snaplen cut the bytes.
  */
-import type { DecodedPacket, TcpHeader, TcpOptions } from './types.js';
+import type { DecodedPacket, TcpOptions } from './types.js';
+import { SPARE } from './packet.js';
+import type { ReusablePacket } from './packet.js';
 
 export const TCP_MIN_HEADER_LENGTH = 20;
 export const TCPOPT_EOL = 0;
@@ -47,37 +49,54 @@ export function decodeTcp(data: Buffer, offset: number, end: number, claimedEnd:
     pkt.problems.push({ layer: 'tcp', offset, reason: 'truncated' });
     payloadStart = end;
   }
-  const options =
-    headerLength === TCP_MIN_HEADER_LENGTH ? NO_OPTIONS : decodeOptions(data, offset + TCP_MIN_HEADER_LENGTH, headerEnd, payloadStart, pkt);
-
-  const tcp: TcpHeader = {
-    srcPort: (data[offset] << 8) | data[offset + 1],
-    dstPort: (data[offset + 2] << 8) | data[offset + 3],
-    seq: ((data[offset + 4] << 24) | (data[offset + 5] << 16) | (data[offset + 6] << 8) | data[offset + 7]) >>> 0,
-    ack: ((data[offset + 8] << 24) | (data[offset + 9] << 16) | (data[offset + 10] << 8) | data[offset + 11]) >>> 0,
-    flags: ((data[offset + 12] & 0x01) << 8) | data[offset + 13],
-    window: (data[offset + 14] << 8) | data[offset + 15],
-    headerLength,
-    options,
-    payload: data.subarray(payloadStart, end),
-    payloadLength: segmentLength - headerLength,
-  };
+  const spare = (pkt as ReusablePacket)[SPARE];
+  let options: TcpOptions = NO_OPTIONS;
+  if (headerLength !== TCP_MIN_HEADER_LENGTH) {
+    if (spare === undefined) {
+      options = { mss: undefined, windowScale: undefined, sackPermitted: undefined, tsVal: undefined, tsEcr: undefined };
+    } else {
+      options = spare.options;
+      options.mss = undefined;
+      options.windowScale = undefined;
+      options.sackPermitted = undefined;
+      options.tsVal = undefined;
+      options.tsEcr = undefined;
+    }
+    decodeOptions(data, offset + TCP_MIN_HEADER_LENGTH, headerEnd, payloadStart, pkt, options);
+  }
+  const srcPort = (data[offset] << 8) | data[offset + 1];
+  const dstPort = (data[offset + 2] << 8) | data[offset + 3];
+  const seq = ((data[offset + 4] << 24) | (data[offset + 5] << 16) | (data[offset + 6] << 8) | data[offset + 7]) >>> 0;
+  const ack = ((data[offset + 8] << 24) | (data[offset + 9] << 16) | (data[offset + 10] << 8) | data[offset + 11]) >>> 0;
+  const flags = ((data[offset + 12] & 0x01) << 8) | data[offset + 13];
+  const window = (data[offset + 14] << 8) | data[offset + 15];
+  // No view for an empty payload (about half the frames are pure ACKs).
+  const payload = data.subarray(payloadStart, end);
+  const payloadLength = segmentLength - headerLength;
+  if (spare === undefined) {
+    pkt.tcp = { srcPort, dstPort, seq, ack, flags, window, headerLength, options, payload, payloadLength };
+    return;
+  }
+  const tcp = spare.tcp;
+  tcp.srcPort = srcPort;
+  tcp.dstPort = dstPort;
+  tcp.seq = seq;
+  tcp.ack = ack;
+  tcp.flags = flags;
+  tcp.window = window;
+  tcp.headerLength = headerLength;
+  tcp.options = options;
+  tcp.payload = payload;
+  tcp.payloadLength = payloadLength;
   pkt.tcp = tcp;
 }
 
 /**
- * Walks the options in [start, headerEnd); only [start, availEnd) was captured.
+ * Walks the options in [start, headerEnd) into `options` (all unset); only [start, availEnd) was captured.
  * Overrunning headerEnd is malformed; overrunning only availEnd is the snaplen
  * cut already recorded by the caller.
  */
-function decodeOptions(data: Buffer, start: number, headerEnd: number, availEnd: number, pkt: DecodedPacket): TcpOptions {
-  const options: TcpOptions = {
-    mss: undefined,
-    windowScale: undefined,
-    sackPermitted: undefined,
-    tsVal: undefined,
-    tsEcr: undefined,
-  };
+function decodeOptions(data: Buffer, start: number, headerEnd: number, availEnd: number, pkt: DecodedPacket, options: TcpOptions): void {
   let o = start;
   while (o < availEnd) {
     const kind = data[o];
@@ -124,5 +143,4 @@ function decodeOptions(data: Buffer, start: number, headerEnd: number, availEnd:
     if (length !== expected) pkt.problems.push({ layer: 'tcp', offset: o, reason: 'bad option length' });
     o += length;
   }
-  return options;
 }

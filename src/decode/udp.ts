@@ -9,7 +9,9 @@
  * the payload view stops at the fragment's end (fragments are not reassembled;
  * the QUIC stage skips them).
  */
-import type { DecodedPacket, UdpHeader } from './types.js';
+import type { DecodedPacket } from './types.js';
+import { SPARE } from './packet.js';
+import type { ReusablePacket } from './packet.js';
 
 export const UDP_HEADER_LENGTH = 8;
 
@@ -35,11 +37,19 @@ export function decodeUdp(data: Buffer, offset: number, end: number, claimedEnd:
   }
   let payloadEnd = datagramEnd;
   if (payloadEnd > end) payloadEnd = end; // the IP layer already recorded the cut
-  const udp: UdpHeader = {
-    srcPort: (data[offset] << 8) | data[offset + 1],
-    dstPort: (data[offset + 2] << 8) | data[offset + 3],
-    payload: data.subarray(offset + UDP_HEADER_LENGTH, payloadEnd),
-    payloadLength: datagramEnd - offset - UDP_HEADER_LENGTH,
-  };
+  const srcPort = (data[offset] << 8) | data[offset + 1];
+  const dstPort = (data[offset + 2] << 8) | data[offset + 3];
+  const payload = data.subarray(offset + UDP_HEADER_LENGTH, payloadEnd);
+  const payloadLength = datagramEnd - offset - UDP_HEADER_LENGTH;
+  const spare = (pkt as ReusablePacket)[SPARE];
+  if (spare === undefined) {
+    pkt.udp = { srcPort, dstPort, payload, payloadLength };
+    return;
+  }
+  const udp = spare.udp;
+  udp.srcPort = srcPort;
+  udp.dstPort = dstPort;
+  udp.payload = payload;
+  udp.payloadLength = payloadLength;
   pkt.udp = udp;
 }

@@ -32,36 +32,53 @@ export async function writeJsonDocument(
 
 /**
  * Collects output lines and writes them in large pieces: one write per line
- * costs more than producing the line. `flush` at the end.
+ * costs more than producing the line. Lines are encoded (UTF-8) straight into
+ * a byte buffer as they come, and each full buffer is handed to the stream
+ * as it is (a new buffer is started, so a stream that keeps the chunk keeps a
+ * valid one): no joined string per piece, no second encoding in the stream
+ * (issue 14). `flush` at the end.
  */
 export class LineBatcher {
-  private parts: string[] = [];
-  private size = 0;
+  private buf: Buffer;
+  private used = 0;
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly limit = 1 << 20,
-  ) {}
+  ) {
+    this.buf = Buffer.allocUnsafe(limit);
+  }
 
   push(line: string): void {
-    this.parts.push(line);
-    this.size += line.length;
-    if (this.size >= this.limit) this.flushSync();
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    const most = line.length * 3;
+    if (this.used + most > this.buf.length) {
+      this.flushSync();
+      if (most > this.buf.length) {
+        this.out.write(line); // longer than a whole piece: as it is
+        return;
+      }
+    }
+    this.used += this.buf.write(line, this.used);
+    if (this.used >= this.limit) this.flushSync();
   }
 
   /** Hands what is collected to the stream (stdout to a file or pipe writes synchronously on Linux). */
   flushSync(): void {
-    if (this.parts.length === 0) return;
-    this.out.write(this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0) return;
+    this.out.write(this.take());
   }
 
   /** Writes the rest and waits until the stream has taken it. */
   async flush(): Promise<void> {
-    const rest = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (rest.length > 0) await write(this.out, rest);
+    if (this.used > 0) await write(this.out, this.take());
+  }
+
+  /** The bytes collected, in a buffer that is no longer ours. */
+  private take(): Buffer {
+    const piece = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(this.limit);
+    this.used = 0;
+    return piece;
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { decodeFrame } from '../../src/decode/index.js';
+import { PacketDecoder, decodeFrame } from '../../src/decode/index.js';
+import type { DecodedPacket } from '../../src/decode/index.js';
 import { readFrames, type TestFrame } from './read-frames.js';
 
 const FIXTURES = path.resolve(process.cwd(), 'fixtures');
@@ -101,12 +102,22 @@ describe.each(cases)('$name', ({ name: fixture, capture, tsv }) => {
     expect(frames.map((f) => f.data.length)).toEqual(golden.map((g) => g.capLen));
   });
 
-  test('addresses, ports, flags, tcp.len, seq/ack match tshark on every frame', () => {
+  // decodeFrame allocates a result per frame; the analysis decodes into one reused result
+  // (PacketDecoder): both must read every frame as tshark does, the reused one with nothing
+  // left over from the frame before (options, payload, problems, UDP/TCP of the last frame).
+  test.each([
+    ['decodeFrame', (): ((f: TestFrame) => DecodedPacket) => (f) => decodeFrame(f.data, f.linkType)],
+    ['one PacketDecoder for the whole file', (): ((f: TestFrame) => DecodedPacket) => {
+      const d = new PacketDecoder();
+      return (f) => d.decode(f.data, f.linkType);
+    }],
+  ])('addresses, ports, flags, tcp.len, seq/ack match tshark on every frame (%s)', (_how, make) => {
+    const decode = make();
     const mismatches: string[] = [];
     let tcpFrames = 0;
     for (let i = 0; i < frames.length; i++) {
       const g = golden[i];
-      const p = decodeFrame(frames[i].data, frames[i].linkType);
+      const p = decode(frames[i]);
       const got = {
         src: p.src ?? '', dst: p.dst ?? '',
         srcPort: p.tcp ? String(p.tcp.srcPort) : '', dstPort: p.tcp ? String(p.tcp.dstPort) : '',
