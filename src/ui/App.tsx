@@ -18,6 +18,7 @@ import {
   SORT_LABELS,
   compareColumns,
   compareNoteLines,
+  quicPoolStatus,
   connectionColumns,
   destinationColumns,
   destinationRows,
@@ -678,7 +679,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     // QUIC is not simulated (one connection multiplexes requests): its own counts.
     const q = pool.quic;
     // First, so that a narrow terminal cuts the long reason, not this.
-    if (q) status = `QUIC (not simulated): ${q.connections} conns, ${q.newHandshakes} new handshakes, ${q.resumed} resumed, ${q.zeroRtt} with 0-RTT  ·  ${status}`;
+    if (q) status = `${quicPoolStatus(q)}  ·  ${status}`;
   } else if (st.view === 'findings') {
     const about = findingGroupLines(x.groups[cur.sel], width);
     const tableHeight = Math.max(1, listHeight - (about.length ? about.length + 1 : 0));

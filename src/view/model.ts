@@ -39,6 +39,7 @@ import type {
   DestinationPool,
   DestinationStats,
   Distribution,
+  QuicPoolReport,
   Summary,
 } from '../report/types.js';
 
@@ -525,6 +526,15 @@ export function comparisonConclusions(c: Comparison): string[] {
     );
   }
   return out;
+}
+
+/** The pool view's QUIC line: QUIC is not simulated; its counts, and requests per connection when read with keys. */
+export function quicPoolStatus(q: QuicPoolReport): string {
+  const reqs =
+    q.requests === null || q.requestsPerConnection === null
+      ? ''
+      : `, ${fmtInt(q.requests)} request${q.requests === 1 ? '' : 's'} (${String(Math.round(q.requestsPerConnection * 100) / 100)} per conn)`;
+  return `QUIC (not simulated): ${q.connections} conns${reqs}, ${q.newHandshakes} new handshakes, ${q.resumed} resumed, ${q.zeroRtt} with 0-RTT`;
 }
 
 /** The compare view's lines under its table: the conclusions, then the warnings, wrapped to `width`. */

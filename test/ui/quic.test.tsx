@@ -75,3 +75,20 @@ test('destinations put TCP+TLS and QUIC setup side by side; the pool view says Q
   f = await s.waitFor('QUIC (not simulated)');
   expect(f).toContain('QUIC (not simulated): 2 conns, 2 new handshakes, 0 resumed, 0 with 0-RTT');
 });
+
+test('with a key log the pool view counts QUIC requests per connection (tshark: 3 request streams on one connection)', async () => {
+  const name = 'quic-three-requests-one-conn';
+  const req = JSON.parse(readFileSync(path.resolve(process.cwd(), 'test/golden-quic/requests', `${name}.pcap.json`), 'utf8')) as {
+    connections: { requests: unknown[] }[];
+  };
+  const n = req.connections.reduce((k, c) => k + c.requests.length, 0);
+  const { KeyLog } = await import('../../src/tls/keylog.js');
+  const keyLog = new KeyLog().add(readFileSync(path.resolve(process.cwd(), 'fixtures/quic', `${name}.keys`)));
+  const keyed = await analyzeFile(path.resolve(process.cwd(), 'fixtures/quic', `${name}.pcap`), { keyLog });
+  const s = renderApp({ title: name, load: async () => keyed }, { columns: 140, rows: 40 });
+  screens.push(s);
+  await s.waitFor('sort: setup');
+  await s.press(KEY.tab, KEY.tab);
+  const f = await s.waitFor('QUIC (not simulated)');
+  expect(f).toContain(`QUIC (not simulated): ${req.connections.length} conns, ${n} requests (${n / req.connections.length} per conn)`);
+});
