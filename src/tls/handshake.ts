@@ -67,7 +67,7 @@ export class HandshakeReader {
   /** Messages delivered. */
   messages = 0;
 
-  private readonly hdr = Buffer.alloc(4);
+  /** Header bytes read so far (type, then the length's bytes accumulate in `len`): numbers, not a Buffer per reader. */
   private hdrHave = 0;
   private first: Stamp | null = null;
   private inMsg = false;
@@ -108,18 +108,21 @@ export class HandshakeReader {
       if (!this.inMsg) {
         if (this.hdrHave === 0) this.first = first;
         if (this.hdrHave === 0 && n - p >= 4) {
-          data.copy(this.hdr, 0, p, p + 4);
+          this.type = data[p];
+          this.len = (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3];
           p += 4;
         } else {
-          const k = Math.min(4 - this.hdrHave, n - p);
-          data.copy(this.hdr, this.hdrHave, p, p + k);
-          this.hdrHave += k;
-          p += k;
+          while (this.hdrHave < 4 && p < n) {
+            const b = data[p++];
+            if (this.hdrHave === 0) {
+              this.type = b;
+              this.len = 0;
+            } else this.len = (this.len << 8) | b;
+            this.hdrHave++;
+          }
           if (this.hdrHave < 4) return;
         }
         this.hdrHave = 0;
-        this.type = this.hdr[0];
-        this.len = this.hdr.readUIntBE(1, 3);
         this.have = 0;
         if (n - p >= this.len) {
           // Whole body in this view: no copy.
