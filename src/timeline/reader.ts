@@ -408,7 +408,11 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     const packets = then?.packets ?? this.conn.packets;
     const bytes = then?.bytes ?? this.conn.bytes;
     // (frame, packets, bytes) triples, flat: no object per frame.
-    const recent = (this.recent ??= []);
+    const recent = this.recent;
+    if (recent === undefined) {
+      this.recent = [stamp.frame, packets, bytes];
+      return;
+    }
     const n = recent.length;
     if (n > 0 && recent[n - 3] === stamp.frame) {
       recent[n - 2] = packets;

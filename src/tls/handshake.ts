@@ -61,6 +61,10 @@ export interface HandshakeSink {
   problem(text: string): void;
 }
 
+/** The chunks of a message whose body has not begun yet (shared, never pushed to). */
+const NO_CHUNKS: Buffer[] = [];
+Object.freeze(NO_CHUNKS);
+
 export class HandshakeReader {
   /** Sync lost (bytes missing inside the message stream): input ignored until reset(). */
   broken = false;
@@ -132,7 +136,7 @@ export class HandshakeReader {
           continue;
         }
         this.inMsg = true;
-        this.chunks = [];
+        this.chunks = NO_CHUNKS;
         continue;
       }
       const k = Math.min(this.len - this.have, n - p);
@@ -149,7 +153,10 @@ export class HandshakeReader {
           this.release();
         } else {
           this.held += k;
-          this.chunks.push(Buffer.from(data.subarray(p, p + k)));
+          const copy = Buffer.from(data.subarray(p, p + k));
+          // A literal for the first: push() on an empty array makes room for 17.
+          if (this.chunks === NO_CHUNKS) this.chunks = [copy];
+          else this.chunks.push(copy);
         }
       }
       this.have += k;

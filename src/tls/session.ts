@@ -201,7 +201,8 @@ export class TlsSession {
   /** Messages handed on (MAX_MESSAGES). */
   private kept = 0;
   /** Each side's latest message handed on (repeats fold into it). */
-  private readonly lastMessage: { client?: TlsMessage; server?: TlsMessage } = {};
+  private lastClientMessage: TlsMessage | undefined = undefined;
+  private lastServerMessage: TlsMessage | undefined = undefined;
   private alertsCut = false;
   /** Client records of a TLS 1.3 flight not yet resolved (see clientFlight). */
   private flight: RecordStamp[] | null = null;
@@ -216,7 +217,7 @@ export class TlsSession {
   private serverAheadOff = true;
   /** Side of the latest application-data record counted for clientBursts. */
   private lastDataSide: Side | null = null;
-  /** Each side's latest message (lastMessage) was handed on (to tell a dropped message's repeats from a kept one's). */
+  /** Each side's latest message (last*Message) was handed on (to tell a dropped message's repeats from a kept one's). */
   private clientLastHandedOn = false;
   private serverLastHandedOn = false;
 
@@ -822,7 +823,7 @@ export class TlsSession {
    * True when the message was handed on as a new one.
    */
   private emit(m: TlsMessage): boolean {
-    const prev = this.lastMessage[m.from];
+    const prev = m.from === 'client' ? this.lastClientMessage : this.lastServerMessage;
     if (prev !== undefined && repeats(prev, m)) {
       prev.count = (prev.count ?? 1) + 1;
       prev.bytes += m.bytes;
@@ -832,8 +833,7 @@ export class TlsSession {
       return false;
     }
     if (this.kept >= MAX_MESSAGES) {
-      this.lastMessage[m.from] = m;
-      this.lastHandedOn(m.from, false);
+      this.setLast(m, false);
       this.sum.droppedMessages = (this.sum.droppedMessages ?? 0) + 1;
       if (this.sum.droppedMessages === 1) {
         this.problem(this.dirs[m.from], `more than ${MAX_MESSAGES} messages: later ones counted only`);
@@ -841,15 +841,20 @@ export class TlsSession {
       return false;
     }
     this.kept++;
-    this.lastMessage[m.from] = m;
-    this.lastHandedOn(m.from, true);
+    this.setLast(m, true);
     this.onMessage(m);
     return true;
   }
 
-  private lastHandedOn(side: Side, on: boolean): void {
-    if (side === 'client') this.clientLastHandedOn = on;
-    else this.serverLastHandedOn = on;
+  /** `m` is now its sender's latest message; `handedOn`: it went to onMessage. */
+  private setLast(m: TlsMessage, handedOn: boolean): void {
+    if (m.from === 'client') {
+      this.lastClientMessage = m;
+      this.clientLastHandedOn = handedOn;
+    } else {
+      this.lastServerMessage = m;
+      this.serverLastHandedOn = handedOn;
+    }
   }
 
   private truncatedLists(d: Direction, info: ClientHelloInfo): void {
