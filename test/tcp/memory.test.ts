@@ -65,6 +65,24 @@ describe('memory caps', () => {
     expect(finalizedEarly(d.stderr)).toBeNull();
   }, 60_000);
 
+  test('pool --memory: the same cap and warning', () => {
+    const r = runCli(['pool', flood, '--memory', '256']);
+    expect(r.code).toBe(0);
+    const m = finalizedEarly(r.stderr);
+    expect(m).not.toBeNull();
+    expect(num(m![2]!)).toBe(25_000);
+  }, 60_000);
+
+  test('compare --memory: the kept-records budget in proportion (64 MiB: 16 MiB of records, not all 40,000 SYNs)', () => {
+    const small = JSON.parse(runCli(['compare', flood, flood, '--memory', '64', '--format', 'json']).stdout);
+    const full = JSON.parse(runCli(['compare', flood, flood, '--format', 'json']).stdout);
+    const conns = (c: { destinations: { connections: { before: number } }[] }): number =>
+      c.destinations.reduce((n, d) => n + d.connections.before, 0);
+    expect(conns(full)).toBe(SYNS);
+    expect(conns(small)).toBeGreaterThan(0);
+    expect(conns(small)).toBeLessThan(SYNS / 2);
+  }, 60_000);
+
   test('CLI --memory below 64 MiB, or not a number, is a wrong command line (exit 2)', () => {
     for (const v of ['10', 'abc', '-1']) {
       const r = runCli([flood, '--memory', v]);
