@@ -7,7 +7,8 @@ import { readCapture, type LiveReadOptions } from './capture/index.js';
 import type { CaptureMeta, CaptureResult, Frame, ReadProgress } from './capture/types.js';
 import { PacketDecoder, linkTypeName } from './decode/index.js';
 import type { TcpConnection } from './tcp/connection.js';
-import { ConnectionTracker, type TrackerOptions } from './tcp/tracker.js';
+import { ConnectionTracker, DEFAULT_MAX_OPEN, type TrackerOptions } from './tcp/tracker.js';
+import { DEFAULT_HELD_BUDGET } from './tcp/reassembly.js';
 import { trackerWarnings } from './tcp/budget-warnings.js';
 import { FindingsEngine, type FindingOptions } from './findings/index.js';
 import { before, epoch, type Stamp } from './base/stamp.js';
@@ -73,6 +74,42 @@ export interface AnalyzeOptions {
    * (it costs CPU for memory they do not need).
    */
   onManyConnections?: () => void;
+  /**
+   * The memory ceiling, MiB, the default caps are sized for (default
+   * DEFAULT_MEMORY_MIB): open connections, bytes held ahead of holes and kept
+   * records scale with it (memoryCaps). `tracker` and `keptBytes` given
+   * explicitly win.
+   */
+  memoryMiB?: number;
+}
+
+/** The memory ceiling the default caps are sized for (issue 15: 1 GiB for any input). */
+export const DEFAULT_MEMORY_MIB = 1024;
+
+/** The caps that grow with memory, for a ceiling of `mib` MiB. */
+export interface MemoryCaps {
+  /** TrackerOptions.maxOpenConnections (DEFAULT_MAX_OPEN at 1 GiB). */
+  maxOpenConnections: number;
+  /** TrackerOptions.heldBudgetBytes (DEFAULT_HELD_BUDGET at 1 GiB). */
+  heldBudgetBytes: number;
+  /** AnalyzeOptions.keptBytes (DEFAULT_KEPT_BYTES at 1 GiB). */
+  keptBytes: number;
+}
+
+/**
+ * The caps in proportion to a memory ceiling of `mib` MiB: the defaults are
+ * those of DEFAULT_MEMORY_MIB (1,024), and each scales linearly (at least 1
+ * open connection and 1 MiB of each byte budget). 100,000 open connections in
+ * the middle of a TLS handshake peak near 900 MiB at the default.
+ */
+export function memoryCaps(mib: number): MemoryCaps {
+  const f = mib / DEFAULT_MEMORY_MIB;
+  const bytes = (b: number): number => Math.max(1 << 20, Math.round(b * f));
+  return {
+    maxOpenConnections: Math.max(1, Math.round(DEFAULT_MAX_OPEN * f)),
+    heldBudgetBytes: bytes(DEFAULT_HELD_BUDGET),
+    keptBytes: bytes(DEFAULT_KEPT_BYTES),
+  };
 }
 
 /**
@@ -150,7 +187,11 @@ export { trackerWarnings };
 export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const keep = opts.keepConnections !== false;
   const records: ConnectionRecord[] = [];
-  const keptMax = opts.keptBytes ?? DEFAULT_KEPT_BYTES;
+  const caps = opts.memoryMiB === undefined ? undefined : memoryCaps(opts.memoryMiB);
+  const keptMax = opts.keptBytes ?? caps?.keptBytes ?? DEFAULT_KEPT_BYTES;
+  /** The tracker's options: the memory caps, then what was given explicitly. */
+  const trackerOpts: TrackerOptions | undefined =
+    caps === undefined ? opts.tracker : { maxOpenConnections: caps.maxOpenConnections, heldBudgetBytes: caps.heldBudgetBytes, ...opts.tracker };
   let kept = 0;
   let notKept = 0;
   // Each connection's reader is its stream consumer (conn.consumer): no side table to look it up in
@@ -204,7 +245,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     },
     // Offline, a connection gets its reader with its first payload (a SYN flood's cost no reader);
     // live, at once: its reader stamps when it was first seen.
-    live ? { ...opts.tracker, liveLingerMs: live.lingerMs ?? 500, clock } : { attachOnPayload: true, ...opts.tracker },
+    live ? { ...trackerOpts, liveLingerMs: live.lingerMs ?? 500, clock } : { attachOnPayload: true, ...trackerOpts },
   );
   let framesAtSnapshot = -1;
   /** The open connections as records, rebuilt only for those that got packets since the last time. */
@@ -360,7 +401,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];
-  warnings.push(...trackerWarnings(tracker.stats, opts.tracker));
+  warnings.push(...trackerWarnings(tracker.stats, trackerOpts));
   if (lateStreamed > 0) {
     const ids = lateIds.join(', ') + (lateStreamed > 5 ? ', …' : '');
     warnings.push(

@@ -25,7 +25,7 @@ import tty from 'node:tty';
 import v8 from 'node:v8';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { analyzeFile, type AnalysisResult, type AnalyzeOptions } from './analyze.js';
+import { analyzeFile, DEFAULT_MEMORY_MIB, type AnalysisResult, type AnalyzeOptions } from './analyze.js';
 import { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
 import { formatInfo, formatSavedInfo, infoJson, savedInfoJson } from './output/info.js';
@@ -78,10 +78,13 @@ async function readKeyLogOption(arg: string | undefined): Promise<void> {
   runKeyLog = new KeyLog().add(text, path);
 }
 
-/** analyzeFile's key-log option for this run. */
-/** What every analysis of this run gets: the key log, and the heap bound once it holds many connections. */
+/** --memory of this run, MiB (undefined: analyzeFile's default caps). */
+let runMemory: number | undefined;
+
+/** What every analysis of this run gets: the key log, the memory caps, and the heap bound once it holds many connections. */
 const keyLogOption = (): AnalyzeOptions => ({
   ...(runKeyLog !== undefined ? { keyLog: runKeyLog } : {}),
+  ...(runMemory !== undefined ? { memoryMiB: runMemory } : {}),
   onManyConnections: boundHeapGrowth,
 });
 
@@ -500,10 +503,22 @@ const keylogOpt = {
   },
 } as const;
 
-/** Reads --keylog (if given), then runs the command. */
+const memoryOpt = {
+  memory: {
+    type: 'number',
+    describe: `Memory ceiling, MiB: the caps on open connections, held bytes and kept records scale with it (default ${DEFAULT_MEMORY_MIB})`,
+  },
+} as const;
+
+/** Smallest --memory accepted, MiB (the process itself takes ~60). */
+export const MIN_MEMORY_MIB = 64;
+
+/** Reads --keylog (if given) and --memory, then runs the command. */
 const withKeyLog =
   <A,>(f: (a: A) => Promise<number>) =>
-  async (a: A & { keylog?: string }): Promise<number> => {
+  async (a: A & { keylog?: string; memory?: number }): Promise<number> => {
+    checkNumber('memory', a.memory, (v) => Number.isFinite(v) && v >= MIN_MEMORY_MIB, `a number of MiB >= ${MIN_MEMORY_MIB}`);
+    runMemory = a.memory;
     await readKeyLogOption(a.keylog);
     return f(a);
   };
@@ -576,6 +591,7 @@ export async function main(rawArgs: string[]): Promise<number> {
           })
           .option('top', { type: 'number', describe: 'Text report: rows per table' })
           .options(keylogOpt)
+          .options(memoryOpt)
           .option('follow', {
             type: 'boolean',
             describe: 'Keep reading at the end of a capture file still being written (like tail -f) until Ctrl-C',
@@ -603,6 +619,7 @@ export async function main(rawArgs: string[]): Promise<number> {
           .positional('capture', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const })
           .options(keylogOpt)
+          .options(memoryOpt)
           .options(poolOpts)
           .options(findingOpts),
       (argv) => set(withKeyLog(runPool)({ ...(argv as Parameters<typeof runPool>[0]), capture: inputPath(argv.capture) })),
@@ -615,7 +632,8 @@ export async function main(rawArgs: string[]): Promise<number> {
           .positional('before', { type: 'string', demandOption: true })
           .positional('after', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const })
-          .options(keylogOpt),
+          .options(keylogOpt)
+          .options(memoryOpt),
       (argv) =>
         set(withKeyLog(runCompare)({ ...(argv as Parameters<typeof runCompare>[0]), before: inputPath(argv.before), after: inputPath(argv.after) })),
     )

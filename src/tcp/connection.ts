@@ -12,7 +12,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import type { Stamp } from '../base/stamp.js';
 import { epoch } from '../base/stamp.js';
 import { emptyFacts, FactsCollector, isCloseAlertPayload, swapSides, type ConnectionFacts, type SegmentFact } from './facts.js';
-import { DEFAULT_MAX_PENDING, StreamReassembler, type HeldBudget, type SegmentKind } from './reassembly.js';
+import { DEFAULT_MAX_PENDING, StreamReassembler, type HeldBudget, type SegmentKind, type StreamSink } from './reassembly.js';
 
 export type Dir = 0 | 1;
 
@@ -437,24 +437,24 @@ export class TcpConnection {
     return false;
   }
 
+  /** A direction's in-order bytes from its reassembler (DirSink.data), for `consumer`, the one it was made with. */
+  delivered(dir: Dir, consumer: StreamConsumer | undefined, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
+    consumer?.data(dir, chunk, stamp, segmentStart);
+    if (this.heldAt !== undefined) {
+      this.heldAt.delete(stamp);
+      // Nothing held any more: entries of segments delivered under a later frame's stamp go too.
+      if ((this.stream0?.heldSegments ?? 0) === 0 && (this.stream1?.heldSegments ?? 0) === 0) this.heldAt = undefined;
+    }
+    if (consumer && !consumer.wants(dir)) (dir === 0 ? this.stream0 : this.stream1)?.stop();
+  }
+
   /** The reassembler of a direction, created with its first payload; tracked even when nobody reads it. */
   private stream(dir: Dir): StreamReassembler {
     let s = dir === 0 ? this.stream0 : this.stream1;
     if (s === undefined) {
       const consumer = this.consumer;
       s = new StreamReassembler(
-        {
-          data: (chunk, stamp, segmentStart) => {
-            consumer?.data(dir, chunk, stamp, segmentStart);
-            if (this.heldAt !== undefined) {
-              this.heldAt.delete(stamp);
-              // Nothing held any more: entries of segments delivered under a later frame's stamp go too.
-              if ((this.stream0?.heldSegments ?? 0) === 0 && (this.stream1?.heldSegments ?? 0) === 0) this.heldAt = undefined;
-            }
-            if (consumer && !consumer.wants(dir)) (dir === 0 ? this.stream0 : this.stream1)?.stop();
-          },
-          gap: (lost) => consumer?.gap(dir, lost),
-        },
+        new DirSink(this, dir, consumer),
         this.heldLimit ?? DEFAULT_MAX_PENDING,
         this.budget,
       );
@@ -470,5 +470,25 @@ export class TcpConnection {
       else this.stream1 = s;
     }
     return s;
+  }
+}
+
+/**
+ * A direction's reassembler sink: one small object (methods, not two closures
+ * and their contexts, ~0.4 KB less per connection with 100,000 open).
+ */
+class DirSink implements StreamSink {
+  constructor(
+    private readonly conn: TcpConnection,
+    private readonly dir: Dir,
+    private readonly consumer: StreamConsumer | undefined,
+  ) {}
+
+  data(chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
+    this.conn.delivered(this.dir, this.consumer, chunk, stamp, segmentStart);
+  }
+
+  gap(lost: number): void {
+    this.consumer?.gap(this.dir, lost);
   }
 }

@@ -113,32 +113,66 @@ const turnWait = (t: Turn): number => t.response.time - t.request.last.time;
  * FrameTime is allocated only when a fact is first recorded (or a burst
  * starts); a burst's last segment is updated in place.
  */
+/**
+ * Memory: one collector lives per open connection, so the per-side facts are
+ * plain fields (no PerSide object each) and the turns list is made at the
+ * first turn; facts() builds the ConnectionFacts shape.
+ */
 export class FactsCollector {
-  private readonly f: ConnectionFacts = emptyFacts();
+  private zeroWindowC: FrameTime | null = null;
+  private zeroWindowS: FrameTime | null = null;
+  private finC: FrameTime | null = null;
+  private finS: FrameTime | null = null;
+  private rstC: FrameTime | null = null;
+  private rstS: FrameTime | null = null;
+  private firstPayloadC: FrameTime | null = null;
+  private firstPayloadS: FrameTime | null = null;
+  private closeAlertC: FrameTime | null = null;
+  private closeAlertS: FrameTime | null = null;
+  private afterPeerFinC: FrameTime | null = null;
+  private afterPeerFinS: FrameTime | null = null;
+  private lastBurstBeforeClose: Burst | null = null;
+  private turns: Turn[] | null = null;
+  private slowestLaterTurn: Turn | null = null;
+  private turnCount = 0;
   private closed = false;
   private cur: Burst | null = null;
 
   segment(s: SegmentFact): void {
-    const f = this.f;
-    if (s.window === 0 && !s.syn && !s.fin && !s.rst && f.zeroWindow[s.from] === null) f.zeroWindow[s.from] = at(s);
+    const client = s.from === 'client';
+    if (s.window === 0 && !s.syn && !s.fin && !s.rst) {
+      if (client) this.zeroWindowC ??= at(s);
+      else this.zeroWindowS ??= at(s);
+    }
     if (s.payload > 0 && !s.syn) this.payload(s);
     if ((s.fin || s.rst) && !this.closed) {
       this.closed = true;
-      f.lastBurstBeforeClose = this.cur ? copyBurst(this.cur) : null;
+      this.lastBurstBeforeClose = this.cur ? copyBurst(this.cur) : null;
     }
-    if (s.fin && f.fin[s.from] === null) f.fin[s.from] = at(s);
-    if (s.rst && f.rst[s.from] === null) f.rst[s.from] = at(s);
+    if (s.fin) {
+      if (client) this.finC ??= at(s);
+      else this.finS ??= at(s);
+    }
+    if (s.rst) {
+      if (client) this.rstC ??= at(s);
+      else this.rstS ??= at(s);
+    }
   }
 
   private payload(s: SegmentFact): void {
-    const f = this.f;
+    const client = s.from === 'client';
     if (s.closeAlert) {
-      if (f.closeAlert[s.from] === null) f.closeAlert[s.from] = at(s);
+      if (client) this.closeAlertC ??= at(s);
+      else this.closeAlertS ??= at(s);
       return;
     }
     if (s.retransmission) return;
-    if (f.firstPayload[s.from] === null) f.firstPayload[s.from] = at(s);
-    if (f.fin[other(s.from)] !== null && f.payloadAfterPeerFin[s.from] === null) f.payloadAfterPeerFin[s.from] = at(s);
+    if (client) this.firstPayloadC ??= at(s);
+    else this.firstPayloadS ??= at(s);
+    if (client ? this.finS !== null : this.finC !== null) {
+      if (client) this.afterPeerFinC ??= at(s);
+      else this.afterPeerFinS ??= at(s);
+    }
     const cur = this.cur;
     if (cur && cur.from === s.from) {
       // In place: `cur` is copied wherever it is kept (lastBurstBeforeClose), or replaced (turns).
@@ -152,15 +186,28 @@ export class FactsCollector {
   }
 
   private turn(t: Turn): void {
-    const f = this.f;
-    f.turnCount++;
-    if (f.turns.length < MAX_TURNS) f.turns.push(t);
-    else if (f.slowestLaterTurn === null || turnWait(t) > turnWait(f.slowestLaterTurn)) f.slowestLaterTurn = t;
+    this.turnCount++;
+    const turns = this.turns;
+    // A literal for the first: push() on an empty array makes room for 17.
+    if (turns === null) this.turns = [t];
+    else if (turns.length < MAX_TURNS) turns.push(t);
+    else if (this.slowestLaterTurn === null || turnWait(t) > turnWait(this.slowestLaterTurn)) this.slowestLaterTurn = t;
   }
 
-  /** The facts so far (the connection may go on). */
   facts(): ConnectionFacts {
-    return { ...this.f, lastBurst: this.cur ? copyBurst(this.cur) : null, turns: [...this.f.turns] };
+    return {
+      zeroWindow: { client: this.zeroWindowC, server: this.zeroWindowS },
+      fin: { client: this.finC, server: this.finS },
+      rst: { client: this.rstC, server: this.rstS },
+      firstPayload: { client: this.firstPayloadC, server: this.firstPayloadS },
+      closeAlert: { client: this.closeAlertC, server: this.closeAlertS },
+      payloadAfterPeerFin: { client: this.afterPeerFinC, server: this.afterPeerFinS },
+      lastBurstBeforeClose: this.lastBurstBeforeClose,
+      lastBurst: this.cur ? copyBurst(this.cur) : null,
+      turns: this.turns === null ? [] : [...this.turns],
+      slowestLaterTurn: this.slowestLaterTurn,
+      turnCount: this.turnCount,
+    };
   }
 }
 

@@ -128,13 +128,17 @@ export class HeldBudget {
   }
 }
 
+/** The heap of every stream holding nothing (shared, never pushed to: push() replaces it first). */
+const NO_HELD: Pending[] = [];
+Object.freeze(NO_HELD);
+
 export class StreamReassembler {
   /** Next expected sequence number (uint32); undefined until the first segment or SYN. */
   private next: number | undefined;
   /** Stream offset of `next` (the same position, without wrap-around). */
   private nextAt = 0;
-  /** Min-heap of held segments by (at, order). */
-  private heap: Pending[] = [];
+  /** Min-heap of held segments by (at, order); the shared empty NO_HELD until something is held. */
+  private heap: Pending[] = NO_HELD;
   private arrivals = 0;
   private pendingBytes = 0;
   /** Memory charged for what is held (bytes + per-segment overhead). */
@@ -207,7 +211,7 @@ export class StreamReassembler {
   stop(): void {
     this.delivering = false;
     if (this.pendingCost > 0) this.budget?.uncharge(this, this.pendingCost, true);
-    this.heap = [];
+    this.heap = NO_HELD;
     this.pendingBytes = 0;
     this.pendingCost = 0;
   }
@@ -300,6 +304,7 @@ export class StreamReassembler {
   }
 
   private push(e: Pending): void {
+    if (this.heap === NO_HELD) this.heap = [];
     const h = this.heap;
     let i = h.length;
     h.push(e);

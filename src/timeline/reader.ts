@@ -8,6 +8,7 @@ import { sniffTls, TlsSession } from '../tls/index.js';
 import type { Side, Stamp } from '../base/stamp.js';
 import type { TlsMessage } from '../tls/types.js';
 import type { TlsSessionOptions } from '../tls/session.js';
+import type { TlsSecrets } from '../tls/keylog.js';
 import { BurstBuilder, RequestEstimator, RequestTracker, TlsRecordBursts } from '../http/index.js';
 import type { EstimatedRequest, HttpRequest, HttpSummary } from '../http/index.js';
 import { isTls13 } from '../tls/index.js';
@@ -62,9 +63,21 @@ function serverHelloStart(chunk: Buffer): boolean {
   return true;
 }
 
-export class ConnectionReader implements StreamConsumer {
-  private readonly mode: [Mode, Mode] = ['sniff', 'sniff'];
-  private readonly plain: [number, number] = [0, 0];
+/** The shared empty plainTurns of readers that saw no plaintext before TLS. */
+const NO_TURNS: readonly { side: Side; frame: number; stamp: Stamp }[] = Object.freeze([]);
+
+/**
+ * Memory: one reader lives per open connection (100,000 at once in issue 15's
+ * adversarial captures), so per-direction state is plain fields rather than
+ * pairs of arrays, lists are made on first use, and the reader is its TLS
+ * session's options object itself (methods, not closures).
+ */
+export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
+  private mode0: Mode = 'sniff';
+  private mode1: Mode = 'sniff';
+  /** Plaintext bytes (and bytes lost) scanned per direction before TLS. */
+  private plain0 = 0;
+  private plain1 = 0;
   session: TlsSession | undefined;
   private readonly list: TlsMessage[] = [];
   /** Plaintext was exchanged before TLS began. */
@@ -76,23 +89,24 @@ export class ConnectionReader implements StreamConsumer {
    * "220 Ready" ...), the first chunk of each frame: the client waited for each
    * server line, so they count in the setup's round trips. At most MAX_PLAIN_TURNS.
    */
-  readonly plainTurns: { side: Side; frame: number; stamp: Stamp }[] = [];
+  private turns: { side: Side; frame: number; stamp: Stamp }[] | undefined;
   /**
    * The connection's packet and byte counters as they were when each of the
    * last few frames delivered bytes: the TLS 1.3 handshake end can be decided
    * a few records after the frame it is placed in (a client flight is read
    * whole), and setup counts the packets up to that frame, not to the decision.
    */
-  private readonly recent: SetupSnapshot[] = [];
+  private recent: number[] | undefined;
   private limited = false;
   /** Speculative session over a connection whose starts were not captured (see probeData). */
   private probe: TlsSession | undefined;
   private probeOff = false;
   /** The session began at the server's ServerHello (the ClientHello was not captured). */
   private serverFirst = false;
-  /** Data was delivered in this direction; its first event was a gap. */
-  private readonly seen: [boolean, boolean] = [false, false];
-  private readonly gapFirst: [boolean, boolean] = [false, false];
+  /** Bit dir: data was delivered in this direction. */
+  private seen = 0;
+  /** Bit dir: this direction's first event was a gap. */
+  private gapFirst = 0;
 
   /** Requests read from plaintext: cleartext HTTP, or decrypted TLS application data. */
   private http: RequestTracker | undefined;
@@ -106,19 +120,52 @@ export class ConnectionReader implements StreamConsumer {
     private readonly opts: ReaderOptions = {},
   ) {}
 
-  /** The TLS session's options: decryption from the key source, plaintext to the request tracker, records to the estimate. */
-  private sessionOptions(): TlsSessionOptions {
-    const o: TlsSessionOptions = {
-      plaintext: (side, data, stamp) => {
-        this.http ??= new RequestTracker();
-        this.http.data(side, data, stamp);
-      },
-      plaintextLost: (side) => this.http?.gap(side, Infinity),
-      record: (side, type, length, stamp) => this.estimateRecord(side, type, length, stamp),
-    };
+  /** Plaintext bytes of the TLS session (frames before TLS and the start of the plaintext). */
+  get plainTurns(): readonly { side: Side; frame: number; stamp: Stamp }[] {
+    return this.turns ?? NO_TURNS;
+  }
+
+  private getMode(dir: Dir): Mode {
+    return dir === 0 ? this.mode0 : this.mode1;
+  }
+
+  private setMode(dir: Dir, m: Mode): void {
+    if (dir === 0) this.mode0 = m;
+    else this.mode1 = m;
+  }
+
+  private getPlain(dir: Dir): number {
+    return dir === 0 ? this.plain0 : this.plain1;
+  }
+
+  private addPlain(dir: Dir, n: number): void {
+    if (dir === 0) this.plain0 += n;
+    else this.plain1 += n;
+  }
+
+  // The TLS session's options (TlsSessionOptions; the session is given `this`): decryption from the
+  // key source, plaintext to the request tracker, records to the estimate.
+
+  /** TlsSessionOptions.keys: present only with a key source (a function made when the session asks, once). */
+  get keys(): ((clientRandom: Buffer) => TlsSecrets | undefined | null) | undefined {
     const keys = this.opts.keys;
-    if (keys !== undefined) o.keys = (random) => keys.lookup(random);
-    return o;
+    return keys === undefined ? undefined : (random) => keys.lookup(random);
+  }
+
+  /** TlsSessionOptions.plaintext. */
+  plaintext(side: Side, data: Buffer, stamp: Stamp): void {
+    this.http ??= new RequestTracker();
+    this.http.data(side, data, stamp);
+  }
+
+  /** TlsSessionOptions.plaintextLost. */
+  plaintextLost(side: Side): void {
+    this.http?.gap(side, Infinity);
+  }
+
+  /** TlsSessionOptions.record. */
+  record(side: Side, type: number, length: number, stamp: Stamp): void {
+    this.estimateRecord(side, type, length, stamp);
   }
 
   private estimateRecord(side: Side, type: number, length: number, stamp: Stamp): void {
@@ -194,7 +241,7 @@ export class ConnectionReader implements StreamConsumer {
     const reset = rst0 !== undefined || rst1 !== undefined;
     const before = this.list.length;
     for (const dir of [0, 1] as const) {
-      if (this.mode[dir] !== 'tls') continue;
+      if (this.getMode(dir) !== 'tls') continue;
       if ((dir === 0 ? fin0 : fin1) === undefined && !reset) continue;
       session.endOfStream(this.side(dir));
     }
@@ -202,12 +249,12 @@ export class ConnectionReader implements StreamConsumer {
   }
 
   wants(dir: Dir): boolean {
-    if (this.mode[dir] !== 'off') return true;
+    if (this.getMode(dir) !== 'off') return true;
     return !this.httpOff && this.http !== undefined && this.session === undefined && this.http.wants(this.side(dir));
   }
 
   data(dir: Dir, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
-    const mode = this.mode[dir];
+    const mode = this.getMode(dir);
     if (mode === 'off') {
       if (this.session === undefined) this.cleartext(dir, chunk, stamp);
       return;
@@ -219,31 +266,32 @@ export class ConnectionReader implements StreamConsumer {
       this.afterFeed(before);
       return;
     }
-    this.seen[dir] = true;
-    if (this.session === undefined && this.plainTurns.length < MAX_PLAIN_TURNS) {
-      const last = this.plainTurns[this.plainTurns.length - 1];
-      if (last === undefined || last.frame !== stamp.frame) this.plainTurns.push({ side: this.side(dir), frame: stamp.frame, stamp });
+    this.seen |= 1 << dir;
+    if (this.session === undefined && (this.turns === undefined || this.turns.length < MAX_PLAIN_TURNS)) {
+      const turns = (this.turns ??= []);
+      const last = turns[turns.length - 1];
+      if (last === undefined || last.frame !== stamp.frame) turns.push({ side: this.side(dir), frame: stamp.frame, stamp });
     }
     if (this.probeData(dir, chunk, stamp)) return;
     if (this.session === undefined && this.probe === undefined) this.cleartext(dir, chunk, stamp);
     if (this.probe?.inStep(this.probeSide(dir))) return; // TLS records, waiting for the other direction
-    this.plain[dir] += chunk.length;
-    if (this.plain[dir] > PLAINTEXT_SCAN_LIMIT) this.mode[dir] = 'off';
+    this.addPlain(dir, chunk.length);
+    if (this.getPlain(dir) > PLAINTEXT_SCAN_LIMIT) this.setMode(dir, 'off');
   }
 
   gap(dir: Dir, lost: number): void {
-    if (this.mode[dir] === 'tls') {
+    if (this.getMode(dir) === 'tls') {
       this.session!.gap(this.side(dir), lost);
     } else {
       if (this.session === undefined && !this.httpOff) this.http?.gap(this.side(dir), lost);
-      if (this.mode[dir] === 'off') return;
+      if (this.getMode(dir) === 'off') return;
       if (this.otherOfKnownTls(dir, null)) {
         this.session!.gap(this.side(dir), lost);
         return;
       }
-      if (!this.seen[dir]) this.gapFirst[dir] = true;
+      if ((this.seen & (1 << dir)) === 0) this.gapFirst |= 1 << dir;
       this.probe?.gap(this.probeSide(dir), lost);
-      this.plain[dir] += lost;
+      this.addPlain(dir, lost);
     }
   }
 
@@ -261,13 +309,13 @@ export class ConnectionReader implements StreamConsumer {
    * direction was switched to TLS.
    */
   private otherOfKnownTls(dir: Dir, chunk: Buffer | null): boolean {
-    if (this.session === undefined || this.mode[dir] !== 'sniff') return false;
+    if (this.session === undefined || this.getMode(dir) !== 'sniff') return false;
     const side = this.side(dir);
     if (side === 'client' && !this.serverFirst) return false;
-    this.mode[dir] = 'tls';
+    this.setMode(dir, 'tls');
     // The very start of the direction: too short to tell (a ServerHello cut after < 6 bytes), or the
     // client's own hello arriving after the server's (capture order): read it as it comes.
-    const sniff = chunk !== null && this.plain[dir] === 0 ? sniffTls(chunk) : 'no';
+    const sniff = chunk !== null && this.getPlain(dir) === 0 ? sniffTls(chunk) : 'no';
     const start = sniff === 'need-more' || (side === 'client' && (sniff === 'sslv2' || (sniff === 'tls' && chunk![0] === 0x16)));
     if (chunk !== null && !start) this.session.resync(side);
     return true;
@@ -285,8 +333,8 @@ export class ConnectionReader implements StreamConsumer {
   private probeData(dir: Dir, chunk: Buffer, stamp: Stamp): boolean {
     if (this.session !== undefined || this.probeOff) return false;
     if (this.probe === undefined) {
-      if (this.conn.synSeen[dir] && !this.gapFirst[dir]) return false;
-      this.probe = new TlsSession((m) => this.list.push(m), this.sessionOptions());
+      if (this.conn.synSeen[dir] && (this.gapFirst & (1 << dir)) === 0) return false;
+      this.probe = new TlsSession((m) => this.list.push(m), this);
       this.probe.resync('client');
       this.probe.resync('server');
     }
@@ -304,8 +352,8 @@ export class ConnectionReader implements StreamConsumer {
     this.session = this.probe;
     this.probe = undefined;
     this.session.markMidstream();
-    this.mode[0] = 'tls';
-    this.mode[1] = 'tls';
+    this.mode0 = 'tls';
+    this.mode1 = 'tls';
     this.afterFeed(0);
     return true;
   }
@@ -334,7 +382,7 @@ export class ConnectionReader implements StreamConsumer {
       }
       // The ClientHello was not captured: the client's direction is TLS from its next record chain on.
       this.serverFirst = serverHello;
-      if (this.plain[0] + this.plain[1] > 0) this.startTls = true;
+      if (this.plain0 + this.plain1 > 0) this.startTls = true;
       if (this.probe !== undefined) {
         // A hello after all: the speculation over the bytes before it is dropped.
         this.probe = undefined;
@@ -345,12 +393,12 @@ export class ConnectionReader implements StreamConsumer {
       // TLS after cleartext (STARTTLS): the cleartext exchange was not HTTP's requests.
       this.http = undefined;
       this.httpOff = true;
-      this.session = new TlsSession((m) => this.list.push(m), this.sessionOptions());
+      this.session = new TlsSession((m) => this.list.push(m), this);
       if (serverHello) this.session.clientMayLag();
     } else if (this.side(dir) !== 'server' || clientHello) {
       return false;
     }
-    this.mode[dir] = 'tls';
+    this.setMode(dir, 'tls');
     return true;
   }
 
@@ -359,21 +407,29 @@ export class ConnectionReader implements StreamConsumer {
     const then = this.conn.countersAt(stamp);
     const packets = then?.packets ?? this.conn.packets;
     const bytes = then?.bytes ?? this.conn.bytes;
-    const last = this.recent[this.recent.length - 1];
-    if (last !== undefined && last.stamp.frame === stamp.frame) {
-      last.packets = packets;
-      last.bytes = bytes;
+    // (frame, packets, bytes) triples, flat: no object per frame.
+    const recent = this.recent;
+    if (recent === undefined) {
+      this.recent = [stamp.frame, packets, bytes];
       return;
     }
-    if (this.recent.length >= RECENT_FRAMES) this.recent.shift();
-    this.recent.push({ stamp, packets, bytes });
+    const n = recent.length;
+    if (n > 0 && recent[n - 3] === stamp.frame) {
+      recent[n - 2] = packets;
+      recent[n - 1] = bytes;
+      return;
+    }
+    if (n >= 3 * RECENT_FRAMES) recent.splice(0, 3);
+    recent.push(stamp.frame, packets, bytes);
   }
 
   /** The counters as of the frame of `at` (as now when that frame is no longer among the recent ones). */
   private snapshotAt(at: Stamp): SetupSnapshot {
-    for (let i = this.recent.length - 1; i >= 0; i--) {
-      const r = this.recent[i]!;
-      if (r.stamp.frame === at.frame) return { stamp: at, packets: r.packets, bytes: r.bytes };
+    const recent = this.recent;
+    if (recent !== undefined) {
+      for (let i = recent.length - 3; i >= 0; i -= 3) {
+        if (recent[i] === at.frame) return { stamp: at, packets: recent[i + 1]!, bytes: recent[i + 2]! };
+      }
     }
     return { stamp: at, packets: this.conn.packets, bytes: this.conn.bytes };
   }

@@ -61,13 +61,17 @@ export interface HandshakeSink {
   problem(text: string): void;
 }
 
+/** The chunks of a message whose body has not begun yet (shared, never pushed to). */
+const NO_CHUNKS: Buffer[] = [];
+Object.freeze(NO_CHUNKS);
+
 export class HandshakeReader {
   /** Sync lost (bytes missing inside the message stream): input ignored until reset(). */
   broken = false;
   /** Messages delivered. */
   messages = 0;
 
-  private readonly hdr = Buffer.alloc(4);
+  /** Header bytes read so far (type, then the length's bytes accumulate in `len`): numbers, not a Buffer per reader. */
   private hdrHave = 0;
   private first: Stamp | null = null;
   private inMsg = false;
@@ -108,18 +112,21 @@ export class HandshakeReader {
       if (!this.inMsg) {
         if (this.hdrHave === 0) this.first = first;
         if (this.hdrHave === 0 && n - p >= 4) {
-          data.copy(this.hdr, 0, p, p + 4);
+          this.type = data[p];
+          this.len = (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3];
           p += 4;
         } else {
-          const k = Math.min(4 - this.hdrHave, n - p);
-          data.copy(this.hdr, this.hdrHave, p, p + k);
-          this.hdrHave += k;
-          p += k;
+          while (this.hdrHave < 4 && p < n) {
+            const b = data[p++];
+            if (this.hdrHave === 0) {
+              this.type = b;
+              this.len = 0;
+            } else this.len = (this.len << 8) | b;
+            this.hdrHave++;
+          }
           if (this.hdrHave < 4) return;
         }
         this.hdrHave = 0;
-        this.type = this.hdr[0];
-        this.len = this.hdr.readUIntBE(1, 3);
         this.have = 0;
         if (n - p >= this.len) {
           // Whole body in this view: no copy.
@@ -129,7 +136,7 @@ export class HandshakeReader {
           continue;
         }
         this.inMsg = true;
-        this.chunks = [];
+        this.chunks = NO_CHUNKS;
         continue;
       }
       const k = Math.min(this.len - this.have, n - p);
@@ -146,7 +153,10 @@ export class HandshakeReader {
           this.release();
         } else {
           this.held += k;
-          this.chunks.push(Buffer.from(data.subarray(p, p + k)));
+          const copy = Buffer.from(data.subarray(p, p + k));
+          // A literal for the first: push() on an empty array makes room for 17.
+          if (this.chunks === NO_CHUNKS) this.chunks = [copy];
+          else this.chunks.push(copy);
         }
       }
       this.have += k;

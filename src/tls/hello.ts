@@ -125,6 +125,19 @@ export function helloRandom(body: Buffer): Buffer | null {
   return body.length >= 34 ? body.subarray(2, 34) : null;
 }
 
+/**
+ * The hello's lists are kept with the connection (its summary) until it
+ * closes: an array filled by push() has room for 17 or more values, a copy
+ * exactly its length (~0.3 KB less per open connection for a usual hello).
+ */
+function compactLists(info: ClientHelloInfo): void {
+  if (info.cipherSuites.length > 0) info.cipherSuites = info.cipherSuites.slice();
+  if (info.alpn.length > 0) info.alpn = info.alpn.slice();
+  if (info.supportedVersions.length > 0) info.supportedVersions = info.supportedVersions.slice();
+  if (info.supportedGroups.length > 0) info.supportedGroups = info.supportedGroups.slice();
+  if (info.keyShareGroups.length > 0) info.keyShareGroups = info.keyShareGroups.slice();
+}
+
 export function parseClientHello(body: Buffer): ParsedClientHello | string {
   try {
     need(body, 0, 34);
@@ -140,6 +153,7 @@ export function parseClientHello(body: Buffer): ParsedClientHello | string {
     const [, compEnd] = vector(body, off, 1);
     off = compEnd;
     forEachExtension(body, off, (type, ds, de) => clientExtension(info, body, type, ds, de));
+    compactLists(info);
     return { info, sessionId };
   } catch (e) {
     if (e instanceof Short) return 'truncated ClientHello';

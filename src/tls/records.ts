@@ -117,6 +117,10 @@ export function findRecordChainToEnd(buf: Buffer, from = 0): number {
   return first;
 }
 
+/** The shared empty `held` list of every reader not scanning (never pushed to: scan() replaces it first). */
+const NONE: RecordPiece[] = [];
+Object.freeze(NONE);
+
 export class RecordReader {
   stopped = false;
   /** Scanning for a record header chain (after a hole, or a start mid-stream). */
@@ -130,8 +134,12 @@ export class RecordReader {
   /** Version of the latest record header framed. */
   lastVersion: number | null = null;
 
-  // Header being read.
-  private readonly hdr = Buffer.alloc(5);
+  // Header being read: its bytes as numbers (a Buffer per reader costs ~200 B of heap per connection).
+  private h0 = 0;
+  private h1 = 0;
+  private h2 = 0;
+  private h3 = 0;
+  private h4 = 0;
   private hdrHave = 0;
   private hdrFirst: Stamp | null = null;
   private hdrOffset = 0;
@@ -152,7 +160,7 @@ export class RecordReader {
   // Resynchronisation.
   private scanned = 0;
   /** Bytes held while scanning, each with its own stamp (copies). */
-  private held: RecordPiece[] = [];
+  private held: RecordPiece[] = NONE;
   private heldLen = 0;
   /** Bytes needed in `held` before scanning again (a candidate waits for its successor's header). */
   private need = 0;
@@ -186,7 +194,7 @@ export class RecordReader {
     this.offset += lost;
     if (this.resyncing) {
       this.offset += this.heldLen;
-      this.held = [];
+      this.held = NONE;
       this.heldLen = 0;
       this.need = 0;
       return;
@@ -216,7 +224,7 @@ export class RecordReader {
     this.hdrHave = 0;
     this.resyncing = true;
     this.scanned = 0;
-    this.held = [];
+    this.held = NONE;
     this.heldLen = 0;
     this.need = 0;
   }
@@ -238,7 +246,7 @@ export class RecordReader {
     this.dropHeld(at);
     this.sink.problem(`resynchronised after skipping ${this.scanned} bytes, on a record that ends the stream`);
     const pieces = this.held;
-    this.held = [];
+    this.held = NONE;
     this.heldLen = 0;
     for (const p of pieces) {
       if (this.stopped) break;
@@ -253,7 +261,7 @@ export class RecordReader {
     this.stopped = true;
     this.inBody = false;
     this.pieces = null;
-    this.held = [];
+    this.held = NONE;
     this.heldLen = 0;
     return false;
   }
@@ -270,19 +278,24 @@ export class RecordReader {
           this.hdrFirst = stamp;
           this.hdrOffset = this.offset;
           if (len - pos >= 5) {
-            data.copy(this.hdr, 0, pos, pos + 5); // peek; an SSLv2 header takes only 2
+            // peek; an SSLv2 header takes only 2
+            this.h0 = data[pos];
+            this.h1 = data[pos + 1];
+            this.h2 = data[pos + 2];
+            this.h3 = data[pos + 3];
+            this.h4 = data[pos + 4];
             const n = this.sslv2Header() ? 2 : 5;
             pos += n;
             this.offset += n;
             this.hdrHave = n;
           } else {
-            this.hdr[this.hdrHave++] = data[pos++];
+            this.putHeader(data[pos++]);
             this.offset++;
           }
         }
         const want = this.sslv2Header() ? 2 : 5;
         while (this.hdrHave < want && pos < len) {
-          this.hdr[this.hdrHave++] = data[pos++];
+          this.putHeader(data[pos++]);
           this.offset++;
         }
         if (this.hdrHave < want) return;
@@ -314,26 +327,36 @@ export class RecordReader {
     }
   }
 
-  /** Is the header being read (at least 1 byte) an SSLv2 2-byte header at the start of the stream? */
-  private sslv2Header(): boolean {
-    return this.opts.sslv2 === true && this.records === 0 && (this.hdr[0] & 0x80) !== 0;
+  /** Appends a byte to the header being read. */
+  private putHeader(b: number): void {
+    switch (this.hdrHave++) {
+      case 0: this.h0 = b; break;
+      case 1: this.h1 = b; break;
+      case 2: this.h2 = b; break;
+      case 3: this.h3 = b; break;
+      default: this.h4 = b;
+    }
   }
 
-  /** Validates the header in this.hdr and starts the body. False when the direction stopped. */
+  /** Is the header being read (at least 1 byte) an SSLv2 2-byte header at the start of the stream? */
+  private sslv2Header(): boolean {
+    return this.opts.sslv2 === true && this.records === 0 && (this.h0 & 0x80) !== 0;
+  }
+
+  /** Validates the header in h0..h4 and starts the body. False when the direction stopped. */
   private startRecord(): boolean {
-    const h = this.hdr;
     if (this.sslv2Header()) {
-      const len = ((h[0] & 0x7f) << 8) | h[1];
+      const len = ((this.h0 & 0x7f) << 8) | this.h1;
       if (len < 9) return this.stop(`SSLv2 record too short (${len} bytes)`);
       this.type = CT_SSLV2;
       this.version = 0x0002;
       this.len = len;
       this.hdrLen = 2;
     } else {
-      const type = h[0];
-      const version = h.readUInt16BE(1);
-      const len = h.readUInt16BE(3);
-      if (type < CT_CCS || type > CT_HEARTBEAT || h[1] !== 3 || h[2] > 4) {
+      const type = this.h0;
+      const version = (this.h1 << 8) | this.h2;
+      const len = (this.h3 << 8) | this.h4;
+      if (type < CT_CCS || type > CT_HEARTBEAT || this.h1 !== 3 || this.h2 > 4) {
         return this.stop(
           `not a TLS record at byte ${this.hdrOffset} (type ${type}, version 0x${version.toString(16).padStart(4, '0')})`,
         );
@@ -380,6 +403,7 @@ export class RecordReader {
    * headers; on one, framing restarts there with each byte's own stamp.
    */
   private scan(data: Buffer, stamp: Stamp): void {
+    if (this.held === NONE) this.held = [];
     this.held.push({ data: Buffer.from(data), stamp });
     this.heldLen += data.length;
     if (this.heldLen < this.need) return;
@@ -395,7 +419,7 @@ export class RecordReader {
       this.need = 0;
       this.sink.problem(`resynchronised after skipping ${this.scanned} bytes`);
       const pieces = this.held;
-      this.held = [];
+      this.held = NONE;
       this.heldLen = 0;
       for (const p of pieces) {
         if (this.stopped) return;
