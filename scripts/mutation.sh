@@ -13,7 +13,7 @@ declare -A TESTS=(
   [tls]="test/tls,test/keylog,test/metrics"
   [timeline]="test/timeline,test/metrics"
   [report]="test/report,test/output,test/view"
-  [findings]="test/findings"
+  [findings]="test/findings,test/view,test/quic"
   [quic]="test/quic"
   [http]="test/http"
 )
