@@ -32,10 +32,10 @@
 //
 // Usage: node scripts/make-quic-golden.mjs [fixture-name ...]   (default: all)
 
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tshark, asList, objectsWith } from './tshark-json.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'fixtures', 'quic');
@@ -45,24 +45,6 @@ export const EXTRA = ['ndpi-pcapng-dsb-sll-quic-notcp.pcapng'];
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 const V1_TYPES = ['Initial', '0-RTT', 'Handshake', 'Retry'];
 const V2_TYPES = ['Retry', 'Initial', '0-RTT', 'Handshake'];
-
-function tshark(args) {
-  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`tshark ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Every object under `o` (itself included) that has key `k`. */
-function objectsWith(o, k, out = []) {
-  if (Array.isArray(o)) for (const x of o) objectsWith(x, k, out);
-  else if (o !== null && typeof o === 'object') {
-    if (k in o) out.push(o);
-    for (const v of Object.values(o)) objectsWith(v, k, out);
-  }
-  return out;
-}
 
 /** Every value of key `k` anywhere under `o`. */
 function valuesOf(o, k, out = []) {

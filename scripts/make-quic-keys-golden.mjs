@@ -26,10 +26,10 @@
 //
 // Usage: node scripts/make-quic-keys-golden.mjs [fixture-name.pcap ...]   (default: every fixtures/quic/*.pcap with a .keys)
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tshark, asList, objectsWith } from './tshark-json.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'fixtures', 'quic');
@@ -48,24 +48,7 @@ const FIELDS = [
   'quic.decryption_failed',
 ];
 
-function tshark(args) {
-  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`tshark ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
 const list = (v) => (v === '' ? [] : v.split(','));
-const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Every object under `o` (itself included) that has key `k`. */
-function objectsWith(o, k, out = []) {
-  if (Array.isArray(o)) for (const x of o) objectsWith(x, k, out);
-  else if (o !== null && typeof o === 'object') {
-    if (k in o) out.push(o);
-    for (const v of Object.values(o)) objectsWith(v, k, out);
-  }
-  return out;
-}
 
 /** Per frame: the extension types of each EncryptedExtensions message in it (read from tshark's JSON tree). */
 function encryptedExtensions(pcap, keys) {

@@ -32,22 +32,14 @@
 //
 // Usage: node scripts/make-quic-requests-golden.mjs [fixture-name.pcap ...]   (default: every fixtures/quic/*.pcap with a .keys)
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tshark, asList } from './tshark-json.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'fixtures', 'quic');
 const GOLDEN = path.join(ROOT, 'test', 'golden-quic', 'requests');
-
-function tshark(args) {
-  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`tshark ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Largest 1-RTT packet taken for an acknowledgement only, without keys (an ACK-only packet here is 40-44 bytes; small control frames ~50). */
 const ACK_SIZE = 60;
