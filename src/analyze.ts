@@ -184,6 +184,43 @@ export function quicLivePhase(c: QuicConnection, reader: QuicHandshakeReader | u
 
 export { trackerWarnings };
 
+/** A live connection's last provisional record, rebuilt when it got packets since. */
+interface Provisional {
+  packets: number;
+  phase: LivePhase;
+  rec: ConnectionRecord;
+}
+
+/**
+ * Appends to `open` the last of `count` open connections (in `conns`' order,
+ * least recently active first) that fit in what is left of LIVE_OPEN_SHOWN,
+ * each with its provisional record, rebuilt by `make` only when it got
+ * packets since the last time.
+ */
+function addOpen<C extends { packets: number }>(
+  open: LiveConnection[],
+  conns: Iterable<C>,
+  count: number,
+  provisional: WeakMap<C, Provisional>,
+  seenAt: WeakMap<C, number>,
+  make: (c: C) => { phase: LivePhase; rec: ConnectionRecord },
+  now: () => number,
+): void {
+  let skip = Math.max(0, count - Math.max(0, LIVE_OPEN_SHOWN - open.length));
+  for (const c of conns) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    let p = provisional.get(c);
+    if (p === undefined || p.packets !== c.packets) {
+      p = { packets: c.packets, ...make(c) };
+      provisional.set(c, p);
+    }
+    open.push({ record: p.rec, phase: p.phase, seenAtMs: seenAt.get(c) ?? now() });
+  }
+}
+
 export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const keep = opts.keepConnections !== false;
   const records: ConnectionRecord[] = [];
@@ -202,7 +239,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const report = live?.report;
   /** Live only: when each connection was first seen, and its last provisional record. */
   const seenAt = new WeakMap<TcpConnection, number>();
-  const provisional = new WeakMap<TcpConnection, { packets: number; phase: LivePhase; rec: ConnectionRecord }>();
+  const provisional = new WeakMap<TcpConnection, Provisional>();
   /**
    * Late findings: retry findings for a connection already handed out, found when an
    * earlier attempt closed later (an unanswered connection is finalized at the end).
@@ -253,36 +290,16 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     if (!report || stats.frames === framesAtSnapshot) return;
     framesAtSnapshot = stats.frames;
     const open: LiveConnection[] = [];
-    // Cheap on a busy link: at most LIVE_OPEN_SHOWN (the most recent) get a provisional record.
-    let skip = Math.max(0, tracker.open - LIVE_OPEN_SHOWN);
-    for (const c of tracker.openConnections()) {
-      if (skip > 0) {
-        skip--;
-        continue;
-      }
+    // Cheap on a busy link: at most LIVE_OPEN_SHOWN (the most recent) get a provisional record;
+    // QUIC connections open now take what is left of the cap.
+    addOpen(open, tracker.openConnections(), tracker.open, provisional, seenAt, (c) => {
       const reader = readerOf(c);
-      let p = provisional.get(c);
-      if (p === undefined || p.packets !== c.packets) {
-        p = { packets: c.packets, phase: livePhase(c, reader), rec: buildRecord(c, reader, true) };
-        provisional.set(c, p);
-      }
-      open.push({ record: p.rec, phase: p.phase, seenAtMs: seenAt.get(c) ?? clock() });
-    }
-    // QUIC connections open now, in what is left of the cap (the most recently active).
-    let skipQuic = Math.max(0, quic.openCount - Math.max(0, LIVE_OPEN_SHOWN - open.length));
-    for (const c of quic.openConnections()) {
-      if (skipQuic > 0) {
-        skipQuic--;
-        continue;
-      }
-      let p = quicProvisional.get(c);
-      if (p === undefined || p.packets !== c.packets) {
-        const reader = quicReaders.get(c);
-        p = { packets: c.packets, phase: quicLivePhase(c, reader), rec: buildQuicRecord(c, reader, 'open') };
-        quicProvisional.set(c, p);
-      }
-      open.push({ record: p.rec, phase: p.phase, seenAtMs: quicSeenAt.get(c) ?? clock() });
-    }
+      return { phase: livePhase(c, reader), rec: buildRecord(c, reader, true) };
+    }, clock);
+    addOpen(open, quic.openConnections(), quic.openCount, quicProvisional, quicSeenAt, (c) => {
+      const reader = quicReaders.get(c);
+      return { phase: quicLivePhase(c, reader), rec: buildQuicRecord(c, reader, 'open') };
+    }, clock);
     report.setOpen(open);
   };
   const timer = live
@@ -311,7 +328,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const quicReaders = new WeakMap<object, QuicHandshakeReader>();
   /** Live only: when each QUIC connection was first seen, and its last provisional record. */
   const quicSeenAt = new WeakMap<QuicConnection, number>();
-  const quicProvisional = new WeakMap<QuicConnection, { packets: number; phase: LivePhase; rec: ConnectionRecord }>();
+  const quicProvisional = new WeakMap<QuicConnection, Provisional>();
   const quic = new QuicTracker(
     (conn) => {
       const r = new QuicHandshakeReader(conn, keys);
@@ -368,7 +385,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     } else if (p.udp !== undefined && p.src !== undefined && p.dst !== undefined && !p.fragment) {
       quic.datagram(p.src, p.dst, p.udp, stamp, f.origLen);
     }
-    if (many !== undefined && (tracker.open + quic.openCount > MANY_OPEN || records.length > MANY_KEPT)) {
+    // Looked at every 1,024 frames (not a per-frame cost): the counts move slowly against those thresholds.
+    if (many !== undefined && (stats.frames & 1023) === 0 && (tracker.open + quic.openCount > MANY_OPEN || records.length > MANY_KEPT)) {
       many();
       many = undefined;
     }
