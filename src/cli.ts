@@ -82,7 +82,7 @@ async function readKeyLogOption(arg: string | undefined): Promise<void> {
 let runMemory: number | undefined;
 
 /** What every analysis of this run gets: the key log, the memory caps, and the heap bound once it holds many connections. */
-const keyLogOption = (): AnalyzeOptions => ({
+const runOptions = (): AnalyzeOptions => ({
   ...(runKeyLog !== undefined ? { keyLog: runKeyLog } : {}),
   ...(runMemory !== undefined ? { memoryMiB: runMemory } : {}),
   onManyConnections: boundHeapGrowth,
@@ -265,7 +265,7 @@ async function load(
   findings: Partial<FindingOptions> = {},
 ): Promise<Analysis | AnalysisResult> {
   if (await isSavedFile(path)) return readSavedAnalysis(path);
-  return analyzeFile(path, { ...keyLogOption(), ...(onProgress ? { onProgress } : {}), findings });
+  return analyzeFile(path, { ...runOptions(), ...(onProgress ? { onProgress } : {}), findings });
 }
 
 /** Damage after some frames: report first, then one line and exit 1. */
@@ -358,7 +358,7 @@ async function runMainStoppable(
   }
   /** Reading options shared by every format: stop on SIGINT, follow, live linger. */
   const reading = (report?: LiveReport): AnalyzeOptions => ({
-    ...keyLogOption(),
+    ...runOptions(),
     signal: stop.signal,
     findings,
     ...(follow ? { follow } : {}),
@@ -441,7 +441,7 @@ async function runMainStoppable(
 
 async function runInfo(argv: { capture: string; json?: boolean; format?: string }): Promise<number> {
   if (await isSavedFile(argv.capture)) return runInfoSaved(argv);
-  const a = await analyzeFile(argv.capture, keyLogOption());
+  const a = await analyzeFile(argv.capture, runOptions());
   if (argv.json || argv.format === 'json') await write(process.stdout, JSON.stringify(infoJson(a), null, 2) + '\n');
   // Line by line: the file name, interface names and warnings come from outside.
   else await write(process.stdout, formatInfo(a).split('\n').map(sanitize).join('\n'));
@@ -514,7 +514,7 @@ const memoryOpt = {
 export const MIN_MEMORY_MIB = 64;
 
 /** Reads --keylog (if given) and --memory, then runs the command. */
-const withKeyLog =
+const withRunOptions =
   <A,>(f: (a: A) => Promise<number>) =>
   async (a: A & { keylog?: string; memory?: number }): Promise<number> => {
     checkNumber('memory', a.memory, (v) => Number.isFinite(v) && v >= MIN_MEMORY_MIB, `a number of MiB >= ${MIN_MEMORY_MIB}`);
@@ -598,7 +598,7 @@ export async function main(rawArgs: string[]): Promise<number> {
           })
           .options(poolOpts)
           .options(findingOpts),
-      (argv) => set(withKeyLog(runMain)({ ...(argv as Parameters<typeof runMain>[0]), capture: inputPath(argv.capture) })),
+      (argv) => set(withRunOptions(runMain)({ ...(argv as Parameters<typeof runMain>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'info <capture>',
@@ -609,7 +609,7 @@ export async function main(rawArgs: string[]): Promise<number> {
           .option('format', { alias: 'f', choices: ['text', 'json'] as const, describe: 'Output format (default text)' })
           .option('json', { type: 'boolean', describe: 'Same as --format json' }),
       // No --keylog: info describes the file, and a key log changes none of its figures.
-      (argv) => set(withKeyLog(runInfo)({ ...(argv as Parameters<typeof runInfo>[0]), capture: inputPath(argv.capture) })),
+      (argv) => set(withRunOptions(runInfo)({ ...(argv as Parameters<typeof runInfo>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'pool <capture>',
@@ -622,7 +622,7 @@ export async function main(rawArgs: string[]): Promise<number> {
           .options(memoryOpt)
           .options(poolOpts)
           .options(findingOpts),
-      (argv) => set(withKeyLog(runPool)({ ...(argv as Parameters<typeof runPool>[0]), capture: inputPath(argv.capture) })),
+      (argv) => set(withRunOptions(runPool)({ ...(argv as Parameters<typeof runPool>[0]), capture: inputPath(argv.capture) })),
     )
     .command(
       'compare <before> <after>',
@@ -635,7 +635,7 @@ export async function main(rawArgs: string[]): Promise<number> {
           .options(keylogOpt)
           .options(memoryOpt),
       (argv) =>
-        set(withKeyLog(runCompare)({ ...(argv as Parameters<typeof runCompare>[0]), before: inputPath(argv.before), after: inputPath(argv.after) })),
+        set(withRunOptions(runCompare)({ ...(argv as Parameters<typeof runCompare>[0]), before: inputPath(argv.before), after: inputPath(argv.after) })),
     )
     .strict()
     .help()
