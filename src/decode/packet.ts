@@ -38,6 +38,20 @@ export type ReusablePacket = DecodedPacket & { [SPARE]?: Spare };
 
 const EMPTY = Buffer.alloc(0);
 
+/** TCP options with none set (what decodeOptions fills). */
+export function noTcpOptions(): TcpOptions {
+  return { mss: undefined, windowScale: undefined, sackPermitted: undefined, tsVal: undefined, tsEcr: undefined };
+}
+
+/** `o` back to none set, in place. */
+export function clearTcpOptions(o: TcpOptions): void {
+  o.mss = undefined;
+  o.windowScale = undefined;
+  o.sackPermitted = undefined;
+  o.tsVal = undefined;
+  o.tsEcr = undefined;
+}
+
 /** A packet with its spare headers (non-enumerable: it compares and prints as a plain packet). */
 export function newReusablePacket(): ReusablePacket {
   const pkt: ReusablePacket = newPacket(0);
@@ -50,11 +64,11 @@ export function newReusablePacket(): ReusablePacket {
       flags: 0,
       window: 0,
       headerLength: 0,
-      options: { mss: undefined, windowScale: undefined, sackPermitted: undefined, tsVal: undefined, tsEcr: undefined },
+      options: noTcpOptions(),
       payload: EMPTY,
       payloadLength: 0,
     },
-    options: { mss: undefined, windowScale: undefined, sackPermitted: undefined, tsVal: undefined, tsEcr: undefined },
+    options: noTcpOptions(),
     udp: { srcPort: 0, dstPort: 0, payload: EMPTY, payloadLength: 0 },
   };
   Object.defineProperty(pkt, SPARE, { value: spare, enumerable: false, writable: false });

@@ -7,7 +7,7 @@
  * payloadLength is what IP claims even if the snaplen cut the bytes.
  */
 import type { DecodedPacket, TcpOptions } from './types.js';
-import { SPARE } from './packet.js';
+import { clearTcpOptions, noTcpOptions, SPARE } from './packet.js';
 import type { ReusablePacket } from './packet.js';
 
 export const TCP_MIN_HEADER_LENGTH = 20;
@@ -52,15 +52,10 @@ export function decodeTcp(data: Buffer, offset: number, end: number, claimedEnd:
   const spare = (pkt as ReusablePacket)[SPARE];
   let options: TcpOptions = NO_OPTIONS;
   if (headerLength !== TCP_MIN_HEADER_LENGTH) {
-    if (spare === undefined) {
-      options = { mss: undefined, windowScale: undefined, sackPermitted: undefined, tsVal: undefined, tsEcr: undefined };
-    } else {
+    if (spare === undefined) options = noTcpOptions();
+    else {
       options = spare.options;
-      options.mss = undefined;
-      options.windowScale = undefined;
-      options.sackPermitted = undefined;
-      options.tsVal = undefined;
-      options.tsEcr = undefined;
+      clearTcpOptions(options);
     }
     decodeOptions(data, offset + TCP_MIN_HEADER_LENGTH, headerEnd, payloadStart, pkt, options);
   }
@@ -70,7 +65,6 @@ export function decodeTcp(data: Buffer, offset: number, end: number, claimedEnd:
   const ack = ((data[offset + 8] << 24) | (data[offset + 9] << 16) | (data[offset + 10] << 8) | data[offset + 11]) >>> 0;
   const flags = ((data[offset + 12] & 0x01) << 8) | data[offset + 13];
   const window = (data[offset + 14] << 8) | data[offset + 15];
-  // No view for an empty payload (about half the frames are pure ACKs).
   const payload = data.subarray(payloadStart, end);
   const payloadLength = segmentLength - headerLength;
   if (spare === undefined) {

@@ -33,14 +33,14 @@ import { ActivityList, ClosedList } from './lists.js';
  * costs ~0.8 KB of heap (the pipeline attaches its reader with the first
  * payload, see attachOnPayload; 1.36 KB with a reader), so at the cap a SYN
  * flood's table holds ~80 MB: 2,000,000 unanswered SYNs peak at 253 MiB RSS
- * with NDJSON output (the CLI bounds V8's heap growth to 1.5×). A connection
- * in the middle of a TLS handshake costs 6–8 KB (TLS readers, facts, stamps):
- * 100,000 of them open at once peak at 1.27 GB RSS, over the 1 GiB ceiling
- * (a cap of 50,000 held them to 740 MiB, but split the 64,000 open mid-stream
- * connections of issue 15's port-reuse row into 142,000 records: the per-
- * connection TLS state is what has to shrink). Real captures rarely hold more
- * than tens of thousands of live connections at once, and only the
- * longest-idle are finalized early.
+ * with NDJSON output (the CLI bounds V8's heap growth to 1.5× once 20,000 are
+ * open). A connection in the middle of a TLS handshake costs ~7 KB (TLS
+ * readers, facts, stamps): 100,000 of them open at once peak at 881 MiB RSS,
+ * under the 1 GiB ceiling (a cap of 50,000 split the 64,000 open mid-stream
+ * connections of issue 15's port-reuse row into 142,000 records). Real
+ * captures rarely hold more than tens of thousands of live connections at
+ * once, and only the longest-idle are finalized early. `--memory` scales it
+ * (analyze.ts memoryCaps).
  */
 export const DEFAULT_MAX_OPEN = 100_000;
 
