@@ -127,6 +127,6 @@ function requestsWords(r: QuicPoolReport): string {
 }
 
 /** Requests per connection: whole numbers as they are, others with 2 decimals. */
-function perConnection(n: number): string {
+export function perConnection(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }

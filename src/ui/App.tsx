@@ -312,12 +312,9 @@ export function App(props: AppProps) {
     const scrollsOnly = current === 'detail' || current === 'help' || current === 'verdict';
     // The findings view keeps the selected code's explanation under its table.
     const w = Math.max(40, columns - 2); // the Screen's width
-    const about =
-      current === 'findings'
-        ? findingGroupLines(groups[st.cursors.findings.sel], w).length
-        : current === 'compare' && props.comparison
-          ? compareNoteLines(props.comparison, w).length
-          : 0;
+    // The compare view's conclusions and warnings under its table (made here once, shown by Screen).
+    const cmpNotes = current === 'compare' && props.comparison ? compareNoteLines(props.comparison, w) : [];
+    const about = current === 'findings' ? findingGroupLines(groups[st.cursors.findings.sel], w).length : cmpNotes.length;
     const pageHeight = scrollsOnly ? bodyHeight : Math.max(1, listHeight - (about ? about + 1 : 0));
     const setupP90 = dt ? shownPercentile(dt.summary.setupMs, 'p90') : null;
     return {
@@ -327,6 +324,7 @@ export function App(props: AppProps) {
       poolRows,
       detailText,
       cmpRows,
+      cmpNotes,
       groups,
       sumLines,
       bodyHeight,
@@ -544,6 +542,7 @@ interface ScreenProps {
     setupP90: number | null;
     detailText: ReturnType<typeof detailScreenLines>;
     cmpRows: ComparisonRow[];
+    cmpNotes: ReturnType<typeof compareNoteLines>;
     groups: FindingGroup[];
     sumLines: string[];
     bodyHeight: number;
@@ -705,7 +704,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     status = `${x.groups.length} finding code${x.groups.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'} · sort: ${FINDING_SORTS[st.tableSort.findings]!.label} · Enter lists the connections`;
   } else if (st.view === 'compare' && comparison) {
     // Below the table: what the comparison concludes, and what makes it weak.
-    const notes = compareNoteLines(comparison, width);
+    const notes = x.cmpNotes;
     body = (
       <Box flexDirection="column">
         <Table

@@ -31,6 +31,7 @@ import { connectionQuery } from './filter.js';
 import { handshakeFailure, isNormalReset, normalResets } from '../report/findings.js';
 import { FINDING_FILTER, findingDetailLines, findingsCell, findingsSummaryText, matchesFindingTerm, wrapPhrases } from './findings.js';
 import { connectionPhases, type Phase, type PhaseName } from '../report/phases.js';
+import { perConnection } from '../report/quic-pool.js';
 import type {
   Analysis,
   Change,
@@ -533,7 +534,7 @@ export function quicPoolStatus(q: QuicPoolReport): string {
   const reqs =
     q.requests === null || q.requestsPerConnection === null
       ? ''
-      : `, ${fmtInt(q.requests)} request${q.requests === 1 ? '' : 's'} (${String(Math.round(q.requestsPerConnection * 100) / 100)} per conn)`;
+      : `, ${fmtInt(q.requests)} request${q.requests === 1 ? '' : 's'} (${perConnection(q.requestsPerConnection)} per conn)`;
   return `QUIC (not simulated): ${q.connections} conns${reqs}, ${q.newHandshakes} new handshakes, ${q.resumed} resumed, ${q.zeroRtt} with 0-RTT`;
 }
 
