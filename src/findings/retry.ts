@@ -41,6 +41,8 @@ interface Attempt {
   reported: Map<FindingCode, string>;
   /** Whether onLate was called for it already. */
   late: boolean;
+  /** Set by number(): its numbers or its predecessor's interval changed, so its findings may have. */
+  dirty: boolean;
 }
 
 export function destinationKey(rec: ConnectionRecord): string {
@@ -99,13 +101,19 @@ export class RetryTracker {
       previousId: null,
       reported: new Map(),
       late: false,
+      dirty: true,
     };
     let at = list.length;
     while (at > 0 && list[at - 1]!.start > me.start) at--;
     list.splice(at, 0, me);
     this.number(list);
     let mine: Finding[] = [];
+    // Findings depend only on an attempt's numbers and its predecessor's interval: an attempt
+    // whose numbers did not change has nothing new (a flood to one destination would otherwise
+    // format every remembered attempt's findings again for each new one).
     for (const a of list) {
+      if (!a.dirty) continue;
+      a.dirty = false;
       const fresh = this.findingsOf(a, list);
       if (fresh.length === 0) continue;
       if (a === me) mine = fresh;
@@ -138,18 +146,20 @@ export class RetryTracker {
   /** Attempt numbers along the list: a retry follows a failure that ended before its first SYN, within the window. */
   private number(list: Attempt[]): void {
     // The head keeps its numbers: its own predecessors may have been forgotten already.
+    let prevIntervalChanged = false;
     for (let i = 1; i < list.length; i++) {
       const a = list[i]!;
       const p = list[i - 1]!;
-      if (p.failed && a.start >= p.end && (a.start - p.end) * 1000 <= this.o.retryWindowMs) {
-        a.attempt = p.attempt + 1;
-        a.interval = (a.start - p.start) * 1000;
-        a.previousId = p.id;
-      } else {
-        a.attempt = 1;
-        a.interval = null;
-        a.previousId = null;
-      }
+      const retry = p.failed && a.start >= p.end && (a.start - p.end) * 1000 <= this.o.retryWindowMs;
+      const attempt = retry ? p.attempt + 1 : 1;
+      const interval = retry ? (a.start - p.start) * 1000 : null;
+      const previousId = retry ? p.id : null;
+      const changed = attempt !== a.attempt || interval !== a.interval || previousId !== a.previousId;
+      if (changed || prevIntervalChanged) a.dirty = true;
+      a.attempt = attempt;
+      a.interval = interval;
+      a.previousId = previousId;
+      prevIntervalChanged = changed;
     }
   }
 
