@@ -372,7 +372,7 @@ async function runMainStoppable(
   if (format === 'tui') {
     const keys = keyboard();
     if (keys) {
-      const { runTui } = await import('./ui/index.js');
+      const { runTui } = await importTui();
       const report = live ? new LiveReport() : undefined;
       let result: Analysis | AnalysisResult | undefined;
       let code: number;
@@ -456,6 +456,18 @@ async function runInfoSaved(argv: { capture: string; json?: boolean; format?: st
   return 0;
 }
 
+/**
+ * The TUI module, with React's production build unless NODE_ENV says otherwise. Set before
+ * the import: ui/index.js loads react/jsx-runtime, which picks its build (and React's) when
+ * first loaded. The development build (NODE_ENV unset) checks every render: the full view
+ * took 1.64x the text report's time with it, 1.31x without (scripts/bench-tui.py, issue 14).
+ * Jest sets NODE_ENV=test, so the in-process UI tests keep React's checks.
+ */
+function importTui(): Promise<typeof import('./ui/index.js')> {
+  process.env.NODE_ENV ??= 'production';
+  return import('./ui/index.js');
+}
+
 async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?: string }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
   const a = await load(argv.capture, stderrProgress(), findingOptionsFrom(argv));
@@ -477,7 +489,7 @@ async function runCompare(argv: { before: string; after: string; format?: string
     const before = await load(argv.before, stderrProgress());
     const after = await load(argv.after, stderrProgress());
     clearProgress();
-    const { runTui } = await import('./ui/index.js');
+    const { runTui } = await importTui();
     return runTui({
       title: argv.after === '-' ? 'stdin' : sanitize(basename(argv.after)),
       load: async () => after,
