@@ -3,13 +3,13 @@
  * synchronously to a sink, chunk by chunk, in bounded memory.
  *
  * The format is found by magic bytes: pcap (4 magics), pcapng, or gzip
- * (decompressed on the fly, then detected again).
+ * (decompressed on the fly in a worker thread, then detected again).
  */
 import { fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { gunzipInWorker } from './gunzip.js';
 import { PcapReader, pcapMagic } from './pcap.js';
 import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
 import { hexBytes } from './state.js';
@@ -82,7 +82,7 @@ export async function readCapture(
   if (!opts.follow) {
     // Two reused buffers, one read always in flight (issue 14).
     const chunks = fileChunks(handle, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
-    return readChunks(chunks, true, () => void chunks.return(undefined).catch(() => {}), sink, streamOpts);
+    return readChunks(chunks, () => void chunks.return(undefined).catch(() => {}), sink, streamOpts);
   }
   const stream = Readable.from(followFile(handle, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.followPollMs ?? 200, opts.signal), {
     objectMode: false,
@@ -95,8 +95,8 @@ export async function readCapture(
  * A file read sequentially into two buffers used in turn: while the caller
  * parses one chunk, the read of the next is in flight (the main thread does not
  * wait for the disk, and no buffer is allocated per chunk). A chunk is valid
- * until the caller asks for the one after the next: the caller must be done
- * with it when it calls next() again. The handle is closed at the end.
+ * until the caller asks for the next one: its buffer is then read into again.
+ * The handle is closed at the end.
  */
 async function* fileChunks(handle: FileHandle, chunkSize: number): AsyncGenerator<Buffer, void, undefined> {
   const bufs = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
@@ -125,17 +125,17 @@ export async function readCaptureStream(
   sink: (frame: Frame) => void,
   opts: StreamReadOptions,
 ): Promise<CaptureResult & { stopped?: boolean }> {
-  return readChunks(stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>, false, () => stream.destroy(), sink, opts);
+  return readChunks(stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>, () => stream.destroy(), sink, opts);
 }
 
 /**
- * The capture in `raw`'s chunks. `reused`: a chunk's bytes are only valid until
- * the next chunk is asked for (fileChunks), so whatever keeps bytes across
- * chunks copies them (the format readers do; gzip input is copied).
+ * The capture in `raw`'s chunks. A chunk's bytes may only be valid until the
+ * next chunk is asked for (fileChunks, gunzipInWorker), so whatever keeps bytes
+ * across chunks copies them (the format readers do; gzip input is copied as it
+ * is sent to the worker).
  */
 async function readChunks(
   raw: AsyncIterator<Buffer | string>,
-  reused: boolean,
   destroy: () => void,
   sink: (frame: Frame) => void,
   opts: StreamReadOptions,
@@ -167,7 +167,7 @@ async function readChunks(
   const counter = { bytesRead: 0 };
   const onProgress = opts.onProgress;
   const totalBytes = opts.totalBytes;
-  let gunzip: ReturnType<typeof createGunzip> | undefined;
+  let gunzip: ReturnType<typeof gunzipInWorker> | undefined;
   // Aborting settles the pending read at once (a pipe may stay silent for
   // hours). One listener per read, removed when the read settles: nothing
   // accumulates over a long capture read chunk by chunk.
@@ -210,13 +210,9 @@ async function readChunks(
     let head = rawHead;
     if (rawHead.first[0] === 0x1f && rawHead.first[1] === 0x8b) {
       meta.gzip = true;
-      gunzip = createGunzip({ chunkSize: 256 * 1024 });
-      // Readable.from reads ahead: reused chunks are copied before they are handed on.
-      const src = Readable.from(rawBytes(reused ? Buffer.from(rawHead.first) : rawHead.first, rawHead.done, raw, counter, reused));
-      pipeline(src, gunzip, () => {
-        /* errors surface through the gunzip iterator */
-      });
-      chunks = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      // Inflated in a worker thread (gunzip.ts); the raw chunks are copied as they are sent.
+      gunzip = gunzipInWorker(rawHead.first, rawHead.done, raw, (n) => (counter.bytesRead += n));
+      chunks = gunzip;
       head = await peek(next, chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid gzip file: ${zlibMessage(e)}`));
       if (head.first.length === 0) throw new CaptureError(`${name} is empty (gzip-compressed, nothing inside)`);
     } else {
@@ -263,7 +259,7 @@ async function readChunks(
     if (stopped) result.stopped = true;
     return result;
   } finally {
-    gunzip?.destroy();
+    if (gunzip) await gunzip.return();
     destroy();
   }
 }
@@ -287,8 +283,9 @@ async function peek(
         break;
       }
       const b = toBuffer(r.value);
-      parts.push(b);
       n += b.length;
+      // A chunk is only valid until the next one is asked for: keep a copy when more are needed.
+      parts.push(n < min ? Buffer.from(b) : b);
       count(b.length);
     }
   } catch (e) {
@@ -326,25 +323,6 @@ async function* followFile(handle: FileHandle, chunkSize: number, pollMs: number
       }
       signal?.addEventListener('abort', done, { once: true });
     });
-  }
-}
-
-/** The raw byte stream for gunzip: the peeked head, then the rest, counted for progress. */
-async function* rawBytes(
-  first: Buffer,
-  done: boolean,
-  it: AsyncIterator<Buffer | string>,
-  counter: { bytesRead: number },
-  copy: boolean,
-): AsyncGenerator<Buffer> {
-  yield first;
-  if (done) return;
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return;
-    const b = toBuffer(r.value);
-    counter.bytesRead += b.length;
-    yield copy ? Buffer.from(b) : b;
   }
 }
 
