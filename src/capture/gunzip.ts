@@ -35,9 +35,11 @@ const RAW_IN_FLIGHT = 2;
  * {t:'more'} a raw chunk was consumed | {t:'end'} all inflated | {t:'error', code, message} after the last 'out'.
  */
 const WORKER_SOURCE = `
+(async () => {
 'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const { createGunzip } = require('node:zlib');
+// import(), not require: the source runs as CommonJS or as a module (node --input-type=module ...).
+const { parentPort, workerData } = await import('node:worker_threads');
+const { createGunzip } = await import('node:zlib');
 const SIZE = workerData.slotSize;
 const free = [];
 for (let i = 0; i < workerData.slots; i++) free.push(new ArrayBuffer(SIZE));
@@ -128,6 +130,7 @@ parentPort.on('message', (m) => {
     pump();
   }
 });
+})();
 `;
 
 type WorkerMsg =
