@@ -1,268 +1,133 @@
 /**
- * gzip decompression off the main thread (issue 14).
+ * gzip decompression that overlaps with parsing (issue 14).
  *
- * A worker thread runs zlib's Gunzip; the main thread only hands it the raw
- * bytes and parses what comes back, so inflating one chunk overlaps with
- * parsing the one before (on 2 cores the wall time of a .gz capture is close
- * to that of the plain file; the CPU time still includes the inflate).
+ * zlib's stream API inflates on libuv's thread pool, off the main thread; what
+ * kept the main thread waiting was a lookahead of one chunk (a Readable's
+ * default 16 KiB high-water mark against 256 KiB chunks: zlib stopped after
+ * each chunk until the parser took it). Here zlib keeps up to LOOKAHEAD bytes
+ * inflated ahead of the parser, in chunks of OUT_CHUNK, and is paused beyond.
  *
- * Memory stays bounded whatever the compression ratio: the inflated bytes
- * travel in SLOTS buffers of SLOT_SIZE bytes that go back and forth (moved, not
- * copied: transferred ArrayBuffers). The worker pulls from zlib only into a
- * free slot, zlib stops inflating when its output is not pulled, and the main
- * thread sends raw chunks only as zlib consumes them (RAW_IN_FLIGHT at most).
+ * Measured against a worker thread running the same zlib (session 9, the
+ * 1.1 GB bench file, 2 cores under load): the worker inflated on the same pool
+ * (zlib's async calls), the main thread's CPU time did not drop (it copied the
+ * raw chunks out and took messages instead of running the stream's callbacks),
+ * and the process used ~1 s more CPU and 25-40 MiB more peak RSS. Hence no worker.
  *
- * Errors keep their zlib code and message (Z_BUF_ERROR for a stream cut
- * short, Z_DATA_ERROR ...) and come after every byte zlib inflated before the
- * damage, as with a Gunzip stream on the main thread.
+ * Memory stays bounded whatever the compression ratio: at most LOOKAHEAD plus
+ * two chunks inflated and not yet parsed, one raw chunk written to zlib at a time.
  *
- * The worker's code is plain JavaScript in a string (`eval: true`): it runs the
- * same from dist/ and from the TypeScript sources under jest, and nothing
- * instruments it.
+ * Errors keep their zlib code and message (Z_BUF_ERROR for a stream cut short,
+ * Z_DATA_ERROR ...) and come after every byte zlib inflated before the damage:
+ * what zlib still holds when it fails is handed out first. zlib is ended only
+ * once the last raw chunk is consumed, so that chunk goes through without
+ * Z_FINISH and a stream cut short gives all it holds (as zlib's one-shot
+ * inflate with Z_SYNC_FLUSH), whatever the timing.
  */
-import { Worker } from 'node:worker_threads';
-
-/** Bytes of one slot of inflated data. */
-export const SLOT_SIZE = 1024 * 1024;
-/** Slots in all (the main thread holds at most one at a time: the chunk it parses). */
-const SLOTS = 4;
-/** Raw chunks sent and not yet consumed by zlib. */
-const RAW_IN_FLIGHT = 2;
-
-/*
- * Messages. main -> worker: {t:'in', buf, n} raw bytes (buf transferred) | {t:'end'} no more raw bytes |
- * {t:'slot', buf} a slot given back. worker -> main: {t:'out', buf, n} inflated bytes (buf transferred) |
- * {t:'more'} a raw chunk was consumed | {t:'end'} all inflated | {t:'error', code, message} after the last 'out'.
- */
-const WORKER_SOURCE = `
-(async () => {
-'use strict';
-// import(), not require: the source runs as CommonJS or as a module (node --input-type=module ...).
-const { parentPort, workerData } = await import('node:worker_threads');
-const { createGunzip } = await import('node:zlib');
-const SIZE = workerData.slotSize;
-const free = [];
-for (let i = 0; i < workerData.slots; i++) free.push(new ArrayBuffer(SIZE));
-let cur = null; // slot being filled
-let view = null;
-let fill = 0;
-let atMain = 0; // slots posted and not given back
-let stash = null; // the part of a zlib piece that did not fit in the slots
-let ended = false;
-let failed = null;
-let finished = false;
-let writing = 0; // raw chunks written to zlib and not yet consumed
-let endAsked = false;
-const z = createGunzip({ chunkSize: 256 * 1024 });
-
-function post() {
-  parentPort.postMessage({ t: 'out', buf: cur, n: fill }, [cur]);
-  atMain++;
-  cur = null;
-  view = null;
-  fill = 0;
-}
-
-/** Copies b into slots; returns what did not fit (no free slot), or null. */
-function put(b) {
-  while (b.length > 0) {
-    if (cur === null) {
-      if (free.length === 0) return b;
-      cur = free.pop();
-      view = new Uint8Array(cur);
-    }
-    const n = Math.min(b.length, SIZE - fill);
-    view.set(n === b.length ? b : b.subarray(0, n), fill);
-    fill += n;
-    b = b.subarray(n);
-    if (fill === SIZE) post();
-  }
-  return null;
-}
-
-function pump() {
-  if (finished) return;
-  if (stash !== null) {
-    stash = put(stash);
-    if (stash !== null) return;
-  }
-  for (;;) {
-    if (cur === null && free.length === 0) return; // wait for a slot
-    const b = z.read();
-    if (b === null) break;
-    stash = put(b);
-    if (stash !== null) return;
-  }
-  const done = ended || failed !== null;
-  // Nothing more from zlib for now: a partly filled slot goes when the main thread
-  // would otherwise wait for it (it holds at most the chunk it parses), or at the end.
-  if (fill > 0 && (atMain <= 1 || done)) post();
-  if (done && fill === 0 && z.readableLength === 0) {
-    finished = true;
-    if (failed !== null) parentPort.postMessage({ t: 'error', code: failed.code, message: String(failed.message) });
-    else parentPort.postMessage({ t: 'end' });
-  }
-}
-
-z.on('readable', pump);
-z.on('end', () => { ended = true; pump(); });
-z.on('error', (e) => { failed = e; pump(); });
-
-parentPort.on('message', (m) => {
-  if (m.t === 'in') {
-    if (failed !== null) return;
-    writing++;
-    z.write(Buffer.from(m.buf, 0, m.n), () => {
-      writing--;
-      if (failed !== null) return;
-      if (endAsked && writing === 0) z.end();
-      else parentPort.postMessage({ t: 'more' });
-    });
-  } else if (m.t === 'end') {
-    // zlib ends only once every chunk is consumed: the last one then goes through without
-    // Z_FINISH, and a stream cut short loses none of what it inflates to (as zlib's own
-    // one-shot inflate with Z_SYNC_FLUSH), whenever the end arrives.
-    endAsked = true;
-    if (failed === null && writing === 0) z.end();
-  } else if (m.t === 'slot') {
-    atMain--;
-    free.push(m.buf);
-    pump();
-  }
-});
-})();
-`;
-
-type WorkerMsg =
-  | { t: 'out'; buf: ArrayBuffer; n: number }
-  | { t: 'more' }
-  | { t: 'end' }
-  | { t: 'error'; code: string | undefined; message: string };
-
-/** A zlib error as it came from the worker: its code and message. */
-class ZlibError extends Error {
-  constructor(message: string, readonly code: string | undefined) {
-    super(message);
-  }
-}
+import { createGunzip } from 'node:zlib';
+import type { ZlibOptions } from 'node:zlib';
 
 /**
- * The inflated bytes of `first` and then of `raw`'s chunks. A chunk handed out
- * is valid until next() is called again (its buffer then goes back to the
- * worker). `onRaw` counts the raw bytes as they are read. return() stops the worker.
+ * Bytes of one inflated chunk. Also the most zlib drops when it meets damage: Node
+ * hands out nothing of the call that failed, and a call fills at most one chunk.
  */
-export function gunzipInWorker(
+export const OUT_CHUNK = 256 * 1024;
+/** Inflated bytes kept ahead of the parser before zlib is paused. */
+export const LOOKAHEAD = 4 * 1024 * 1024;
+
+/**
+ * The inflated bytes of `first` and then of `raw`'s chunks (each copied as it
+ * is written: raw chunks may be reused buffers). `onRaw` counts the raw bytes
+ * as they are read. return() stops reading and destroys zlib.
+ */
+export function gunzipChunks(
   first: Buffer,
   rawDone: boolean,
   raw: AsyncIterator<Buffer | string>,
   onRaw: (n: number) => void,
 ): AsyncIterator<Buffer> & { return(): Promise<IteratorResult<Buffer>> } {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { slotSize: SLOT_SIZE, slots: SLOTS } });
-  const ready: { buf: ArrayBuffer; n: number }[] = [];
-  let held: ArrayBuffer | undefined;
+  // writableHighWaterMark (a stream option zlib passes on; not in ZlibOptions' type): its input is
+  // not buffered up.
+  const z = createGunzip({ chunkSize: OUT_CHUNK, writableHighWaterMark: 1 } as ZlibOptions);
+  const queue: Buffer[] = [];
+  let queued = 0;
   let ended = false;
   let failure: unknown;
   let stopped = false;
-  let waiter: { resolve: () => void } | undefined;
+  let waiter: (() => void) | undefined;
   const wake = (): void => {
     const w = waiter;
     waiter = undefined;
-    w?.resolve();
+    w?.();
   };
-  const fail = (e: unknown): void => {
-    if (failure === undefined && !ended) failure = e;
+  z.on('data', (b: Buffer) => {
+    queue.push(b);
+    queued += b.length;
+    if (queued >= LOOKAHEAD) z.pause();
     wake();
-  };
+  });
+  z.on('end', () => {
+    ended = true;
+    wake();
+  });
+  z.on('error', (e: unknown) => {
+    // What zlib inflated before the damage and still holds (paused): handed out before the error.
+    for (let b = z.read() as Buffer | null; b !== null; b = z.read() as Buffer | null) {
+      queue.push(b);
+      queued += b.length;
+    }
+    if (failure === undefined) failure = e;
+    wake();
+  });
 
-  // Raw bytes to the worker: a copy the worker owns (the raw chunks may be reused buffers).
-  const send = (b: Buffer): void => {
-    const ab = new ArrayBuffer(b.length);
-    new Uint8Array(ab).set(b);
-    worker.postMessage({ t: 'in', buf: ab, n: b.length }, [ab]);
-  };
-  let rawEnded = rawDone;
-  let credits = 0;
-  let reading = false;
-  const readRaw = async (): Promise<void> => {
-    if (reading) return;
-    reading = true;
-    try {
-      while (credits > 0 && !rawEnded && !stopped) {
-        credits--;
+  /** Resolves when zlib has consumed `b` (or failed). */
+  const write = (b: Buffer): Promise<void> =>
+    new Promise((resolve) => {
+      z.write(b, () => resolve());
+    });
+  const feed = async (): Promise<void> => {
+    let last = write(first);
+    if (!rawDone) {
+      for (;;) {
+        await last; // one raw chunk in zlib at a time; the next read is already in flight (fileChunks, streams)
+        if (stopped || failure !== undefined) return;
         const r = await raw.next();
-        if (stopped) return;
-        if (r.done) {
-          rawEnded = true;
-          worker.postMessage({ t: 'end' });
-          return;
-        }
+        if (stopped || failure !== undefined) return;
+        if (r.done) break;
         const b = typeof r.value === 'string' ? Buffer.from(r.value, 'latin1') : r.value;
         onRaw(b.length);
-        send(b);
+        last = write(Buffer.from(b));
       }
-    } catch (e) {
-      fail(e);
-    } finally {
-      reading = false;
     }
+    await last;
+    if (!stopped && failure === undefined) z.end();
   };
-
-  worker.on('message', (m: WorkerMsg) => {
-    switch (m.t) {
-      case 'out':
-        ready.push({ buf: m.buf, n: m.n });
-        break;
-      case 'more':
-        credits++;
-        void readRaw();
-        return;
-      case 'end':
-        ended = true;
-        break;
-      case 'error':
-        fail(new ZlibError(m.message, m.code));
-        break;
-    }
+  feed().catch((e: unknown) => {
+    // A read error of the raw bytes: what zlib inflated so far is handed out first.
+    if (failure === undefined) failure = e;
     wake();
   });
-  worker.on('error', fail);
-  worker.on('exit', () => {
-    if (!ended && !stopped) fail(new Error('the gzip worker stopped'));
-  });
-
-  send(first);
-  if (rawDone) worker.postMessage({ t: 'end' });
-  else {
-    credits = RAW_IN_FLIGHT - 1;
-    void readRaw();
-  }
-
-  const stop = async (): Promise<IteratorResult<Buffer>> => {
-    if (!stopped) {
-      stopped = true;
-      wake();
-      await worker.terminate();
-    }
-    return { done: true, value: undefined };
-  };
 
   return {
     async next(): Promise<IteratorResult<Buffer>> {
-      if (held !== undefined) {
-        worker.postMessage({ t: 'slot', buf: held }, [held]);
-        held = undefined;
-      }
       for (;;) {
-        const c = ready.shift();
-        if (c !== undefined) {
-          held = c.buf;
-          return { done: false, value: Buffer.from(c.buf, 0, c.n) };
+        const b = queue.shift();
+        if (b !== undefined) {
+          queued -= b.length;
+          if (queued < LOOKAHEAD && z.isPaused() && failure === undefined) z.resume();
+          return { done: false, value: b };
         }
         if (failure !== undefined) throw failure;
         if (ended || stopped) return { done: true, value: undefined };
-        await new Promise<void>((resolve) => (waiter = { resolve }));
+        await new Promise<void>((resolve) => (waiter = resolve));
       }
     },
-    return: stop,
+    return(): Promise<IteratorResult<Buffer>> {
+      if (!stopped) {
+        stopped = true;
+        z.destroy();
+        wake();
+      }
+      return Promise.resolve({ done: true, value: undefined });
+    },
   };
 }

@@ -3,13 +3,13 @@
  * synchronously to a sink, chunk by chunk, in bounded memory.
  *
  * The format is found by magic bytes: pcap (4 magics), pcapng, or gzip
- * (decompressed on the fly in a worker thread, then detected again).
+ * (decompressed on the fly on libuv's thread pool, then detected again).
  */
 import { fstatSync, read as fsRead } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { gunzipInWorker } from './gunzip.js';
+import { gunzipChunks } from './gunzip.js';
 import { PcapReader, pcapMagic } from './pcap.js';
 import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
 import { hexBytes } from './state.js';
@@ -149,9 +149,8 @@ export async function readCaptureStream(
 
 /**
  * The capture in `raw`'s chunks. A chunk's bytes may only be valid until the
- * next chunk is asked for (fileChunks, gunzipInWorker), so whatever keeps bytes
- * across chunks copies them (the format readers do; gzip input is copied as it
- * is sent to the worker).
+ * next chunk is asked for (fileChunks), so whatever keeps bytes across chunks
+ * copies them (the format readers do; gzip input is copied as it is written).
  */
 async function readChunks(
   raw: AsyncIterator<Buffer | string>,
@@ -186,7 +185,7 @@ async function readChunks(
   const counter = { bytesRead: 0 };
   const onProgress = opts.onProgress;
   const totalBytes = opts.totalBytes;
-  let gunzip: ReturnType<typeof gunzipInWorker> | undefined;
+  let gunzip: ReturnType<typeof gunzipChunks> | undefined;
   // Aborting settles the pending read at once (a pipe may stay silent for
   // hours). One listener per read, removed when the read settles: nothing
   // accumulates over a long capture read chunk by chunk.
@@ -229,8 +228,8 @@ async function readChunks(
     let head = rawHead;
     if (rawHead.first[0] === 0x1f && rawHead.first[1] === 0x8b) {
       meta.gzip = true;
-      // Inflated in a worker thread (gunzip.ts); the raw chunks are copied as they are sent.
-      gunzip = gunzipInWorker(rawHead.first, rawHead.done, raw, (n) => (counter.bytesRead += n));
+      // Inflated ahead of the parser on libuv's pool (gunzip.ts); raw chunks are copied as they are written.
+      gunzip = gunzipChunks(Buffer.from(rawHead.first), rawHead.done, raw, (n) => (counter.bytesRead += n));
       chunks = gunzip;
       head = await peek(next, chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid gzip file: ${zlibMessage(e)}`));
       if (head.first.length === 0) throw new CaptureError(`${name} is empty (gzip-compressed, nothing inside)`);

@@ -1,6 +1,6 @@
 /**
- * gzip input inflated in a worker thread (src/capture/gunzip.ts): captures
- * larger than the worker's slots, the memory bound with a slow consumer,
+ * gzip input inflated ahead of the parser (src/capture/gunzip.ts): captures
+ * larger than the lookahead, the memory bound with a consumer that does not ask,
  * damage in the middle of a file read by name, a read error of the raw stream,
  * and a stop while reading. The expected frames come from the records the test
  * writes and, for damaged streams, from zlib itself fed the same raw chunks.
@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { constants as zlibConstants, createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { DEFAULT_CHUNK_SIZE, readCapture, readCaptureStream } from '../../src/capture/index.js';
 import type { Frame } from '../../src/capture/index.js';
-import { gunzipInWorker } from '../../src/capture/gunzip.js';
+import { gunzipChunks, OUT_CHUNK } from '../../src/capture/gunzip.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hl-capture-gzip-'));
 const write = (name: string, data: Buffer): string => {
@@ -76,10 +76,13 @@ function buildPcap(count: number, size: number, fill: (i: number) => Buffer): Bu
   return { file: Buffer.concat(parts), ends };
 }
 
-/** Bytes zlib inflates from these gzip pieces, written one by one, before it reports an error (or ends). */
+/**
+ * Bytes zlib inflates from these gzip pieces, written one by one, before it reports an error (or
+ * ends), in chunks of the reader's size (zlib drops the output of the call that fails).
+ */
 function inflateUntilError(parts: Buffer[]): Promise<{ bytes: number; code: string | undefined }> {
   return new Promise((done) => {
-    const z = createGunzip({ chunkSize: 256 * 1024 });
+    const z = createGunzip({ chunkSize: OUT_CHUNK });
     let n = 0;
     z.on('data', (b: Buffer) => (n += b.length));
     z.on('error', (e: NodeJS.ErrnoException) => done({ bytes: n, code: e.code }));
@@ -95,12 +98,12 @@ const pieces = (buf: Buffer, size: number): Buffer[] => {
   return out;
 };
 
-describe('gzip inflated in a worker thread', () => {
-  // 5,000 records of 2,000 bytes of noise: 10 MB, more than the worker's 4 slots of 1 MiB and
-  // 10 raw chunks of the file read.
+describe('gzip inflated ahead of the parser', () => {
+  // 5,000 records of 2,000 bytes of noise: 10 MB, more than the 4 MiB lookahead, and 5 raw
+  // chunks of the file read.
   const big = buildPcap(5000, 2000, (i) => noise(2000, i + 1));
 
-  test('a capture of many slots, read by name: every record in order, bytes intact', async () => {
+  test('a capture larger than the lookahead, read by name: every record in order, bytes intact', async () => {
     const p = write('big.pcap.gz', gzipSync(big.file));
     const numbers: number[] = [];
     let bad = 0;
@@ -120,9 +123,9 @@ describe('gzip inflated in a worker thread', () => {
     expect(bad).toBe(0);
   });
 
-  test('a consumer that does not ask: the worker stops pulling raw bytes (bounded, whatever the ratio)', async () => {
+  test('a consumer that does not ask: zlib stops taking raw bytes (bounded, whatever the ratio)', async () => {
     // 1,200 records of 65,535 zero bytes: 79 MB inflated from 80 kB, in raw pieces of 512 bytes
-    // that inflate to about 0.5 MB each. Unbounded, the worker would take every piece.
+    // that inflate to about 0.5 MB each. Unbounded, zlib would take every piece.
     const zeros = Buffer.alloc(65535);
     const bomb = buildPcap(1200, 65535, () => zeros);
     const gz = gzipSync(bomb.file, { level: 9 });
@@ -132,13 +135,13 @@ describe('gzip inflated in a worker thread', () => {
     const raw: AsyncIterator<Buffer> = {
       next: () => Promise.resolve(pulled < parts.length ? { done: false, value: parts[pulled++]! } : { done: true, value: undefined }),
     };
-    const it = gunzipInWorker(parts[0]!, false, raw, () => {});
+    const it = gunzipChunks(parts[0]!, false, raw, () => {});
     try {
       const first = await it.next();
       expect(first.done).toBe(false);
       expect(first.value!.subarray(0, 4).readUInt32LE(0)).toBe(0xa1b2c3d4);
-      // Time for an unbounded worker to take everything (it takes ~20 ms); the bounded one stops
-      // at 4 slots of 1 MiB, what zlib holds and 2 raw pieces in flight: about 12 pieces.
+      // Time for an unbounded zlib to take everything (it takes ~50 ms); the bounded one stops
+      // at the 4 MiB lookahead, a chunk more and what zlib holds: about 12 pieces.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(pulled).toBeLessThan(24);
       // And it goes on when asked: the whole capture comes out.
@@ -197,7 +200,7 @@ describe('gzip inflated in a worker thread', () => {
     expect(last).toBeLessThan(2500);
   });
 
-  test('stopped while reading: the frames so far, stopped, the worker ended', async () => {
+  test('stopped while reading: the frames so far, stopped', async () => {
     const p = write('stop.pcap.gz', gzipSync(big.file));
     const ac = new AbortController();
     let n = 0;
