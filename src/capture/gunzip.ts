@@ -1,17 +1,20 @@
 /**
  * gzip decompression that overlaps with parsing (issue 14).
  *
- * zlib's stream API inflates on libuv's thread pool, off the main thread; what
- * kept the main thread waiting was a lookahead of one chunk (a Readable's
- * default 16 KiB high-water mark against 256 KiB chunks: zlib stopped after
- * each chunk until the parser took it). Here zlib keeps up to LOOKAHEAD bytes
- * inflated ahead of the parser, in chunks of OUT_CHUNK, and is paused beyond.
+ * zlib's stream API inflates on libuv's thread pool, off the main thread, but
+ * each of its calls finishes (and the next starts) on the main thread's event
+ * loop. What kept the main thread waiting: a lookahead of one chunk (the
+ * Readable's 16 KiB high-water mark against 256 KiB chunks), and a parser that
+ * took chunk after chunk without letting zlib's finished calls run. Here zlib
+ * keeps up to LOOKAHEAD bytes inflated ahead (paused beyond), and the parser
+ * yields to the event loop once per chunk while zlib works.
  *
- * Measured against a worker thread running the same zlib (session 9, the
- * 1.1 GB bench file, 2 cores under load): the worker inflated on the same pool
- * (zlib's async calls), the main thread's CPU time did not drop (it copied the
- * raw chunks out and took messages instead of running the stream's callbacks),
- * and the process used ~1 s more CPU and 25-40 MiB more peak RSS. Hence no worker.
+ * Measured on the 1.1 GB bench file (session 9, 2 cores under load 8-10, 3 runs
+ * each, scripts/bench-threads.mjs): the main thread slept waiting for inflated
+ * data 3.7-4.3 s with this, 4.4-5.8 s without the yield, 2.8-3.9 s with zlib in
+ * a worker thread; the worker cost ~1.5 s more CPU (copies both ways, a second
+ * event loop) and 30-35 MiB more peak RSS (257-262 MiB, over issue 14's 256),
+ * so there is no worker.
  *
  * Memory stays bounded whatever the compression ratio: at most LOOKAHEAD plus
  * two chunks inflated and not yet parsed, one raw chunk written to zlib at a time.
@@ -110,6 +113,11 @@ export function gunzipChunks(
   return {
     async next(): Promise<IteratorResult<Buffer>> {
       for (;;) {
+        if (queue.length > 0 && !z.isPaused() && !ended && failure === undefined) {
+          // zlib's calls finish on the main thread's event loop: let the ones that are done
+          // run (each starts the next) before parsing on, or zlib waits for the parser.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         const b = queue.shift();
         if (b !== undefined) {
           queued -= b.length;
