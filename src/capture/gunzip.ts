@@ -9,12 +9,12 @@
  * keeps up to LOOKAHEAD bytes inflated ahead (paused beyond), and the parser
  * yields to the event loop once per chunk while zlib works.
  *
- * Measured on the 1.1 GB bench file (session 9, 2 cores under load 8-10, 3 runs
- * each, scripts/bench-threads.mjs): the main thread slept waiting for inflated
- * data 3.7-4.3 s with this, 4.4-5.8 s without the yield, 2.8-3.9 s with zlib in
- * a worker thread; the worker cost ~1.5 s more CPU (copies both ways, a second
- * event loop) and 30-35 MiB more peak RSS (257-262 MiB, over issue 14's 256),
- * so there is no worker.
+ * Measured on the 1.1 GB bench file (session 9, 2 cores under load 8-10,
+ * scripts/bench-threads.mjs, medians of 3-5 runs whose ranges overlap): the main
+ * thread slept waiting for inflated data 4.1 s with this, 5.4 s without the
+ * yield, 3.2 s with zlib in a worker thread; the worker cost ~1.5 s more CPU
+ * (copies both ways, a second event loop) and 30-40 MiB more peak RSS (257-268
+ * MiB, over issue 14's 256), so there is no worker.
  *
  * Memory stays bounded whatever the compression ratio: at most LOOKAHEAD plus
  * two chunks inflated and not yet parsed, one raw chunk written to zlib at a time.
