@@ -4,12 +4,15 @@
 // the load average. The outputs of the two builds are compared byte for byte (by hash) on
 // every run: a change that alters the output is reported as such.
 //
-//   node scripts/bench-ab.mjs --a /tmp/before --b dist [--runs 5] [--a-flags F] [--b-flags F] FILE [-- CLI ARGS]
+//   node scripts/bench-ab.mjs --a /tmp/before --b dist [--runs 5] [--a-flags F] [--b-flags F] [--stdin] FILE [-- CLI ARGS]
 //
 // --a / --b are directories holding cli.js (cp -r dist /tmp/before before the change; a copy
 // outside the repository needs node_modules and package.json next to it, e.g. a symlink).
 // CLI ARGS default to `--format ndjson`. --a-flags / --b-flags: node options for that side, space
 // separated (e.g. --b-flags --max-semi-space-size=32 to try a V8 setting on one build).
+// --stdin: the capture is piped in (`cat FILE | node cli.js - ...`) instead of named.
+// Wall time is printed beside CPU time: it is the figure for overlap (a read or inflate off the
+// main thread), and only means something when a core is free (see the load average).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -30,10 +33,13 @@ const opt = (name, def) => {
 const a = resolve(opt('--a', '/tmp/before'));
 const b = resolve(opt('--b', 'dist'));
 const runs = Number(opt('--runs', '5'));
+const stdinIdx = own.indexOf('--stdin');
+const viaStdin = stdinIdx >= 0;
+if (viaStdin) own.splice(stdinIdx, 1);
 const flags = { A: opt('--a-flags', '').split(' ').filter(Boolean), B: opt('--b-flags', '').split(' ').filter(Boolean) };
 const file = own[0];
 if (file === undefined || !(runs > 0)) {
-  console.error('usage: bench-ab.mjs --a DIR --b DIR [--runs N] FILE [-- CLI ARGS]');
+  console.error('usage: bench-ab.mjs --a DIR --b DIR [--runs N] [--stdin] FILE [-- CLI ARGS]');
   process.exit(2);
 }
 
@@ -41,13 +47,17 @@ const times = join(tmpdir(), `bench-ab-${process.pid}.time`);
 const outFile = join(tmpdir(), `bench-ab-${process.pid}.out`);
 
 function once(dir, nodeFlags) {
-  const r = spawnSync('/bin/sh', ['-c', `t="$1"; o="$2"; shift 2; /usr/bin/time -o "$t" -f '%U %S %M' node "$@" > "$o"`, 'sh', times, outFile, ...nodeFlags, join(dir, 'cli.js'), file, ...cliArgs], {
+  const script = viaStdin
+    ? `t="$1"; o="$2"; f="$3"; shift 3; cat "$f" | /usr/bin/time -o "$t" -f '%U %S %M %e' node "$@" > "$o"`
+    : `t="$1"; o="$2"; shift 2; /usr/bin/time -o "$t" -f '%U %S %M %e' node "$@" > "$o"`;
+  const src = viaStdin ? [file, ...nodeFlags, join(dir, 'cli.js'), '-'] : [...nodeFlags, join(dir, 'cli.js'), file];
+  const r = spawnSync('/bin/sh', ['-c', script, 'sh', times, outFile, ...src, ...cliArgs], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (r.status !== 0) throw new Error(`${dir}: exit ${r.status}`);
   const t = readFileSync(times, 'utf8').trim().split('\n').pop().split(' ').map(Number);
   const hash = createHash('sha256').update(readFileSync(outFile)).digest('hex').slice(0, 16);
-  return { cpu: t[0] + t[1], rss: t[2] / 1024, hash };
+  return { cpu: t[0] + t[1], rss: t[2] / 1024, wall: t[3], hash };
 }
 
 const median = (xs) => {
@@ -63,7 +73,7 @@ for (let i = 0; i < runs; i++) {
     loads.push(loadavg()[0]);
     const r = once(dir, flags[k]);
     res[k].push(r);
-    console.log(`${k} run ${i + 1}: ${r.cpu.toFixed(2)} s CPU, ${r.rss.toFixed(0)} MiB, output ${r.hash}`);
+    console.log(`${k} run ${i + 1}: ${r.cpu.toFixed(2)} s CPU, ${r.wall.toFixed(2)} s wall, ${r.rss.toFixed(0)} MiB, output ${r.hash} (load ${loads[loads.length - 1].toFixed(1)})`);
   }
 }
 rmSync(times, { force: true });
@@ -71,8 +81,10 @@ rmSync(outFile, { force: true });
 const hashes = new Set([...res.A, ...res.B].map((r) => r.hash));
 const ma = median(res.A.map((r) => r.cpu));
 const mb = median(res.B.map((r) => r.cpu));
-console.log(`A ${[...flags.A, a].join(' ')}: median ${ma.toFixed(2)} s CPU, ${median(res.A.map((r) => r.rss)).toFixed(0)} MiB`);
-console.log(`B ${[...flags.B, b].join(' ')}: median ${mb.toFixed(2)} s CPU, ${median(res.B.map((r) => r.rss)).toFixed(0)} MiB`);
-console.log(`B/A ${(mb / ma).toFixed(3)} (${((mb / ma - 1) * 100).toFixed(1)} %), load average ${median(loads).toFixed(1)} (median at the starts)`);
+const wa = median(res.A.map((r) => r.wall));
+const wb = median(res.B.map((r) => r.wall));
+console.log(`A ${[...flags.A, a].join(' ')}: median ${ma.toFixed(2)} s CPU, ${wa.toFixed(2)} s wall, ${median(res.A.map((r) => r.rss)).toFixed(0)} MiB`);
+console.log(`B ${[...flags.B, b].join(' ')}: median ${mb.toFixed(2)} s CPU, ${wb.toFixed(2)} s wall, ${median(res.B.map((r) => r.rss)).toFixed(0)} MiB`);
+console.log(`B/A ${(mb / ma).toFixed(3)} CPU (${((mb / ma - 1) * 100).toFixed(1)} %), ${(wb / wa).toFixed(3)} wall (${((wb / wa - 1) * 100).toFixed(1)} %), load average ${median(loads).toFixed(1)} (median at the starts)`);
 console.log(hashes.size === 1 ? 'outputs identical' : `OUTPUTS DIFFER: ${[...hashes].join(' ')}`);
 process.exit(hashes.size === 1 ? 0 : 1);
