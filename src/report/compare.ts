@@ -1,7 +1,7 @@
 /** Before/after comparison of two analyses (e.g. without and with keep-alive). */
 import type { ConnectionRecord } from '../timeline/types.js';
 import { groupByDestination } from './destinations.js';
-import { distribution } from './stats.js';
+import { QuantileSketch } from './sketch.js';
 import type { Analysis, Change, Comparison, ComparisonRow } from './types.js';
 import { requestsOf } from './requests.js';
 
@@ -52,7 +52,7 @@ interface Figures {
  * lifetime ms.
  */
 function figures(conns: readonly ConnectionRecord[]): Figures {
-  const setup: number[] = [];
+  const setup = new QuantileSketch();
   let life = 0;
   let rt = 0;
   let bytes = 0;
@@ -71,13 +71,13 @@ function figures(conns: readonly ConnectionRecord[]): Figures {
     requests += r.count;
     if (r.estimated && r.count > 0) estimated = true;
     if (c.setup.ms !== null) {
-      setup.push(c.setup.ms);
+      setup.add(c.setup.ms);
       life += c.lifetimeMs;
       rt += c.setup.roundTrips ?? 0;
       bytes += c.setup.bytes;
     }
   }
-  const d = distribution(setup);
+  const d = setup.distribution();
   return {
     connections: conns.length,
     handshakes,

@@ -1,6 +1,6 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnectionRecord } from '../timeline/types.js';
-import { distribution } from './stats.js';
+import { QuantileSketch, sketchOf } from './sketch.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
 
@@ -89,7 +89,7 @@ export function groupByDestination(conns: readonly ConnectionRecord[]): Map<stri
 /** Aggregates for one destination's connections (all with the same destinationKey). */
 export function destinationStats(key: string, group: readonly ConnectionRecord[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {
   const first = group[0];
-  const setup: number[] = [];
+  const setup = new QuantileSketch();
   let roundTrips = 0;
   let handshakeBytes = 0;
   let certificateBytes = 0;
@@ -99,7 +99,7 @@ export function destinationStats(key: string, group: readonly ConnectionRecord[]
   let resumed = 0;
   for (const c of group) {
     if (c.setup.ms !== null) {
-      setup.push(c.setup.ms);
+      setup.add(c.setup.ms);
       setupMs += c.setup.ms;
       lifeMs += c.lifetimeMs;
       roundTrips += c.setup.roundTrips ?? 0;
@@ -119,8 +119,8 @@ export function destinationStats(key: string, group: readonly ConnectionRecord[]
     connections: group.length,
     connectionIds: group.filter((c) => c.transport !== 'quic').map((c) => c.id),
     peakConcurrency: peakConcurrency(group),
-    idleGapsSec: distribution(idleGaps(group)),
-    setupMs: distribution(setup),
+    idleGapsSec: sketchOf(idleGaps(group)).distribution(),
+    setupMs: setup.distribution(),
     setupRoundTrips: roundTrips,
     handshakeBytes,
     certificateBytes,
@@ -138,21 +138,21 @@ export function destinationStats(key: string, group: readonly ConnectionRecord[]
 /** Setup of connections over one transport (null when there are none). */
 export function transportSetup(group: readonly ConnectionRecord[]): TransportSetup | null {
   if (group.length === 0) return null;
-  const setup: number[] = [];
+  const setup = new QuantileSketch();
   let roundTrips = 0;
   let bytes = 0;
   let resumed = 0;
   let zeroRtt = 0;
   for (const c of group) {
     if (c.setup.ms !== null) {
-      setup.push(c.setup.ms);
+      setup.add(c.setup.ms);
       roundTrips += c.setup.roundTrips ?? 0;
       bytes += c.setup.bytes;
     }
     if (c.tls?.resumed) resumed++;
     if (c.quic ? c.quic.zeroRtt : c.tls?.earlyData) zeroRtt++;
   }
-  return { connections: group.length, setupMs: distribution(setup), setupRoundTrips: roundTrips, handshakeBytes: bytes, resumed, zeroRtt };
+  return { connections: group.length, setupMs: setup.distribution(), setupRoundTrips: roundTrips, handshakeBytes: bytes, resumed, zeroRtt };
 }
 
 /**

@@ -5,7 +5,7 @@
  * known setup, and the round trips and processing time of the avoided ones.
  */
 import type { ConnectionRecord } from '../timeline/types.js';
-import { percentile } from './stats.js';
+import { QuantileSketch } from './sketch.js';
 import { requestsOf } from './requests.js';
 import type { PoolOptions, PoolRates, RttProjection } from './types.js';
 
@@ -30,9 +30,9 @@ export interface RateAcc {
 
 /** Median TCP handshake RTT (tcp.initialRttMs) of the connections, ms; null when none measured. */
 export function captureRttMs(conns: readonly ConnectionRecord[]): number | null {
-  const v: number[] = [];
-  for (const c of conns) if (c.tcp?.initialRttMs != null) v.push(c.tcp.initialRttMs);
-  return percentile(v, 50);
+  const v = new QuantileSketch();
+  for (const c of conns) if (c.tcp?.initialRttMs != null) v.add(c.tcp.initialRttMs);
+  return v.percentile(50);
 }
 
 /**
