@@ -33,9 +33,10 @@ import { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json
 import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/protobuf.js';
 import { formatPoolReport } from './output/pool-text.js';
 import { formatComparison } from './output/compare-text.js';
-import { formatTextReport } from './output/text.js';
+import { DEFAULT_TOP, formatTextReport } from './output/text.js';
 import { sanitize } from './view/sanitize.js';
-import { compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
+import { allRows, compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
+import { connectionOrder } from './view/model.js';
 import { poolingFindingLines } from './view/findings.js';
 import { wrap } from './view/format.js';
 import type { Analysis, PoolOptions } from './report/types.js';
@@ -263,9 +264,11 @@ async function load(
   path: string,
   onProgress?: (p: ReadProgress) => void,
   findings: Partial<FindingOptions> = {},
+  rows = false,
 ): Promise<Analysis | AnalysisResult> {
   if (await isSavedFile(path)) return readSavedAnalysis(path);
-  return analyzeFile(path, { ...runOptions(), ...(onProgress ? { onProgress } : {}), findings });
+  // rows: a compact row per connection instead of whole records (src/report/rows.ts), for reports without a TUI.
+  return analyzeFile(path, { ...runOptions(), ...(onProgress ? { onProgress } : {}), findings, ...(rows ? { rows } : {}) });
 }
 
 /** Damage after some frames: report first, then one line and exit 1. */
@@ -281,6 +284,12 @@ function damageExit(a: Analysis | AnalysisResult): number {
 function printWarnings(a: Analysis | AnalysisResult): void {
   const err = 'read' in a ? a.read.error : undefined;
   for (const w of a.capture.warnings) if (w !== err) process.stderr.write(`warning: ${sanitize(w)}\n`);
+}
+
+const setupOrder = connectionOrder('setup');
+/** The text report's table order (largest setup first), TCP before QUIC at an equal id as its records are listed. */
+function topOrder(a: ConnectionRecord, b: ConnectionRecord): number {
+  return setupOrder(a, b) || (a.transport === b.transport ? 0 : a.transport === 'tcp' ? -1 : 1);
 }
 
 /** Where streamed connections go: NDJSON lines or protobuf records on stdout. */
@@ -364,9 +373,13 @@ async function runMainStoppable(
     ...(follow ? { follow } : {}),
     ...(live ? { live: report ? { report } : {} } : {}),
   });
-  const loadLive = async (onProgress?: (p: ReadProgress) => void, report?: LiveReport): Promise<Analysis | AnalysisResult> => {
+  const loadLive = async (
+    onProgress?: (p: ReadProgress) => void,
+    report?: LiveReport,
+    extra: AnalyzeOptions = {},
+  ): Promise<Analysis | AnalysisResult> => {
     if (await isSavedFile(path)) return readSavedAnalysis(path);
-    return analyzeFile(path, { ...reading(report), ...(onProgress ? { onProgress } : {}) });
+    return analyzeFile(path, { ...reading(report), ...(onProgress ? { onProgress } : {}), ...extra });
   };
 
   if (format === 'tui') {
@@ -423,12 +436,15 @@ async function runMainStoppable(
   }
 
   const progress = stderrProgress();
-  const a = await loadLive(progress);
+  // A compact row per connection for the aggregates (every connection counted); the text report
+  // also keeps the whole records of its top N (largest setup first), the table it prints.
+  const top = argv.top !== undefined && argv.top >= 0 ? argv.top : DEFAULT_TOP;
+  const a = await loadLive(progress, undefined, format === 'json' ? {} : { rows: true, keepTop: { n: top, compare: topOrder } });
   clearProgress();
   if (format === 'json') {
     // The pool verdict travels with the document: totals, rates and the RTT projections.
-    const pool = simulatePool(a.connections, poolOptions).total;
-    await writeJsonDocument(process.stdout, a, summarize(a.connections), { pool });
+    const pool = simulatePool(allRows(a), poolOptions).total;
+    await writeJsonDocument(process.stdout, a, summarize(allRows(a)), { pool });
   } else {
     await write(
       process.stdout,
@@ -458,14 +474,15 @@ async function runInfoSaved(argv: { capture: string; json?: boolean; format?: st
 
 async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?: string }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
-  const a = await load(argv.capture, stderrProgress(), findingOptionsFrom(argv));
+  const a = await load(argv.capture, stderrProgress(), findingOptionsFrom(argv), true);
   clearProgress();
-  const report = simulatePool(a.connections, poolOptions);
+  const all = allRows(a);
+  const report = simulatePool(all, poolOptions);
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(report, null, 2) + '\n');
   } else {
-    const notes = poolingFindingLines(poolingFindings(a.connections)).flatMap((l) => wrap(`note: ${l}`, outputWidth(), '  '));
-    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
+    const notes = poolingFindingLines(poolingFindings(all)).flatMap((l) => wrap(`note: ${l}`, outputWidth(), '  '));
+    await write(process.stdout, formatPoolReport(report, destinations(all), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
   }
   printWarnings(a);
   return damageExit(a);
@@ -485,8 +502,8 @@ async function runCompare(argv: { before: string; after: string; format?: string
       comparison: compareAnalyses(before, after),
     });
   }
-  const before = await load(argv.before);
-  const after = await load(argv.after);
+  const before = await load(argv.before, undefined, {}, true);
+  const after = await load(argv.after, undefined, {}, true);
   const c = compareAnalyses(before, after);
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(c, null, 2) + '\n');

@@ -1,5 +1,5 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
-import type { ConnectionRecord } from '../timeline/types.js';
+import type { ConnRow } from './rows.js';
 import { QuantileSketch, sketchOf } from './sketch.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
@@ -12,7 +12,7 @@ import type { DestinationStats, TransportSetup } from './types.js';
 export const IDLE_CLOSE_MIN_SEC = 1;
 
 /** 'sni:port' when the ClientHello carried an SNI, else 'ip:port' ('[ip]:port' for IPv6). */
-export function destinationKey(c: ConnectionRecord): string {
+export function destinationKey(c: ConnRow): string {
   const sni = c.tls?.sni;
   if (sni) return `${sni}:${c.server.port}`;
   const ip = c.server.ip.includes(':') ? `[${c.server.ip}]` : c.server.ip;
@@ -48,7 +48,7 @@ export function peakConcurrency(intervals: readonly { start: number; end: number
  * connections sorted by start: one entry per connection that starts after all
  * earlier connections to the destination ended (overlapping ones give none).
  */
-export function idleGaps(conns: readonly ConnectionRecord[]): number[] {
+export function idleGaps(conns: readonly ConnRow[]): number[] {
   const sorted = [...conns].sort((a, b) => a.start - b.start || a.id - b.id);
   const gaps: number[] = [];
   let maxEnd = -Infinity;
@@ -61,7 +61,7 @@ export function idleGaps(conns: readonly ConnectionRecord[]): number[] {
 
 /** Idle closes seen on the wire (see IDLE_CLOSE_MIN_SEC). */
 export function observedIdleTimeouts(
-  conns: readonly ConnectionRecord[],
+  conns: readonly ConnRow[],
   minIdleSec = IDLE_CLOSE_MIN_SEC,
 ): DestinationStats['observedIdleTimeouts'] {
   const out: DestinationStats['observedIdleTimeouts'] = [];
@@ -75,8 +75,8 @@ export function observedIdleTimeouts(
 }
 
 /** Connections grouped by destinationKey, in order of first connection. */
-export function groupByDestination(conns: readonly ConnectionRecord[]): Map<string, ConnectionRecord[]> {
-  const groups = new Map<string, ConnectionRecord[]>();
+export function groupByDestination(conns: readonly ConnRow[]): Map<string, ConnRow[]> {
+  const groups = new Map<string, ConnRow[]>();
   for (const c of conns) {
     const k = destinationKey(c);
     let g = groups.get(k);
@@ -87,7 +87,7 @@ export function groupByDestination(conns: readonly ConnectionRecord[]): Map<stri
 }
 
 /** Aggregates for one destination's connections (all with the same destinationKey). */
-export function destinationStats(key: string, group: readonly ConnectionRecord[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {
+export function destinationStats(key: string, group: readonly ConnRow[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {
   const first = group[0];
   const setup = new QuantileSketch();
   let roundTrips = 0;
@@ -136,7 +136,7 @@ export function destinationStats(key: string, group: readonly ConnectionRecord[]
 }
 
 /** Setup of connections over one transport (null when there are none). */
-export function transportSetup(group: readonly ConnectionRecord[]): TransportSetup | null {
+export function transportSetup(group: readonly ConnRow[]): TransportSetup | null {
   if (group.length === 0) return null;
   const setup = new QuantileSketch();
   let roundTrips = 0;
@@ -161,7 +161,7 @@ export function transportSetup(group: readonly ConnectionRecord[]): TransportSet
  * connections whose setup time is known. Sorted by total setup ms, largest
  * first, then by key.
  */
-export function destinations(conns: ConnectionRecord[], opts: { minIdleSec?: number } = {}): DestinationStats[] {
+export function destinations(conns: readonly ConnRow[], opts: { minIdleSec?: number } = {}): DestinationStats[] {
   const out: DestinationStats[] = [];
   for (const [key, group] of groupByDestination(conns)) out.push(destinationStats(key, group, opts.minIdleSec));
   out.sort((a, b) => b.setupMs.total - a.setupMs.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -1,12 +1,13 @@
 /** Whole-capture aggregates over connection records. */
-import type { ConnectionRecord, ConnectionState } from '../timeline/types.js';
+import type { ConnectionState } from '../timeline/types.js';
+import type { ConnRow } from './rows.js';
 import { QuantileSketch } from './sketch.js';
 import type { Summary } from './types.js';
 
 const STATES: ConnectionState[] = ['complete', 'reset', 'refused', 'unanswered', 'open', 'half-closed', 'midstream'];
 
 /** A TLS connection whose ServerHello was seen (the denominator of resumption rates). */
-export function hasServerHello(c: ConnectionRecord): boolean {
+export function hasServerHello(c: ConnRow): boolean {
   return c.tls !== null && c.tls.version !== null;
 }
 
@@ -17,7 +18,7 @@ export function hasServerHello(c: ConnectionRecord): boolean {
  * - resumptionRate = resumed / TLS connections with a ServerHello (null when none).
  * - roundTrips is the distribution of setup.roundTrips over connections with a known setup.
  */
-export function summarize(conns: ConnectionRecord[]): Summary {
+export function summarize(conns: readonly ConnRow[]): Summary {
   const byState = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<ConnectionState, number>;
   const tlsVersions: Record<string, number> = {};
   const tcpHs = new QuantileSketch();
