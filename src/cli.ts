@@ -30,6 +30,7 @@ import { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
 import { formatInfo, formatSavedInfo, infoJson, savedInfoJson } from './output/info.js';
 import { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
+import { RecordSpill } from './output/spill.js';
 import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/protobuf.js';
 import { formatPoolReport } from './output/pool-text.js';
 import { formatComparison } from './output/compare-text.js';
@@ -439,13 +440,28 @@ async function runMainStoppable(
   // A compact row per connection for the aggregates (every connection counted); the text report
   // also keeps the whole records of its top N (largest setup first), the table it prints.
   const top = argv.top !== undefined && argv.top >= 0 ? argv.top : DEFAULT_TOP;
-  const a = await loadLive(progress, undefined, format === 'json' ? {} : { rows: true, keepTop: { n: top, compare: topOrder } });
-  clearProgress();
-  if (format === 'json') {
-    // The pool verdict travels with the document: totals, rates and the RTT projections.
-    const pool = simulatePool(allRows(a), poolOptions).total;
-    await writeJsonDocument(process.stdout, a, summarize(allRows(a)), { pool });
-  } else {
+  // The JSON document: each record goes to a temporary file as it finishes (spill.ts) and is copied
+  // into the document at the end, in id order with late findings patched in; none is kept.
+  const spill = format === 'json' ? new RecordSpill() : undefined;
+  let a: Analysis | AnalysisResult;
+  try {
+    a = await loadLive(
+      progress,
+      undefined,
+      spill
+        ? { rows: true, onConnection: (c) => spill.write(c), onLateFindings: (id, f) => spill.addLate(id, f) }
+        : { rows: true, keepTop: { n: top, compare: topOrder } },
+    );
+    clearProgress();
+    if (format === 'json') {
+      // The pool verdict travels with the document: totals, rates and the RTT projections.
+      const pool = simulatePool(allRows(a), poolOptions).total;
+      await writeJsonDocument(process.stdout, a, summarize(allRows(a)), { pool }, spill);
+    }
+  } finally {
+    spill?.close();
+  }
+  if (format !== 'json') {
     await write(
       process.stdout,
       formatTextReport(a, { ...(argv.top !== undefined ? { top: argv.top } : {}), width: outputWidth(), poolOptions }),

@@ -4,22 +4,34 @@
  */
 import type { Analysis, Summary } from '../report/types.js';
 import type { ConnectionRecord } from '../timeline/types.js';
+import type { RecordSpill } from './spill.js';
 
 /** One connection per line. */
 export function ndjsonLine(c: ConnectionRecord): string {
   return JSON.stringify(c) + '\n';
 }
 
-/** Writes `{ "capture", "connections", "summary" }` in pieces; returns when all is flushed. */
+/**
+ * Writes `{ "capture", "connections", "summary" }` in pieces; returns when all
+ * is flushed. With `spill` (the records written to a temporary file as they
+ * finished: spill.ts) the connections are copied from it, in id order with
+ * late findings patched in; otherwise they are `a.connections`.
+ */
 export async function writeJsonDocument(
   out: NodeJS.WritableStream,
   a: Analysis,
   summary: Summary,
   extra: Record<string, unknown> = {},
+  spill?: RecordSpill,
 ): Promise<void> {
   let buf = '{"capture":' + JSON.stringify(a.capture) + ',"connections":[';
-  for (let i = 0; i < a.connections.length; i++) {
-    buf += (i === 0 ? '\n' : ',\n') + JSON.stringify(a.connections[i]);
+  let first = true;
+  const texts = spill !== undefined && a.rows !== undefined ? spill.records() : (function* () {
+    for (const c of a.connections) yield JSON.stringify(c);
+  })();
+  for (const text of texts) {
+    buf += (first ? '\n' : ',\n') + text;
+    first = false;
     if (buf.length >= 1 << 20) {
       await write(out, buf);
       buf = '';
