@@ -25,20 +25,45 @@ export function destinationKey(c: ConnRow): string {
  * A zero-length interval (start == end) counts as open at its instant.
  */
 export function peakConcurrency(intervals: readonly { start: number; end: number }[]): number {
-  // Sweep line. At equal times: ends of positive-length intervals first (half-open),
-  // then starts, then ends of zero-length intervals (so they count at their instant).
-  const ev: { t: number; order: 0 | 1 | 2 }[] = [];
-  for (const { start, end } of intervals) {
-    ev.push({ t: start, order: 1 });
-    ev.push(end > start ? { t: end, order: 0 } : { t: start, order: 2 });
+  // Sweep over sorted typed arrays (no object per event: a SYN flood's million connections to one
+  // destination cost 16 MB here, not 80). At equal times: ends of positive-length intervals first
+  // (half-open), then starts, then ends of zero-length intervals (so they count at their instant).
+  const n = intervals.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const zeros = new Float64Array(n);
+  let nEnds = 0;
+  let nZeros = 0;
+  for (let i = 0; i < n; i++) {
+    const { start, end } = intervals[i]!;
+    starts[i] = start;
+    if (end > start) ends[nEnds++] = end;
+    else zeros[nZeros++] = start;
   }
-  ev.sort((a, b) => a.t - b.t || a.order - b.order);
+  starts.sort();
+  const posEnds = ends.subarray(0, nEnds).sort();
+  const zeroStarts = zeros.subarray(0, nZeros).sort();
+  let z = 0;
   let open = 0;
   let peak = 0;
-  for (const e of ev) {
-    if (e.order === 1) {
-      if (++open > peak) peak = open;
-    } else open--;
+  let e = 0;
+  for (let i = 0; i < n; ) {
+    const t = starts[i]!;
+    while (e < nEnds && posEnds[e]! <= t) {
+      open--;
+      e++;
+    }
+    let k = 0;
+    while (i < n && starts[i] === t) {
+      k++;
+      i++;
+    }
+    open += k;
+    if (open > peak) peak = open;
+    while (z < nZeros && zeroStarts[z]! <= t) {
+      open--;
+      z++;
+    }
   }
   return peak;
 }
