@@ -11,7 +11,9 @@
  * Past EXACT_MAX the values move into buckets: a positive value v goes to
  * bucket i = ceil(log_γ v), γ = (1 + α) / (1 − α), which holds the values in
  * (γ^(i−1), γ^i]; its representative 2γ^i / (γ + 1) is within a relative α of
- * every value in it. Zeros (and values below MIN_POSITIVE) are counted apart,
+ * every value in it (and it is clamped to the smallest and largest value the
+ * bucket got, which only brings it closer: a bucket of one distinct value
+ * gives that value exactly). Zeros (and values below MIN_POSITIVE) are counted apart,
  * negative values in a mirrored histogram. The value of rank k (0-based, in
  * sorted order) is read as the representative of the bucket holding it; an R-7
  * percentile interpolates between the values of ranks ⌊h⌋ and ⌊h⌋ + 1 with the
@@ -23,8 +25,8 @@
  * arrival order past EXACT_MAX: it can differ from the sorted sum in the last
  * bits), mean = total / count.
  *
- * Memory: at most EXACT_MAX doubles (32 KiB) in exact mode; in sketch mode one
- * count per bucket between the smallest and largest index seen, at most
+ * Memory: at most EXACT_MAX doubles (512 KiB) in exact mode; in sketch mode a
+ * count, a smallest and a largest value per bucket between the smallest and largest index seen, at most
  * MAX_BUCKETS per sign (the lowest buckets are merged past it, as DDSketch
  * collapses: with α = 1 % that only happens past a dynamic range of
  * γ^MAX_BUCKETS ≈ 10^35, i.e. never for ms, seconds or counts).
@@ -32,14 +34,16 @@
 import type { Distribution } from './types.js';
 
 /**
- * Values kept exactly before the sketch takes over. 4,096: every test fixture,
- * the percentiles of every destination of the 1.19 GB bench capture (the
- * largest has ~2,900 connections) and any capture of up to 4,096 connections
- * stay exact (the same figures as before); it costs at most 32 KiB per
- * distribution, and past it the sketch's buckets (~2,400 for values from 1 ns
- * to 10^6 s at 1 %) are about as large as the exact values were.
+ * Values kept exactly before the sketch takes over. 65,536: every test
+ * fixture, the 1.19 GB bench capture (27,600 connections, all to one
+ * destination) and any capture or destination of up to 65,536 connections
+ * keep exactly the figures they had. It costs at most 512 KiB per
+ * distribution, and only while that distribution is computed: the report
+ * computes them one after another from the rows (a few at once), not while
+ * reading. Past it the sketch's buckets (~2,400 for values from 1 ns to
+ * 10^6 s at 1 %, 24 bytes each) hold any number of values.
  */
-export const EXACT_MAX = 4096;
+export const EXACT_MAX = 65_536;
 /** The sketch's relative accuracy α: a percentile past EXACT_MAX is within this share of the exact one. */
 export const RELATIVE_ERROR = 0.01;
 /** Values of smaller magnitude are counted as zeros (ms values: far below a nanosecond). */
@@ -55,15 +59,24 @@ function clean9(v: number): number {
   return Math.round(v * 1e9) / 1e9;
 }
 
-/** Counts per bucket index over a dense, growing window [offset, offset + counts.length). */
+/**
+ * Counts per bucket index over a dense, growing window [offset, offset +
+ * counts.length), with the smallest and largest magnitude each bucket got: a
+ * rank's value is the representative clamped to them, exact when a bucket
+ * holds one distinct value (round trips, ports: integers come out whole).
+ */
 class Buckets {
   counts = new Float64Array(0);
+  lo = new Float64Array(0);
+  hi = new Float64Array(0);
   offset = 0;
   total = 0;
 
-  add(i: number, n = 1): void {
+  add(i: number, v: number): void {
     if (this.counts.length === 0) {
       this.counts = new Float64Array(64);
+      this.lo = new Float64Array(64).fill(Infinity);
+      this.hi = new Float64Array(64).fill(-Infinity);
       this.offset = i - 32;
     }
     let j = i - this.offset;
@@ -72,8 +85,15 @@ class Buckets {
       j = i - this.offset;
       if (j < 0) j = 0; // merged into the lowest bucket (collapsed)
     }
-    this.counts[j]! += n;
-    this.total += n;
+    this.counts[j]! += 1;
+    if (v < this.lo[j]!) this.lo[j] = v;
+    if (v > this.hi[j]!) this.hi[j] = v;
+    this.total += 1;
+  }
+
+  /** The value of the bucket at window position j: its representative within what it got. */
+  value(j: number): number {
+    return Math.min(this.hi[j]!, Math.max(this.lo[j]!, representative(j + this.offset)));
   }
 
   private grow(i: number): void {
@@ -84,6 +104,8 @@ class Buckets {
     while (size < span) size *= 2;
     if (size > MAX_BUCKETS) size = MAX_BUCKETS;
     const next = new Float64Array(size);
+    const nextLo = new Float64Array(size).fill(Infinity);
+    const nextHi = new Float64Array(size).fill(-Infinity);
     let newOffset = i < this.offset ? hi - size + 1 : lo;
     if (span > size) {
       // Collapse: the lowest buckets merge into the lowest one kept.
@@ -95,29 +117,33 @@ class Buckets {
       if (c === 0) continue;
       const k = Math.max(0, j + this.offset - newOffset);
       next[k]! += c;
+      nextLo[k] = Math.min(nextLo[k]!, this.lo[j]!);
+      nextHi[k] = Math.max(nextHi[k]!, this.hi[j]!);
     }
     this.counts = next;
+    this.lo = nextLo;
+    this.hi = nextHi;
     this.offset = newOffset;
   }
 
-  /** The bucket index holding the value of rank k (0-based, ascending index order); k < total. */
-  indexOfRank(k: number): number {
+  /** The magnitude of rank k (0-based, ascending magnitude); k < total. */
+  valueOfRank(k: number): number {
     let seen = 0;
     for (let j = 0; j < this.counts.length; j++) {
       seen += this.counts[j]!;
-      if (seen > k) return j + this.offset;
+      if (seen > k) return this.value(j);
     }
-    return this.offset + this.counts.length - 1;
+    return this.value(this.counts.length - 1);
   }
 
-  /** The bucket index holding the value of rank k counted from the highest index down. */
-  indexOfRankDesc(k: number): number {
+  /** The magnitude of rank k counted from the largest magnitude down. */
+  valueOfRankDesc(k: number): number {
     let seen = 0;
     for (let j = this.counts.length - 1; j >= 0; j--) {
       seen += this.counts[j]!;
-      if (seen > k) return j + this.offset;
+      if (seen > k) return this.value(j);
     }
-    return this.offset;
+    return this.value(0);
   }
 }
 
@@ -185,8 +211,8 @@ export class QuantileSketch {
   }
 
   private bucket(v: number): void {
-    if (v > MIN_POSITIVE) this.pos.add(bucketOf(v));
-    else if (v < -MIN_POSITIVE) this.neg.add(bucketOf(-v));
+    if (v > MIN_POSITIVE) this.pos.add(bucketOf(v), v);
+    else if (v < -MIN_POSITIVE) this.neg.add(bucketOf(-v), -v);
     else this.zeros++;
   }
 
@@ -196,9 +222,9 @@ export class QuantileSketch {
     if (k >= this.n - 1) return this.hi;
     const negN = this.neg.total;
     let v: number;
-    if (k < negN) v = -representative(this.neg.indexOfRankDesc(k));
+    if (k < negN) v = -this.neg.valueOfRankDesc(k);
     else if (k < negN + this.zeros) v = 0;
-    else v = representative(this.pos.indexOfRank(k - negN - this.zeros));
+    else v = this.pos.valueOfRank(k - negN - this.zeros);
     return Math.min(this.hi, Math.max(this.lo, v));
   }
 

@@ -97,6 +97,12 @@ describe('QuantileSketch', () => {
     expect(Math.abs(d.total - want.total)).toBeLessThanOrEqual(1e-12 * Math.abs(want.total) + 1e-9); // summed in another order
   });
 
+  test('integers come out whole: a bucket of one distinct value gives it exactly', () => {
+    const v = Array.from({ length: 100_000 }, (_, i) => 2 + (i % 2));
+    const d = sketchOf(v).distribution();
+    expect([d.p50, d.p90, d.p99]).toEqual([percentile(v, 50), percentile(v, 90), percentile(v, 99)]);
+  });
+
   test('memory stays bounded: a million values keep no array of them', () => {
     const s = new QuantileSketch();
     const r = rng(3);
