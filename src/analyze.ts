@@ -130,10 +130,12 @@ export function memoryCaps(mib: number): MemoryCaps {
 }
 
 /**
- * Bound on the records a report keeps until the end (JSON, text, pool): the
- * 2,000,000 unanswered SYNs of issue 15 kept 1.7 GB of records and peaked at
- * 4.2 GB RSS, at the edge of V8's 4 GiB heap. NDJSON and protobuf stream
- * every record instead.
+ * Bound on the whole records kept until the end (keepConnections: today the
+ * terminal UI only, which shows any record's detail): the 2,000,000 unanswered
+ * SYNs of issue 15 kept 1.7 GB of records and peaked at 4.2 GB RSS, at the
+ * edge of V8's 4 GiB heap. The text report, JSON document, pool and compare
+ * keep rows of every connection instead (AnalyzeOptions.rows: no bound needed,
+ * ~235 B each); NDJSON and protobuf stream every record.
  */
 export const DEFAULT_KEPT_BYTES = 256 * 1024 * 1024;
 /** Open connections (TCP and QUIC) from which onManyConnections is called. */
@@ -244,7 +246,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const useRows = opts.rows === true;
   const keep = !useRows && opts.keepConnections !== false;
   const records: ConnectionRecord[] = [];
-  /** Rows mode: every connection's row, the top records, and the maker sharing repeated parts. */
+  /** Rows mode: every connection's row (columnar) and the top records kept whole. */
   const rows = new RowStore();
   const top = useRows && opts.keepTop ? new TopN(opts.keepTop.n, opts.keepTop.compare) : undefined;
   const caps = opts.memoryMiB === undefined ? undefined : memoryCaps(opts.memoryMiB);
