@@ -21,6 +21,8 @@ import { buildQuicRecord } from './timeline/quic-build.js';
 import { KeySource } from './timeline/keys.js';
 import type { KeyLog } from './tls/keylog.js';
 import type { Analysis } from './report/types.js';
+import { RowStore, type RowView } from './report/rows.js';
+import { TopN } from './report/top.js';
 import type { LiveConnection, LivePhase, LiveReport } from './report/live.js';
 
 /** Open connections shown in a live snapshot (the most recent ones). */
@@ -61,6 +63,21 @@ export interface AnalyzeOptions {
    * capture's own pcapng Decryption Secrets Blocks are used in any case.
    */
   keyLog?: KeyLog;
+  /**
+   * Keep a compact row (src/report/rows.ts) of every connection in `rows`
+   * instead of whole records: the aggregates cover every connection at a few
+   * hundred bytes each. `connections` then holds only the records of
+   * `keepTop` (none without it), and `keepConnections` and `keptBytes` do not apply.
+   */
+  rows?: boolean;
+  /** With `rows`: the whole records of the first `n` connections by `compare` (the text report's table). */
+  keepTop?: { n: number; compare: (a: ConnectionRecord, b: ConnectionRecord) => number };
+  /**
+   * Late findings (retry findings for a connection already handed to
+   * onConnection), for a consumer that patches what it wrote (the JSON
+   * document's spill file). Rows and kept records get them in any case.
+   */
+  onLateFindings?: (id: number, findings: Finding[]) => void;
   /**
    * Estimated heap bytes of kept records (keepConnections) past which later
    * records are no longer kept, only counted in a warning (default
@@ -113,10 +130,12 @@ export function memoryCaps(mib: number): MemoryCaps {
 }
 
 /**
- * Bound on the records a report keeps until the end (JSON, text, pool): the
- * 2,000,000 unanswered SYNs of issue 15 kept 1.7 GB of records and peaked at
- * 4.2 GB RSS, at the edge of V8's 4 GiB heap. NDJSON and protobuf stream
- * every record instead.
+ * Bound on the whole records kept until the end (keepConnections: today the
+ * terminal UI only, which shows any record's detail): the 2,000,000 unanswered
+ * SYNs of issue 15 kept 1.7 GB of records and peaked at 4.2 GB RSS, at the
+ * edge of V8's 4 GiB heap. The text report, JSON document, pool and compare
+ * keep rows of every connection instead (AnalyzeOptions.rows: no bound needed,
+ * ~235 B each); NDJSON and protobuf stream every record.
  */
 export const DEFAULT_KEPT_BYTES = 256 * 1024 * 1024;
 /** Open connections (TCP and QUIC) from which onManyConnections is called. */
@@ -158,6 +177,8 @@ export interface FrameStats {
 }
 
 export interface AnalysisResult extends Analysis {
+  /** Every connection's row (AnalyzeOptions.rows), in id order as `connections`. */
+  rows?: RowView[];
   meta: CaptureMeta | undefined;
   stats: FrameStats;
   read: CaptureResult & { stopped?: boolean };
@@ -222,8 +243,12 @@ function addOpen<C extends { packets: number }>(
 }
 
 export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
-  const keep = opts.keepConnections !== false;
+  const useRows = opts.rows === true;
+  const keep = !useRows && opts.keepConnections !== false;
   const records: ConnectionRecord[] = [];
+  /** Rows mode: every connection's row (columnar) and the top records kept whole. */
+  const rows = new RowStore();
+  const top = useRows && opts.keepTop ? new TopN(opts.keepTop.n, opts.keepTop.compare) : undefined;
   const caps = opts.memoryMiB === undefined ? undefined : memoryCaps(opts.memoryMiB);
   const keptMax = opts.keptBytes ?? caps?.keptBytes ?? DEFAULT_KEPT_BYTES;
   /** The tracker's options: the memory caps, then what was given explicitly. */
@@ -250,9 +275,12 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   let lateStreamed = 0;
   const lateIds: number[] = [];
   const engine = new FindingsEngine(opts.findings ?? {}, (id, late, first) => {
-    const rec = keep ? findKept(records, id) : undefined;
+    opts.onLateFindings?.(id, late);
+    const rec = keep ? findKept(records, id) : top?.find((r) => r.transport === 'tcp' && r.id === id);
     if (rec) applyLateFindings(rec, late);
-    else if (first) {
+    const row = useRows ? rows.findTcp(id) : -1;
+    if (row >= 0) rows.applyLate(row, late);
+    if (!rec && row < 0 && first) {
       lateStreamed++;
       if (lateIds.length < 5) lateIds.push(id);
     }
@@ -270,6 +298,10 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       const rec = buildRecord(conn, readerOf(conn));
       rec.findings = engine.connection(rec, conn.facts(rec.client.ip === conn.endpoints[0].ip && rec.client.port === conn.endpoints[0].port ? 0 : 1), last ? epoch(last) : rec.end);
       keys.count(rec);
+      if (useRows) {
+        rows.add(rec);
+        top?.add(rec);
+      }
       if (keep) {
         const cost = keptRecordBytes(rec);
         if (notKept === 0 && kept + cost <= keptMax) {
@@ -340,6 +372,10 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       const rec = buildQuicRecord(conn, quicReaders.get(conn), endState);
       rec.findings = engine.quicConnection(rec, last ? epoch(last) : rec.end);
       keys.count(rec);
+      if (useRows) {
+        rows.add(rec);
+        top?.add(rec);
+      }
       if (keep) records.push(rec);
       report?.add(rec);
       opts.onConnection?.(rec);
@@ -386,7 +422,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       quic.datagram(p.src, p.dst, p.udp, stamp, f.origLen);
     }
     // Looked at every 1,024 frames (not a per-frame cost): the counts move slowly against those thresholds.
-    if (many !== undefined && (stats.frames & 1023) === 0 && (tracker.open + quic.openCount > MANY_OPEN || records.length > MANY_KEPT)) {
+    if (many !== undefined && (stats.frames & 1023) === 0 && (tracker.open + quic.openCount > MANY_OPEN || records.length + rows.length > MANY_KEPT)) {
       many();
       many = undefined;
     }
@@ -415,7 +451,11 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   stats.quicPackets = quic.stats.quicPackets;
   report?.setOpen([]);
   // TCP (by tcp.stream) then QUIC (by quic.connection.number): each transport numbers its own.
-  records.sort((a, b) => (a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1));
+  const byId = (a: { transport: string; id: number }, b: { transport: string; id: number }): number =>
+    a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1;
+  if (top) records.push(...top.values());
+  records.sort(byId);
+  rows.trim();
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];
@@ -465,6 +505,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       quicPackets: stats.quicPackets,
     },
     connections: records,
+    ...(useRows ? { rows: rows.views() } : {}),
     meta,
     stats,
     read,
@@ -472,8 +513,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
 }
 
 /** The kept record with this id (records are in close order: a late one is near the end). */
-function findKept(records: ConnectionRecord[], id: number): ConnectionRecord | undefined {
-  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.id === id) return records[i];
+function findKept<R extends { transport: string; id: number }>(records: R[], id: number): R | undefined {
+  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.id === id && records[i]!.transport === 'tcp') return records[i];
   return undefined;
 }
 

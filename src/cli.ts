@@ -30,12 +30,14 @@ import { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
 import { formatInfo, formatSavedInfo, infoJson, savedInfoJson } from './output/info.js';
 import { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
+import { RecordSpill } from './output/spill.js';
 import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/protobuf.js';
 import { formatPoolReport } from './output/pool-text.js';
 import { formatComparison } from './output/compare-text.js';
-import { formatTextReport } from './output/text.js';
+import { DEFAULT_TOP, formatTextReport } from './output/text.js';
 import { sanitize } from './view/sanitize.js';
-import { compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
+import { allRows, compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
+import { connectionOrder } from './view/model.js';
 import { poolingFindingLines } from './view/findings.js';
 import { wrap } from './view/format.js';
 import type { Analysis, PoolOptions } from './report/types.js';
@@ -263,9 +265,11 @@ async function load(
   path: string,
   onProgress?: (p: ReadProgress) => void,
   findings: Partial<FindingOptions> = {},
+  rows = false,
 ): Promise<Analysis | AnalysisResult> {
   if (await isSavedFile(path)) return readSavedAnalysis(path);
-  return analyzeFile(path, { ...runOptions(), ...(onProgress ? { onProgress } : {}), findings });
+  // rows: a compact row per connection instead of whole records (src/report/rows.ts), for reports without a TUI.
+  return analyzeFile(path, { ...runOptions(), ...(onProgress ? { onProgress } : {}), findings, ...(rows ? { rows } : {}) });
 }
 
 /** Damage after some frames: report first, then one line and exit 1. */
@@ -281,6 +285,12 @@ function damageExit(a: Analysis | AnalysisResult): number {
 function printWarnings(a: Analysis | AnalysisResult): void {
   const err = 'read' in a ? a.read.error : undefined;
   for (const w of a.capture.warnings) if (w !== err) process.stderr.write(`warning: ${sanitize(w)}\n`);
+}
+
+const setupOrder = connectionOrder('setup');
+/** The text report's table order (largest setup first), TCP before QUIC at an equal id as its records are listed. */
+function topOrder(a: ConnectionRecord, b: ConnectionRecord): number {
+  return setupOrder(a, b) || (a.transport === b.transport ? 0 : a.transport === 'tcp' ? -1 : 1);
 }
 
 /** Where streamed connections go: NDJSON lines or protobuf records on stdout. */
@@ -364,9 +374,13 @@ async function runMainStoppable(
     ...(follow ? { follow } : {}),
     ...(live ? { live: report ? { report } : {} } : {}),
   });
-  const loadLive = async (onProgress?: (p: ReadProgress) => void, report?: LiveReport): Promise<Analysis | AnalysisResult> => {
+  const loadLive = async (
+    onProgress?: (p: ReadProgress) => void,
+    report?: LiveReport,
+    extra: AnalyzeOptions = {},
+  ): Promise<Analysis | AnalysisResult> => {
     if (await isSavedFile(path)) return readSavedAnalysis(path);
-    return analyzeFile(path, { ...reading(report), ...(onProgress ? { onProgress } : {}) });
+    return analyzeFile(path, { ...reading(report), ...(onProgress ? { onProgress } : {}), ...extra });
   };
 
   if (format === 'tui') {
@@ -423,13 +437,31 @@ async function runMainStoppable(
   }
 
   const progress = stderrProgress();
-  const a = await loadLive(progress);
-  clearProgress();
-  if (format === 'json') {
-    // The pool verdict travels with the document: totals, rates and the RTT projections.
-    const pool = simulatePool(a.connections, poolOptions).total;
-    await writeJsonDocument(process.stdout, a, summarize(a.connections), { pool });
-  } else {
+  // A compact row per connection for the aggregates (every connection counted); the text report
+  // also keeps the whole records of its top N (largest setup first), the table it prints.
+  const top = argv.top !== undefined && argv.top >= 0 ? argv.top : DEFAULT_TOP;
+  // The JSON document: each record goes to a temporary file as it finishes (spill.ts) and is copied
+  // into the document at the end, in id order with late findings patched in; none is kept.
+  const spill = format === 'json' ? new RecordSpill() : undefined;
+  let a: Analysis | AnalysisResult;
+  try {
+    a = await loadLive(
+      progress,
+      undefined,
+      spill
+        ? { rows: true, onConnection: (c) => spill.write(c), onLateFindings: (id, f) => spill.addLate(id, f) }
+        : { rows: true, keepTop: { n: top, compare: topOrder } },
+    );
+    clearProgress();
+    if (format === 'json') {
+      // The pool verdict travels with the document: totals, rates and the RTT projections.
+      const pool = simulatePool(allRows(a), poolOptions).total;
+      await writeJsonDocument(process.stdout, a, summarize(allRows(a)), { pool }, spill);
+    }
+  } finally {
+    spill?.close();
+  }
+  if (format !== 'json') {
     await write(
       process.stdout,
       formatTextReport(a, { ...(argv.top !== undefined ? { top: argv.top } : {}), width: outputWidth(), poolOptions }),
@@ -470,14 +502,15 @@ function importTui(): Promise<typeof import('./ui/index.js')> {
 
 async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?: string }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
-  const a = await load(argv.capture, stderrProgress(), findingOptionsFrom(argv));
+  const a = await load(argv.capture, stderrProgress(), findingOptionsFrom(argv), true);
   clearProgress();
-  const report = simulatePool(a.connections, poolOptions);
+  const all = allRows(a);
+  const report = simulatePool(all, poolOptions);
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(report, null, 2) + '\n');
   } else {
-    const notes = poolingFindingLines(poolingFindings(a.connections)).flatMap((l) => wrap(`note: ${l}`, outputWidth(), '  '));
-    await write(process.stdout, formatPoolReport(report, destinations(a.connections), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
+    const notes = poolingFindingLines(poolingFindings(all)).flatMap((l) => wrap(`note: ${l}`, outputWidth(), '  '));
+    await write(process.stdout, formatPoolReport(report, destinations(all), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
   }
   printWarnings(a);
   return damageExit(a);
@@ -497,8 +530,8 @@ async function runCompare(argv: { before: string; after: string; format?: string
       comparison: compareAnalyses(before, after),
     });
   }
-  const before = await load(argv.before);
-  const after = await load(argv.after);
+  const before = await load(argv.before, undefined, {}, true);
+  const after = await load(argv.after, undefined, {}, true);
   const c = compareAnalyses(before, after);
   if (argv.format === 'json') {
     await write(process.stdout, JSON.stringify(c, null, 2) + '\n');
@@ -518,7 +551,7 @@ const keylogOpt = {
 const memoryOpt = {
   memory: {
     type: 'number',
-    describe: `Memory ceiling, MiB: the caps on open connections, held bytes and kept records scale with it (default ${DEFAULT_MEMORY_MIB})`,
+    describe: `Memory ceiling, MiB: the caps on open connections, held bytes and the records the terminal UI keeps scale with it (default ${DEFAULT_MEMORY_MIB})`,
   },
 } as const;
 

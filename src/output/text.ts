@@ -4,7 +4,7 @@
  * table with the pool savings. Deterministic: no colour, no time of day, the
  * same input gives the same bytes. Capture text is sanitized.
  */
-import { destinations, findingGroups, normalResets, poolingFindings, simulatePool, summarize } from '../report/index.js';
+import { allRows, destinations, findingGroups, normalResets, poolingFindings, simulatePool, summarize } from '../report/index.js';
 import { findingGroupColumns, findingsSummaryText, poolingFindingLines, vantageText, wrapPhrases } from '../view/findings.js';
 import type { Analysis, PoolOptions } from '../report/types.js';
 import { fmtInt, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
@@ -41,16 +41,18 @@ function more(shown: number, total: number, what: string): string[] {
 export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): string {
   const width = Math.max(60, opts.width ?? 120);
   const top = opts.top !== undefined && opts.top >= 0 ? opts.top : DEFAULT_TOP;
-  const s = summarize(a.connections);
+  // Aggregates over every connection (its rows); the table over the records kept whole (the top N when rows are set).
+  const all = allRows(a);
+  const s = summarize(all);
   const out: string[] = [];
 
   const pad = ' '.repeat(13);
   out.push(...wrap(`capture      ${captureText(a)}`, width, pad));
-  out.push(...wrap(`connections  ${stateCountsText(s, normalResets(a.connections))}`, width, pad));
+  out.push(...wrap(`connections  ${stateCountsText(s, normalResets(all))}`, width, pad));
   out.push(...wrap(`tls          ${tlsText(s)}`, width, pad));
   out.push(...wrap(`setup        ${setupTotalText(s)}`, width, pad));
-  const groups = findingGroups(a.connections);
-  const found = findingsSummaryText(a.connections, groups);
+  const groups = findingGroups(all);
+  const found = findingsSummaryText(all, groups);
   if (found !== null) out.push(...wrapPhrases(`findings     ${found.replace(/^findings: /, '')}`, width, pad));
   const vantage = vantageText(a.capture.vantage);
   if (vantage !== null) out.push(...wrap(`vantage      ${vantage}`, width, pad));
@@ -66,12 +68,13 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   // Connections, largest setup first.
   const conns = sortConnections(a.connections, 'setup');
   const shownConns = conns.slice(0, top);
-  const maxId = a.connections.reduce((m, c) => Math.max(m, c.id), 0);
+  let maxId = 0;
+  for (const c of all) if (c.id > maxId) maxId = c.id;
   const cc = layoutColumns(connectionColumns(maxId, shownConns), width, shownConns);
   out.push('', `Connections (largest setup first, ms)`, formatHeader(cc));
   for (const c of shownConns) out.push(formatRow(cc, c));
-  if (conns.length === 0) out.push(noConnectionText(a));
-  out.push(...more(shownConns.length, conns.length, 'connections'));
+  if (all.length === 0) out.push(noConnectionText(a));
+  out.push(...more(shownConns.length, all.length, 'connections'));
 
   // Findings by code: how many connections, the time they cost, what it means.
   if (groups.length > 0) {
@@ -81,8 +84,8 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   }
 
   // Destinations with the pool savings.
-  const pool = simulatePool(a.connections, opts.poolOptions ?? {});
-  const dests = destinations(a.connections);
+  const pool = simulatePool(all, opts.poolOptions ?? {});
+  const dests = destinations(all);
   const rows = destinationRows(dests, pool.destinations);
   const shownRows = rows.slice(0, top);
   const dc = layoutColumns(destinationColumns(rows.some((r) => r.stats.setupByTransport?.quic)), width, shownRows);
@@ -98,7 +101,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   out.push('');
   // A capture of QUIC only: no TCP to simulate, the QUIC line says what applies.
   if (!(pool.quic && pool.destinations.length === 0)) out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
-  for (const l of poolingFindingLines(poolingFindings(a.connections))) out.push(...wrap(`pool note: ${l}`, width, '  '));
+  for (const l of poolingFindingLines(poolingFindings(all))) out.push(...wrap(`pool note: ${l}`, width, '  '));
   if (pool.quic) out.push(...wrap(`QUIC: ${sanitize(pool.quic.reason)}`, width, '  '));
   // QUIC vs TCP+TLS setup, side by side per destination (browsers race both to one name).
   const side = transportComparisonLines(dests);

@@ -1,7 +1,7 @@
 /** Before/after comparison of two analyses (e.g. without and with keep-alive). */
-import type { ConnectionRecord } from '../timeline/types.js';
+import { allRows, type ConnRow } from './rows.js';
 import { groupByDestination } from './destinations.js';
-import { distribution } from './stats.js';
+import { QuantileSketch } from './sketch.js';
 import type { Analysis, Change, Comparison, ComparisonRow } from './types.js';
 import { requestsOf } from './requests.js';
 
@@ -14,7 +14,7 @@ export const WORKLOAD_TOLERANCE = 0.1;
  * A connection "had a handshake" when a TCP handshake (SYN or SYN-ACK) or a
  * TLS handshake (ClientHello) of it was captured: the costs a pool avoids.
  */
-export function handshakeSeen(c: ConnectionRecord): boolean {
+export function handshakeSeen(c: ConnRow): boolean {
   return c.events.some((e) => e.type === 'SYN' || e.type === 'SYN-ACK' || e.type === 'ClientHello');
 }
 
@@ -51,8 +51,8 @@ interface Figures {
  * count connections with a known setup; setupShare = their setup ms / their
  * lifetime ms.
  */
-function figures(conns: readonly ConnectionRecord[]): Figures {
-  const setup: number[] = [];
+function figures(conns: readonly ConnRow[]): Figures {
+  const setup = new QuantileSketch();
   let life = 0;
   let rt = 0;
   let bytes = 0;
@@ -71,13 +71,13 @@ function figures(conns: readonly ConnectionRecord[]): Figures {
     requests += r.count;
     if (r.estimated && r.count > 0) estimated = true;
     if (c.setup.ms !== null) {
-      setup.push(c.setup.ms);
+      setup.add(c.setup.ms);
       life += c.lifetimeMs;
       rt += c.setup.roundTrips ?? 0;
       bytes += c.setup.bytes;
     }
   }
-  const d = distribution(setup);
+  const d = setup.distribution();
   return {
     connections: conns.length,
     handshakes,
@@ -147,8 +147,8 @@ function comparisonWarnings(b: Figures, a: Figures): string[] {
  * largest first, then by key.
  */
 export function compareAnalyses(before: Analysis, after: Analysis): Comparison {
-  const gb = groupByDestination(before.connections);
-  const ga = groupByDestination(after.connections);
+  const gb = groupByDestination(allRows(before));
+  const ga = groupByDestination(allRows(after));
   const keys = new Set([...gb.keys(), ...ga.keys()]);
   const rows: { r: ComparisonRow; weight: number }[] = [];
   for (const key of keys) {
@@ -157,8 +157,8 @@ export function compareAnalyses(before: Analysis, after: Analysis): Comparison {
     rows.push({ r: row(key, fb, fa), weight: Math.max(fb?.setupTotalMs ?? 0, fa?.setupTotalMs ?? 0) });
   }
   rows.sort((x, y) => y.weight - x.weight || (x.r.key < y.r.key ? -1 : x.r.key > y.r.key ? 1 : 0));
-  const fb = figures(before.connections);
-  const fa = figures(after.connections);
+  const fb = figures(allRows(before));
+  const fa = figures(allRows(after));
   return {
     before: before.capture.file,
     after: after.capture.file,

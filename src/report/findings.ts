@@ -3,7 +3,8 @@
  * they cost; why handshakes failed; which resets were ordinary closes. Pure
  * functions over records (the findings themselves come from src/findings).
  */
-import { FINDING_CODES, type ConnectionRecord, type FindingCode, type Severity } from '../timeline/types.js';
+import { FINDING_CODES, type FindingCode, type Severity } from '../timeline/types.js';
+import type { ConnRow } from './rows.js';
 import { alertName } from '../tls/names.js';
 
 export interface FindingGroup {
@@ -22,7 +23,7 @@ export const SEVERITY_RANK: Record<Severity, number> = { error: 2, warn: 1, info
 const CODE_ORDER = new Map(FINDING_CODES.map((c, i) => [c, i]));
 
 /** One group per code present, most severe first, then most connections, then catalog order. */
-export function findingGroups(conns: readonly ConnectionRecord[]): FindingGroup[] {
+export function findingGroups(conns: readonly ConnRow[]): FindingGroup[] {
   const groups = new Map<FindingCode, FindingGroup>();
   for (const c of conns) {
     const fs = c.findings;
@@ -48,7 +49,7 @@ export function findingGroups(conns: readonly ConnectionRecord[]): FindingGroup[
 }
 
 /** Whether the connection has a finding of this code. */
-export function hasFinding(c: ConnectionRecord, code: FindingCode): boolean {
+export function hasFinding(c: ConnRow, code: FindingCode): boolean {
   return (c.findings ?? []).some((f) => f.code === code);
 }
 
@@ -57,7 +58,7 @@ export function hasFinding(c: ConnectionRecord, code: FindingCode): boolean {
  * name ('unknown_ca'), else 'closed' (a FIN/RST after the ServerHello) or
  * 'no answer' (the client gave up waiting for the server's first flight).
  */
-export function handshakeFailure(c: ConnectionRecord): string | null {
+export function handshakeFailure(c: ConnRow): string | null {
   if (!hasFinding(c, 'handshake-failed')) return null;
   const alert = c.tls?.alerts[0];
   if (alert) return alert.name;
@@ -68,7 +69,7 @@ export function handshakeFailure(c: ConnectionRecord): string | null {
 }
 
 /** Failed handshakes by reason, most frequent first (ties by name). */
-export function handshakeFailures(conns: readonly ConnectionRecord[]): { reason: string; count: number }[] {
+export function handshakeFailures(conns: readonly ConnRow[]): { reason: string; count: number }[] {
   const by = new Map<string, number>();
   for (const c of conns) {
     const r = handshakeFailure(c);
@@ -86,11 +87,11 @@ const NOT_NORMAL: ReadonlySet<FindingCode> = new Set<FindingCode>(['stale-reuse'
  * `Connection: close` server resets after its FIN) and no finding says more.
  * The record's state stays 'reset' (it did end with an RST); views count it as closed.
  */
-export function isNormalReset(c: ConnectionRecord): boolean {
+export function isNormalReset(c: ConnRow): boolean {
   return c.state === 'reset' && c.teardown.by === 'FIN' && !(c.findings ?? []).some((f) => NOT_NORMAL.has(f.code));
 }
 
-export function normalResets(conns: readonly ConnectionRecord[]): number {
+export function normalResets(conns: readonly ConnRow[]): number {
   let n = 0;
   for (const c of conns) if (isNormalReset(c)) n++;
   return n;
@@ -110,7 +111,7 @@ export interface PoolingFindings {
  * Seconds a connection sat idle before the server closed it, from its idle-close
  * finding (teardown.idleBeforeSec counts a close_notify as data; the finding does not).
  */
-export function serverIdleClose(c: ConnectionRecord): number | null {
+export function serverIdleClose(c: ConnRow): number | null {
   for (const f of c.findings ?? []) {
     if (f.code !== 'idle-close') continue;
     // detect.ts writes 'the server closed (FIN) after 2.003 s without payload either way'.
@@ -120,7 +121,7 @@ export function serverIdleClose(c: ConnectionRecord): number | null {
   return null;
 }
 
-export function poolingFindings(conns: readonly ConnectionRecord[]): PoolingFindings {
+export function poolingFindings(conns: readonly ConnRow[]): PoolingFindings {
   let retries = 0;
   let staleReuse = 0;
   let serverIdle: number | null = null;

@@ -27,3 +27,6 @@ export {
   type FindingGroup,
   type PoolingFindings,
 } from './findings.js';
+export { RowStore, RowView, allRows, ROW_BYTES_MAX, type ConnRow, type RowFinding } from './rows.js';
+export { QuantileSketch, sketchOf, EXACT_MAX, RELATIVE_ERROR } from './sketch.js';
+export { TopN } from './top.js';

@@ -36,7 +36,7 @@
  * (--rtt), saves at least minSavedMs per request at that RTT (default 1 ms);
  * otherwise 'will-not-help', with the reason in words. See rates.ts.
  */
-import type { ConnectionRecord } from '../timeline/types.js';
+import type { ConnRow } from './rows.js';
 import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurrency } from './destinations.js';
 import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from '../base/format.js';
 import { quicReuse } from './quic-pool.js';
@@ -59,7 +59,7 @@ export const RECOMMENDED_IDLE_FACTOR = 0.8;
 const QUICK_SETUP_MS = 4;
 
 /** Seconds (epoch) at which the connection stopped carrying payload: see the file comment. */
-export function releaseTime(c: ConnectionRecord): number {
+export function releaseTime(c: ConnRow): number {
   const t = c.teardown;
   let r = c.end;
   if (t.ms !== null) r -= t.ms / 1000;
@@ -156,7 +156,7 @@ function roundMs(ms: number): number {
   return Math.round(ms * 1e6) / 1e6;
 }
 
-function savingsCounted(c: ConnectionRecord): boolean {
+function savingsCounted(c: ConnRow): boolean {
   return c.setup.ms !== null && !c.midstream;
 }
 
@@ -187,7 +187,7 @@ interface DestSim {
 
 function simulateDestination(
   stats: DestinationStats,
-  group: readonly ConnectionRecord[],
+  group: readonly ConnRow[],
   opts: PoolOptions,
   rtt: number | null,
 ): DestSim {
@@ -208,7 +208,7 @@ function simulateDestination(
   for (const c of group) connectionAcc(acc, c, rtt);
   // A pool lives in one client process: connections from different client
   // addresses cannot share one, so each client address gets its own pool.
-  const byClient = new Map<string, ConnectionRecord[]>();
+  const byClient = new Map<string, ConnRow[]>();
   for (const c of participants) {
     let list = byClient.get(c.client.ip);
     if (list === undefined) byClient.set(c.client.ip, (list = []));
@@ -500,7 +500,7 @@ function joinList(items: string[]): string {
  * the file comment for the model and the verdict rule). Destinations come in
  * the order of `destinations()` (total setup ms, largest first).
  */
-export function simulatePool(conns: ConnectionRecord[], opts: Partial<PoolOptions> = {}): PoolReport {
+export function simulatePool(conns: readonly ConnRow[], opts: Partial<PoolOptions> = {}): PoolReport {
   const o: PoolOptions = { ...DEFAULT_POOL_OPTIONS };
   for (const [name, v] of Object.entries(opts) as [keyof PoolOptions, number | undefined][]) {
     if (v !== undefined) (o as unknown as Record<string, number>)[name] = v;

@@ -22,12 +22,12 @@
  *   server's data counts as a request). See the README's QUIC section.
  */
 import { fmtInt, fmtMs, plural } from '../base/format.js';
-import type { ConnectionRecord } from '../timeline/types.js';
+import type { ConnRow } from './rows.js';
 import { groupByDestination, peakConcurrency } from './destinations.js';
 import type { QuicPoolReport, QuicReuse } from './types.js';
 
 /** Requests read with keys (null: the connection's requests were not counted). */
-export function quicRequestsOf(c: ConnectionRecord): number | null {
+export function quicRequestsOf(c: ConnRow): number | null {
   if (c.transport !== 'quic') return null;
   const exact = c.requests.length > 0 && !c.requestsEstimated;
   // Decrypted without a request stream (a handshake only): 0, not requestsOf's one-request floor.
@@ -51,7 +51,7 @@ function requestFigures(a: RequestAcc, connections: number): { requests: number 
   };
 }
 
-export function quicReuse(conns: readonly ConnectionRecord[]): QuicPoolReport | null {
+export function quicReuse(conns: readonly ConnRow[]): QuicPoolReport | null {
   const quic = conns.filter((c) => c.transport === 'quic');
   if (quic.length === 0) return null;
   const dests: QuicReuse[] = [];

@@ -4,8 +4,8 @@
  * rates divide: requests, capture span, setup of every connection with a
  * known setup, and the round trips and processing time of the avoided ones.
  */
-import type { ConnectionRecord } from '../timeline/types.js';
-import { percentile } from './stats.js';
+import type { ConnRow } from './rows.js';
+import { QuantileSketch } from './sketch.js';
 import { requestsOf } from './requests.js';
 import type { PoolOptions, PoolRates, RttProjection } from './types.js';
 
@@ -29,10 +29,10 @@ export interface RateAcc {
 }
 
 /** Median TCP handshake RTT (tcp.initialRttMs) of the connections, ms; null when none measured. */
-export function captureRttMs(conns: readonly ConnectionRecord[]): number | null {
-  const v: number[] = [];
-  for (const c of conns) if (c.tcp?.initialRttMs != null) v.push(c.tcp.initialRttMs);
-  return percentile(v, 50);
+export function captureRttMs(conns: readonly ConnRow[]): number | null {
+  const v = new QuantileSketch();
+  for (const c of conns) if (c.tcp?.initialRttMs != null) v.add(c.tcp.initialRttMs);
+  return v.percentile(50);
 }
 
 /**
@@ -40,7 +40,7 @@ export function captureRttMs(conns: readonly ConnectionRecord[]): number | null 
  * at the connection's own RTT (its tcp.initialRttMs, else the capture's
  * median), at least 0.
  */
-export function processingMs(c: ConnectionRecord, captureRtt: number | null): number {
+export function processingMs(c: ConnRow, captureRtt: number | null): number {
   if (c.setup.ms === null) return 0;
   const rtt = c.tcp?.initialRttMs ?? captureRtt ?? 0;
   return Math.max(0, c.setup.ms - (c.setup.roundTrips ?? 0) * rtt);
@@ -62,7 +62,7 @@ export function newAcc(): RateAcc {
   };
 }
 
-export function connectionAcc(a: RateAcc, c: ConnectionRecord, captureRtt: number | null): void {
+export function connectionAcc(a: RateAcc, c: ConnRow, captureRtt: number | null): void {
   const r = requestsOf(c);
   a.requests += r.count;
   if (r.estimated && r.count > 0) a.requestsEstimated = true;

@@ -12,7 +12,7 @@
  * The record's `requests` (src/timeline: read from plaintext, or estimated
  * from TLS record bursts, `requestsEstimated`) come first when it has any.
  */
-import type { ConnectionRecord } from '../timeline/types.js';
+import type { ConnRow } from './rows.js';
 
 export interface RequestCount {
   count: number;
@@ -20,14 +20,15 @@ export interface RequestCount {
 }
 
 /** The record's own requests (read from plaintext, or estimated from TLS record bursts), when it has any. */
-function recordRequests(c: ConnectionRecord): RequestCount | null {
-  const r = c.requests;
-  if (!Array.isArray(r) || r.length === 0) return null;
-  return { count: r.length, estimated: c.requestsEstimated === true };
+function recordRequests(c: ConnRow): RequestCount | null {
+  // A row keeps the count only (rows.ts); a file saved by 0.1.0 has no requests at all.
+  const n = (c.requests as { length: number } | undefined)?.length ?? 0;
+  if (n === 0) return null;
+  return { count: n, estimated: c.requestsEstimated === true };
 }
 
 /** Requests the connection carried: the record's count, else the burst estimate (see the file comment). */
-export function requestsOf(c: ConnectionRecord): RequestCount {
+export function requestsOf(c: ConnRow): RequestCount {
   const exact = recordRequests(c);
   if (exact !== null) return exact;
   const bursts = c.tls?.clientBursts ?? 0;
@@ -36,7 +37,7 @@ export function requestsOf(c: ConnectionRecord): RequestCount {
 }
 
 /** Requests over a set of connections; estimated when any count was. */
-export function totalRequests(conns: Iterable<ConnectionRecord>): RequestCount {
+export function totalRequests(conns: Iterable<ConnRow>): RequestCount {
   let count = 0;
   let estimated = false;
   for (const c of conns) {

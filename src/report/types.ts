@@ -5,6 +5,7 @@
  */
 import type { VantageGuess } from '../findings/vantage.js';
 import type { CaptureSummaryJson, ConnectionRecord, ConnectionState } from '../timeline/types.js';
+import type { ConnRow } from './rows.js';
 
 /** A finished analysis: what the outputs print and a saved .hlpb file holds. */
 export interface Analysis {
@@ -19,7 +20,13 @@ export interface Analysis {
     quicDatagrams?: number;
     quicPackets?: number;
   };
+  /**
+   * The whole records. When `rows` is set, only those kept whole (the text
+   * report's top N; none for the JSON document): the aggregates read `rows`.
+   */
   connections: ConnectionRecord[];
+  /** Every connection's compact row (src/report/rows.ts), in the order of `connections`; absent: read `connections`. */
+  rows?: readonly ConnRow[];
 }
 
 export interface Distribution {

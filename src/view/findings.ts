@@ -6,6 +6,7 @@
  */
 import { FINDINGS_CATALOG } from '../findings/catalog.js';
 import { findingGroups, handshakeFailures, type FindingGroup } from '../report/findings.js';
+import type { ConnRow } from '../report/rows.js';
 import type { ConnectionRecord, Finding, FindingCode, Severity } from '../timeline/types.js';
 import { FINDING_CODES } from '../timeline/types.js';
 import { NA, fmtDuration, fmtInt, type Column } from './format.js';
@@ -48,7 +49,7 @@ export function matchesFindingTerm(c: ConnectionRecord, term: string): boolean {
 const plural = (n: number, one: string, many = `${one}s`): string => `${fmtInt(n)} ${n === 1 ? one : many}`;
 
 /** How each code reads in the summary line, given its group. */
-function groupPhrase(g: FindingGroup, conns: readonly ConnectionRecord[]): string {
+function groupPhrase(g: FindingGroup, conns: readonly ConnRow[]): string {
   const cost = g.costMs > 0 ? `: +${fmtSeconds(g.costMs)}` : '';
   switch (g.code) {
     case 'handshake-failed': {
@@ -98,7 +99,7 @@ export function fmtSeconds(ms: number): string {
  * '2 handshakes failed: unknown_ca ×2; 3 connections waited for SYN retransmission: +3.1 s'.
  * null when no connection has a finding.
  */
-export function findingsSummaryText(conns: readonly ConnectionRecord[], groups: FindingGroup[] = findingGroups(conns)): string | null {
+export function findingsSummaryText(conns: readonly ConnRow[], groups: FindingGroup[] = findingGroups(conns)): string | null {
   if (groups.length === 0) return null;
   return `findings: ${groups.map((g) => groupPhrase(g, conns)).join('; ')}`;
 }

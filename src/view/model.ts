@@ -75,8 +75,13 @@ export function prevSortKey(k: SortKey): SortKey {
  * `id`; unknown values last; ties by connection id, ascending.
  */
 export function sortConnections(conns: readonly ConnectionRecord[], key: SortKey): ConnectionRecord[] {
+  return conns.slice().sort(connectionOrder(key));
+}
+
+/** sortConnections' order as a comparator (the text report keeps its top N by it while reading). */
+export function connectionOrder(key: SortKey): (a: ConnectionRecord, b: ConnectionRecord) => number {
   const dir = key === 'id' ? 1 : -1;
-  return conns.slice().sort((a, b) => {
+  return (a, b) => {
     const va = sortValue(a, key);
     const vb = sortValue(b, key);
     if (va === null || vb === null) {
@@ -85,7 +90,7 @@ export function sortConnections(conns: readonly ConnectionRecord[], key: SortKey
       return (va - vb) * dir;
     }
     return a.id - b.id;
-  });
+  };
 }
 
 export function endpointText(e: { ip: string; port: number }): string {

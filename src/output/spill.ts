@@ -1,0 +1,162 @@
+/**
+ * The JSON document's records, written to a temporary file as each connection
+ * finishes and copied into the document at the end (issue 14): the document
+ * lists connections in id order (TCP, then QUIC) as before, without keeping
+ * any record in memory. Per record only its place in the file is kept (id,
+ * transport, byte offset and length: 17 bytes). Late findings (retry findings
+ * for a connection already written) are kept in a small map and patched into
+ * their records while copying.
+ *
+ * The file lives in os.tmpdir() and is removed by close(), and on process exit
+ * (a second Ctrl-C, an error that ends the process) by an exit handler.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionRecord, Finding } from '../timeline/types.js';
+
+/** Bytes collected before a write to the file, and the read window when copying. */
+const CHUNK = 1 << 20;
+
+/** Late findings applied to a record as src/analyze.ts's applyLateFindings does (same code and frame replaced, else added; by frame). */
+function applyLate(rec: ConnectionRecord, late: readonly Finding[]): void {
+  for (const f of late) {
+    const i = rec.findings.findIndex((x) => x.code === f.code && x.frame === f.frame);
+    if (i >= 0) rec.findings[i] = f;
+    else rec.findings.push(f);
+  }
+  rec.findings.sort((a, b) => a.frame - b.frame);
+}
+
+export class RecordSpill {
+  readonly dir: string;
+  readonly path: string;
+  private fd: number | null;
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
+  /** Bytes written to the file (flushed or not): the next record's offset. */
+  private size = 0;
+  private n = 0;
+  private ids = new Int32Array(1024);
+  private quic = new Uint8Array(1024);
+  private offsets = new Float64Array(1024);
+  private lengths = new Int32Array(1024);
+  /** Late findings per TCP connection id, in the order they came. */
+  private readonly late = new Map<number, Finding[][]>();
+  private readonly onExit = (): void => this.remove();
+
+  constructor(base = tmpdir()) {
+    this.dir = mkdtempSync(join(base, 'handshake-lens-'));
+    this.path = join(this.dir, 'records.jsonl');
+    this.fd = openSync(this.path, 'w+', 0o600);
+    process.once('exit', this.onExit);
+  }
+
+  /** Records written so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Appends a finished record. */
+  write(c: ConnectionRecord): void {
+    const s = JSON.stringify(c);
+    const most = s.length * 3;
+    if (this.used + most > this.buf.length) this.flush();
+    let len: number;
+    if (most > this.buf.length) {
+      const b = Buffer.from(s);
+      writeSync(this.fd!, b, 0, b.length, this.size);
+      len = b.length;
+    } else {
+      len = this.buf.write(s, this.used);
+      this.used += len;
+    }
+    this.place(c, len);
+  }
+
+  private place(c: ConnectionRecord, len: number): void {
+    if (this.n === this.ids.length) {
+      const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
+        const next = new (a.constructor as new (k: number) => T)(a.length * 2);
+        next.set(a);
+        return next;
+      };
+      this.ids = grow(this.ids);
+      this.quic = grow(this.quic);
+      this.offsets = grow(this.offsets);
+      this.lengths = grow(this.lengths);
+    }
+    this.ids[this.n] = c.id;
+    this.quic[this.n] = c.transport === 'quic' ? 1 : 0;
+    this.offsets[this.n] = this.size;
+    this.lengths[this.n] = len;
+    this.size += len;
+    this.n++;
+  }
+
+  /** Retry findings found after the connection was written (TCP ids: AnalyzeOptions.onLateFindings). */
+  addLate(id: number, findings: Finding[]): void {
+    let l = this.late.get(id);
+    if (l === undefined) this.late.set(id, (l = []));
+    l.push(findings);
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    let off = 0;
+    while (off < this.used) off += writeSync(this.fd!, this.buf, off, this.used - off, this.size - this.used + off);
+    this.used = 0;
+  }
+
+  /**
+   * Each record's JSON text, TCP then QUIC, each by id, with late findings
+   * patched in. Reads the file through a window: records finish roughly in id
+   * order, so it is read about once from start to end.
+   */
+  *records(): Generator<string> {
+    this.flush();
+    const order = new Uint32Array(this.n);
+    for (let i = 0; i < this.n; i++) order[i] = i;
+    const ids = this.ids;
+    const quic = this.quic;
+    order.sort((a, b) => quic[a]! - quic[b]! || ids[a]! - ids[b]!);
+    let win = Buffer.allocUnsafe(CHUNK);
+    let winAt = 0;
+    let winLen = 0;
+    for (const i of order) {
+      const at = this.offsets[i]!;
+      const len = this.lengths[i]!;
+      if (at < winAt || at + len > winAt + winLen) {
+        if (len > win.length) win = Buffer.allocUnsafe(len);
+        winAt = at;
+        winLen = readSync(this.fd!, win, 0, win.length, at);
+      }
+      let text = win.toString('utf8', at - winAt, at - winAt + len);
+      const late = quic[i] === 0 ? this.late.get(ids[i]!) : undefined;
+      if (late !== undefined) {
+        const rec = JSON.parse(text) as ConnectionRecord;
+        for (const l of late) applyLate(rec, l);
+        text = JSON.stringify(rec);
+      }
+      yield text;
+    }
+  }
+
+  /** Closes and removes the file (also done on process exit). */
+  close(): void {
+    this.remove();
+    process.off('exit', this.onExit);
+  }
+
+  private remove(): void {
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+      this.fd = null;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,483 @@
+/**
+ * Compact per-connection rows: what the report stage reads of a connection
+ * record, and nothing else (issue 14). The text report, the JSON document and
+ * `pool`/`compare` keep one row per connection instead of whole records, so
+ * every aggregate (summary, state counts, findings groups, destinations, pool
+ * simulation and verdict, QUIC pool, comparison) covers every connection of
+ * the capture.
+ *
+ * A row is stored column by column (RowStore: typed arrays grown by doubling,
+ * trimmed at the end; strings such as addresses, SNI and versions stored
+ * once) and read through a RowView, which has the property paths of the
+ * ConnectionRecord it came from (a ConnectionRecord *is* a ConnRow: the report
+ * functions take either). A row keeps:
+ * - of the timeline, which of SYN, SYN-ACK, ClientHello and ServerHello were
+ *   seen (compare.ts and findings.ts ask); no problems, no request list (its
+ *   length only), no TCP/TLS/QUIC details the report does not read;
+ * - its findings without their text (idle-close keeps it: pool.ts reads the
+ *   seconds in it), in columns of their own.
+ *
+ * Measured with Node 20 (test/report/rows.test.ts prints it): ~200 B per
+ * connection of a SYN flood and per TLS connection, the view included
+ * (ROW_BYTES_MAX is the bound the test holds it to).
+ */
+import {
+  CONNECTION_STATES,
+  FINDING_CODES,
+  SEVERITIES,
+  type ConnectionRecord,
+  type ConnectionState,
+  type Endpoint,
+  type EventType,
+  type Finding,
+  type FindingCode,
+  type Severity,
+  type Side,
+  type Transport,
+} from '../timeline/types.js';
+import type { Analysis } from './types.js';
+
+/** A finding as a row keeps it: no text except for idle-close (see the file comment). */
+export interface RowFinding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly frame: number;
+  readonly detail: string;
+  readonly costMs?: number;
+}
+
+/** The TLS facts the report reads. */
+export interface RowTls {
+  readonly sni: string | null;
+  readonly version: string | null;
+  readonly resumed: boolean;
+  readonly earlyData: boolean;
+  readonly decrypted: boolean;
+  readonly handshakeMs: number | null;
+  readonly clientBursts?: number;
+  /** The first alert's name only (handshakeFailure reads it). */
+  readonly alerts: readonly { readonly name: string }[];
+}
+
+/** The QUIC facts the report reads. */
+export interface RowQuic {
+  readonly versionName: string;
+  readonly zeroRtt: boolean;
+  readonly handshakeMs: number | null;
+  readonly close: { readonly errorCode: number } | null;
+}
+
+export interface RowTeardown {
+  readonly initiator: Side | null;
+  readonly by: 'FIN' | 'RST' | 'CONNECTION_CLOSE' | 'idle' | null;
+  readonly ms: number | null;
+  readonly idleBeforeSec: number | null;
+}
+
+export interface RowSetup {
+  readonly ms: number | null;
+  readonly roundTrips: number | null;
+  readonly bytes: number;
+  readonly certificateBytes: number | null;
+}
+
+/** What the report stage reads of a connection: a ConnectionRecord or a compact row made from one. */
+export interface ConnRow {
+  readonly id: number;
+  readonly transport: Transport;
+  readonly client: { readonly ip: string };
+  readonly server: Readonly<Endpoint>;
+  readonly midstream: boolean;
+  readonly state: ConnectionState;
+  readonly start: number;
+  readonly end: number;
+  readonly lifetimeMs: number;
+  readonly events: readonly { readonly type: EventType }[];
+  readonly tcp: { readonly handshakeMs: number | null; readonly initialRttMs: number | null } | null;
+  readonly tls: RowTls | null;
+  readonly quic: RowQuic | null;
+  readonly setup: RowSetup;
+  readonly firstDataMs: { readonly client: number | null };
+  readonly teardown: RowTeardown;
+  readonly findings: readonly RowFinding[];
+  readonly requests: { readonly length: number };
+  readonly requestsEstimated: boolean;
+}
+
+/** Bytes per row the design allows (issue 14: 1M connections in ≤ 600 MiB with the rest). */
+export const ROW_BYTES_MAX = 300;
+
+/** Event types a row keeps (report/compare.ts and findings.ts ask about these). */
+const KEPT_EVENTS: readonly EventType[] = ['SYN', 'SYN-ACK', 'ClientHello', 'ServerHello'];
+const EVENT_LISTS: readonly (readonly { readonly type: EventType }[])[] = Array.from({ length: 1 << KEPT_EVENTS.length }, (_, mask) =>
+  Object.freeze(KEPT_EVENTS.filter((_, i) => (mask & (1 << i)) !== 0).map((type) => Object.freeze({ type }))),
+);
+const EMPTY: readonly never[] = Object.freeze([]);
+const SIDES: readonly (Side | null)[] = [null, 'client', 'server'];
+const TEARDOWN_BY: readonly RowTeardown['by'][] = [null, 'FIN', 'RST', 'CONNECTION_CLOSE', 'idle'];
+
+// Flag bits of a row.
+const F_QUIC = 1 << 0;
+const F_MIDSTREAM = 1 << 1;
+const F_TCP = 1 << 2;
+const F_TLS = 1 << 3;
+const F_RESUMED = 1 << 4;
+const F_EARLY = 1 << 5;
+const F_DECRYPTED = 1 << 6;
+const F_QUIC_SECTION = 1 << 7;
+const F_ZERO_RTT = 1 << 8;
+const F_ESTIMATED = 1 << 9;
+const S_STATE = 10; // 4 bits
+const S_EVENTS = 14; // 4 bits
+const S_INITIATOR = 18; // 2 bits
+const S_BY = 20; // 3 bits
+
+/** null as NaN in a Float64 column, and back. */
+const f = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
+const n = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+/** Strings stored once, by number (-1: null). */
+class StringTable {
+  readonly list: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(s: string | null | undefined): number {
+    if (s === null || s === undefined) return -1;
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(s);
+      this.ids.set(s, i);
+    }
+    return i;
+  }
+  get(i: number): string | null {
+    return i < 0 ? null : this.list[i]!;
+  }
+}
+
+type Column = Float64Array | Int32Array | Uint32Array | Uint8Array;
+
+/**
+ * Every connection's row, column by column (typed arrays grown by doubling,
+ * trimmed to their length at the end): ~170 B per connection, plus ~22 B
+ * per finding, plus the view object the report reads a row through (RowView).
+ * Strings (addresses, SNI, versions, alert names) are stored once.
+ */
+export class RowStore {
+  private cap = 0;
+  length = 0;
+  // Per row.
+  id = new Int32Array(0);
+  flags = new Uint32Array(0);
+  start = new Float64Array(0);
+  end = new Float64Array(0);
+  lifetimeMs = new Float64Array(0);
+  clientIp = new Int32Array(0);
+  server = new Int32Array(0);
+  setupMs = new Float64Array(0);
+  setupRoundTrips = new Float64Array(0);
+  setupBytes = new Float64Array(0);
+  certificateBytes = new Float64Array(0);
+  tcpHandshakeMs = new Float64Array(0);
+  initialRttMs = new Float64Array(0);
+  sni = new Int32Array(0);
+  version = new Int32Array(0);
+  quicVersion = new Int32Array(0);
+  tlsHandshakeMs = new Float64Array(0);
+  clientBursts = new Int32Array(0);
+  alert = new Int32Array(0);
+  quicHandshakeMs = new Float64Array(0);
+  closeCode = new Float64Array(0);
+  firstDataClient = new Float64Array(0);
+  teardownMs = new Float64Array(0);
+  idleBeforeSec = new Float64Array(0);
+  requests = new Int32Array(0);
+  findingAt = new Int32Array(0);
+  findingCount = new Uint8Array(0);
+  // Findings, in their own columns; a row points at its run.
+  private fCap = 0;
+  fLength = 0;
+  fCode = new Uint8Array(0);
+  fSeverity = new Uint8Array(0);
+  fFrame = new Float64Array(0);
+  fCost = new Float64Array(0);
+  fDetail = new Int32Array(0);
+  readonly strings = new StringTable();
+  readonly endpoints: Endpoint[] = [];
+  private readonly endpointIds = new Map<string, number>();
+  /** Idle-close texts (pool.ts reads the seconds in them); other findings keep no text. */
+  readonly details = new StringTable();
+
+  private static readonly ROW_COLUMNS = [
+    'id', 'flags', 'start', 'end', 'lifetimeMs', 'clientIp', 'server', 'setupMs', 'setupRoundTrips', 'setupBytes',
+    'certificateBytes', 'tcpHandshakeMs', 'initialRttMs', 'sni', 'version', 'quicVersion', 'tlsHandshakeMs', 'clientBursts', 'alert',
+    'quicHandshakeMs', 'closeCode', 'firstDataClient', 'teardownMs', 'idleBeforeSec', 'requests', 'findingAt',
+    'findingCount',
+  ] as const;
+  private static readonly FINDING_COLUMNS = ['fCode', 'fSeverity', 'fFrame', 'fCost', 'fDetail'] as const;
+
+  private resize(names: readonly string[], size: number, used: number): void {
+    const self = this as unknown as Record<string, Column>;
+    for (const k of names) {
+      const old = self[k]!;
+      const next = new (old.constructor as new (n: number) => Column)(size);
+      next.set(old.subarray(0, used));
+      self[k] = next;
+    }
+  }
+
+  private endpoint(e: Endpoint): number {
+    const key = `${e.ip}|${e.port}`;
+    let i = this.endpointIds.get(key);
+    if (i === undefined) {
+      i = this.endpoints.length;
+      this.endpoints.push({ ip: this.strings.list[this.strings.id(e.ip)]!, port: e.port });
+      this.endpointIds.set(key, i);
+    }
+    return i;
+  }
+
+  /** Appends a record's row; returns its index. */
+  add(c: ConnectionRecord): number {
+    if (this.length === this.cap) {
+      this.cap = Math.max(1024, this.cap * 2);
+      this.resize(RowStore.ROW_COLUMNS, this.cap, this.length);
+    }
+    const i = this.length++;
+    const tls = c.tls;
+    const q = c.quic;
+    let events = 0;
+    for (const e of c.events) {
+      const k = KEPT_EVENTS.indexOf(e.type);
+      if (k >= 0) events |= 1 << k;
+    }
+    this.flags[i] =
+      (c.transport === 'quic' ? F_QUIC : 0) |
+      (c.midstream ? F_MIDSTREAM : 0) |
+      (c.tcp !== null ? F_TCP : 0) |
+      (tls !== null ? F_TLS : 0) |
+      (tls?.resumed ? F_RESUMED : 0) |
+      (tls?.earlyData ? F_EARLY : 0) |
+      (tls?.decrypted ? F_DECRYPTED : 0) |
+      (q !== null ? F_QUIC_SECTION : 0) |
+      (q?.zeroRtt ? F_ZERO_RTT : 0) |
+      (c.requestsEstimated ? F_ESTIMATED : 0) |
+      (CONNECTION_STATES.indexOf(c.state) << S_STATE) |
+      (events << S_EVENTS) |
+      (SIDES.indexOf(c.teardown.initiator) << S_INITIATOR) |
+      (TEARDOWN_BY.indexOf(c.teardown.by) << S_BY);
+    this.id[i] = c.id;
+    this.start[i] = c.start;
+    this.end[i] = c.end;
+    this.lifetimeMs[i] = c.lifetimeMs;
+    this.clientIp[i] = this.strings.id(c.client.ip);
+    this.server[i] = this.endpoint(c.server);
+    this.setupMs[i] = f(c.setup.ms);
+    this.setupRoundTrips[i] = f(c.setup.roundTrips);
+    this.setupBytes[i] = c.setup.bytes;
+    this.certificateBytes[i] = f(c.setup.certificateBytes);
+    this.tcpHandshakeMs[i] = f(c.tcp?.handshakeMs);
+    this.initialRttMs[i] = f(c.tcp?.initialRttMs);
+    this.sni[i] = this.strings.id(tls?.sni);
+    this.version[i] = this.strings.id(tls?.version);
+    this.quicVersion[i] = this.strings.id(q?.versionName);
+    this.tlsHandshakeMs[i] = f(tls?.handshakeMs);
+    this.clientBursts[i] = tls?.clientBursts ?? 0;
+    this.alert[i] = this.strings.id(tls?.alerts[0]?.name);
+    this.quicHandshakeMs[i] = f(q?.handshakeMs);
+    this.closeCode[i] = f(q?.close?.errorCode);
+    this.firstDataClient[i] = f(c.firstDataMs.client);
+    this.teardownMs[i] = f(c.teardown.ms);
+    this.idleBeforeSec[i] = f(c.teardown.idleBeforeSec);
+    this.requests[i] = c.requests.length;
+    this.setFindings(i, c.findings);
+    return i;
+  }
+
+  /** The row's findings become these (appended; a replaced run is left unused). */
+  setFindings(i: number, fs: readonly RowFinding[]): void {
+    const k = Math.min(fs.length, 255);
+    if (this.fLength + k > this.fCap) {
+      this.fCap = Math.max(1024, this.fCap * 2, this.fLength + k);
+      this.resize(RowStore.FINDING_COLUMNS, this.fCap, this.fLength);
+    }
+    this.findingAt[i] = this.fLength;
+    this.findingCount[i] = k;
+    for (let j = 0; j < k; j++) {
+      const x = fs[j]!;
+      const at = this.fLength++;
+      this.fCode[at] = FINDING_CODES.indexOf(x.code);
+      this.fSeverity[at] = SEVERITIES.indexOf(x.severity);
+      this.fFrame[at] = x.frame;
+      this.fCost[at] = f(x.costMs);
+      this.fDetail[at] = x.code === 'idle-close' ? this.details.id(x.detail) : -1;
+    }
+  }
+
+  findings(i: number): RowFinding[] {
+    const out: RowFinding[] = [];
+    const at = this.findingAt[i]!;
+    for (let j = at; j < at + this.findingCount[i]!; j++) {
+      const cost = this.fCost[j]!;
+      const base = { code: FINDING_CODES[this.fCode[j]!]!, severity: SEVERITIES[this.fSeverity[j]!]!, frame: this.fFrame[j]!, detail: this.details.get(this.fDetail[j]!) ?? '' };
+      out.push(Number.isNaN(cost) ? base : { ...base, costMs: cost });
+    }
+    return out;
+  }
+
+  /** Late findings on a row: as applyLateFindings does on a record (same code and frame replaced, else added; by frame). */
+  applyLate(i: number, late: readonly Finding[]): void {
+    const fs = this.findings(i);
+    for (const x of late) {
+      const k = fs.findIndex((y) => y.code === x.code && y.frame === x.frame);
+      const r: RowFinding = x.costMs === undefined ? { code: x.code, severity: x.severity, frame: x.frame, detail: x.detail } : { ...x };
+      if (k >= 0) fs[k] = r;
+      else fs.push(r);
+    }
+    fs.sort((a, b) => a.frame - b.frame);
+    this.setFindings(i, fs);
+  }
+
+  /** The index of the TCP row with this id, searched from the latest (late findings are for recent rows); -1 if none. */
+  findTcp(id: number): number {
+    for (let i = this.length - 1; i >= 0; i--) if (this.id[i] === id && (this.flags[i]! & F_QUIC) === 0) return i;
+    return -1;
+  }
+
+  /** Bytes of the columns (typed arrays live outside the JS heap). */
+  get columnBytes(): number {
+    const self = this as unknown as Record<string, Column>;
+    let sum = 0;
+    for (const k of [...RowStore.ROW_COLUMNS, ...RowStore.FINDING_COLUMNS]) sum += self[k]!.byteLength;
+    return sum;
+  }
+
+  /** Columns trimmed to the rows held (no doubling slack past the end). */
+  trim(): void {
+    if (this.cap > this.length) {
+      this.resize(RowStore.ROW_COLUMNS, this.length, this.length);
+      this.cap = this.length;
+    }
+    if (this.fCap > this.fLength) {
+      this.resize(RowStore.FINDING_COLUMNS, this.fLength, this.fLength);
+      this.fCap = this.fLength;
+    }
+  }
+
+  /** A view of every row, TCP first then QUIC, each by id (the records' order). */
+  views(): RowView[] {
+    const order = Array.from({ length: this.length }, (_, i) => i);
+    const q = (i: number): number => this.flags[i]! & F_QUIC;
+    order.sort((a, b) => q(a) - q(b) || this.id[a]! - this.id[b]!);
+    return order.map((i) => new RowView(this, i));
+  }
+}
+
+/**
+ * One row read through the ConnRow property paths: every property is read
+ * from the store's columns when asked (sections are small objects made on
+ * each read: the report reads each a few times, and they die young).
+ */
+export class RowView implements ConnRow {
+  constructor(
+    readonly store: RowStore,
+    readonly index: number,
+  ) {}
+  get id(): number {
+    return this.store.id[this.index]!;
+  }
+  private get flags(): number {
+    return this.store.flags[this.index]!;
+  }
+  get transport(): Transport {
+    return this.flags & F_QUIC ? 'quic' : 'tcp';
+  }
+  get client(): { ip: string } {
+    return { ip: this.store.strings.get(this.store.clientIp[this.index]!)! };
+  }
+  get server(): Readonly<Endpoint> {
+    return this.store.endpoints[this.store.server[this.index]!]!;
+  }
+  get midstream(): boolean {
+    return (this.flags & F_MIDSTREAM) !== 0;
+  }
+  get state(): ConnectionState {
+    return CONNECTION_STATES[(this.flags >>> S_STATE) & 15]!;
+  }
+  get start(): number {
+    return this.store.start[this.index]!;
+  }
+  get end(): number {
+    return this.store.end[this.index]!;
+  }
+  get lifetimeMs(): number {
+    return this.store.lifetimeMs[this.index]!;
+  }
+  get events(): readonly { readonly type: EventType }[] {
+    return EVENT_LISTS[(this.flags >>> S_EVENTS) & 15]!;
+  }
+  get tcp(): ConnRow['tcp'] {
+    if ((this.flags & F_TCP) === 0) return null;
+    return { handshakeMs: n(this.store.tcpHandshakeMs[this.index]!), initialRttMs: n(this.store.initialRttMs[this.index]!) };
+  }
+  get tls(): RowTls | null {
+    const fl = this.flags;
+    if ((fl & F_TLS) === 0) return null;
+    const s = this.store;
+    const i = this.index;
+    const alert = s.strings.get(s.alert[i]!);
+    return {
+      sni: s.strings.get(s.sni[i]!),
+      version: s.strings.get(s.version[i]!),
+      resumed: (fl & F_RESUMED) !== 0,
+      earlyData: (fl & F_EARLY) !== 0,
+      decrypted: (fl & F_DECRYPTED) !== 0,
+      handshakeMs: n(s.tlsHandshakeMs[i]!),
+      clientBursts: s.clientBursts[i]!,
+      alerts: alert === null ? EMPTY : [{ name: alert }],
+    };
+  }
+  get quic(): RowQuic | null {
+    const fl = this.flags;
+    if ((fl & F_QUIC_SECTION) === 0) return null;
+    const s = this.store;
+    const code = s.closeCode[this.index]!;
+    return {
+      versionName: s.strings.get(s.quicVersion[this.index]!)!,
+      zeroRtt: (fl & F_ZERO_RTT) !== 0,
+      handshakeMs: n(s.quicHandshakeMs[this.index]!),
+      close: Number.isNaN(code) ? null : { errorCode: code },
+    };
+  }
+  get setup(): RowSetup {
+    const s = this.store;
+    const i = this.index;
+    return { ms: n(s.setupMs[i]!), roundTrips: n(s.setupRoundTrips[i]!), bytes: s.setupBytes[i]!, certificateBytes: n(s.certificateBytes[i]!) };
+  }
+  get firstDataMs(): { client: number | null } {
+    return { client: n(this.store.firstDataClient[this.index]!) };
+  }
+  get teardown(): RowTeardown {
+    const fl = this.flags;
+    return {
+      initiator: SIDES[(fl >>> S_INITIATOR) & 3]!,
+      by: TEARDOWN_BY[(fl >>> S_BY) & 7]!,
+      ms: n(this.store.teardownMs[this.index]!),
+      idleBeforeSec: n(this.store.idleBeforeSec[this.index]!),
+    };
+  }
+  get findings(): readonly RowFinding[] {
+    return this.store.findingCount[this.index] === 0 ? EMPTY : this.store.findings(this.index);
+  }
+  get requests(): { length: number } {
+    return { length: this.store.requests[this.index]! };
+  }
+  get requestsEstimated(): boolean {
+    return (this.flags & F_ESTIMATED) !== 0;
+  }
+}
+
+/** Every connection of an analysis as the aggregates read it: its rows, else its records. */
+export function allRows(a: Pick<Analysis, 'connections' | 'rows'>): readonly ConnRow[] {
+  return a.rows ?? a.connections;
+}

@@ -1,0 +1,120 @@
+/**
+ * Compact rows (src/report/rows.ts): every aggregate computed from rows equals
+ * the one computed from whole records, on real captures (findings, pool,
+ * QUIC, late retry findings); the text report with rows and a bounded top N
+ * prints the same bytes; and a row stays within ROW_BYTES_MAX of heap.
+ */
+import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
+import v8 from 'node:v8';
+import { analyzeFile } from '../../src/analyze.js';
+import {
+  compareAnalyses,
+  destinations,
+  findingGroups,
+  handshakeFailures,
+  normalResets,
+  poolingFindings,
+  simulatePool,
+  summarize,
+  RowStore,
+  ROW_BYTES_MAX,
+  type ConnRow,
+} from '../../src/report/index.js';
+import { quicReuse } from '../../src/report/quic-pool.js';
+import { formatTextReport } from '../../src/output/text.js';
+import { connectionOrder } from '../../src/view/model.js';
+import type { ConnectionRecord } from '../../src/timeline/types.js';
+
+const fx = (name: string): string => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
+const CAPTURES = [
+  'demo-loopback-mix.pcapng',
+  'pool-waves-2x3-parallel.pcap',
+  'pool-rate-200req-keepalive.pcap',
+  'pool-sequential-5conns-1s.pcap',
+  'zeek-tls12-handshake-failure-alert.pcap',
+  'lo-tcp-syn-retransmit-then-tls13.pcap',
+  'quic/quic-tcp-tls-same-name.pcap',
+  'quic/quic-handshake-failed-twice.pcap',
+  'quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap',
+  ...readdirSync(fx('findings')).filter((n) => n.endsWith('.pcap')).map((n) => `findings/${n}`),
+];
+
+function aggregates(conns: readonly ConnRow[]): unknown {
+  return {
+    summary: summarize(conns),
+    destinations: destinations(conns),
+    groups: findingGroups(conns),
+    failures: handshakeFailures(conns),
+    normalResets: normalResets(conns),
+    pooling: poolingFindings(conns),
+    pool: simulatePool(conns),
+    quic: quicReuse(conns),
+  };
+}
+
+const order = connectionOrder('setup');
+const topOrder = (a: ConnectionRecord, b: ConnectionRecord): number =>
+  order(a, b) || (a.transport === b.transport ? 0 : a.transport === 'tcp' ? -1 : 1);
+
+describe('rows give the aggregates of whole records', () => {
+  test.each(CAPTURES)('%s', async (name) => {
+    const whole = await analyzeFile(fx(name));
+    const rows = await analyzeFile(fx(name), { rows: true, keepTop: { n: 2, compare: topOrder } });
+    expect(rows.rows).toHaveLength(whole.connections.length);
+    expect(rows.rows!.map((r) => `${r.transport}${r.id}`)).toEqual(whole.connections.map((r) => `${r.transport}${r.id}`));
+    // Whole records kept: the top 2 only, the very records (late findings included).
+    expect(rows.connections.length).toBe(Math.min(2, whole.connections.length));
+    for (const c of rows.connections) expect(c).toEqual(whole.connections.find((w) => w.transport === c.transport && w.id === c.id));
+    expect(aggregates(rows.rows!)).toEqual(aggregates(whole.connections));
+    expect(compareAnalyses(rows, rows)).toEqual(compareAnalyses(whole, whole));
+    // The text report: the same bytes from rows and a bounded top N as from every record.
+    expect(formatTextReport(rows, { top: 2 })).toBe(formatTextReport(whole, { top: 2 }));
+  });
+
+  test('late retry findings reach the rows (a connection finalized after its retry)', async () => {
+    const name = fx('findings/g-retry-after-connect-timeout.pcap');
+    const whole = await analyzeFile(name);
+    const rows = await analyzeFile(name, { rows: true });
+    const retries = (cs: readonly ConnRow[]) => cs.flatMap((c) => c.findings.filter((f) => f.code.startsWith('retry')).map((f) => `${c.id}:${f.code}:${f.frame}`));
+    expect(retries(whole.connections).length).toBeGreaterThan(0);
+    expect(retries(rows.rows!)).toEqual(retries(whole.connections));
+  });
+});
+
+describe('row size', () => {
+  /** Bytes per connection of `n` rows made from `rec` (ids, times, costs varied) and their views, after a full GC. */
+  function bytesPerRow(rec: ConnectionRecord, n: number): number {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // The JS heap (views, strings) measured; the typed-array columns counted exactly (freed ones lag in arrayBuffers).
+    const used = (): number => process.memoryUsage().heapUsed;
+    gc();
+    const before = used();
+    const store = new RowStore();
+    for (let i = 0; i < n; i++) {
+      const r = { ...rec, id: i, start: rec.start + i * 1e-5 + 1e-7, end: rec.end + i * 1e-5 + 1e-7, client: { ip: rec.client.ip, port: 1024 + (i % 60000) } };
+      r.findings = rec.findings.map((f) => ({ ...f, frame: i + 1, costMs: (f.costMs ?? 0) + i * 1e-3 }));
+      store.add(r);
+    }
+    store.trim();
+    const views = store.views();
+    gc();
+    const after = used();
+    expect(views).toHaveLength(n);
+    return (after - before + store.columnBytes) / n;
+  }
+
+  test('a SYN flood row and a TLS row with findings each take at most ROW_BYTES_MAX', async () => {
+    const syn = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0]!;
+    const tls = (await analyzeFile(fx('lo-tcp-syn-retransmit-then-tls13.pcap'))).connections.find((c) => c.tls !== null && c.findings.length > 0)!;
+    expect(tls).toBeDefined();
+    const synRetry = { ...syn, findings: [{ code: 'retry' as const, severity: 'info' as const, frame: 2, detail: 'attempt 2, 0.0 ms after attempt 1 (connection 0)', costMs: 0.01 }] };
+    const sizes = { syn: bytesPerRow(synRetry, 200_000), tls: bytesPerRow(tls, 200_000) };
+    // Printed for the README's figures.
+    process.stdout.write(`row bytes: ${JSON.stringify(sizes)}\n`);
+    expect(sizes.syn).toBeLessThanOrEqual(ROW_BYTES_MAX);
+    expect(sizes.tls).toBeLessThanOrEqual(ROW_BYTES_MAX);
+  });
+});
