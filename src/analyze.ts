@@ -70,6 +70,8 @@ export interface AnalyzeOptions {
    * `keepTop` (none without it), and `keepConnections` and `keptBytes` do not apply.
    */
   rows?: boolean;
+  /** With `rows`: rows kept at most (default from memoryCaps, DEFAULT_MAX_ROWS at 1 GiB); later connections are counted in a warning. */
+  maxRows?: number;
   /** With `rows`: the whole records of the first `n` connections by `compare` (the text report's table). */
   keepTop?: { n: number; compare: (a: ConnectionRecord, b: ConnectionRecord) => number };
   /**
@@ -111,6 +113,8 @@ export interface MemoryCaps {
   heldBudgetBytes: number;
   /** AnalyzeOptions.keptBytes (DEFAULT_KEPT_BYTES at 1 GiB). */
   keptBytes: number;
+  /** AnalyzeOptions.maxRows (DEFAULT_MAX_ROWS at 1 GiB). */
+  maxRows: number;
 }
 
 /**
@@ -126,8 +130,19 @@ export function memoryCaps(mib: number): MemoryCaps {
     maxOpenConnections: Math.max(1, Math.round(DEFAULT_MAX_OPEN * f)),
     heldBudgetBytes: bytes(DEFAULT_HELD_BUDGET),
     keptBytes: bytes(DEFAULT_KEPT_BYTES),
+    maxRows: Math.max(1, Math.round(DEFAULT_MAX_ROWS * f)),
   };
 }
+
+/**
+ * Rows kept for the reports (AnalyzeOptions.rows) at the 1 GiB ceiling: ~235–280 B
+ * each (with findings), so 1,500,000 take ~400 MB beside the tracker's 100,000 open
+ * connections. 2,000,000 unanswered SYNs with every row kept peaked at 1,051 MiB,
+ * past the ceiling; without a bound, a capture of tens of millions of connections
+ * would meet V8's heap limit. Past it a connection is still written (JSON document,
+ * NDJSON, protobuf) but not counted in the aggregates, and a warning says how many.
+ */
+export const DEFAULT_MAX_ROWS = 1_500_000;
 
 /**
  * Bound on the whole records kept until the end (keepConnections: today the
@@ -250,6 +265,9 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const rows = new RowStore();
   const top = useRows && opts.keepTop ? new TopN(opts.keepTop.n, opts.keepTop.compare) : undefined;
   const caps = opts.memoryMiB === undefined ? undefined : memoryCaps(opts.memoryMiB);
+  const maxRows = opts.maxRows ?? caps?.maxRows ?? DEFAULT_MAX_ROWS;
+  /** Connections past maxRows: not in the aggregates. */
+  let rowsDropped = 0;
   const keptMax = opts.keptBytes ?? caps?.keptBytes ?? DEFAULT_KEPT_BYTES;
   /** The tracker's options: the memory caps, then what was given explicitly. */
   const trackerOpts: TrackerOptions | undefined =
@@ -299,7 +317,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       rec.findings = engine.connection(rec, conn.facts(rec.client.ip === conn.endpoints[0].ip && rec.client.port === conn.endpoints[0].port ? 0 : 1), last ? epoch(last) : rec.end);
       keys.count(rec);
       if (useRows) {
-        rows.add(rec);
+        if (rows.length < maxRows) rows.add(rec);
+        else rowsDropped++;
         top?.add(rec);
       }
       if (keep) {
@@ -373,7 +392,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
       rec.findings = engine.quicConnection(rec, last ? epoch(last) : rec.end);
       keys.count(rec);
       if (useRows) {
-        rows.add(rec);
+        if (rows.length < maxRows) rows.add(rec);
+        else rowsDropped++;
         top?.add(rec);
       }
       if (keep) records.push(rec);
@@ -465,6 +485,13 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     warnings.push(
       `${lateStreamed} connection${lateStreamed === 1 ? '' : 's'} (${ids}) turned out to be retries after ${lateStreamed === 1 ? 'it was' : 'they were'} written ` +
         `(an earlier attempt was finalized later): their retry findings are missing from the streamed output; --format json has them`,
+    );
+  }
+  if (rowsDropped > 0) {
+    warnings.push(
+      `${rowsDropped.toLocaleString('en-US')} connection${rowsDropped === 1 ? ' is' : 's are'} not counted in this report's figures: ` +
+        `it counts the first ${rows.length.toLocaleString('en-US')} to finish (a row each, bounded by --memory); ` +
+        `--format ndjson or protobuf streams every connection`,
     );
   }
   if (notKept > 0) {

@@ -551,7 +551,7 @@ const keylogOpt = {
 const memoryOpt = {
   memory: {
     type: 'number',
-    describe: `Memory ceiling, MiB: the caps on open connections, held bytes and the records the terminal UI keeps scale with it (default ${DEFAULT_MEMORY_MIB})`,
+    describe: `Memory ceiling, MiB: the caps on open connections, held bytes, the rows the reports count and the records the terminal UI keeps scale with it (default ${DEFAULT_MEMORY_MIB})`,
   },
 } as const;
 

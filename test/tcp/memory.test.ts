@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeFile, DEFAULT_KEPT_BYTES, DEFAULT_MEMORY_MIB, memoryCaps } from '../../src/analyze.js';
+import { analyzeFile, DEFAULT_KEPT_BYTES, DEFAULT_MAX_ROWS, DEFAULT_MEMORY_MIB, memoryCaps } from '../../src/analyze.js';
 import { DEFAULT_MAX_OPEN } from '../../src/tcp/tracker.js';
 import { DEFAULT_HELD_BUDGET } from '../../src/tcp/reassembly.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
@@ -34,13 +34,14 @@ const num = (s: string): number => Number(s.replace(/,/g, ''));
 describe('memory caps', () => {
   test('at the default ceiling they are the documented defaults; they scale in proportion', () => {
     expect(DEFAULT_MEMORY_MIB).toBe(1024);
-    expect(memoryCaps(1024)).toEqual({ maxOpenConnections: DEFAULT_MAX_OPEN, heldBudgetBytes: DEFAULT_HELD_BUDGET, keptBytes: DEFAULT_KEPT_BYTES });
+    expect(memoryCaps(1024)).toEqual({ maxOpenConnections: DEFAULT_MAX_OPEN, heldBudgetBytes: DEFAULT_HELD_BUDGET, keptBytes: DEFAULT_KEPT_BYTES, maxRows: DEFAULT_MAX_ROWS });
     expect(DEFAULT_MAX_OPEN).toBe(100_000);
-    expect(memoryCaps(512)).toEqual({ maxOpenConnections: 50_000, heldBudgetBytes: 32 << 20, keptBytes: 128 << 20 });
-    expect(memoryCaps(4096)).toEqual({ maxOpenConnections: 400_000, heldBudgetBytes: 256 << 20, keptBytes: 1024 << 20 });
+    expect(DEFAULT_MAX_ROWS).toBe(1_500_000);
+    expect(memoryCaps(512)).toEqual({ maxOpenConnections: 50_000, heldBudgetBytes: 32 << 20, keptBytes: 128 << 20, maxRows: 750_000 });
+    expect(memoryCaps(4096)).toEqual({ maxOpenConnections: 400_000, heldBudgetBytes: 256 << 20, keptBytes: 1024 << 20, maxRows: 6_000_000 });
     // Rounded; never below one connection or 1 MiB.
     expect(memoryCaps(100).maxOpenConnections).toBe(9766);
-    expect(memoryCaps(1)).toEqual({ maxOpenConnections: 98, heldBudgetBytes: 1 << 20, keptBytes: 1 << 20 });
+    expect(memoryCaps(1)).toEqual({ maxOpenConnections: 98, heldBudgetBytes: 1 << 20, keptBytes: 1 << 20, maxRows: 1465 });
   });
 
   test('analyzeFile: memoryMiB sets the open cap; an explicit tracker option wins', async () => {
@@ -81,6 +82,21 @@ describe('memory caps', () => {
     expect(conns(full)).toBe(SYNS);
     expect(conns(small)).toBe(SYNS);
   }, 60_000);
+
+  test('rows (text, JSON, pool, compare) are bounded too: past maxRows a connection is not counted, and a warning says how many', async () => {
+    const bounded = await analyzeFile(flood, { rows: true, maxRows: 30_000 });
+    expect(bounded.rows).toHaveLength(30_000);
+    expect(bounded.capture.warnings).toContain(
+      '10,000 connections are not counted in this report\'s figures: it counts the first 30,000 to finish (a row each, bounded by --memory); ' +
+        '--format ndjson or protobuf streams every connection',
+    );
+    // From the memory ceiling: 16 MiB -> 1,500,000 x 16 / 1,024 = 23,438 rows.
+    const fromMemory = await analyzeFile(flood, { rows: true, memoryMiB: 16, tracker: { maxOpenConnections: SYNS } });
+    expect(fromMemory.rows).toHaveLength(23_438);
+    const all = await analyzeFile(flood, { rows: true });
+    expect(all.rows).toHaveLength(SYNS);
+    expect(all.capture.warnings.some((w) => w.includes('not counted in this report'))).toBe(false);
+  });
 
   test('the kept-records budget (whole records: the terminal UI) in proportion: 64 MiB keeps 16 MiB of records, not all 40,000 SYNs', async () => {
     const small = await analyzeFile(flood, { memoryMiB: 64 });
