@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing with StrykerJS, one stage folder at a time:
 #   npm run mutation -- tcp tls timeline report findings quic http   (default: all of them)
-# Each folder is mutated with the test folders that check it (below), incrementally:
+# Each folder is mutated with the test folders (or single test files) that check it (below), incrementally:
 # reports/mutation/stryker-incremental.json remembers earlier results, so a re-run only
 # tests mutants in code (or tests) that changed. The score per folder is printed and
 # written to reports/mutation/scores.tsv; surviving mutants are in reports/mutation/<folder>.json.
@@ -13,7 +13,9 @@ declare -A TESTS=(
   [tls]="test/tls,test/keylog,test/metrics"
   [timeline]="test/timeline,test/metrics"
   [report]="test/report,test/output,test/view"
-  [findings]="test/findings,test/view,test/quic"
+  # findings: its own folder (notes.ts included: test/findings/notes.test.ts) and the QUIC findings test;
+  # the view, UI and other QUIC suites reach the findings only through the whole pipeline.
+  [findings]="test/findings,test/quic/findings.test.ts"
   [quic]="test/quic"
   [http]="test/http"
 )
@@ -29,12 +31,17 @@ for f in "${folders[@]}"; do
   node -e '
     const base = require("./stryker.config.json");
     const f = process.argv[1];
+    // A test entry is a folder (every test in it) or one test file; jest gets the folders as roots.
+    const entries = process.argv[2].split(",");
+    const testMatch = entries.map((e) => (/\.test\.tsx?$/.test(e) ? `**/${e}` : `**/${e}/**/*.test.{ts,tsx}`));
     const cfg = { ...base, mutate: [`src/${f}/**/*.ts`], incrementalFile: `reports/mutation/incremental-${f}.json`,
+      jest: { ...base.jest, config: { testMatch } },
       jsonReporter: { fileName: `reports/mutation/${f}.json` }, htmlReporter: { fileName: `reports/mutation/${f}.html` } };
     delete cfg.$schema;
-    require("fs").writeFileSync(process.argv[2], JSON.stringify(cfg, null, 2));
-  ' "$f" "$cfg"
-  MUTATION_TESTS="$tests" npx stryker run "$cfg" 2>&1 | tee "reports/mutation/$f.log" | grep -E "Final mutation score|All files" || true
+    require("fs").writeFileSync(process.argv[3], JSON.stringify(cfg, null, 2));
+  ' "$f" "$tests" "$cfg"
+  roots=$(tr ',' '\n' <<<"$tests" | sed -E 's#/[^/]+\.test\.tsx?$##' | sort -u | paste -sd,)
+  MUTATION_TESTS="$roots" npx stryker run "$cfg" 2>&1 | tee "reports/mutation/$f.log" | grep -E "Final mutation score|All files" || true
   node -e '
     const r = require("./reports/mutation/" + process.argv[1] + ".json");
     let killed = 0, total = 0;
