@@ -6,7 +6,7 @@
  * rules as the README states them, never from the code under test.
  */
 import { emptyFacts, type ConnectionFacts, type FrameTime } from '../../src/findings/index.js';
-import type { ConnectionRecord, EventType, Side, TimelineEvent, TlsMetrics } from '../../src/timeline/types.js';
+import type { ConnectionRecord, EventType, QuicMetrics, Side, TimelineEvent, TlsMetrics } from '../../src/timeline/types.js';
 
 /** Epoch seconds of the capture's start. */
 export const T0 = 1_700_000_000;
@@ -99,4 +99,31 @@ export function handshake(a = 0.25, b = STEP): TimelineEvent[] {
 
 export function facts(over: Partial<ConnectionFacts> = {}): ConnectionFacts {
   return { ...emptyFacts(), ...over };
+}
+
+export function quicMetrics(over: Partial<QuicMetrics> = {}): QuicMetrics {
+  return {
+    version: 1,
+    versionName: 'v1',
+    versionsTried: [],
+    retry: false,
+    versionNegotiation: false,
+    zeroRtt: false,
+    zeroRttPackets: 0,
+    handshakeMs: null,
+    handshakeInferred: false,
+    scid: 'aa',
+    dcid: 'bb',
+    serverScid: null,
+    retryScid: null,
+    tokenLength: 0,
+    packets: { client: { Initial: 1 }, server: {} },
+    datagrams: { client: 1, server: 0 },
+    undecryptedInitials: 0,
+    clientMigrations: [],
+    pskOffered: false,
+    earlyDataOffered: false,
+    close: null,
+    ...over,
+  };
 }
