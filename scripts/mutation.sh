@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Mutation testing with StrykerJS, one stage folder at a time:
 #   npm run mutation -- tcp tls timeline report findings quic http   (default: all of them)
-# Each folder is mutated with the test folders that check it (below), incrementally:
-# reports/mutation/stryker-incremental.json remembers earlier results, so a re-run only
+# Each folder is mutated with the test folders (or single test files) that check it (below), incrementally:
+# reports/mutation/incremental-<folder>.json remembers earlier results, so a re-run only
 # tests mutants in code (or tests) that changed. The score per folder is printed and
-# written to reports/mutation/scores.tsv; surviving mutants are in reports/mutation/<folder>.json.
+# written to reports/mutation/scores.tsv; the mutants are in reports/mutation/<folder>.json.
 # Slow (minutes to hours per folder on 2 cores): not part of `npm test` or CI.
+# A quick check of some files against chosen tests (not incremental; report in reports/mutation/quick-<folder>.json):
+#   MUTATE=src/findings/notes.ts MUTATE_TESTS=test/findings/notes.test.ts npm run mutation -- findings
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A TESTS=(
@@ -13,7 +15,9 @@ declare -A TESTS=(
   [tls]="test/tls,test/keylog,test/metrics"
   [timeline]="test/timeline,test/metrics"
   [report]="test/report,test/output,test/view"
-  [findings]="test/findings,test/view,test/quic"
+  # findings: its own folder (notes.ts included: test/findings/notes.test.ts) and the QUIC findings test;
+  # the view, UI and other QUIC suites reach the findings only through the whole pipeline.
+  [findings]="test/findings,test/quic/findings.test.ts"
   [quic]="test/quic"
   [http]="test/http"
 )
@@ -23,27 +27,41 @@ mkdir -p reports/mutation
 for f in "${folders[@]}"; do
   tests="${TESTS[$f]:-}"
   [ -n "$tests" ] || { echo "mutation: unknown folder $f" >&2; exit 2; }
-  echo "== src/$f (tests: $tests)"
-  # One config per folder (Stryker takes nested options only from a file).
-  cfg="reports/mutation/.config-$f.json"
+  name="$f"
+  if [ -n "${MUTATE:-}" ]; then
+    tests="${MUTATE_TESTS:-$tests}"
+    name="quick-$f"
+  fi
+  echo "== src/$f${MUTATE:+ ($MUTATE)} (tests: $tests)"
+  # One config per run (Stryker takes nested options only from a file).
+  cfg="reports/mutation/.config-$name.json"
   node -e '
     const base = require("./stryker.config.json");
-    const f = process.argv[1];
-    const cfg = { ...base, mutate: [`src/${f}/**/*.ts`], incrementalFile: `reports/mutation/incremental-${f}.json`,
-      jsonReporter: { fileName: `reports/mutation/${f}.json` }, htmlReporter: { fileName: `reports/mutation/${f}.html` } };
+    const [f, tests, out, name, mutate] = process.argv.slice(1);
+    // A test entry is a folder (every test in it) or one test file; jest gets the folders as roots.
+    const testMatch = tests.split(",").map((e) => (/\.test\.tsx?$/.test(e) ? `**/${e}` : `**/${e}/**/*.test.{ts,tsx}`));
+    const cfg = { ...base, mutate: mutate ? mutate.split(",") : [`src/${f}/**/*.ts`], incrementalFile: `reports/mutation/incremental-${f}.json`,
+      jest: { ...base.jest, config: { testMatch } },
+      jsonReporter: { fileName: `reports/mutation/${name}.json` }, htmlReporter: { fileName: `reports/mutation/${name}.html` } };
+    if (mutate) {
+      cfg.incremental = false;
+      cfg.tempDirName = ".stryker-tmp-quick";
+    }
     delete cfg.$schema;
-    require("fs").writeFileSync(process.argv[2], JSON.stringify(cfg, null, 2));
-  ' "$f" "$cfg"
-  MUTATION_TESTS="$tests" npx stryker run "$cfg" 2>&1 | tee "reports/mutation/$f.log" | grep -E "Final mutation score|All files" || true
+    require("fs").writeFileSync(out, JSON.stringify(cfg, null, 2));
+  ' "$f" "$tests" "$cfg" "$name" "${MUTATE:-}"
+  roots=$(tr ',' '\n' <<<"$tests" | sed -E 's#/[^/]+\.test\.tsx?$##' | sort -u | paste -sd,)
+  MUTATION_TESTS="$roots" npx stryker run "$cfg" 2>&1 | tee "reports/mutation/$name.log" | grep -E "Final mutation score|All files" || true
   node -e '
-    const r = require("./reports/mutation/" + process.argv[1] + ".json");
+    const [f, name, mutate] = process.argv.slice(1);
+    const r = require("./reports/mutation/" + name + ".json");
     let killed = 0, total = 0;
-    for (const f of Object.values(r.files)) for (const m of f.mutants) {
+    for (const file of Object.values(r.files)) for (const m of file.mutants) {
       if (m.status === "CompileError" || m.status === "Ignored") continue;
       total++; if (m.status === "Killed" || m.status === "Timeout") killed++;
     }
-    const line = `src/${process.argv[1]}\t${killed}/${total}\t${total ? (100 * killed / total).toFixed(1) : "-"} %`;
+    const line = `src/${f}${mutate ? ` (${mutate})` : ""}\t${killed}/${total}\t${total ? (100 * killed / total).toFixed(1) : "-"} %`;
     console.log(line);
     require("fs").appendFileSync("reports/mutation/scores.tsv", line + "\n");
-  ' "$f"
+  ' "$f" "$name" "${MUTATE:-}"
 done

@@ -4,27 +4,14 @@
  */
 import type { Side } from '../base/stamp.js';
 import type { ConnectionRecord, EventType, TimelineEvent } from '../timeline/types.js';
-import { FINDINGS_CATALOG } from './catalog.js';
 import type { Burst, ConnectionFacts, FrameTime, Turn } from './facts.js';
-import { DEFAULT_FINDING_OPTIONS, type Finding, type FindingCode, type FindingOptions } from './types.js';
+import { fmtMs, fmtS, make, ms, roundMs } from './make.js';
+import { DEFAULT_FINDING_OPTIONS, type Finding, type FindingOptions } from './types.js';
 
 export interface DetectContext {
   /** Epoch seconds of the latest frame of the capture seen so far (live: now). */
   captureEnd: number;
   options?: FindingOptions;
-}
-
-const ms = (a: number, b: number): number => (b - a) * 1000;
-const fmtS = (msv: number): string => `${(msv / 1000).toFixed(msv < 10_000 ? 3 : 1)} s`;
-const fmtMs = (msv: number): string => (msv < 10 ? `${msv.toFixed(1)} ms` : msv < 1000 ? `${Math.round(msv)} ms` : fmtS(msv));
-
-/** ms to the µs, never negative. */
-const roundMs = (v: number): number => Math.max(0, Math.round(v * 1000) / 1000);
-
-function make(code: FindingCode, frame: number, detail: string, costMs?: number): Finding {
-  const f: Finding = { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
-  if (costMs !== undefined && Number.isFinite(costMs)) f.costMs = roundMs(costMs);
-  return f;
 }
 
 function events(rec: ConnectionRecord, type: EventType, from?: Side): TimelineEvent[] {

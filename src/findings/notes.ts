@@ -20,7 +20,8 @@ export function connectionNotes(c: ConnectionRecord): string[] {
   if (c.tcp && c.tcp.synAckRetransmits > 0) flags.push(`SYN-ACK retransmitted ×${c.tcp.synAckRetransmits}`);
   const tls = c.tls;
   if (tls) {
-    const failed = tls.handshakeMs === null && tls.alerts.length > 0;
+    // An alert of a handshake that never completed is its failure.
+    const failed = tls.handshakeMs === null;
     for (const a of tls.alerts) {
       flags.push(`${failed ? 'handshake failed: ' : ''}alert ${a.name} from ${a.from} (frame ${a.frame})`);
     }

@@ -14,18 +14,9 @@
  */
 import type { ConnectionRecord, TimelineEvent } from '../timeline/types.js';
 import { alertName } from '../tls/names.js';
-import { FINDINGS_CATALOG } from './catalog.js';
 import type { DetectContext } from './detect.js';
-import { DEFAULT_FINDING_OPTIONS, type Finding, type FindingCode } from './types.js';
-
-const ms = (a: number, b: number): number => (b - a) * 1000;
-const fmtMs = (v: number): string => (v < 10 ? `${v.toFixed(1)} ms` : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(v < 10_000 ? 3 : 1)} s`);
-
-function make(code: FindingCode, frame: number, detail: string, costMs?: number): Finding {
-  const f: Finding = { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
-  if (costMs !== undefined && Number.isFinite(costMs)) f.costMs = Math.max(0, Math.round(costMs * 1000) / 1000);
-  return f;
-}
+import { fmtMs, make, ms } from './make.js';
+import { DEFAULT_FINDING_OPTIONS, type Finding } from './types.js';
 
 /** A QUIC error code in words: TLS alerts by name (CRYPTO_ERROR range), transport errors by number. */
 export function quicErrorText(code: number): string {

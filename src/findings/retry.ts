@@ -12,7 +12,7 @@
  * number), or add one.
  */
 import type { ConnectionRecord } from '../timeline/types.js';
-import { FINDINGS_CATALOG } from './catalog.js';
+import { make } from './make.js';
 import { DEFAULT_FINDING_OPTIONS, type Finding, type FindingCode, type FindingOptions } from './types.js';
 
 /** Codes that make a connection a failed attempt. */
@@ -166,9 +166,7 @@ export class RetryTracker {
   private findingsOf(a: Attempt, list: Attempt[]): Finding[] {
     const out: Finding[] = [];
     if (a.attempt < 2 || a.interval === null) return out;
-    {
-      out.push(this.finding('retry', a.frame, `attempt ${a.attempt}, ${fmt(a.interval)} after attempt ${a.attempt - 1} (connection ${a.previousId})`, a.interval));
-    }
+    out.push(make('retry', a.frame, `attempt ${a.attempt}, ${fmt(a.interval)} after attempt ${a.attempt - 1} (connection ${a.previousId})`, a.interval));
     const p = list.find((x) => x.id === a.previousId);
     const prevInterval = p ? p.interval : null;
     if (
@@ -179,17 +177,11 @@ export class RetryTracker {
         a.interval < this.o.noBackoffMinIntervalMs
           ? `only ${fmt(a.interval)} after the previous attempt`
           : `interval ${fmt(a.interval)} after ${fmt(prevInterval!)}: not growing`;
-      out.push(this.finding('retry-no-backoff', a.frame, `attempt ${a.attempt}: ${why}`));
+      out.push(make('retry-no-backoff', a.frame, `attempt ${a.attempt}: ${why}`));
     }
     const fresh = out.filter((f) => a.reported.get(f.code) !== f.detail);
     for (const f of fresh) a.reported.set(f.code, f.detail);
     return fresh;
-  }
-
-  private finding(code: FindingCode, frame: number, detail: string, costMs?: number): Finding {
-    const f: Finding = { code, severity: FINDINGS_CATALOG[code].severity, frame, detail };
-    if (costMs !== undefined) f.costMs = Math.round(costMs * 1000) / 1000;
-    return f;
   }
 }
 

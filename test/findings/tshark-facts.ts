@@ -5,7 +5,10 @@
  * Client = the side of the golden's `client` (test/golden/<fixture>/streams.json).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FactsCollector, type ConnectionFacts } from '../../src/findings/facts.js';
 
 const FIELDS = [
@@ -42,12 +45,44 @@ export function closeAlertOnly(tcpLen: number, contentTypes: string[], opaqueTyp
   return false;
 }
 
+/** Where tshark's outputs are kept between runs (mutation testing runs these suites once per mutant). */
+const CACHE = join(tmpdir(), 'handshake-lens-tshark-cache');
+let tsharkId: string | undefined;
+
+/**
+ * tshark's stdout for `args` on `capture`, cached on disk under a key of the capture's bytes, the
+ * other arguments and the tshark binary (path, size, mtime): the same output tshark would print,
+ * without a process per call when the same suite runs again. A run that fails is not cached.
+ */
+export function tsharkOutput(capture: string, args: string[]): { stdout: string; status: number | null; stderr: string } {
+  if (tsharkId === undefined) {
+    const which = spawnSync('sh', ['-c', 'command -v tshark'], { encoding: 'utf8' }).stdout.trim();
+    const st = which ? statSync(which) : null;
+    tsharkId = st ? `${which}:${st.size}:${st.mtimeMs}` : 'tshark';
+  }
+  const key = createHash('sha256').update(tsharkId).update('\0').update(JSON.stringify(args)).update('\0').update(readFileSync(capture)).digest('hex');
+  const file = join(CACHE, `${key}.txt`);
+  try {
+    return { stdout: readFileSync(file, 'utf8'), status: 0, stderr: '' };
+  } catch {
+    // not cached yet
+  }
+  const r = spawnSync('tshark', ['-n', '-r', capture, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status === 0) {
+    mkdirSync(CACHE, { recursive: true });
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, r.stdout);
+    renameSync(tmp, file);
+  }
+  return { stdout: r.stdout, status: r.status, stderr: r.stderr };
+}
+
 export function tsharkFacts(capture: string, goldenStreamsJson: string, extra: string[] = []): Map<number, ConnectionFacts> {
   const golden: GoldenClient[] = JSON.parse(readFileSync(goldenStreamsJson, 'utf8'));
   const clientOf = new Map(golden.map((g) => [g.stream, `${g.client.ip}|${g.client.port}`]));
-  const args = ['-n', '-r', capture, ...PREFS, ...extra, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  const args = [...PREFS, ...extra, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
   for (const f of FIELDS) args.push('-e', f);
-  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = tsharkOutput(capture, args);
   // A damaged file makes tshark exit non-zero after printing the frames it could read.
   if (r.status !== 0 && r.stdout.trim() === '') throw new Error(`tshark failed on ${capture}: ${r.stderr}`);
   const collectors = new Map<number, FactsCollector>();

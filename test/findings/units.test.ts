@@ -3,7 +3,6 @@
  * retry state is small and incremental, facts stay bounded, the vantage guess
  * follows the handshake legs tshark shows.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
@@ -23,7 +22,7 @@ import {
   type FindingOptions,
 } from '../../src/findings/index.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
-import { tsharkFacts } from './tshark-facts.js';
+import { tsharkFacts, tsharkOutput } from './tshark-facts.js';
 
 const root = resolve(process.cwd());
 const fx = (name: string): string => join(root, 'fixtures', name);
@@ -200,7 +199,7 @@ describe('vantage point', () => {
 describe('closing alerts from payload bytes', () => {
   /** tcp.payload of the first frame matching a display filter, as tshark shows it. */
   function payload(name: string, filter: string): Buffer {
-    const r = spawnSync('tshark', ['-n', '-r', fx(name), '-Y', filter, '-T', 'fields', '-e', 'tcp.payload'], { encoding: 'utf8' });
+    const r = tsharkOutput(fx(name), ['-Y', filter, '-T', 'fields', '-e', 'tcp.payload']);
     return Buffer.from((r.stdout.split('\n')[0] ?? '').trim().replace(/:/g, ''), 'hex');
   }
   const CLIENT = 'ip.src==10.99.0.1';
