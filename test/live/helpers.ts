@@ -4,6 +4,7 @@
  * waiting for what is expected on a stream (never a fixed sleep).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -108,3 +109,34 @@ export function replayInto(
   };
 }
 
+
+/**
+ * replayInto, but the replay starts only once the CLI says it is reading (its
+ * HANDSHAKE_LENS_DEBUG line): on a loaded machine loading the CLI's modules can
+ * take seconds of wall time, and a replay started beside it would have sent
+ * much of the capture before the CLI read a byte (timing tests measure from
+ * when the CLI can read, not from when node was started).
+ */
+export async function replayIntoReady(
+  file: string,
+  replayArgs: string[],
+  cliArgs: string[],
+  /** Binary output: each stdout chunk as it comes (then `out` collects nothing). */
+  onStdout?: (chunk: Buffer) => void,
+): Promise<ReturnType<typeof replayInto>> {
+  const tool = spawn('node', [cli, ...cliArgs], { cwd: root, env: childEnv({ HANDSHAKE_LENS_DEBUG: '1' }), stdio: ['pipe', 'pipe', 'pipe'] });
+  started.push(tool);
+  if (onStdout) tool.stdout!.on('data', onStdout);
+  const out = new Collected(onStdout ? new PassThrough() : tool.stdout!);
+  const err = new Collected(tool.stderr!);
+  await err.until((t) => t.includes('SIGINT stops'), 60_000);
+  const replay = spawn('node', [path.join(root, 'scripts/replay-pcap.mjs'), ...replayArgs, file], {
+    cwd: root,
+    env: childEnv(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  started.push(replay);
+  replay.stdout!.pipe(tool.stdin!);
+  tool.stdin!.on('error', () => {});
+  return { replay, tool, out, err, replayErr: new Collected(replay.stderr!) };
+}

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { fixture, tsharkStreams, type TsharkStream } from '../ui/fixtures.js';
 import { Readable } from 'node:stream';
 import { readSavedAnalysisStream } from '../../src/output/protobuf.js';
-import { ensureBuilt, exited, killStarted, replayInto } from './helpers.js';
+import { ensureBuilt, exited, killStarted, replayInto, replayIntoReady } from './helpers.js';
 
 const FILE = fixture('pool-sequential-5conns-1s.pcap');
 let expected: TsharkStream[];
@@ -57,7 +57,8 @@ test('tshark sees 5 streams in the fixture', () => {
 });
 
 test('NDJSON: each closed connection is written while the writer is still sending, within about a second', async () => {
-  const r = replayInto(FILE, [], ['--format', 'ndjson', '-']);
+  // The replay starts once the CLI reads: the timing below is the CLI's, not node's start-up under load.
+  const r = await replayIntoReady(FILE, [], ['--format', 'ndjson', '-']);
   const code = exited(r.tool);
   await r.replayErr.until((t) => t.includes('replay: done'));
   const doneAt = r.replayErr.timeAt(r.replayErr.text.indexOf('replay: done') + 1);
@@ -116,14 +117,10 @@ test('the writer closing the pipe is the end of the capture: exit 0, nothing mar
 }, 60_000);
 
 test('protobuf: records are written while the writer is still sending; the whole stream reads back', async () => {
-  const r = replayInto(FILE, [], ['--format', 'protobuf', '-']);
   const chunks: Buffer[] = [];
   const arrivals: { at: number; bytes: number }[] = [];
   let bytes = 0;
-  r.tool.stdout!.removeAllListeners('data');
-  r.tool.stdout!.setEncoding('latin1');
-  r.tool.stdout!.on('data', (d: string) => {
-    const b = Buffer.from(d, 'latin1');
+  const r = await replayIntoReady(FILE, [], ['--format', 'protobuf', '-'], (b) => {
     chunks.push(b);
     bytes += b.length;
     arrivals.push({ at: Date.now(), bytes });
