@@ -13,6 +13,7 @@ import { constants as zlibConstants, createGunzip, gunzipSync, gzipSync } from '
 import { DEFAULT_CHUNK_SIZE, readCapture, readCaptureStream } from '../../src/capture/index.js';
 import type { Frame } from '../../src/capture/index.js';
 import { gunzipChunks, OUT_CHUNK } from '../../src/capture/gunzip.js';
+import { pcapHeaderLE } from '../helpers/pcap.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hl-capture-gzip-'));
 const write = (name: string, data: Buffer): string => {
@@ -52,12 +53,7 @@ interface Built {
  */
 function buildPcap(count: number, size: number, fill: (i: number) => Buffer): Built {
   const parts: Buffer[] = [];
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(1, 20);
+  const head = pcapHeaderLE();
   parts.push(head);
   const ends: number[] = [];
   let off = 24;

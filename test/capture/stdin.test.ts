@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { fixturePath, goldenFrames } from './helpers.js';
+import { pcapHeaderLE } from '../helpers/pcap.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hl-capture-stdin-'));
 const distCapture = path.resolve(fixturePath('zeek-tls12-basic.pcap'), '../../dist/capture/index.js');
@@ -51,12 +52,7 @@ function readStdin(file: string, how: 'redirect' | 'pipe'): ChildResult {
 
 /** A little-endian µs pcap of `count` records of `size` bytes (record i at 1_600_000_000 + i s). */
 function buildPcap(count: number, size: number): Buffer {
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(1, 20);
+  const head = pcapHeaderLE();
   const parts = [head];
   for (let i = 0; i < count; i++) {
     const rec = Buffer.alloc(16 + size, i & 0xff);

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { decodeFrame, type DecodedPacket } from '../../src/decode/index.js';
 import { readFrames, type TestFrame } from './read-frames.js';
+import { mulberry32 } from '../helpers/rng.js';
 
 const FIXTURES = path.resolve(process.cwd(), 'fixtures');
 const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 239, 276];
@@ -38,16 +39,7 @@ function check(p: DecodedPacket, data: Buffer): string | undefined {
 }
 
 /** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 test('fixtures provide frames to fuzz', () => {
   expect(frames.length).toBeGreaterThan(500);

@@ -6,18 +6,10 @@
  */
 import { distribution, percentile } from '../../src/report/stats.js';
 import { EXACT_MAX, QuantileSketch, RELATIVE_ERROR, sketchOf } from '../../src/report/sketch.js';
+import { mulberry32 } from '../helpers/rng.js';
 
-/** A seeded generator (mulberry32): the same values on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+const rng = mulberry32;
 
 const PS = [0, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 100];
 
