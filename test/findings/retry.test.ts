@@ -191,6 +191,25 @@ describe('late records (close order is not start order)', () => {
   });
 });
 
+describe('late renumbering reports only what changed', () => {
+  test('a later attempt whose predecessor got a new interval, but whose own findings stay the same, gets no onLate call', () => {
+    // 0 fails from 0.5 s to 0.8125 s; 1 (at 1 s) retries it; 2 (at 3 s) retries 1. Then 3 closes late:
+    // it started at 0.625 s, before 0 ended (so it is not a retry itself), and ended at 0.75 s,
+    // so it becomes 1's predecessor: 1 is still attempt 2, now 375 ms after connection 3.
+    // 2 keeps attempt 3, 2.00 s after connection 1: nothing new for it (2.00 s is not within
+    // 1.2 x 375 ms, so no retry-no-backoff either).
+    const late: [number, string[], boolean][] = [];
+    const t = tracker({}, (id, fs, first) => late.push([id, fs.map((f) => `${f.code}: ${f.detail}`), first]));
+    expect(feed(t, [attempt(0, 0.5, 0.8125), attempt(1, 1, 1.125), attempt(2, 3, 3.125)])).toEqual([
+      '1 retry @11: attempt 2, 500 ms after attempt 1 (connection 0)',
+      '2 retry @21: attempt 3, 2.00 s after attempt 2 (connection 1)',
+    ]);
+    expect(late).toEqual([]);
+    expect(feed(t, [attempt(3, 0.625, 0.75)])).toEqual([]);
+    expect(late).toEqual([[1, ['retry: attempt 2, 375 ms after attempt 1 (connection 3)'], true]]);
+  });
+});
+
 describe('bounded state', () => {
   test('attempts older than the window before the latest record are forgotten; one at the window\'s edge is kept', () => {
     const t = tracker();
