@@ -14,8 +14,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
-import { destinations } from '../report/destinations.js';
-import { RowStore } from '../report/rows.js';
+import { DestinationTable } from '../report/destinations.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
 import { CONNECTION_STATES, EVENT_TYPES, FINDING_CODES, SEVERITIES, TRANSPORTS, type Finding, type FindingCode, type Severity, type Transport } from '../timeline/types.js';
 import type { VantagePoint } from '../findings/vantage.js';
@@ -638,12 +637,12 @@ export class ProtobufWriter {
   private blocked = false;
   private error: Error | undefined;
   private ended = false;
-  /** Connections seen, for the destination aggregates of the trailer (references only). */
   /**
-   * A compact row per connection written (src/report/rows.ts, ~235 B), for the trailer's
-   * destinations: whole records kept here held 2.1 GB for 1,000,000 unanswered SYNs.
+   * The trailer's per-destination aggregates, fed as connections are written (33 bytes per
+   * connection, report/destinations.ts): whole records kept here held 2.1 GB for 1,000,000
+   * unanswered SYNs, compact rows 235 MB.
    */
-  private readonly rows = new RowStore();
+  private readonly dests = new DestinationTable();
   private readonly R = schema().Record;
   private readonly onError = (err: Error): void => {
     this.error ??= err;
@@ -685,7 +684,7 @@ export class ProtobufWriter {
 
   writeConnection(c: ConnectionRecord): void {
     if (this.ended) throw new Error('ProtobufWriter: writeConnection after end');
-    this.rows.add(c);
+    this.dests.add(c);
     this.record({ connection: connectionToProto(c) });
   }
 
@@ -693,7 +692,7 @@ export class ProtobufWriter {
   async end(capture: Analysis['capture']): Promise<void> {
     if (this.ended) throw new Error('ProtobufWriter: end called twice');
     this.ended = true;
-    this.record({ trailer: { capture: captureToProto(capture), destinations: destinations(this.rows.views()).map(destinationToProto) } });
+    this.record({ trailer: { capture: captureToProto(capture), destinations: this.dests.result().map(destinationToProto) } });
     const last = this.takeBatch();
     await new Promise<void>((resolve, reject) => {
       if (this.error) return reject(this.error);

@@ -1,6 +1,6 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnRow } from './rows.js';
-import { QuantileSketch, sketchOf } from './sketch.js';
+import { QuantileSketch } from './sketch.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
 
@@ -25,18 +25,32 @@ export function destinationKey(c: ConnRow): string {
  * A zero-length interval (start == end) counts as open at its instant.
  */
 export function peakConcurrency(intervals: readonly { start: number; end: number }[]): number {
-  // Sweep over sorted typed arrays (no object per event: a SYN flood's million connections to one
-  // destination cost 16 MB here, not 80). At equal times: ends of positive-length intervals first
-  // (half-open), then starts, then ends of zero-length intervals (so they count at their instant).
   const n = intervals.length;
   const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    starts[i] = intervals[i]!.start;
+    ends[i] = intervals[i]!.end;
+  }
+  return peakOf(starts, ends);
+}
+
+/**
+ * peakConcurrency over interval columns (starts[i], ends[i]); sorts `starts` in place.
+ * A sweep over sorted typed arrays, no object per event: a SYN flood's million connections
+ * to one destination cost 16 MB here, not 80. At equal times: ends of positive-length
+ * intervals first (half-open), then starts, then ends of zero-length intervals (so they count
+ * at their instant).
+ */
+function peakOf(starts: Float64Array, endsIn: Float64Array): number {
+  const n = starts.length;
   const ends = new Float64Array(n);
   const zeros = new Float64Array(n);
   let nEnds = 0;
   let nZeros = 0;
   for (let i = 0; i < n; i++) {
-    const { start, end } = intervals[i]!;
-    starts[i] = start;
+    const start = starts[i]!;
+    const end = endsIn[i]!;
     if (end > start) ends[nEnds++] = end;
     else zeros[nZeros++] = start;
   }
@@ -111,73 +125,264 @@ export function groupByDestination(conns: readonly ConnRow[]): Map<string, ConnR
   return groups;
 }
 
-/** Aggregates for one destination's connections (all with the same destinationKey). */
-export function destinationStats(key: string, group: readonly ConnRow[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {
-  const first = group[0];
-  const setup = new QuantileSketch();
-  let roundTrips = 0;
-  let handshakeBytes = 0;
-  let certificateBytes = 0;
-  let setupMs = 0;
-  let lifeMs = 0;
-  let withServerHello = 0;
-  let resumed = 0;
-  for (const c of group) {
-    if (c.setup.ms !== null) {
-      setup.add(c.setup.ms);
-      setupMs += c.setup.ms;
-      lifeMs += c.lifetimeMs;
-      roundTrips += c.setup.roundTrips ?? 0;
-      handshakeBytes += c.setup.bytes;
-      certificateBytes += c.setup.certificateBytes ?? 0;
-    }
-    if (hasServerHello(c)) {
-      withServerHello++;
-      if (c.tls!.resumed) resumed++;
-    }
-  }
-  return {
-    key,
-    sni: group.find((c) => c.tls?.sni)?.tls?.sni ?? null,
-    ip: first.server.ip,
-    port: first.server.port,
-    connections: group.length,
-    connectionIds: group.filter((c) => c.transport !== 'quic').map((c) => c.id),
-    peakConcurrency: peakConcurrency(group),
-    idleGapsSec: sketchOf(idleGaps(group)).distribution(),
-    setupMs: setup.distribution(),
-    setupRoundTrips: roundTrips,
-    handshakeBytes,
-    certificateBytes,
-    resumptionRate: withServerHello > 0 ? resumed / withServerHello : null,
-    setupShare: lifeMs > 0 ? Math.min(1, setupMs / lifeMs) : null,
-    observedIdleTimeouts: observedIdleTimeouts(group, minIdleSec),
-    quicConnectionIds: group.filter((c) => c.transport === 'quic').map((c) => c.id),
-    setupByTransport: {
-      tcp: transportSetup(group.filter((c) => c.transport !== 'quic')),
-      quic: transportSetup(group.filter((c) => c.transport === 'quic')),
-    },
-  };
+/** Grows a typed array (doubling) so that it holds at least `need` elements. */
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 64));
+  next.set(a);
+  return next;
 }
 
-/** Setup of connections over one transport (null when there are none). */
-export function transportSetup(group: readonly ConnRow[]): TransportSetup | null {
-  if (group.length === 0) return null;
-  const setup = new QuantileSketch();
-  let roundTrips = 0;
-  let bytes = 0;
-  let resumed = 0;
-  let zeroRtt = 0;
-  for (const c of group) {
-    if (c.setup.ms !== null) {
-      setup.add(c.setup.ms);
-      roundTrips += c.setup.roundTrips ?? 0;
-      bytes += c.setup.bytes;
-    }
-    if (c.tls?.resumed) resumed++;
-    if (c.quic ? c.quic.zeroRtt : c.tls?.earlyData) zeroRtt++;
+// Flag bits per connection.
+const D_QUIC = 1;
+const D_SETUP = 2;
+
+/**
+ * Per-destination aggregates fed one connection at a time (the protobuf
+ * writer's trailer, the text report, the pool): what it keeps per connection
+ * is 33 bytes in columns (destination, id, start, end, setup ms, flags; up to
+ * twice that while the columns grow by doubling), per
+ * destination a few sums, and per idle close 25 bytes. A million unanswered
+ * SYNs cost 33 MB here; the compact rows they replace in the protobuf writer
+ * held 235 MB. result() computes every destination's DestinationStats, one
+ * destination at a time, as destinationStats() always has (same order of
+ * summing, so the same figures to the last bit).
+ */
+export class DestinationTable {
+  private n = 0;
+  private dest = new Int32Array(0);
+  private id = new Int32Array(0);
+  private start = new Float64Array(0);
+  private end = new Float64Array(0);
+  private setupMs = new Float64Array(0);
+  private flags = new Uint8Array(0);
+  // Idle closes, in arrival order.
+  private idleN = 0;
+  private idleDest = new Int32Array(0);
+  private idleId = new Int32Array(0);
+  private idleBy = new Uint8Array(0);
+  private idleSec = new Float64Array(0);
+  // Per destination, by index in order of first connection.
+  private readonly index = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private readonly snis: (string | null)[] = [];
+  private readonly ips: string[] = [];
+  private readonly ports: number[] = [];
+  /** Sums per destination: SUMS numbers each (see add()). */
+  private sums = new Float64Array(0);
+
+  constructor(private readonly minIdleSec = IDLE_CLOSE_MIN_SEC) {}
+
+  /** Connections added. */
+  get length(): number {
+    return this.n;
   }
-  return { connections: group.length, setupMs: setup.distribution(), setupRoundTrips: roundTrips, handshakeBytes: bytes, resumed, zeroRtt };
+
+  /** Bytes held in typed-array columns (their capacity: they grow by doubling). */
+  get columnBytes(): number {
+    let b = this.sums.byteLength;
+    for (const a of [this.dest, this.id, this.start, this.end, this.setupMs, this.flags, this.idleDest, this.idleId, this.idleBy, this.idleSec]) b += a.byteLength;
+    return b;
+  }
+
+  add(c: ConnRow): void {
+    const key = destinationKey(c);
+    let d = this.index.get(key);
+    if (d === undefined) {
+      d = this.keys.length;
+      this.index.set(key, d);
+      this.keys.push(key);
+      this.snis.push(null);
+      this.ips.push(c.server.ip);
+      this.ports.push(c.server.port);
+      this.sums = grow(this.sums, (d + 1) * SUMS);
+    }
+    if (this.snis[d] === null && c.tls?.sni) this.snis[d] = c.tls.sni;
+    const i = this.n++;
+    if (i >= this.dest.length) {
+      this.dest = grow(this.dest, i + 1);
+      this.id = grow(this.id, i + 1);
+      this.start = grow(this.start, i + 1);
+      this.end = grow(this.end, i + 1);
+      this.setupMs = grow(this.setupMs, i + 1);
+      this.flags = grow(this.flags, i + 1);
+    }
+    const quic = c.transport === 'quic';
+    const ms = c.setup.ms;
+    this.dest[i] = d;
+    this.id[i] = c.id;
+    this.start[i] = c.start;
+    this.end[i] = c.end;
+    this.setupMs[i] = ms ?? NaN;
+    this.flags[i] = (quic ? D_QUIC : 0) | (ms !== null ? D_SETUP : 0);
+    const s = this.sums;
+    const o = d * SUMS;
+    s[o + S_CONNECTIONS]++;
+    if (ms !== null) {
+      s[o + S_SETUP_MS] += ms;
+      s[o + S_LIFE_MS] += c.lifetimeMs;
+      s[o + S_ROUND_TRIPS] += c.setup.roundTrips ?? 0;
+      s[o + S_BYTES] += c.setup.bytes;
+      s[o + S_CERT_BYTES] += c.setup.certificateBytes ?? 0;
+    }
+    if (hasServerHello(c)) {
+      s[o + S_SERVER_HELLO]++;
+      if (c.tls!.resumed) s[o + S_RESUMED]++;
+    }
+    // Per transport: TCP's sums, then QUIC's.
+    const t = o + (quic ? S_QUIC : S_TCP);
+    s[t + T_CONNECTIONS]++;
+    if (ms !== null) {
+      s[t + T_ROUND_TRIPS] += c.setup.roundTrips ?? 0;
+      s[t + T_BYTES] += c.setup.bytes;
+    }
+    if (c.tls?.resumed) s[t + T_RESUMED]++;
+    if (c.quic ? c.quic.zeroRtt : c.tls?.earlyData) s[t + T_ZERO_RTT]++;
+    const td = c.teardown;
+    if (td.initiator !== null && td.idleBeforeSec !== null && td.idleBeforeSec >= this.minIdleSec) {
+      const k = this.idleN++;
+      if (k >= this.idleDest.length) {
+        this.idleDest = grow(this.idleDest, k + 1);
+        this.idleId = grow(this.idleId, k + 1);
+        this.idleBy = grow(this.idleBy, k + 1);
+        this.idleSec = grow(this.idleSec, k + 1);
+      }
+      this.idleDest[k] = d;
+      this.idleId[k] = c.id;
+      this.idleBy[k] = td.initiator === 'client' ? 0 : 1;
+      this.idleSec[k] = td.idleBeforeSec;
+    }
+  }
+
+  /**
+   * One entry per destination, sorted by total setup ms, largest first, then
+   * by key (as destinations()).
+   */
+  result(): DestinationStats[] {
+    const nd = this.keys.length;
+    // Connections grouped by destination, in arrival order within each (a counting sort).
+    const at = new Int32Array(nd + 1);
+    for (let i = 0; i < this.n; i++) at[this.dest[i]! + 1]++;
+    for (let d = 0; d < nd; d++) at[d + 1] += at[d]!;
+    const order = new Int32Array(this.n);
+    const fill = at.slice(0, nd);
+    for (let i = 0; i < this.n; i++) order[fill[this.dest[i]!]!++] = i;
+    const idleAt = new Int32Array(nd + 1);
+    for (let k = 0; k < this.idleN; k++) idleAt[this.idleDest[k]! + 1]++;
+    for (let d = 0; d < nd; d++) idleAt[d + 1] += idleAt[d]!;
+    const idleOrder = new Int32Array(this.idleN);
+    const idleFill = idleAt.slice(0, nd);
+    for (let k = 0; k < this.idleN; k++) idleOrder[idleFill[this.idleDest[k]!]!++] = k;
+
+    const out: DestinationStats[] = [];
+    for (let d = 0; d < nd; d++) out.push(this.stats(d, order.subarray(at[d]!, at[d + 1]!), idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!)));
+    out.sort((a, b) => b.setupMs.total - a.setupMs.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out;
+  }
+
+  private stats(d: number, members: Int32Array, idles: Int32Array): DestinationStats {
+    const m = members.length;
+    const setup = new QuantileSketch();
+    const tcpSetup = new QuantileSketch();
+    const quicSetup = new QuantileSketch();
+    const connectionIds: number[] = [];
+    const quicConnectionIds: number[] = [];
+    const starts = new Float64Array(m);
+    const ends = new Float64Array(m);
+    for (let j = 0; j < m; j++) {
+      const i = members[j]!;
+      const fl = this.flags[i]!;
+      starts[j] = this.start[i]!;
+      ends[j] = this.end[i]!;
+      if (fl & D_QUIC) quicConnectionIds.push(this.id[i]!);
+      else connectionIds.push(this.id[i]!);
+      if (fl & D_SETUP) {
+        const ms = this.setupMs[i]!;
+        setup.add(ms);
+        (fl & D_QUIC ? quicSetup : tcpSetup).add(ms);
+      }
+    }
+    const gaps = this.idleGapsOf(members);
+    const peak = peakOf(starts, ends);
+    const s = this.sums;
+    const o = d * SUMS;
+    const transport = (t: number, sketch: QuantileSketch): TransportSetup | null =>
+      s[t + T_CONNECTIONS] === 0
+        ? null
+        : {
+            connections: s[t + T_CONNECTIONS]!,
+            setupMs: sketch.distribution(),
+            setupRoundTrips: s[t + T_ROUND_TRIPS]!,
+            handshakeBytes: s[t + T_BYTES]!,
+            resumed: s[t + T_RESUMED]!,
+            zeroRtt: s[t + T_ZERO_RTT]!,
+          };
+    const withServerHello = s[o + S_SERVER_HELLO]!;
+    const lifeMs = s[o + S_LIFE_MS]!;
+    const observedIdleTimeouts: DestinationStats['observedIdleTimeouts'] = [];
+    for (const k of idles) {
+      observedIdleTimeouts.push({ by: this.idleBy[k] === 0 ? 'client' : 'server', seconds: this.idleSec[k]!, connectionId: this.idleId[k]! });
+    }
+    return {
+      key: this.keys[d]!,
+      sni: this.snis[d]!,
+      ip: this.ips[d]!,
+      port: this.ports[d]!,
+      connections: m,
+      connectionIds,
+      peakConcurrency: peak,
+      idleGapsSec: gaps.distribution(),
+      setupMs: setup.distribution(),
+      setupRoundTrips: s[o + S_ROUND_TRIPS]!,
+      handshakeBytes: s[o + S_BYTES]!,
+      certificateBytes: s[o + S_CERT_BYTES]!,
+      resumptionRate: withServerHello > 0 ? s[o + S_RESUMED]! / withServerHello : null,
+      setupShare: lifeMs > 0 ? Math.min(1, s[o + S_SETUP_MS]! / lifeMs) : null,
+      observedIdleTimeouts,
+      quicConnectionIds,
+      setupByTransport: { tcp: transport(o + S_TCP, tcpSetup), quic: transport(o + S_QUIC, quicSetup) },
+    };
+  }
+
+  /** idleGaps() over a destination's members: sorted by start, then id. */
+  private idleGapsOf(members: Int32Array): QuantileSketch {
+    const sorted = Int32Array.from(members).sort((a, b) => this.start[a]! - this.start[b]! || this.id[a]! - this.id[b]!);
+    const gaps = new QuantileSketch();
+    let maxEnd = -Infinity;
+    for (const i of sorted) {
+      const start = this.start[i]!;
+      if (maxEnd !== -Infinity && start >= maxEnd) gaps.add(start - maxEnd);
+      if (this.end[i]! > maxEnd) maxEnd = this.end[i]!;
+    }
+    return gaps;
+  }
+}
+
+// The sums per destination: the destination's, then TCP's and QUIC's (T_* each).
+const S_CONNECTIONS = 0;
+const S_SETUP_MS = 1;
+const S_LIFE_MS = 2;
+const S_ROUND_TRIPS = 3;
+const S_BYTES = 4;
+const S_CERT_BYTES = 5;
+const S_SERVER_HELLO = 6;
+const S_RESUMED = 7;
+const S_TCP = 8;
+const T_CONNECTIONS = 0;
+const T_ROUND_TRIPS = 1;
+const T_BYTES = 2;
+const T_RESUMED = 3;
+const T_ZERO_RTT = 4;
+const S_QUIC = S_TCP + 5;
+const SUMS = S_QUIC + 5;
+
+/** Aggregates for one destination's connections (all with the same destinationKey). */
+export function destinationStats(key: string, group: readonly ConnRow[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {
+  const t = new DestinationTable(minIdleSec);
+  for (const c of group) t.add(c);
+  const [d] = t.result();
+  if (d === undefined || d.key !== key) throw new Error(`destinationStats: connections not all to ${key}`);
+  return d;
 }
 
 /**
@@ -187,8 +392,7 @@ export function transportSetup(group: readonly ConnRow[]): TransportSetup | null
  * first, then by key.
  */
 export function destinations(conns: readonly ConnRow[], opts: { minIdleSec?: number } = {}): DestinationStats[] {
-  const out: DestinationStats[] = [];
-  for (const [key, group] of groupByDestination(conns)) out.push(destinationStats(key, group, opts.minIdleSec));
-  out.sort((a, b) => b.setupMs.total - a.setupMs.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return out;
+  const t = new DestinationTable(opts.minIdleSec);
+  for (const c of conns) t.add(c);
+  return t.result();
 }

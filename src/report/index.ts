@@ -5,6 +5,7 @@ export { summarize, hasServerHello } from './summary.js';
 export {
   destinationKey,
   destinations,
+  DestinationTable,
   destinationStats,
   groupByDestination,
   idleGaps,

@@ -1,0 +1,97 @@
+/**
+ * Per-destination aggregates (src/report/destinations.ts, DestinationTable):
+ * on real captures whose connections to many destinations arrive interleaved,
+ * every figure equals a plain reference computed here (group by key, sum,
+ * count the open intervals at each instant by brute force); and what the table
+ * keeps per connection stays a few dozen bytes, whatever the connection.
+ */
+import { fileURLToPath } from 'node:url';
+import { runInNewContext } from 'node:vm';
+import v8 from 'node:v8';
+import { analyzeFile } from '../../src/analyze.js';
+import { DestinationTable, destinationKey, destinations } from '../../src/report/index.js';
+import type { ConnectionRecord } from '../../src/timeline/types.js';
+
+const fx = (name: string): string => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
+
+/** Open intervals at instant t, half-open [start, end), a zero-length one open at its instant. */
+function openAt(cs: readonly ConnectionRecord[], t: number): number {
+  return cs.filter((c) => (c.end > c.start ? c.start <= t && t < c.end : c.start === t)).length;
+}
+
+describe('destinations against a plain reference', () => {
+  test.each([
+    // 13 destinations, connections interleaved (20 switches), 13 idle closes, 2 QUIC connections.
+    'quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap',
+    'demo-loopback-mix.pcapng',
+  ])('%s', async (name) => {
+    const a = await analyzeFile(fx(name));
+    const groups = new Map<string, ConnectionRecord[]>();
+    for (const c of a.connections) {
+      const k = c.tls?.sni ? `${c.tls.sni}:${c.server.port}` : `${c.server.ip.includes(':') ? `[${c.server.ip}]` : c.server.ip}:${c.server.port}`;
+      expect(destinationKey(c)).toBe(k);
+      groups.set(k, [...(groups.get(k) ?? []), c]);
+    }
+    const ours = destinations(a.connections);
+    expect(ours.map((d) => d.key).sort()).toEqual([...groups.keys()].sort());
+    // Sorted by total setup ms, largest first.
+    for (let i = 1; i < ours.length; i++) expect(ours[i - 1]!.setupMs.total).toBeGreaterThanOrEqual(ours[i]!.setupMs.total);
+    for (const d of ours) {
+      const g = groups.get(d.key)!;
+      const known = g.filter((c) => c.setup.ms !== null);
+      expect(d.connections).toBe(g.length);
+      expect(d.connectionIds).toEqual(g.filter((c) => c.transport === 'tcp').map((c) => c.id));
+      expect(d.quicConnectionIds).toEqual(g.filter((c) => c.transport === 'quic').map((c) => c.id));
+      expect(d.ip).toBe(g[0]!.server.ip);
+      expect(d.port).toBe(g[0]!.server.port);
+      expect(d.sni).toBe(g.find((c) => c.tls?.sni)?.tls?.sni ?? null);
+      expect(d.setupMs.count).toBe(known.length);
+      expect(d.setupMs.total).toBeCloseTo(known.reduce((s, c) => s + c.setup.ms!, 0), 9);
+      expect(d.setupRoundTrips).toBe(known.reduce((s, c) => s + (c.setup.roundTrips ?? 0), 0));
+      expect(d.handshakeBytes).toBe(known.reduce((s, c) => s + c.setup.bytes, 0));
+      expect(d.peakConcurrency).toBe(Math.max(...g.map((c) => openAt(g, c.start))));
+      expect(d.observedIdleTimeouts).toEqual(
+        g
+          .filter((c) => c.teardown.initiator !== null && c.teardown.idleBeforeSec !== null && c.teardown.idleBeforeSec >= 1)
+          .map((c) => ({ by: c.teardown.initiator, seconds: c.teardown.idleBeforeSec, connectionId: c.id })),
+      );
+      for (const t of ['tcp', 'quic'] as const) {
+        const tg = g.filter((c) => c.transport === t);
+        const ts = d.setupByTransport[t];
+        if (tg.length === 0) expect(ts).toBeNull();
+        else {
+          expect(ts!.connections).toBe(tg.length);
+          expect(ts!.setupMs.count).toBe(tg.filter((c) => c.setup.ms !== null).length);
+        }
+      }
+    }
+    // The interleaving is real: arrivals switch destination more often than there are destinations.
+    if (name.startsWith('quic/')) {
+      let switches = 0;
+      for (let i = 1; i < a.connections.length; i++) if (destinationKey(a.connections[i]!) !== destinationKey(a.connections[i - 1]!)) switches++;
+      expect(switches).toBeGreaterThan(ours.length);
+      expect(ours.reduce((s, d) => s + d.observedIdleTimeouts.length, 0)).toBeGreaterThan(0);
+      expect(ours.reduce((s, d) => s + d.quicConnectionIds.length, 0)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('memory', () => {
+  test('a SYN flood to one destination: at most 80 bytes per connection (33 used, columns grown by doubling)', async () => {
+    const syn = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0]!;
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const t = new DestinationTable();
+    const n = 200_000;
+    for (let i = 0; i < n; i++) t.add({ ...syn, id: i, start: syn.start + i * 1e-5, end: syn.end + i * 1e-5 });
+    gc();
+    const perConn = (process.memoryUsage().heapUsed - before + t.columnBytes) / n;
+    process.stdout.write(`destination table bytes per connection: ${perConn.toFixed(1)}\n`);
+    expect(perConn).toBeLessThanOrEqual(80);
+    const [d] = t.result();
+    expect(d!.connections).toBe(n);
+    expect(d!.connectionIds).toHaveLength(n);
+  });
+});
