@@ -133,6 +133,39 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: numb
   return next;
 }
 
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+
+/**
+ * A column of numbers appended in order: a first chunk grown by doubling up to
+ * CHUNK elements, then more chunks of CHUNK. Nothing is copied past the first
+ * chunk, and the capacity is at most one chunk more than the length (columns
+ * grown by doubling hold up to twice their length, and three times while a
+ * copy is made).
+ */
+class Column<T extends Float64Array | Int32Array | Uint8Array> {
+  private readonly chunks: T[] = [];
+  constructor(private readonly make: new (n: number) => T) {}
+
+  set(i: number, v: number): void {
+    const c = i >>> CHUNK_BITS;
+    if (c === this.chunks.length) this.chunks.push(new this.make(c === 0 ? 64 : CHUNK));
+    else if (c === 0 && i >= this.chunks[0]!.length) this.chunks[0] = grow(this.chunks[0]!, Math.min(CHUNK, i + 1));
+    this.chunks[c]![i & CHUNK_MASK] = v;
+  }
+
+  get(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+  }
+
+  get byteLength(): number {
+    let b = 0;
+    for (const c of this.chunks) b += c.byteLength;
+    return b;
+  }
+}
+
 // Flag bits per connection.
 const D_QUIC = 1;
 const D_SETUP = 2;
@@ -140,8 +173,7 @@ const D_SETUP = 2;
 /**
  * Per-destination aggregates fed one connection at a time (the protobuf
  * writer's trailer, the text report, the pool): what it keeps per connection
- * is 33 bytes in columns (destination, id, start, end, setup ms, flags; up to
- * twice that while the columns grow by doubling), per
+ * is 33 bytes in columns (destination, id, start, end, setup ms, flags), per
  * destination a few sums, and per idle close 25 bytes. A million unanswered
  * SYNs cost 33 MB here; the compact rows they replace in the protobuf writer
  * held 235 MB. result() computes every destination's DestinationStats, one
@@ -150,18 +182,18 @@ const D_SETUP = 2;
  */
 export class DestinationTable {
   private n = 0;
-  private dest = new Int32Array(0);
-  private id = new Int32Array(0);
-  private start = new Float64Array(0);
-  private end = new Float64Array(0);
-  private setupMs = new Float64Array(0);
-  private flags = new Uint8Array(0);
+  private readonly dest = new Column(Int32Array);
+  private readonly id = new Column(Int32Array);
+  private readonly start = new Column(Float64Array);
+  private readonly end = new Column(Float64Array);
+  private readonly setupMs = new Column(Float64Array);
+  private readonly flags = new Column(Uint8Array);
   // Idle closes, in arrival order.
   private idleN = 0;
-  private idleDest = new Int32Array(0);
-  private idleId = new Int32Array(0);
-  private idleBy = new Uint8Array(0);
-  private idleSec = new Float64Array(0);
+  private readonly idleDest = new Column(Int32Array);
+  private readonly idleId = new Column(Int32Array);
+  private readonly idleBy = new Column(Uint8Array);
+  private readonly idleSec = new Column(Float64Array);
   // Per destination, by index in order of first connection.
   private readonly index = new Map<string, number>();
   private readonly keys: string[] = [];
@@ -199,22 +231,14 @@ export class DestinationTable {
     }
     if (this.snis[d] === null && c.tls?.sni) this.snis[d] = c.tls.sni;
     const i = this.n++;
-    if (i >= this.dest.length) {
-      this.dest = grow(this.dest, i + 1);
-      this.id = grow(this.id, i + 1);
-      this.start = grow(this.start, i + 1);
-      this.end = grow(this.end, i + 1);
-      this.setupMs = grow(this.setupMs, i + 1);
-      this.flags = grow(this.flags, i + 1);
-    }
     const quic = c.transport === 'quic';
     const ms = c.setup.ms;
-    this.dest[i] = d;
-    this.id[i] = c.id;
-    this.start[i] = c.start;
-    this.end[i] = c.end;
-    this.setupMs[i] = ms ?? NaN;
-    this.flags[i] = (quic ? D_QUIC : 0) | (ms !== null ? D_SETUP : 0);
+    this.dest.set(i, d);
+    this.id.set(i, c.id);
+    this.start.set(i, c.start);
+    this.end.set(i, c.end);
+    this.setupMs.set(i, ms ?? NaN);
+    this.flags.set(i, (quic ? D_QUIC : 0) | (ms !== null ? D_SETUP : 0));
     const s = this.sums;
     const o = d * SUMS;
     s[o + S_CONNECTIONS]++;
@@ -241,16 +265,10 @@ export class DestinationTable {
     const td = c.teardown;
     if (td.initiator !== null && td.idleBeforeSec !== null && td.idleBeforeSec >= this.minIdleSec) {
       const k = this.idleN++;
-      if (k >= this.idleDest.length) {
-        this.idleDest = grow(this.idleDest, k + 1);
-        this.idleId = grow(this.idleId, k + 1);
-        this.idleBy = grow(this.idleBy, k + 1);
-        this.idleSec = grow(this.idleSec, k + 1);
-      }
-      this.idleDest[k] = d;
-      this.idleId[k] = c.id;
-      this.idleBy[k] = td.initiator === 'client' ? 0 : 1;
-      this.idleSec[k] = td.idleBeforeSec;
+      this.idleDest.set(k, d);
+      this.idleId.set(k, c.id);
+      this.idleBy.set(k, td.initiator === 'client' ? 0 : 1);
+      this.idleSec.set(k, td.idleBeforeSec);
     }
   }
 
@@ -262,17 +280,17 @@ export class DestinationTable {
     const nd = this.keys.length;
     // Connections grouped by destination, in arrival order within each (a counting sort).
     const at = new Int32Array(nd + 1);
-    for (let i = 0; i < this.n; i++) at[this.dest[i]! + 1]++;
+    for (let i = 0; i < this.n; i++) at[this.dest.get(i) + 1]++;
     for (let d = 0; d < nd; d++) at[d + 1] += at[d]!;
     const order = new Int32Array(this.n);
     const fill = at.slice(0, nd);
-    for (let i = 0; i < this.n; i++) order[fill[this.dest[i]!]!++] = i;
+    for (let i = 0; i < this.n; i++) order[fill[this.dest.get(i)]!++] = i;
     const idleAt = new Int32Array(nd + 1);
-    for (let k = 0; k < this.idleN; k++) idleAt[this.idleDest[k]! + 1]++;
+    for (let k = 0; k < this.idleN; k++) idleAt[this.idleDest.get(k) + 1]++;
     for (let d = 0; d < nd; d++) idleAt[d + 1] += idleAt[d]!;
     const idleOrder = new Int32Array(this.idleN);
     const idleFill = idleAt.slice(0, nd);
-    for (let k = 0; k < this.idleN; k++) idleOrder[idleFill[this.idleDest[k]!]!++] = k;
+    for (let k = 0; k < this.idleN; k++) idleOrder[idleFill[this.idleDest.get(k)]!++] = k;
 
     const out: DestinationStats[] = [];
     for (let d = 0; d < nd; d++) out.push(this.stats(d, order.subarray(at[d]!, at[d + 1]!), idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!)));
@@ -291,13 +309,13 @@ export class DestinationTable {
     const ends = new Float64Array(m);
     for (let j = 0; j < m; j++) {
       const i = members[j]!;
-      const fl = this.flags[i]!;
-      starts[j] = this.start[i]!;
-      ends[j] = this.end[i]!;
-      if (fl & D_QUIC) quicConnectionIds.push(this.id[i]!);
-      else connectionIds.push(this.id[i]!);
+      const fl = this.flags.get(i);
+      starts[j] = this.start.get(i);
+      ends[j] = this.end.get(i);
+      if (fl & D_QUIC) quicConnectionIds.push(this.id.get(i));
+      else connectionIds.push(this.id.get(i));
       if (fl & D_SETUP) {
-        const ms = this.setupMs[i]!;
+        const ms = this.setupMs.get(i);
         setup.add(ms);
         (fl & D_QUIC ? quicSetup : tcpSetup).add(ms);
       }
@@ -321,7 +339,7 @@ export class DestinationTable {
     const lifeMs = s[o + S_LIFE_MS]!;
     const observedIdleTimeouts: DestinationStats['observedIdleTimeouts'] = [];
     for (const k of idles) {
-      observedIdleTimeouts.push({ by: this.idleBy[k] === 0 ? 'client' : 'server', seconds: this.idleSec[k]!, connectionId: this.idleId[k]! });
+      observedIdleTimeouts.push({ by: this.idleBy.get(k) === 0 ? 'client' : 'server', seconds: this.idleSec.get(k), connectionId: this.idleId.get(k) });
     }
     return {
       key: this.keys[d]!,
@@ -346,13 +364,13 @@ export class DestinationTable {
 
   /** idleGaps() over a destination's members: sorted by start, then id. */
   private idleGapsOf(members: Int32Array): QuantileSketch {
-    const sorted = Int32Array.from(members).sort((a, b) => this.start[a]! - this.start[b]! || this.id[a]! - this.id[b]!);
+    const sorted = Int32Array.from(members).sort((a, b) => this.start.get(a) - this.start.get(b) || this.id.get(a) - this.id.get(b));
     const gaps = new QuantileSketch();
     let maxEnd = -Infinity;
     for (const i of sorted) {
-      const start = this.start[i]!;
+      const start = this.start.get(i);
       if (maxEnd !== -Infinity && start >= maxEnd) gaps.add(start - maxEnd);
-      if (this.end[i]! > maxEnd) maxEnd = this.end[i]!;
+      if (this.end.get(i) > maxEnd) maxEnd = this.end.get(i);
     }
     return gaps;
   }
