@@ -52,9 +52,80 @@ const SCRATCH: SegmentFact = {
 };
 
 /**
+ * What a connection only needs once it gets past a bare SYN (a SYN-ACK, an ACK, data,
+ * a FIN or RST): made at the first write (TcpConnection.w()); a SYN flood's
+ * half-open connections share one frozen empty instance and take 248 bytes less each.
+ */
+class TcpColdState {
+  /**
+   * A direction's ISN taken from the peer's ACK number (ack - 1) when its SYN
+   * was not captured but the peer's was: the client's first ACK-bearing
+   * segment after its SYN acknowledges the server's SYN-ACK, so the server's
+   * byte stream starts at that ACK number (Wireshark takes the reverse base
+   * sequence number from the first ACK the same way).
+   */
+  ackIsn0: number | undefined = undefined;
+  ackIsn1: number | undefined = undefined;
+  synAcks_: Stamp[] | undefined = undefined;
+  synAckSeq: number | undefined = undefined;
+  handshakeAck: Stamp | undefined = undefined;
+  /** Packets and wire bytes of the connection up to and including the completing ACK. */
+  ackSnapshot: { packets: number; bytes: number } | undefined = undefined;
+  fin0: Stamp | undefined = undefined;
+  fin1: Stamp | undefined = undefined;
+  rst0: Stamp | undefined = undefined;
+  rst1: Stamp | undefined = undefined;
+  firstPayload0: Stamp | undefined = undefined;
+  firstPayload1: Stamp | undefined = undefined;
+  payloadBytes0 = 0;
+  payloadBytes1 = 0;
+  /** Last frame that carried new payload (either side), for idle-before-teardown. */
+  lastPayload: Stamp | undefined = undefined;
+  /** lastPayload as it was when the teardown started. */
+  lastPayloadBeforeTeardown: Stamp | undefined = undefined;
+  mss1: number | undefined = undefined;
+  /**
+   * tcp.analysis.initial_rtt as tshark computes it: at the first segment of
+   * either side with ACK set and SYN clear after a SYN without ACK, the time
+   * from the most recent such SYN (it may carry data, FIN or RST; the SYN-ACK
+   * need not have been captured). Recomputed at the next such segment while
+   * the two times are equal, as tshark does (a zero RTT reads as "none yet").
+   */
+  initialRttSyn: Stamp | undefined = undefined;
+  initialRttAt: Stamp | undefined = undefined;
+  ackSent0 = false;
+  ackSent1 = false;
+  retransmissions = 0;
+  outOfOrder = 0;
+  problems_: string[] | undefined = undefined;
+  /**
+   * The packet and byte counters as they were when each segment now held
+   * ahead of a hole arrived (made with the first one held; an entry goes when
+   * its segment is delivered): bytes read late are counted as of their own
+   * frame (see countersAt).
+   */
+  heldAt: Map<Stamp, { packets: number; bytes: number }> | undefined = undefined;
+  stream0: StreamReassembler | undefined = undefined;
+  stream1: StreamReassembler | undefined = undefined;
+  heldLimit: number | undefined = undefined;
+  /**
+   * The findings' facts (src/tcp/facts.ts), made at the first segment that is
+   * not a plain SYN / SYN-ACK (those add no fact: a SYN flood costs nothing
+   * here). Sides are fixed when it is made (`factsClientDir`); facts() swaps
+   * them if the client was decided otherwise later.
+   */
+  facts_: FactsCollector | undefined = undefined;
+  factsClientDir: Dir = 0;
+}
+
+/** The state of every connection that has not needed its own (frozen: a write to it throws). */
+const EMPTY_COLD: TcpColdState = Object.freeze(new TcpColdState()) as TcpColdState;
+
+/**
  * Per-object footprint matters (a SYN flood opens one per packet): per-direction
- * facts are plain fields (`fin0`/`fin1`, ...) read through tuple getters, and
- * arrays are only allocated when something goes in them.
+ * facts are plain fields (`fin0`/`fin1`, ...) read through tuple getters, arrays
+ * are only allocated when something goes in them, and what a bare SYN does not
+ * need is in TcpColdState (made at the first write to it, see w()).
  */
 export class TcpConnection {
   readonly endpoints: [Endpoint, Endpoint];
@@ -71,59 +142,9 @@ export class TcpConnection {
   private baseSeq1: number | undefined = undefined;
   private synSeen0 = false;
   private synSeen1 = false;
-  /**
-   * A direction's ISN taken from the peer's ACK number (ack - 1) when its SYN
-   * was not captured but the peer's was: the client's first ACK-bearing
-   * segment after its SYN acknowledges the server's SYN-ACK, so the server's
-   * byte stream starts at that ACK number (Wireshark takes the reverse base
-   * sequence number from the first ACK the same way).
-   */
-  private ackIsn0: number | undefined = undefined;
-  private ackIsn1: number | undefined = undefined;
   private syns_: Stamp[] | undefined = undefined;
-  private synAcks_: Stamp[] | undefined = undefined;
-  synAckSeq: number | undefined = undefined;
-  handshakeAck: Stamp | undefined = undefined;
-  /** Packets and wire bytes of the connection up to and including the completing ACK. */
-  ackSnapshot: { packets: number; bytes: number } | undefined = undefined;
-  private fin0: Stamp | undefined = undefined;
-  private fin1: Stamp | undefined = undefined;
-  private rst0: Stamp | undefined = undefined;
-  private rst1: Stamp | undefined = undefined;
-  private firstPayload0: Stamp | undefined = undefined;
-  private firstPayload1: Stamp | undefined = undefined;
-  private payloadBytes0 = 0;
-  private payloadBytes1 = 0;
-  /** Last frame that carried new payload (either side), for idle-before-teardown. */
-  lastPayload: Stamp | undefined = undefined;
-  /** lastPayload as it was when the teardown started. */
-  lastPayloadBeforeTeardown: Stamp | undefined = undefined;
   private mss0: number | undefined = undefined;
-  private mss1: number | undefined = undefined;
-  /**
-   * tcp.analysis.initial_rtt as tshark computes it: at the first segment of
-   * either side with ACK set and SYN clear after a SYN without ACK, the time
-   * from the most recent such SYN (it may carry data, FIN or RST; the SYN-ACK
-   * need not have been captured). Recomputed at the next such segment while
-   * the two times are equal, as tshark does (a zero RTT reads as "none yet").
-   */
-  initialRttSyn: Stamp | undefined = undefined;
-  initialRttAt: Stamp | undefined = undefined;
-  private ackSent0 = false;
-  private ackSent1 = false;
-  retransmissions = 0;
-  outOfOrder = 0;
-  private problems_: string[] | undefined = undefined;
 
-  /**
-   * The packet and byte counters as they were when each segment now held
-   * ahead of a hole arrived (made with the first one held; an entry goes when
-   * its segment is delivered): bytes read late are counted as of their own
-   * frame (see countersAt).
-   */
-  private heldAt: Map<Stamp, { packets: number; bytes: number }> | undefined = undefined;
-  private stream0: StreamReassembler | undefined = undefined;
-  private stream1: StreamReassembler | undefined = undefined;
   consumer: StreamConsumer | undefined = undefined;
   /** Heavy state (reassembly) released: the connection is only followed, not read. */
   released = false;
@@ -132,15 +153,6 @@ export class TcpConnection {
    * (the tracker's cap): reported in the state it had then.
    */
   finalizedEarly = false;
-  private heldLimit: number | undefined = undefined;
-  /**
-   * The findings' facts (src/tcp/facts.ts), made at the first segment that is
-   * not a plain SYN / SYN-ACK (those add no fact: a SYN flood costs nothing
-   * here). Sides are fixed when it is made (`factsClientDir`); facts() swaps
-   * them if the client was decided otherwise later.
-   */
-  private facts_: FactsCollector | undefined = undefined;
-  private factsClientDir: Dir = 0;
 
   /** @internal The tracker's bookkeeping: table keys, address ids, and links of its activity lists. */
   pairKey = 0;
@@ -153,6 +165,43 @@ export class TcpConnection {
   closedPrev: TcpConnection | undefined = undefined;
   closedNext: TcpConnection | undefined = undefined;
   closedList: unknown = undefined;
+
+  /** Cold state (TcpColdState): shared and empty until the first write. */
+  private c: TcpColdState = EMPTY_COLD;
+
+  /** The cold state to write to: this connection's own, made now if it still shares the empty one. */
+  private w(): TcpColdState {
+    if (this.c === EMPTY_COLD) this.c = new TcpColdState();
+    return this.c;
+  }
+
+  get synAckSeq(): number | undefined {
+    return this.c.synAckSeq;
+  }
+  get handshakeAck(): Stamp | undefined {
+    return this.c.handshakeAck;
+  }
+  get ackSnapshot(): { packets: number; bytes: number } | undefined {
+    return this.c.ackSnapshot;
+  }
+  get lastPayload(): Stamp | undefined {
+    return this.c.lastPayload;
+  }
+  get lastPayloadBeforeTeardown(): Stamp | undefined {
+    return this.c.lastPayloadBeforeTeardown;
+  }
+  get initialRttSyn(): Stamp | undefined {
+    return this.c.initialRttSyn;
+  }
+  get initialRttAt(): Stamp | undefined {
+    return this.c.initialRttAt;
+  }
+  get retransmissions(): number {
+    return this.c.retransmissions;
+  }
+  get outOfOrder(): number {
+    return this.c.outOfOrder;
+  }
 
   constructor(
     readonly id: number,
@@ -179,42 +228,42 @@ export class TcpConnection {
     return this.syns_ ?? NO_STAMPS;
   }
   get synAcks(): Stamp[] {
-    return this.synAcks_ ?? NO_STAMPS;
+    return this.c.synAcks_ ?? NO_STAMPS;
   }
   get fin(): [Stamp | undefined, Stamp | undefined] {
-    return [this.fin0, this.fin1];
+    return [this.c.fin0, this.c.fin1];
   }
   get rst(): [Stamp | undefined, Stamp | undefined] {
-    return [this.rst0, this.rst1];
+    return [this.c.rst0, this.c.rst1];
   }
   get firstPayload(): [Stamp | undefined, Stamp | undefined] {
-    return [this.firstPayload0, this.firstPayload1];
+    return [this.c.firstPayload0, this.c.firstPayload1];
   }
   get payloadBytes(): [number, number] {
-    return [this.payloadBytes0, this.payloadBytes1];
+    return [this.c.payloadBytes0, this.c.payloadBytes1];
   }
   get mss(): [number | undefined, number | undefined] {
-    return [this.mss0, this.mss1];
+    return [this.mss0, this.c.mss1];
   }
   get problems(): readonly string[] {
-    return this.problems_ ?? NO_PROBLEMS;
+    return this.c.problems_ ?? NO_PROBLEMS;
   }
 
   addProblem(p: string): void {
-    (this.problems_ ??= []).push(p);
+    (this.w().problems_ ??= []).push(p);
   }
 
   /** FIN seen both ways, or a RST: the connection is over (late packets may still follow). */
   get closed(): boolean {
-    return (this.fin0 !== undefined && this.fin1 !== undefined) || this.rst0 !== undefined || this.rst1 !== undefined;
+    return (this.c.fin0 !== undefined && this.c.fin1 !== undefined) || this.c.rst0 !== undefined || this.c.rst1 !== undefined;
   }
 
   get teardownStarted(): boolean {
-    return this.fin0 !== undefined || this.fin1 !== undefined || this.rst0 !== undefined || this.rst1 !== undefined;
+    return this.c.fin0 !== undefined || this.c.fin1 !== undefined || this.c.rst0 !== undefined || this.c.rst1 !== undefined;
   }
 
   get missingBytes(): number {
-    return (this.stream0?.missingBytes ?? 0) + (this.stream1?.missingBytes ?? 0);
+    return (this.c.stream0?.missingBytes ?? 0) + (this.c.stream1?.missingBytes ?? 0);
   }
 
   /**
@@ -232,7 +281,7 @@ export class TcpConnection {
     if (seen0 === seen1) return null;
     const only: Dir = seen0 ? 0 : 1;
     if (only !== clientDir) return 'server-only';
-    return (only === 0 ? this.ackSent0 : this.ackSent1) ? 'client-only' : null;
+    return (only === 0 ? this.c.ackSent0 : this.c.ackSent1) ? 'client-only' : null;
   }
 
   setClient(dir: Dir, evidence: ClientEvidence): void {
@@ -261,29 +310,31 @@ export class TcpConnection {
 
     if (flags & TCP_SYN) this.onSyn(dir, tcp, stamp);
     if (flags & TCP_ACK) {
-      if (dir === 0) this.ackSent0 = true;
-      else this.ackSent1 = true;
+      if (dir === 0) this.w().ackSent0 = true;
+      else this.w().ackSent1 = true;
       if ((flags & TCP_SYN) === 0) this.peerStartFromAck(dir, tcp.ack);
       if ((flags & TCP_SYN) === 0 && this.syns_ !== undefined) {
-        const rttSyn = this.initialRttSyn;
-        const rttAt = this.initialRttAt;
+        const rttSyn = this.c.initialRttSyn;
+        const rttAt = this.c.initialRttAt;
         if (rttSyn === undefined || (rttAt!.tsSec === rttSyn.tsSec && rttAt!.tsNsec === rttSyn.tsNsec)) {
-          this.initialRttSyn = this.syns_[this.syns_.length - 1];
-          this.initialRttAt = stamp;
+          const c = this.w();
+          c.initialRttSyn = this.syns_[this.syns_.length - 1];
+          c.initialRttAt = stamp;
         }
       }
     }
 
     if (
-      this.handshakeAck === undefined &&
-      this.synAckSeq !== undefined &&
+      this.c.handshakeAck === undefined &&
+      this.c.synAckSeq !== undefined &&
       dir === this.clientDir &&
       (flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK &&
       tcp.payloadLength === 0 &&
-      tcp.ack === ((this.synAckSeq + 1) >>> 0)
+      tcp.ack === ((this.c.synAckSeq + 1) >>> 0)
     ) {
-      this.handshakeAck = stamp;
-      this.ackSnapshot = { packets: this.packets, bytes: this.bytes };
+      const c = this.w();
+      c.handshakeAck = stamp;
+      c.ackSnapshot = { packets: this.packets, bytes: this.bytes };
     }
 
     const retransmission = tcp.payloadLength > 0 ? this.onPayload(dir, tcp, stamp) : false;
@@ -292,39 +343,40 @@ export class TcpConnection {
     if (flags & (TCP_FIN | TCP_RST)) {
       const started = this.teardownStarted;
       if (flags & TCP_FIN) {
-        if (dir === 0) this.fin0 ??= stamp;
-        else this.fin1 ??= stamp;
+        if (dir === 0) this.w().fin0 ??= stamp;
+        else this.w().fin1 ??= stamp;
       }
       if (flags & TCP_RST) {
-        if (dir === 0) this.rst0 ??= stamp;
-        else this.rst1 ??= stamp;
+        if (dir === 0) this.w().rst0 ??= stamp;
+        else this.w().rst1 ??= stamp;
       }
-      if (!started) this.lastPayloadBeforeTeardown = this.lastPayload;
+      if (!started) this.w().lastPayloadBeforeTeardown = this.c.lastPayload;
     }
     if (this.closed && this.consumer && !this.released) {
       // Nothing more will come in order: give up on remaining holes so held data is read.
-      this.stream0?.flush();
-      this.stream1?.flush();
+      this.c.stream0?.flush();
+      this.c.stream1?.flush();
     }
   }
 
   /** The findings' facts of this connection so far, with the sides as `clientDir` says (unknown: direction 0 is the client). */
   facts(clientDir: Dir = this.clientDir === -1 ? 0 : this.clientDir): ConnectionFacts {
-    if (this.facts_ === undefined) return emptyFacts();
-    const f = this.facts_.facts();
-    return clientDir === this.factsClientDir ? f : swapSides(f);
+    if (this.c.facts_ === undefined) return emptyFacts();
+    const f = this.c.facts_.facts();
+    return clientDir === this.c.factsClientDir ? f : swapSides(f);
   }
 
   private collect(dir: Dir, tcp: TcpHeader, stamp: Stamp, retransmission: boolean): void {
-    if (this.facts_ === undefined) {
-      this.facts_ = new FactsCollector();
-      this.factsClientDir = this.clientDir === -1 ? 0 : this.clientDir;
+    const c = this.w();
+    if (c.facts_ === undefined) {
+      c.facts_ = new FactsCollector();
+      c.factsClientDir = this.clientDir === -1 ? 0 : this.clientDir;
     }
     const flags = tcp.flags;
     const s = SCRATCH;
     s.frame = stamp.frame;
     s.time = epoch(stamp);
-    s.from = dir === this.factsClientDir ? 'client' : 'server';
+    s.from = dir === c.factsClientDir ? 'client' : 'server';
     s.syn = (flags & TCP_SYN) !== 0;
     s.fin = (flags & TCP_FIN) !== 0;
     s.rst = (flags & TCP_RST) !== 0;
@@ -332,7 +384,7 @@ export class TcpConnection {
     s.window = tcp.window;
     s.retransmission = retransmission;
     s.closeAlert = tcp.payloadLength > 0 && isCloseAlertPayload(tcp.payload);
-    this.facts_.segment(s);
+    c.facts_.segment(s);
   }
 
   /**
@@ -340,8 +392,8 @@ export class TcpConnection {
    * once what it came for is read: a hole is then given up on sooner).
    */
   limitHeld(bytes: number): void {
-    this.heldLimit = bytes;
-    for (const s of [this.stream0, this.stream1]) if (s && s.maxPending > bytes) s.maxPending = bytes;
+    this.w().heldLimit = bytes;
+    for (const s of [this.c.stream0, this.c.stream1]) if (s && s.maxPending > bytes) s.maxPending = bytes;
   }
 
   /**
@@ -350,17 +402,18 @@ export class TcpConnection {
    * delivered as they came (the counters are those of now).
    */
   countersAt(stamp: Stamp): { packets: number; bytes: number } | undefined {
-    return this.heldAt?.get(stamp);
+    return this.c.heldAt?.get(stamp);
   }
 
   /** Drop reassembly buffers; the connection is still followed for its TCP events. */
   release(): void {
     if (this.released) return;
-    this.heldAt = undefined;
-    this.stream0?.flush();
-    this.stream1?.flush();
-    this.stream0?.stop();
-    this.stream1?.stop();
+    const c = this.c;
+    if (c.heldAt !== undefined) c.heldAt = undefined; // never a write to the shared empty state
+    c.stream0?.flush();
+    c.stream1?.flush();
+    c.stream0?.stop();
+    c.stream1?.stop();
     this.released = true;
   }
 
@@ -373,19 +426,19 @@ export class TcpConnection {
         this.baseSeq0 = tcp.seq;
       }
     } else {
-      if (mss !== undefined && this.mss1 === undefined) this.mss1 = mss;
+      if (mss !== undefined && this.c.mss1 === undefined) this.w().mss1 = mss;
       if (!this.synSeen1) {
         this.synSeen1 = true;
         this.baseSeq1 = tcp.seq;
       }
     }
     // A reassembler made later starts from the first SYN (see stream()).
-    (dir === 0 ? this.stream0 : this.stream1)?.syn(tcp.seq);
+    (dir === 0 ? this.c.stream0 : this.c.stream1)?.syn(tcp.seq);
     if (tcp.flags & TCP_ACK) {
       if (this.clientDir === -1 || this.clientEvidence === 'tls') this.setClient(dir === 0 ? 1 : 0, 'syn-ack');
-      if (this.synAckSeq === undefined) this.synAckSeq = tcp.seq;
-      if (this.synAcks_ === undefined) this.synAcks_ = [stamp]; // a literal: push() on [] reserves 17 slots
-      else this.synAcks_.push(stamp);
+      if (this.c.synAckSeq === undefined) this.w().synAckSeq = tcp.seq;
+      if (this.c.synAcks_ === undefined) this.w().synAcks_ = [stamp]; // a literal: push() on [] reserves 17 slots
+      else this.c.synAcks_.push(stamp);
     } else {
       if (this.clientEvidence !== 'syn') this.setClient(dir, 'syn');
       if (this.syns_ === undefined) this.syns_ = [stamp];
@@ -401,11 +454,11 @@ export class TcpConnection {
    */
   private peerStartFromAck(dir: Dir, ack: number): void {
     if (dir === 0) {
-      if (!this.synSeen0 || this.synSeen1 || this.ackIsn1 !== undefined || this.stream1 !== undefined) return;
-      this.ackIsn1 = (ack - 1) >>> 0;
+      if (!this.synSeen0 || this.synSeen1 || this.c.ackIsn1 !== undefined || this.c.stream1 !== undefined) return;
+      this.w().ackIsn1 = (ack - 1) >>> 0;
     } else {
-      if (!this.synSeen1 || this.synSeen0 || this.ackIsn0 !== undefined || this.stream0 !== undefined) return;
-      this.ackIsn0 = (ack - 1) >>> 0;
+      if (!this.synSeen1 || this.synSeen0 || this.c.ackIsn0 !== undefined || this.c.stream0 !== undefined) return;
+      this.w().ackIsn0 = (ack - 1) >>> 0;
     }
   }
 
@@ -414,48 +467,49 @@ export class TcpConnection {
     // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
     const seq = tcp.flags & TCP_SYN ? (tcp.seq + 1) >>> 0 : tcp.seq;
     const kind: SegmentKind = this.stream(dir).segment(seq, tcp.payload, tcp.payloadLength, stamp);
+    const c = this.w();
     if (kind === 'retransmission') {
-      this.retransmissions++;
+      c.retransmissions++;
       return true;
     }
     if (kind === 'out-of-order') {
-      this.outOfOrder++;
+      c.outOfOrder++;
       if (this.consumer && !this.released) {
-        const m = (this.heldAt ??= new Map());
+        const m = (c.heldAt ??= new Map());
         if (m.size >= MAX_HELD_COUNTERS) m.clear(); // entries of segments delivered at once (a hole given up while holding)
         m.set(stamp, { packets: this.packets, bytes: this.bytes });
       }
     }
     if (dir === 0) {
-      this.firstPayload0 ??= stamp;
-      this.payloadBytes0 += tcp.payloadLength;
+      c.firstPayload0 ??= stamp;
+      c.payloadBytes0 += tcp.payloadLength;
     } else {
-      this.firstPayload1 ??= stamp;
-      this.payloadBytes1 += tcp.payloadLength;
+      c.firstPayload1 ??= stamp;
+      c.payloadBytes1 += tcp.payloadLength;
     }
-    this.lastPayload = stamp;
+    c.lastPayload = stamp;
     return false;
   }
 
   /** A direction's in-order bytes from its reassembler (DirSink.data), for `consumer`, the one it was made with. */
   delivered(dir: Dir, consumer: StreamConsumer | undefined, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
     consumer?.data(dir, chunk, stamp, segmentStart);
-    if (this.heldAt !== undefined) {
-      this.heldAt.delete(stamp);
+    if (this.c.heldAt !== undefined) {
+      this.c.heldAt.delete(stamp);
       // Nothing held any more: entries of segments delivered under a later frame's stamp go too.
-      if ((this.stream0?.heldSegments ?? 0) === 0 && (this.stream1?.heldSegments ?? 0) === 0) this.heldAt = undefined;
+      if ((this.c.stream0?.heldSegments ?? 0) === 0 && (this.c.stream1?.heldSegments ?? 0) === 0) this.c.heldAt = undefined;
     }
-    if (consumer && !consumer.wants(dir)) (dir === 0 ? this.stream0 : this.stream1)?.stop();
+    if (consumer && !consumer.wants(dir)) (dir === 0 ? this.c.stream0 : this.c.stream1)?.stop();
   }
 
   /** The reassembler of a direction, created with its first payload; tracked even when nobody reads it. */
   private stream(dir: Dir): StreamReassembler {
-    let s = dir === 0 ? this.stream0 : this.stream1;
+    let s = dir === 0 ? this.c.stream0 : this.c.stream1;
     if (s === undefined) {
       const consumer = this.consumer;
       s = new StreamReassembler(
         new DirSink(this, dir, consumer),
-        this.heldLimit ?? DEFAULT_MAX_PENDING,
+        this.c.heldLimit ?? DEFAULT_MAX_PENDING,
         this.budget,
       );
       if (!consumer || !consumer.wants(dir) || this.released) s.stop();
@@ -463,11 +517,11 @@ export class TcpConnection {
       const isn = dir === 0 ? this.baseSeq0 : this.baseSeq1;
       if (synSeen && isn !== undefined) s.syn(isn);
       else {
-        const fromAck = dir === 0 ? this.ackIsn0 : this.ackIsn1;
+        const fromAck = dir === 0 ? this.c.ackIsn0 : this.c.ackIsn1;
         if (fromAck !== undefined) s.syn(fromAck);
       }
-      if (dir === 0) this.stream0 = s;
-      else this.stream1 = s;
+      if (dir === 0) this.w().stream0 = s;
+      else this.w().stream1 = s;
     }
     return s;
   }
