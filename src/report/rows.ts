@@ -202,6 +202,8 @@ export class RowStore {
   fFrame = new Float64Array(0);
   fCost = new Float64Array(0);
   fDetail = new Int32Array(0);
+  /** Row index + 1 by TCP id (0: no row), see findTcp. */
+  private tcpRow = new Int32Array(0);
   readonly strings = new StringTable();
   readonly endpoints: Endpoint[] = [];
   private readonly endpointIds = new Map<string, number>();
@@ -291,6 +293,14 @@ export class RowStore {
     this.idleBeforeSec[i] = f(c.teardown.idleBeforeSec);
     this.requests[i] = c.requests.length;
     this.setFindings(i, c.findings);
+    if (c.transport !== 'quic' && Number.isSafeInteger(c.id) && c.id >= 0) {
+      if (c.id >= this.tcpRow.length) {
+        const next = new Int32Array(Math.max(1024, c.id + 1, this.tcpRow.length * 2));
+        next.set(this.tcpRow);
+        this.tcpRow = next;
+      }
+      this.tcpRow[c.id] = i + 1;
+    }
     return i;
   }
 
@@ -338,10 +348,14 @@ export class RowStore {
     this.setFindings(i, fs);
   }
 
-  /** The index of the TCP row with this id, searched from the latest (late findings are for recent rows); -1 if none. */
+  /**
+   * The index of the TCP row with this id; -1 if none. From an index by id (TCP ids are
+   * tcp.stream numbers, dense from 0: 4 bytes per id), not a scan of the rows: late findings
+   * can be for rows far back (an unanswered connection finalized at the end renumbers
+   * attempts), and a scan per late finding grew with rows × late findings.
+   */
   findTcp(id: number): number {
-    for (let i = this.length - 1; i >= 0; i--) if (this.id[i] === id && (this.flags[i]! & F_QUIC) === 0) return i;
-    return -1;
+    return Number.isSafeInteger(id) && id >= 0 && id < this.tcpRow.length ? this.tcpRow[id]! - 1 : -1;
   }
 
   /** Bytes of the columns (typed arrays live outside the JS heap). */
@@ -349,7 +363,7 @@ export class RowStore {
     const self = this as unknown as Record<string, Column>;
     let sum = 0;
     for (const k of [...RowStore.ROW_COLUMNS, ...RowStore.FINDING_COLUMNS]) sum += self[k]!.byteLength;
-    return sum;
+    return sum + this.tcpRow.byteLength;
   }
 
   /** Columns trimmed to the rows held (no doubling slack past the end). */

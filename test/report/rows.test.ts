@@ -83,6 +83,30 @@ describe('rows give the aggregates of whole records', () => {
   });
 });
 
+describe('findTcp', () => {
+  test('finds a TCP row by id in any arrival order, never a QUIC row of the same id; -1 for ids with no row', async () => {
+    const a = await analyzeFile(fx('quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap'));
+    const tcp = a.connections.filter((c) => c.transport === 'tcp');
+    const quic = a.connections.filter((c) => c.transport === 'quic');
+    expect(quic.length).toBeGreaterThan(0);
+    // QUIC rows first, with ids that TCP rows also have; TCP rows last to first.
+    const store = new RowStore();
+    for (const c of quic) store.add(c);
+    for (const c of [...tcp].reverse()) store.add(c);
+    const views = store.views();
+    for (const c of tcp) {
+      const i = store.findTcp(c.id);
+      expect(i).toBeGreaterThanOrEqual(quic.length);
+      expect(store.id[i]).toBe(c.id);
+    }
+    for (const c of quic) if (!tcp.some((t) => t.id === c.id)) expect(store.findTcp(c.id)).toBe(-1);
+    expect(store.findTcp(Math.max(...tcp.map((c) => c.id)) + 1)).toBe(-1);
+    expect(store.findTcp(-1)).toBe(-1);
+    expect(store.findTcp(1.5)).toBe(-1);
+    expect(views).toHaveLength(a.connections.length);
+  });
+});
+
 describe('row size', () => {
   /** Bytes per connection of `n` rows made from `rec` (ids, times, costs varied) and their views, after a full GC. */
   function bytesPerRow(rec: ConnectionRecord, n: number): number {
