@@ -261,6 +261,8 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const useRows = opts.rows === true;
   const keep = !useRows && opts.keepConnections !== false;
   const records: ConnectionRecord[] = [];
+  /** Kept TCP records by id, for late findings (a scan of `records` per late finding grew with records x late findings). */
+  const keptTcp = new Map<number, ConnectionRecord>();
   /** Rows mode: every connection's row (columnar) and the top records kept whole. */
   const rows = new RowStore();
   const top = useRows && opts.keepTop ? new TopN(opts.keepTop.n, opts.keepTop.compare) : undefined;
@@ -294,7 +296,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const lateIds: number[] = [];
   const engine = new FindingsEngine(opts.findings ?? {}, (id, late, first) => {
     opts.onLateFindings?.(id, late);
-    const rec = keep ? findKept(records, id) : top?.find((r) => r.transport === 'tcp' && r.id === id);
+    const rec = keep ? keptTcp.get(id) : top?.find((r) => r.transport === 'tcp' && r.id === id);
     if (rec) applyLateFindings(rec, late);
     const row = useRows ? rows.findTcp(id) : -1;
     if (row >= 0) rows.applyLate(row, late);
@@ -326,6 +328,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
         if (notKept === 0 && kept + cost <= keptMax) {
           kept += cost;
           records.push(rec);
+          keptTcp.set(rec.id, rec);
         } else notKept++;
       }
       report?.add(rec);
@@ -537,12 +540,6 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     stats,
     read,
   };
-}
-
-/** The kept record with this id (records are in close order: a late one is near the end). */
-function findKept<R extends { transport: string; id: number }>(records: R[], id: number): R | undefined {
-  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.id === id && records[i]!.transport === 'tcp') return records[i];
-  return undefined;
 }
 
 /** Late findings replace the record's finding with the same code and frame, or are added; kept sorted by frame. */
