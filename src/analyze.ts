@@ -23,6 +23,7 @@ import type { KeyLog } from './tls/keylog.js';
 import type { Analysis } from './report/types.js';
 import { RowStore, type RowView } from './report/rows.js';
 import { TopN } from './report/top.js';
+import { DEFAULT_MEMORY_MIB } from './base/defaults.js';
 import type { LiveConnection, LivePhase, LiveReport } from './report/live.js';
 
 /** Open connections shown in a live snapshot (the most recent ones). */
@@ -103,7 +104,7 @@ export interface AnalyzeOptions {
 }
 
 /** The memory ceiling the default caps are sized for (issue 15: 1 GiB for any input). */
-export const DEFAULT_MEMORY_MIB = 1024;
+export { DEFAULT_MEMORY_MIB };
 
 /** The caps that grow with memory, for a ceiling of `mib` MiB. */
 export interface MemoryCaps {

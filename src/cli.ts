@@ -25,26 +25,26 @@ import tty from 'node:tty';
 import v8 from 'node:v8';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { analyzeFile, DEFAULT_MEMORY_MIB, type AnalysisResult, type AnalyzeOptions } from './analyze.js';
-import { LiveReport } from './report/live.js';
+import type { AnalysisResult, AnalyzeOptions } from './analyze.js';
+import type { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
-import { formatInfo, formatSavedInfo, infoJson, savedInfoJson } from './output/info.js';
-import { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
-import { RecordSpill } from './output/spill.js';
-import { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/protobuf.js';
-import { formatPoolReport } from './output/pool-text.js';
-import { formatComparison } from './output/compare-text.js';
-import { DEFAULT_TOP, formatTextReport } from './output/text.js';
 import { sanitize } from './view/sanitize.js';
-import { allRows, compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
-import { connectionOrder } from './view/model.js';
-import { poolingFindingLines } from './view/findings.js';
-import { wrap } from './view/format.js';
+import { DEFAULT_MEMORY_MIB, DEFAULT_TOP } from './base/defaults.js';
+import type * as Lib from './cli-lib.js';
 import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';
 import { DEFAULT_FINDING_OPTIONS, type FindingOptions } from './findings/types.js';
 import { packageVersion } from './base/version.js';
 import { KeyLog } from './tls/keylog.js';
+
+/**
+ * The analysis, reports and writers (src/cli-lib.ts), loaded by loadLib() when a command
+ * runs: the terminal UI's first screen is drawn before them (issue 14).
+ */
+let L: typeof Lib;
+async function loadLib(): Promise<void> {
+  L ??= await import('./cli-lib.js');
+}
 
 type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
 
@@ -212,6 +212,7 @@ const findingOpts = {
 
 /** A saved analysis (.hlpb) opens like a capture. */
 async function isSavedFile(path: string): Promise<boolean> {
+  await loadLib();
   if (path === '-') return false;
   let fh;
   try {
@@ -222,7 +223,7 @@ async function isSavedFile(path: string): Promise<boolean> {
   try {
     const buf = Buffer.alloc(8);
     const { bytesRead } = await fh.read(buf, 0, 8, 0);
-    return isSavedAnalysis(buf.subarray(0, bytesRead));
+    return L.isSavedAnalysis(buf.subarray(0, bytesRead));
   } catch {
     return false; // a directory, an unreadable file: readCapture says so
   } finally {
@@ -267,9 +268,10 @@ async function load(
   findings: Partial<FindingOptions> = {},
   rows = false,
 ): Promise<Analysis | AnalysisResult> {
-  if (await isSavedFile(path)) return readSavedAnalysis(path);
+  await loadLib();
+  if (await isSavedFile(path)) return L.readSavedAnalysis(path);
   // rows: a compact row per connection instead of whole records (src/report/rows.ts), for reports without a TUI.
-  return analyzeFile(path, { ...runOptions(), ...(onProgress ? { onProgress } : {}), findings, ...(rows ? { rows } : {}) });
+  return L.analyzeFile(path, { ...runOptions(), ...(onProgress ? { onProgress } : {}), findings, ...(rows ? { rows } : {}) });
 }
 
 /** Damage after some frames: report first, then one line and exit 1. */
@@ -287,9 +289,10 @@ function printWarnings(a: Analysis | AnalysisResult): void {
   for (const w of a.capture.warnings) if (w !== err) process.stderr.write(`warning: ${sanitize(w)}\n`);
 }
 
-const setupOrder = connectionOrder('setup');
+let setupOrder: ((a: ConnectionRecord, b: ConnectionRecord) => number) | undefined;
 /** The text report's table order (largest setup first), TCP before QUIC at an equal id as its records are listed. */
 function topOrder(a: ConnectionRecord, b: ConnectionRecord): number {
+  setupOrder ??= L.connectionOrder('setup');
   return setupOrder(a, b) || (a.transport === b.transport ? 0 : a.transport === 'tcp' ? -1 : 1);
 }
 
@@ -311,7 +314,7 @@ function streamOut(
     });
   };
   if (format === 'protobuf') {
-    const w = new ProtobufWriter(process.stdout, { file });
+    const w = new L.ProtobufWriter(process.stdout, { file });
     return {
       put: (c) => {
         w.writeConnection(c);
@@ -320,10 +323,10 @@ function streamOut(
       end: (capture) => w.end(capture),
     };
   }
-  const lines = new LineBatcher(process.stdout);
+  const lines = new L.LineBatcher(process.stdout);
   return {
     put: (c) => {
-      lines.push(ndjsonLine(c));
+      lines.push(L.ndjsonLine(c));
       soon(() => lines.flushSync());
     },
     end: () => lines.flush(),
@@ -379,15 +382,18 @@ async function runMainStoppable(
     report?: LiveReport,
     extra: AnalyzeOptions = {},
   ): Promise<Analysis | AnalysisResult> => {
-    if (await isSavedFile(path)) return readSavedAnalysis(path);
-    return analyzeFile(path, { ...reading(report), ...(onProgress ? { onProgress } : {}), ...extra });
+    await loadLib();
+    if (await isSavedFile(path)) return L.readSavedAnalysis(path);
+    return L.analyzeFile(path, { ...reading(report), ...(onProgress ? { onProgress } : {}), ...extra });
   };
 
   if (format === 'tui') {
     const keys = keyboard();
     if (keys) {
       const { runTui } = await importTui();
-      const report = live ? new LiveReport() : undefined;
+      // The analysis modules load after the UI's first frame, except for a live source (its report is made now).
+      if (live) await loadLib();
+      const report = live ? new L.LiveReport() : undefined;
       let result: Analysis | AnalysisResult | undefined;
       let code: number;
       try {
@@ -413,10 +419,11 @@ async function runMainStoppable(
     // No terminal to read keys from: the plain report instead.
   }
 
+  await loadLib();
   if (format === 'ndjson' || format === 'protobuf') {
     // Streamed: each connection goes out when it closes; nothing is kept.
     if (await isSavedFile(path)) {
-      const saved = await readSavedAnalysis(path);
+      const saved = await L.readSavedAnalysis(path);
       const out = streamOut(format, saved.capture.file);
       for (const c of saved.connections) out.put(c);
       await out.end(saved.capture);
@@ -424,7 +431,7 @@ async function runMainStoppable(
     }
     const out = streamOut(format, path === '-' ? 'stdin' : path, live);
     const progress = stderrProgress();
-    const a = await analyzeFile(path, {
+    const a = await L.analyzeFile(path, {
       ...reading(),
       keepConnections: false,
       ...(progress ? { onProgress: progress } : {}),
@@ -442,7 +449,7 @@ async function runMainStoppable(
   const top = argv.top !== undefined && argv.top >= 0 ? argv.top : DEFAULT_TOP;
   // The JSON document: each record goes to a temporary file as it finishes (spill.ts) and is copied
   // into the document at the end, in id order with late findings patched in; none is kept.
-  const spill = format === 'json' ? new RecordSpill() : undefined;
+  const spill = format === 'json' ? new L.RecordSpill() : undefined;
   let a: Analysis | AnalysisResult;
   try {
     a = await loadLive(
@@ -455,16 +462,16 @@ async function runMainStoppable(
     clearProgress();
     if (format === 'json') {
       // The pool verdict travels with the document: totals, rates and the RTT projections.
-      const pool = simulatePool(allRows(a), poolOptions).total;
-      await writeJsonDocument(process.stdout, a, summarize(allRows(a)), { pool }, spill);
+      const pool = L.simulatePool(L.allRows(a), poolOptions).total;
+      await L.writeJsonDocument(process.stdout, a, L.summarize(L.allRows(a)), { pool }, spill);
     }
   } finally {
     spill?.close();
   }
   if (format !== 'json') {
-    await write(
+    await L.write(
       process.stdout,
-      formatTextReport(a, { ...(argv.top !== undefined ? { top: argv.top } : {}), width: outputWidth(), poolOptions }),
+      L.formatTextReport(a, { ...(argv.top !== undefined ? { top: argv.top } : {}), width: outputWidth(), poolOptions }),
     );
   }
   printWarnings(a);
@@ -472,19 +479,21 @@ async function runMainStoppable(
 }
 
 async function runInfo(argv: { capture: string; json?: boolean; format?: string }): Promise<number> {
+  await loadLib();
   if (await isSavedFile(argv.capture)) return runInfoSaved(argv);
-  const a = await analyzeFile(argv.capture, runOptions());
-  if (argv.json || argv.format === 'json') await write(process.stdout, JSON.stringify(infoJson(a), null, 2) + '\n');
+  const a = await L.analyzeFile(argv.capture, runOptions());
+  if (argv.json || argv.format === 'json') await L.write(process.stdout, JSON.stringify(L.infoJson(a), null, 2) + '\n');
   // Line by line: the file name, interface names and warnings come from outside.
-  else await write(process.stdout, formatInfo(a).split('\n').map(sanitize).join('\n'));
+  else await L.write(process.stdout, L.formatInfo(a).split('\n').map(sanitize).join('\n'));
   return damageExit(a);
 }
 
 async function runInfoSaved(argv: { capture: string; json?: boolean; format?: string }): Promise<number> {
-  const a = await readSavedAnalysis(argv.capture);
-  const j = savedInfoJson(argv.capture, (await stat(argv.capture)).size, a);
-  if (argv.json || argv.format === 'json') await write(process.stdout, JSON.stringify(j, null, 2) + '\n');
-  else await write(process.stdout, formatSavedInfo(j).split('\n').map(sanitize).join('\n'));
+  await loadLib();
+  const a = await L.readSavedAnalysis(argv.capture);
+  const j = L.savedInfoJson(argv.capture, (await stat(argv.capture)).size, a);
+  if (argv.json || argv.format === 'json') await L.write(process.stdout, JSON.stringify(j, null, 2) + '\n');
+  else await L.write(process.stdout, L.formatSavedInfo(j).split('\n').map(sanitize).join('\n'));
   return 0;
 }
 
@@ -502,21 +511,23 @@ function importTui(): Promise<typeof import('./ui/index.js')> {
 
 async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?: string }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
+  await loadLib();
   const a = await load(argv.capture, stderrProgress(), findingOptionsFrom(argv), true);
   clearProgress();
-  const all = allRows(a);
-  const report = simulatePool(all, poolOptions);
+  const all = L.allRows(a);
+  const report = L.simulatePool(all, poolOptions);
   if (argv.format === 'json') {
-    await write(process.stdout, JSON.stringify(report, null, 2) + '\n');
+    await L.write(process.stdout, JSON.stringify(report, null, 2) + '\n');
   } else {
-    const notes = poolingFindingLines(poolingFindings(all)).flatMap((l) => wrap(`note: ${l}`, outputWidth(), '  '));
-    await write(process.stdout, formatPoolReport(report, destinations(all), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
+    const notes = L.poolingFindingLines(L.poolingFindings(all)).flatMap((l) => L.wrap(`note: ${l}`, outputWidth(), '  '));
+    await L.write(process.stdout, L.formatPoolReport(report, L.destinations(all), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
   }
   printWarnings(a);
   return damageExit(a);
 }
 
 async function runCompare(argv: { before: string; after: string; format?: string }): Promise<number> {
+  await loadLib();
   if (argv.format === undefined && process.stdout.isTTY) {
     // On a terminal: both read first, then the TUI on the "after" capture, opened on the comparison view.
     const before = await load(argv.before, stderrProgress());
@@ -527,16 +538,16 @@ async function runCompare(argv: { before: string; after: string; format?: string
       title: argv.after === '-' ? 'stdin' : sanitize(basename(argv.after)),
       load: async () => after,
       initialView: 'compare',
-      comparison: compareAnalyses(before, after),
+      comparison: L.compareAnalyses(before, after),
     });
   }
   const before = await load(argv.before, undefined, {}, true);
   const after = await load(argv.after, undefined, {}, true);
-  const c = compareAnalyses(before, after);
+  const c = L.compareAnalyses(before, after);
   if (argv.format === 'json') {
-    await write(process.stdout, JSON.stringify(c, null, 2) + '\n');
+    await L.write(process.stdout, JSON.stringify(c, null, 2) + '\n');
   } else {
-    await write(process.stdout, formatComparison(c, { width: outputWidth() }));
+    await L.write(process.stdout, L.formatComparison(c, { width: outputWidth() }));
   }
   return Math.max(damageExit(before), damageExit(after));
 }

@@ -9,6 +9,7 @@ import { findingGroupColumns, findingsSummaryText, poolingFindingLines, vantageT
 import type { Analysis, PoolOptions } from '../report/types.js';
 import { fmtInt, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
+import { DEFAULT_TOP } from '../base/defaults.js';
 import {
   connectionColumns,
   destinationColumns,
@@ -32,7 +33,7 @@ export interface TextReportOptions {
 }
 
 /** Rows per table by default: a long capture's report stays readable; --top changes it. */
-export const DEFAULT_TOP = 50;
+export { DEFAULT_TOP };
 
 function more(shown: number, total: number, what: string): string[] {
   return shown < total ? [`... ${fmtInt(total - shown)} more ${what} (--top to show more)`] : [];

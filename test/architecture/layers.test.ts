@@ -27,6 +27,7 @@ const RANK: Record<string, number> = {
   output: 10,
   ui: 10,
   'cli.ts': 11,
+  'cli-lib.ts': 11,
 };
 
 function files(dir: string): string[] {

@@ -1,0 +1,11 @@
+/**
+ * Defaults the command line names in its help (src/cli.ts), here so that it
+ * can describe its options without loading the stages that use them (issue 14:
+ * the terminal UI's first screen comes before the analysis modules are loaded).
+ */
+
+/** The memory ceiling the default caps are sized for (issue 15: 1 GiB for any input). */
+export const DEFAULT_MEMORY_MIB = 1024;
+
+/** Rows of each table of the text report at most. */
+export const DEFAULT_TOP = 50;
