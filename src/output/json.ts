@@ -5,7 +5,8 @@
 import type { Analysis, Summary } from '../report/types.js';
 import type { ConnectionRecord } from '../timeline/types.js';
 import type { RecordSpill } from './spill.js';
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { writeAllSync } from './fd.js';
 
 /** One connection per line. */
 export function ndjsonLine(c: ConnectionRecord): string {
@@ -89,8 +90,7 @@ class DocumentWriter {
 
   private async send(b: Buffer): Promise<void> {
     if (this.fd === undefined) return write(this.out, b);
-    let off = 0;
-    while (off < b.length) off += writeSync(this.fd, b, off, b.length - off);
+    writeAllSync(this.fd, b, 0, b.length);
   }
 }
 

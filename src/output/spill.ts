@@ -10,10 +10,12 @@
  * The file lives in os.tmpdir() and is removed by close(), and on process exit
  * (a second Ctrl-C, an error that ends the process) by an exit handler.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionRecord, Finding } from '../timeline/types.js';
+import { grown } from '../base/typed.js';
+import { writeAllSync } from './fd.js';
 
 /** Bytes collected before a write to the file, and the read window when copying. */
 const CHUNK = 1 << 20;
@@ -65,7 +67,7 @@ export class RecordSpill {
     let len: number;
     if (most > this.buf.length) {
       const b = Buffer.from(s);
-      writeSync(this.fd!, b, 0, b.length, this.size);
+      writeAllSync(this.fd!, b, 0, b.length, this.size);
       len = b.length;
     } else {
       len = this.buf.write(s, this.used);
@@ -76,15 +78,10 @@ export class RecordSpill {
 
   private place(c: ConnectionRecord, len: number): void {
     if (this.n === this.ids.length) {
-      const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
-        const next = new (a.constructor as new (k: number) => T)(a.length * 2);
-        next.set(a);
-        return next;
-      };
-      this.ids = grow(this.ids);
-      this.quic = grow(this.quic);
-      this.offsets = grow(this.offsets);
-      this.lengths = grow(this.lengths);
+      this.ids = grown(this.ids, this.n + 1);
+      this.quic = grown(this.quic, this.n + 1);
+      this.offsets = grown(this.offsets, this.n + 1);
+      this.lengths = grown(this.lengths, this.n + 1);
     }
     this.ids[this.n] = c.id;
     this.quic[this.n] = c.transport === 'quic' ? 1 : 0;
@@ -103,8 +100,7 @@ export class RecordSpill {
 
   private flush(): void {
     if (this.used === 0) return;
-    let off = 0;
-    while (off < this.used) off += writeSync(this.fd!, this.buf, off, this.used - off, this.size - this.used + off);
+    writeAllSync(this.fd!, this.buf, 0, this.used, this.size - this.used);
     this.used = 0;
   }
 

@@ -1,5 +1,6 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnRow } from './rows.js';
+import { grown } from '../base/typed.js';
 import { QuantileSketch } from './sketch.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
@@ -125,14 +126,6 @@ export function groupByDestination(conns: readonly ConnRow[]): Map<string, ConnR
   return groups;
 }
 
-/** Grows a typed array (doubling) so that it holds at least `need` elements. */
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 64));
-  next.set(a);
-  return next;
-}
-
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
@@ -151,7 +144,7 @@ class Column<T extends Float64Array | Int32Array | Uint8Array> {
   set(i: number, v: number): void {
     const c = i >>> CHUNK_BITS;
     if (c === this.chunks.length) this.chunks.push(new this.make(c === 0 ? 64 : CHUNK));
-    else if (c === 0 && i >= this.chunks[0]!.length) this.chunks[0] = grow(this.chunks[0]!, Math.min(CHUNK, i + 1));
+    else if (c === 0 && i >= this.chunks[0]!.length) this.chunks[0] = grown(this.chunks[0]!, Math.min(CHUNK, i + 1));
     this.chunks[c]![i & CHUNK_MASK] = v;
   }
 
@@ -227,7 +220,7 @@ export class DestinationTable {
       this.snis.push(null);
       this.ips.push(c.server.ip);
       this.ports.push(c.server.port);
-      this.sums = grow(this.sums, (d + 1) * SUMS);
+      this.sums = grown(this.sums, (d + 1) * SUMS);
     }
     if (this.snis[d] === null && c.tls?.sni) this.snis[d] = c.tls.sni;
     const i = this.n++;
