@@ -642,7 +642,7 @@ export class ProtobufWriter {
    * connection, report/destinations.ts): whole records kept here held 2.1 GB for 1,000,000
    * unanswered SYNs, compact rows 235 MB.
    */
-  private readonly dests = new DestinationTable();
+  private dests = new DestinationTable();
   private readonly R = schema().Record;
   private readonly onError = (err: Error): void => {
     this.error ??= err;
@@ -692,7 +692,10 @@ export class ProtobufWriter {
   async end(capture: Analysis['capture']): Promise<void> {
     if (this.ended) throw new Error('ProtobufWriter: end called twice');
     this.ended = true;
-    this.record({ trailer: { capture: captureToProto(capture), destinations: this.dests.result().map(destinationToProto) } });
+    const destinations = this.dests.result();
+    // The table's columns (33 bytes per connection) go before the trailer is encoded, not after.
+    this.dests = new DestinationTable();
+    this.record({ trailer: { capture: captureToProto(capture), destinations: destinations.map(destinationToProto) } });
     const last = this.takeBatch();
     await new Promise<void>((resolve, reject) => {
       if (this.error) return reject(this.error);
