@@ -271,19 +271,9 @@ export class DestinationTable {
    */
   result(): DestinationStats[] {
     const nd = this.keys.length;
-    // Connections grouped by destination, in arrival order within each (a counting sort).
-    const at = new Int32Array(nd + 1);
-    for (let i = 0; i < this.n; i++) at[this.dest.get(i) + 1]++;
-    for (let d = 0; d < nd; d++) at[d + 1] += at[d]!;
-    const order = new Int32Array(this.n);
-    const fill = at.slice(0, nd);
-    for (let i = 0; i < this.n; i++) order[fill[this.dest.get(i)]!++] = i;
-    const idleAt = new Int32Array(nd + 1);
-    for (let k = 0; k < this.idleN; k++) idleAt[this.idleDest.get(k) + 1]++;
-    for (let d = 0; d < nd; d++) idleAt[d + 1] += idleAt[d]!;
-    const idleOrder = new Int32Array(this.idleN);
-    const idleFill = idleAt.slice(0, nd);
-    for (let k = 0; k < this.idleN; k++) idleOrder[idleFill[this.idleDest.get(k)]!++] = k;
+    // Connections and idle closes grouped by destination, in arrival order within each.
+    const { at, order } = groupIndexes(this.n, nd, this.dest);
+    const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
 
     const out: DestinationStats[] = [];
     for (let d = 0; d < nd; d++) out.push(this.stats(d, order.subarray(at[d]!, at[d + 1]!), idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!)));
@@ -367,6 +357,21 @@ export class DestinationTable {
     }
     return gaps;
   }
+}
+
+/**
+ * Indexes 0..n-1 grouped by group number (`group.get(i)`, 0..groups-1), in
+ * index order within each group (a counting sort): group g's are
+ * order[at[g]] .. order[at[g + 1] - 1].
+ */
+function groupIndexes(n: number, groups: number, group: Column<Int32Array>): { at: Int32Array; order: Int32Array } {
+  const at = new Int32Array(groups + 1);
+  for (let i = 0; i < n; i++) at[group.get(i) + 1]++;
+  for (let g = 0; g < groups; g++) at[g + 1] += at[g]!;
+  const order = new Int32Array(n);
+  const fill = at.slice(0, groups);
+  for (let i = 0; i < n; i++) order[fill[group.get(i)]!++] = i;
+  return { at, order };
 }
 
 // The sums per destination: the destination's, then TCP's and QUIC's (T_* each).
