@@ -137,7 +137,7 @@ const CHUNK_MASK = CHUNK - 1;
  * grown by doubling hold up to twice their length, and three times while a
  * copy is made).
  */
-class Column<T extends Float64Array | Int32Array | Uint8Array> {
+class Column<T extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
   private readonly chunks: T[] = [];
   constructor(private readonly make: new (n: number) => T) {}
 
@@ -176,7 +176,7 @@ const D_SETUP = 2;
 export class DestinationTable {
   private n = 0;
   private readonly dest = new Column(Int32Array);
-  private readonly id = new Column(Int32Array);
+  private readonly id = new Column(Uint32Array);
   private readonly start = new Column(Float64Array);
   private readonly end = new Column(Float64Array);
   private readonly setupMs = new Column(Float64Array);
@@ -184,7 +184,7 @@ export class DestinationTable {
   // Idle closes, in arrival order.
   private idleN = 0;
   private readonly idleDest = new Column(Int32Array);
-  private readonly idleId = new Column(Int32Array);
+  private readonly idleId = new Column(Uint32Array);
   private readonly idleBy = new Column(Uint8Array);
   private readonly idleSec = new Column(Float64Array);
   // Per destination, by index in order of first connection.

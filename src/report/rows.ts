@@ -35,6 +35,7 @@ import {
   type Side,
   type Transport,
 } from '../timeline/types.js';
+import { grown } from '../base/typed.js';
 import type { Analysis } from './types.js';
 
 /** A finding as a row keeps it: no text except for idle-close (see the file comment). */
@@ -202,8 +203,9 @@ export class RowStore {
   fFrame = new Float64Array(0);
   fCost = new Float64Array(0);
   fDetail = new Int32Array(0);
-  /** Row index + 1 by TCP id (0: no row), see findTcp. */
+  /** Row index + 1 by TCP id (0: no row), see findTcp; ids far past the row count go to sparseTcp. */
   private tcpRow = new Int32Array(0);
+  private readonly sparseTcp = new Map<number, number>();
   readonly strings = new StringTable();
   readonly endpoints: Endpoint[] = [];
   private readonly endpointIds = new Map<string, number>();
@@ -293,13 +295,12 @@ export class RowStore {
     this.idleBeforeSec[i] = f(c.teardown.idleBeforeSec);
     this.requests[i] = c.requests.length;
     this.setFindings(i, c.findings);
-    if (c.transport !== 'quic' && Number.isSafeInteger(c.id) && c.id >= 0) {
-      if (c.id >= this.tcpRow.length) {
-        const next = new Int32Array(Math.max(1024, c.id + 1, this.tcpRow.length * 2));
-        next.set(this.tcpRow);
-        this.tcpRow = next;
-      }
-      this.tcpRow[c.id] = i + 1;
+    if (c.transport !== 'quic') {
+      // Dense ids (tcp.stream numbers) in the index; any other id (never sized from it) in a map.
+      if (Number.isSafeInteger(c.id) && c.id >= 0 && c.id < 2 * this.length + 1024) {
+        if (c.id >= this.tcpRow.length) this.tcpRow = grown(this.tcpRow, c.id + 1, 1024);
+        this.tcpRow[c.id] = i + 1;
+      } else this.sparseTcp.set(c.id, i);
     }
     return i;
   }
@@ -350,12 +351,14 @@ export class RowStore {
 
   /**
    * The index of the TCP row with this id; -1 if none. From an index by id (TCP ids are
-   * tcp.stream numbers, dense from 0: 4 bytes per id), not a scan of the rows: late findings
+   * tcp.stream numbers, dense from 0: 4 bytes per id; an id far past the row count, as a
+   * saved analysis may hold, in a map), not a scan of the rows: late findings
    * can be for rows far back (an unanswered connection finalized at the end renumbers
    * attempts), and a scan per late finding grew with rows × late findings.
    */
   findTcp(id: number): number {
-    return Number.isSafeInteger(id) && id >= 0 && id < this.tcpRow.length ? this.tcpRow[id]! - 1 : -1;
+    const dense = Number.isSafeInteger(id) && id >= 0 && id < this.tcpRow.length ? this.tcpRow[id]! - 1 : -1;
+    return dense >= 0 ? dense : (this.sparseTcp.get(id) ?? -1);
   }
 
   /** Bytes of the columns (typed arrays live outside the JS heap). */

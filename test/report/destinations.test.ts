@@ -76,6 +76,15 @@ describe('destinations against a plain reference', () => {
   });
 });
 
+describe('ids', () => {
+  test('any uint32 id comes back as it went in (a saved analysis may hold ids past 2^31)', async () => {
+    const syn = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0]!;
+    const t = new DestinationTable();
+    for (const id of [0, 2 ** 31, 2 ** 32 - 1]) t.add({ ...syn, id });
+    expect(t.result()[0]!.connectionIds).toEqual([0, 2 ** 31, 2 ** 32 - 1]);
+  });
+});
+
 describe('memory', () => {
   test('a SYN flood to one destination: at most 36 bytes per connection (33 in columns, chunked: no doubling slack)', async () => {
     const syn = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0]!;

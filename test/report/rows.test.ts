@@ -84,6 +84,11 @@ describe('rows give the aggregates of whole records', () => {
 });
 
 describe('findTcp', () => {
+  let syn0: ConnectionRecord | undefined;
+  beforeAll(async () => {
+    syn0 = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0];
+  });
+
   test('finds a TCP row by id in any arrival order, never a QUIC row of the same id; -1 for ids with no row', async () => {
     const a = await analyzeFile(fx('quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap'));
     const tcp = a.connections.filter((c) => c.transport === 'tcp');
@@ -104,6 +109,20 @@ describe('findTcp', () => {
     expect(store.findTcp(-1)).toBe(-1);
     expect(store.findTcp(1.5)).toBe(-1);
     expect(views).toHaveLength(a.connections.length);
+  });
+
+  test('an id far past the row count (as a saved analysis may hold) is found without an index sized by it', () => {
+    const store = new RowStore();
+    const rec = (id: number) => ({ ...syn0!, id });
+    store.add(rec(0));
+    store.add(rec(4_000_000_000));
+    store.add(rec(1));
+    expect(store.findTcp(4_000_000_000)).toBe(1);
+    expect(store.findTcp(1)).toBe(2);
+    expect(store.findTcp(0)).toBe(0);
+    expect(store.findTcp(3_999_999_999)).toBe(-1);
+    // The id index stayed small: a few KiB, not 16 GB.
+    expect(store.columnBytes).toBeLessThan(1 << 20);
   });
 });
 
