@@ -83,37 +83,6 @@ function peakOf(starts: Float64Array, endsIn: Float64Array): number {
   return peak;
 }
 
-/**
- * Seconds between the end of everything open so far and the next start, for
- * connections sorted by start: one entry per connection that starts after all
- * earlier connections to the destination ended (overlapping ones give none).
- */
-export function idleGaps(conns: readonly ConnRow[]): number[] {
-  const sorted = [...conns].sort((a, b) => a.start - b.start || a.id - b.id);
-  const gaps: number[] = [];
-  let maxEnd = -Infinity;
-  for (const c of sorted) {
-    if (maxEnd !== -Infinity && c.start >= maxEnd) gaps.push(c.start - maxEnd);
-    if (c.end > maxEnd) maxEnd = c.end;
-  }
-  return gaps;
-}
-
-/** Idle closes seen on the wire (see IDLE_CLOSE_MIN_SEC). */
-export function observedIdleTimeouts(
-  conns: readonly ConnRow[],
-  minIdleSec = IDLE_CLOSE_MIN_SEC,
-): DestinationStats['observedIdleTimeouts'] {
-  const out: DestinationStats['observedIdleTimeouts'] = [];
-  for (const c of conns) {
-    const t = c.teardown;
-    if (t.initiator !== null && t.idleBeforeSec !== null && t.idleBeforeSec >= minIdleSec) {
-      out.push({ by: t.initiator, seconds: t.idleBeforeSec, connectionId: c.id });
-    }
-  }
-  return out;
-}
-
 /** Connections grouped by destinationKey, in order of first connection. */
 export function groupByDestination(conns: readonly ConnRow[]): Map<string, ConnRow[]> {
   const groups = new Map<string, ConnRow[]>();

@@ -8,8 +8,6 @@ export {
   DestinationTable,
   destinationStats,
   groupByDestination,
-  idleGaps,
-  observedIdleTimeouts,
   peakConcurrency,
   IDLE_CLOSE_MIN_SEC,
 } from './destinations.js';
