@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
 import { analyzeFile } from '../../src/analyze.js';
-import { DestinationTable, destinationKey, destinations } from '../../src/report/index.js';
+import { DestinationTable, destinationKey, destinations, peakConcurrency } from '../../src/report/index.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 
 const fx = (name: string): string => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
@@ -24,6 +24,12 @@ describe('destinations against a plain reference', () => {
     // 13 destinations, connections interleaved (20 switches), 13 idle closes, 2 QUIC connections.
     'quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap',
     'demo-loopback-mix.pcapng',
+    // Resumed TLS and QUIC connections to the same names (resumed and 0-RTT counts per transport).
+    'quic/quic-tcp-tls-same-name.pcap',
+    'lo-tls12-resume-ticket.pcap',
+    // A resumed connection with 0-RTT over QUIC, and one with TLS early data over TCP.
+    'quic/quic-resume-0rtt.pcap',
+    'keylog/lo-tls13-early-data-keylog.pcap',
   ])('%s', async (name) => {
     const a = await analyzeFile(fx(name));
     const groups = new Map<string, ConnectionRecord[]>();
@@ -34,8 +40,11 @@ describe('destinations against a plain reference', () => {
     }
     const ours = destinations(a.connections);
     expect(ours.map((d) => d.key).sort()).toEqual([...groups.keys()].sort());
-    // Sorted by total setup ms, largest first.
-    for (let i = 1; i < ours.length; i++) expect(ours[i - 1]!.setupMs.total).toBeGreaterThanOrEqual(ours[i]!.setupMs.total);
+    // Sorted by total setup ms, largest first, then by key.
+    for (let i = 1; i < ours.length; i++) {
+      const [p, q] = [ours[i - 1]!, ours[i]!];
+      expect(p.setupMs.total > q.setupMs.total || (p.setupMs.total === q.setupMs.total && p.key < q.key)).toBe(true);
+    }
     for (const d of ours) {
       const g = groups.get(d.key)!;
       const known = g.filter((c) => c.setup.ms !== null);
@@ -50,6 +59,21 @@ describe('destinations against a plain reference', () => {
       expect(d.setupRoundTrips).toBe(known.reduce((s, c) => s + (c.setup.roundTrips ?? 0), 0));
       expect(d.handshakeBytes).toBe(known.reduce((s, c) => s + c.setup.bytes, 0));
       expect(d.peakConcurrency).toBe(Math.max(...g.map((c) => openAt(g, c.start))));
+      expect(d.certificateBytes).toBe(known.reduce((s, c) => s + (c.setup.certificateBytes ?? 0), 0));
+      const hello = g.filter((c) => c.tls !== null && c.tls.version !== null);
+      expect(d.resumptionRate).toBe(hello.length > 0 ? hello.filter((c) => c.tls!.resumed).length / hello.length : null);
+      const life = known.reduce((s, c) => s + c.lifetimeMs, 0);
+      expect(d.setupShare).toBe(life > 0 ? Math.min(1, known.reduce((s, c) => s + c.setup.ms!, 0) / life) : null);
+      // Idle gaps: between the end of everything open so far and the next start, by start.
+      const byStart = [...g].sort((x, y) => x.start - y.start || x.id - y.id);
+      const gaps: number[] = [];
+      let maxEnd = -Infinity;
+      for (const c of byStart) {
+        if (maxEnd !== -Infinity && c.start >= maxEnd) gaps.push(c.start - maxEnd);
+        maxEnd = Math.max(maxEnd, c.end);
+      }
+      expect(d.idleGapsSec.count).toBe(gaps.length);
+      expect(d.idleGapsSec.total).toBeCloseTo(gaps.reduce((s, x) => s + x, 0), 9);
       expect(d.observedIdleTimeouts).toEqual(
         g
           .filter((c) => c.teardown.initiator !== null && c.teardown.idleBeforeSec !== null && c.teardown.idleBeforeSec >= 1)
@@ -60,19 +84,40 @@ describe('destinations against a plain reference', () => {
         const ts = d.setupByTransport[t];
         if (tg.length === 0) expect(ts).toBeNull();
         else {
+          const tk = tg.filter((c) => c.setup.ms !== null);
           expect(ts!.connections).toBe(tg.length);
-          expect(ts!.setupMs.count).toBe(tg.filter((c) => c.setup.ms !== null).length);
+          expect(ts!.setupMs.count).toBe(tk.length);
+          expect(ts!.setupMs.total).toBeCloseTo(tk.reduce((s, c) => s + c.setup.ms!, 0), 9);
+          expect(ts!.setupRoundTrips).toBe(tk.reduce((s, c) => s + (c.setup.roundTrips ?? 0), 0));
+          expect(ts!.handshakeBytes).toBe(tk.reduce((s, c) => s + c.setup.bytes, 0));
+          expect(ts!.resumed).toBe(tg.filter((c) => c.tls?.resumed).length);
+          expect(ts!.zeroRtt).toBe(tg.filter((c) => (c.quic ? c.quic.zeroRtt : c.tls?.earlyData)).length);
         }
       }
     }
     // The interleaving is real: arrivals switch destination more often than there are destinations.
-    if (name.startsWith('quic/')) {
+    if (name.includes('mercury')) {
       let switches = 0;
       for (let i = 1; i < a.connections.length; i++) if (destinationKey(a.connections[i]!) !== destinationKey(a.connections[i - 1]!)) switches++;
       expect(switches).toBeGreaterThan(ours.length);
       expect(ours.reduce((s, d) => s + d.observedIdleTimeouts.length, 0)).toBeGreaterThan(0);
       expect(ours.reduce((s, d) => s + d.quicConnectionIds.length, 0)).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('peak concurrency', () => {
+  // Half-open intervals [start, end); a zero-length one is open at its instant only.
+  test.each([
+    [[{ start: 0, end: 0 }, { start: 1, end: 2 }], 1],
+    [[{ start: 0, end: 0 }, { start: 0, end: 0 }, { start: 0, end: 0 }, { start: 5, end: 6 }], 3],
+    [[{ start: 0, end: 10 }, { start: 2, end: 2 }, { start: 3, end: 3 }, { start: 4, end: 5 }], 2],
+    [[{ start: 3, end: 4 }, { start: 0, end: 1 }, { start: 1, end: 2 }, { start: 0.5, end: 3.5 }], 2],
+    [[{ start: 0, end: 1 }, { start: 0, end: 2 }, { start: 0, end: 3 }, { start: 1, end: 4 }], 3],
+  ])('%j -> %i', (intervals, peak) => {
+    expect(peakConcurrency(intervals)).toBe(peak);
+    // The same through the table (SYN-only connections with these times, one destination).
+    expect(Math.max(...intervals.map((x) => intervals.filter((y) => (y.end > y.start ? y.start <= x.start && x.start < y.end : y.start === x.start)).length))).toBe(peak);
   });
 });
 
