@@ -4,6 +4,7 @@
 //   alerts      per fixture: [frame, tcp.stream, level, description] of every alert tshark reads in clear
 //   handshakes  per fixture: [frame, tcp.stream, [handshake types in dissection order]] of every frame completing two or more
 //   mss         per fixture: [tcp.stream, SYN-ACK?, MSS option] of every SYN / SYN-ACK carrying one
+//   http        per fixture: requests and responses, [frame, tcp.stream, method or status, frame of the first segment]
 // Usage: node scripts/make-record-golden.mjs
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PREFS = ['-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tls.desegment_ssl_records:TRUE'];
 const ALERTS = ['lo-tls-alert-version-mismatch.pcap', 'zeek-tls12-handshake-failure-alert.pcap', 'findings/j-tls-handshake-alerts.pcap'];
 const HANDSHAKES = ['lo-tls12-client-cert.pcap', 'zeek-tls12-client-certificate.pcap', 'lo-tls12-resume-ticket.pcap'];
+const HTTP = ['lo-http-keepalive-3req.pcap', 'lo-http-conn-per-request-3req.pcap', 'zeek-http-pipelined-keepalive.pcap'];
 const MSS = ['lo-tls12-full.pcap', 'lo6-tls13-full.pcap', 'zeek-tls12-basic.pcap', 'lo-tcp-refused.pcap', 'lo-http-keepalive-3req.pcap'];
 
 function rows(fixture, filter, fields) {
@@ -27,7 +29,7 @@ function rows(fixture, filter, fields) {
 }
 const nums = (s) => s.split(',').map(Number);
 
-const out = { alerts: {}, handshakes: {}, mss: {} };
+const out = { alerts: {}, handshakes: {}, mss: {}, http: {} };
 for (const f of ALERTS) {
   out.alerts[f] = rows(f, 'tls.alert_message.level', ['frame.number', 'tcp.stream', 'tls.alert_message.level', 'tls.alert_message.desc']).map(([fr, st, lv, ds]) => [
     Number(fr),
@@ -47,5 +49,12 @@ for (const f of MSS) {
     ack === '1' || ack === 'True',
     nums(mss)[0],
   ]);
+}
+for (const f of HTTP) {
+  const first = (frame, segs) => (segs ? nums(segs)[0] : Number(frame));
+  out.http[f] = {
+    requests: rows(f, 'http.request', ['frame.number', 'tcp.stream', 'http.request.method', 'tcp.segment']).map(([fr, st, m, segs]) => [Number(fr), Number(st), m, first(fr, segs)]),
+    responses: rows(f, 'http.response', ['frame.number', 'tcp.stream', 'http.response.code', 'tcp.segment']).map(([fr, st, c, segs]) => [Number(fr), Number(st), Number(c), first(fr, segs)]),
+  };
 }
 writeFileSync(path.join(ROOT, 'test/golden/record-facts.json'), JSON.stringify(out, null, 1) + '\n');

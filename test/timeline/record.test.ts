@@ -185,6 +185,7 @@ const facts = JSON.parse(readFileSync(join(goldenDir, 'record-facts.json'), 'utf
   alerts: Record<string, [frame: number, stream: number, level: number, desc: number][]>;
   handshakes: Record<string, [frame: number, stream: number, types: number[]][]>;
   mss: Record<string, [stream: number, synAck: boolean, mss: number][]>;
+  http: Record<string, { requests: [frame: number, stream: number, method: string, first: number][]; responses: [frame: number, stream: number, status: number, first: number][] }>;
 };
 
 /** RFC 8446 §6 / RFC 5246 §7.2 alert description names. */
@@ -360,5 +361,60 @@ describe('roundTrips: server flights the client waited for before setup ended (R
     expect(roundTrips(events, 9, turns)).toBe(4);
     expect(roundTrips(events, 8, turns)).toBe(3);
     expect(roundTrips(events, 6, turns)).toBe(3);
+  });
+});
+
+describe("cleartext HTTP/1 requests: tshark's http.request / http.response frames, times from frames.tsv", () => {
+  test.each(Object.keys(facts.http))('%s', async (fixture) => {
+    const { requests, responses } = facts.http[fixture]!;
+    const time = new Map(frames(fixture).map((f) => [f.frame, f]));
+    const t0 = time.get(requests[0]![0])!;
+    const at = (frame: number): number => msBetween(t0, time.get(frame)!); // ms from a fixed frame: exact enough to compare
+    const recs = await tcpRecords(fixture);
+    const metrics = expectedMetrics(fixture);
+    for (const stream of [...new Set(requests.map((r) => r[1]))]) {
+      const c = recs[stream]!;
+      const req = requests.filter((r) => r[1] === stream);
+      const res = responses.filter((r) => r[1] === stream);
+      expect({ stream, protocol: c.httpProtocol, estimated: c.requestsEstimated }).toEqual({ stream, protocol: 'http/1', estimated: false });
+      expect(c.requests.map((r) => ({ method: r.method, requestFrame: r.requestFrame, requestEndFrame: r.requestEndFrame, status: r.status, responseFrame: r.responseFrame, responseEndFrame: r.responseEndFrame }))).toEqual(
+        req.map((r, i) => ({ method: r[2], requestFrame: r[3], requestEndFrame: r[0], status: res[i]![2], responseFrame: res[i]![3], responseEndFrame: res[i]![0] })),
+      );
+      c.requests.forEach((r, i) => {
+        const [reqEnd, , , reqFirst] = req[i]!;
+        const [resEnd, , , resFirst] = res[i]!;
+        // Times: epoch seconds of the frames; durations in ms, to 1 µs.
+        expect(Math.abs((r.requestTime - t0.sec) * 1000 - t0.nsec / 1e6 - at(reqFirst))).toBeLessThan(0.001);
+        expect(Math.abs((r.requestEndTime! - t0.sec) * 1000 - t0.nsec / 1e6 - at(reqEnd))).toBeLessThan(0.001);
+        expect(Math.abs((r.responseEndTime! - t0.sec) * 1000 - t0.nsec / 1e6 - at(resEnd))).toBeLessThan(0.001);
+        expect(Math.abs(r.ttfbMs! - (at(resFirst) - at(reqFirst)))).toBeLessThan(0.001);
+        expect(Math.abs(r.transferMs! - (at(resEnd) - at(resFirst)))).toBeLessThan(0.001);
+      });
+      const setupMs = metrics.find((m) => m.stream === stream)!.setup.ms!;
+      expect(Math.abs(c.setupMsPerRequest! - setupMs / req.length)).toBeLessThan(0.001);
+    }
+  });
+
+  test("a multi-segment response (zeek-http-pipelined-keepalive.pcap) has a transfer time", () => {
+    expect(facts.http['zeek-http-pipelined-keepalive.pcap']!.responses.some(([end, , , first]) => end !== first)).toBe(true);
+  });
+});
+
+describe('TLS without keys: requests are estimated from the records', () => {
+  test('lo-tls12-full.pcap (application data both ways, tshark): estimated, no HTTP protocol, setup shared by them', async () => {
+    const [s] = golden('lo-tls12-full.pcap');
+    expect(s!.frames.appDataClient).not.toBeNull();
+    const c = (await tcpRecords('lo-tls12-full.pcap'))[0]!;
+    expect(c.requests.length).toBeGreaterThan(0);
+    expect({ estimated: c.requestsEstimated, protocol: c.httpProtocol, decrypted: c.tls!.decrypted }).toEqual({ estimated: true, protocol: null, decrypted: false });
+    const setupMs = expectedMetrics('lo-tls12-full.pcap')[0]!.setup.ms!;
+    expect(Math.abs(c.setupMsPerRequest! - setupMs / c.requests.length)).toBeLessThan(0.001);
+  });
+
+  test('lo-tls-alert-version-mismatch.pcap (no application data, tshark): no requests, not estimated, no per-request setup', async () => {
+    const [s] = golden('lo-tls-alert-version-mismatch.pcap');
+    expect(s!.frames.appDataClient).toBeNull();
+    const c = (await tcpRecords('lo-tls-alert-version-mismatch.pcap'))[0]!;
+    expect({ requests: c.requests, estimated: c.requestsEstimated, perRequest: c.setupMsPerRequest }).toEqual({ requests: [], estimated: false, perRequest: null });
   });
 });
