@@ -85,25 +85,24 @@ const ACK = 0x10;
 const FIN = 0x01;
 const RST = 0x04;
 
-const analyses = new Map<string, Promise<ConnectionRecord[]>>();
-function tcpRecords(fixture: string): Promise<ConnectionRecord[]> {
-  let p = analyses.get(fixture);
-  if (p === undefined) {
-    p = analyzeFile(join(fixturesDir, fixture)).then((a) => a.connections.filter((c) => c.transport === 'tcp'));
-    analyses.set(fixture, p);
-  }
-  return p;
+/**
+ * The fixture's TCP records, analysed anew by each test: a test that read another test's
+ * records would not run the code it checks (mutation testing picks tests by what they run).
+ */
+async function tcpRecords(fixture: string): Promise<ConnectionRecord[]> {
+  return (await analyzeFile(join(fixturesDir, fixture))).connections.filter((c) => c.transport === 'tcp');
 }
 
 const sideOf = (g: GoldenStream, f: Frame): 'client' | 'server' => (g.client !== null && f.srcIp === g.client.ip && f.srcPort === g.client.port ? 'client' : 'server');
 
-describe.each(fixtures)('%s: the record against tshark frame by frame', (fixture) => {
+/** Per-fixture checks, run by one test per fixture on one analysis. */
+function frameChecks(fixture: string, recs: ConnectionRecord[]): void {
   const g = golden(fixture);
   const all = frames(fixture);
   const byStream = (s: number) => all.filter((f) => f.stream === s);
 
-  test('every SYN and SYN-ACK is an event, all but the first flagged as a retransmission; SYN offsets from the first SYN', async () => {
-    const recs = await tcpRecords(fixture);
+  // every SYN and SYN-ACK is an event, all but the first flagged as a retransmission; SYN offsets from the first SYN
+  {
     const got: unknown[] = [];
     const want: unknown[] = [];
     for (const s of g) {
@@ -122,15 +121,15 @@ describe.each(fixtures)('%s: the record against tshark frame by frame', (fixture
       got.push({ stream: s.stream, offsets: c.tcp!.synRetransmitOffsetsMs.map((x) => Math.round(x * 1000)) });
     }
     expect(got).toEqual(want);
-  });
+  }
 
-  test('resetBy: the sender of the first RST (tshark)', async () => {
-    const recs = await tcpRecords(fixture);
+  // resetBy: the sender of the first RST (tshark)
+  {
     expect(g.map((s) => ({ stream: s.stream, resetBy: recs[s.stream]!.resetBy }))).toEqual(g.map((s) => ({ stream: s.stream, resetBy: s.rstFrom })));
-  });
+  }
 
-  test('plain TCP: one ApplicationData event per side at its first frame with payload, marked "first payload"', async () => {
-    const recs = await tcpRecords(fixture);
+  // plain TCP: one ApplicationData event per side at its first frame with payload, marked "first payload"
+  {
     const plain = g.filter((s) => s.version === null && s.frames.clientHello === null && s.frames.serverHello === null && s.client !== null);
     const got: unknown[] = [];
     const want: unknown[] = [];
@@ -149,11 +148,11 @@ describe.each(fixtures)('%s: the record against tshark frame by frame', (fixture
       }
     }
     expect(got).toEqual(want);
-  });
+  }
 
-  test('teardown.idleBeforeSec: from the last frame with payload to the first FIN or RST, in s to the ms', async () => {
-    if (fixture.startsWith('lossy/')) return; // retransmitted payload is not new payload: frames.tsv cannot tell
-    const recs = await tcpRecords(fixture);
+  // teardown.idleBeforeSec: from the last frame with payload to the first FIN or RST, in s to the ms
+  // (not for the lossy captures: retransmitted payload is not new payload, and frames.tsv cannot tell)
+  if (!fixture.startsWith('lossy/')) {
     const got: unknown[] = [];
     const want: unknown[] = [];
     for (const s of g) {
@@ -164,21 +163,54 @@ describe.each(fixtures)('%s: the record against tshark frame by frame', (fixture
       got.push({ stream: s.stream, idle: recs[s.stream]!.teardown.idleBeforeSec });
     }
     expect(got).toEqual(want);
-  });
-});
+  }
 
-describe('setupShare: setup.ms over lifetimeMs from the tshark-derived metrics, at most 1', () => {
-  const metricsFixtures = fixtures.filter((f) => existsSync(join(goldenDir, f, 'metrics.json')));
-  test.each(metricsFixtures)('%s', async (fixture) => {
-    const recs = await tcpRecords(fixture);
+  // setupShare: setup.ms over lifetimeMs from the tshark-derived metrics, at most 1
+  if (existsSync(join(goldenDir, fixture, 'metrics.json'))) {
     for (const e of expectedMetrics(fixture)) {
       const c = recs.find((x) => x.id === e.stream)!;
       const want = e.setup.ms !== null && e.lifetimeMs > 0 ? Math.min(1, e.setup.ms / e.lifetimeMs) : null;
       if (want === null) expect({ stream: e.stream, share: c.setupShare }).toEqual({ stream: e.stream, share: null });
       else expect(Math.abs(c.setupShare! - want)).toBeLessThan(1e-6 + 0.0005 / e.lifetimeMs);
+      // The Certificate event gives the chain length and size.
+      const n = e.tls?.certificateCount ?? 0;
+      if (n > 0) {
+        const ev = c.events.find((x) => x.type === 'Certificate' && x.from === 'server');
+        expect({ stream: e.stream, detail: ev?.detail }).toEqual({ stream: e.stream, detail: `${n} certificate${n === 1 ? '' : 's'}, ${e.tls!.certificateBytes} bytes` });
+      }
     }
-  });
-});
+  }
+
+  // the ClientHello event names the SNI
+  for (const s of g) {
+    if (s.sni === null || s.frames.clientHello === null) continue;
+    const ev = recs[s.stream]!.events.find((e) => e.type === 'ClientHello' && !e.retransmission);
+    expect({ stream: s.stream, detail: ev?.detail }).toEqual({ stream: s.stream, detail: `SNI ${s.sni}` });
+  }
+
+  // the ladder is in capture (frame) order; a FIN or RST in a frame that also carries an event of
+  // payload comes after it (the FIN follows the data)
+  for (const c of recs) {
+    const frames = c.events.map((e) => e.frame);
+    expect({ id: c.id, frames }).toEqual({ id: c.id, frames: [...frames].sort((x, y) => x - y) });
+  }
+  if (!fixture.startsWith('lossy/')) {
+    for (const c of recs) {
+      c.events.forEach((e, i) => {
+        if (e.type !== 'FIN' && e.type !== 'RST') return;
+        const later = c.events.slice(i + 1).filter((x) => x.frame === e.frame && x.type !== 'FIN' && x.type !== 'RST');
+        expect({ id: c.id, frame: e.frame, after: later.map((x) => x.type) }).toEqual({ id: c.id, frame: e.frame, after: [] });
+      });
+    }
+  }
+}
+
+test.each(fixtures)(
+  '%s: SYN/SYN-ACK events and retransmission flags, SYN offsets, resetBy, first-payload events, idleBeforeSec, setupShare, certificate and SNI details, events in frame order, FIN after data, against tshark',
+  async (fixture) => {
+    frameChecks(fixture, await tcpRecords(fixture));
+  },
+);
 
 /** tshark's alerts, multi-message frames and MSS options of a few fixtures (scripts/make-record-golden.mjs). */
 const facts = JSON.parse(readFileSync(join(goldenDir, 'record-facts.json'), 'utf8')) as {
@@ -225,31 +257,11 @@ describe('event details, from tshark', () => {
     }
   });
 
-  const withCerts = fixtures.filter((f) => existsSync(join(goldenDir, f, 'metrics.json')) && expectedMetrics(f).some((e) => (e.tls?.certificateCount ?? 0) > 0));
-  test.each(withCerts)('%s: the Certificate event gives the chain length and size (metrics.json)', async (fixture) => {
-    const recs = await tcpRecords(fixture);
-    for (const e of expectedMetrics(fixture)) {
-      const n = e.tls?.certificateCount ?? 0;
-      if (n === 0) continue;
-      const ev = recs.find((c) => c.id === e.stream)!.events.find((x) => x.type === 'Certificate' && x.from === 'server');
-      expect({ stream: e.stream, detail: ev?.detail }).toEqual({ stream: e.stream, detail: `${n} certificate${n === 1 ? '' : 's'}, ${e.tls!.certificateBytes} bytes` });
-    }
-  });
-
   test('a one-certificate chain is "1 certificate" (arkime-null-loopback-ssl3-4443.pcap)', async () => {
     const [e] = expectedMetrics('arkime-null-loopback-ssl3-4443.pcap');
     expect(e!.tls!.certificateCount).toBe(1);
     const recs = await tcpRecords('arkime-null-loopback-ssl3-4443.pcap');
     expect(recs[0]!.events.find((x) => x.type === 'Certificate')?.detail).toBe(`1 certificate, ${e!.tls!.certificateBytes} bytes`);
-  });
-
-  test.each(fixtures.filter((f) => golden(f).some((s) => s.sni !== null)))('%s: the ClientHello event names the SNI', async (fixture) => {
-    const recs = await tcpRecords(fixture);
-    for (const s of golden(fixture)) {
-      if (s.sni === null || s.frames.clientHello === null) continue;
-      const ev = recs[s.stream]!.events.find((e) => e.type === 'ClientHello' && !e.retransmission);
-      expect({ stream: s.stream, detail: ev?.detail }).toEqual({ stream: s.stream, detail: `SNI ${s.sni}` });
-    }
   });
 });
 
@@ -286,17 +298,6 @@ describe('events inside one frame', () => {
         frames++;
       }
       expect({ fixture, frames: frames > 0 }).toEqual({ fixture, frames: true });
-    }
-  });
-
-  test.each(fixtures.filter((f) => !f.startsWith('lossy/')))('%s: a FIN in a frame that also carries an event of payload comes after it (the FIN follows the data)', async (fixture) => {
-    const recs = await tcpRecords(fixture);
-    for (const c of recs) {
-      c.events.forEach((e, i) => {
-        if (e.type !== 'FIN' && e.type !== 'RST') return;
-        const later = c.events.slice(i + 1).filter((x) => x.frame === e.frame && x.type !== 'FIN' && x.type !== 'RST');
-        expect({ id: c.id, frame: e.frame, after: later.map((x) => x.type) }).toEqual({ id: c.id, frame: e.frame, after: [] });
-      });
     }
   });
 });
