@@ -8,6 +8,8 @@
 # Slow (minutes to hours per folder on 2 cores): not part of `npm test` or CI.
 # A quick check of some files against chosen tests (not incremental; report in reports/mutation/quick-<folder>.json):
 #   MUTATE=src/findings/notes.ts MUTATE_TESTS=test/findings/notes.test.ts npm run mutation -- findings
+# Two quick runs at once need their own names (report quick-<name>.json, sandbox .stryker-tmp-<name>):
+#   MUTATION_NAME=timeline-reader MUTATION_CONCURRENCY=1 MUTATE=src/timeline/reader.ts ... npm run mutation -- timeline
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A TESTS=(
@@ -30,14 +32,14 @@ for f in "${folders[@]}"; do
   name="$f"
   if [ -n "${MUTATE:-}" ]; then
     tests="${MUTATE_TESTS:-$tests}"
-    name="quick-$f"
+    name="quick-${MUTATION_NAME:-$f}"
   fi
   echo "== src/$f${MUTATE:+ ($MUTATE)} (tests: $tests)"
   # One config per run (Stryker takes nested options only from a file).
   cfg="reports/mutation/.config-$name.json"
   node -e '
     const base = require("./stryker.config.json");
-    const [f, tests, out, name, mutate] = process.argv.slice(1);
+    const [f, tests, out, name, mutate, ownName, concurrency] = process.argv.slice(1);
     // A test entry is a folder (every test in it) or one test file; jest gets the folders as roots.
     const testMatch = tests.split(",").map((e) => (/\.test\.tsx?$/.test(e) ? `**/${e}` : `**/${e}/**/*.test.{ts,tsx}`));
     const cfg = { ...base, mutate: mutate ? mutate.split(",") : [`src/${f}/**/*.ts`], incrementalFile: `reports/mutation/incremental-${f}.json`,
@@ -45,11 +47,12 @@ for f in "${folders[@]}"; do
       jsonReporter: { fileName: `reports/mutation/${name}.json` }, htmlReporter: { fileName: `reports/mutation/${name}.html` } };
     if (mutate) {
       cfg.incremental = false;
-      cfg.tempDirName = ".stryker-tmp-quick";
+      cfg.tempDirName = ownName ? `.stryker-tmp-${ownName}` : ".stryker-tmp-quick";
     }
+    if (concurrency) cfg.concurrency = Number(concurrency);
     delete cfg.$schema;
     require("fs").writeFileSync(out, JSON.stringify(cfg, null, 2));
-  ' "$f" "$tests" "$cfg" "$name" "${MUTATE:-}"
+  ' "$f" "$tests" "$cfg" "$name" "${MUTATE:-}" "${MUTATION_NAME:-}" "${MUTATION_CONCURRENCY:-}"
   roots=$(tr ',' '\n' <<<"$tests" | sed -E 's#/[^/]+\.test\.tsx?$##' | sort -u | paste -sd,)
   MUTATION_TESTS="$roots" npx stryker run "$cfg" 2>&1 | tee "reports/mutation/$name.log" | grep -E "Final mutation score|All files" || true
   node -e '
