@@ -3,9 +3,10 @@
  * the same file (test/golden/<fixture>/streams.json, written by
  * `npm run golden` from tshark only).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile, type AnalysisResult } from '../../src/analyze.js';
+import { goldenFixtures } from '../helpers/goldens.js';
 import type { ConnectionRecord, EventType } from '../../src/timeline/types.js';
 
 const root = resolve(process.cwd());
@@ -34,16 +35,8 @@ interface GoldenStream {
  */
 const DIVERGENCES: Record<string, Record<string, string>> = {};
 
-/** Fixture subfolders whose goldens are checked here too (test/golden/<dir>/<file>/). */
-const SUBDIRS = ['findings', 'lossy'];
-const fixtures = [
-  ...readdirSync(goldenDir).filter((f) => existsSync(join(goldenDir, f, 'streams.json'))),
-  ...SUBDIRS.flatMap((d) =>
-    readdirSync(join(goldenDir, d))
-      .filter((f) => existsSync(join(goldenDir, d, f, 'streams.json')))
-      .map((f) => `${d}/${f}`),
-  ),
-];
+/** Every fixture with tshark goldens (test/helpers/goldens.ts). */
+const fixtures = goldenFixtures(goldenDir);
 
 function firstEvent(c: ConnectionRecord, type: EventType, from?: 'client' | 'server'): number | null {
   const e = c.events.find((x) => x.type === type && (from === undefined || x.from === from) && !x.retransmission);

@@ -9,27 +9,20 @@
  * event details (alert level, certificate chain, SNI), the order of the
  * events inside one frame, the MSS, and the round-trip rule itself.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { roundTrips } from '../../src/timeline/build.js';
 import type { ConnectionRecord, TimelineEvent } from '../../src/timeline/types.js';
+import { goldenFixtures } from '../helpers/goldens.js';
 import { expectedMetrics } from '../metrics/expected.js';
 
 const root = resolve(process.cwd());
 const goldenDir = join(root, 'test/golden');
 const fixturesDir = join(root, 'fixtures');
 
-/** Every fixture with tshark goldens (subfolders as in golden.test.ts). */
-const SUBDIRS = ['findings', 'lossy'];
-const fixtures = [
-  ...readdirSync(goldenDir).filter((f) => existsSync(join(goldenDir, f, 'streams.json'))),
-  ...SUBDIRS.flatMap((d) =>
-    readdirSync(join(goldenDir, d))
-      .filter((f) => existsSync(join(goldenDir, d, f, 'streams.json')))
-      .map((f) => `${d}/${f}`),
-  ),
-].sort();
+/** Every fixture with tshark goldens (test/helpers/goldens.ts). */
+const fixtures = goldenFixtures(goldenDir).sort();
 
 interface Frame {
   frame: number;
