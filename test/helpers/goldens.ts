@@ -16,3 +16,21 @@ export function goldenFixtures(goldenDir: string): string[] {
     ),
   ];
 }
+
+/** One stream of test/golden/<fixture>/streams.json (scripts/make-golden.mjs, from tshark). */
+export interface GoldenStream {
+  stream: number;
+  client: { ip: string; port: number } | null;
+  server: { ip: string; port: number } | null;
+  frames: Record<string, number | null>;
+  rstFrom: 'client' | 'server' | null;
+  synCount: number;
+  synAckCount: number;
+  initialRtt: number | null;
+  sni: string | null;
+  version: number | null;
+  cipher: number | null;
+  helloRetry: boolean;
+  alertFrames: number[];
+  packets: number;
+}

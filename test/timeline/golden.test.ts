@@ -6,28 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile, type AnalysisResult } from '../../src/analyze.js';
-import { goldenFixtures } from '../helpers/goldens.js';
+import { goldenFixtures, type GoldenStream } from '../helpers/goldens.js';
 import type { ConnectionRecord, EventType } from '../../src/timeline/types.js';
 
 const root = resolve(process.cwd());
 const goldenDir = join(root, 'test/golden');
 
-interface GoldenStream {
-  stream: number;
-  client: { ip: string; port: number } | null;
-  server: { ip: string; port: number } | null;
-  frames: Record<string, number | null>;
-  rstFrom: 'client' | 'server' | null;
-  synCount: number;
-  synAckCount: number;
-  initialRtt: number | null;
-  sni: string | null;
-  version: number | null;
-  cipher: number | null;
-  helloRetry: boolean;
-  alertFrames: number[];
-  packets: number;
-}
 
 /**
  * Where we deliberately differ from tshark, per fixture and field, and why.

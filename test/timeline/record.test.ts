@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { roundTrips } from '../../src/timeline/build.js';
 import type { ConnectionRecord, TimelineEvent } from '../../src/timeline/types.js';
-import { goldenFixtures } from '../helpers/goldens.js';
+import { goldenFixtures, type GoldenStream } from '../helpers/goldens.js';
 import { expectedMetrics } from '../metrics/expected.js';
 
 const root = resolve(process.cwd());
@@ -36,15 +36,6 @@ interface Frame {
   stream: number;
 }
 
-interface GoldenStream {
-  stream: number;
-  client: { ip: string; port: number } | null;
-  server: { ip: string; port: number } | null;
-  frames: Record<string, number | null>;
-  rstFrom: 'client' | 'server' | null;
-  sni: string | null;
-  version: number | null;
-}
 
 /** test/golden/<fixture>/frames.tsv: tshark's per-frame TCP fields (frames without tcp.stream left out). */
 function frames(fixture: string): Frame[] {
