@@ -38,8 +38,9 @@ import { packageVersion } from './base/version.js';
 import { KeyLog } from './tls/keylog.js';
 
 /**
- * The analysis, reports and writers (src/cli-lib.ts), loaded by loadLib() when a command
- * runs: the terminal UI's first screen is drawn before them (issue 14).
+ * The analysis, reports and writers (src/cli-lib.ts), loaded by loadLib() at the start of
+ * each command (runMainStoppable, runInfo, runPool, runCompare) — in the terminal UI only
+ * once its first screen is drawn (issue 14). Everything that reads L runs after that.
  */
 let L: typeof Lib;
 async function loadLib(): Promise<void> {
@@ -212,7 +213,6 @@ const findingOpts = {
 
 /** A saved analysis (.hlpb) opens like a capture. */
 async function isSavedFile(path: string): Promise<boolean> {
-  await loadLib();
   if (path === '-') return false;
   let fh;
   try {
@@ -268,7 +268,6 @@ async function load(
   findings: Partial<FindingOptions> = {},
   rows = false,
 ): Promise<Analysis | AnalysisResult> {
-  await loadLib();
   if (await isSavedFile(path)) return L.readSavedAnalysis(path);
   // rows: a compact row per connection instead of whole records (src/report/rows.ts), for reports without a TUI.
   return L.analyzeFile(path, { ...runOptions(), ...(onProgress ? { onProgress } : {}), findings, ...(rows ? { rows } : {}) });
@@ -382,7 +381,7 @@ async function runMainStoppable(
     report?: LiveReport,
     extra: AnalyzeOptions = {},
   ): Promise<Analysis | AnalysisResult> => {
-    await loadLib();
+    await loadLib(); // the terminal UI calls this after its first frame, before the rest was loaded
     if (await isSavedFile(path)) return L.readSavedAnalysis(path);
     return L.analyzeFile(path, { ...reading(report), ...(onProgress ? { onProgress } : {}), ...extra });
   };
@@ -489,7 +488,6 @@ async function runInfo(argv: { capture: string; json?: boolean; format?: string 
 }
 
 async function runInfoSaved(argv: { capture: string; json?: boolean; format?: string }): Promise<number> {
-  await loadLib();
   const a = await L.readSavedAnalysis(argv.capture);
   const j = L.savedInfoJson(argv.capture, (await stat(argv.capture)).size, a);
   if (argv.json || argv.format === 'json') await L.write(process.stdout, JSON.stringify(j, null, 2) + '\n');

@@ -32,8 +32,6 @@ export interface TextReportOptions {
   poolOptions?: Partial<PoolOptions>;
 }
 
-/** Rows per table by default: a long capture's report stays readable; --top changes it. */
-export { DEFAULT_TOP };
 
 function more(shown: number, total: number, what: string): string[] {
   return shown < total ? [`... ${fmtInt(total - shown)} more ${what} (--top to show more)`] : [];

@@ -1,6 +1,6 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnRow } from './rows.js';
-import { grown } from '../base/typed.js';
+import { grown, type NumberArray } from '../base/typed.js';
 import { QuantileSketch } from './sketch.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
@@ -106,7 +106,7 @@ const CHUNK_MASK = CHUNK - 1;
  * grown by doubling hold up to twice their length, and three times while a
  * copy is made).
  */
-class Column<T extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
+class Column<T extends NumberArray> {
   private readonly chunks: T[] = [];
   constructor(private readonly make: new (n: number) => T) {}
 
@@ -172,7 +172,7 @@ export class DestinationTable {
     return this.n;
   }
 
-  /** Bytes held in typed-array columns (their capacity: they grow by doubling). */
+  /** Bytes held in typed-array columns (their capacity: chunked, see Column). */
   get columnBytes(): number {
     let b = this.sums.byteLength;
     for (const a of [this.dest, this.id, this.start, this.end, this.setupMs, this.flags, this.idleDest, this.idleId, this.idleBy, this.idleSec]) b += a.byteLength;
@@ -314,7 +314,11 @@ export class DestinationTable {
     };
   }
 
-  /** idleGaps() over a destination's members: sorted by start, then id. */
+  /**
+   * Seconds between the end of everything open so far and the next start, over a
+   * destination's members sorted by start, then id: one gap per connection that starts after
+   * all earlier ones ended (overlapping ones give none).
+   */
   private idleGapsOf(members: Int32Array): QuantileSketch {
     const sorted = Int32Array.from(members).sort((a, b) => this.start.get(a) - this.start.get(b) || this.id.get(a) - this.id.get(b));
     const gaps = new QuantileSketch();

@@ -175,17 +175,11 @@ export class TcpConnection {
     return this.c;
   }
 
-  get synAckSeq(): number | undefined {
-    return this.c.synAckSeq;
-  }
   get handshakeAck(): Stamp | undefined {
     return this.c.handshakeAck;
   }
   get ackSnapshot(): { packets: number; bytes: number } | undefined {
     return this.c.ackSnapshot;
-  }
-  get lastPayload(): Stamp | undefined {
-    return this.c.lastPayload;
   }
   get lastPayloadBeforeTeardown(): Stamp | undefined {
     return this.c.lastPayloadBeforeTeardown;
@@ -342,15 +336,16 @@ export class TcpConnection {
 
     if (flags & (TCP_FIN | TCP_RST)) {
       const started = this.teardownStarted;
+      const c = this.w();
       if (flags & TCP_FIN) {
-        if (dir === 0) this.w().fin0 ??= stamp;
-        else this.w().fin1 ??= stamp;
+        if (dir === 0) c.fin0 ??= stamp;
+        else c.fin1 ??= stamp;
       }
       if (flags & TCP_RST) {
-        if (dir === 0) this.w().rst0 ??= stamp;
-        else this.w().rst1 ??= stamp;
+        if (dir === 0) c.rst0 ??= stamp;
+        else c.rst1 ??= stamp;
       }
-      if (!started) this.w().lastPayloadBeforeTeardown = this.c.lastPayload;
+      if (!started) c.lastPayloadBeforeTeardown = c.lastPayload;
     }
     if (this.closed && this.consumer && !this.released) {
       // Nothing more will come in order: give up on remaining holes so held data is read.
