@@ -26,13 +26,16 @@
  *   after the packets of their datagram; the inferred end is the one event
  *   marked inferred ("handshake confirmed");
  * - tls: null when tshark shows neither hello; resumed = tshark's ServerHello
- *   with pre_shared_key, else false; the ClientHello's offers.
+ *   with pre_shared_key, else false; the ClientHello's offers; no alerts and
+ *   no STARTTLS in QUIC; the certificate unknown (null) unless the Handshake
+ *   packets were read (then tshark's certificate lengths, tshark run here).
  * Each test analyses its capture itself (no cache shared between tests), so
  * that mutation testing's per-test coverage runs every check against a mutant.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { runQuic, EXTRA_QUIC_FIXTURES, QUIC_FIXTURES } from '../quic/run.js';
+import { runQuic, EXTRA_QUIC_FIXTURES, QUIC_FIXTURES, quicFixturePath } from '../quic/run.js';
+import { tsharkOutput } from '../findings/tshark-facts.js';
 
 interface GoldenFrame {
   frame: number;
@@ -152,6 +155,13 @@ describe.each(FILES)('%s', (file) => {
       const ch = members.find((m) => m.clientHello !== null);
       const sh = members.find((m) => m.serverHello !== null);
       const decrypted = finished !== undefined && rows.some((f) => side(f) === 'server' && f.handshake.includes(20));
+      // With the Handshake packets read: the certificates tshark shows in them (frame, lengths).
+      const certificates = decrypted
+        ? tsharkOutput(quicFixturePath(file), ['-Y', 'tls.handshake.type == 11', '-T', 'fields', '-e', 'frame.number', '-e', 'tls.handshake.certificate_length'])
+            .stdout.split('\n')
+            .filter((l) => l !== '' && rows.some((f) => f.frame === Number(l.split('\t')[0])))
+            .flatMap((l) => l.split('\t')[1]!.split(',').map(Number))
+        : null;
       const expected = {
         firstFrame: first.frame,
         lastFrame: last.frame,
@@ -176,6 +186,10 @@ describe.each(FILES)('%s', (file) => {
                 decrypted,
                 notDecrypted: null,
                 handshakeEndInferred: inferred,
+                alerts: [],
+                startTls: false,
+                certificateCount: certificates === null ? null : certificates.length,
+                certificateBytes: certificates === null ? null : certificates.reduce((a, b) => a + b, 0),
               },
         quic: {
           packets,
@@ -217,6 +231,10 @@ describe.each(FILES)('%s', (file) => {
                 decrypted: t.decrypted,
                 notDecrypted: t.notDecrypted,
                 handshakeEndInferred: t.handshakeEndInferred,
+                alerts: t.alerts,
+                startTls: t.startTls,
+                certificateCount: t.certificateCount,
+                certificateBytes: t.certificateBytes,
               },
         quic: {
           packets: rec.quic.packets,
