@@ -301,6 +301,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     if (rec) applyLateFindings(rec, late);
     const row = useRows ? rows.findTcp(id) : -1;
     if (row >= 0) rows.applyLate(row, late);
+    report?.applyLate(id, late);
     if (!rec && row < 0 && first) {
       lateStreamed++;
       if (lateIds.length < 5) lateIds.push(id);

@@ -395,16 +395,28 @@ async function runMainStoppable(
       const report = live ? new L.LiveReport() : undefined;
       let result: Analysis | AnalysisResult | undefined;
       let code: number;
+      // A compact row per connection (every connection in the table and the aggregates, issue 14),
+      // each record written to a temporary file as it finishes and read back for the detail view;
+      // a live source's report keeps rows too, and its open connections' records while they are open.
+      let spill: InstanceType<typeof L.RecordSpill> | undefined;
       try {
         code = await runTui({
           title: path === '-' ? 'stdin' : sanitize(basename(path)),
-          load: async (onProgress) => (result = await loadLive(onProgress, report)),
+          load: async (onProgress) => {
+            await loadLib(); // after the UI's first frame
+            spill = new L.RecordSpill();
+            const s = spill;
+            const extra: AnalyzeOptions = s ? { rows: true, onConnection: (c) => s.write(c), onLateFindings: (id, f) => s.addLate(id, f) } : {};
+            return (result = await loadLive(onProgress, report, extra));
+          },
+          detail: (row) => spill?.record(row.transport, row.id) ?? null,
           poolOptions,
           stdin: keys,
           ...(report ? { live: { report, stop: stop.stop, stopped: () => stop.signal.aborted } } : {}),
         });
       } finally {
         if (keys !== process.stdin) keys.destroy();
+        spill?.close();
       }
       // Quit while still reading: stop reading, so that the process ends now.
       if (!result) stop.stop();
@@ -560,7 +572,7 @@ const keylogOpt = {
 const memoryOpt = {
   memory: {
     type: 'number',
-    describe: `Memory ceiling, MiB: the caps on open connections, held bytes, the rows the reports count and the records the terminal UI keeps scale with it (default ${DEFAULT_MEMORY_MIB})`,
+    describe: `Memory ceiling, MiB: the caps on open connections, held bytes, the rows the reports and the terminal UI count and the records a live terminal UI keeps scale with it (default ${DEFAULT_MEMORY_MIB})`,
   },
 } as const;
 

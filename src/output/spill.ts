@@ -138,6 +138,31 @@ export class RecordSpill {
     }
   }
 
+  /**
+   * One record read back (the terminal UI's detail view of a compact row), with its late
+   * findings patched in; null if none was written with this transport and id. The last
+   * written wins (ids are unique per transport in an analysis).
+   */
+  record(transport: 'tcp' | 'quic', id: number): ConnectionRecord | null {
+    const q = transport === 'quic' ? 1 : 0;
+    let i = this.n - 1;
+    while (i >= 0 && (this.ids[i] !== id || this.quic[i] !== q)) i--;
+    if (i < 0 || this.fd === null) return null;
+    this.flush();
+    const len = this.lengths[i]!;
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const r = readSync(this.fd, buf, got, len - got, this.offsets[i]! + got);
+      if (r === 0) return null;
+      got += r;
+    }
+    const rec = JSON.parse(buf.toString('utf8')) as ConnectionRecord;
+    const late = q === 0 ? this.late.get(id) : undefined;
+    if (late !== undefined) for (const l of late) applyLate(rec, l);
+    return rec;
+  }
+
   /** Closes and removes the file (also done on process exit). */
   close(): void {
     this.remove();

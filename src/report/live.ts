@@ -5,8 +5,9 @@
  * the summary and destinations are computed on demand — once per change, not
  * per packet (the caller throttles how often it asks).
  */
-import type { ConnectionRecord } from '../timeline/types.js';
+import type { ConnectionRecord, Finding } from '../timeline/types.js';
 import { destinations } from './destinations.js';
+import { RowStore, RowView, type ConnRow } from './rows.js';
 import { summarize } from './summary.js';
 import type { DestinationStats, Summary } from './types.js';
 
@@ -29,26 +30,50 @@ export interface LiveConnection {
 }
 
 export interface LiveSnapshot {
-  /** Finished connections first (in close order), then the open ones (in id order). */
-  connections: readonly ConnectionRecord[];
+  /**
+   * Finished connections first (in close order), as compact rows (report/rows.ts: a
+   * live source can run for days, and a row is all the report keeps of a finished
+   * connection), then the open ones (in id order), as their records are now.
+   */
+  connections: readonly ConnRow[];
   /** The open ones among `connections`, by record. */
-  open: ReadonlyMap<ConnectionRecord, LiveConnection>;
+  open: ReadonlyMap<ConnRow, LiveConnection>;
   finished: number;
+  /** Finished connections past the row bound (LiveReport's maxRows): not in `connections` nor in the figures. */
+  dropped: number;
   summary: Summary;
   destinations: DestinationStats[];
   /** Increases with every change; equal versions mean equal snapshots. */
   version: number;
 }
 
+/** Rows a live report keeps by default (the analysis' DEFAULT_MAX_ROWS at 1 GiB). */
+export const LIVE_MAX_ROWS = 1_500_000;
+
 export class LiveReport {
-  private readonly finished: ConnectionRecord[] = [];
+  private readonly rows = new RowStore();
+  /** A view of each finished row, in close order (the snapshot lists them as they are). */
+  private readonly finished: RowView[] = [];
+  private dropped = 0;
   private openNow: LiveConnection[] = [];
   private version = 0;
   private cached: LiveSnapshot | undefined;
 
-  /** A connection that was finalized (closed and past its linger, or at the end). */
+  /** `maxRows`: finished connections kept (as rows) at most; later ones are counted in `dropped`. */
+  constructor(private readonly maxRows = LIVE_MAX_ROWS) {}
+
+  /** A connection that was finalized (closed and past its linger, or at the end): its row is kept, not the record. */
   add(record: ConnectionRecord): void {
-    this.finished.push(record);
+    if (this.finished.length < this.maxRows) this.finished.push(new RowView(this.rows, this.rows.add(record)));
+    else this.dropped++;
+    this.version++;
+  }
+
+  /** Late (retry) findings for a TCP connection already added. */
+  applyLate(id: number, late: readonly Finding[]): void {
+    const i = this.rows.findTcp(id);
+    if (i < 0) return;
+    this.rows.applyLate(i, late);
     this.version++;
   }
 
@@ -71,13 +96,14 @@ export class LiveReport {
   /** Summary and destinations over finished and open connections (computed again only after a change). */
   snapshot(): LiveSnapshot {
     if (this.cached?.version === this.version) return this.cached;
-    const open = new Map<ConnectionRecord, LiveConnection>();
+    const open = new Map<ConnRow, LiveConnection>();
     for (const o of this.openNow) open.set(o.record, o);
-    const connections = [...this.finished, ...this.openNow.map((o) => o.record)];
+    const connections: ConnRow[] = [...this.finished, ...this.openNow.map((o) => o.record)];
     this.cached = {
       connections,
       open,
       finished: this.finished.length,
+      dropped: this.dropped,
       summary: summarize(connections),
       destinations: destinations(connections),
       version: this.version,

@@ -1,7 +1,7 @@
 /**
  * Compact per-connection rows: what the report stage reads of a connection
- * record, and nothing else (issue 14). The text report, the JSON document and
- * `pool`/`compare` keep one row per connection instead of whole records, so
+ * record, and nothing else (issue 14). The text report, the JSON document, the
+ * terminal UI and `pool`/`compare` keep one row per connection instead of whole records, so
  * every aggregate (summary, state counts, findings groups, destinations, pool
  * simulation and verdict, QUIC pool, comparison) covers every connection of
  * the capture.
@@ -17,7 +17,10 @@
  * - its findings without their text (idle-close keeps it: pool.ts reads the
  *   seconds in it), in columns of their own.
  *
- * Measured with Node 20 (test/report/rows.test.ts prints it): ~200 B per
+ * The terminal UI lists rows too: a row also keeps what its connections table
+ * shows, sorts and filters by (client port, ALPN, setup share, reset side, marks).
+ *
+ * Measured with Node 20 (test/report/rows.test.ts prints it): ~265 B per
  * connection of a SYN flood and per TLS connection, the view included
  * (ROW_BYTES_MAX is the bound the test holds it to).
  */
@@ -47,23 +50,29 @@ export interface RowFinding {
   readonly costMs?: number;
 }
 
-/** The TLS facts the report reads. */
+/** The TLS facts the report and the connections table read. */
 export interface RowTls {
   readonly sni: string | null;
   readonly version: string | null;
+  readonly alpn: string | null;
   readonly resumed: boolean;
   readonly earlyData: boolean;
   readonly decrypted: boolean;
   readonly handshakeMs: number | null;
+  readonly certificateBytes: number | null;
   readonly clientBursts?: number;
-  /** The first alert's name only (handshakeFailure reads it). */
-  readonly alerts: readonly { readonly name: string }[];
+  /**
+   * A row keeps the first alert (handshakeFailure reads its name) and, when that one is
+   * not fatal, the first fatal alert (the table marks a connection with one as failed).
+   */
+  readonly alerts: readonly { readonly name: string; readonly level?: number }[];
 }
 
-/** The QUIC facts the report reads. */
+/** The QUIC facts the report and the connections table read. */
 export interface RowQuic {
   readonly versionName: string;
   readonly zeroRtt: boolean;
+  readonly retry: boolean;
   readonly handshakeMs: number | null;
   readonly close: { readonly errorCode: number } | null;
 }
@@ -82,19 +91,25 @@ export interface RowSetup {
   readonly certificateBytes: number | null;
 }
 
-/** What the report stage reads of a connection: a ConnectionRecord or a compact row made from one. */
+/**
+ * What the report stage and the connections table (filter, sort, cells, marks)
+ * read of a connection: a ConnectionRecord or a compact row made from one.
+ */
 export interface ConnRow {
   readonly id: number;
   readonly transport: Transport;
-  readonly client: { readonly ip: string };
+  readonly client: Readonly<Endpoint>;
   readonly server: Readonly<Endpoint>;
   readonly midstream: boolean;
   readonly state: ConnectionState;
+  readonly resetBy: Side | null;
   readonly start: number;
   readonly end: number;
   readonly lifetimeMs: number;
-  readonly events: readonly { readonly type: EventType }[];
-  readonly tcp: { readonly handshakeMs: number | null; readonly initialRttMs: number | null } | null;
+  readonly setupShare: number | null;
+  /** A row keeps the events listed in KEPT_EVENTS (below). */
+  readonly events: readonly { readonly type: EventType; readonly from?: Side }[];
+  readonly tcp: { readonly handshakeMs: number | null; readonly initialRttMs: number | null; readonly synRetransmits: number } | null;
   readonly tls: RowTls | null;
   readonly quic: RowQuic | null;
   readonly setup: RowSetup;
@@ -108,10 +123,23 @@ export interface ConnRow {
 /** Bytes per row the design allows (issue 14: 1M connections in ≤ 600 MiB with the rest). */
 export const ROW_BYTES_MAX = 300;
 
-/** Event types a row keeps (report/compare.ts and findings.ts ask about these). */
-const KEPT_EVENTS: readonly EventType[] = ['SYN', 'SYN-ACK', 'ClientHello', 'ServerHello'];
-const EVENT_LISTS: readonly (readonly { readonly type: EventType }[])[] = Array.from({ length: 1 << KEPT_EVENTS.length }, (_, mask) =>
-  Object.freeze(KEPT_EVENTS.filter((_, i) => (mask & (1 << i)) !== 0).map((type) => Object.freeze({ type }))),
+/**
+ * Events a row keeps, each at most once (report/compare.ts and findings.ts ask
+ * about the first four; the table's mutual-TLS mark about the server's
+ * CertificateRequest and the client's Certificate).
+ */
+const KEPT_EVENTS: readonly { readonly type: EventType; readonly from?: Side }[] = [
+  { type: 'SYN' },
+  { type: 'SYN-ACK' },
+  { type: 'ClientHello' },
+  { type: 'ServerHello' },
+  { type: 'CertificateRequest' },
+  { type: 'Certificate', from: 'client' },
+];
+const keptEvent = (e: { type: EventType; from: Side }): number =>
+  KEPT_EVENTS.findIndex((k) => k.type === e.type && (k.from === undefined || k.from === e.from));
+const EVENT_LISTS: readonly (readonly { readonly type: EventType; readonly from?: Side }[])[] = Array.from({ length: 1 << KEPT_EVENTS.length }, (_, mask) =>
+  Object.freeze(KEPT_EVENTS.filter((_, i) => (mask & (1 << i)) !== 0).map((e) => Object.freeze({ ...e }))),
 );
 const EMPTY: readonly never[] = Object.freeze([]);
 const SIDES: readonly (Side | null)[] = [null, 'client', 'server'];
@@ -128,10 +156,12 @@ const F_DECRYPTED = 1 << 6;
 const F_QUIC_SECTION = 1 << 7;
 const F_ZERO_RTT = 1 << 8;
 const F_ESTIMATED = 1 << 9;
-const S_STATE = 10; // 4 bits
-const S_EVENTS = 14; // 4 bits
-const S_INITIATOR = 18; // 2 bits
-const S_BY = 20; // 3 bits
+const F_RETRY = 1 << 10;
+const S_STATE = 11; // 4 bits
+const S_EVENTS = 15; // 6 bits
+const S_INITIATOR = 21; // 2 bits
+const S_BY = 23; // 3 bits
+const S_RESET_BY = 26; // 2 bits
 
 /** null as NaN in a Float64 column, and back. */
 const f = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
@@ -156,11 +186,11 @@ class StringTable {
   }
 }
 
-type Column = Float64Array | Int32Array | Uint32Array | Uint8Array;
+type Column = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
 
 /**
  * Every connection's row, column by column (typed arrays grown by doubling,
- * trimmed to their length at the end): ~170 B per connection, plus ~22 B
+ * trimmed to their length at the end): ~200 B per connection, plus ~22 B
  * per finding, plus the view object the report reads a row through (RowView).
  * Strings (addresses, SNI, versions, alert names) are stored once.
  */
@@ -174,7 +204,9 @@ export class RowStore {
   end = new Float64Array(0);
   lifetimeMs = new Float64Array(0);
   clientIp = new Int32Array(0);
+  clientPort = new Uint16Array(0);
   server = new Int32Array(0);
+  setupShare = new Float64Array(0);
   setupMs = new Float64Array(0);
   setupRoundTrips = new Float64Array(0);
   setupBytes = new Float64Array(0);
@@ -183,10 +215,17 @@ export class RowStore {
   initialRttMs = new Float64Array(0);
   sni = new Int32Array(0);
   version = new Int32Array(0);
+  alpn = new Int32Array(0);
+  tlsCertificateBytes = new Float64Array(0);
+  synRetransmits = new Int32Array(0);
   quicVersion = new Int32Array(0);
   tlsHandshakeMs = new Float64Array(0);
   clientBursts = new Int32Array(0);
   alert = new Int32Array(0);
+  /** The first alert's level (0: not known, an encrypted alert). */
+  alertLevel = new Uint8Array(0);
+  /** The first fatal alert, when the first alert is not fatal (-1: none). */
+  fatalAlert = new Int32Array(0);
   quicHandshakeMs = new Float64Array(0);
   closeCode = new Float64Array(0);
   firstDataClient = new Float64Array(0);
@@ -213,8 +252,9 @@ export class RowStore {
   readonly details = new StringTable();
 
   private static readonly ROW_COLUMNS = [
-    'id', 'flags', 'start', 'end', 'lifetimeMs', 'clientIp', 'server', 'setupMs', 'setupRoundTrips', 'setupBytes',
-    'certificateBytes', 'tcpHandshakeMs', 'initialRttMs', 'sni', 'version', 'quicVersion', 'tlsHandshakeMs', 'clientBursts', 'alert',
+    'id', 'flags', 'start', 'end', 'lifetimeMs', 'clientIp', 'clientPort', 'server', 'setupShare', 'setupMs', 'setupRoundTrips', 'setupBytes',
+    'certificateBytes', 'tcpHandshakeMs', 'initialRttMs', 'sni', 'version', 'alpn', 'tlsCertificateBytes', 'synRetransmits', 'quicVersion',
+    'tlsHandshakeMs', 'clientBursts', 'alert', 'alertLevel', 'fatalAlert',
     'quicHandshakeMs', 'closeCode', 'firstDataClient', 'teardownMs', 'idleBeforeSec', 'requests', 'findingAt',
     'findingCount',
   ] as const;
@@ -252,7 +292,7 @@ export class RowStore {
     const q = c.quic;
     let events = 0;
     for (const e of c.events) {
-      const k = KEPT_EVENTS.indexOf(e.type);
+      const k = keptEvent(e);
       if (k >= 0) events |= 1 << k;
     }
     this.flags[i] =
@@ -266,16 +306,20 @@ export class RowStore {
       (q !== null ? F_QUIC_SECTION : 0) |
       (q?.zeroRtt ? F_ZERO_RTT : 0) |
       (c.requestsEstimated ? F_ESTIMATED : 0) |
+      (q?.retry ? F_RETRY : 0) |
       (CONNECTION_STATES.indexOf(c.state) << S_STATE) |
       (events << S_EVENTS) |
       (SIDES.indexOf(c.teardown.initiator) << S_INITIATOR) |
-      (TEARDOWN_BY.indexOf(c.teardown.by) << S_BY);
+      (TEARDOWN_BY.indexOf(c.teardown.by) << S_BY) |
+      (SIDES.indexOf(c.resetBy) << S_RESET_BY);
     this.id[i] = c.id;
     this.start[i] = c.start;
     this.end[i] = c.end;
     this.lifetimeMs[i] = c.lifetimeMs;
     this.clientIp[i] = this.strings.id(c.client.ip);
+    this.clientPort[i] = c.client.port;
     this.server[i] = this.endpoint(c.server);
+    this.setupShare[i] = f(c.setupShare);
     this.setupMs[i] = f(c.setup.ms);
     this.setupRoundTrips[i] = f(c.setup.roundTrips);
     this.setupBytes[i] = c.setup.bytes;
@@ -284,10 +328,16 @@ export class RowStore {
     this.initialRttMs[i] = f(c.tcp?.initialRttMs);
     this.sni[i] = this.strings.id(tls?.sni);
     this.version[i] = this.strings.id(tls?.version);
+    this.alpn[i] = this.strings.id(tls?.alpn);
+    this.tlsCertificateBytes[i] = f(tls?.certificateBytes);
+    this.synRetransmits[i] = c.tcp?.synRetransmits ?? 0;
     this.quicVersion[i] = this.strings.id(q?.versionName);
     this.tlsHandshakeMs[i] = f(tls?.handshakeMs);
     this.clientBursts[i] = tls?.clientBursts ?? 0;
-    this.alert[i] = this.strings.id(tls?.alerts[0]?.name);
+    const first = tls?.alerts[0];
+    this.alert[i] = this.strings.id(first?.name);
+    this.alertLevel[i] = first?.level ?? 0;
+    this.fatalAlert[i] = first === undefined || first.level === 2 ? -1 : this.strings.id(tls!.alerts.find((a) => a.level === 2)?.name);
     this.quicHandshakeMs[i] = f(q?.handshakeMs);
     this.closeCode[i] = f(q?.close?.errorCode);
     this.firstDataClient[i] = f(c.firstDataMs.client);
@@ -409,8 +459,8 @@ export class RowView implements ConnRow {
   get transport(): Transport {
     return this.flags & F_QUIC ? 'quic' : 'tcp';
   }
-  get client(): { ip: string } {
-    return { ip: this.store.strings.get(this.store.clientIp[this.index]!)! };
+  get client(): Endpoint {
+    return { ip: this.store.strings.get(this.store.clientIp[this.index]!)!, port: this.store.clientPort[this.index]! };
   }
   get server(): Readonly<Endpoint> {
     return this.store.endpoints[this.store.server[this.index]!]!;
@@ -420,6 +470,12 @@ export class RowView implements ConnRow {
   }
   get state(): ConnectionState {
     return CONNECTION_STATES[(this.flags >>> S_STATE) & 15]!;
+  }
+  get resetBy(): Side | null {
+    return SIDES[(this.flags >>> S_RESET_BY) & 3]!;
+  }
+  get setupShare(): number | null {
+    return n(this.store.setupShare[this.index]!);
   }
   get start(): number {
     return this.store.start[this.index]!;
@@ -431,11 +487,13 @@ export class RowView implements ConnRow {
     return this.store.lifetimeMs[this.index]!;
   }
   get events(): readonly { readonly type: EventType }[] {
-    return EVENT_LISTS[(this.flags >>> S_EVENTS) & 15]!;
+    return EVENT_LISTS[(this.flags >>> S_EVENTS) & 63]!;
   }
   get tcp(): ConnRow['tcp'] {
     if ((this.flags & F_TCP) === 0) return null;
-    return { handshakeMs: n(this.store.tcpHandshakeMs[this.index]!), initialRttMs: n(this.store.initialRttMs[this.index]!) };
+    const s = this.store;
+    const i = this.index;
+    return { handshakeMs: n(s.tcpHandshakeMs[i]!), initialRttMs: n(s.initialRttMs[i]!), synRetransmits: s.synRetransmits[i]! };
   }
   get tls(): RowTls | null {
     const fl = this.flags;
@@ -443,15 +501,22 @@ export class RowView implements ConnRow {
     const s = this.store;
     const i = this.index;
     const alert = s.strings.get(s.alert[i]!);
+    const fatal = s.strings.get(s.fatalAlert[i]!);
+    const level = s.alertLevel[i]!;
+    const alerts: { name: string; level?: number }[] = [];
+    if (alert !== null) alerts.push(level === 0 ? { name: alert } : { name: alert, level });
+    if (fatal !== null) alerts.push({ name: fatal, level: 2 });
     return {
       sni: s.strings.get(s.sni[i]!),
       version: s.strings.get(s.version[i]!),
+      alpn: s.strings.get(s.alpn[i]!),
       resumed: (fl & F_RESUMED) !== 0,
       earlyData: (fl & F_EARLY) !== 0,
       decrypted: (fl & F_DECRYPTED) !== 0,
       handshakeMs: n(s.tlsHandshakeMs[i]!),
+      certificateBytes: n(s.tlsCertificateBytes[i]!),
       clientBursts: s.clientBursts[i]!,
-      alerts: alert === null ? EMPTY : [{ name: alert }],
+      alerts: alerts.length === 0 ? EMPTY : alerts,
     };
   }
   get quic(): RowQuic | null {
@@ -462,6 +527,7 @@ export class RowView implements ConnRow {
     return {
       versionName: s.strings.get(s.quicVersion[this.index]!)!,
       zeroRtt: (fl & F_ZERO_RTT) !== 0,
+      retry: (fl & F_RETRY) !== 0,
       handshakeMs: n(s.quicHandshakeMs[this.index]!),
       close: Number.isNaN(code) ? null : { errorCode: code },
     };
@@ -492,6 +558,11 @@ export class RowView implements ConnRow {
   get requestsEstimated(): boolean {
     return (this.flags & F_ESTIMATED) !== 0;
   }
+}
+
+/** A compact row (whose record is not in memory), not a whole record. */
+export function isRow(c: ConnRow): c is RowView {
+  return c instanceof RowView;
 }
 
 /** Every connection of an analysis as the aggregates read it: its rows, else its records. */

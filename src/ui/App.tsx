@@ -7,7 +7,8 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidOutColumn } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
-import { destinationKey, destinations, findingGroups, simulatePool, summarize, type FindingGroup } from '../report/index.js';
+import { allRows, destinationKey, destinations, findingGroups, simulatePool, summarize, type ConnRow, type FindingGroup } from '../report/index.js';
+import { isRow } from '../report/rows.js';
 import { findingFilter, findingGroupColumns, findingGroupLines, rowSeverity } from '../view/findings.js';
 import type { Analysis, Comparison, ComparisonRow, DestinationPool, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
 import type { LiveConnection, LiveReport, LiveSnapshot } from '../report/live.js';
@@ -55,6 +56,12 @@ export interface AppProps {
   now?: () => number;
   /** A live source: the table fills in while reading; q / Ctrl-C stop reading first. */
   live?: LiveSource;
+  /**
+   * The whole record of a connection the table lists, for its detail view: an analysis
+   * with compact rows (Analysis.rows) keeps no records, and the CLI reads them back from
+   * its spill file. Absent: the rows are the records (Analysis.connections).
+   */
+  detail?: (row: ConnRow) => ConnectionRecord | null;
 }
 
 /** What the UI needs of a live reading (the CLI wires it to the analysis). */
@@ -88,8 +95,10 @@ interface Data {
   analysis: Analysis;
   summary: Summary;
   dests: DestinationStats[];
+  /** Every connection: its compact row, or its record (allRows). */
+  all: readonly ConnRow[];
   /** Open connections (live, while reading): their phase and when they were first seen. */
-  open: ReadonlyMap<ConnectionRecord, LiveConnection>;
+  open: ReadonlyMap<ConnRow, LiveConnection>;
 }
 
 /** A function of a few values that computes again only when one of them changed (by identity). */
@@ -105,7 +114,7 @@ function lastOf<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => 
   };
 }
 
-/** The live snapshot as an analysis to summarise (capture facts so far). */
+/** The live snapshot as an analysis to summarise (capture facts so far): its connections are rows and open records. */
 function liveAnalysis(title: string, snap: LiveSnapshot, frames: number): Analysis {
   let start: number | null = null;
   let end: number | null = null;
@@ -113,7 +122,7 @@ function liveAnalysis(title: string, snap: LiveSnapshot, frames: number): Analys
     if (start === null || c.start < start) start = c.start;
     if (end === null || c.end > end) end = c.end;
   }
-  return { capture: { file: title, format: '', frames, start, end, warnings: [] }, connections: [...snap.connections] };
+  return { capture: { file: title, format: '', frames, start, end, warnings: [] }, connections: [], rows: snap.connections };
 }
 
 /** Warning lines under the summary: never hidden, the rest are printed on quitting. */
@@ -224,17 +233,22 @@ export function App(props: AppProps) {
   }, []);
 
   // --- the data on screen: the final analysis, else the live snapshot
-  const finalSummary = useMemo(() => (analysis ? summarize(analysis.connections) : null), [analysis]);
-  const finalDests = useMemo(() => (analysis ? destinations(analysis.connections) : []), [analysis]);
+  const finalAll = useMemo(() => (analysis ? allRows(analysis) : []), [analysis]);
+  const finalSummary = useMemo(() => (analysis ? summarize(finalAll) : null), [analysis, finalAll]);
+  const finalDests = useMemo(() => (analysis ? destinations(finalAll) : []), [analysis, finalAll]);
   const frames = progress.p?.frames ?? 0;
   const liveData = useMemo(
-    () => (snap ? { analysis: liveAnalysis(props.title, snap, frames), summary: snap.summary, dests: snap.destinations, open: snap.open } : null),
+    () => {
+      if (!snap) return null;
+      const a = liveAnalysis(props.title, snap, frames);
+      return { analysis: a, all: snap.connections, summary: snap.summary, dests: snap.destinations, open: snap.open };
+    },
     // frames change 10 times a second; the analysis object only when the snapshot does
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [snap],
   );
   const data: Data | null =
-    analysis && finalSummary ? { analysis, summary: finalSummary, dests: finalDests, open: new Map() } : liveData;
+    analysis && finalSummary ? { analysis, all: finalAll, summary: finalSummary, dests: finalDests, open: new Map() } : liveData;
 
   // --- UI state: one object in a ref; a key changes it at once, then one render shows it
   const ui = useRef<UiState>({
@@ -260,12 +274,12 @@ export function App(props: AppProps) {
   // Derived lists, computed again only when what they depend on changed.
   const d = useMemo(
     () => ({
-      pool: lastOf((conns: ConnectionRecord[]) => simulatePool(conns, props.poolOptions ?? {})),
+      pool: lastOf((conns: readonly ConnRow[]) => simulatePool(conns, props.poolOptions ?? {})),
       destRows: lastOf((dests: DestinationStats[], pool: PoolReport, sort: number) =>
         sortRows(destinationRows(dests, pool.destinations), DESTINATION_SORTS[sort]!),
       ),
       poolRows: lastOf((pool: PoolReport | null, sort: number) => (pool ? sortRows(pool.destinations, POOL_SORTS[sort]!) : [])),
-      conns: lastOf((all: ConnectionRecord[], destFilter: UiState['destFilter'], filter: string, sortKey: SortKey) => {
+      conns: lastOf((all: readonly ConnRow[], destFilter: UiState['destFilter'], filter: string, sortKey: SortKey) => {
         // By key: ids alone do not tell TCP's tcp.stream from QUIC's quic.connection.number.
         const base = destFilter ? all.filter((c) => destinationKey(c) === destFilter.key) : all;
         return sortConnections(filterConnections(base, filter), sortKey);
@@ -273,7 +287,7 @@ export function App(props: AppProps) {
       detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailScreenLines(detail, cols) : [])),
       // The total row stays last: only the destinations are sorted.
       cmpRows: lastOf((c: Comparison | undefined, sort: number) => (c ? [...sortRows(c.destinations, COMPARE_SORTS[sort]!), c.total] : [])),
-      groups: lastOf((all: ConnectionRecord[], sort: number) => sortRows(findingGroups(all), FINDING_SORTS[sort]!)),
+      groups: lastOf((all: readonly ConnRow[], sort: number) => sortRows(findingGroups(all), FINDING_SORTS[sort]!)),
       sumLines: lastOf((a: Analysis, s: Summary, cols: number) => summaryLines(a, s, cols)),
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -282,13 +296,13 @@ export function App(props: AppProps) {
 
   /** Everything the keys and the layout need, for a given state and data. */
   const derive = (st: UiState, dt: Data | null) => {
-    const conns = dt ? d.conns(dt.analysis.connections, st.destFilter, st.filter, st.sortKey) : [];
-    const pool = dt ? d.pool(dt.analysis.connections) : null;
+    const conns = dt ? d.conns(dt.all, st.destFilter, st.filter, st.sortKey) : [];
+    const pool = dt ? d.pool(dt.all) : null;
     const destRows = dt && pool ? d.destRows(dt.dests, pool, st.tableSort.destinations) : [];
     const poolRows = d.poolRows(pool, st.tableSort.pool);
     const detailText = d.detailText(st.detail, columns);
     const cmpRows = d.cmpRows(props.comparison, st.tableSort.compare);
-    const groups = dt ? d.groups(dt.analysis.connections, st.tableSort.findings) : [];
+    const groups = dt ? d.groups(dt.all, st.tableSort.findings) : [];
     // The detail, the help and the verdict take the whole body: the capture summary collapses (the ladder stays on the first screen).
     const sumLines =
       dt && !st.detail && !st.help && !st.verdict ? [...d.sumLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
@@ -435,8 +449,10 @@ export function App(props: AppProps) {
       if (k.input === '/') return set({ editing: true });
       if (k.return) {
         const c = x.conns[st.cursors.connections.sel];
-        if (c) {
-          set({ detail: c });
+        // A compact row (its record not in memory) is read back (AppProps.detail); a record is shown as it is.
+        const rec = c === undefined ? null : isRow(c) ? (props.detail?.(c) ?? null) : (c as ConnectionRecord);
+        if (rec) {
+          set({ detail: rec });
           resetCursor('detail');
         }
       }
@@ -523,7 +539,7 @@ export function App(props: AppProps) {
       theme={theme}
       width={Math.max(40, columns - 2) /* two cells for the selection marker */}
       comparison={props.comparison}
-      liveNote={reading ? (live ? `${fmtInt(frames)} frames · ${fmtInt(data.open.size)} open · q stops reading` : '') : ''}
+      liveNote={reading ? (live ? `${fmtInt(frames)} frames · ${fmtInt(data.open.size)} open${snap?.dropped ? ` · ${fmtInt(snap.dropped)} closed not counted (--memory)` : ''} · q stops reading` : '') : ''}
       now={now()}
     />
   );
@@ -533,7 +549,7 @@ interface ScreenProps {
   st: UiState;
   data: Data;
   x: {
-    conns: ConnectionRecord[];
+    conns: ConnRow[];
     pool: PoolReport | null;
     destRows: ReturnType<typeof destinationRows>;
     poolRows: DestinationPool[];
@@ -558,10 +574,9 @@ interface ScreenProps {
 }
 
 function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: ScreenProps) {
-  const { analysis, open } = data;
-  const maxId = useMemo(() => analysis.connections.reduce((m, c) => Math.max(m, c.id), 0), [analysis]);
+  const { all: allConns, open } = data;
+  const maxId = useMemo(() => allConns.reduce((m, c) => Math.max(m, c.id), 0), [allConns]);
   // Column widths follow the text of (a sample of) the rows, not every frame of the filter.
-  const allConns = analysis.connections;
   const baseCols = useMemo(
     () =>
       layoutColumns(
@@ -572,12 +587,12 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     [width, maxId, allConns, st.sortKey],
   );
   // An open connection (live) shows where it stands and its age instead of its final state and lifetime.
-  const connCols = useMemo((): LaidOutColumn<ConnectionRecord>[] => {
+  const connCols = useMemo((): LaidOutColumn<ConnRow>[] => {
     if (open.size === 0) return baseCols;
     return baseCols.map((col) => {
-      if (col.key === 'state') return { ...col, cell: (c: ConnectionRecord) => open.get(c)?.phase ?? col.cell(c) };
+      if (col.key === 'state') return { ...col, cell: (c: ConnRow) => open.get(c)?.phase ?? col.cell(c) };
       if (col.key === 'lifetime') {
-        return { ...col, cell: (c: ConnectionRecord) => {
+        return { ...col, cell: (c: ConnRow) => {
           const o = open.get(c);
           return o ? fmtDuration(Math.max(0, now - o.seenAtMs)) : col.cell(c);
         } };
@@ -633,7 +648,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     body = (
       <Table
         header={formatHeader(sortedConnCols)}
-        rows={conns.map((c) => formatRow(sortedConnCols, c))}
+        count={conns.length}
+        row={(i) => formatRow(sortedConnCols, conns[i]!)}
         rowStyle={(i) => severityStyle(rowSeverity(conns[i]!)) ?? emphasisStyle(theme, conns[i]!, x.setupP90)}
         selected={cur.sel}
         offset={cur.off}
@@ -643,7 +659,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       />
     );
     const parts = [
-      `${fmtInt(conns.length)} of ${plural(analysis.connections.length, 'connection')}`,
+      `${fmtInt(conns.length)} of ${plural(allConns.length, 'connection')}`,
       `sort: ${SORT_LABELS[st.sortKey]}`,
     ];
     if (st.destFilter) parts.push(`destination ${sanitize(st.destFilter.key)}`);
@@ -653,7 +669,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     body = (
       <Table
         header={formatHeader(destCols)}
-        rows={destRows.map((r) => formatRow(destCols, r))}
+        count={destRows.length}
+        row={(i) => formatRow(destCols, destRows[i]!)}
         selected={cur.sel}
         offset={cur.off}
         height={listHeight}
@@ -666,7 +683,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     body = (
       <Table
         header={formatHeader(poolCols)}
-        rows={list.map((p) => formatRow(poolCols, p))}
+        count={list.length}
+        row={(i) => formatRow(poolCols, list[i]!)}
         selected={cur.sel}
         offset={cur.off}
         height={listHeight}
@@ -686,7 +704,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       <Box flexDirection="column">
         <Table
           header={formatHeader(groupCols)}
-          rows={x.groups.map((g) => formatRow(groupCols, g))}
+          count={x.groups.length}
+        row={(i) => formatRow(groupCols, x.groups[i]!)}
           rowStyle={(i) => severityStyle(x.groups[i]!.severity)}
           selected={cur.sel}
           offset={cur.off}
@@ -709,7 +728,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
       <Box flexDirection="column">
         <Table
           header={formatHeader(cmpCols)}
-          rows={x.cmpRows.map((r) => formatRow(cmpCols, r))}
+          count={x.cmpRows.length}
+        row={(i) => formatRow(cmpCols, x.cmpRows[i]!)}
           selected={cur.sel}
           offset={cur.off}
           height={Math.max(1, listHeight - (notes.length ? notes.length + 1 : 0))}

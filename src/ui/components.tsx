@@ -15,7 +15,10 @@ export function Line({ text, style }: { text: string; style?: TextStyle }) {
 
 export interface TableProps {
   header: string;
-  rows: string[];
+  /** Rows in all; only the window on screen is formatted (a table can list a million connections). */
+  count: number;
+  /** Row `index`, formatted. */
+  row: (index: number) => string;
   /** Style of each visible row (by absolute index), e.g. by connection state. */
   rowStyle?: (index: number) => TextStyle | undefined;
   selected: number | null;
@@ -26,8 +29,9 @@ export interface TableProps {
 }
 
 /** A window of `height` rows of a pre-formatted table; the selected row is marked and inverse. */
-export function Table({ header, rows, rowStyle, selected, offset, height, theme, empty }: TableProps) {
-  const visible = rows.slice(offset, offset + height);
+export function Table({ header, count, row, rowStyle, selected, offset, height, theme, empty }: TableProps) {
+  const visible: string[] = [];
+  for (let i = offset; i < Math.min(count, offset + height); i++) visible.push(row(i));
   return (
     <Box flexDirection="column">
       <Line text={`  ${header}`} style={theme.header} />

@@ -6,7 +6,7 @@
  */
 import type { ReadProgress } from '../capture/types.js';
 import type { Analysis, Comparison, PoolOptions } from '../report/types.js';
-import type { LiveSource } from './App.js';
+import type { AppProps, LiveSource } from './App.js';
 import { colorEnabled, type ViewName } from './model.js';
 
 export interface TuiOptions {
@@ -19,6 +19,8 @@ export interface TuiOptions {
   comparison?: Comparison;
   /** A live source: the table fills in while reading; the first q stops reading. */
   live?: LiveSource;
+  /** The record behind a compact row, for the detail view (AppProps.detail). */
+  detail?: AppProps['detail'];
   /** Streams (default: the process's). */
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
@@ -50,6 +52,7 @@ export async function runTui(opts: TuiOptions): Promise<number> {
         initialView={opts.initialView}
         comparison={opts.comparison}
         live={opts.live}
+        detail={opts.detail}
         color={colorEnabled()}
         onExit={(c) => {
           code = c;

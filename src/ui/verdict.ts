@@ -5,7 +5,7 @@
  * connection rows (view/marks.ts) as a text style.
  */
 import type { DestinationPool, PoolReport } from '../report/types.js';
-import type { ConnectionRecord } from '../timeline/types.js';
+import type { ConnRow } from '../report/rows.js';
 import { ratesLines, wrap } from '../output/pool-text.js';
 import { sanitize } from '../view/sanitize.js';
 import { rowEmphasis } from '../view/marks.js';
@@ -24,7 +24,7 @@ export function verdictScreenLines(pool: PoolReport, sel: DestinationPool | null
   return out;
 }
 
-export function emphasisStyle(theme: Theme, c: ConnectionRecord, p90: number | null): ReturnType<Theme['state']> {
+export function emphasisStyle(theme: Theme, c: ConnRow, p90: number | null): ReturnType<Theme['state']> {
   const e = rowEmphasis(c, p90);
   if (e === 'failed') return theme.error;
   if (e === 'expensive') return theme.warn;

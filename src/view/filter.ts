@@ -11,19 +11,19 @@
  * - anything else: a piece of the row's text (addresses, SNI, state, version
  *   as 'tls 1.2' and 'tls1.2', ALPN, 'resumed', '#id'), case-insensitive.
  */
-import type { ConnectionRecord } from '../timeline/types.js';
+import type { ConnRow } from '../report/rows.js';
 import { connectionMarks } from './marks.js';
 import { sanitize } from './sanitize.js';
 import { SORT_KEYS, sortValue, type SortKey } from './values.js';
 
-type Test = (c: ConnectionRecord) => boolean;
+type Test = (c: ConnRow) => boolean;
 
 const squash = (s: string): string => s.toLowerCase().replace(/\s+/g, '');
 /** '1.3', 'tls1.3', 'TLS 1.3' -> 'tls1.3'-comparable text. */
-const versionText = (c: ConnectionRecord): string => (c.tls ? squash(c.tls.version ?? 'tls?') : 'tcp');
+const versionText = (c: ConnRow): string => (c.tls ? squash(c.tls.version ?? 'tls?') : 'tcp');
 
 /** A field of a numeric comparison (`setup>100`): the sort values, `life` for lifetime, share in percent. */
-function numberOf(c: ConnectionRecord, field: string): number | null {
+function numberOf(c: ConnRow, field: string): number | null {
   const key = field === 'life' ? 'lifetime' : field;
   if (!(SORT_KEYS as readonly string[]).includes(key)) return null;
   const v = sortValue(c, key as SortKey);
@@ -48,7 +48,7 @@ function compare(v: number, op: string, n: number): boolean {
 }
 
 /** The text a plain term is looked for in. */
-export function filterText(c: ConnectionRecord): string {
+export function filterText(c: ConnRow): string {
   const ep = (e: { ip: string; port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
   return sanitize(
     [

@@ -6,8 +6,8 @@
  */
 import { FINDINGS_CATALOG } from '../findings/catalog.js';
 import { findingGroups, handshakeFailures, type FindingGroup } from '../report/findings.js';
-import type { ConnRow } from '../report/rows.js';
-import type { ConnectionRecord, Finding, FindingCode, Severity } from '../timeline/types.js';
+import type { ConnRow, RowFinding } from '../report/rows.js';
+import type { ConnectionRecord, FindingCode, Severity } from '../timeline/types.js';
 import { FINDING_CODES } from '../timeline/types.js';
 import { NA, fmtDuration, fmtInt, type Column } from './format.js';
 import { safe } from './sanitize.js';
@@ -15,14 +15,14 @@ import { safe } from './sanitize.js';
 const RANK: Record<Severity, number> = { error: 2, warn: 1, info: 0 };
 
 /** The most severe of a connection's findings (first by frame among equals), or null. */
-export function worstFinding(c: ConnectionRecord): Finding | null {
-  let w: Finding | null = null;
+export function worstFinding(c: ConnRow): RowFinding | null {
+  let w: RowFinding | null = null;
   for (const f of c.findings ?? []) if (w === null || RANK[f.severity] > RANK[w.severity]) w = f;
   return w;
 }
 
 /** The findings cell: the worst code, '+N' for the others ('' when none). */
-export function findingsCell(c: ConnectionRecord): string {
+export function findingsCell(c: ConnRow): string {
   const w = worstFinding(c);
   if (!w) return '';
   const n = (c.findings ?? []).length;
@@ -30,7 +30,7 @@ export function findingsCell(c: ConnectionRecord): string {
 }
 
 /** Severity of the row's colour: its worst finding's, or null. */
-export function rowSeverity(c: ConnectionRecord): Severity | null {
+export function rowSeverity(c: ConnRow): Severity | null {
   return worstFinding(c)?.severity ?? null;
 }
 
@@ -41,7 +41,7 @@ export const FINDING_FILTER = 'finding:';
  * Whether a connection passes a `finding:CODE` term: it has a finding whose
  * code starts with CODE (`finding:` alone: any finding).
  */
-export function matchesFindingTerm(c: ConnectionRecord, term: string): boolean {
+export function matchesFindingTerm(c: ConnRow, term: string): boolean {
   const want = term.slice(FINDING_FILTER.length).toLowerCase();
   return (c.findings ?? []).some((f) => f.code.startsWith(want));
 }

@@ -24,6 +24,7 @@ import {
 } from '../view/format.js';
 import { safe, sanitize } from '../view/sanitize.js';
 import type { ConnectionRecord, TimelineEvent } from '../timeline/types.js';
+import { allRows, type ConnRow } from '../report/rows.js';
 import type { ReadProgress } from '../capture/types.js';
 import { connectionNotes } from '../findings/notes.js';
 import { connectionMarks } from './marks.js';
@@ -74,12 +75,36 @@ export function prevSortKey(k: SortKey): SortKey {
  * A new array sorted by `key`: largest first for the metrics, ascending for
  * `id`; unknown values last; ties by connection id, ascending.
  */
-export function sortConnections(conns: readonly ConnectionRecord[], key: SortKey): ConnectionRecord[] {
-  return conns.slice().sort(connectionOrder(key));
+export function sortConnections<T extends ConnRow>(conns: readonly T[], key: SortKey): T[] {
+  // connectionOrder's order, with each value read once: a row's sections are made on every
+  // read (report/rows.ts RowView), and a comparator reads them ~2 log n times per row.
+  const n = conns.length;
+  const vals = new Float64Array(n);
+  const ids = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = conns[i]!;
+    vals[i] = sortValue(c, key) ?? NaN;
+    ids[i] = c.id;
+  }
+  const dir = key === 'id' ? 1 : -1;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => {
+    const va = vals[a]!;
+    const vb = vals[b]!;
+    const na = Number.isNaN(va);
+    const nb = Number.isNaN(vb);
+    if (na || nb) {
+      if (na !== nb) return na ? 1 : -1;
+    } else if (va !== vb) {
+      return (va - vb) * dir;
+    }
+    return ids[a]! - ids[b]!;
+  });
+  return order.map((i) => conns[i]!);
 }
 
 /** sortConnections' order as a comparator (the text report keeps its top N by it while reading). */
-export function connectionOrder(key: SortKey): (a: ConnectionRecord, b: ConnectionRecord) => number {
+export function connectionOrder(key: SortKey): (a: ConnRow, b: ConnRow) => number {
   const dir = key === 'id' ? 1 : -1;
   return (a, b) => {
     const va = sortValue(a, key);
@@ -98,7 +123,7 @@ export function endpointText(e: { ip: string; port: number }): string {
 }
 
 /** The text a filter is matched against: addresses, ports, SNI, ALPN, state, TLS version, id. */
-export function connectionSearchText(c: ConnectionRecord): string {
+export function connectionSearchText(c: ConnRow): string {
   const parts = [
     c.transport === 'quic' ? `#q${c.id}` : `#${c.id}`,
     endpointText(c.client),
@@ -119,7 +144,7 @@ export function connectionSearchText(c: ConnectionRecord): string {
  * keeps all. The term `quic` selects the transport (QUIC connections only), not
  * the text: an SNI such as quic.example.com over TCP does not match it.
  */
-export function filterConnections(conns: readonly ConnectionRecord[], query: string): ConnectionRecord[] {
+export function filterConnections<T extends ConnRow>(conns: readonly T[], query: string): T[] {
   if (query.trim() === '') return conns.slice();
   // finding: terms go to the findings matcher; fields, comparisons and ':port' to view/filter.ts.
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
@@ -134,7 +159,7 @@ export function filterConnections(conns: readonly ConnectionRecord[], query: str
 // ---------------------------------------------------------------------------
 // Connections table
 
-export function tlsVersionShort(c: ConnectionRecord): string {
+export function tlsVersionShort(c: ConnRow): string {
   if (c.quic) return `QUIC${safe(c.quic.versionName)}`;
   if (!c.tls) return 'TCP';
   if (c.tls.version === null) return 'TLS?';
@@ -145,12 +170,12 @@ export function tlsVersionShort(c: ConnectionRecord): string {
 export const DECRYPTED_MARK = 'dec';
 
 /** The version column: the version, and the decrypted marker when a key log opened it. */
-export function versionCell(c: ConnectionRecord): string {
+export function versionCell(c: ConnRow): string {
   const v = tlsVersionShort(c);
   return c.tls?.decrypted ? `${v} ${DECRYPTED_MARK}` : v;
 }
 
-export function stateText(c: ConnectionRecord): string {
+export function stateText(c: ConnRow): string {
   const failed = handshakeFailure(c);
   if (failed !== null) return `failed (${safe(failed)})`;
   // An ordinary close that ended with an RST after the FIN is not a reset.
@@ -159,7 +184,7 @@ export function stateText(c: ConnectionRecord): string {
   return c.state;
 }
 
-export function roundTripsText(c: ConnectionRecord): string {
+export function roundTripsText(c: ConnRow): string {
   return c.setup.ms === null ? NA : String(c.setup.roundTrips);
 }
 
@@ -167,7 +192,7 @@ export function roundTripsText(c: ConnectionRecord): string {
  * The connection table's columns. Numbers have fixed widths (the id column fits
  * the largest id); the address and SNI columns take the spare width.
  */
-export function connectionColumns(maxId = 999, sample?: readonly ConnectionRecord[]): Column<ConnectionRecord>[] {
+export function connectionColumns(maxId = 999, sample?: readonly ConnRow[]): Column<ConnRow>[] {
   const idW = Math.max(3, String(maxId).length);
   // A failed handshake's state ('failed (unknown_ca)') is kept whole: the state column is as
   // wide as the longest state of the rows (sample, up to 20), before lower-priority columns.
@@ -626,11 +651,13 @@ export function percentileLines(s: Summary): string[] {
  * block beside it when both fit, else below it.
  */
 export function summaryLines(a: Analysis, s: Summary, width: number): string[] {
-  const left = [captureText(a), stateCountsText(s, normalResets(a.connections)), tlsText(s), setupTotalText(s)];
+  // Every connection: the rows when the analysis has them (it keeps no records then).
+  const all = allRows(a);
+  const left = [captureText(a), stateCountsText(s, normalResets(all)), tlsText(s), setupTotalText(s)];
   const right = percentileLines(s);
   const leftW = Math.max(...left.map((l) => l.length));
   const rightW = Math.max(...right.map((l) => l.length));
-  const found = findingsSummaryText(a.connections);
+  const found = findingsSummaryText(all);
   const tail = found === null ? [] : wrapPhrases(found, width, '  ');
   if (leftW + 3 + rightW <= width) {
     return [...right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`), ...tail];

@@ -2,7 +2,7 @@
  * The numbers a connection is sorted and filtered by (one definition for the
  * table's sort and the filter's comparisons such as `setup>100`).
  */
-import type { ConnectionRecord } from '../timeline/types.js';
+import type { ConnRow } from '../report/rows.js';
 
 export type SortKey = 'setup' | 'tcp' | 'tls' | 'lifetime' | 'share' | 'rtt' | 'id';
 
@@ -10,7 +10,7 @@ export type SortKey = 'setup' | 'tcp' | 'tls' | 'lifetime' | 'share' | 'rtt' | '
 export const SORT_KEYS: readonly SortKey[] = ['setup', 'tcp', 'tls', 'lifetime', 'share', 'rtt', 'id'];
 
 /** The value a connection is sorted by (null = unknown, sorts last). */
-export function sortValue(c: ConnectionRecord, key: SortKey): number | null {
+export function sortValue(c: ConnRow, key: SortKey): number | null {
   switch (key) {
     case 'setup':
       return c.setup.ms;

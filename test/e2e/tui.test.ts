@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { tsharkStreams } from '../ui/fixtures.js';
 
 const root = process.cwd();
 const cli = path.join(root, 'dist', 'cli.js');
@@ -124,6 +125,39 @@ describe('handshake-lens <capture> in a terminal', () => {
     expect(r.failed_step).toBeNull();
     expect(r.exit).not.toBe(0);
     expect(r.exit).not.toBeNull();
+  });
+});
+
+describe('issue 14: every connection in the table at any --memory, the detail read back from a temporary file', () => {
+  test('--memory 64 (the least): the table lists all of tshark\'s TCP streams; Enter on the last row shows its record; the file is gone after q', () => {
+    const file = 'fixtures/pool-rate-200req-conn-per-request.pcap';
+    const streams = tsharkStreams(path.join(root, file)).length;
+    expect(streams).toBe(200);
+    const tmp = mkdtempSync(path.join(tmpdir(), 'hl-tui-rows-'));
+    try {
+      const transcript = path.join(tmp, 'transcript.bin');
+      // The table's ids in setup order: the last row is the cheapest setup; its id and Wireshark filter show in the detail.
+      const r = ptyRun(['--memory', '64', file], [
+        { wait: `${streams} of ${streams} connections`, timeout: 20 },
+        { send: 'G' },
+        { send: '\r' },
+        { wait: 'arrows scroll', timeout: 10 },
+        { send: 'q' },
+      ], env({ NO_COLOR: '1', TMPDIR: tmp }), transcript);
+      expect(r.failed_step).toBeNull();
+      expect(r.exit).toBe(0);
+      const id = /connection #(\d+) {2}\(Esc back/.exec(r.output)?.[1];
+      expect(id).toBeDefined();
+      // The ladder's SYN is a frame of that tcp.stream in tshark's dissection.
+      const syn = new RegExp(`Connection #${id} [^\\n]*\\n[^\\n]*frame[^\\n]*\\n\\s+0\\.000 client → server SYN\\s+(\\d+)`).exec(r.output.replace(/\r/g, ''))?.[1];
+      expect(syn).toBeDefined();
+      const stream = execFileSync('tshark', ['-r', path.join(root, file), '-Y', `frame.number == ${syn}`, '-T', 'fields', '-e', 'tcp.stream'], { encoding: 'utf8' }).trim();
+      expect(stream).toBe(id);
+      // The spill file (handshake-lens-*) was made in TMPDIR and removed on quitting.
+      expect(readdirSync(tmp).filter((n) => n.startsWith('handshake-lens-'))).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

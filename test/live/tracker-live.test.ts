@@ -11,8 +11,11 @@ import { decodeFrame } from '../../src/decode/index.js';
 import { ConnectionTracker } from '../../src/tcp/tracker.js';
 import type { TcpConnection } from '../../src/tcp/connection.js';
 import { LiveReport } from '../../src/report/live.js';
-import { analyzeFile } from '../../src/analyze.js';
+import { analyzeFile, applyLateFindings } from '../../src/analyze.js';
 import { fixture } from '../ui/fixtures.js';
+import { isRow, type ConnRow } from '../../src/report/rows.js';
+import { summarize } from '../../src/report/index.js';
+import { connectionColumns } from '../../src/view/model.js';
 
 const FILE = fixture('pool-sequential-5conns-1s.pcap');
 
@@ -74,4 +77,39 @@ test('analyzeFile with a live report: the same records as offline, all fed to th
   expect(snap.destinations.map((d) => d.connections)).toEqual([5]);
   // the snapshot is computed again only after a change
   expect(report.snapshot()).toBe(snap);
+});
+
+test('the live report keeps rows, not records: the same findings as offline (retries included), the same table text', async () => {
+  const name = fixture('findings/g-retry-after-connect-timeout.pcap');
+  const offline = await analyzeFile(name);
+  const report = new LiveReport();
+  await analyzeFile(name, { live: { report }, rows: true });
+  const snap = report.snapshot();
+  expect(snap.connections.every((c) => isRow(c))).toBe(true);
+  const ids = (cs: readonly ConnRow[]) => cs.map((c) => `${c.transport}${c.id}`).sort();
+  expect(ids(snap.connections)).toEqual(ids(offline.connections));
+  const findings = (cs: readonly ConnRow[]) =>
+    [...cs].sort((a, b) => a.id - b.id).map((c) => c.findings.map((f) => `${c.id}:${f.code}:${f.frame}`));
+  expect(findings(snap.connections).flat().some((f) => f.includes(':retry'))).toBe(true);
+  expect(findings(snap.connections)).toEqual(findings(offline.connections));
+  const cols = connectionColumns();
+  const text = (cs: readonly ConnRow[]) => [...cs].sort((a, b) => a.id - b.id).map((c) => cols.map((col) => col.cell(c)).join('|'));
+  expect(text(snap.connections)).toEqual(text(offline.connections));
+  expect(snap.summary).toEqual(summarize(offline.connections));
+});
+
+test('late findings (a retry found after its connection was added) reach the live report\'s row, as applyLateFindings does', async () => {
+  const rec = (await analyzeFile(fixture('findings/g-retry-backoff.pcap'))).connections[1]!;
+  const report = new LiveReport();
+  report.add(rec);
+  const v0 = report.changes;
+  const late = [{ code: 'retry' as const, severity: 'info' as const, frame: 3, detail: 'late' }];
+  report.applyLate(rec.id, late);
+  expect(report.changes).toBeGreaterThan(v0);
+  report.applyLate(rec.id + 1000, late); // no such row: nothing changes
+  const copy = structuredClone(rec);
+  applyLateFindings(copy, late);
+  const row = report.snapshot().connections[0]!;
+  expect(row.findings.map((f) => `${f.code}:${f.frame}:${f.severity}`)).toEqual(copy.findings.map((f) => `${f.code}:${f.frame}:${f.severity}`));
+  expect(row.findings.some((f) => f.frame === 3 && f.code === 'retry')).toBe(true);
 });

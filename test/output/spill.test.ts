@@ -116,3 +116,46 @@ describe('JSON document from the spill file', () => {
     expect(existsSync(spill.dir)).toBe(false);
   });
 });
+
+/** The terminal UI's detail view reads one record back from the spill (RecordSpill.record). */
+describe('one record read back', () => {
+  test.each(['demo-loopback-mix.pcapng', 'quic/quic-tcp-tls-same-name.pcap', 'findings/g-retry-backoff.pcap'])(
+    '%s: every record by transport and id, equal to the record analysed; null for one never written',
+    async (name) => {
+      const whole = await analyzeFile(fx(name));
+      const spill = new RecordSpill();
+      try {
+        const a = await analyzeFile(fx(name), { rows: true, onConnection: (c) => spill.write(c) });
+        expect(a.rows).toHaveLength(whole.connections.length);
+        // In the order the table would ask (any), before and after the buffer is flushed by a read.
+        for (const c of [...whole.connections].reverse()) expect(spill.record(c.transport, c.id)).toEqual(c);
+        const maxId = Math.max(...whole.connections.map((c) => c.id));
+        expect(spill.record('tcp', maxId + 1)).toBeNull();
+        // QUIC and TCP ids are numbered apart: a QUIC id is not found as TCP unless a TCP record has it.
+        for (const c of whole.connections.filter((x) => x.transport === 'quic')) {
+          const tcp = whole.connections.find((x) => x.transport === 'tcp' && x.id === c.id) ?? null;
+          expect(spill.record('tcp', c.id)).toEqual(tcp);
+        }
+      } finally {
+        spill.close();
+      }
+      expect(spill.record('tcp', 0)).toBeNull(); // closed: nothing to read
+    },
+  );
+
+  test('late findings are patched into the record read back, as into the document', async () => {
+    const name = fx('findings/g-retry-backoff.pcap');
+    const late: Finding[] = [{ code: 'retry', severity: 'info', frame: 3, detail: 'attempt 9, replaced' }];
+    const whole = await analyzeFile(name);
+    applyLateFindings(whole.connections.find((c) => c.id === 1)!, late);
+    const spill = new RecordSpill();
+    try {
+      await analyzeFile(name, { rows: true, onConnection: (c) => spill.write(c) });
+      spill.addLate(1, late);
+      expect(spill.record('tcp', 1)).toEqual(whole.connections.find((c) => c.id === 1));
+      expect(spill.record('tcp', 1)!.findings.some((f) => f.detail === 'attempt 9, replaced')).toBe(true);
+    } finally {
+      spill.close();
+    }
+  });
+});

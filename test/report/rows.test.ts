@@ -24,7 +24,11 @@ import {
 } from '../../src/report/index.js';
 import { quicReuse } from '../../src/report/quic-pool.js';
 import { formatTextReport } from '../../src/output/text.js';
-import { connectionOrder } from '../../src/view/model.js';
+import { connectionColumns, connectionOrder, connectionSearchText, filterConnections, sortConnections } from '../../src/view/model.js';
+import { filterText } from '../../src/view/filter.js';
+import { connectionMarks, isFailed, rowEmphasis } from '../../src/view/marks.js';
+import { findingsCell, rowSeverity } from '../../src/view/findings.js';
+import { SORT_KEYS, sortValue } from '../../src/view/values.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 
 const fx = (name: string): string => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
@@ -83,11 +87,88 @@ describe('rows give the aggregates of whole records', () => {
   });
 });
 
-describe('findTcp', () => {
-  let syn0: ConnectionRecord | undefined;
-  beforeAll(async () => {
-    syn0 = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0];
+/**
+ * The terminal UI lists compact rows (every connection, issue 14) and reads a record back only
+ * for the detail view: every cell, mark, colour, sort value and filter of the connections table
+ * must read the same from a row as from the record it was made from.
+ */
+describe('the connections table reads the same from a row as from its record', () => {
+  const TABLE_CAPTURES = [
+    ...CAPTURES,
+    'lo-tls12-client-cert.pcap', // mutual TLS: the client's Certificate
+    'lo-tls13-client-cert.pcap', // TLS 1.3: CertificateRequest (encrypted: seen with the key log only) and the client's Certificate
+    'zeek-tls12-client-certificate.pcap',
+    'lo-tls-alert-version-mismatch.pcap',
+    'lo-tls12-resume-ticket.pcap',
+    'arkime-tls10-sessionid-resumption.pcap',
+    'quic/quic-retry.pcap',
+  ];
+  const QUERIES = ['', 'tls1.2', 'version:1.3', 'sni:example', 'alpn:h2', 'mark:R', 'mark:M', 'mark:!', 'state:reset', 'setup>1', 'share>=10',
+    'rtt>1', ':443', 'port:443', 'resumed', 'quic', 'finding:', 'finding:handshake', 'midstream', 'ip:127', 'alpn:http', 'http/1.1'];
+
+  test.each(TABLE_CAPTURES)('%s', async (name) => {
+    const whole = await analyzeFile(fx(name));
+    const rows = (await analyzeFile(fx(name), { rows: true })).rows!;
+    expect(rows).toHaveLength(whole.connections.length);
+    const cols = connectionColumns(999, whole.connections);
+    expect(connectionColumns(999, rows).map((c) => c.min)).toEqual(cols.map((c) => c.min));
+    const p90 = summarize(whole.connections).setupMs.p90;
+    whole.connections.forEach((rec, i) => {
+      const row = rows[i]!;
+      const read = (c: ConnRow) => ({
+        cells: cols.map((col) => col.cell(c)),
+        filter: filterText(c),
+        search: connectionSearchText(c),
+        marks: connectionMarks(c),
+        emphasis: rowEmphasis(c, p90),
+        severity: rowSeverity(c),
+        findings: findingsCell(c),
+        sort: SORT_KEYS.map((k) => sortValue(c, k)),
+      });
+      expect(read(row)).toEqual(read(rec));
+    });
+    for (const k of SORT_KEYS) {
+      const ids = (cs: readonly ConnRow[]) => cs.map((c) => `${c.transport}${c.id}`);
+      // The table's sort (values read once) against the comparator the text report keeps its top N by.
+      expect(ids(sortConnections(rows, k))).toEqual(ids([...whole.connections].sort(connectionOrder(k))));
+      expect(ids(sortConnections(whole.connections, k))).toEqual(ids([...whole.connections].sort(connectionOrder(k))));
+    }
+    for (const q of QUERIES) {
+      expect(filterConnections(rows, q).map((c) => `${c.transport}${c.id}`)).toEqual(filterConnections(whole.connections, q).map((c) => `${c.transport}${c.id}`));
+    }
   });
+
+  test('the row keeps the first alert and the first fatal one after a warning (the failed mark reads the level)', () => {
+    const store = new RowStore();
+    const base = { ...syn0!, tls: null };
+    const tls = (alerts: { name: string; level?: number }[]) => ({
+      sni: null, version: 'TLS 1.2', alpn: null, resumed: false, earlyData: false, decrypted: false, handshakeMs: null, certificateBytes: null,
+      alerts,
+    });
+    const recs = [
+      { ...base, id: 0, tls: tls([{ name: 'close_notify', level: 1 }, { name: 'bad_record_mac', level: 2 }, { name: 'decode_error', level: 2 }]) },
+      { ...base, id: 1, tls: tls([{ name: 'handshake_failure', level: 2 }, { name: 'close_notify', level: 1 }]) },
+      { ...base, id: 2, tls: tls([{ name: 'encrypted' }]) },
+      { ...base, id: 3, tls: tls([]) },
+    ] as unknown as ConnectionRecord[];
+    for (const r of recs) store.add(r);
+    const views = store.views();
+    expect(views.map((v) => v.tls!.alerts)).toEqual([
+      [{ name: 'close_notify', level: 1 }, { name: 'bad_record_mac', level: 2 }],
+      [{ name: 'handshake_failure', level: 2 }],
+      [{ name: 'encrypted' }],
+      [],
+    ]);
+    expect(views.map((v) => isFailed(v))).toEqual(recs.map((r) => isFailed(r)));
+  });
+});
+
+let syn0: ConnectionRecord | undefined;
+beforeAll(async () => {
+  syn0 = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0];
+});
+
+describe('findTcp', () => {
 
   test('finds a TCP row by id in any arrival order, never a QUIC row of the same id; -1 for ids with no row', async () => {
     const a = await analyzeFile(fx('quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap'));

@@ -57,3 +57,43 @@ test('open rows show phase and age, q stops reading and shows the report, q agai
   await s.press('q');
   expect(s.exitCode()).toBe(0);
 });
+
+test('while reading: a finished row keeps no record (its detail is read back), an open row shows its record; rows past the bound are counted', async () => {
+  const syn = await analysis(fixture('lo-tcp-syn-unanswered.pcap'));
+  const done = await analysis(fixture('zeek-tls12-basic.pcap'));
+  // At most one finished row: the second finished connection is counted, not listed.
+  const report = new LiveReport(1);
+  report.add(done.connections[0]!);
+  report.add({ ...done.connections[0]!, id: 7 });
+  report.setOpen([{ record: { ...syn.connections[0]!, id: 1 }, phase: 'SYN sent', seenAtMs: 1_000_000 - 3000 }]);
+  const asked: string[] = [];
+  const s = renderApp(
+    {
+      title: 'stdin',
+      load: () => new Promise<Analysis>(() => {}),
+      now: () => 1_000_000,
+      progressIntervalMs: 10,
+      detail: (row) => {
+        asked.push(`${row.transport}${row.id}`);
+        return done.connections.find((c) => c.id === row.id) ?? null;
+      },
+      live: { report, stop: () => {}, stopped: () => false },
+    },
+    { columns: 150, rows: 40 },
+  );
+  screens.push(s);
+  let f = await s.waitFor('SYN sent');
+  expect(f).toContain('2 of 2 connections');
+  expect(f).toContain('1 closed not counted (--memory)');
+  // Sorted by setup: the finished TLS connection first, the open SYN (no setup) last.
+  await s.press('\r');
+  f = await s.waitFor('arrows scroll');
+  expect(f).toContain('Connection #0 ');
+  expect(asked).toEqual(['tcp0']);
+  await s.press('\x1b');
+  await s.waitFor('SYN sent');
+  await s.press('G', '\r');
+  f = await s.waitFor('arrows scroll');
+  expect(f).toContain('Connection #1 ');
+  expect(asked).toEqual(['tcp0']); // the open connection's record was shown as it is
+});
