@@ -146,8 +146,9 @@ export function buildQuicRecord(c: QuicConnection, r: QuicHandshakeReader | unde
       ms: confirmedMs,
       // null when the handshake never completed (as for TCP: SetupMetrics.roundTrips).
       roundTrips: c.confirmed === undefined ? null : flights + (zeroRttTaken ? 0 : 1),
-      bytes: c.confirmed !== undefined ? c.setupBytes : c.bytes,
-      packets: c.confirmed !== undefined ? c.setupPackets : c.packets,
+      // 0 when the handshake was never confirmed, as for TCP (README "How the metrics are defined").
+      bytes: c.confirmed !== undefined ? c.setupBytes : 0,
+      packets: c.confirmed !== undefined ? c.setupPackets : 0,
       certificateBytes: r?.certificate?.bytes ?? 0,
       endFrame: c.confirmed?.frame ?? null,
     },
