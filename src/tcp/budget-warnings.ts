@@ -16,7 +16,7 @@ function mib(bytes: number): string {
 }
 
 export function trackerWarnings(
-  s: Pick<TrackerStats, 'finalizedEarly' | 'heldEvictions' | 'holesGivenUp' | 'bytesGivenUp'>,
+  s: Pick<TrackerStats, 'finalizedEarly' | 'heldEvictions' | 'holesGivenUp' | 'bytesGivenUp'> & Partial<Pick<TrackerStats, 'afterEarly'>>,
   opts: TrackerOptions = {},
 ): string[] {
   const out: string[] = [];
@@ -24,7 +24,8 @@ export function trackerWarnings(
     const cap = Math.max(1, opts.maxOpenConnections ?? DEFAULT_MAX_OPEN);
     out.push(
       `${plural(s.finalizedEarly, 'connection was', 'connections were')} finalized early, in the state they had then: ` +
-        `more than ${n(cap)} were open at once (the longest idle went first)`,
+        `more than ${n(cap)} were open at once (the longest idle went first)` +
+        (s.afterEarly ? `; ${plural(s.afterEarly, 'later packet', 'later packets')} of theirs not analysed` : ''),
     );
   }
   if (s.holesGivenUp > 0) {

@@ -22,11 +22,12 @@
  * connection that has had no packet for that long. Offline reading never sets
  * it, and its results do not depend on the clock.
  */
-import type { DecodedPacket } from '../decode/types.js';
+import { TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/types.js';
 import type { Stamp } from '../base/stamp.js';
 import { TcpConnection, type Dir, type Endpoint, type StreamConsumer } from './connection.js';
 import { DEFAULT_HELD_BUDGET, HeldBudget } from './reassembly.js';
 import { ActivityList, ClosedList } from './lists.js';
+import { grown } from '../base/typed.js';
 
 /**
  * Default cap on connections open at once. A connection that only sent a SYN
@@ -36,8 +37,11 @@ import { ActivityList, ClosedList } from './lists.js';
  * with NDJSON output (the CLI bounds V8's heap growth to 1.5× once 20,000 are
  * open). A connection in the middle of a TLS handshake costs ~7 KB (TLS
  * readers, facts, stamps): 100,000 of them open at once peak at 881 MiB RSS,
- * under the 1 GiB ceiling (a cap of 50,000 split the 64,000 open mid-stream
- * connections of issue 15's port-reuse row into 142,000 records). Real
+ * under the 1 GiB ceiling. Beyond the cap the longest idle is finalized early, and its
+ * later packets are counted (TrackerStats.afterEarly), not made into new mid-stream
+ * connections: the 64,000 open mid-stream connections of issue 15's port-reuse row,
+ * read with a cap of 50,000, were 128,000 records (142,000 before), each numbered apart
+ * from tcp.stream, and are 64,000 now (14,000 finalized early). Real
  * captures rarely hold more than tens of thousands of live connections at
  * once, and only the longest-idle are finalized early. `--memory` scales it
  * (analyze.ts memoryCaps).
@@ -91,6 +95,19 @@ export interface TrackerOptions {
 export interface TrackerStats {
   /** Connections finalized before they ended because more than `maxOpenConnections` were open. */
   finalizedEarly: number;
+  /**
+   * Later packets of connections finalized early: counted and not analysed (a new SYN
+   * starts a new connection as usual). Each used to start a new, mid-stream connection,
+   * which at the cap finalized another one early, and so on: 200,000 connections open at
+   * once with a cap of 100,000 made 1,900,000 records, numbered apart from tcp.stream.
+   */
+  afterEarly: number;
+  /**
+   * Later packets (a last ACK, a retransmitted FIN) of closed connections finalized before
+   * their linger was over (`closedEarly`, or to make room at the cap): counted, not analysed,
+   * rather than each starting a new mid-stream connection numbered apart from tcp.stream.
+   */
+  afterClosed: number;
   /** Most connections open at once. */
   peakOpen: number;
   /** Closed connections finalized before their linger was over because more than `maxClosedLinger` were lingering. */
@@ -102,6 +119,103 @@ export interface TrackerStats {
   bytesGivenUp: number;
   /** Most bytes held ahead of holes at once (payload plus per-segment overhead). */
   peakHeldBytes: number;
+}
+
+/**
+ * A 4-tuple as a 53-bit number, the same from either side: two 32-bit FNV-style hashes
+ * of the endpoints in canonical order (no string is made per lookup). Two tuples share a
+ * number with a chance of about 2^-53 per pair: at 100,000 remembered, about 1 in
+ * 10^11 lookups of a new tuple would be taken for a remembered one (its packet counted
+ * as a late packet instead of starting a mid-stream connection).
+ */
+function tupleKey(ipA: string, portA: number, ipB: string, portB: number): number {
+  const forward = ipA < ipB || (ipA === ipB && portA <= portB);
+  const ip1 = forward ? ipA : ipB;
+  const ip2 = forward ? ipB : ipA;
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = 0x27d4eb2f | 0;
+  for (let i = 0; i < ip1.length; i++) {
+    const c = ip1.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  h1 = Math.imul(h1 ^ ((forward ? portA : portB) | 0x10000), 0x01000193);
+  h2 = Math.imul(h2 ^ ((forward ? portA : portB) | 0x10000), 0x5bd1e995);
+  for (let i = 0; i < ip2.length; i++) {
+    const c = ip2.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  h1 = Math.imul(h1 ^ ((forward ? portB : portA) | 0x20000), 0x01000193);
+  h2 = Math.imul(h2 ^ ((forward ? portB : portA) | 0x20000), 0x5bd1e995);
+  h2 ^= h2 >>> 15;
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff) + 1; // never 0 (an empty slot); at most 2^53
+}
+
+/**
+ * A bounded set of tuple keys (53-bit numbers, never 0) that forgets the oldest first:
+ * open addressing in a Float64Array (0 = empty, -1 = deleted) and a ring of the keys in
+ * the order they came, 8 bytes each, so remembering allocates nothing per key (a Map with
+ * number keys boxed each one: +11 % CPU on 1,000,000 SYNs past the cap), and the oldest
+ * is found at the ring's head, not by walking a Set's deleted entries (80 s instead of 22).
+ */
+class TupleMemory {
+  private table = new Float64Array(0);
+  private ring = new Float64Array(0);
+  private used = 0;
+  private head = 0;
+  /** Live keys, and deleted slots in the table. */
+  size = 0;
+  private tombs = 0;
+
+  constructor(private readonly max: number) {}
+
+  private slot(key: number): number {
+    const mask = this.table.length - 1;
+    let i = (key % 0x40000000) & mask;
+    while (this.table[i] !== 0 && this.table[i] !== key) i = (i + 1) & mask;
+    return i;
+  }
+
+  has(key: number): boolean {
+    return this.table.length > 0 && this.table[this.slot(key)] === key;
+  }
+
+  /** Forgets a key (its ring slot is reused in its turn). */
+  delete(key: number): void {
+    if (this.table.length === 0) return;
+    const i = this.slot(key);
+    if (this.table[i] !== key) return;
+    this.table[i] = -1;
+    this.size--;
+    this.tombs++;
+  }
+
+  /** Remembers a key, forgetting the oldest one beyond `max`. */
+  add(key: number): void {
+    if (this.has(key)) return;
+    if (this.used < this.max) {
+      if (this.used === this.ring.length) this.ring = grown(this.ring, Math.min(this.max, this.used + 1), 1024);
+      this.ring[this.used++] = key;
+    } else {
+      this.delete(this.ring[this.head]!); // nothing if it was forgotten already
+      this.ring[this.head] = key;
+      this.head = (this.head + 1) % this.max;
+    }
+    // Load (live + deleted) at most 1/2: grow, or rebuild without the deleted slots.
+    if (2 * (this.size + this.tombs + 1) > this.table.length) this.rebuild();
+    this.table[this.slot(key)] = key;
+    this.size++;
+  }
+
+  private rebuild(): void {
+    const old = this.table;
+    let n = 1024;
+    while (n < 4 * (this.size + 1)) n *= 2;
+    this.table = new Float64Array(n);
+    this.tombs = 0;
+    for (const k of old) if (k > 0) this.table[this.slot(k)] = k;
+  }
 }
 
 export class ConnectionTracker {
@@ -142,6 +256,16 @@ export class ConnectionTracker {
   private readonly attachOnPayload: boolean;
   /** Live source only: wall-clock ms of each open connection's last packet. */
   private readonly lastWall = new WeakMap<TcpConnection, number>();
+  /**
+   * 4-tuples (tupleKey) of the connections finalized before their time, oldest first, at
+   * most maxOpen of each kind (~100 bytes each): open ones at the cap (their later packets
+   * are counted in afterEarly) and closed ones before their linger was over (afterClosed).
+   * Looked up only on a table miss, and only once there is one.
+   */
+  private readonly earlyOpen: TupleMemory;
+  private readonly earlyClosed: TupleMemory;
+  private afterEarly = 0;
+  private afterClosed = 0;
 
   constructor(
     /** Attaches a reader of the connection's streams (or none). */
@@ -154,6 +278,8 @@ export class ConnectionTracker {
     this.idleReleaseSec = opts.idleReleaseSec ?? 300;
     this.sweepEvery = opts.sweepEvery ?? 16384;
     this.maxOpen = Math.max(1, opts.maxOpenConnections ?? DEFAULT_MAX_OPEN);
+    this.earlyOpen = new TupleMemory(this.maxOpen);
+    this.earlyClosed = new TupleMemory(this.maxOpen);
     this.maxClosed = Math.max(1, opts.maxClosedLinger ?? DEFAULT_MAX_CLOSED);
     this.closedQuietSec = opts.closedQuietSec ?? 1;
     this.budget = new HeldBudget(opts.heldBudgetBytes ?? DEFAULT_HELD_BUDGET);
@@ -165,6 +291,8 @@ export class ConnectionTracker {
   get stats(): TrackerStats {
     return {
       finalizedEarly: this.finalizedEarly,
+      afterEarly: this.afterEarly,
+      afterClosed: this.afterClosed,
       peakOpen: this.peakOpen,
       closedEarly: this.closedEarly,
       heldEvictions: this.budget.evictions,
@@ -226,6 +354,20 @@ export class ConnectionTracker {
       }
     }
     if (conn === undefined) {
+      // A packet of a connection finalized before its time (see `earlyOpen`) is counted, unless it is a
+      // new connection's SYN (without ACK), which starts one as on any tuple (the tuple stays
+      // remembered: a late packet after that connection too is counted).
+      if (this.earlyOpen.size + this.earlyClosed.size > 0 && (tcp.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) {
+        const key = tupleKey(src, sport, dst, dport);
+        if (this.earlyOpen.has(key)) {
+          this.afterEarly++;
+          return;
+        }
+        if (this.earlyClosed.has(key)) {
+          this.afterClosed++;
+          return;
+        }
+      }
       conn = this.create(src, sport, dst, dport, stamp);
       dir = 0;
     } else if (conn !== this.lastTouched) {
@@ -355,6 +497,7 @@ export class ConnectionTracker {
     const done = this.closed.head;
     if (done !== undefined) {
       this.remove(done);
+      this.remember(done, false);
       this.finalize(done);
       return;
     }
@@ -365,7 +508,14 @@ export class ConnectionTracker {
     this.remove(victim);
     victim.finalizedEarly = true;
     this.finalizedEarly++;
+    this.remember(victim, true);
     this.finalize(victim);
+  }
+
+  /** Remember the tuple of a connection finalized before its time (see `early`). */
+  private remember(c: TcpConnection, open: boolean): void {
+    const [a, b] = c.endpoints;
+    (open ? this.earlyOpen : this.earlyClosed).add(tupleKey(a.ip, a.port, b.ip, b.port));
   }
 
   /**
@@ -377,6 +527,7 @@ export class ConnectionTracker {
     for (let c = this.closed.head; c !== undefined && this.closed.size > this.maxClosed; c = this.closed.head) {
       if (now.tsSec - c.lastStamp.tsSec < this.closedQuietSec) break;
       this.remove(c);
+      this.remember(c, false);
       this.finalize(c);
       this.closedEarly++;
     }

@@ -30,6 +30,15 @@ test('tracker bounds become warnings; none when nothing was given up', () => {
   ]);
 });
 
+test('later packets of connections finalized early are counted in the same warning', () => {
+  expect(trackerWarnings({ finalizedEarly: 1, afterEarly: 1, heldEvictions: 0, holesGivenUp: 0, bytesGivenUp: 0 }, { maxOpenConnections: 5 })).toEqual([
+    '1 connection was finalized early, in the state they had then: more than 5 were open at once (the longest idle went first); 1 later packet of theirs not analysed',
+  ]);
+  expect(trackerWarnings({ finalizedEarly: 3, afterEarly: 12_345, heldEvictions: 0, holesGivenUp: 0, bytesGivenUp: 0 }, { maxOpenConnections: 5 })[0]).toMatch(
+    /; 12,345 later packets of theirs not analysed$/,
+  );
+});
+
 test('a real capture with 4 connections open at once, read with room for 1: the warning says so', async () => {
   // a-syn-backlog-full.pcap: tshark shows 4 tcp.streams whose lifetimes overlap
   const a = await analyzeFile(join(dir, 'a-syn-backlog-full.pcap'), { tracker: { maxOpenConnections: 1 } });
