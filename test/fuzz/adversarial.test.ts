@@ -251,6 +251,27 @@ describe('issue 15, one row each (reduced scale)', () => {
     expect(r.peakMiB).toBeLessThan(300);
   }, 40_000);
 
+  test('more connections open at once than the cap: one record per tshark tcp.stream, the later packets of those finalized early counted', async () => {
+    // 4,000 connections all open at once (concurrent-200k at 2 %: SYN, SYN-ACK, ACK, ClientHello, a server
+    // flight, request, response, FINs, last ACK, each phase for every connection in turn), a cap of 2,000.
+    const file = gen('concurrent-200k', 0.02);
+    const streams = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream'], { encoding: 'utf8', maxBuffer: 64 * MB });
+    const r = await analyze(file, { tracker: { maxOpenConnections: 2_000 } }); // (removes the file)
+    const ids = [...new Set(streams.split('\n').filter(Boolean).map(Number))].sort((x, y) => x - y);
+    expect(ids).toHaveLength(4_000);
+    // Each record is one of tshark's streams, by number and by 4-tuple: none split off a connection finalized early.
+    expect(r.a.connections.map((c) => c.id).sort((x, y) => x - y)).toEqual(ids);
+    expect(r.a.connections.some((c) => c.midstream)).toBe(false);
+    // The first 2,000 were finalized at their SYN by the next 2,000 SYNs; every later packet of theirs
+    // (SYN-ACK, ACK, ClientHello, server flight, request, response, two FINs, last ACK: 9 each) is counted.
+    expect(r.a.connections.filter((c) => c.state === 'unanswered')).toHaveLength(2_000);
+    expect(r.a.connections.filter((c) => c.state === 'complete')).toHaveLength(2_000);
+    expect(r.a.capture.warnings).toContain(
+      '2,000 connections were finalized early, in the state they had then: more than 2,000 were open at once (the longest idle went first); 18,000 later packets of theirs not analysed',
+    );
+    expect(r.ms).toBeLessThan(20_000);
+  }, 40_000);
+
   test('8,000 mid-stream connections reusing ports: the text report and the pool in time', async () => {
     let text = '';
     let ms = 0;
