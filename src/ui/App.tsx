@@ -143,6 +143,9 @@ const INITIAL_CURSORS: Record<ListName, Cursor> = {
   verdict: { sel: 0, off: 0 },
 };
 
+/** A live snapshot waits this many times what the last one cost (snapshot and render) after it. */
+export const LIVE_COST_FACTOR = 4;
+
 /** Rows looked at to size the text columns. */
 const LAYOUT_SAMPLE = 5000;
 
@@ -191,6 +194,12 @@ export function App(props: AppProps) {
   const [snap, setSnap] = useState<LiveSnapshot | null>(null);
   const [stoppedAfterMs, setStoppedAfterMs] = useState<number | null>(null);
   const latest = useRef<ReadProgress | null>(null);
+  /** When the last live snapshot was taken, and what it cost (ms) with the render it caused. */
+  const snapAt = useRef(0);
+  const snapCost = useRef(0);
+  useEffect(() => {
+    if (snap && snapAt.current > 0) snapCost.current = Date.now() - snapAt.current;
+  }, [snap]);
   const startedAt = useRef(now());
   const stopping = useRef(false);
   useEffect(() => {
@@ -205,9 +214,15 @@ export function App(props: AppProps) {
           shown = latest.current;
           setProgress({ p: shown, at: now() });
         }
-        if (live && live.report.changes !== seen) {
+        // The snapshot and the render after it run on the thread that reads the packets: with many
+        // connections (a snapshot of 400,000 takes ~1 s) they would crowd out the reading. The next
+        // one waits LIVE_COST_FACTOR times what the last cost, its render included (measured below).
+        if (live && live.report.changes !== seen && Date.now() >= snapAt.current + LIVE_COST_FACTOR * snapCost.current) {
           seen = live.report.changes;
+          const t0 = Date.now();
+          snapAt.current = t0;
           setSnap(live.report.snapshot());
+          snapCost.current = Date.now() - t0;
         }
       },
       props.progressIntervalMs ?? (live ? 250 : 100),

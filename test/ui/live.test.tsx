@@ -97,3 +97,38 @@ test('while reading: a finished row keeps no record (its detail is read back), a
   expect(f).toContain('Connection #1 ');
   expect(asked).toEqual(['tcp0']); // the open connection's record was shown as it is
 });
+
+test('a live snapshot that costs much is taken less often (the reading keeps the thread): at most one per 4 times its cost', async () => {
+  const done = await analysis(fixture('zeek-tls12-basic.pcap'));
+  const report = new LiveReport();
+  report.add(done.connections[0]!);
+  const real = report.snapshot.bind(report);
+  const COST = 40;
+  let calls = 0;
+  // Each snapshot busy-waits COST ms (as one over hundreds of thousands of rows would); the report changes at every poll.
+  report.snapshot = () => {
+    calls++;
+    const t0 = Date.now();
+    while (Date.now() - t0 < COST) {
+      // busy: the same thread the packets are read on
+    }
+    return real();
+  };
+  const changes = Object.getOwnPropertyDescriptor(LiveReport.prototype, 'changes')!;
+  let tick = 0;
+  Object.defineProperty(report, 'changes', { get: () => (changes.get!.call(report) as number) + ++tick });
+  const s = renderApp(
+    { title: 'stdin', load: () => new Promise<Analysis>(() => {}), progressIntervalMs: 5, live: { report, stop: () => {}, stopped: () => false } },
+    { columns: 120, rows: 30 },
+  );
+  screens.push(s);
+  await s.waitFor('1 of 1 connection');
+  const t0 = Date.now();
+  const c0 = calls;
+  await new Promise((r) => setTimeout(r, 1500));
+  const elapsed = Date.now() - t0;
+  // Polled every 5 ms without the wait: ~elapsed / (COST + 5) = 33 snapshots; with it (4 × the cost, ui/App.tsx
+  // LIVE_COST_FACTOR) at most elapsed / (4 × COST) + 1.
+  expect(calls - c0).toBeLessThanOrEqual(Math.floor(elapsed / (4 * COST)) + 1);
+  expect(calls - c0).toBeGreaterThanOrEqual(2); // still updated
+});
