@@ -163,6 +163,10 @@ const S_INITIATOR = 21; // 2 bits
 const S_BY = 23; // 3 bits
 const S_RESET_BY = 26; // 2 bits
 
+/** A record's setupShare from its setup.ms and lifetimeMs (timeline/build.ts, quic-build.ts). */
+const shareOf = (setupMs: number | null, lifetimeMs: number): number | null =>
+  setupMs !== null && lifetimeMs > 0 ? Math.min(1, setupMs / lifetimeMs) : null;
+
 /** null as NaN in a Float64 column, and back. */
 const f = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
 const n = (v: number): number | null => (Number.isNaN(v) ? null : v);
@@ -206,7 +210,6 @@ export class RowStore {
   clientIp = new Int32Array(0);
   clientPort = new Uint16Array(0);
   server = new Int32Array(0);
-  setupShare = new Float64Array(0);
   setupMs = new Float64Array(0);
   setupRoundTrips = new Float64Array(0);
   setupBytes = new Float64Array(0);
@@ -217,7 +220,8 @@ export class RowStore {
   version = new Int32Array(0);
   alpn = new Int32Array(0);
   tlsCertificateBytes = new Float64Array(0);
-  synRetransmits = new Int32Array(0);
+  /** SYN retransmits, capped at 255 (the table only asks whether there were any). */
+  synRetransmits = new Uint8Array(0);
   quicVersion = new Int32Array(0);
   tlsHandshakeMs = new Float64Array(0);
   clientBursts = new Int32Array(0);
@@ -248,11 +252,17 @@ export class RowStore {
   readonly strings = new StringTable();
   readonly endpoints: Endpoint[] = [];
   private readonly endpointIds = new Map<string, number>();
+  /**
+   * A record's setupShare is setup.ms / lifetimeMs (at most 1; null without a setup or a
+   * lifetime): a row computes it from those. One that says otherwise (a saved analysis
+   * written another way) keeps its own value here, by row.
+   */
+  readonly setupShares = new Map<number, number | null>();
   /** Idle-close texts (pool.ts reads the seconds in them); other findings keep no text. */
   readonly details = new StringTable();
 
   private static readonly ROW_COLUMNS = [
-    'id', 'flags', 'start', 'end', 'lifetimeMs', 'clientIp', 'clientPort', 'server', 'setupShare', 'setupMs', 'setupRoundTrips', 'setupBytes',
+    'id', 'flags', 'start', 'end', 'lifetimeMs', 'clientIp', 'clientPort', 'server', 'setupMs', 'setupRoundTrips', 'setupBytes',
     'certificateBytes', 'tcpHandshakeMs', 'initialRttMs', 'sni', 'version', 'alpn', 'tlsCertificateBytes', 'synRetransmits', 'quicVersion',
     'tlsHandshakeMs', 'clientBursts', 'alert', 'alertLevel', 'fatalAlert',
     'quicHandshakeMs', 'closeCode', 'firstDataClient', 'teardownMs', 'idleBeforeSec', 'requests', 'findingAt',
@@ -319,7 +329,7 @@ export class RowStore {
     this.clientIp[i] = this.strings.id(c.client.ip);
     this.clientPort[i] = c.client.port;
     this.server[i] = this.endpoint(c.server);
-    this.setupShare[i] = f(c.setupShare);
+    if (c.setupShare !== shareOf(c.setup.ms, c.lifetimeMs)) this.setupShares.set(i, c.setupShare);
     this.setupMs[i] = f(c.setup.ms);
     this.setupRoundTrips[i] = f(c.setup.roundTrips);
     this.setupBytes[i] = c.setup.bytes;
@@ -330,7 +340,7 @@ export class RowStore {
     this.version[i] = this.strings.id(tls?.version);
     this.alpn[i] = this.strings.id(tls?.alpn);
     this.tlsCertificateBytes[i] = f(tls?.certificateBytes);
-    this.synRetransmits[i] = c.tcp?.synRetransmits ?? 0;
+    this.synRetransmits[i] = Math.min(255, c.tcp?.synRetransmits ?? 0);
     this.quicVersion[i] = this.strings.id(q?.versionName);
     this.tlsHandshakeMs[i] = f(tls?.handshakeMs);
     this.clientBursts[i] = tls?.clientBursts ?? 0;
@@ -475,7 +485,10 @@ export class RowView implements ConnRow {
     return SIDES[(this.flags >>> S_RESET_BY) & 3]!;
   }
   get setupShare(): number | null {
-    return n(this.store.setupShare[this.index]!);
+    const s = this.store;
+    const i = this.index;
+    const own = s.setupShares.get(i);
+    return own !== undefined || s.setupShares.has(i) ? own! : shareOf(n(s.setupMs[i]!), s.lifetimeMs[i]!);
   }
   get start(): number {
     return this.store.start[this.index]!;

@@ -138,6 +138,25 @@ describe('the connections table reads the same from a row as from its record', (
     }
   });
 
+  test('setupShare: from setup.ms and lifetimeMs as the timeline computes it; a record that says otherwise keeps its own', () => {
+    const store = new RowStore();
+    const recs = [
+      { ...syn0!, id: 0, setup: { ...syn0!.setup, ms: 5 }, lifetimeMs: 20, setupShare: 0.25 },
+      { ...syn0!, id: 1, setup: { ...syn0!.setup, ms: 30 }, lifetimeMs: 20, setupShare: 1 }, // capped at 1
+      { ...syn0!, id: 2, setup: { ...syn0!.setup, ms: null }, lifetimeMs: 20, setupShare: null },
+      { ...syn0!, id: 3, setup: { ...syn0!.setup, ms: 5 }, lifetimeMs: 0, setupShare: null },
+      { ...syn0!, id: 4, setup: { ...syn0!.setup, ms: 5 }, lifetimeMs: 20, setupShare: 0.5 }, // not the rule: kept
+      { ...syn0!, id: 5, setup: { ...syn0!.setup, ms: 5 }, lifetimeMs: 20, setupShare: null }, // not the rule: kept
+      { ...syn0!, id: 6, tcp: { ...syn0!.tcp!, synRetransmits: 300 } },
+    ] as ConnectionRecord[];
+    for (const r of recs) store.add(r);
+    const views = store.views();
+    expect(views.map((v) => v.setupShare)).toEqual(recs.map((r) => r.setupShare));
+    expect(store.setupShares.size).toBe(2);
+    expect(views[6]!.tcp!.synRetransmits).toBe(255); // capped: the table asks only whether there were any
+    expect(connectionMarks(views[6]!)).toBe(connectionMarks(recs[6]!));
+  });
+
   test('the row keeps the first alert and the first fatal one after a warning (the failed mark reads the level)', () => {
     const store = new RowStore();
     const base = { ...syn0!, tls: null };
