@@ -5,9 +5,12 @@
  * and extension layouts), RFC 8446 4.1.2-4.2 (supported_versions, key_share,
  * pre_shared_key, HelloRetryRequest), RFC 6066 3 (server_name), RFC 7301 3.1
  * (ALPN), RFC 5077 3.2 (session_ticket), draft-ietf-tls-tls13-21/22/23 (the
- * draft ServerHello layouts and key_share's code points 40 and 51).
+ * draft ServerHello layouts and key_share's code points 40 and 51), RFC 5246
+ * E.2 (the SSLv2-compatible CLIENT-HELLO).
  */
-import { HELLO_LIST_CAPS, HRR_RANDOM, parseCertificate, parseClientHello, parseEncryptedExtensionsAlpn, parseServerHello } from '../../src/tls/hello.js';
+import {
+  HELLO_LIST_CAPS, HRR_RANDOM, parseCertificate, parseClientHello, parseEncryptedExtensionsAlpn, parseServerHello, parseSslv2ClientHello,
+} from '../../src/tls/hello.js';
 import type { ClientHelloInfo, ServerHelloInfo } from '../../src/tls/types.js';
 
 const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
@@ -333,5 +336,42 @@ describe('EncryptedExtensions and Certificate', () => {
     expect(parseCertificate(body, false)).toBe('truncated Certificate');
     // An entry without its extensions field.
     expect(parseCertificate(Buffer.concat([vec8(Buffer.alloc(0)), vec24(vec24(Buffer.alloc(10)))]), true)).toBe('truncated Certificate');
+  });
+});
+
+/** RFC 5246 E.2: msg_type 1, version, cipher_spec_length, session_id_length, challenge_length, then the three. */
+function sslv2Hello(specs: Buffer, sid: Buffer, challenge: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([1]), u16(0x0301), u16(specs.length), u16(sid.length), u16(challenge.length), specs, sid, challenge]);
+}
+const spec = (n: number) => Buffer.from([n >> 16, (n >> 8) & 0xff, n & 0xff]);
+
+describe('SSLv2-compatible ClientHello', () => {
+  const v2base: ClientHelloInfo = { ...base, legacyVersion: 0x0301, sslv2: true, cipherSuites: [] };
+
+  test('3-byte cipher specs (TLS suites as 0x00XXXX), the session id after them', () => {
+    const r = parseSslv2ClientHello(sslv2Hello(Buffer.concat([spec(0x010080), spec(0x00002f)]), Buffer.from([9, 8, 7]), Buffer.alloc(16, 1)));
+    expect(typeof r === 'string' ? r : { info: r.info, sid: r.sessionId.toString('hex') }).toEqual({
+      info: { ...v2base, sessionIdLength: 3, cipherSuites: [0x010080, 0x2f] },
+      sid: '090807',
+    });
+  });
+
+  test('a cipher_spec_length that is not a multiple of 3: the incomplete spec is no spec', () => {
+    for (const extra of [1, 2]) {
+      const specs = Buffer.concat([spec(0x000035), Buffer.alloc(extra, 0xee)]);
+      const r = parseSslv2ClientHello(sslv2Hello(specs, Buffer.alloc(0), Buffer.alloc(16, 0x44)));
+      expect(typeof r === 'string' ? r : r.info).toEqual({ ...v2base, cipherSuites: [0x35] });
+    }
+  });
+
+  test(`cipher specs past the cap: the first ${HELLO_LIST_CAPS.cipherSuites} kept, whole specs counted`, () => {
+    const many = (n: number) => Buffer.concat(Array.from({ length: n }, (_, i) => spec(0x1000 + i)));
+    const kept = Array.from({ length: HELLO_LIST_CAPS.cipherSuites }, (_, i) => 0x1000 + i);
+    const at = parseSslv2ClientHello(sslv2Hello(Buffer.concat([many(HELLO_LIST_CAPS.cipherSuites), Buffer.alloc(2)]), Buffer.alloc(0), Buffer.alloc(16)));
+    expect(typeof at === 'string' ? at : at.info).toEqual({ ...v2base, cipherSuites: kept });
+    const past = parseSslv2ClientHello(sslv2Hello(many(HELLO_LIST_CAPS.cipherSuites + 1), Buffer.alloc(0), Buffer.alloc(16)));
+    expect(typeof past === 'string' ? past : past.info).toEqual({
+      ...v2base, cipherSuites: kept, truncated: [{ list: 'cipherSuites', kept: HELLO_LIST_CAPS.cipherSuites, total: HELLO_LIST_CAPS.cipherSuites + 1 }],
+    });
   });
 });
