@@ -258,6 +258,24 @@ describe(`lines up to ${MAX_LINE} characters`, () => {
     expect(log.stats).toEqual({ lines: 2, entries: 1, ignored: 0, problems: 1, dropped: 0 });
   });
 
+  test('a long line arriving in pieces is never held whole: at most MAX_LINE characters wait for their newline', () => {
+    const log = new KeyLog();
+    const st = log.stream('t');
+    // What the splitter holds between pieces (private: the bound is the point of MAX_LINE).
+    const held = () => (st as unknown as { carry: string }).carry.length;
+    const sizes: number[] = [];
+    st.push('#');
+    for (let i = 0; i < 40; i++) {
+      st.push('c'.repeat(1000));
+      sizes.push(held());
+    }
+    st.push(`\n${entry}\n`);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_LINE);
+    expect(held()).toBe(0);
+    expect(log.problems).toEqual([skipped(1)]);
+    expect(log.stats).toEqual({ lines: 2, entries: 1, ignored: 0, problems: 1, dropped: 0 });
+  });
+
   test('pieces that stay within the limit join into one line', () => {
     const log = new KeyLog();
     const st = log.stream('t');
