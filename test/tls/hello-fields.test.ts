@@ -133,7 +133,7 @@ describe('ClientHello', () => {
     const r = parseClientHello(body);
     expect(typeof r).toBe('object');
     const got = r as Exclude<typeof r, string>;
-    expect(got.info).toEqual(e.info);
+    expect(got.info).toStrictEqual(e.info);
     expect(got.info.truncated).toBeUndefined();
     expect(got.sessionId.toString('hex')).toBe(e.sessionId);
     expect(helloRandom(body)?.toString('hex')).toBe(hex(one(m, 'tls.handshake.random')));
@@ -171,7 +171,7 @@ describe('SSLv2-compatible ClientHello', () => {
     const r = parseSslv2ClientHello(m.bytes);
     expect(typeof r).toBe('object');
     const got = r as Exclude<typeof r, string>;
-    expect(got.info).toEqual(e.info);
+    expect(got.info).toStrictEqual(e.info);
     expect(got.sessionId.toString('hex')).toBe(e.sessionId);
   });
   test('every prefix is truncated (RFC 5246 E.2: cipher_specs, session_id and challenge lengths up front)', () => {
@@ -196,7 +196,7 @@ describe('ServerHello and HelloRetryRequest', () => {
     const chId = ch ? hex(one(ch, 'tls.handshake.session_id')) : undefined;
     const e = expectedServerHello(m, chId);
     const body = m.bytes.subarray(4);
-    expect(parseServerHello(body, chId === undefined ? undefined : Buffer.from(chId, 'hex'))).toEqual(e);
+    expect(parseServerHello(body, chId === undefined ? undefined : Buffer.from(chId, 'hex'))).toStrictEqual(e);
     // Without the ClientHello's session id there is no echo to see.
     expect(parseServerHello(body, undefined)).toEqual({ ...e, sessionIdEchoed: false });
     expect(helloRandom(body)?.toString('hex')).toBe(hex(one(m, 'tls.handshake.random')));

@@ -309,7 +309,8 @@ describe('ServerHello', () => {
 
   test('TLS 1.3 with only the draft key_share code point has no key share group', () => {
     const h = serverHello(extensions(ext(SUPPORTED_VERSIONS, u16(0x0304)), ext(KEY_SHARE_DRAFT, Buffer.concat([u16(29), vec16(Buffer.alloc(32))]))));
-    expect(parseServerHello(h, undefined)).toEqual({ ...sh, version: 0x0304 });
+    // Strict: no keyShareGroup property at all, not one set to undefined.
+    expect(parseServerHello(h, undefined)).toStrictEqual({ ...sh, version: 0x0304 });
   });
 });
 
@@ -354,6 +355,13 @@ describe('SSLv2-compatible ClientHello', () => {
       info: { ...v2base, sessionIdLength: 3, cipherSuites: [0x010080, 0x2f] },
       sid: '090807',
     });
+  });
+
+  test('every prefix of a hello with a session id is truncated: cipher specs, session id and challenge must all be there', () => {
+    const h = sslv2Hello(Buffer.concat([spec(0x010080), spec(0x00002f)]), Buffer.alloc(16, 0x33), Buffer.alloc(16, 0x44));
+    const wrong: number[] = [];
+    for (let len = 0; len < h.length; len++) if (parseSslv2ClientHello(h.subarray(0, len)) !== 'truncated SSLv2 ClientHello') wrong.push(len);
+    expect(wrong).toEqual([]);
   });
 
   test('a cipher_spec_length that is not a multiple of 3: the incomplete spec is no spec', () => {
