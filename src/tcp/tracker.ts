@@ -130,26 +130,27 @@ export interface TrackerStats {
  */
 function tupleKey(ipA: string, portA: number, ipB: string, portB: number): number {
   const forward = ipA < ipB || (ipA === ipB && portA <= portB);
-  const ip1 = forward ? ipA : ipB;
-  const ip2 = forward ? ipB : ipA;
-  let h1 = 0x811c9dc5 | 0;
-  let h2 = 0x27d4eb2f | 0;
-  for (let i = 0; i < ip1.length; i++) {
-    const c = ip1.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  h1 = Math.imul(h1 ^ ((forward ? portA : portB) | 0x10000), 0x01000193);
-  h2 = Math.imul(h2 ^ ((forward ? portA : portB) | 0x10000), 0x5bd1e995);
-  for (let i = 0; i < ip2.length; i++) {
-    const c = ip2.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  h1 = Math.imul(h1 ^ ((forward ? portB : portA) | 0x20000), 0x01000193);
-  h2 = Math.imul(h2 ^ ((forward ? portB : portA) | 0x20000), 0x5bd1e995);
+  h1 = 0x811c9dc5 | 0;
+  h2 = 0x27d4eb2f | 0;
+  mixEndpoint(forward ? ipA : ipB, (forward ? portA : portB) | 0x10000);
+  mixEndpoint(forward ? ipB : ipA, (forward ? portB : portA) | 0x20000);
   h2 ^= h2 >>> 15;
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff) + 1; // never 0 (an empty slot); at most 2^53
+}
+
+/** tupleKey's two running hashes (module state: no object per lookup). */
+let h1 = 0;
+let h2 = 0;
+
+/** Feeds one endpoint to both hashes: the address's characters, then the port tagged with its place. */
+function mixEndpoint(ip: string, taggedPort: number): void {
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  h1 = Math.imul(h1 ^ taggedPort, 0x01000193);
+  h2 = Math.imul(h2 ^ taggedPort, 0x5bd1e995);
 }
 
 /**
