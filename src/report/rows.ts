@@ -390,8 +390,12 @@ export class RowStore {
     const at = this.findingAt[i]!;
     for (let j = at; j < at + this.findingCount[i]!; j++) {
       const cost = this.fCost[j]!;
-      const base = { code: FINDING_CODES[this.fCode[j]!]!, severity: SEVERITIES[this.fSeverity[j]!]!, frame: this.fFrame[j]!, detail: this.details.get(this.fDetail[j]!) ?? '' };
-      out.push(Number.isNaN(cost) ? base : { ...base, costMs: cost });
+      const code = FINDING_CODES[this.fCode[j]!]!;
+      const severity = SEVERITIES[this.fSeverity[j]!]!;
+      const frame = this.fFrame[j]!;
+      const detail = this.details.get(this.fDetail[j]!) ?? '';
+      // Two literals, not a spread of one into the other: a spread took a quarter of a 1M-row text report.
+      out.push(Number.isNaN(cost) ? { code, severity, frame, detail } : { code, severity, frame, detail, costMs: cost });
     }
     return out;
   }
