@@ -480,7 +480,6 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1;
   if (top) records.push(...top.values());
   records.sort(byId);
-  rows.trim();
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];

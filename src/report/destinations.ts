@@ -1,6 +1,6 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnRow } from './rows.js';
-import { grown, type NumberArray } from '../base/typed.js';
+import { ChunkedColumn as Column, grown } from '../base/typed.js';
 import { QuantileSketch } from './sketch.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
@@ -93,39 +93,6 @@ export function groupByDestination(conns: readonly ConnRow[]): Map<string, ConnR
     g.push(c);
   }
   return groups;
-}
-
-const CHUNK_BITS = 16;
-const CHUNK = 1 << CHUNK_BITS;
-const CHUNK_MASK = CHUNK - 1;
-
-/**
- * A column of numbers appended in order: a first chunk grown by doubling up to
- * CHUNK elements, then more chunks of CHUNK. Nothing is copied past the first
- * chunk, and the capacity is at most one chunk more than the length (columns
- * grown by doubling hold up to twice their length, and three times while a
- * copy is made).
- */
-class Column<T extends NumberArray> {
-  private readonly chunks: T[] = [];
-  constructor(private readonly make: new (n: number) => T) {}
-
-  set(i: number, v: number): void {
-    const c = i >>> CHUNK_BITS;
-    if (c === this.chunks.length) this.chunks.push(new this.make(c === 0 ? 64 : CHUNK));
-    else if (c === 0 && i >= this.chunks[0]!.length) this.chunks[0] = grown(this.chunks[0]!, Math.min(CHUNK, i + 1));
-    this.chunks[c]![i & CHUNK_MASK] = v;
-  }
-
-  get(i: number): number {
-    return this.chunks[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
-  }
-
-  get byteLength(): number {
-    let b = 0;
-    for (const c of this.chunks) b += c.byteLength;
-    return b;
-  }
 }
 
 // Flag bits per connection.

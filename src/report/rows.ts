@@ -6,9 +6,9 @@
  * simulation and verdict, QUIC pool, comparison) covers every connection of
  * the capture.
  *
- * A row is stored column by column (RowStore: typed arrays grown by doubling,
- * trimmed at the end; strings such as addresses, SNI and versions stored
- * once) and read through a RowView, which has the property paths of the
+ * A row is stored column by column (RowStore: typed arrays in chunks of 64 Ki
+ * elements, never copied once the first is full; strings such as addresses,
+ * SNI and versions stored once) and read through a RowView, which has the property paths of the
  * ConnectionRecord it came from (a ConnectionRecord *is* a ConnRow: the report
  * functions take either). A row keeps:
  * - of the timeline, which of SYN, SYN-ACK, ClientHello and ServerHello were
@@ -38,7 +38,7 @@ import {
   type Side,
   type Transport,
 } from '../timeline/types.js';
-import { grown } from '../base/typed.js';
+import { ChunkedColumn, grown, type NumberArray } from '../base/typed.js';
 import type { Analysis } from './types.js';
 
 /** A finding as a row keeps it: no text except for idle-close (see the file comment). */
@@ -190,62 +190,59 @@ class StringTable {
   }
 }
 
-type Column = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
-
 /**
- * Every connection's row, column by column (typed arrays grown by doubling,
- * trimmed to their length at the end): ~200 B per connection, plus ~22 B
+ * Every connection's row, column by column (ChunkedColumn: no doubling copies,
+ * which held up to 3x the rows while a column was copied, and no trim at the
+ * end, which copied every column once more): ~185 B per connection, plus ~22 B
  * per finding, plus the view object the report reads a row through (RowView).
  * Strings (addresses, SNI, versions, alert names) are stored once.
  */
 export class RowStore {
-  private cap = 0;
   length = 0;
   // Per row.
-  id = new Int32Array(0);
-  flags = new Uint32Array(0);
-  start = new Float64Array(0);
-  end = new Float64Array(0);
-  lifetimeMs = new Float64Array(0);
-  clientIp = new Int32Array(0);
-  clientPort = new Uint16Array(0);
-  server = new Int32Array(0);
-  setupMs = new Float64Array(0);
-  setupRoundTrips = new Float64Array(0);
-  setupBytes = new Float64Array(0);
-  certificateBytes = new Float64Array(0);
-  tcpHandshakeMs = new Float64Array(0);
-  initialRttMs = new Float64Array(0);
-  sni = new Int32Array(0);
-  version = new Int32Array(0);
-  alpn = new Int32Array(0);
-  tlsCertificateBytes = new Float64Array(0);
+  id = new ChunkedColumn(Int32Array);
+  flags = new ChunkedColumn(Uint32Array);
+  start = new ChunkedColumn(Float64Array);
+  end = new ChunkedColumn(Float64Array);
+  lifetimeMs = new ChunkedColumn(Float64Array);
+  clientIp = new ChunkedColumn(Int32Array);
+  clientPort = new ChunkedColumn(Uint16Array);
+  server = new ChunkedColumn(Int32Array);
+  setupMs = new ChunkedColumn(Float64Array);
+  setupRoundTrips = new ChunkedColumn(Float64Array);
+  setupBytes = new ChunkedColumn(Float64Array);
+  certificateBytes = new ChunkedColumn(Float64Array);
+  tcpHandshakeMs = new ChunkedColumn(Float64Array);
+  initialRttMs = new ChunkedColumn(Float64Array);
+  sni = new ChunkedColumn(Int32Array);
+  version = new ChunkedColumn(Int32Array);
+  alpn = new ChunkedColumn(Int32Array);
+  tlsCertificateBytes = new ChunkedColumn(Float64Array);
   /** SYN retransmits, capped at 255 (the table only asks whether there were any). */
-  synRetransmits = new Uint8Array(0);
-  quicVersion = new Int32Array(0);
-  tlsHandshakeMs = new Float64Array(0);
-  clientBursts = new Int32Array(0);
-  alert = new Int32Array(0);
+  synRetransmits = new ChunkedColumn(Uint8Array);
+  quicVersion = new ChunkedColumn(Int32Array);
+  tlsHandshakeMs = new ChunkedColumn(Float64Array);
+  clientBursts = new ChunkedColumn(Int32Array);
+  alert = new ChunkedColumn(Int32Array);
   /** The first alert's level (0: not known, an encrypted alert). */
-  alertLevel = new Uint8Array(0);
+  alertLevel = new ChunkedColumn(Uint8Array);
   /** The first fatal alert, when the first alert is not fatal (-1: none). */
-  fatalAlert = new Int32Array(0);
-  quicHandshakeMs = new Float64Array(0);
-  closeCode = new Float64Array(0);
-  firstDataClient = new Float64Array(0);
-  teardownMs = new Float64Array(0);
-  idleBeforeSec = new Float64Array(0);
-  requests = new Int32Array(0);
-  findingAt = new Int32Array(0);
-  findingCount = new Uint8Array(0);
+  fatalAlert = new ChunkedColumn(Int32Array);
+  quicHandshakeMs = new ChunkedColumn(Float64Array);
+  closeCode = new ChunkedColumn(Float64Array);
+  firstDataClient = new ChunkedColumn(Float64Array);
+  teardownMs = new ChunkedColumn(Float64Array);
+  idleBeforeSec = new ChunkedColumn(Float64Array);
+  requests = new ChunkedColumn(Int32Array);
+  findingAt = new ChunkedColumn(Int32Array);
+  findingCount = new ChunkedColumn(Uint8Array);
   // Findings, in their own columns; a row points at its run.
-  private fCap = 0;
   fLength = 0;
-  fCode = new Uint8Array(0);
-  fSeverity = new Uint8Array(0);
-  fFrame = new Float64Array(0);
-  fCost = new Float64Array(0);
-  fDetail = new Int32Array(0);
+  fCode = new ChunkedColumn(Uint8Array);
+  fSeverity = new ChunkedColumn(Uint8Array);
+  fFrame = new ChunkedColumn(Float64Array);
+  fCost = new ChunkedColumn(Float64Array);
+  fDetail = new ChunkedColumn(Int32Array);
   /** Row index + 1 by TCP id (0: no row), see findTcp; ids far past the row count go to sparseTcp. */
   private tcpRow = new Int32Array(0);
   private readonly sparseTcp = new Map<number, number>();
@@ -270,16 +267,6 @@ export class RowStore {
   ] as const;
   private static readonly FINDING_COLUMNS = ['fCode', 'fSeverity', 'fFrame', 'fCost', 'fDetail'] as const;
 
-  private resize(names: readonly string[], size: number, used: number): void {
-    const self = this as unknown as Record<string, Column>;
-    for (const k of names) {
-      const old = self[k]!;
-      const next = new (old.constructor as new (n: number) => Column)(size);
-      next.set(old.subarray(0, used));
-      self[k] = next;
-    }
-  }
-
   private endpoint(e: Endpoint): number {
     const key = `${e.ip}|${e.port}`;
     let i = this.endpointIds.get(key);
@@ -293,10 +280,6 @@ export class RowStore {
 
   /** Appends a record's row; returns its index. */
   add(c: ConnectionRecord): number {
-    if (this.length === this.cap) {
-      this.cap = Math.max(1024, this.cap * 2);
-      this.resize(RowStore.ROW_COLUMNS, this.cap, this.length);
-    }
     const i = this.length++;
     const tls = c.tls;
     const q = c.quic;
@@ -305,7 +288,8 @@ export class RowStore {
       const k = keptEvent(e);
       if (k >= 0) events |= 1 << k;
     }
-    this.flags[i] =
+    this.flags.set(
+      i,
       (c.transport === 'quic' ? F_QUIC : 0) |
       (c.midstream ? F_MIDSTREAM : 0) |
       (c.tcp !== null ? F_TCP : 0) |
@@ -321,39 +305,40 @@ export class RowStore {
       (events << S_EVENTS) |
       (SIDES.indexOf(c.teardown.initiator) << S_INITIATOR) |
       (TEARDOWN_BY.indexOf(c.teardown.by) << S_BY) |
-      (SIDES.indexOf(c.resetBy) << S_RESET_BY);
-    this.id[i] = c.id;
-    this.start[i] = c.start;
-    this.end[i] = c.end;
-    this.lifetimeMs[i] = c.lifetimeMs;
-    this.clientIp[i] = this.strings.id(c.client.ip);
-    this.clientPort[i] = c.client.port;
-    this.server[i] = this.endpoint(c.server);
+      (SIDES.indexOf(c.resetBy) << S_RESET_BY),
+    );
+    this.id.set(i, c.id);
+    this.start.set(i, c.start);
+    this.end.set(i, c.end);
+    this.lifetimeMs.set(i, c.lifetimeMs);
+    this.clientIp.set(i, this.strings.id(c.client.ip));
+    this.clientPort.set(i, c.client.port);
+    this.server.set(i, this.endpoint(c.server));
     if (c.setupShare !== shareOf(c.setup.ms, c.lifetimeMs)) this.setupShares.set(i, c.setupShare);
-    this.setupMs[i] = f(c.setup.ms);
-    this.setupRoundTrips[i] = f(c.setup.roundTrips);
-    this.setupBytes[i] = c.setup.bytes;
-    this.certificateBytes[i] = f(c.setup.certificateBytes);
-    this.tcpHandshakeMs[i] = f(c.tcp?.handshakeMs);
-    this.initialRttMs[i] = f(c.tcp?.initialRttMs);
-    this.sni[i] = this.strings.id(tls?.sni);
-    this.version[i] = this.strings.id(tls?.version);
-    this.alpn[i] = this.strings.id(tls?.alpn);
-    this.tlsCertificateBytes[i] = f(tls?.certificateBytes);
-    this.synRetransmits[i] = Math.min(255, c.tcp?.synRetransmits ?? 0);
-    this.quicVersion[i] = this.strings.id(q?.versionName);
-    this.tlsHandshakeMs[i] = f(tls?.handshakeMs);
-    this.clientBursts[i] = tls?.clientBursts ?? 0;
+    this.setupMs.set(i, f(c.setup.ms));
+    this.setupRoundTrips.set(i, f(c.setup.roundTrips));
+    this.setupBytes.set(i, c.setup.bytes);
+    this.certificateBytes.set(i, f(c.setup.certificateBytes));
+    this.tcpHandshakeMs.set(i, f(c.tcp?.handshakeMs));
+    this.initialRttMs.set(i, f(c.tcp?.initialRttMs));
+    this.sni.set(i, this.strings.id(tls?.sni));
+    this.version.set(i, this.strings.id(tls?.version));
+    this.alpn.set(i, this.strings.id(tls?.alpn));
+    this.tlsCertificateBytes.set(i, f(tls?.certificateBytes));
+    this.synRetransmits.set(i, Math.min(255, c.tcp?.synRetransmits ?? 0));
+    this.quicVersion.set(i, this.strings.id(q?.versionName));
+    this.tlsHandshakeMs.set(i, f(tls?.handshakeMs));
+    this.clientBursts.set(i, tls?.clientBursts ?? 0);
     const first = tls?.alerts[0];
-    this.alert[i] = this.strings.id(first?.name);
-    this.alertLevel[i] = first?.level ?? 0;
-    this.fatalAlert[i] = first === undefined || first.level === 2 ? -1 : this.strings.id(tls!.alerts.find((a) => a.level === 2)?.name);
-    this.quicHandshakeMs[i] = f(q?.handshakeMs);
-    this.closeCode[i] = f(q?.close?.errorCode);
-    this.firstDataClient[i] = f(c.firstDataMs.client);
-    this.teardownMs[i] = f(c.teardown.ms);
-    this.idleBeforeSec[i] = f(c.teardown.idleBeforeSec);
-    this.requests[i] = c.requests.length;
+    this.alert.set(i, this.strings.id(first?.name));
+    this.alertLevel.set(i, first?.level ?? 0);
+    this.fatalAlert.set(i, first === undefined || first.level === 2 ? -1 : this.strings.id(tls!.alerts.find((a) => a.level === 2)?.name));
+    this.quicHandshakeMs.set(i, f(q?.handshakeMs));
+    this.closeCode.set(i, f(q?.close?.errorCode));
+    this.firstDataClient.set(i, f(c.firstDataMs.client));
+    this.teardownMs.set(i, f(c.teardown.ms));
+    this.idleBeforeSec.set(i, f(c.teardown.idleBeforeSec));
+    this.requests.set(i, c.requests.length);
     this.setFindings(i, c.findings);
     if (c.transport !== 'quic') {
       // Dense ids (tcp.stream numbers) in the index; any other id (never sized from it) in a map.
@@ -368,32 +353,28 @@ export class RowStore {
   /** The row's findings become these (appended; a replaced run is left unused). */
   setFindings(i: number, fs: readonly RowFinding[]): void {
     const k = Math.min(fs.length, 255);
-    if (this.fLength + k > this.fCap) {
-      this.fCap = Math.max(1024, this.fCap * 2, this.fLength + k);
-      this.resize(RowStore.FINDING_COLUMNS, this.fCap, this.fLength);
-    }
-    this.findingAt[i] = this.fLength;
-    this.findingCount[i] = k;
+    this.findingAt.set(i, this.fLength);
+    this.findingCount.set(i, k);
     for (let j = 0; j < k; j++) {
       const x = fs[j]!;
       const at = this.fLength++;
-      this.fCode[at] = FINDING_CODES.indexOf(x.code);
-      this.fSeverity[at] = SEVERITIES.indexOf(x.severity);
-      this.fFrame[at] = x.frame;
-      this.fCost[at] = f(x.costMs);
-      this.fDetail[at] = x.code === 'idle-close' ? this.details.id(x.detail) : -1;
+      this.fCode.set(at, FINDING_CODES.indexOf(x.code));
+      this.fSeverity.set(at, SEVERITIES.indexOf(x.severity));
+      this.fFrame.set(at, x.frame);
+      this.fCost.set(at, f(x.costMs));
+      this.fDetail.set(at, x.code === 'idle-close' ? this.details.id(x.detail) : -1);
     }
   }
 
   findings(i: number): RowFinding[] {
     const out: RowFinding[] = [];
-    const at = this.findingAt[i]!;
-    for (let j = at; j < at + this.findingCount[i]!; j++) {
-      const cost = this.fCost[j]!;
-      const code = FINDING_CODES[this.fCode[j]!]!;
-      const severity = SEVERITIES[this.fSeverity[j]!]!;
-      const frame = this.fFrame[j]!;
-      const detail = this.details.get(this.fDetail[j]!) ?? '';
+    const at = this.findingAt.get(i);
+    for (let j = at; j < at + this.findingCount.get(i); j++) {
+      const cost = this.fCost.get(j);
+      const code = FINDING_CODES[this.fCode.get(j)]!;
+      const severity = SEVERITIES[this.fSeverity.get(j)]!;
+      const frame = this.fFrame.get(j);
+      const detail = this.details.get(this.fDetail.get(j)) ?? '';
       // Two literals, not a spread of one into the other: a spread took a quarter of a 1M-row text report.
       out.push(Number.isNaN(cost) ? { code, severity, frame, detail } : { code, severity, frame, detail, costMs: cost });
     }
@@ -427,29 +408,17 @@ export class RowStore {
 
   /** Bytes of the columns (typed arrays live outside the JS heap). */
   get columnBytes(): number {
-    const self = this as unknown as Record<string, Column>;
+    const self = this as unknown as Record<string, ChunkedColumn<NumberArray>>;
     let sum = 0;
     for (const k of [...RowStore.ROW_COLUMNS, ...RowStore.FINDING_COLUMNS]) sum += self[k]!.byteLength;
     return sum + this.tcpRow.byteLength;
   }
 
-  /** Columns trimmed to the rows held (no doubling slack past the end). */
-  trim(): void {
-    if (this.cap > this.length) {
-      this.resize(RowStore.ROW_COLUMNS, this.length, this.length);
-      this.cap = this.length;
-    }
-    if (this.fCap > this.fLength) {
-      this.resize(RowStore.FINDING_COLUMNS, this.fLength, this.fLength);
-      this.fCap = this.fLength;
-    }
-  }
-
   /** A view of every row, TCP first then QUIC, each by id (the records' order). */
   views(): RowView[] {
     const order = Array.from({ length: this.length }, (_, i) => i);
-    const q = (i: number): number => this.flags[i]! & F_QUIC;
-    order.sort((a, b) => q(a) - q(b) || this.id[a]! - this.id[b]!);
+    const q = (i: number): number => this.flags.get(i) & F_QUIC;
+    order.sort((a, b) => q(a) - q(b) || this.id.get(a) - this.id.get(b));
     return order.map((i) => new RowView(this, i));
   }
 }
@@ -465,19 +434,19 @@ export class RowView implements ConnRow {
     readonly index: number,
   ) {}
   get id(): number {
-    return this.store.id[this.index]!;
+    return this.store.id.get(this.index);
   }
   private get flags(): number {
-    return this.store.flags[this.index]!;
+    return this.store.flags.get(this.index);
   }
   get transport(): Transport {
     return this.flags & F_QUIC ? 'quic' : 'tcp';
   }
   get client(): Endpoint {
-    return { ip: this.store.strings.get(this.store.clientIp[this.index]!)!, port: this.store.clientPort[this.index]! };
+    return { ip: this.store.strings.get(this.store.clientIp.get(this.index))!, port: this.store.clientPort.get(this.index) };
   }
   get server(): Readonly<Endpoint> {
-    return this.store.endpoints[this.store.server[this.index]!]!;
+    return this.store.endpoints[this.store.server.get(this.index)]!;
   }
   get midstream(): boolean {
     return (this.flags & F_MIDSTREAM) !== 0;
@@ -492,16 +461,16 @@ export class RowView implements ConnRow {
     const s = this.store;
     const i = this.index;
     const own = s.setupShares.get(i);
-    return own !== undefined || s.setupShares.has(i) ? own! : shareOf(n(s.setupMs[i]!), s.lifetimeMs[i]!);
+    return own !== undefined || s.setupShares.has(i) ? own! : shareOf(n(s.setupMs.get(i)), s.lifetimeMs.get(i));
   }
   get start(): number {
-    return this.store.start[this.index]!;
+    return this.store.start.get(this.index);
   }
   get end(): number {
-    return this.store.end[this.index]!;
+    return this.store.end.get(this.index);
   }
   get lifetimeMs(): number {
-    return this.store.lifetimeMs[this.index]!;
+    return this.store.lifetimeMs.get(this.index);
   }
   get events(): readonly { readonly type: EventType }[] {
     return EVENT_LISTS[(this.flags >>> S_EVENTS) & 63]!;
@@ -510,29 +479,29 @@ export class RowView implements ConnRow {
     if ((this.flags & F_TCP) === 0) return null;
     const s = this.store;
     const i = this.index;
-    return { handshakeMs: n(s.tcpHandshakeMs[i]!), initialRttMs: n(s.initialRttMs[i]!), synRetransmits: s.synRetransmits[i]! };
+    return { handshakeMs: n(s.tcpHandshakeMs.get(i)), initialRttMs: n(s.initialRttMs.get(i)), synRetransmits: s.synRetransmits.get(i) };
   }
   get tls(): RowTls | null {
     const fl = this.flags;
     if ((fl & F_TLS) === 0) return null;
     const s = this.store;
     const i = this.index;
-    const alert = s.strings.get(s.alert[i]!);
-    const fatal = s.strings.get(s.fatalAlert[i]!);
-    const level = s.alertLevel[i]!;
+    const alert = s.strings.get(s.alert.get(i));
+    const fatal = s.strings.get(s.fatalAlert.get(i));
+    const level = s.alertLevel.get(i);
     const alerts: { name: string; level?: number }[] = [];
     if (alert !== null) alerts.push(level === 0 ? { name: alert } : { name: alert, level });
     if (fatal !== null) alerts.push({ name: fatal, level: 2 });
     return {
-      sni: s.strings.get(s.sni[i]!),
-      version: s.strings.get(s.version[i]!),
-      alpn: s.strings.get(s.alpn[i]!),
+      sni: s.strings.get(s.sni.get(i)),
+      version: s.strings.get(s.version.get(i)),
+      alpn: s.strings.get(s.alpn.get(i)),
       resumed: (fl & F_RESUMED) !== 0,
       earlyData: (fl & F_EARLY) !== 0,
       decrypted: (fl & F_DECRYPTED) !== 0,
-      handshakeMs: n(s.tlsHandshakeMs[i]!),
-      certificateBytes: n(s.tlsCertificateBytes[i]!),
-      clientBursts: s.clientBursts[i]!,
+      handshakeMs: n(s.tlsHandshakeMs.get(i)),
+      certificateBytes: n(s.tlsCertificateBytes.get(i)),
+      clientBursts: s.clientBursts.get(i),
       alerts: alerts.length === 0 ? EMPTY : alerts,
     };
   }
@@ -540,37 +509,37 @@ export class RowView implements ConnRow {
     const fl = this.flags;
     if ((fl & F_QUIC_SECTION) === 0) return null;
     const s = this.store;
-    const code = s.closeCode[this.index]!;
+    const code = s.closeCode.get(this.index);
     return {
-      versionName: s.strings.get(s.quicVersion[this.index]!)!,
+      versionName: s.strings.get(s.quicVersion.get(this.index))!,
       zeroRtt: (fl & F_ZERO_RTT) !== 0,
       retry: (fl & F_RETRY) !== 0,
-      handshakeMs: n(s.quicHandshakeMs[this.index]!),
+      handshakeMs: n(s.quicHandshakeMs.get(this.index)),
       close: Number.isNaN(code) ? null : { errorCode: code },
     };
   }
   get setup(): RowSetup {
     const s = this.store;
     const i = this.index;
-    return { ms: n(s.setupMs[i]!), roundTrips: n(s.setupRoundTrips[i]!), bytes: s.setupBytes[i]!, certificateBytes: n(s.certificateBytes[i]!) };
+    return { ms: n(s.setupMs.get(i)), roundTrips: n(s.setupRoundTrips.get(i)), bytes: s.setupBytes.get(i), certificateBytes: n(s.certificateBytes.get(i)) };
   }
   get firstDataMs(): { client: number | null } {
-    return { client: n(this.store.firstDataClient[this.index]!) };
+    return { client: n(this.store.firstDataClient.get(this.index)) };
   }
   get teardown(): RowTeardown {
     const fl = this.flags;
     return {
       initiator: SIDES[(fl >>> S_INITIATOR) & 3]!,
       by: TEARDOWN_BY[(fl >>> S_BY) & 7]!,
-      ms: n(this.store.teardownMs[this.index]!),
-      idleBeforeSec: n(this.store.idleBeforeSec[this.index]!),
+      ms: n(this.store.teardownMs.get(this.index)),
+      idleBeforeSec: n(this.store.idleBeforeSec.get(this.index)),
     };
   }
   get findings(): readonly RowFinding[] {
-    return this.store.findingCount[this.index] === 0 ? EMPTY : this.store.findings(this.index);
+    return this.store.findingCount.get(this.index) === 0 ? EMPTY : this.store.findings(this.index);
   }
   get requests(): { length: number } {
-    return { length: this.store.requests[this.index]! };
+    return { length: this.store.requests.get(this.index) };
   }
   get requestsEstimated(): boolean {
     return (this.flags & F_ESTIMATED) !== 0;
