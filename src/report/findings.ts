@@ -14,6 +14,7 @@ export interface FindingGroup {
   /** Connections with at least one finding of this code, and those findings counted. */
   connections: number;
   findings: number;
+  /** The first GROUP_IDS_KEPT of those connections' ids (a list of all of them grew with the capture: 90 MB for 1M SYNs). */
   connectionIds: number[];
   /** Sum of the findings' costMs (0 when none of them has one). */
   costMs: number;
@@ -22,19 +23,27 @@ export interface FindingGroup {
 export const SEVERITY_RANK: Record<Severity, number> = { error: 2, warn: 1, info: 0 };
 const CODE_ORDER = new Map(FINDING_CODES.map((c, i) => [c, i]));
 
+/** Connection ids a FindingGroup names (its line in the findings view shows them). */
+export const GROUP_IDS_KEPT = 12;
+
 /** One group per code present, most severe first, then most connections, then catalog order. */
 export function findingGroups(conns: readonly ConnRow[]): FindingGroup[] {
   const groups = new Map<FindingCode, FindingGroup>();
   for (const c of conns) {
     const fs = c.findings;
     if (!fs || fs.length === 0) continue;
-    for (const f of fs) {
+    for (let k = 0; k < fs.length; k++) {
+      const f = fs[k]!;
       let g = groups.get(f.code);
       if (!g) groups.set(f.code, (g = { code: f.code, severity: f.severity, connections: 0, findings: 0, connectionIds: [], costMs: 0 }));
       g.findings++;
-      if (g.connectionIds[g.connectionIds.length - 1] !== c.id) {
+      // A connection counts once per code: at its first finding of that code (not by comparing
+      // ids with the last one counted: a TCP and a QUIC connection can share an id).
+      let first = true;
+      for (let j = 0; j < k && first; j++) if (fs[j]!.code === f.code) first = false;
+      if (first) {
         g.connections++;
-        g.connectionIds.push(c.id);
+        if (g.connectionIds.length < GROUP_IDS_KEPT) g.connectionIds.push(c.id);
       }
       if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[g.severity]) g.severity = f.severity;
       if (f.costMs !== undefined) g.costMs += f.costMs;

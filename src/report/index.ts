@@ -17,6 +17,7 @@ export { requestsOf, totalRequests, type RequestCount } from './requests.js';
 export { captureRttMs, processingMs, REFERENCE_RTTS_MS } from './rates.js';
 export {
   findingGroups,
+  GROUP_IDS_KEPT,
   hasFinding,
   handshakeFailure,
   handshakeFailures,

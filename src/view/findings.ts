@@ -206,7 +206,7 @@ export function findingGroupLines(g: FindingGroup | undefined, width: number): s
   if (!g) return [];
   const cat = FINDINGS_CATALOG[g.code];
   const w = Math.max(20, width - 2);
-  const ids = g.connectionIds.slice(0, 12).map((i) => `#${i}`).join(' ') + (g.connectionIds.length > 12 ? ' …' : '');
+  const ids = g.connectionIds.map((i) => `#${i}`).join(' ') + (g.connections > g.connectionIds.length ? ' …' : '');
   return [
     `${g.code} (${g.severity}): ${plural(g.connections, 'connection')} ${ids}`,
     ...wrapText(cat.explanation, w),
