@@ -9,7 +9,8 @@
  * --speed N     N times faster than recorded (default 1)
  * --max-gap MS  wait at most MS between two records (default: no cap)
  * --hold        after the last record, keep the pipe open until stdin closes or
- *               SIGTERM (a capture that goes quiet but has not ended)
+ *               SIGTERM (a capture that goes quiet but has not ended); with
+ *               --watch-pid, until that process is gone (stdin is not read)
  * --watch-pid P exit when process P is gone (checked twice a second): the
  *               reader of a held pipe in `cmd < <(replay ...)`
  *
@@ -93,6 +94,10 @@ for (let i = 0; i < records.length; i++) {
 process.stderr.write(`replay: done ${records.length} records\n`);
 if (hold) {
   process.on('SIGTERM', () => process.exit(0));
+  // With --watch-pid the watch keeps the process alive; stdin is then left alone: in
+  // `cmd < <(replay ...)` it is the terminal the reader takes its keys from, and reading it
+  // here took keystrokes meant for the reader (a TUI test's q, now and then).
+  if (watchPid) await new Promise(() => {});
   process.stdin.on('end', () => process.exit(0));
   process.stdin.on('error', () => process.exit(0));
   process.stdin.resume();
