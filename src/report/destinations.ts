@@ -1,6 +1,6 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnRow } from './rows.js';
-import { ChunkedColumn as Column, grown } from '../base/typed.js';
+import { Float64Column, Int32Column, Uint32Column, Uint8Column, grown, type ChunkedColumn } from '../base/typed.js';
 import { QuantileSketch } from './sketch.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
@@ -111,18 +111,18 @@ const D_SETUP = 2;
  */
 export class DestinationTable {
   private n = 0;
-  private readonly dest = new Column(Int32Array);
-  private readonly id = new Column(Uint32Array);
-  private readonly start = new Column(Float64Array);
-  private readonly end = new Column(Float64Array);
-  private readonly setupMs = new Column(Float64Array);
-  private readonly flags = new Column(Uint8Array);
+  private readonly dest = new Int32Column();
+  private readonly id = new Uint32Column();
+  private readonly start = new Float64Column();
+  private readonly end = new Float64Column();
+  private readonly setupMs = new Float64Column();
+  private readonly flags = new Uint8Column();
   // Idle closes, in arrival order.
   private idleN = 0;
-  private readonly idleDest = new Column(Int32Array);
-  private readonly idleId = new Column(Uint32Array);
-  private readonly idleBy = new Column(Uint8Array);
-  private readonly idleSec = new Column(Float64Array);
+  private readonly idleDest = new Int32Column();
+  private readonly idleId = new Uint32Column();
+  private readonly idleBy = new Uint8Column();
+  private readonly idleSec = new Float64Column();
   // Per destination, by index in order of first connection.
   private readonly index = new Map<string, number>();
   private readonly keys: string[] = [];
@@ -304,7 +304,7 @@ export class DestinationTable {
  * index order within each group (a counting sort): group g's are
  * order[at[g]] .. order[at[g + 1] - 1].
  */
-function groupIndexes(n: number, groups: number, group: Column<Int32Array>): { at: Int32Array; order: Int32Array } {
+function groupIndexes(n: number, groups: number, group: ChunkedColumn): { at: Int32Array; order: Int32Array } {
   const at = new Int32Array(groups + 1);
   for (let i = 0; i < n; i++) at[group.get(i) + 1]++;
   for (let g = 0; g < groups; g++) at[g + 1] += at[g]!;

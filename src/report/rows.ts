@@ -38,7 +38,7 @@ import {
   type Side,
   type Transport,
 } from '../timeline/types.js';
-import { ChunkedColumn, grown, type NumberArray } from '../base/typed.js';
+import { Float64Column, Int32Column, Uint16Column, Uint32Column, Uint8Column, grown, type ChunkedColumn } from '../base/typed.js';
 import type { Analysis } from './types.js';
 
 /** A finding as a row keeps it: no text except for idle-close (see the file comment). */
@@ -200,49 +200,49 @@ class StringTable {
 export class RowStore {
   length = 0;
   // Per row.
-  id = new ChunkedColumn(Int32Array);
-  flags = new ChunkedColumn(Uint32Array);
-  start = new ChunkedColumn(Float64Array);
-  end = new ChunkedColumn(Float64Array);
-  lifetimeMs = new ChunkedColumn(Float64Array);
-  clientIp = new ChunkedColumn(Int32Array);
-  clientPort = new ChunkedColumn(Uint16Array);
-  server = new ChunkedColumn(Int32Array);
-  setupMs = new ChunkedColumn(Float64Array);
-  setupRoundTrips = new ChunkedColumn(Float64Array);
-  setupBytes = new ChunkedColumn(Float64Array);
-  certificateBytes = new ChunkedColumn(Float64Array);
-  tcpHandshakeMs = new ChunkedColumn(Float64Array);
-  initialRttMs = new ChunkedColumn(Float64Array);
-  sni = new ChunkedColumn(Int32Array);
-  version = new ChunkedColumn(Int32Array);
-  alpn = new ChunkedColumn(Int32Array);
-  tlsCertificateBytes = new ChunkedColumn(Float64Array);
+  id = new Int32Column();
+  flags = new Uint32Column();
+  start = new Float64Column();
+  end = new Float64Column();
+  lifetimeMs = new Float64Column();
+  clientIp = new Int32Column();
+  clientPort = new Uint16Column();
+  server = new Int32Column();
+  setupMs = new Float64Column();
+  setupRoundTrips = new Float64Column();
+  setupBytes = new Float64Column();
+  certificateBytes = new Float64Column();
+  tcpHandshakeMs = new Float64Column();
+  initialRttMs = new Float64Column();
+  sni = new Int32Column();
+  version = new Int32Column();
+  alpn = new Int32Column();
+  tlsCertificateBytes = new Float64Column();
   /** SYN retransmits, capped at 255 (the table only asks whether there were any). */
-  synRetransmits = new ChunkedColumn(Uint8Array);
-  quicVersion = new ChunkedColumn(Int32Array);
-  tlsHandshakeMs = new ChunkedColumn(Float64Array);
-  clientBursts = new ChunkedColumn(Int32Array);
-  alert = new ChunkedColumn(Int32Array);
+  synRetransmits = new Uint8Column();
+  quicVersion = new Int32Column();
+  tlsHandshakeMs = new Float64Column();
+  clientBursts = new Int32Column();
+  alert = new Int32Column();
   /** The first alert's level (0: not known, an encrypted alert). */
-  alertLevel = new ChunkedColumn(Uint8Array);
+  alertLevel = new Uint8Column();
   /** The first fatal alert, when the first alert is not fatal (-1: none). */
-  fatalAlert = new ChunkedColumn(Int32Array);
-  quicHandshakeMs = new ChunkedColumn(Float64Array);
-  closeCode = new ChunkedColumn(Float64Array);
-  firstDataClient = new ChunkedColumn(Float64Array);
-  teardownMs = new ChunkedColumn(Float64Array);
-  idleBeforeSec = new ChunkedColumn(Float64Array);
-  requests = new ChunkedColumn(Int32Array);
-  findingAt = new ChunkedColumn(Int32Array);
-  findingCount = new ChunkedColumn(Uint8Array);
+  fatalAlert = new Int32Column();
+  quicHandshakeMs = new Float64Column();
+  closeCode = new Float64Column();
+  firstDataClient = new Float64Column();
+  teardownMs = new Float64Column();
+  idleBeforeSec = new Float64Column();
+  requests = new Int32Column();
+  findingAt = new Int32Column();
+  findingCount = new Uint8Column();
   // Findings, in their own columns; a row points at its run.
   fLength = 0;
-  fCode = new ChunkedColumn(Uint8Array);
-  fSeverity = new ChunkedColumn(Uint8Array);
-  fFrame = new ChunkedColumn(Float64Array);
-  fCost = new ChunkedColumn(Float64Array);
-  fDetail = new ChunkedColumn(Int32Array);
+  fCode = new Uint8Column();
+  fSeverity = new Uint8Column();
+  fFrame = new Float64Column();
+  fCost = new Float64Column();
+  fDetail = new Int32Column();
   /** Row index + 1 by TCP id (0: no row), see findTcp; ids far past the row count go to sparseTcp. */
   private tcpRow = new Int32Array(0);
   private readonly sparseTcp = new Map<number, number>();
@@ -408,7 +408,7 @@ export class RowStore {
 
   /** Bytes of the columns (typed arrays live outside the JS heap). */
   get columnBytes(): number {
-    const self = this as unknown as Record<string, ChunkedColumn<NumberArray>>;
+    const self = this as unknown as Record<string, ChunkedColumn>;
     let sum = 0;
     for (const k of [...RowStore.ROW_COLUMNS, ...RowStore.FINDING_COLUMNS]) sum += self[k]!.byteLength;
     return sum + this.tcpRow.byteLength;
