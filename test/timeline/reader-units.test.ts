@@ -13,9 +13,9 @@
  * malformed or cut ServerHello.
  *
  * Every analysis runs inside its test (mutation testing picks tests by the code
- * they run); tshark's output is read once per file, outside the reader.
+ * they run); tshark's output is read once per file and arguments, and kept on
+ * disk by test/findings/tshark-facts.ts (keyed by the capture's bytes).
  */
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Dir, TcpConnection } from '../../src/tcp/connection.js';
@@ -23,6 +23,7 @@ import type { Stamp } from '../../src/base/stamp.js';
 import { ConnectionReader, MAX_PLAIN_TURNS, PLAINTEXT_SCAN_LIMIT } from '../../src/timeline/reader.js';
 import { expectedMetrics } from '../metrics/expected.js';
 import { loadCapture, tempDir, writePcapng } from '../invariance/transform.js';
+import { tsharkOutput } from '../findings/tshark-facts.js';
 
 const root = resolve(process.cwd());
 const fixture = (name: string): string => join(root, 'fixtures', name);
@@ -49,14 +50,13 @@ function tsharkSegs(file: string, extra: string[] = []): Seg[] {
   const key = `${file} ${extra.join(' ')}`;
   const hit = tsharkCache.get(key);
   if (hit) return hit;
-  const r = spawnSync(
-    'tshark',
-    ['-n', '-r', file, ...extra, '-Y', 'tcp.stream == 0', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,',
+  const r = tsharkOutput(
+    file,
+    [...extra, '-Y', 'tcp.stream == 0', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,',
       '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'tcp.srcport', '-e', 'tcp.flags', '-e', 'tcp.seq_raw', '-e', 'tcp.payload',
       '-e', 'tls.handshake.type', '-e', 'tls.record.content_type'],
-    { encoding: 'utf8', maxBuffer: 1 << 28 },
   );
-  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`tshark failed on ${file}: ${r.stderr}`);
   const nums = (v: string | undefined): number[] => (v ? v.split(',').filter(Boolean).map(Number) : []);
   const out: Seg[] = [];
   for (const line of r.stdout.split('\n')) {
