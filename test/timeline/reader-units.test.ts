@@ -24,6 +24,8 @@ import { ConnectionReader, MAX_PLAIN_TURNS, PLAINTEXT_SCAN_LIMIT } from '../../s
 import { expectedMetrics } from '../metrics/expected.js';
 import { loadCapture, tempDir, writePcapng } from '../invariance/transform.js';
 import { tsharkOutput } from '../findings/tshark-facts.js';
+import type { KeySource } from '../../src/timeline/keys.js';
+import type { HttpRequest } from '../../src/http/index.js';
 
 const root = resolve(process.cwd());
 const fixture = (name: string): string => join(root, 'fixtures', name);
@@ -475,4 +477,89 @@ describe('setup counters at the handshake end: frames and frame bytes up to it (
       expect(run.conn.limits).toEqual([64 * 1024]);
     },
   );
+});
+
+describe('a direction closed by its FIN or by a reset either way takes its last record after a hole (lo-tls12-full.pcap without frames 11 and 16)', () => {
+  // The server's CCS + Finished (frame 11) and its FIN (16) left out: its next segment (lossy frame 12, tshark:
+  // one application-data record, the whole segment) follows a hole, and only a closed direction takes a single
+  // record ending at its last byte.
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    const cap = await loadCapture(fixture('lo-tls12-full.pcap'));
+    file = join(dir, 'no-server-finished-no-fin.pcapng');
+    writePcapng(cap, cap.pkts.filter((p) => p.orig !== 11 && p.orig !== 16).map((pkt) => ({ pkt })), file);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const serverAppData = (r: Run) => r.reader.messages.filter((m) => m.from === 'server' && m.type === 'ApplicationData').map((m) => m.last.frame);
+  const closing = (how: 'none' | 'server FIN' | 'client FIN' | 'client RST' | 'server RST'): Run => {
+    const segs = tsharkSegs(file, ['-o', 'tcp.desegment_tcp_streams:FALSE']).filter((s) => (s.flags & 0x05) === 0);
+    const run = drive(segs);
+    const last = segs[segs.length - 1]!.stamp;
+    // Direction 0 is the client's (its SYN comes first), 1 the server's.
+    if (how === 'server FIN') run.conn.fin[1] = last;
+    if (how === 'client FIN') run.conn.fin[0] = last;
+    if (how === 'client RST') run.conn.rst[0] = last;
+    if (how === 'server RST') run.conn.rst[1] = last;
+    return run;
+  };
+
+  test.each([
+    ['none', false],
+    ['client FIN', false],
+    ['server FIN', true],
+    ['client RST', true],
+    ['server RST', true],
+  ] as const)('%s: the server record taken %s', (how, taken) => {
+    const segs = tsharkSegs(file, ['-o', 'tcp.desegment_tcp_streams:FALSE']);
+    const want = segs.filter((s) => s.sport === 443 && s.ct.includes(23)).map((s) => s.frame);
+    expect(want.length).toBe(1);
+    expect(serverAppData(closing(how))).toEqual(taken ? want : []);
+  });
+});
+
+describe('cleartext HTTP/1 read by the reader (lo-http-keepalive-3req.pcap, tshark http.request / http.response)', () => {
+  test('three requests, each at tshark\'s frames; no TLS', () => {
+    const file = fixture('lo-http-keepalive-3req.pcap');
+    const http = tsharkOutput(file, ['-Y', 'http', '-T', 'fields', '-e', 'frame.number', '-e', 'http.request.method', '-e', 'http.response.code']).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+    const reqs = http.filter((r) => r[1] !== '');
+    const resps = http.filter((r) => r[2] !== '');
+    expect(reqs.length).toBe(3);
+    const run = drive(tsharkSegs(file));
+    expect(run.reader.session).toBeUndefined();
+    expect(run.reader.messages).toEqual([]);
+    const out = run.reader.requests({});
+    expect({ estimated: out.estimated, protocol: out.http?.protocol }).toEqual({ estimated: false, protocol: 'http/1' });
+    expect((out.requests as HttpRequest[]).map((r) => [r.method, r.requestEndFrame, r.status, r.responseEndFrame])).toEqual(
+      reqs.map((r, i) => [r[1], Number(r[0]), Number(resps[i]![2]), Number(resps[i]![0])]),
+    );
+  });
+
+  test('without a known client (no SYN) the bytes are not read as HTTP', () => {
+    const run = drive(tsharkSegs(fixture('lo-http-keepalive-3req.pcap')), { noSyn: true });
+    expect(run.reader.requests({})).toEqual({ requests: [], estimated: false, http: null });
+  });
+});
+
+describe('key source handed to the TLS session', () => {
+  test('none: no keys function; a key source: lookups by client random (lo-tls13-full-keylog)', () => {
+    const conn = fakeConn([1, 2]);
+    expect(new ConnectionReader(conn).keys).toBeUndefined();
+    const asked: Buffer[] = [];
+    const source = { lookup: (r: Buffer) => (asked.push(r), null) } as unknown as KeySource;
+    const keys = new ConnectionReader(conn, { keys: source }).keys!;
+    expect(keys(Buffer.alloc(32, 7))).toBeNull();
+    expect(asked).toEqual([Buffer.alloc(32, 7)]);
+  });
+
+  test('a reader that never saw TLS has no messages', () => {
+    const r = new ConnectionReader(fakeConn([1, 2]));
+    expect(r.messages).toEqual([]);
+    expect(r.requests({})).toEqual({ requests: [], estimated: false, http: null });
+  });
 });
