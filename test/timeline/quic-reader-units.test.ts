@@ -341,7 +341,21 @@ describe('hand-made CRYPTO bytes (malformed or unusual input)', () => {
     // A client's Certificate (mutual TLS) is an event, not the server's chain.
     r.crypto('client', 'handshake', msg(11, Buffer.from([0, 0, 0, 7, 0, 0, 2, 0x30, 0x00, 0, 0])), stamp(3), stamp(3));
     expect(r.certificate).toEqual({ bytes: 2, count: 1 });
+    // A later server Certificate (two entries) does not replace the chain read.
+    r.crypto('server', 'handshake', msg(11, Buffer.from([0, 0, 0, 14, 0, 0, 2, 0x30, 0x00, 0, 0, 0, 0, 2, 0x30, 0x00, 0, 0])), stamp(4), stamp(4));
+    expect(r.certificate).toEqual({ bytes: 2, count: 1 });
     expect(r.events.map((e) => `${e.from} ${e.type}`)).toEqual(['server Certificate', 'client Certificate']);
+  });
+
+  test('an EncryptedExtensions too long to keep: its event, no ALPN or early_data read, the reader\'s problem', () => {
+    const r = new QuicHandshakeReader(conn());
+    const n = 256 * 1024 + 1;
+    const m = msg(8, Buffer.alloc(n));
+    r.crypto('server', 'handshake', m.subarray(0, 1200), stamp(1), stamp(1));
+    r.crypto('server', 'handshake', m.subarray(1200), stamp(2), stamp(2));
+    expect(r.problems).toEqual([`EncryptedExtensions of ${n} bytes not parsed (over ${256 * 1024})`]);
+    expect([r.alpn, r.earlyDataAccepted]).toEqual([undefined, undefined]);
+    expect(r.events.map((e) => [e.type, e.first.frame, e.last.frame, e.bytes])).toEqual([['EncryptedExtensions', 1, 2, 4 + n]]);
   });
 
   test('a message in Initial packets other than the hellos, or a hello from the wrong side, is a problem', () => {
