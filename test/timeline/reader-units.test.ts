@@ -127,9 +127,10 @@ interface Run {
  * sender the client (unless `noSyn`: the SYNs are skipped as if not captured),
  * each payload is handed over at its own frame as a segment start, a jump in
  * sequence numbers is a gap, a direction the reader no longer wants gets no more
- * bytes. `ports` relabels the two endpoints (the bytes stay the capture's).
+ * bytes. `ports` relabels the two endpoints (the bytes stay the capture's);
+ * `split` hands one frame's payload over as two segment starts.
  */
-function drive(segs: Seg[], o: { noSyn?: boolean; ports?: [number, number] } = {}): Run {
+function drive(segs: Seg[], o: { noSyn?: boolean; ports?: [number, number]; split?: { frame: number; at: number } } = {}): Run {
   const real: [number, number] = [segs[0]!.sport, segs.find((s) => s.sport !== segs[0]!.sport)!.sport];
   const conn = fakeConn(o.ports ?? real);
   const reader = new ConnectionReader(conn);
@@ -157,7 +158,11 @@ function drive(segs: Seg[], o: { noSyn?: boolean; ports?: [number, number] } = {
     const lost = (s.seq - next[d]!) | 0;
     if (lost < 0) continue; // a retransmission: not in these captures' connections
     if (lost > 0) reader.gap(d, lost);
-    reader.data(d, s.payload, s.stamp, true);
+    if (o.split?.frame === s.frame) {
+      // The segment's bytes as two segments of the same frame (a sender that wrote the record header apart).
+      reader.data(d, s.payload.subarray(0, o.split.at), s.stamp, true);
+      reader.data(d, s.payload.subarray(o.split.at), s.stamp, true);
+    } else reader.data(d, s.payload, s.stamp, true);
     if (!reader.wants(d)) stopped[d] = true;
     next[d] = (s.seq + s.payload.length) >>> 0;
   }
@@ -333,6 +338,14 @@ describe('a ServerHello that starts TLS without a ClientHello (RFC 8446 §4.1.3)
     expect(run.reader.session).toBeDefined();
     // Direction 0 is the first frame's sender: 52696, the client.
     expect(run.conn.calls).toEqual(calls);
+  });
+
+  test.each([6, 8, 10])('its segment cut after %d bytes (the rest a segment of its own): the ServerHello still starts TLS', (at) => {
+    const run = drive(
+      segs().filter((s) => !s.hs.includes(1)),
+      { split: { frame: sh().frame, at } },
+    );
+    expect(kinds(run)[0]).toBe(`server ServerHello ${sh().frame}`);
   });
 
   test('a ServerHello from the client\'s direction does not start TLS', () => {
@@ -561,5 +574,22 @@ describe('key source handed to the TLS session', () => {
     const r = new ConnectionReader(fakeConn([1, 2]));
     expect(r.messages).toEqual([]);
     expect(r.requests({})).toEqual({ requests: [], estimated: false, http: null });
+  });
+});
+
+describe('key-less request estimate from TLS 1.3 records (fixtures/keylog/lo-http1-keepalive-5req-keylog.pcap read without its key log)', () => {
+  test("one estimated request per HTTP request tshark decrypts with the key log, at its frame; the client's Finished and close_notify are not requests", () => {
+    const file = join(root, 'fixtures/keylog/lo-http1-keepalive-5req-keylog.pcap');
+    const http = tsharkOutput(file, ['-o', `tls.keylog_file:${file.replace(/\.pcap$/, '.keys.log')}`, '-Y', 'http', '-T', 'fields', '-e', 'frame.number', '-e', 'http.request.method', '-e', 'http.response.code']).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+    const reqFrames = http.filter((r) => r[1] !== '').map((r) => Number(r[0]));
+    const respFrames = http.filter((r) => r[2] !== '').map((r) => Number(r[0]));
+    expect(reqFrames.length).toBe(5);
+    const run = drive(tsharkSegs(file));
+    const out = run.reader.requests({});
+    expect({ estimated: out.estimated, http: out.http }).toEqual({ estimated: true, http: null });
+    expect(out.requests.map((r) => [r.requestFrame, r.responseFrame])).toEqual(reqFrames.map((f, i) => [f, respFrames[i]]));
   });
 });
