@@ -340,12 +340,23 @@ describe('a ServerHello that starts TLS without a ClientHello (RFC 8446 §4.1.3)
     expect(run.conn.calls).toEqual(calls);
   });
 
-  test.each([6, 8, 10])('its segment cut after %d bytes (the rest a segment of its own): the ServerHello still starts TLS', (at) => {
+  test.each([6, 8, 9, 10])('its segment cut after %d bytes (the rest a segment of its own): the ServerHello still starts TLS', (at) => {
     const run = drive(
       segs().filter((s) => !s.hs.includes(1)),
       { split: { frame: sh().frame, at } },
     );
     expect(kinds(run)[0]).toBe(`server ServerHello ${sh().frame}`);
+  });
+
+  test('a fatal alert is not a ServerHello: lo-tls-alert-version-mismatch.pcap without its ClientHello is not TLS', () => {
+    const all = tsharkSegs(fixture('lo-tls-alert-version-mismatch.pcap'));
+    // tshark: the ClientHello in frame 4, the server's only payload an alert record (content type 21) of level 2
+    // whose sixth byte, the level, sits where a handshake record has its message type.
+    const alert = all.find((s) => s.ct.includes(21))!;
+    expect([alert.payload[0], alert.payload[5]]).toEqual([0x15, 2]);
+    const run = drive(all.filter((s) => !s.hs.includes(1)));
+    expect(run.reader.session).toBeUndefined();
+    expect(run.reader.messages).toEqual([]);
   });
 
   test('a ServerHello from the client\'s direction does not start TLS', () => {
