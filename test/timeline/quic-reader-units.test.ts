@@ -285,6 +285,12 @@ describe('hand-made CRYPTO bytes (malformed or unusual input)', () => {
     expect(r.events).toEqual([]);
   });
 
+  test('at most 20 problems are kept, the first 20', () => {
+    const r = new QuicHandshakeReader(conn());
+    for (let t = 21; t < 46; t++) r.crypto('server', 'handshake', msg(t, Buffer.alloc(1)), stamp(t), stamp(t));
+    expect(r.problems).toEqual(Array.from({ length: 20 }, (_, i) => `unexpected handshake message type ${21 + i} from the server in Handshake packets`));
+  });
+
   test.each([
     ['an empty body', false, Buffer.alloc(0)],
     ['an empty list', false, exts()],
