@@ -16,7 +16,7 @@
  * they run); tshark's output is read once per file and arguments, and kept on
  * disk by test/findings/tshark-facts.ts (keyed by the capture's bytes).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Dir, TcpConnection } from '../../src/tcp/connection.js';
 import type { Stamp } from '../../src/base/stamp.js';
@@ -24,7 +24,8 @@ import { ConnectionReader, MAX_PLAIN_TURNS, PLAINTEXT_SCAN_LIMIT } from '../../s
 import { expectedMetrics } from '../metrics/expected.js';
 import { loadCapture, tempDir, writePcapng } from '../invariance/transform.js';
 import { tsharkOutput } from '../findings/tshark-facts.js';
-import type { KeySource } from '../../src/timeline/keys.js';
+import { KeySource } from '../../src/timeline/keys.js';
+import { KeyLog } from '../../src/tls/keylog.js';
 import type { HttpRequest } from '../../src/http/index.js';
 
 const root = resolve(process.cwd());
@@ -130,10 +131,10 @@ interface Run {
  * bytes. `ports` relabels the two endpoints (the bytes stay the capture's);
  * `split` hands one frame's payload over as two segment starts.
  */
-function drive(segs: Seg[], o: { noSyn?: boolean; ports?: [number, number]; split?: { frame: number; at: number } } = {}): Run {
+function drive(segs: Seg[], o: { noSyn?: boolean; ports?: [number, number]; split?: { frame: number; at: number }; keys?: KeySource } = {}): Run {
   const real: [number, number] = [segs[0]!.sport, segs.find((s) => s.sport !== segs[0]!.sport)!.sport];
   const conn = fakeConn(o.ports ?? real);
-  const reader = new ConnectionReader(conn);
+  const reader = new ConnectionReader(conn, o.keys ? { keys: o.keys } : {});
   const dirOf = (port: number): Dir => (port === real[0] ? 0 : 1);
   const next: [number | null, number | null] = [null, null];
   const stopped = [false, false];
@@ -602,5 +603,31 @@ describe('key-less request estimate from TLS 1.3 records (fixtures/keylog/lo-htt
     const out = run.reader.requests({});
     expect({ estimated: out.estimated, http: out.http }).toEqual({ estimated: true, http: null });
     expect(out.requests.map((r) => [r.requestFrame, r.responseFrame])).toEqual(reqFrames.map((f, i) => [f, respFrames[i]]));
+  });
+});
+
+describe('decrypted with the key log: requests from the plaintext (fixtures/keylog/, tshark decrypting with the same key log)', () => {
+  test.each([
+    ['lo-http1-keepalive-5req-keylog.pcap', 'http/1'],
+    ['lo-http2-5req-keylog.pcap', 'h2'],
+  ])('%s: %s, every request and response where tshark shows its headers', (name, protocol) => {
+    const file = join(root, 'fixtures/keylog', name);
+    const keyFile = file.replace(/\.pcap$/, '.keys.log');
+    const h2 = protocol === 'h2';
+    const rows = tsharkOutput(file, ['-o', `tls.keylog_file:${keyFile}`, '-Y', h2 ? 'http2.type == 1' : 'http', '-T', 'fields', '-E', 'occurrence=f', '-e', 'frame.number',
+      '-e', h2 ? 'http2.headers.method' : 'http.request.method', '-e', h2 ? 'http2.headers.status' : 'http.response.code']).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+    const req = rows.filter((r) => r[1] !== '');
+    const res = rows.filter((r) => r[2] !== '');
+    expect(req.length).toBe(5);
+    const keys = new KeySource(new KeyLog().add(readFileSync(keyFile)), () => undefined);
+    const run = drive(tsharkSegs(file), { keys });
+    const out = run.reader.requests({});
+    expect({ estimated: out.estimated, protocol: out.http?.protocol }).toEqual({ estimated: false, protocol });
+    expect((out.requests as HttpRequest[]).map((r) => [r.method, r.requestFrame, r.status, r.responseFrame])).toEqual(
+      req.map((r, i) => [r[1], Number(r[0]), Number(res[i]![2]), Number(res[i]![0])]),
+    );
   });
 });
