@@ -324,6 +324,9 @@ describe('hand-made CRYPTO bytes (malformed or unusual input)', () => {
 
   test('Finished: the first of each side is kept; the event once per side', () => {
     const r = new QuicHandshakeReader(conn());
+    // The server's EncryptedExtensions (RFC 8446 §4.3.1) comes before its Finished and is not one.
+    r.crypto('server', 'handshake', msg(8, exts()), stamp(1), stamp(1));
+    expect(r.finished.server).toBeUndefined();
     r.crypto('server', 'handshake', msg(20, Buffer.alloc(32)), stamp(2), stamp(2));
     r.crypto('server', 'handshake', msg(20, Buffer.alloc(32)), stamp(3), stamp(3));
     expect(r.handshakeComplete).toBe(false);
@@ -331,6 +334,7 @@ describe('hand-made CRYPTO bytes (malformed or unusual input)', () => {
     expect(r.finished).toEqual({ client: stamp(4), server: stamp(2) });
     expect(r.handshakeComplete).toBe(true);
     expect(r.events.map((e) => [e.from, e.type, e.first.frame, e.last.frame, e.bytes])).toEqual([
+      ['server', 'EncryptedExtensions', 1, 1, 6],
       ['server', 'Finished', 2, 2, 36],
       ['client', 'Finished', 4, 4, 36],
     ]);
