@@ -1,0 +1,633 @@
+/**
+ * src/timeline/reader.ts (ConnectionReader) driven directly, the way the TCP
+ * stage drives it, with the TCP segments tshark shows in real captures (each
+ * segment's payload at its own frame, a gap where the sequence numbers jump,
+ * the connection's packet and byte counters advanced frame by frame as tshark
+ * numbers and measures them). Expected values come from tshark's dissection of
+ * the same files (handshake types, record content types, payload bytes, frame
+ * lengths), from the metrics goldens (test/golden/<fixture>/metrics.json,
+ * written from tshark by scripts/make-metrics-golden.mjs), from RFC 8446, or
+ * from the rules the README and reader.ts document (client by SYN, else
+ * ClientHello, else port; 64 KiB of plaintext scanned for STARTTLS; 64
+ * plaintext turns kept). Hand-changed bytes only where a test is about a
+ * malformed or cut ServerHello.
+ *
+ * Every analysis runs inside its test (mutation testing picks tests by the code
+ * they run); tshark's output is read once per file and arguments, and kept on
+ * disk by test/findings/tshark-facts.ts (keyed by the capture's bytes).
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Dir, TcpConnection } from '../../src/tcp/connection.js';
+import type { Stamp } from '../../src/base/stamp.js';
+import { ConnectionReader, MAX_PLAIN_TURNS, PLAINTEXT_SCAN_LIMIT } from '../../src/timeline/reader.js';
+import { expectedMetrics } from '../metrics/expected.js';
+import { loadCapture, tempDir, writePcapng } from '../invariance/transform.js';
+import { tsharkOutput } from '../findings/tshark-facts.js';
+import { KeySource } from '../../src/timeline/keys.js';
+import { KeyLog } from '../../src/tls/keylog.js';
+import type { HttpRequest } from '../../src/http/index.js';
+
+const root = resolve(process.cwd());
+const fixture = (name: string): string => join(root, 'fixtures', name);
+
+/** One TCP frame as tshark shows it (default preferences: TLS messages in the frame that completes them). */
+interface Seg {
+  frame: number;
+  stamp: Stamp;
+  len: number;
+  sport: number;
+  flags: number;
+  seq: number;
+  payload: Buffer;
+  /** tls.handshake.type values shown in this frame. */
+  hs: number[];
+  /** tls.record.content_type values shown in this frame. */
+  ct: number[];
+}
+
+const tsharkCache = new Map<string, Seg[]>();
+
+/** The frames of a one-connection capture (the first TCP stream only). */
+function tsharkSegs(file: string, extra: string[] = []): Seg[] {
+  const key = `${file} ${extra.join(' ')}`;
+  const hit = tsharkCache.get(key);
+  if (hit) return hit;
+  const r = tsharkOutput(
+    file,
+    [...extra, '-Y', 'tcp.stream == 0', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,',
+      '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'tcp.srcport', '-e', 'tcp.flags', '-e', 'tcp.seq_raw', '-e', 'tcp.payload',
+      '-e', 'tls.handshake.type', '-e', 'tls.record.content_type'],
+  );
+  if (r.status !== 0) throw new Error(`tshark failed on ${file}: ${r.stderr}`);
+  const nums = (v: string | undefined): number[] => (v ? v.split(',').filter(Boolean).map(Number) : []);
+  const out: Seg[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (line === '') continue;
+    const [frame, time, len, sport, flags, seq, payload, hs, ct] = line.split('\t');
+    const [sec, frac = ''] = time!.split('.');
+    out.push({
+      frame: Number(frame),
+      stamp: { frame: Number(frame), tsSec: Number(sec), tsNsec: Number((frac + '000000000').slice(0, 9)) },
+      len: Number(len),
+      sport: Number(sport),
+      flags: Number(flags),
+      seq: Number(seq),
+      payload: Buffer.from((payload ?? '').replace(/:/g, ''), 'hex'),
+      hs: nums(hs),
+      ct: nums(ct),
+    });
+  }
+  tsharkCache.set(key, out);
+  return out;
+}
+
+type FakeConn = TcpConnection & { calls: [Dir, string][]; limits: number[] };
+
+/** The TcpConnection fields the reader uses, as the TCP stage keeps them. */
+function fakeConn(ports: [number, number]): FakeConn {
+  const conn = {
+    fin: [undefined, undefined] as [Stamp | undefined, Stamp | undefined],
+    rst: [undefined, undefined] as [Stamp | undefined, Stamp | undefined],
+    clientDir: -1 as Dir | -1,
+    clientEvidence: null as string | null,
+    synSeen: [false, false] as [boolean, boolean],
+    endpoints: [
+      { ip: '10.0.0.1', port: ports[0] },
+      { ip: '10.0.0.2', port: ports[1] },
+    ],
+    packets: 0,
+    bytes: 0,
+    calls: [] as [Dir, string][],
+    limits: [] as number[],
+    setClient(dir: Dir, evidence: string) {
+      this.calls.push([dir, evidence]);
+      this.clientDir = dir;
+      this.clientEvidence = evidence;
+    },
+    limitHeld(bytes: number) {
+      this.limits.push(bytes);
+    },
+    countersAt() {
+      return undefined;
+    },
+  };
+  return conn as unknown as FakeConn;
+}
+
+interface Run {
+  reader: ConnectionReader;
+  conn: FakeConn;
+  segs: Seg[];
+  /** Port of direction 0's sender, of direction 1's. */
+  ports: [number, number];
+}
+
+/**
+ * Feeds the capture's first connection to a ConnectionReader: a SYN marks its
+ * sender the client (unless `noSyn`: the SYNs are skipped as if not captured),
+ * each payload is handed over at its own frame as a segment start, a jump in
+ * sequence numbers is a gap, a direction the reader no longer wants gets no more
+ * bytes. `ports` relabels the two endpoints (the bytes stay the capture's);
+ * `split` hands one frame's payload over as two segment starts.
+ */
+function drive(segs: Seg[], o: { noSyn?: boolean; ports?: [number, number]; split?: { frame: number; at: number }; keys?: KeySource } = {}): Run {
+  const real: [number, number] = [segs[0]!.sport, segs.find((s) => s.sport !== segs[0]!.sport)!.sport];
+  const conn = fakeConn(o.ports ?? real);
+  const reader = new ConnectionReader(conn, o.keys ? { keys: o.keys } : {});
+  const dirOf = (port: number): Dir => (port === real[0] ? 0 : 1);
+  const next: [number | null, number | null] = [null, null];
+  const stopped = [false, false];
+  for (const s of segs) {
+    const d = dirOf(s.sport);
+    if ((s.flags & 0x02) !== 0 && o.noSyn) continue;
+    conn.packets++;
+    conn.bytes += s.len;
+    if (s.flags & 0x02) {
+      conn.synSeen[d] = true;
+      if ((s.flags & 0x10) === 0) {
+        conn.clientDir = d;
+        conn.clientEvidence = 'syn';
+      }
+      next[d] = (s.seq + 1) >>> 0;
+      continue;
+    }
+    if (s.flags & 0x01) conn.fin[d] ??= s.stamp;
+    if (s.flags & 0x04) conn.rst[d] ??= s.stamp;
+    if (s.payload.length === 0 || stopped[d]) continue;
+    next[d] ??= s.seq;
+    const lost = (s.seq - next[d]!) | 0;
+    if (lost < 0) continue; // a retransmission: not in these captures' connections
+    if (lost > 0) reader.gap(d, lost);
+    if (o.split?.frame === s.frame) {
+      // The segment's bytes as two segments of the same frame (a sender that wrote the record header apart).
+      reader.data(d, s.payload.subarray(0, o.split.at), s.stamp, true);
+      reader.data(d, s.payload.subarray(o.split.at), s.stamp, true);
+    } else reader.data(d, s.payload, s.stamp, true);
+    if (!reader.wants(d)) stopped[d] = true;
+    next[d] = (s.seq + s.payload.length) >>> 0;
+  }
+  return { reader, conn, segs, ports: real };
+}
+
+const kinds = (r: Run) => r.reader.messages.map((m) => `${m.from} ${m.type} ${m.last.frame}`);
+/** tshark's frames of handshake type `t` sent from `port`. */
+const hsFrames = (segs: Seg[], port: number, t: number) => segs.filter((s) => s.sport === port && s.hs.includes(t)).map((s) => s.frame);
+
+describe('STARTTLS: plaintext first, TLS from the ClientHello tshark shows', () => {
+  test.each(['zeek-smtp-starttls.pcap', 'zeek-imap-starttls.pcap'])('%s', (name) => {
+    const segs = tsharkSegs(fixture(name));
+    const clientPort = segs.find((s) => (s.flags & 0x12) === 0x02)!.sport;
+    const serverPort = segs.find((s) => s.sport !== clientPort)!.sport;
+    const [ch] = hsFrames(segs, clientPort, 1);
+    expect(ch).toBeDefined();
+    // tshark: a STARTTLS command from the client before the ClientHello.
+    expect(segs.some((s) => s.frame < ch! && s.sport === clientPort && s.payload.toString('latin1').toUpperCase().includes('STARTTLS'))).toBe(true);
+    const run = drive(segs);
+    expect(run.reader.startTls).toBe(true);
+    // Every frame with payload before the ClientHello, once, by its sender.
+    expect(run.reader.plainTurns.map((t) => [t.side, t.frame])).toEqual(
+      segs.filter((s) => s.frame < ch! && s.payload.length > 0).map((s) => [s.sport === clientPort ? 'client' : 'server', s.frame]),
+    );
+    expect(run.reader.plainTurns.every((t) => t.stamp.frame === t.frame)).toBe(true);
+    const m = run.reader.messages;
+    expect(m[0]).toMatchObject({ from: 'client', type: 'ClientHello' });
+    expect(m[0]!.last.frame).toBe(ch);
+    expect(m.find((x) => x.type === 'ServerHello')!.last.frame).toBe(hsFrames(segs, serverPort, 2)[0]);
+    // The SYN said who the client is: the hello does not say it again.
+    expect(run.conn.calls).toEqual([]);
+    // Not HTTP: the plaintext dialogue gives no requests; the TLS records (tshark: application data both
+    // ways) are estimated.
+    const appData = segs.filter((s) => s.ct.includes(23));
+    expect(new Set(appData.map((s) => s.sport)).size).toBe(2);
+    const req = run.reader.requests({});
+    expect({ estimated: req.estimated, http: req.http }).toEqual({ estimated: true, http: null });
+  });
+
+  test('lo-tls13-full.pcap: TLS from the first byte, no plaintext turns, not STARTTLS', () => {
+    const run = drive(tsharkSegs(fixture('lo-tls13-full.pcap')));
+    expect(run.reader.startTls).toBe(false);
+    expect(run.reader.plainTurns).toEqual([]);
+    expect(kinds(run)[0]).toBe('client ClientHello 4');
+  });
+});
+
+describe('plaintext scanned for a STARTTLS switch: 64 KiB per direction (PLAINTEXT_SCAN_LIMIT)', () => {
+  // The ClientHello segment of lo-tls13-full.pcap (tshark: frame 4, 259 bytes), after plaintext from the client.
+  const hello = () => tsharkSegs(fixture('lo-tls13-full.pcap')).find((s) => s.hs.includes(1))!;
+  const stamp = (frame: number): Stamp => ({ frame, tsSec: 1000 + frame, tsNsec: 0 });
+  const synced = (): { reader: ConnectionReader; conn: FakeConn } => {
+    const conn = fakeConn([40000, 25]);
+    conn.clientDir = 0;
+    conn.clientEvidence = 'syn';
+    conn.synSeen[0] = true;
+    conn.synSeen[1] = true;
+    return { reader: new ConnectionReader(conn), conn };
+  };
+
+  test('the limit is 64 KiB', () => {
+    expect(PLAINTEXT_SCAN_LIMIT).toBe(65536);
+  });
+
+  test.each([
+    [PLAINTEXT_SCAN_LIMIT, true],
+    [PLAINTEXT_SCAN_LIMIT + 1, false],
+  ])('%d plaintext bytes from the client, then its ClientHello: read as TLS %s', (n, tls) => {
+    const { reader } = synced();
+    const line = Buffer.from('NOOP\r\n'.repeat(Math.ceil(n / 6))).subarray(0, n);
+    // In 1 KiB segments, as a dialogue would come.
+    let frame = 1;
+    for (let off = 0; off < n; off += 1024) reader.data(0, line.subarray(off, Math.min(n, off + 1024)), stamp(frame++), true);
+    expect(reader.wants(0)).toBe(tls);
+    if (reader.wants(0)) reader.data(0, hello().payload, stamp(frame), true);
+    expect(reader.session !== undefined).toBe(tls);
+    expect(reader.messages.map((m) => m.type)).toEqual(tls ? ['ClientHello'] : []);
+    expect(reader.startTls).toBe(tls);
+  });
+
+  test.each([
+    [PLAINTEXT_SCAN_LIMIT - 9, true],
+    [PLAINTEXT_SCAN_LIMIT - 8, false],
+  ])('bytes lost before TLS count as scanned: 8 bytes, a hole of %d, 1 byte: still scanned %s', (hole, scanned) => {
+    const { reader } = synced();
+    reader.data(0, Buffer.from('EHLO x\r\n'), stamp(1), true);
+    reader.gap(0, hole);
+    reader.data(0, Buffer.from('Q'), stamp(2), true);
+    expect(reader.wants(0)).toBe(scanned);
+    // The other direction is scanned on its own.
+    expect(reader.wants(1)).toBe(true);
+  });
+
+  test('a direction past the limit is not TLS, whatever comes later; the other still switches', () => {
+    const { reader } = synced();
+    reader.data(1, Buffer.alloc(PLAINTEXT_SCAN_LIMIT + 1, 0x41), stamp(1), true);
+    expect(reader.wants(1)).toBe(false);
+    reader.data(0, hello().payload, stamp(2), true);
+    expect(reader.messages.map((m) => `${m.from} ${m.type}`)).toEqual(['client ClientHello']);
+    expect(reader.startTls).toBe(true);
+  });
+});
+
+describe('plaintext turns before TLS (round trips of a STARTTLS dialogue)', () => {
+  const stamp = (frame: number): Stamp => ({ frame, tsSec: 1000 + frame, tsNsec: 0 });
+  test(`one per frame, the frame's first chunk, at most MAX_PLAIN_TURNS (${MAX_PLAIN_TURNS})`, () => {
+    expect(MAX_PLAIN_TURNS).toBe(64);
+    const conn = fakeConn([40000, 25]);
+    conn.clientDir = 0;
+    conn.clientEvidence = 'syn';
+    conn.synSeen[0] = true;
+    conn.synSeen[1] = true;
+    const reader = new ConnectionReader(conn);
+    for (let f = 1; f <= 70; f++) {
+      const dir: Dir = f % 2 === 1 ? 1 : 0;
+      reader.data(dir, Buffer.from('250 ok\r\n'), stamp(f), true);
+      reader.data(dir, Buffer.from('250 more\r\n'), stamp(f), false); // same frame: not a new turn
+    }
+    const turns = reader.plainTurns.map((t) => [t.side, t.frame]);
+    expect(turns).toEqual(Array.from({ length: 64 }, (_, i) => [(i + 1) % 2 === 1 ? 'server' : 'client', i + 1]));
+  });
+});
+
+describe('a ServerHello that starts TLS without a ClientHello (RFC 8446 §4.1.3)', () => {
+  // lo-tls12-full.pcap: tshark shows the ClientHello in frame 4 (port 52696) and the ServerHello in 6 (port 443).
+  const segs = () => tsharkSegs(fixture('lo-tls12-full.pcap'));
+  const sh = () => segs().find((s) => s.sport === 443 && s.hs.includes(2))!;
+  /** The connection without its ClientHello frame; `patch` changes the server's first segment. */
+  const withoutClientHello = (patch?: (b: Buffer) => Buffer, o: { noSyn?: boolean } = {}): Run =>
+    drive(
+      segs()
+        .filter((s) => !s.hs.includes(1))
+        .map((s) => (s.frame === sh().frame && patch ? { ...s, payload: patch(Buffer.from(s.payload)) } : s)),
+      o,
+    );
+
+  test('tshark: the ServerHello begins the server\'s first segment, a 03 03 hello of more than 38 bytes', () => {
+    const p = sh().payload;
+    expect([p[0], p[5], p[9], p[10]]).toEqual([0x16, 2, 3, 3]);
+    expect(p.readUIntBE(6, 3)).toBeGreaterThan(38);
+  });
+
+  test('the real one starts TLS at the server; the client is read from its next chain of records', () => {
+    const run = withoutClientHello();
+    expect(run.reader.session).toBeDefined();
+    const m = kinds(run);
+    expect(m[0]).toBe(`server ServerHello ${sh().frame}`);
+    // tshark: the client's ChangeCipherSpec (content type 20) is in frame 10.
+    const ccs = segs().filter((s) => s.sport === 52696 && s.ct.includes(20)).map((s) => s.frame);
+    expect(m).toContain(`client ChangeCipherSpec ${ccs[0]}`);
+    expect(run.reader.startTls).toBe(false);
+  });
+
+  test.each([
+    ['a 37-byte message (shorter than any ServerHello body: 2 + 32 + 1 + 2 + 1)', (b: Buffer) => (b.writeUIntBE(37, 6, 3), b), false],
+    ['a 38-byte message (the shortest ServerHello)', (b: Buffer) => (b.writeUIntBE(38, 6, 3), b), true],
+    ['legacy_version 02 03', (b: Buffer) => ((b[9] = 2), b), false],
+    ['legacy_version 03 05', (b: Buffer) => ((b[10] = 5), b), false],
+    ['legacy_version 03 04', (b: Buffer) => ((b[10] = 4), b), true],
+    ['legacy_version 03 00 (SSL 3.0)', (b: Buffer) => ((b[10] = 0), b), true],
+  ])('%s: TLS begins there %s', (_what, patch, starts) => {
+    const run = withoutClientHello(patch);
+    const first = run.reader.messages[0];
+    expect(first !== undefined && first.from === 'server' && first.last.frame === sh().frame).toBe(starts);
+  });
+
+  test.each([
+    ['SYN seen', false, []],
+    ['no SYN captured: the ServerHello\'s receiver is the client', true, [[0, 'tls']]],
+  ] as const)('%s', (_what, noSyn, calls) => {
+    const run = withoutClientHello(undefined, { noSyn });
+    expect(run.reader.session).toBeDefined();
+    // Direction 0 is the first frame's sender: 52696, the client.
+    expect(run.conn.calls).toEqual(calls);
+  });
+
+  test.each([6, 8, 9, 10])('its segment cut after %d bytes (the rest a segment of its own): the ServerHello still starts TLS', (at) => {
+    const run = drive(
+      segs().filter((s) => !s.hs.includes(1)),
+      { split: { frame: sh().frame, at } },
+    );
+    expect(kinds(run)[0]).toBe(`server ServerHello ${sh().frame}`);
+  });
+
+  test('a fatal alert is not a ServerHello: lo-tls-alert-version-mismatch.pcap without its ClientHello is not TLS', () => {
+    const all = tsharkSegs(fixture('lo-tls-alert-version-mismatch.pcap'));
+    // tshark: the ClientHello in frame 4, the server's only payload an alert record (content type 21) of level 2
+    // whose sixth byte, the level, sits where a handshake record has its message type.
+    const alert = all.find((s) => s.ct.includes(21))!;
+    expect([alert.payload[0], alert.payload[5]]).toEqual([0x15, 2]);
+    const run = drive(all.filter((s) => !s.hs.includes(1)));
+    expect(run.reader.session).toBeUndefined();
+    expect(run.reader.messages).toEqual([]);
+  });
+
+  test('a ServerHello from the client\'s direction does not start TLS', () => {
+    const conn = fakeConn([52696, 443]);
+    conn.clientDir = 0;
+    conn.clientEvidence = 'syn';
+    conn.synSeen[0] = true;
+    conn.synSeen[1] = true;
+    const reader = new ConnectionReader(conn);
+    reader.data(0, sh().payload, sh().stamp, true);
+    expect(reader.session).toBeUndefined();
+    // The same bytes from the server's direction do.
+    const again = new ConnectionReader(conn);
+    again.data(1, sh().payload, sh().stamp, true);
+    expect(again.session).toBeDefined();
+  });
+});
+
+describe('the client decided by the ClientHello when no SYN was captured', () => {
+  test.each([
+    ['SYN captured', false, []],
+    ['no SYN: the ClientHello\'s sender', true, [[0, 'tls']]],
+  ] as const)('lo-tls13-full.pcap, %s', (_what, noSyn, calls) => {
+    const run = drive(tsharkSegs(fixture('lo-tls13-full.pcap')), { noSyn });
+    expect(run.conn.calls).toEqual(calls);
+    expect(kinds(run)[0]).toBe('client ClientHello 4');
+  });
+
+  test('a SYN-ACK said it: the ClientHello does not override', () => {
+    const segs = tsharkSegs(fixture('lo-tls13-full.pcap'));
+    const conn = fakeConn([52698, 443]);
+    conn.clientDir = 0;
+    conn.clientEvidence = 'syn-ack';
+    const reader = new ConnectionReader(conn);
+    const ch = segs.find((s) => s.hs.includes(1))!;
+    reader.data(0, ch.payload, ch.stamp, true);
+    expect(reader.session).toBeDefined();
+    expect(conn.calls).toEqual([]);
+  });
+});
+
+describe('mid-stream TLS (fixtures/derived/zeek-tls12-basic-midstream.pcap, no SYN, no hello)', () => {
+  const file = join(root, 'fixtures/derived/zeek-tls12-basic-midstream.pcap');
+  // tshark (port 443 is TLS to it): the records and their senders.
+  const recs = () => tsharkSegs(file).filter((s) => s.ct.length > 0);
+
+  test('TLS from the record chains of both directions; the client by the port rule (443 is the server)', () => {
+    const segs = tsharkSegs(file);
+    expect(segs.some((s) => (s.flags & 0x02) !== 0)).toBe(false);
+    const run = drive(segs);
+    const s = run.reader.session!.summary();
+    expect(s.midstream).toBe(true);
+    expect(run.conn.calls).toEqual([[run.ports[0] === 443 ? 1 : 0, 'port']]);
+    // The first application data record each way, and every alert, where tshark shows them.
+    const first = (port: number) => recs().find((r) => r.sport === port && r.ct.includes(23))!.frame;
+    const m = run.reader.messages;
+    expect(m.find((x) => x.type === 'ApplicationData' && x.from === 'client')!.last.frame).toBe(first(56637));
+    expect(m.find((x) => x.type === 'ApplicationData' && x.from === 'server')!.last.frame).toBe(first(443));
+    expect(m.filter((x) => x.type === 'Alert').map((x) => [x.from, x.last.frame])).toEqual(
+      recs().filter((r) => r.ct.includes(21)).map((r) => [r.sport === 443 ? 'server' : 'client', r.frame]),
+    );
+    expect(run.reader.startTls).toBe(false);
+    expect(run.reader.plainTurns.length).toBeGreaterThan(0);
+  });
+
+  // The README's rule without a SYN or hello: the well-known port (< 1024) is the server's, else the lower one.
+  test.each([
+    [[56637, 443], 0],
+    [[443, 56637], 1],
+    [[80, 443], 1],
+    [[443, 80], 0],
+    [[1024, 1023], 0],
+    [[1023, 1024], 1],
+    [[50000, 40000], 0],
+    [[40000, 50000], 1],
+    [[4433, 4433], 1],
+  ] as const)('endpoint ports %j: direction %d is the client', (ports, clientDir) => {
+    const segs = tsharkSegs(file);
+    const run = drive(segs, { ports: [...ports] });
+    expect(run.conn.calls).toEqual([[clientDir, 'port']]);
+    // The records of the direction called the client are labelled 'client'.
+    const clientPort = clientDir === 0 ? run.ports[0] : run.ports[1];
+    const firstAppData = recs().find((r) => r.sport === clientPort && r.ct.includes(23))!.frame;
+    expect(run.reader.messages.find((x) => x.type === 'ApplicationData' && x.from === 'client')!.last.frame).toBe(firstAppData);
+  });
+
+  test('plain HTTP without its SYNs (fixtures/derived/zeek-http-pipelined-keepalive-midstream.pcap) stays plain', () => {
+    const run = drive(tsharkSegs(join(root, 'fixtures/derived/zeek-http-pipelined-keepalive-midstream.pcap')));
+    expect(run.reader.session).toBeUndefined();
+    expect(run.reader.messages).toEqual([]);
+    expect(run.conn.calls).toEqual([]);
+    // No client known (no SYN, no hello): HTTP is not read either.
+    expect(run.reader.requests({})).toEqual({ requests: [], estimated: false, http: null });
+  });
+});
+
+describe('both hellos lost after the SYNs (lo-tls12-full.pcap without frames 4 and 6)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('each direction begins with a hole: TLS found by its record chains, as tshark shows the records', async () => {
+    const cap = await loadCapture(fixture('lo-tls12-full.pcap'));
+    const file = join(dir, 'no-hellos.pcapng');
+    writePcapng(cap, cap.pkts.filter((p) => p.orig !== 4 && p.orig !== 6).map((pkt) => ({ pkt })), file);
+    // Records per segment, as tshark reads them on 443 without reassembly.
+    const segs = tsharkSegs(file, ['-o', 'tcp.desegment_tcp_streams:FALSE']);
+    const ccs = (port: number) => segs.filter((s) => s.sport === port && s.ct.includes(20)).map((s) => s.frame);
+    const appData = (port: number) => segs.filter((s) => s.sport === port && s.ct.includes(23)).map((s) => s.frame);
+    const run = drive(segs);
+    expect(run.reader.session).toBeDefined();
+    expect(run.reader.session!.summary().midstream).toBe(true);
+    const m = run.reader.messages;
+    const frames = (from: string, type: string) => m.filter((x) => x.from === from && x.type === type).map((x) => x.last.frame);
+    expect(frames('client', 'ChangeCipherSpec')).toEqual(ccs(52696));
+    expect(frames('server', 'ChangeCipherSpec')).toEqual(ccs(443));
+    expect(frames('client', 'ApplicationData').slice(0, 1)).toEqual(appData(52696).slice(0, 1));
+    expect(frames('server', 'ApplicationData').slice(0, 1)).toEqual(appData(443).slice(0, 1));
+    expect(m.some((x) => x.type === 'ClientHello' || x.type === 'ServerHello')).toBe(false);
+    // The SYN decided the client: the probe does not.
+    expect(run.conn.calls).toEqual([]);
+  });
+});
+
+describe('setup counters at the handshake end: frames and frame bytes up to it (metrics goldens, from tshark)', () => {
+  test.each(['lo-tls12-full.pcap', 'lo-tls13-full.pcap', 'zeek-smtp-starttls.pcap', 'ns-tls13-mtu1500-cert-chain.pcap', 'zeek-tls12-basic.pcap', 'lo-tls13-client-cert.pcap'])(
+    '%s',
+    (name) => {
+      const [e] = expectedMetrics(name);
+      expect(e!.setup.endFrame).not.toBeNull();
+      const run = drive(tsharkSegs(fixture(name)));
+      run.reader.messages; // resolves what the session held
+      const done = run.reader.tlsDone!;
+      expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({
+        frame: e!.setup.endFrame,
+        packets: e!.setup.packets,
+        bytes: e!.setup.bytes,
+      });
+      // Once the handshake is read, a hole is given up on after 64 KiB held (reader.ts), asked once.
+      expect(run.conn.limits).toEqual([64 * 1024]);
+    },
+  );
+});
+
+describe('a direction closed by its FIN or by a reset either way takes its last record after a hole (lo-tls12-full.pcap without frames 11 and 16)', () => {
+  // The server's CCS + Finished (frame 11) and its FIN (16) left out: its next segment (lossy frame 12, tshark:
+  // one application-data record, the whole segment) follows a hole, and only a closed direction takes a single
+  // record ending at its last byte.
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    const cap = await loadCapture(fixture('lo-tls12-full.pcap'));
+    file = join(dir, 'no-server-finished-no-fin.pcapng');
+    writePcapng(cap, cap.pkts.filter((p) => p.orig !== 11 && p.orig !== 16).map((pkt) => ({ pkt })), file);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const serverAppData = (r: Run) => r.reader.messages.filter((m) => m.from === 'server' && m.type === 'ApplicationData').map((m) => m.last.frame);
+  const closing = (how: 'none' | 'server FIN' | 'client FIN' | 'client RST' | 'server RST'): Run => {
+    const segs = tsharkSegs(file, ['-o', 'tcp.desegment_tcp_streams:FALSE']).filter((s) => (s.flags & 0x05) === 0);
+    const run = drive(segs);
+    const last = segs[segs.length - 1]!.stamp;
+    // Direction 0 is the client's (its SYN comes first), 1 the server's.
+    if (how === 'server FIN') run.conn.fin[1] = last;
+    if (how === 'client FIN') run.conn.fin[0] = last;
+    if (how === 'client RST') run.conn.rst[0] = last;
+    if (how === 'server RST') run.conn.rst[1] = last;
+    return run;
+  };
+
+  test.each([
+    ['none', false],
+    ['client FIN', false],
+    ['server FIN', true],
+    ['client RST', true],
+    ['server RST', true],
+  ] as const)('%s: the server record taken %s', (how, taken) => {
+    const segs = tsharkSegs(file, ['-o', 'tcp.desegment_tcp_streams:FALSE']);
+    const want = segs.filter((s) => s.sport === 443 && s.ct.includes(23)).map((s) => s.frame);
+    expect(want.length).toBe(1);
+    expect(serverAppData(closing(how))).toEqual(taken ? want : []);
+  });
+});
+
+describe('cleartext HTTP/1 read by the reader (lo-http-keepalive-3req.pcap, tshark http.request / http.response)', () => {
+  test('three requests, each at tshark\'s frames; no TLS', () => {
+    const file = fixture('lo-http-keepalive-3req.pcap');
+    const http = tsharkOutput(file, ['-Y', 'http', '-T', 'fields', '-e', 'frame.number', '-e', 'http.request.method', '-e', 'http.response.code']).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+    const reqs = http.filter((r) => r[1] !== '');
+    const resps = http.filter((r) => r[2] !== '');
+    expect(reqs.length).toBe(3);
+    const run = drive(tsharkSegs(file));
+    expect(run.reader.session).toBeUndefined();
+    expect(run.reader.messages).toEqual([]);
+    const out = run.reader.requests({});
+    expect({ estimated: out.estimated, protocol: out.http?.protocol }).toEqual({ estimated: false, protocol: 'http/1' });
+    expect((out.requests as HttpRequest[]).map((r) => [r.method, r.requestEndFrame, r.status, r.responseEndFrame])).toEqual(
+      reqs.map((r, i) => [r[1], Number(r[0]), Number(resps[i]![2]), Number(resps[i]![0])]),
+    );
+  });
+
+  test('without a known client (no SYN) the bytes are not read as HTTP', () => {
+    const run = drive(tsharkSegs(fixture('lo-http-keepalive-3req.pcap')), { noSyn: true });
+    expect(run.reader.requests({})).toEqual({ requests: [], estimated: false, http: null });
+  });
+});
+
+describe('key source handed to the TLS session', () => {
+  test('none: no keys function; a key source: lookups by client random (lo-tls13-full-keylog)', () => {
+    const conn = fakeConn([1, 2]);
+    expect(new ConnectionReader(conn).keys).toBeUndefined();
+    const asked: Buffer[] = [];
+    const source = { lookup: (r: Buffer) => (asked.push(r), null) } as unknown as KeySource;
+    const keys = new ConnectionReader(conn, { keys: source }).keys!;
+    expect(keys(Buffer.alloc(32, 7))).toBeNull();
+    expect(asked).toEqual([Buffer.alloc(32, 7)]);
+  });
+
+  test('a reader that never saw TLS has no messages', () => {
+    const r = new ConnectionReader(fakeConn([1, 2]));
+    expect(r.messages).toEqual([]);
+    expect(r.requests({})).toEqual({ requests: [], estimated: false, http: null });
+  });
+});
+
+describe('key-less request estimate from TLS 1.3 records (fixtures/keylog/lo-http1-keepalive-5req-keylog.pcap read without its key log)', () => {
+  test("one estimated request per HTTP request tshark decrypts with the key log, at its frame; the client's Finished and close_notify are not requests", () => {
+    const file = join(root, 'fixtures/keylog/lo-http1-keepalive-5req-keylog.pcap');
+    const http = tsharkOutput(file, ['-o', `tls.keylog_file:${file.replace(/\.pcap$/, '.keys.log')}`, '-Y', 'http', '-T', 'fields', '-e', 'frame.number', '-e', 'http.request.method', '-e', 'http.response.code']).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+    const reqFrames = http.filter((r) => r[1] !== '').map((r) => Number(r[0]));
+    const respFrames = http.filter((r) => r[2] !== '').map((r) => Number(r[0]));
+    expect(reqFrames.length).toBe(5);
+    const run = drive(tsharkSegs(file));
+    const out = run.reader.requests({});
+    expect({ estimated: out.estimated, http: out.http }).toEqual({ estimated: true, http: null });
+    expect(out.requests.map((r) => [r.requestFrame, r.responseFrame])).toEqual(reqFrames.map((f, i) => [f, respFrames[i]]));
+  });
+});
+
+describe('decrypted with the key log: requests from the plaintext (fixtures/keylog/, tshark decrypting with the same key log)', () => {
+  test.each([
+    ['lo-http1-keepalive-5req-keylog.pcap', 'http/1'],
+    ['lo-http2-5req-keylog.pcap', 'h2'],
+  ])('%s: %s, every request and response where tshark shows its headers', (name, protocol) => {
+    const file = join(root, 'fixtures/keylog', name);
+    const keyFile = file.replace(/\.pcap$/, '.keys.log');
+    const h2 = protocol === 'h2';
+    const rows = tsharkOutput(file, ['-o', `tls.keylog_file:${keyFile}`, '-Y', h2 ? 'http2.type == 1' : 'http', '-T', 'fields', '-E', 'occurrence=f', '-e', 'frame.number',
+      '-e', h2 ? 'http2.headers.method' : 'http.request.method', '-e', h2 ? 'http2.headers.status' : 'http.response.code']).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+    const req = rows.filter((r) => r[1] !== '');
+    const res = rows.filter((r) => r[2] !== '');
+    expect(req.length).toBe(5);
+    const keys = new KeySource(new KeyLog().add(readFileSync(keyFile)), () => undefined);
+    const run = drive(tsharkSegs(file), { keys });
+    const out = run.reader.requests({});
+    expect({ estimated: out.estimated, protocol: out.http?.protocol }).toEqual({ estimated: false, protocol });
+    expect((out.requests as HttpRequest[]).map((r) => [r.method, r.requestFrame, r.status, r.responseFrame])).toEqual(
+      req.map((r, i) => [r[1], Number(r[0]), Number(res[i]![2]), Number(res[i]![0])]),
+    );
+  });
+});
