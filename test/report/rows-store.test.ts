@@ -134,6 +134,13 @@ describe('a row reads back as its record', () => {
     const views = store.views();
     expect(views.map(read)).toEqual(recs.map(expected));
     for (const r of recs) if (r.transport === 'tcp') expect(store.findTcp(r.id)).toBe(recs.indexOf(r));
+    // Strings and endpoints are stored once.
+    expect(new Set(store.strings.list).size).toBe(store.strings.list.length);
+    expect(new Set(store.endpoints.map((e) => `${e.ip} ${e.port}`)).size).toBe(store.endpoints.length);
+    expect(new Set(store.endpoints.map((e) => `${e.ip} ${e.port}`))).toEqual(new Set(recs.map((r) => `${r.server.ip} ${r.server.port}`)));
+    expect(new Set(store.details.list).size).toBe(store.details.list.length);
+    // The timeline computes setupShare by the rule a row computes it by: no row keeps its own.
+    expect(store.setupShares.size).toBe(0);
   });
 
   test('the captures hold each flag and section both ways (the comparison above means something)', async () => {
@@ -291,6 +298,10 @@ describe('findTcp', () => {
     const far = new RowStore();
     for (let id = 0; id < 50; id++) far.add(tcp(1e9 + id));
     expect(far.columnBytes).toBe(columns(far));
+    // A few dense ids: each in the index (none in the map).
+    const few = new RowStore();
+    for (let id = 0; id < 100; id++) few.add(tcp(id));
+    expect(few.columnBytes - columns(few)).toBeGreaterThanOrEqual(4 * 100);
     const dense = new RowStore();
     const n = 3000;
     for (let id = 0; id < n; id++) dense.add(tcp(id));
