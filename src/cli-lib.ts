@@ -3,13 +3,16 @@
  * imports it dynamically): the analysis, the reports and the writers. The
  * terminal UI draws its first screen before this is loaded (issue 14: first
  * screen within 0.3 s; importing these took ~0.1-0.25 s).
+ *
+ * The protobuf reader and writer (and protobufjs with them: ~65 ms of CPU)
+ * load only when a saved analysis is read or written (loadProtobuf).
  */
 export { analyzeFile } from './analyze.js';
 export { LiveReport } from './report/live.js';
 export { formatInfo, formatSavedInfo, infoJson, savedInfoJson } from './output/info.js';
 export { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
 export { RecordSpill } from './output/spill.js';
-export { isSavedAnalysis, ProtobufWriter, readSavedAnalysis } from './output/protobuf.js';
+export { isSavedAnalysis } from './output/hlpb-magic.js';
 export { formatPoolReport } from './output/pool-text.js';
 export { formatComparison } from './output/compare-text.js';
 export { formatTextReport } from './output/text.js';
@@ -17,3 +20,13 @@ export { allRows, compareAnalyses, destinations, poolingFindings, simulatePool, 
 export { connectionOrder } from './view/model.js';
 export { poolingFindingLines } from './view/findings.js';
 export { wrap } from './view/format.js';
+
+/** src/output/protobuf.ts, loaded on first use: only saved analyses (.hlpb) need protobufjs. */
+export function loadProtobuf(): Promise<typeof import('./output/protobuf.js')> {
+  return import('./output/protobuf.js');
+}
+
+/** Reads a saved analysis (.hlpb); loads the protobuf reader first. */
+export async function readSavedAnalysis(path: string): Promise<import('./report/types.js').Analysis> {
+  return (await loadProtobuf()).readSavedAnalysis(path);
+}

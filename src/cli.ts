@@ -46,6 +46,8 @@ let L: typeof Lib;
 async function loadLib(): Promise<void> {
   L ??= await import('./cli-lib.js');
 }
+/** The protobuf writer and reader (protobufjs): loaded by the protobuf output only (L.loadProtobuf). */
+let Proto: Awaited<ReturnType<typeof Lib.loadProtobuf>> | undefined;
 
 type Format = 'text' | 'json' | 'ndjson' | 'protobuf' | 'tui';
 
@@ -313,7 +315,7 @@ function streamOut(
     });
   };
   if (format === 'protobuf') {
-    const w = new L.ProtobufWriter(process.stdout, { file });
+    const w = new Proto!.ProtobufWriter(process.stdout, { file });
     return {
       put: (c) => {
         w.writeConnection(c);
@@ -432,6 +434,7 @@ async function runMainStoppable(
 
   await loadLib();
   if (format === 'ndjson' || format === 'protobuf') {
+    if (format === 'protobuf') Proto = await L.loadProtobuf();
     // Streamed: each connection goes out when it closes; nothing is kept.
     if (await isSavedFile(path)) {
       const saved = await L.readSavedAnalysis(path);

@@ -32,9 +32,9 @@ import type {
   RequestTiming,
 } from '../timeline/types.js';
 
-/** "HLPB" and the format version (1) as a big-endian uint32. */
-export const MAGIC = Buffer.from([0x48, 0x4c, 0x50, 0x42, 0x00, 0x00, 0x00, 0x01]);
-export const SCHEMA_VERSION = 1;
+import { isSavedAnalysis, MAGIC, SCHEMA_VERSION } from './hlpb-magic.js';
+
+export { isSavedAnalysis, MAGIC, SCHEMA_VERSION };
 /** A record longer than this is taken as corruption rather than allocated. */
 const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 /** Encoded records are gathered up to this size before one write to the stream. */
@@ -743,11 +743,6 @@ export class ProtobufWriter {
 
 // ---------------------------------------------------------------------------
 // Reader
-
-/** The file starts with the saved-analysis magic ("HLPB"). */
-export function isSavedAnalysis(firstBytes: Buffer): boolean {
-  return firstBytes.length >= 4 && firstBytes.subarray(0, 4).equals(MAGIC.subarray(0, 4));
-}
 
 /** Reads a varint32 at pos: [value, bytes used], or undefined when more bytes are needed. */
 function readVarint(buf: Buffer, pos: number): [number, number] | undefined {
