@@ -468,9 +468,12 @@ function eventFromProto(m: Obj): TimelineEvent {
 }
 
 function alertFromProto(m: Obj): TlsAlert {
-  const a: TlsAlert = { from: schema().sides.value(m.from) as Side, frame: num(m.frame), name: str(m.name) };
+  // Keys in the order the analysis writes them (from, frame, level, description, name): a saved
+  // analysis read back gives the same JSON text as the capture did.
+  const a = { from: schema().sides.value(m.from) as Side, frame: num(m.frame) } as TlsAlert;
   setIf(a, 'level', optNum(m, 'level'));
   setIf(a, 'description', optNum(m, 'description'));
+  a.name = str(m.name);
   return a;
 }
 
@@ -505,6 +508,21 @@ function tlsFromProto(m: Obj): TlsMetrics {
 }
 
 export function connectionFromProto(m: Obj): ConnectionRecord {
+  const r = recordFromProto(m);
+  return r.transport === 'quic' ? inQuicKeyOrder(r) : r;
+}
+
+/**
+ * A QUIC record's keys in the order src/timeline/quic-build.ts writes them
+ * (transport after id, quic last), so that a saved analysis read back gives
+ * the NDJSON/JSON text the capture gave, byte for byte (TCP records already do).
+ */
+function inQuicKeyOrder(r: ConnectionRecord): ConnectionRecord {
+  const { id, transport, quic, ...rest } = r;
+  return { id, transport, ...rest, quic };
+}
+
+function recordFromProto(m: Obj): ConnectionRecord {
   const client = msg(m.client);
   const server = msg(m.server);
   const tcp = msg(m.tcp);
