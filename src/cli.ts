@@ -23,8 +23,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import tty from 'node:tty';
 import v8 from 'node:v8';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import type { AnalysisResult, AnalyzeOptions } from './analyze.js';
 import type { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
@@ -36,6 +35,7 @@ import type { ConnectionRecord } from './timeline/types.js';
 import { DEFAULT_FINDING_OPTIONS, type FindingOptions } from './findings/types.js';
 import { packageVersion } from './base/version.js';
 import { KeyLog } from './tls/keylog.js';
+import { leaveFirstFrame, showFirstFrame } from './ui/first-frame.js';
 
 /**
  * The analysis, reports and writers (src/cli-lib.ts), loaded by loadLib() at the start of
@@ -396,6 +396,8 @@ async function runMainStoppable(
       if (live) await loadLib();
       const report = live ? new L.LiveReport() : undefined;
       let result: Analysis | AnalysisResult | undefined;
+      /** Why the analysis failed (a file that cannot be opened or read), shown in the UI until q. */
+      let failure: { error: unknown } | undefined;
       let code: number;
       // A compact row per connection (every connection in the table and the aggregates, issue 14),
       // each record written to a temporary file as it finishes and read back for the detail view;
@@ -409,7 +411,12 @@ async function runMainStoppable(
             spill = new L.RecordSpill();
             const s = spill;
             const extra: AnalyzeOptions = s ? { rows: true, onConnection: (c) => s.write(c), onLateFindings: (id, f) => s.addLate(id, f) } : {};
-            return (result = await loadLive(onProgress, report, extra));
+            try {
+              return (result = await loadLive(onProgress, report, extra));
+            } catch (e) {
+              failure = { error: e };
+              throw e;
+            }
           },
           detail: (row) => spill?.record(row.transport, row.id) ?? null,
           poolOptions,
@@ -420,6 +427,9 @@ async function runMainStoppable(
         if (keys !== process.stdin) keys.destroy();
         spill?.close();
       }
+      // A failed analysis: after the UI closed, the same one line and exit status as the text mode
+      // (2 for a file that cannot be opened or is not a capture; before, 130 as if stopped by the user).
+      if (failure) throw failure.error;
       // Quit while still reading: stop reading, so that the process ends now.
       if (!result) stop.stop();
       // Quitting never hides a problem: warnings on stderr, the text mode's exit status.
@@ -644,7 +654,9 @@ export async function main(rawArgs: string[]): Promise<number> {
   const set = async (p: Promise<number>): Promise<void> => {
     code = await p;
   };
-  const cli = yargs(args)
+  // Imported here, not at the top: a terminal UI's first frame is on screen before (earlyFirstFrame).
+  const { default: yargs } = await import('yargs');
+  const cli = (yargs(args) as Argv)
     .scriptName('handshake-lens')
     .usage('$0 <capture> — what every TCP/TLS connection cost before its first byte of data')
     .command(
@@ -737,11 +749,27 @@ function boundHeapGrowth(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
+/**
+ * The terminal UI's plain first frame, before yargs and the rest are loaded
+ * (yargs takes ~0.15 s of CPU to import): only for the one command line that
+ * certainly opens the UI on a capture file, `handshake-lens FILE` with no
+ * option, on a terminal (stdout and stdin). Anything else waits for yargs.
+ */
+function earlyFirstFrame(args: readonly string[]): void {
+  if (args.length !== 1 || !process.stdout.isTTY || !process.stdin.isTTY) return;
+  const path = args[0]!;
+  if (path === '' || path.startsWith('-') || COMMANDS.has(path)) return;
+  showFirstFrame(process.stdout, sanitize(basename(path)), false);
+}
+
 async function run(): Promise<void> {
   let code: number;
+  const args = process.argv.slice(2);
   try {
-    code = await main(hideBin(process.argv));
+    earlyFirstFrame(args);
+    code = await main(args);
   } catch (e) {
+    leaveFirstFrame(); // the error is printed on the user's screen, not on the alternate one
     if (e instanceof CaptureError || e instanceof KeyLogError) {
       process.stderr.write(`error: ${sanitize(e.message)}\n`);
       code = 2;
@@ -758,4 +786,4 @@ async function run(): Promise<void> {
   process.exitCode = code;
 }
 
-void run();
+void run().finally(leaveFirstFrame);

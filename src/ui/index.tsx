@@ -8,6 +8,9 @@ import type { ReadProgress } from '../capture/types.js';
 import type { Analysis, Comparison, PoolOptions } from '../report/types.js';
 import type { AppProps, LiveSource } from './App.js';
 import { colorEnabled, type ViewName } from './model.js';
+import { LEAVE_ALT_SCREEN, showFirstFrame, takeOverFirstFrame } from './first-frame.js';
+
+export { plainFirstFrame } from './first-frame.js';
 
 export interface TuiOptions {
   /** Shown in the title bar (the capture's file name). */
@@ -27,10 +30,6 @@ export interface TuiOptions {
   stderr?: NodeJS.WriteStream;
 }
 
-// The alternate screen keeps the user's scrollback intact and gives a clean page.
-const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
-const LEAVE_ALT_SCREEN = '\x1b[?1049l';
-
 /**
  * Show the UI until the user quits; resolves with the exit code: 0 after a
  * successful analysis, the error's exitCode (else 1) after a failed one. (The
@@ -41,7 +40,9 @@ export async function runTui(opts: TuiOptions): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
   let code = 0;
   const alt = stdout.isTTY === true;
-  if (alt) stdout.write(`${ENTER_ALT_SCREEN}${plainFirstFrame(opts.title, opts.comparison !== undefined, stdout.columns ?? 80)}`);
+  // The CLI may have shown the first frame already, before it loaded its argument parser.
+  if (alt) showFirstFrame(stdout, opts.title, opts.comparison !== undefined);
+  takeOverFirstFrame();
   try {
     const [{ render }, { App }] = await Promise.all([import('ink'), import('./App.js')]);
     const instance = render(
@@ -74,8 +75,3 @@ export async function runTui(opts: TuiOptions): Promise<number> {
   return code;
 }
 
-/** What the screen shows until Ink has drawn: the title bar's text and what is happening. */
-export function plainFirstFrame(title: string, comparing: boolean, columns: number): string {
-  const cut = (s: string) => (s.length > columns ? `${s.slice(0, Math.max(0, columns - 1))}…` : s);
-  return `${cut(`handshake-lens  ${title}`)}\r\n${cut(comparing ? 'comparing…' : `reading ${title}…`)}`;
-}

@@ -258,6 +258,20 @@ describe('warnings are never hidden in the terminal UI', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('a file that cannot be opened: the error in the UI, the same line on stderr after quitting, exit 2 as in text mode', () => {
+    const missing = path.join(tmpdir(), `hl-missing-${process.pid}.pcap`);
+    const text = spawnSync('node', [cli, '--format', 'text', missing], { cwd: root, env: env({}), encoding: 'utf8' });
+    expect(text.status).toBe(2);
+    const errLine = text.stderr.trimEnd();
+    expect(errLine).toMatch(/^error: cannot open .*: no such file$/);
+    const transcript = path.join(tmpdir(), `hl-tui-missing-${process.pid}.bin`);
+    const r = ptyRun([missing], [{ wait: 'no such file', timeout: 20 }, { send: 'q' }], env({ NO_COLOR: '1' }), transcript);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(2);
+    const raw = readFileSync(transcript, 'utf8');
+    expect(raw.slice(raw.lastIndexOf('\x1b[?1049l'))).toContain(errLine);
+  });
 });
 
 describe('issue 10: small terminals, key bursts, the legend (80×24 and 100×32)', () => {
@@ -321,5 +335,42 @@ describe('issue 10: small terminals, key bursts, the legend (80×24 and 100×32)
     expect(r.failed_step).toBeNull();
     expect(r.exit).toBe(0);
     expect(lastScreen(r.output)).toMatch(/saved %\s+saved time as a share of connection time/);
+  });
+});
+
+describe('the first screen comes before the argument parser is loaded', () => {
+  test('handshake-lens FILE on a terminal: the plain first frame is written before yargs is resolved', () => {
+    // A preload logs, in order, the first write of the plain frame to stdout and the first resolution
+    // of 'yargs' (a module hook: node:module register). yargs alone takes ~0.15 s of CPU to import.
+    const dir = mkdtempSync(path.join(tmpdir(), 'hl-first-'));
+    try {
+      const log = path.join(dir, 'order.log');
+      const hooks = path.join(dir, 'hooks.mjs');
+      writeFileSync(
+        hooks,
+        `import { appendFileSync } from 'node:fs';\n` +
+          `export async function resolve(spec, ctx, next) {\n` +
+          `  if (spec === 'yargs') appendFileSync(${JSON.stringify(log)}, 'yargs\\n');\n` +
+          `  return next(spec, ctx);\n}\n`,
+      );
+      const preload = path.join(dir, 'preload.mjs');
+      writeFileSync(
+        preload,
+        `import { register } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nimport { pathToFileURL } from 'node:url';\n` +
+          `register(pathToFileURL(${JSON.stringify(hooks)}));\n` +
+          `const write = process.stdout.write.bind(process.stdout);\nlet seen = false;\n` +
+          `process.stdout.write = (chunk, ...rest) => {\n` +
+          `  if (!seen && String(chunk).includes('reading zeek-tls12-basic.pcap')) { seen = true; appendFileSync(${JSON.stringify(log)}, 'frame\\n'); }\n` +
+          `  return write(chunk, ...rest);\n};\n`,
+      );
+      const e = env({ NO_COLOR: '1' });
+      e.NODE_OPTIONS = `--import=${preload}`;
+      const r = ptyRun(['fixtures/zeek-tls12-basic.pcap'], [{ wait: 'sort: setup', timeout: 20 }, { send: 'q' }], e, path.join(dir, 't.bin'));
+      expect(r.failed_step).toBeNull();
+      expect(r.exit).toBe(0);
+      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['frame', 'yargs']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
