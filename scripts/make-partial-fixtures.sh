@@ -27,3 +27,16 @@ derive lo-tls12-full-no-server-flight.pcap lo-tls12-full.pcap 6 8
 derive zeek-tls12-basic-midstream.pcap zeek-tls12-basic.pcap 1-12
 # Plain HTTP without its three-way handshake: must not be taken for mid-stream TLS.
 derive zeek-http-pipelined-keepalive-midstream.pcap zeek-http-pipelined-keepalive.pcap 1-3
+# Capture begins at the client's encrypted close_notify (frame 14: record type 21, 26 bytes, the
+# first ciphertext byte 0x32), then both FINs: one record, nothing to confirm TLS mid-stream.
+derive lo-tls12-full-alert-first.pcap lo-tls12-full.pcap 1-13
+# The same with that ciphertext byte set to 0x01, as 1 in 256 encrypted alerts have it: the byte a
+# handshake record's message type sits in. It is ciphertext; no ClientHello (content type 22) here.
+cp "$OUT/lo-tls12-full-alert-first.pcap" "$OUT/lo-tls12-full-alert-first-01.pcap"
+node -e '
+  const fs = require("fs"); const f = process.argv[1]; const b = fs.readFileSync(f);
+  const at = b.indexOf(Buffer.from("150303001a32", "hex"));
+  if (at < 0 || b.indexOf(Buffer.from("150303001a32", "hex"), at + 1) >= 0) throw new Error("alert record not found once");
+  b[at + 5] = 0x01; fs.writeFileSync(f, b);
+' "$OUT/lo-tls12-full-alert-first-01.pcap"
+echo "lo-tls12-full-alert-first-01.pcap: lo-tls12-full-alert-first.pcap with the alert's first ciphertext byte 0x01"

@@ -372,7 +372,9 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   private trySwitch(dir: Dir, chunk: Buffer): boolean {
     const kind = sniffTls(chunk);
     if (kind === 'no' || kind === 'need-more') return false;
-    const clientHello = kind === 'sslv2' || chunk[5] === 1;
+    // A ClientHello is a handshake record (content type 22) whose first message is type 1; an alert
+    // record's sixth byte is its level (1 = warning) or, encrypted, any byte (RFC 8446 5.1, 6).
+    const clientHello = kind === 'sslv2' || (chunk[0] === 0x16 && chunk[5] === 1);
     if (this.session === undefined) {
       const serverHello = !clientHello && serverHelloStart(chunk) && (this.conn.clientDir === -1 || this.side(dir) === 'server');
       if (!clientHello && !serverHello) return false;

@@ -172,6 +172,30 @@ describe('mid-stream TLS without a ClientHello (#3)', () => {
     expect([c.tls!.handshakeMs, c.setup.ms, c.tls!.version]).toEqual([null, null, null]);
   });
 
+  test('an encrypted alert as the first record is no ClientHello, whatever its first ciphertext byte', async () => {
+    // lo-tls12-full from the client's encrypted close_notify on (frames 1-13 dropped), and the same
+    // with that record's first ciphertext byte (the sixth of the record) set to 0x01, the byte a
+    // handshake record's message type sits in (make-partial-fixtures.sh). tshark: one record, content
+    // type 21 ("Encrypted Alert"), in frame 1; no handshake message in either file.
+    const records = [];
+    for (const name of ['lo-tls12-full-alert-first.pcap', 'lo-tls12-full-alert-first-01.pcap']) {
+      const file = derived(name);
+      expect(tsharkRecords(file)).toEqual([{ frame: 1, port: 52696, type: 21 }]);
+      expect(tshark(['-r', file, '-Y', 'tls.handshake.type', '-T', 'fields', '-e', 'frame.number']).trim()).toBe('');
+      const cs = (await analyzeFile(file)).connections;
+      expect(cs).toHaveLength(1);
+      const c = cs[0]!;
+      expect([c.client.port, c.server.port, c.midstream]).toEqual([52696, 443, true]);
+      // No hello and no alert read out of ciphertext (the 0x01 file gave a ClientHello-started session
+      // and a warning alert "alert_173" from the encrypted bytes before the content type was checked).
+      expect(c.events.filter((e) => e.type === 'ClientHello' || e.type === 'Alert')).toEqual([]);
+      expect(c.tls?.alerts ?? []).toEqual([]);
+      records.push(JSON.stringify(c));
+    }
+    // One ciphertext byte changes nothing in the analysis.
+    expect(records[1]).toBe(records[0]);
+  });
+
   test('plain TCP mid-stream (HTTP) stays plain', async () => {
     // zeek-http-pipelined-keepalive has no TLS; without its SYNs (dropped) the probe must not call it TLS.
     const a = await analyzeFile(derived('zeek-http-pipelined-keepalive-midstream.pcap'));
