@@ -298,6 +298,14 @@ describe('snaplen cuts (claimed length above the captured bytes)', () => {
     expect(h.seg(11, 'k', 3)).toBe('in-order');
   });
 
+  test('an overlap that starts right at the end of the captured bytes: no empty chunk, only the gap', () => {
+    const h = harness();
+    h.r.syn(0);
+    h.seg(1, 'abc', 1);
+    expect(h.seg(1, 'abc', 2, 10)).toBe('overlap'); // bytes 4-10 new, none captured
+    expect(h.ev).toEqual([{ text: 'abc', frame: 1, start: true }, { gap: 7 }]);
+  });
+
   test('an overlap inside the captured bytes delivers their new part, then a gap for the rest', () => {
     const h = harness();
     h.r.syn(0);
@@ -434,6 +442,20 @@ describe('held segments (brute-force model: each byte from the earliest-starting
     expect(h.seg(24, 'i', 7)).toBe('in-order');
   });
 
+  test('flush: a held segment that ends where the delivered bytes end adds nothing, not even its frame', () => {
+    const h = harness();
+    h.r.syn(0);
+    h.seg(5, 'cc', 2); // 5-6, hole 1-4
+    h.seg(6, 'c', 9); // 6: covered by frame 2's bytes
+    h.seg(7, 'd', 3); // 7
+    h.r.flush();
+    expect(h.ev).toEqual([
+      { gap: 4 },
+      { text: 'cc', frame: 2, start: true },
+      { text: 'd', frame: 3, start: true },
+    ]);
+  });
+
   test('a filling segment that overlaps held ones: held bytes past its end follow, with its frame', () => {
     const h = harness();
     h.r.syn(0);
@@ -477,6 +499,17 @@ describe('the per-direction bound', () => {
     expect(h.r.heldSegments).toBe(1);
     expect(h.r.held).toBe(50);
     expect(h.gaps()).toEqual([]);
+  });
+
+  test('after giving up the hole, a segment that starts right after the held data is delivered at once', () => {
+    const h = harness(unit);
+    h.r.syn(0);
+    h.seg(3, 'AAAA', 1); // hole 1-2
+    expect(h.seg(7, 'BBBB', 2)).toBe('out-of-order');
+    expect(h.ev).toEqual([{ gap: 2 }, { text: 'AAAA', frame: 1, start: true }, { text: 'BBBB', frame: 2, start: true }]);
+    expect(h.r.heldSegments).toBe(0);
+    expect(h.r.held).toBe(0);
+    expect(h.seg(11, 'C', 3)).toBe('in-order');
   });
 
   test('after giving up the hole, a segment still ahead of the next one is held', () => {
@@ -542,6 +575,8 @@ describe('stop()', () => {
     expect(budget.used).toBe(0);
     expect(h.r.flush()).toEqual({ holes: 0, lost: 0 });
     expect(h.ev).toEqual([]);
+    h.r.stop(); // twice: nothing more returned to the budget
+    expect(budget.used).toBe(0);
     h.seg(1, 'abcd', 2, 10); // cut by the snaplen while stopped: counted, not reported
     expect(h.r.missingBytes).toBe(6);
     expect(h.ev).toEqual([]);
@@ -698,6 +733,27 @@ describe('the shared budget', () => {
     expect(a.r.heldSegments).toBe(3);
   });
 
+  test('a holder that drains some of its segments keeps its place: it is still the oldest', () => {
+    const budget = new HeldBudget(3 * unit);
+    const a = harness(undefined, budget);
+    const b = harness(undefined, budget);
+    a.r.syn(0);
+    b.r.syn(0);
+    a.seg(3, 'aaaa', 1);
+    a.seg(20, 'AAAA', 2);
+    b.seg(3, 'bbbb', 3);
+    a.seg(1, '12', 4); // a's first hole filled: aaaa drained, AAAA still held
+    expect(a.text()).toBe('12aaaa');
+    expect(budget.used).toBe(2 * unit);
+    b.seg(30, 'BBBB', 5); // full
+    b.seg(40, 'CCCC', 6); // a, the oldest holder, gives up
+    expect(budget.evictions).toBe(1);
+    expect(a.gaps()).toEqual([13]); // bytes 7-19
+    expect(a.text()).toBe('12aaaaAAAA');
+    expect(b.gaps()).toEqual([]);
+    expect(b.r.heldSegments).toBe(3);
+  });
+
   test('charge and uncharge directly: peak keeps the highest, a second first charge does not relink', () => {
     const budget = new HeldBudget(1000);
     const a = new StreamReassembler({ data: () => {}, gap: () => {} }, undefined, budget);
@@ -712,8 +768,14 @@ describe('the shared budget', () => {
     expect(budget.used).toBe(0);
     expect(budget.peak).toBe(500);
     expect(a.holding).toBe(false);
-    budget.uncharge(a, 0, true); // unlinking twice is harmless
     budget.makeRoom(2000); // no holder left: returns
     expect(budget.evictions).toBe(0);
+    const b = harness(undefined, budget);
+    b.r.syn(0);
+    b.seg(5, 'bbbb', 1);
+    budget.uncharge(a, 0, true); // a is not a holder: b stays one
+    budget.makeRoom(budget.max);
+    expect(budget.evictions).toBe(1);
+    expect(b.gaps()).toEqual([4]);
   });
 });
