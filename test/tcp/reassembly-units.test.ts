@@ -387,6 +387,33 @@ describe('held segments (brute-force model: each byte from the earliest-starting
     });
   }
 
+  for (const seed of [11, 12, 13, 14, 15, 16]) {
+    test(`many segments at the same few offsets, each longer than the earlier ones there, in random order (seed ${seed})`, () => {
+      const rnd = lcg(seed);
+      // Each segment is longer than the earlier ones at its offset: which of equal offsets comes out
+      // first shows in the bytes (the first arrival's letters, then the next one's past its end).
+      const longest = [0, 0, 0, 0];
+      const segs = Array.from({ length: 48 }, (_, i) => {
+        const at = 1 + rnd(3);
+        longest[at] = longest[at]! + 1 + rnd(3);
+        return { at, text: String.fromCharCode(i < 24 ? 65 + i : 97 + i - 24).repeat(longest[at]!), frame: 10 + i };
+      });
+      const model: string[] = ['#'];
+      for (let x = 1; ; x++) {
+        let best: (typeof segs)[number] | undefined;
+        for (const s of segs) if (s.at <= x && x < s.at + s.text.length && (best === undefined || s.at < best.at)) best = s;
+        if (best === undefined) break;
+        model.push(best.text[x - best.at]!);
+      }
+      const h = harness(Infinity);
+      h.r.syn(41);
+      for (const s of segs) h.seg(42 + s.at, s.text, s.frame);
+      h.seg(42, '#', 100);
+      expect(h.text()).toBe(model.join(''));
+      expect(h.r.heldSegments).toBe(0);
+    });
+  }
+
   test('equal offsets: the first arrival is delivered, the second only past its end', () => {
     const h = harness();
     h.r.syn(0);
@@ -543,6 +570,8 @@ describe('the per-direction bound', () => {
     expect(h.ev).toEqual([{ gap: 2 }, { text: 'ABCD', frame: 1, start: true }]);
     expect(h.r.heldSegments).toBe(0);
     expect(h.r.held).toBe(0);
+    expect(h.seg(7, 'E', 3)).toBe('in-order'); // RCV.NXT is still 7
+    expect(h.text()).toBe('ABCDE');
   });
 });
 
@@ -580,6 +609,32 @@ describe('stop()', () => {
     h.seg(1, 'abcd', 2, 10); // cut by the snaplen while stopped: counted, not reported
     expect(h.r.missingBytes).toBe(6);
     expect(h.ev).toEqual([]);
+  });
+
+  test('stopped while holding, without a shared budget', () => {
+    const h = harness();
+    h.r.syn(0);
+    h.seg(5, 'held', 1);
+    h.r.stop();
+    expect(h.r.held).toBe(0);
+    expect(h.seg(1, 'abcd', 2)).toBe('in-order');
+    expect(h.ev).toEqual([]);
+  });
+
+  test('a stream stopped while holding is no longer a holder: the budget does not evict it', () => {
+    const budget = new HeldBudget(2 * (HELD_SEGMENT_OVERHEAD + 4));
+    const a = harness(undefined, budget);
+    const b = harness(undefined, budget);
+    a.r.syn(0);
+    b.r.syn(0);
+    a.seg(5, 'aaaa', 1);
+    b.seg(5, 'bbbb', 2);
+    a.r.stop();
+    b.seg(9, 'BBBB', 3);
+    b.seg(20, 'CCCC', 4); // over the budget: b, the only holder, gives up
+    expect(budget.evictions).toBe(1);
+    expect(budget.holesGivenUp).toBe(1);
+    expect(b.gaps()).toEqual([4]);
   });
 
   test('stop() on a stream holding nothing does not touch the budget', () => {
@@ -768,6 +823,9 @@ describe('the shared budget', () => {
     expect(budget.used).toBe(0);
     expect(budget.peak).toBe(500);
     expect(a.holding).toBe(false);
+    budget.charge(a, 50, true);
+    expect(budget.peak).toBe(500); // the highest so far, not the latest
+    budget.uncharge(a, 50, true);
     budget.makeRoom(2000); // no holder left: returns
     expect(budget.evictions).toBe(0);
     const b = harness(undefined, budget);
