@@ -233,6 +233,7 @@ describe('isCloseAlertPayload: one TLS record, by its header (RFC 8446 5.1, 5.2)
     ['type 23 of length 0x0113', rec([0x17, 0x03, 0x03, 0x01, 0x13], 19), false],
     ['type 23 with a non-3 major version', rec([0x17, 0x04, 0x03, 0x00, 0x13], 19), false],
     ['handshake record (22)', rec([0x16, 0x03, 0x03, 0x00, 0x02], 2), false],
+    ['a 24-byte handshake record of length 19: only type 23 is an encrypted alert', rec([0x16, 0x03, 0x03, 0x00, 0x13], 19), false],
     ['change cipher spec (20)', rec([0x14, 0x03, 0x03, 0x00, 0x01], 1), false],
     ['four bytes', Uint8Array.from([0x15, 0x03, 0x03, 0x00]), false],
     ['a header of length 0 alone', rec([0x15, 0x03, 0x03, 0x00, 0x00], 0), true],
