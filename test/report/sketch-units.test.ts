@@ -247,6 +247,29 @@ describe('exact mode: R-7 over the kept values', () => {
     const s = sketchOf(v);
     for (const p of [0, 25, 50, 66.7]) expect(s.percentile(p)).toBe(r7(v, p));
     expect(s.percentile(100)).toBe(Infinity);
+    // a rank hit exactly next to an infinite one is that rank's value (no 0 × ∞)
+    const w = [5, 1, 3, Infinity, 2];
+    expect(sketchOf(w).percentile(50)).toBe(3);
+    expect(sketchOf(w).percentile(75)).toBe(5);
+    expect(sketchOf([-Infinity, 1, 2]).percentile(50)).toBe(1);
+  });
+
+  test('a percentile asked after distribution() (which drops its sorted copy) is still right', () => {
+    const v = [4, 9, 1, 7, 3];
+    const s = sketchOf(v);
+    expect(s.percentile(50)).toBe(4);
+    expect(s.distribution()).toEqual(exactDistribution(v));
+    expect(s.percentile(50)).toBe(4);
+    expect(s.percentile(90)).toBe(r7(v, 90));
+    expect(s.distribution()).toEqual(exactDistribution(v));
+  });
+
+  test('the kept values grow by doubling, not to the threshold at once (memory: file comment)', () => {
+    const s = new QuantileSketch();
+    for (let i = 0; i < 1000; i++) s.add(i);
+    const kept = (s as unknown as { exact: Float64Array }).exact;
+    expect(kept.length).toBeGreaterThanOrEqual(1000);
+    expect(kept.length).toBeLessThanOrEqual(2048);
   });
 });
 
@@ -390,6 +413,18 @@ describe('sketch mode: every rank as the README rules give it, within 1 % of R-7
     }
   });
 
+  test('values counted as zeros are read as 0 within [min, max]', () => {
+    // only positive values, the smallest below 1e-9: their ranks read 0, clamped up to the minimum
+    const v = [3e-10, 4e-10, 6e-10, 8e-10];
+    while (v.length < 21) v.push(v.length);
+    const s = sketchOf(v, 3);
+    checkSketch(s, v, 'tiny positive', -Infinity, false);
+    expect(s.percentile(5)).toBe(3e-10); // rank 1: 0 clamped to the minimum
+    const n = sketchOf(v.map((x) => -x), 3);
+    checkSketch(n, v.map((x) => -x), 'tiny negative', -Infinity, false);
+    expect(n.percentile(95)).toBe(-3e-10); // rank 19: 0 clamped to the maximum
+  });
+
   test('integers: a bucket of one distinct value gives that value exactly, ranks interpolate exactly', () => {
     const v = Array.from({ length: 301 }, (_, i) => [2, 3, 5, 40, 41, 3000][i % 6]!);
     const s = sketchOf(v, 30);
@@ -465,5 +500,32 @@ describe('bounded memory: the lowest buckets merge past MAX_BUCKETS', () => {
     // And the memory stays bounded: one window of MAX_BUCKETS counts per sign.
     const pos = (s as unknown as { pos: { counts: Float64Array } }).pos;
     expect(pos.counts.length).toBe(MAX_BUCKETS);
+  });
+
+  test('more than MAX_BUCKETS buckets, in descending or random order: values above the merged buckets keep the bound', () => {
+    const r = rng(33);
+    const v = Array.from({ length: 201 }, () => 1e-8 * Math.pow(10, r() * 88));
+    v.push(1e-8, 1e80);
+    const x = sortNum(v);
+    // The merged buckets are at most the lowest ~8,192 − 64 below the largest index: leave a margin.
+    const safe = bucketIndex(1e80) - MAX_BUCKETS + 200;
+    for (const order of [sortNum(v).reverse(), shuffle(v, r)]) {
+      const s = sketchOf(order, 1);
+      expect(s.count).toBe(x.length);
+      expect(s.percentile(0)).toBe(1e-8);
+      expect(s.percentile(100)).toBe(1e80);
+      let checked = 0;
+      for (let k = 0; k < x.length; k++) {
+        if (bucketIndex(x[k]!) <= safe) {
+          // merged: read at or below the merged bucket's largest value, never above the next rank
+          expect(s.percentile((100 * k) / (x.length - 1))!).toBeLessThanOrEqual(Math.pow(GAMMA, safe));
+          continue;
+        }
+        checked++;
+        expectWithinBound(s.percentile((100 * k) / (x.length - 1)), x[k]!, `rank ${k}`);
+      }
+      expect(checked).toBeGreaterThan(100);
+      expect((s as unknown as { pos: { counts: Float64Array } }).pos.counts.length).toBe(MAX_BUCKETS);
+    }
   });
 });

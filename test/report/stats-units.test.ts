@@ -86,6 +86,13 @@ describe('percentile', () => {
     }
   });
 
+  test('a rank hit exactly next to an infinite one is that rank\'s value (no 0 × ∞)', () => {
+    expect(percentile([5, 1, 3, Infinity, 2], 50)).toBe(3);
+    expect(percentile([1, 2, 3, Infinity, 5], 75)).toBe(5);
+    expect(percentile([-Infinity, 1, 2], 50)).toBe(1);
+    expect(distribution([5, 1, 3, Infinity, 2]).p50).toBe(3);
+  });
+
   test('no values, or only NaN: null', () => {
     expect(percentile([], 0)).toBeNull();
     expect(percentile([], 100)).toBeNull();
