@@ -211,8 +211,8 @@ export class QuantileSketch {
   }
 
   private bucket(v: number): void {
-    if (v > MIN_POSITIVE) this.pos.add(bucketOf(v), v);
-    else if (v < -MIN_POSITIVE) this.neg.add(bucketOf(-v), -v);
+    if (v >= MIN_POSITIVE) this.pos.add(bucketOf(v), v);
+    else if (v <= -MIN_POSITIVE) this.neg.add(bucketOf(-v), -v);
     else this.zeros++;
   }
 
