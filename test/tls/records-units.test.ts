@@ -263,6 +263,8 @@ describe('findRecordChain: two plausible headers in a row', () => {
     expect(findRecordChain(Buffer.alloc(0))).toBeNull();
     expect(findRecordChain(Buffer.concat([Buffer.from([25, 3, 3, 0, 1, 0]), garbage(10)]))).toBeNull();
     expect(findRecordChain(Buffer.concat([rec(22, 3), garbage(10)]))).toBeNull();
+    // A whole implausible header right at the end is no candidate either.
+    expect(findRecordChain(Buffer.concat([garbage(2), Buffer.from([25, 3, 9, 0, 1])]))).toBeNull();
   });
 });
 
@@ -561,6 +563,18 @@ describe('RecordReader: bytes lost inside a record', () => {
     expect(r.offset).toBe(16);
   });
 
+  it('after a hole past the record end, the partial body is dropped and the next chain framed from its header', () => {
+    const { r, recs, problems } = make();
+    r.feed(rec(22, 10).subarray(0, 6), stamp(1));
+    r.feed(rec(22, 10).subarray(6, 8), stamp(2));
+    expect(r.retained).toBe(3);
+    r.gap(20);
+    expect(r.retained).toBe(0);
+    r.feed(Buffer.concat([rec(21, 2, 0x0303, 1), rec(23, 1, 0x0303, 2)]), stamp(3));
+    expect(problems).toEqual(['gap of 20 bytes: resynchronising', 'resynchronised after skipping 0 bytes']);
+    expect(recs.map((s) => [s.type, s.offset, s.body])).toEqual([[21, 28, Buffer.alloc(2, 1)], [23, 35, Buffer.alloc(1, 2)]]);
+  });
+
   it('a hole between records, or inside a header, loses the framing', () => {
     const between = make();
     between.r.feed(rec(22, 1), stamp(1));
@@ -643,6 +657,35 @@ describe('RecordReader: resynchronisation on two plausible headers', () => {
     expect(recs.slice(1).map((s) => [s.type, s.offset, s.first, s.last, s.pieceFrames])).toEqual([
       [22, 128, 2, 4, [2, 3, 4]], [23, 1133, 4, 5, [5]],
     ]);
+  });
+
+  it('fewer than 5 bytes of garbage are held, none skipped yet', () => {
+    const { r } = lost();
+    r.feed(garbage(2), stamp(2));
+    expect(r.retained).toBe(2);
+    expect(r.offset).toBe(108);
+    r.feed(garbage(1), stamp(3));
+    expect(r.retained).toBe(3);
+    expect(r.offset).toBe(108);
+  });
+
+  it('resumes on the very feed that completes the successor`s header', () => {
+    const { r, recs, problems } = lost();
+    r.feed(Buffer.concat([garbage(3), rec(22, 20)]), stamp(2));
+    expect(problems).toEqual([]);
+    r.feed(Buffer.from([23, 3, 3, 0, 2]), stamp(3));
+    expect(problems).toEqual(['resynchronised after skipping 3 bytes']);
+    expect(recs.slice(1).map((s) => [s.type, s.offset])).toEqual([[22, 111]]);
+    r.feed(Buffer.from([7, 7]), stamp(4));
+    expect(recs.slice(1).map((s) => [s.type, s.offset, s.first, s.last])).toEqual([[22, 111, 2, 2], [23, 136, 3, 4]]);
+  });
+
+  it('a second hole counts its skipped bytes afresh', () => {
+    const { r, problems } = lost();
+    r.feed(Buffer.concat([garbage(9), rec(22, 1), rec(22, 1)]), stamp(2));
+    r.gap(3);
+    r.feed(Buffer.concat([garbage(4), rec(22, 1), rec(22, 1)]), stamp(3));
+    expect(problems).toEqual(['resynchronised after skipping 9 bytes', 'gap of 3 bytes: resynchronising', 'resynchronised after skipping 4 bytes']);
   });
 
   it('garbage only: holds at most 4 bytes (a header could start in them)', () => {
@@ -749,6 +792,18 @@ describe('RecordReader.endOfStream: a chain ending exactly at the end of the str
     expect(r.resyncing).toBe(false);
     expect(recs.length).toBe(3);
     expect(r.endOfStream()).toBe(false);
+  });
+
+  it('skips a waiting candidate held before the record that ends the stream', () => {
+    const { r, recs, problems } = lost();
+    // A plausible header announcing 4096 bytes: the scan waits for its successor at 5 + 4096.
+    r.feed(Buffer.concat([garbage(2), Buffer.from([22, 3, 3, 0x10, 0x00]), garbage(5), rec(21, 2, 0x0303, 4)]), stamp(2));
+    expect(r.resyncing).toBe(true);
+    expect(r.retained).toBe(17);
+    expect(r.endOfStream()).toBe(true);
+    expect(problems).toEqual(['resynchronised after skipping 12 bytes, on a record that ends the stream']);
+    expect(recs.slice(1).map((s) => [s.type, s.offset, s.body])).toEqual([[21, 120, Buffer.alloc(2, 4)]]);
+    expect(r.offset).toBe(127);
   });
 
   it('a single 5-byte-header record exactly held', () => {
