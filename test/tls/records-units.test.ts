@@ -680,6 +680,17 @@ describe('RecordReader: resynchronisation on two plausible headers', () => {
     expect(recs.slice(1).map((s) => [s.type, s.offset, s.first, s.last])).toEqual([[22, 111, 2, 2], [23, 136, 3, 4]]);
   });
 
+  it('a candidate given up: back to holding at most 4 bytes at each feed', () => {
+    const { r } = lost();
+    r.feed(rec(22, 2), stamp(2)); // a candidate: waits for 5 + 2 + 5 bytes
+    expect(r.retained).toBe(7);
+    r.feed(garbage(10), stamp(3)); // its successor is garbage: nothing left to wait for
+    expect(r.retained).toBe(4);
+    r.feed(garbage(1), stamp(4));
+    expect(r.retained).toBe(4);
+    expect(r.offset).toBe(108 + 18 - 4);
+  });
+
   it('a second hole counts its skipped bytes afresh', () => {
     const { r, problems } = lost();
     r.feed(Buffer.concat([garbage(9), rec(22, 1), rec(22, 1)]), stamp(2));
