@@ -401,7 +401,7 @@ describe('RecordReader framing', () => {
   it.each([
     [20, 0x0303, true], [24, 0x0303, true], [22, 0x0300, true], [22, 0x0304, true],
     [19, 0x0303, false], [25, 0x0303, false], [0x80, 0x0303, false], [22, 0x0305, false], [22, 0x0203, false], [22, 0x0403, false],
-  ])('type %d version 0x%s: framed = %s (types 20..24, versions 3.0..3.4)', (type, version, ok) => {
+  ])('type %d version %d: framed = %s (types 20..24, versions 3.0..3.4)', (type, version, ok) => {
     const { r, recs, problems } = make();
     r.feed(Buffer.concat([rec(22, 2), rec(type, 1, version)]), stamp(1));
     if (ok) {

@@ -110,7 +110,7 @@ describe('sniffTls: TLS record starts', () => {
     expect(sniffTls(Buffer.alloc(0))).toBe('need-more');
   });
 
-  it.each([0x16, 0x15])('type 0x%s: the version major byte must be 3, the minor at most 4', (t) => {
+  it.each([0x16, 0x15])('type %d: the version major byte must be 3, the minor at most 4', (t) => {
     expect(sniffTls(b(t))).toBe('need-more');
     expect(sniffTls(b(t, 3))).toBe('need-more');
     expect(sniffTls(b(t, 2))).toBe('no');
@@ -186,7 +186,7 @@ describe('sniffTls: SSLv2-compatible CLIENT-HELLO', () => {
   it.each([
     [0x0002, 'sslv2'], [0x0300, 'sslv2'], [0x0301, 'sslv2'], [0x0303, 'sslv2'],
     [0x0304, 'no'], [0x0001, 'no'], [0x0003, 'no'], [0x02ff, 'no'], [0x0200, 'no'], [0x0400, 'no'],
-  ])('version 0x%s -> %s', (version, verdict) => {
+  ])('version %d -> %s', (version, verdict) => {
     expect(sniffTls(v2(0x40, 1, version))).toBe(verdict);
     expect(sniffTls(v2(0x40, 1, version, 0))).toBe(verdict === 'no' ? 'no' : 'need-more');
   });
