@@ -10,6 +10,9 @@
 #   MUTATE=src/findings/notes.ts MUTATE_TESTS=test/findings/notes.test.ts npm run mutation -- findings
 # Two quick runs at once need their own names (report quick-<name>.json, sandbox .stryker-tmp-<name>):
 #   MUTATION_NAME=timeline-reader MUTATION_CONCURRENCY=1 MUTATE=src/timeline/reader.ts ... npm run mutation -- timeline
+# MUTATION_TIMEOUT_MS sets Stryker's timeoutMS (default 60000 in stryker.config.json): a mutant that makes
+# a loop endless waits that long before it counts as a timeout (killed), which dominated the TLS record
+# runs of session 13 (13 timeouts in the first 162 mutants); unit-test runs can take e.g. 8000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A TESTS=(
@@ -39,7 +42,7 @@ for f in "${folders[@]}"; do
   cfg="reports/mutation/.config-$name.json"
   node -e '
     const base = require("./stryker.config.json");
-    const [f, tests, out, name, mutate, ownName, concurrency] = process.argv.slice(1);
+    const [f, tests, out, name, mutate, ownName, concurrency, timeoutMs] = process.argv.slice(1);
     // A test entry is a folder (every test in it) or one test file; jest gets the folders as roots.
     const testMatch = tests.split(",").map((e) => (/\.test\.tsx?$/.test(e) ? `**/${e}` : `**/${e}/**/*.test.{ts,tsx}`));
     const cfg = { ...base, mutate: mutate ? mutate.split(",") : [`src/${f}/**/*.ts`], incrementalFile: `reports/mutation/incremental-${f}.json`,
@@ -50,9 +53,10 @@ for f in "${folders[@]}"; do
       cfg.tempDirName = ownName ? `.stryker-tmp-${ownName}` : ".stryker-tmp-quick";
     }
     if (concurrency) cfg.concurrency = Number(concurrency);
+    if (timeoutMs) cfg.timeoutMS = Number(timeoutMs);
     delete cfg.$schema;
     require("fs").writeFileSync(out, JSON.stringify(cfg, null, 2));
-  ' "$f" "$tests" "$cfg" "$name" "${MUTATE:-}" "${MUTATION_NAME:-}" "${MUTATION_CONCURRENCY:-}"
+  ' "$f" "$tests" "$cfg" "$name" "${MUTATE:-}" "${MUTATION_NAME:-}" "${MUTATION_CONCURRENCY:-}" "${MUTATION_TIMEOUT_MS:-}"
   roots=$(tr ',' '\n' <<<"$tests" | sed -E 's#/[^/]+\.test\.tsx?$##' | sort -u | paste -sd,)
   MUTATION_TESTS="$roots" npx stryker run "$cfg" 2>&1 | tee "reports/mutation/$name.log" | grep -E "Final mutation score|All files" || true
   node -e '
