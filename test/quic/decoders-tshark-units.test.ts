@@ -21,7 +21,6 @@ import { CryptoStream } from '../../src/quic/crypto-stream.js';
 import { parseFrames, type InitialFrames } from '../../src/quic/frames.js';
 import { parseDatagram, type QuicPacket } from '../../src/quic/header.js';
 import { initialKeys, openLongPacket, openPacket, packetKeys, type DirectionKeys } from '../../src/quic/protection.js';
-import { QUIC_V2 } from '../../src/quic/version.js';
 import { tsharkOutput } from '../findings/tshark-facts.js';
 
 const DIR = 'fixtures/quic';
@@ -132,7 +131,7 @@ function tsharkSeen(q: Json): Seen {
   return seen;
 }
 
-function ourHeader(p: Buffer, pkt: QuicPacket): Seen['header'] {
+function ourHeader(pkt: QuicPacket): Seen['header'] {
   const header: Seen['header'] = { form: pkt.type === '1-RTT' ? '0' : '1', packetLength: pkt.end - pkt.start };
   if (pkt.type !== '1-RTT') {
     header.version = pkt.version;
@@ -206,7 +205,7 @@ async function walk(file: string, keysFile?: string): Promise<Walk> {
     const parsed = parseDatagram(d.payload, c.scidLen.get(fromClient ? 'server' : 'client'));
     const ours: Seen[] = [];
     for (const pkt of parsed.packets) {
-      const seen: Seen = { header: ourHeader(d.payload, pkt) };
+      const seen: Seen = { header: ourHeader(pkt) };
       ours.push(seen);
       if (pkt.type === 'VersionNegotiation') continue;
       if (pkt.type !== '1-RTT') c.scidLen.set(side, pkt.scid.length);
