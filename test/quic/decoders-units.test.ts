@@ -440,8 +440,18 @@ describe('packet protection (RFC 9001 §5, Appendix A; RFC 9000 Appendix A.3)', 
     // 16 bits: RFC 9000 A.3's own example, and one window later.
     expect(decodePacketNumber(0xa82f30ea, 0x9b32, 16)).toBe(0xa82f9b32);
     expect(decodePacketNumber(0xa82ffff0, 0x0005, 16)).toBe(0xa8300005);
-    // 32 bits: the truncated value is masked to the window.
-    expect(decodePacketNumber(5, 0x100000007, 32)).toBe(7);
+    // 32 bits with the top bit set (the pseudocode's candidate (expected & ~mask) | truncated is
+    // 0x80000001 etc.; nothing to correct: above expected + hwin but below the window).
+    // These came out negative before the fix (JavaScript's & is a 32-bit signed operation).
+    expect(decodePacketNumber(-1, 0x80000001, 32)).toBe(0x80000001);
+    expect(decodePacketNumber(5, 0xfffffff0, 32)).toBe(0xfffffff0);
+    expect(decodePacketNumber(100, 0xc0000000, 32)).toBe(0xc0000000);
+    // Largest 0x7fffffff: expected 0x80000000, candidate 0x80000000, kept.
+    expect(decodePacketNumber(0x7fffffff, 0x80000000, 32)).toBe(0x80000000);
+    // Largest 0x100000010: expected 0x100000011, candidate 0x100000000 | 5 = 0x100000005.
+    expect(decodePacketNumber(0x100000010, 5, 32)).toBe(0x100000005);
+    // One window up: largest 0x1ffffff00, candidate 0x100000005 <= expected - 2^31, so + 2^32.
+    expect(decodePacketNumber(0x1ffffff00, 5, 32)).toBe(0x200000005);
     // 24 bits (A.5: 654360564 from 0xbff4 ... encoded as 3 bytes 00bff4 after largest 654360563).
     expect(decodePacketNumber(654360563, 0x00bff4, 24)).toBe(654360564);
   });
