@@ -317,10 +317,14 @@ describe('packet headers (RFC 9000 §17, §12.2; RFC 9001 Appendix A packets)', 
     expect(parse(v1(`14 ${'aa'.repeat(20)} 00 00 01 00`)).problems).toEqual([]);
     expect(parse(v1(`00 15 ${'aa'.repeat(21)} 00 01 00`)).problems).toEqual(['connection ID length 21 over 20']);
     expect(parse(v1(`00 14 ${'aa'.repeat(20)} 00 01 00`)).problems).toEqual([]);
+    expect(parse(v1(`15 ${'aa'.repeat(21)} 00 00 01 00`)).problems).toEqual(['connection ID length 21 over 20']);
     // Initial with Length 0: no room for a packet number.
     expect(parse(v1('00 00 00 00')).problems).toEqual(['Initial packet with no packet number']);
     // Handshake (type 2): no token; Length 1 (one packet number byte).
     expect(parse(hex('e0 00000001 00 00 01 00'))).toMatchObject({ packets: [{ type: 'Handshake', end: 9, pnOffset: 8, token: undefined }], problems: [] });
+    // Only Initial (and Retry) packets have a token field (§17.2.2, §17.2.4).
+    expect('token' in parseDatagram(hex('e0 00000001 00 00 01 00'), undefined).packets[0]).toBe(false);
+    expect('token' in parseDatagram(A3_PROTECTED, undefined).packets[0]).toBe(true);
     expect(parse(hex('e0 00000001 00 00'))).toEqual({ packets: [], problems: ['truncated Handshake header'] });
     expect(parse(hex('e0 00000001 00 00 02 00'))).toEqual({ packets: [], problems: ['Handshake length 2 runs past the datagram'] });
     expect(parse(hex('d0 00000002 00 00 01 00')).problems).toEqual(['unknown QUIC version 0x00000002']);
@@ -668,11 +672,14 @@ describe('CRYPTO stream reassembly (RFC 9000 §19.6, §2.2: bytes delivered in o
     const g2: Buffer[] = [];
     small.add(0, data.subarray(0, 1000), at(1), (b) => g2.push(Buffer.from(b)));
     expect(Buffer.concat(g2).equals(data.subarray(0, 1000))).toBe(true);
-    // Growing from a small buffer keeps the bytes already there.
+    // Growing keeps the bytes held but not yet delivered: 1000-1500 fit the first 2048 bytes,
+    // 1500-5000 make the buffer grow, 0-1000 then makes all of it contiguous.
     const grow = new CryptoStream();
     const g3: Buffer[] = [];
-    grow.add(100, data.subarray(100, 5000), at(1), (b) => g3.push(Buffer.from(b)));
-    grow.add(0, data.subarray(0, 100), at(2), (b) => g3.push(Buffer.from(b)));
+    grow.add(1000, data.subarray(1000, 1500), at(1), (b) => g3.push(Buffer.from(b)));
+    grow.add(1500, data.subarray(1500, 5000), at(2), (b) => g3.push(Buffer.from(b)));
+    expect(g3).toEqual([]);
+    grow.add(0, data.subarray(0, 1000), at(3), (b) => g3.push(Buffer.from(b)));
     expect(Buffer.concat(g3).equals(data.subarray(0, 5000))).toBe(true);
   });
 
@@ -697,6 +704,21 @@ describe('CRYPTO stream reassembly (RFC 9000 §19.6, §2.2: bytes delivered in o
       ['02', 2],
     ]);
     expect(c.out).toHaveLength(256);
+  });
+
+  test('re-sent bytes already delivered change nothing, not even which frame later bytes are credited to', () => {
+    const s = new CryptoStream();
+    const { out, deliver } = collect();
+    s.add(0, hex('01'), at(1), deliver);
+    // 300 retransmissions of byte 0 (a client re-sending its Initial).
+    for (let i = 0; i < 300; i++) s.add(0, hex('01'), at(100 + i), deliver);
+    s.add(2, hex('03'), at(2), deliver);
+    s.add(1, hex('02'), at(3), deliver);
+    expect(out).toEqual([
+      ['01', 1],
+      ['02', 3],
+      ['03', 2],
+    ]);
   });
 
   test('overlapping ranges merge: a later piece inside a received range adds nothing', () => {
