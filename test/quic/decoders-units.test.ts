@@ -721,6 +721,20 @@ describe('CRYPTO stream reassembly (RFC 9000 §19.6, §2.2: bytes delivered in o
     ]);
   });
 
+  test('empty CRYPTO frames (§19.6 allows a zero Length) supply nothing and are credited nothing', () => {
+    const s = new CryptoStream();
+    const { out, deliver } = collect();
+    s.add(0, hex('01'), at(1), deliver);
+    for (let i = 0; i < 300; i++) s.add(5, Buffer.alloc(0), at(100 + i), deliver);
+    s.add(2, hex('03'), at(2), deliver);
+    s.add(1, hex('02'), at(3), deliver);
+    expect(out).toEqual([
+      ['01', 1],
+      ['02', 3],
+      ['03', 2],
+    ]);
+  });
+
   test('overlapping ranges merge: a later piece inside a received range adds nothing', () => {
     const s = new CryptoStream();
     const { out, deliver } = collect();
