@@ -123,8 +123,9 @@ export function decodePacketNumber(largest: number, truncated: number, bits: num
   const expected = largest + 1;
   const win = 2 ** bits;
   const hwin = win / 2;
-  const mask = win - 1;
-  const candidate = expected - (expected % win) + (truncated & mask);
+  // `truncated % win`, not `truncated & (win - 1)`: JavaScript's & works on 32-bit signed
+  // integers, so a 4-byte packet number with its top bit set came out negative.
+  const candidate = expected - (expected % win) + (truncated % win);
   if (candidate <= expected - hwin && candidate < 2 ** 62 - win) return candidate + win;
   if (candidate > expected + hwin && candidate >= win) return candidate - win;
   return candidate;
