@@ -176,8 +176,7 @@ export function openPacket(packet: Buffer, pnOffset: number, end: number, keys: 
     pn = Math.floor(pn / 256);
   }
   try {
-    const aead = keys.aead ?? 'aes-128-gcm';
-    const d = aead === 'chacha20-poly1305' ? createDecipheriv(aead, keys.key, nonce, { authTagLength: 16 }) : createDecipheriv(aead, keys.key, nonce);
+    const d = aeadDecipher(keys.aead ?? 'aes-128-gcm', keys.key, nonce);
     d.setAAD(header);
     d.setAuthTag(packet.subarray(tagStart, end));
     const payload = Buffer.concat([d.update(packet.subarray(pnOffset + pnLength, tagStart)), d.final()]);
@@ -185,4 +184,24 @@ export function openPacket(packet: Buffer, pnOffset: number, end: number, keys: 
   } catch {
     return keys.aead === undefined ? 'Initial packet failed to decrypt' : 'packet failed to decrypt';
   }
+}
+
+/** What openPacket uses of a GCM or ChaCha20-Poly1305 decipher. */
+interface AeadDecipher {
+  setAAD(aad: Buffer): unknown;
+  setAuthTag(tag: Buffer): unknown;
+  update(data: Buffer): Buffer;
+  final(): Buffer;
+}
+
+/**
+ * The packet's AEAD (RFC 9001 §5.3), one literal algorithm name per call. With the choice made
+ * inside one expression, a rewritten condition (Stryker's mutants) left TypeScript the generic
+ * Decipher, whose setAAD wants CCM's options, and every mutant of this file failed to compile
+ * (issue 16). @types/node also declares ChaCha20-Poly1305's setAAD options as required; Node
+ * needs them for CCM only (plaintextLength), hence the narrower interface.
+ */
+function aeadDecipher(aead: QuicAead, key: Buffer, nonce: Buffer): AeadDecipher {
+  if (aead === 'chacha20-poly1305') return createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 }) as unknown as AeadDecipher;
+  return createDecipheriv(aead, key, nonce);
 }
