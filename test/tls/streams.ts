@@ -38,16 +38,21 @@ export function readSegments(name: string): Segment[] {
   return readSegmentsFrom(fixturePath(name));
 }
 
+/** The tshark fields readSegmentsFrom asks for, in the order parseSegments reads them. */
+export const SEGMENT_FIELDS = [
+  'frame.number', 'frame.time_epoch', 'tcp.stream', 'ip.src', 'ipv6.src', 'tcp.srcport', 'tcp.flags',
+  'tcp.seq_raw', 'tcp.payload',
+];
+
 /** Same for a capture anywhere. */
 export function readSegmentsFrom(file: string): Segment[] {
-  const out = tshark([
-    '-n', '-r', file,
-    '-Y', 'tcp',
-    '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f',
-    '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'tcp.stream',
-    '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'tcp.flags',
-    '-e', 'tcp.seq_raw', '-e', 'tcp.payload',
-  ]);
+  const args = ['-n', '-r', file, '-Y', 'tcp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f'];
+  for (const f of SEGMENT_FIELDS) args.push('-e', f);
+  return parseSegments(tshark(args));
+}
+
+/** tshark's `-T fields` lines of SEGMENT_FIELDS, as segments. */
+export function parseSegments(out: string): Segment[] {
   const segs: Segment[] = [];
   for (const line of out.split('\n')) {
     if (line === '') continue;

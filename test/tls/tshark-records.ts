@@ -9,7 +9,7 @@
  * once per mutant in mutation testing).
  */
 import { tsharkOutput } from '../findings/tshark-facts.js';
-import { fixturePath, streamChunks, type Chunk, type Segment } from './streams.js';
+import { fixturePath, parseSegments, SEGMENT_FIELDS, streamChunks, type Chunk, type Segment } from './streams.js';
 import type { Side } from '../../src/base/stamp.js';
 
 export interface TsharkRecord {
@@ -40,33 +40,12 @@ export interface TsharkDirection {
 type Node = { [key: string]: unknown };
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-const SEGMENT_FIELDS = [
-  'frame.number', 'frame.time_epoch', 'tcp.stream', 'ip.src', 'ipv6.src', 'tcp.srcport', 'tcp.flags',
-  'tcp.seq_raw', 'tcp.payload',
-];
-
 function segments(file: string): Segment[] {
   const args = ['-Y', 'tcp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f'];
   for (const f of SEGMENT_FIELDS) args.push('-e', f);
   const out = tsharkOutput(file, args);
   if (out.status !== 0) throw new Error(`tshark failed on ${file}: ${out.stderr}`);
-  const segs: Segment[] = [];
-  for (const line of out.stdout.split('\n')) {
-    if (line === '') continue;
-    const [frame, time, stream, ip4, ip6, sport, flags, seq, payload] = line.split('\t');
-    const [sec, frac = ''] = time.split('.');
-    segs.push({
-      frame: Number(frame),
-      stamp: { frame: Number(frame), tsSec: Number(sec), tsNsec: Number((frac + '000000000').slice(0, 9)) },
-      stream: Number(stream),
-      src: ip4 || ip6,
-      sport: Number(sport),
-      flags: Number(flags),
-      seq: Number(seq),
-      payload: Buffer.from((payload ?? '').replace(/:/g, ''), 'hex'),
-    });
-  }
-  return segs;
+  return parseSegments(out.stdout);
 }
 
 /** tshark's records per frame, in the order it dissects them. */
