@@ -405,7 +405,7 @@ async function runMainStoppable(
       let spill: InstanceType<typeof L.RecordSpill> | undefined;
       try {
         code = await runTui({
-          title: path === '-' ? 'stdin' : sanitize(basename(path)),
+          title: tuiTitle(path),
           load: async (onProgress) => {
             await loadLib(); // after the UI's first frame
             spill = new L.RecordSpill();
@@ -558,7 +558,7 @@ async function runCompare(argv: { before: string; after: string; format?: string
     clearProgress();
     const { runTui } = await importTui();
     return runTui({
-      title: argv.after === '-' ? 'stdin' : sanitize(basename(argv.after)),
+      title: tuiTitle(argv.after),
       load: async () => after,
       initialView: 'compare',
       comparison: L.compareAnalyses(before, after),
@@ -749,6 +749,11 @@ function boundHeapGrowth(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
+/** The terminal UI's title for a capture: its file name, or "stdin"; the early first frame shows the same. */
+function tuiTitle(path: string): string {
+  return path === '-' ? 'stdin' : sanitize(basename(path));
+}
+
 /**
  * The terminal UI's plain first frame, before yargs and the rest are loaded
  * (yargs takes ~0.15 s of CPU to import): only for the one command line that
@@ -759,7 +764,7 @@ function earlyFirstFrame(args: readonly string[]): void {
   if (args.length !== 1 || !process.stdout.isTTY || !process.stdin.isTTY) return;
   const path = args[0]!;
   if (path === '' || path.startsWith('-') || COMMANDS.has(path)) return;
-  showFirstFrame(process.stdout, sanitize(basename(path)), false);
+  showFirstFrame(process.stdout, tuiTitle(path), false);
 }
 
 async function run(): Promise<void> {

@@ -12,11 +12,11 @@
  */
 
 /** The alternate screen keeps the user's scrollback intact and gives a clean page. */
-export const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 export const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 
 /** What the screen shows until Ink has drawn: the title bar's text and what is happening. */
-export function plainFirstFrame(title: string, comparing: boolean, columns: number): string {
+function plainFirstFrame(title: string, comparing: boolean, columns: number): string {
   const cut = (s: string) => (s.length > columns ? `${s.slice(0, Math.max(0, columns - 1))}…` : s);
   return `${cut(`handshake-lens  ${title}`)}\r\n${cut(comparing ? 'comparing…' : `reading ${title}…`)}`;
 }

@@ -10,8 +10,6 @@ import type { AppProps, LiveSource } from './App.js';
 import { colorEnabled, type ViewName } from './model.js';
 import { LEAVE_ALT_SCREEN, showFirstFrame, takeOverFirstFrame } from './first-frame.js';
 
-export { plainFirstFrame } from './first-frame.js';
-
 export interface TuiOptions {
   /** Shown in the title bar (the capture's file name). */
   title: string;
