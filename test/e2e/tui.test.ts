@@ -338,6 +338,59 @@ describe('issue 10: small terminals, key bursts, the legend (80×24 and 100×32)
   });
 });
 
+describe('the built terminal UI is one bundle', () => {
+  test('Ink, React and their dependencies come from dist/ui/bundle.js, not from node_modules', () => {
+    // scripts/postbuild.mjs bundles them (importing them as installed costs ~0.9 s of CPU on Node 20).
+    // A module hook logs every URL the run resolves.
+    const dir = mkdtempSync(path.join(tmpdir(), 'hl-bundle-'));
+    try {
+      const log = path.join(dir, 'resolved.log');
+      const hooks = path.join(dir, 'hooks.mjs');
+      writeFileSync(
+        hooks,
+        `import { appendFileSync } from 'node:fs';\n` +
+          `export async function resolve(spec, ctx, next) {\n` +
+          `  const r = await next(spec, ctx);\n` +
+          `  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');\n` +
+          `  return r;\n}\n`,
+      );
+      const preload = path.join(dir, 'preload.mjs');
+      writeFileSync(preload, `import { register } from 'node:module';\nimport { pathToFileURL } from 'node:url';\nregister(pathToFileURL(${JSON.stringify(hooks)}));\n`);
+      const e = env({ NO_COLOR: '1' });
+      e.NODE_OPTIONS = `--import=${preload}`;
+      const r = ptyRun(['fixtures/zeek-tls12-basic.pcap'], [{ wait: 'sort: setup', timeout: 20 }, { send: 'q' }], e, path.join(dir, 't.bin'));
+      expect(r.failed_step).toBeNull();
+      expect(r.exit).toBe(0);
+      const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      expect(urls.filter((u) => u.endsWith('/dist/ui/bundle.js'))).toHaveLength(1);
+      expect(urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler|es-toolkit|yoga-layout|scheduler)\//.test(u))).toEqual([]);
+      // The stages outside the UI are the CLI's own modules, not copies inside the bundle.
+      expect(urls.filter((u) => u.endsWith('/dist/report/index.js')).length).toBeGreaterThan(0);
+      // The UI module the CLI itself imports (it draws the first frame before loading the UI) stays one module.
+      expect(urls.filter((u) => u.endsWith('/dist/ui/first-frame.js')).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Ink\'s DEV=true switch still works with the bundled UI', () => {
+  test('DEV=true: Ink says react-devtools-core is missing, the UI runs, exit 0', () => {
+    // With DEV=true Ink imports its devtools module and reads its package.json relative to
+    // itself; the bundle (scripts/postbuild.mjs) sends both to the installed Ink.
+    const transcript = path.join(tmpdir(), `hl-tui-dev-${process.pid}.bin`);
+    try {
+      const r = ptyRun(['fixtures/zeek-tls12-basic.pcap'], [{ wait: 'sort: setup', timeout: 20 }, { send: 'q' }], env({ NO_COLOR: '1', DEV: 'true' }), transcript);
+      expect(r.failed_step).toBeNull();
+      expect(r.exit).toBe(0);
+      expect(r.output).toContain('react-devtools-core');
+      expect(r.output).toContain('68.233.76.12:443');
+    } finally {
+      rmSync(transcript, { force: true });
+    }
+  });
+});
+
 describe('the first screen comes before the argument parser is loaded', () => {
   test('handshake-lens FILE on a terminal: the plain first frame is written before yargs is resolved', () => {
     // A preload logs, in order, the first write of the plain frame to stdout and the first resolution
