@@ -84,6 +84,8 @@ if (existsSync(entry)) {
     banner: { js: "import { createRequire as __hlCreateRequire } from 'node:module';\nconst require = __hlCreateRequire(import.meta.url);" },
     plugins: [sharedStages, inkDevtools],
     legalComments: 'eof',
+    // Through dist's own maps back to src/ui (stack traces; subprocess coverage, scripts/coverage.mjs).
+    sourcemap: true,
     logLevel: 'warning',
   });
 }
