@@ -18,7 +18,7 @@
  * wall-clock time (NDJSON/protobuf lines go out then, the UI shows it); the
  * first SIGINT stops reading and reports, a second one exits at once (130).
  */
-import { existsSync, fstatSync, openSync } from 'node:fs';
+import { fstatSync, openSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import tty from 'node:tty';
@@ -521,18 +521,16 @@ async function runInfoSaved(argv: { capture: string; json?: boolean; format?: st
 }
 
 /**
- * The TUI module with React's production build. The built CLI loads dist/ui/bundle.js, where
- * the build chose it (scripts/postbuild.mjs). Without the bundle (a build without it), NODE_ENV
- * is set before the import, unless it says otherwise: ui/index.js loads react/jsx-runtime, which
- * picks its build (and React's) when first loaded. The development build (NODE_ENV unset) checks
- * every render: the full view took 1.64x the text report's time with it, 1.31x without
- * (scripts/bench-tui.py, issue 14). The in-process UI tests (src, NODE_ENV=test) keep React's checks.
+ * The TUI module, with React's production build unless NODE_ENV says otherwise. Set before
+ * the import: ui/index.js loads react/jsx-runtime, which picks its build (and React's) when
+ * first loaded. The development build (NODE_ENV unset) checks every render: the full view
+ * took 1.64x the text report's time with it, 1.31x without (scripts/bench-tui.py, issue 14).
+ * The built CLI (scripts/postbuild.mjs) has the production build chosen when it was bundled;
+ * the in-process UI tests (src, NODE_ENV=test) keep React's checks.
  */
 function importTui(): Promise<typeof import('./ui/index.js')> {
-  process.env.NODE_ENV ??= 'production';
-  // The build bundles the UI with Ink and React (scripts/postbuild.mjs): ~0.9 s less CPU to load.
-  const bundle = new URL('./ui/bundle.js', import.meta.url);
-  if (existsSync(bundle)) return import(bundle.href) as Promise<typeof import('./ui/index.js')>;
+  const env = process.env; // not process.env.NODE_ENV itself: the bundler replaces that expression
+  env.NODE_ENV ??= 'production';
   return import('./ui/index.js');
 }
 
@@ -788,7 +786,11 @@ async function run(): Promise<void> {
     } else {
       const msg = e instanceof Error ? e.message : String(e);
       process.stderr.write(`error: ${sanitize(msg)}\n`);
-      if (process.env.HANDSHAKE_LENS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+      if (process.env.HANDSHAKE_LENS_DEBUG && e instanceof Error) {
+        // The built CLI is a bundle: its source maps lead the trace back to src/.
+        process.setSourceMapsEnabled(true);
+        process.stderr.write(`${e.stack}\n`);
+      }
       code = 1;
     }
   }

@@ -338,39 +338,57 @@ describe('issue 10: small terminals, key bursts, the legend (80×24 and 100×32)
   });
 });
 
-describe('the built terminal UI is one bundle', () => {
-  test('Ink, React and their dependencies come from dist/ui/bundle.js, not from node_modules', () => {
-    // scripts/postbuild.mjs bundles them (importing them as installed costs ~0.9 s of CPU on Node 20).
-    // A module hook logs every URL the run resolves.
-    const dir = mkdtempSync(path.join(tmpdir(), 'hl-bundle-'));
-    try {
-      const log = path.join(dir, 'resolved.log');
-      const hooks = path.join(dir, 'hooks.mjs');
-      writeFileSync(
-        hooks,
-        `import { appendFileSync } from 'node:fs';\n` +
-          `export async function resolve(spec, ctx, next) {\n` +
-          `  const r = await next(spec, ctx);\n` +
-          `  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');\n` +
-          `  return r;\n}\n`,
-      );
-      const preload = path.join(dir, 'preload.mjs');
-      writeFileSync(preload, `import { register } from 'node:module';\nimport { pathToFileURL } from 'node:url';\nregister(pathToFileURL(${JSON.stringify(hooks)}));\n`);
-      const e = env({ NO_COLOR: '1' });
-      e.NODE_OPTIONS = `--import=${preload}`;
-      const r = ptyRun(['fixtures/zeek-tls12-basic.pcap'], [{ wait: 'sort: setup', timeout: 20 }, { send: 'q' }], e, path.join(dir, 't.bin'));
-      expect(r.failed_step).toBeNull();
-      expect(r.exit).toBe(0);
-      const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
-      expect(urls.filter((u) => u.endsWith('/dist/ui/bundle.js'))).toHaveLength(1);
-      expect(urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler|es-toolkit|yoga-layout|scheduler)\//.test(u))).toEqual([]);
-      // The stages outside the UI are the CLI's own modules, not copies inside the bundle.
-      expect(urls.filter((u) => u.endsWith('/dist/report/index.js')).length).toBeGreaterThan(0);
-      // The UI module the CLI itself imports (it draws the first frame before loading the UI) stays one module.
-      expect(urls.filter((u) => u.endsWith('/dist/ui/first-frame.js')).length).toBeGreaterThan(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+/** dist/app/manifest.json (scripts/postbuild.mjs): the packages and dist modules in each chunk of the bundled CLI. */
+function chunkOf(pkg: string): string {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'dist/app/manifest.json'), 'utf8')) as Record<string, { packages: string[]; modules: string[] }>;
+  const chunks = Object.entries(manifest).filter(([, c]) => c.packages.includes(pkg)).map(([name]) => name);
+  expect(chunks).toHaveLength(1);
+  return chunks[0]!;
+}
+
+/** Runs the UI on a capture with a module hook that logs every URL resolved, in order; returns them. */
+function resolvedUrls(extra: Record<string, string>, preloadExtra = ''): { urls: string[]; log: string; r: PtyResult } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hl-bundle-'));
+  try {
+    const log = path.join(dir, 'resolved.log');
+    const hooks = path.join(dir, 'hooks.mjs');
+    writeFileSync(
+      hooks,
+      `import { appendFileSync } from 'node:fs';\n` +
+        `export async function resolve(spec, ctx, next) {\n` +
+        `  const r = await next(spec, ctx);\n` +
+        `  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');\n` +
+        `  return r;\n}\n`,
+    );
+    const preload = path.join(dir, 'preload.mjs');
+    writeFileSync(
+      preload,
+      `import { register } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nimport { pathToFileURL } from 'node:url';\n` +
+        `register(pathToFileURL(${JSON.stringify(hooks)}));\n` +
+        preloadExtra.replaceAll('LOG', JSON.stringify(log)),
+    );
+    const e = env({ NO_COLOR: '1', ...extra });
+    e.NODE_OPTIONS = `--import=${preload}`;
+    const r = ptyRun(['fixtures/zeek-tls12-basic.pcap'], [{ wait: 'sort: setup', timeout: 20 }, { send: 'q' }], e, path.join(dir, 't.bin'));
+    const text = readFileSync(log, 'utf8');
+    return { urls: text.split('\n').filter(Boolean), log: text, r };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the built CLI is one bundle', () => {
+  test('Ink, React and yargs come from the bundle\'s chunks, not from node_modules; no tsc module beside its bundled copy', () => {
+    // scripts/postbuild.mjs bundles the CLI: importing Ink and React as installed cost ~0.9 s of CPU on Node 20.
+    const { urls, r } = resolvedUrls({});
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(0);
+    expect(urls.filter((u) => /\/node_modules\//.test(u))).toEqual([]);
+    expect(urls.some((u) => u.endsWith(`/dist/app/${chunkOf('ink')}`))).toBe(true);
+    expect(chunkOf('ink')).toBe(chunkOf('react-reconciler'));
+    // Only the launcher and the bundle's own files: no tsc output module beside its bundled copy.
+    const ours = urls.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6));
+    expect(ours.filter((u) => !u.startsWith('app/') && u !== 'cli.js')).toEqual([]);
   });
 });
 
@@ -392,38 +410,21 @@ describe('Ink\'s DEV=true switch still works with the bundled UI', () => {
 });
 
 describe('the first screen comes before the argument parser is loaded', () => {
-  test('handshake-lens FILE on a terminal: the plain first frame is written before yargs is resolved', () => {
-    // A preload logs, in order, the first write of the plain frame to stdout and the first resolution
-    // of 'yargs' (a module hook: node:module register). yargs alone takes ~0.15 s of CPU to import.
-    const dir = mkdtempSync(path.join(tmpdir(), 'hl-first-'));
-    try {
-      const log = path.join(dir, 'order.log');
-      const hooks = path.join(dir, 'hooks.mjs');
-      writeFileSync(
-        hooks,
-        `import { appendFileSync } from 'node:fs';\n` +
-          `export async function resolve(spec, ctx, next) {\n` +
-          `  if (spec === 'yargs') appendFileSync(${JSON.stringify(log)}, 'yargs\\n');\n` +
-          `  return next(spec, ctx);\n}\n`,
-      );
-      const preload = path.join(dir, 'preload.mjs');
-      writeFileSync(
-        preload,
-        `import { register } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nimport { pathToFileURL } from 'node:url';\n` +
-          `register(pathToFileURL(${JSON.stringify(hooks)}));\n` +
-          `const write = process.stdout.write.bind(process.stdout);\nlet seen = false;\n` +
-          `process.stdout.write = (chunk, ...rest) => {\n` +
-          `  if (!seen && String(chunk).includes('reading zeek-tls12-basic.pcap')) { seen = true; appendFileSync(${JSON.stringify(log)}, 'frame\\n'); }\n` +
-          `  return write(chunk, ...rest);\n};\n`,
-      );
-      const e = env({ NO_COLOR: '1' });
-      e.NODE_OPTIONS = `--import=${preload}`;
-      const r = ptyRun(['fixtures/zeek-tls12-basic.pcap'], [{ wait: 'sort: setup', timeout: 20 }, { send: 'q' }], e, path.join(dir, 't.bin'));
-      expect(r.failed_step).toBeNull();
-      expect(r.exit).toBe(0);
-      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['frame', 'yargs']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  test('handshake-lens FILE on a terminal: the plain first frame is written before yargs is loaded', () => {
+    // A preload logs, in order, the first write of the plain frame to stdout and every module resolved
+    // (a module hook: node:module register); yargs is in its own chunk of the bundle (dist/app/manifest.json).
+    // yargs alone took ~0.15 s of CPU to import before the CLI was bundled.
+    const frameLogger =
+      `const write = process.stdout.write.bind(process.stdout);\nlet seen = false;\n` +
+      `process.stdout.write = (chunk, ...rest) => {\n` +
+      `  if (!seen && String(chunk).includes('reading zeek-tls12-basic.pcap')) { seen = true; appendFileSync(LOG, 'frame\\n'); }\n` +
+      `  return write(chunk, ...rest);\n};\n`;
+    const { urls, r } = resolvedUrls({}, frameLogger);
+    expect(r.failed_step).toBeNull();
+    expect(r.exit).toBe(0);
+    const yargsChunk = urls.findIndex((u) => u.endsWith(`/dist/app/${chunkOf('yargs')}`));
+    expect(yargsChunk).toBeGreaterThan(0);
+    expect(urls.indexOf('frame')).toBeGreaterThanOrEqual(0);
+    expect(urls.indexOf('frame')).toBeLessThan(yargsChunk);
   });
 });
