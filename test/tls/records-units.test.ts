@@ -357,6 +357,39 @@ describe('RecordReader framing', () => {
     expect(recs[0].body).toEqual(Buffer.alloc(4, 9));
   });
 
+  it('a body inside one feed is a view of the fed bytes, a body spanning feeds is copied (allocation contract of src/tls/records.ts)', () => {
+    // The contract (file comment of src/tls/records.ts): "a record body is copied only when it spans
+    // feeds"; TlsRecord.body: "Views may point into the fed buffer". Each feed gets memory of its own
+    // (not Node's shared 8 KiB pool), so a view is told from a copy by the ArrayBuffer behind it.
+    const fed: Buffer[] = [];
+    const pieces: (string | number[])[][] = [];
+    const r = new RecordReader('client', {
+      record: (x) => pieces.push((x.body ?? []).map((p) => {
+        const i = fed.findIndex((f) => f.buffer === p.data.buffer);
+        return i < 0 ? `copy of ${p.data.length}` : [i, p.data.byteOffset - fed[i].byteOffset, p.data.length];
+      })),
+      problem: (t) => { throw new Error(t); },
+    }, { keep: () => true });
+    const feed = (bytes: Buffer, frame: number) => {
+      const own = Buffer.from(new ArrayBuffer(bytes.length));
+      bytes.copy(own);
+      fed.push(own);
+      r.feed(own, stamp(frame));
+    };
+    const third = rec(21, 4);
+    // Feed 0: a record with bytes after it, then one ending exactly at the feed's end.
+    feed(Buffer.concat([rec(22, 4), rec(23, 3)]), 1);
+    // Feeds 1 and 2: a record cut after 2 body bytes, then one ending feed 2.
+    feed(third.subarray(0, 7), 2);
+    feed(Buffer.concat([third.subarray(7), rec(22, 2)]), 3);
+    expect(pieces).toEqual([
+      [[0, 5, 4]],
+      [[0, 14, 3]],
+      ['copy of 2', 'copy of 2'],
+      [[2, 7, 2]],
+    ]);
+  });
+
   it('a header whose body starts in the next feed, and a record ending a feed', () => {
     const { r, recs } = make();
     r.feed(rec(22, 3).subarray(0, 5), stamp(1));
