@@ -1,0 +1,330 @@
+/**
+ * TcpConnection (src/tcp/connection.ts) on every capture of fixtures/, against a
+ * reference computed from tshark's per-frame dissection of the same file alone
+ * (tshark-frames.ts): tcp.stream, the flags, tcp.seq_raw / tcp.seq (tshark's
+ * stream start) / tcp.ack_raw / tcp.len / frame.len / tcp.options.mss_val and
+ * tcp.analysis.initial_rtt. The rules applied to those fields are RFC 9293's
+ * (handshake, receive sequence space) and README's ("Where we differ from
+ * Wireshark"); where they part from tshark's own tcp.analysis flags, the test
+ * says which frames and why.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { msBetween } from '../../src/base/stamp.js';
+import type { TcpConnection } from '../../src/tcp/connection.js';
+import { fixture, ROOT, runTracker, tsharkFrames, type Run, type TFrame } from './tshark-frames.js';
+
+const SYN = 0x02;
+const FIN = 0x01;
+const RST = 0x04;
+const ACK = 0x10;
+
+const CAPTURES = [
+  ...readdirSync(join(ROOT, 'fixtures')).filter((f) => /\.(pcap|pcapng)$/.test(f)),
+  ...readdirSync(join(ROOT, 'fixtures/lossy')).map((f) => `lossy/${f}`),
+  ...readdirSync(join(ROOT, 'fixtures/derived')).map((f) => `derived/${f}`),
+].sort();
+
+/** Signed distance a - b in sequence space (RFC 9293 §3.4: modulo 2^32). */
+const seqDiff = (a: number, b: number): number => (a - b) | 0;
+
+interface DirModel {
+  frames: TFrame[];
+  /** RCV.NXT once the first payload was seen. */
+  nxt: number | undefined;
+  /** Highest sequence number + 1 seen (the stream followed without holding, when nobody reads). */
+  maxEnd: number | undefined;
+  /** Segments queued beyond RCV.NXT: [start, end) as sequence numbers. */
+  queue: [number, number][];
+  missing: number;
+}
+
+interface Expected {
+  stream: number;
+  endpoints: [{ ip: string; port: number }, { ip: string; port: number }];
+  first: number;
+  last: number;
+  packets: number;
+  bytes: number;
+  baseSeq: [number | undefined, number | undefined];
+  synSeen: [boolean, boolean];
+  syns: number[];
+  synAcks: number[];
+  fin: [number | undefined, number | undefined];
+  rst: [number | undefined, number | undefined];
+  mss: [number | undefined, number | undefined];
+  clientDir: 0 | 1 | -1;
+  clientEvidence: 'syn' | 'syn-ack' | null;
+  handshakeAck: number | undefined;
+  ackSnapshot: { packets: number; bytes: number } | undefined;
+  firstPayload: [number | undefined, number | undefined];
+  payloadBytes: [number, number];
+  retransmissions: number;
+  outOfOrder: number;
+  lastPayloadBeforeTeardown: number | undefined;
+  closed: boolean;
+  teardownStarted: boolean;
+  initialRtt: number | undefined;
+  missingBytes: number;
+  /** Per frame: [dir, retransmission, out of order]. */
+  perFrame: Map<number, [0 | 1, boolean, boolean]>;
+}
+
+/**
+ * The reference model of one tcp.stream. Receive side (RFC 9293 §3.10.7.4): a segment whose
+ * last byte is below RCV.NXT is old (a retransmission); one starting beyond RCV.NXT is queued
+ * (out of order: ahead of a hole); otherwise its new bytes move RCV.NXT, and queued segments
+ * it reaches follow. A direction's first data byte is where tshark's relative sequence number 1
+ * is (tcp.seq_raw - tcp.seq + 1: the ISN + 1 after a SYN; after a peer's SYN and ACK without a
+ * captured SYN-ACK, the peer's first ACK number, README "Where the start of a direction was not
+ * captured"). With no SYN captured either way, the first segment with payload (README: "both tools
+ * take each direction's first captured segment as its start"; tshark takes the first segment even when
+ * it is empty: in lossy/midstream-mirror-tls13.pcap the server's empty ACKs sit one byte before its
+ * first data, a byte tshark counts as not captured). When nobody reads (`read` false) nothing is queued: RCV.NXT follows the highest
+ * byte seen. Once FIN went both ways or a RST came, queued holes are given up (missing bytes) when
+ * someone reads; at the end of the capture too.
+ */
+function model(frames: TFrame[], read: boolean): Expected {
+  const f0 = frames[0]!;
+  const a = { ip: f0.src, port: f0.sport };
+  const dirOf = (f: TFrame): 0 | 1 => (f.src === a.ip && f.sport === a.port ? 0 : 1);
+  const d: [DirModel, DirModel] = [0, 1].map(() => ({ frames: [], nxt: undefined, maxEnd: undefined, queue: [], missing: 0 })) as unknown as [DirModel, DirModel];
+  const e: Expected = {
+    stream: f0.stream,
+    endpoints: [a, { ip: f0.dst, port: f0.dport }],
+    first: f0.frame,
+    last: frames[frames.length - 1]!.frame,
+    packets: frames.length,
+    bytes: frames.reduce((s, f) => s + f.len, 0),
+    baseSeq: [undefined, undefined],
+    synSeen: [false, false],
+    syns: [],
+    synAcks: [],
+    fin: [undefined, undefined],
+    rst: [undefined, undefined],
+    mss: [undefined, undefined],
+    clientDir: -1,
+    clientEvidence: null,
+    handshakeAck: undefined,
+    ackSnapshot: undefined,
+    firstPayload: [undefined, undefined],
+    payloadBytes: [0, 0],
+    retransmissions: 0,
+    outOfOrder: 0,
+    lastPayloadBeforeTeardown: undefined,
+    closed: false,
+    teardownStarted: false,
+    initialRtt: frames.find((f) => f.initialRtt !== undefined)?.initialRtt,
+    missingBytes: 0,
+    perFrame: new Map(),
+  };
+  let synAckSeq: number | undefined;
+  let anySyn = false;
+  let lastPayload: number | undefined;
+  let packets = 0;
+  let bytes = 0;
+  const giveUp = (m: DirModel) => {
+    m.queue.sort((x, y) => seqDiff(x[0], y[0]));
+    for (const [s, en] of m.queue) {
+      if (seqDiff(s, m.nxt!) > 0) {
+        m.missing += seqDiff(s, m.nxt!);
+        m.nxt = s;
+      }
+      if (seqDiff(en, m.nxt!) > 0) m.nxt = en;
+    }
+    m.queue = [];
+  };
+  for (const f of frames) {
+    const dir = dirOf(f);
+    const m = d[dir];
+    packets++;
+    bytes += f.len;
+    const syn = (f.flags & SYN) !== 0;
+    if (syn) anySyn = true;
+    if (m.frames.length === 0) e.baseSeq[dir] = f.seq;
+    m.frames.push(f);
+    if (syn) {
+      if (!e.synSeen[dir]) e.baseSeq[dir] = f.seq;
+      e.synSeen[dir] = true;
+      if (e.mss[dir] === undefined) e.mss[dir] = f.mss;
+      if (f.flags & ACK) {
+        e.synAcks.push(f.frame);
+        synAckSeq ??= f.seq;
+        if (e.clientDir === -1) [e.clientDir, e.clientEvidence] = [dir === 0 ? 1 : 0, 'syn-ack'];
+      } else {
+        e.syns.push(f.frame);
+        if (e.clientEvidence !== 'syn') [e.clientDir, e.clientEvidence] = [dir, 'syn'];
+      }
+    }
+    // RFC 9293 §3.5: the client's ACK of the SYN-ACK (ISN + 1), carrying nothing else, completes the handshake.
+    if (
+      e.handshakeAck === undefined && synAckSeq !== undefined && dir === e.clientDir &&
+      (f.flags & (SYN | FIN | RST | ACK)) === ACK && f.tcpLen === 0 && f.ack === ((synAckSeq + 1) >>> 0)
+    ) {
+      e.handshakeAck = f.frame;
+      e.ackSnapshot = { packets, bytes };
+    }
+    let retr = false;
+    let ooo = false;
+    if (f.tcpLen > 0) {
+      const seq = syn ? (f.seq + 1) >>> 0 : f.seq;
+      const end = (seq + f.tcpLen) >>> 0;
+      if (m.nxt === undefined) {
+        // With a SYN captured either way, tshark's base (relative sequence number 1); with none, the
+        // first segment with payload (tshark: the first segment, even an empty one; see below).
+        m.nxt = anySyn ? (f.seq - f.relSeq + 1) >>> 0 : seq;
+        m.maxEnd = m.nxt;
+      }
+      if (!read) {
+        if (seqDiff(seq, m.maxEnd!) > 0) ooo = true;
+        else if (seqDiff(end, m.maxEnd!) <= 0) retr = true;
+        if (seqDiff(end, m.maxEnd!) > 0) m.maxEnd = end;
+      } else if (seqDiff(seq, m.nxt) > 0) {
+        ooo = true;
+        m.queue.push([seq, end]);
+      } else if (seqDiff(end, m.nxt) <= 0) retr = true;
+      else {
+        m.nxt = end;
+        for (let moved = true; moved; ) {
+          moved = false;
+          for (const q of m.queue) {
+            if (seqDiff(q[0], m.nxt) <= 0) {
+              if (seqDiff(q[1], m.nxt) > 0) m.nxt = q[1];
+              m.queue.splice(m.queue.indexOf(q), 1);
+              moved = true;
+              break;
+            }
+          }
+        }
+      }
+      if (retr) e.retransmissions++;
+      else {
+        if (ooo) e.outOfOrder++;
+        e.firstPayload[dir] ??= f.frame;
+        e.payloadBytes[dir] += f.tcpLen;
+        lastPayload = f.frame;
+      }
+    }
+    if (f.flags & (FIN | RST)) {
+      if (!e.teardownStarted) e.lastPayloadBeforeTeardown = lastPayload;
+      e.teardownStarted = true;
+      if (f.flags & FIN) e.fin[dir] ??= f.frame;
+      if (f.flags & RST) e.rst[dir] ??= f.frame;
+    }
+    e.closed = (e.fin[0] !== undefined && e.fin[1] !== undefined) || e.rst[0] !== undefined || e.rst[1] !== undefined;
+    if (e.closed && read) for (const x of d) if (x.nxt !== undefined) giveUp(x);
+    e.perFrame.set(f.frame, [dir, retr, ooo]);
+  }
+  if (read) for (const x of d) if (x.nxt !== undefined) giveUp(x);
+  e.missingBytes = d[0].missing + d[1].missing;
+  return e;
+}
+
+
+function ours(c: TcpConnection) {
+  const frame = (s: { frame: number } | undefined) => s?.frame;
+  return {
+    stream: c.id,
+    endpoints: c.endpoints,
+    first: c.firstStamp.frame,
+    last: c.lastStamp.frame,
+    packets: c.packets,
+    bytes: c.bytes,
+    baseSeq: c.baseSeq,
+    synSeen: c.synSeen,
+    syns: c.syns.map((s) => s.frame),
+    synAcks: c.synAcks.map((s) => s.frame),
+    fin: c.fin.map(frame),
+    rst: c.rst.map(frame),
+    mss: c.mss,
+    clientDir: c.clientDir,
+    clientEvidence: c.clientEvidence,
+    handshakeAck: frame(c.handshakeAck),
+    ackSnapshot: c.ackSnapshot,
+    firstPayload: c.firstPayload.map(frame),
+    payloadBytes: c.payloadBytes,
+    retransmissions: c.retransmissions,
+    outOfOrder: c.outOfOrder,
+    lastPayloadBeforeTeardown: frame(c.lastPayloadBeforeTeardown),
+    closed: c.closed,
+    teardownStarted: c.teardownStarted,
+    initialRtt: c.initialRttSyn && c.initialRttAt ? msBetween(c.initialRttSyn, c.initialRttAt) / 1000 : undefined,
+    missingBytes: c.missingBytes,
+  };
+}
+
+function byStream(frames: TFrame[]): TFrame[][] {
+  const m = new Map<number, TFrame[]>();
+  for (const f of frames) {
+    if (!m.has(f.stream)) m.set(f.stream, []);
+    m.get(f.stream)!.push(f);
+  }
+  return [...m.keys()].sort((x, y) => x - y).map((k) => m.get(k)!);
+}
+
+function compare(run: Run, frames: TFrame[], read: boolean): void {
+  const models = byStream(frames).map((s) => model(s, read));
+  expect(run.finals.map((c) => c.id)).toEqual(models.map((m) => m.stream));
+  run.finals.forEach((c, i) => {
+    const { perFrame, initialRtt, ...want } = models[i]!;
+    const { initialRtt: rtt, ...got } = ours(c);
+    expect(got).toEqual(want);
+    // tshark shows no tcp.analysis.initial_rtt when it is 0 (two frames with the same time).
+    if (initialRtt === undefined) expect(rtt === undefined || rtt === 0).toBe(true);
+    else expect(Math.abs(rtt! - initialRtt)).toBeLessThan(2e-9);
+    // Each frame went to this connection, in tshark's direction, classified as the model says.
+    const mine = run.seen.filter((s) => s.id === c.id).map((s) => [s.frame, s.dir, s.retransmission, s.outOfOrder]);
+    expect(mine).toEqual([...perFrame].map(([fr, v]) => [fr, ...v]));
+  });
+  expect(run.seen.length).toBe(frames.length);
+}
+
+describe.each(CAPTURES)('%s', (name) => {
+  let frames: TFrame[];
+  beforeAll(() => {
+    frames = tsharkFrames(fixture(name));
+  });
+
+  test('read (a consumer wants both directions): every connection and frame as the reference says', async () => {
+    compare(await runTracker(fixture(name), {}, true), frames, true);
+  });
+
+  test('not read: the same, with RCV.NXT following the highest byte seen', async () => {
+    compare(await runTracker(fixture(name)), frames, false);
+  });
+});
+
+/**
+ * The model's classification against tshark's own tcp.analysis flags on the same frames: a
+ * segment with payload the model calls old is one tshark flags retransmission (fast or spurious
+ * included), and the other way round, except where a late segment fills a hole: RFC 9293 takes
+ * it in order (RCV.NXT is at the hole), tshark flags it as a retransmission (it had seen higher
+ * sequence numbers) or as out of order (when it came within an RTT). Not read, RCV.NXT already
+ * followed the highest byte, so the filler is old to the model too.
+ */
+describe('the reference model against tshark\'s tcp.analysis flags', () => {
+  const differ = (read: boolean): string[] =>
+    CAPTURES.flatMap((name) => {
+      const frames = tsharkFrames(fixture(name));
+      const models = byStream(frames).map((s) => model(s, read));
+      return frames
+        .filter((f) => f.tcpLen > 0)
+        .filter((f) => {
+          const [, old] = models.find((m) => m.stream === f.stream)!.perFrame.get(f.frame)!;
+          return old !== (f.retransmission || f.fastRetransmission || f.spurious);
+        })
+        .map((f) => `${name}#${f.frame}${f.outOfOrder ? ' (tshark: out of order)' : ''}`);
+    });
+
+  test('read: only hole fillers differ', () => {
+    expect(differ(true)).toEqual(['lossy/lossy-2pct-tls.pcap#76', 'lossy/lossy-2pct-tls.pcap#78']);
+  });
+
+  test('not read: only fillers tshark calls out of order differ', () => {
+    expect(differ(false)).toEqual([
+      'lossy/lossy-2pct-tls.pcap#22 (tshark: out of order)',
+      'ns-tls12-lossy-cert-flight.pcap#12 (tshark: out of order)',
+      'zeek-tls13-hello-retry-request.pcap#11 (tshark: out of order)',
+    ]);
+  });
+});
