@@ -104,6 +104,10 @@ export interface Run {
   /** Reassembled bytes per connection id and direction (only with `read`). */
   bytes: Map<string, Buffer[]>;
   gaps: Map<string, number>;
+  /** Connection id -> frame being read when it was finalized (0: at the end, by finish()). */
+  finalFrame: Map<number, number>;
+  /** Connection ids in the order they were finalized. */
+  finalOrder: number[];
 }
 
 /**
@@ -115,6 +119,9 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
   const seen: Seen[] = [];
   const bytes = new Map<string, Buffer[]>();
   const gaps = new Map<string, number>();
+  const finalFrame = new Map<number, number>();
+  let current = 0;
+  const finalOrder: number[] = [];
   const tracker = new ConnectionTracker(
     (conn): StreamConsumer | undefined =>
       read
@@ -128,7 +135,11 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
             gap: (dir, lost) => gaps.set(`${conn.id}:${dir}`, (gaps.get(`${conn.id}:${dir}`) ?? 0) + lost),
           }
         : undefined,
-    (c) => finals.push(c),
+    (c) => {
+      finals.push(c);
+      finalFrame.set(c.id, current);
+      finalOrder.push(c.id);
+    },
     opts,
   );
   const proto = TcpConnection.prototype;
@@ -142,13 +153,15 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
   try {
     await readCapture(capture, (f) => {
       const p = decodeFrame(f.data, f.linkType);
+      current = f.number;
       if (p.tcp && p.src !== undefined && p.dst !== undefined) tracker.packet(p, { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec }, f.origLen);
     });
   } finally {
     proto.segment = orig;
   }
+  current = 0;
   tracker.finish();
-  return { finals: finals.sort((a, b) => a.id - b.id), seen, tracker, bytes, gaps };
+  return { finals: finals.sort((a, b) => a.id - b.id), seen, tracker, bytes, gaps, finalFrame, finalOrder };
 }
 
 export const fixture = (name: string): string => join(ROOT, 'fixtures', name);
