@@ -8,10 +8,12 @@
  * Wireshark"); where they part from tshark's own tcp.analysis flags, the test
  * says which frames and why.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { msBetween } from '../../src/base/stamp.js';
 import type { TcpConnection } from '../../src/tcp/connection.js';
+import { tsharkFacts } from '../findings/tshark-facts.js';
 import { fixture, ROOT, runTracker, tsharkFrames, type Run, type TFrame } from './tshark-frames.js';
 
 const SYN = 0x02;
@@ -66,6 +68,10 @@ interface Expected {
   teardownStarted: boolean;
   initialRtt: number | undefined;
   missingBytes: number;
+  /** Gaps given to the reader: [direction, bytes, frame being read (0: the end of the capture)]. */
+  gapEvents: [number, number, number][];
+  /** oneSided(0), oneSided(1). */
+  oneSided: [string | null, string | null];
   /** Per frame: [dir, retransmission, out of order]. */
   perFrame: Map<number, [0 | 1, boolean, boolean]>;
 }
@@ -84,7 +90,7 @@ interface Expected {
  * byte seen. Once FIN went both ways or a RST came, queued holes are given up (missing bytes) when
  * someone reads; at the end of the capture too.
  */
-function model(frames: TFrame[], read: boolean): Expected {
+function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
   const f0 = frames[0]!;
   const a = { ip: f0.src, port: f0.sport };
   const dirOf = (f: TFrame): 0 | 1 => (f.src === a.ip && f.sport === a.port ? 0 : 1);
@@ -116,6 +122,8 @@ function model(frames: TFrame[], read: boolean): Expected {
     teardownStarted: false,
     initialRtt: frames.find((f) => f.initialRtt !== undefined)?.initialRtt,
     missingBytes: 0,
+    gapEvents: [],
+    oneSided: [null, null],
     perFrame: new Map(),
   };
   let synAckSeq: number | undefined;
@@ -123,11 +131,12 @@ function model(frames: TFrame[], read: boolean): Expected {
   let lastPayload: number | undefined;
   let packets = 0;
   let bytes = 0;
-  const giveUp = (m: DirModel) => {
+  const giveUp = (m: DirModel, frame: number) => {
     m.queue.sort((x, y) => seqDiff(x[0], y[0]));
     for (const [s, en] of m.queue) {
       if (seqDiff(s, m.nxt!) > 0) {
         m.missing += seqDiff(s, m.nxt!);
+        e.gapEvents.push([d.indexOf(m), seqDiff(s, m.nxt!), frame]);
         m.nxt = s;
       }
       if (seqDiff(en, m.nxt!) > 0) m.nxt = en;
@@ -212,11 +221,17 @@ function model(frames: TFrame[], read: boolean): Expected {
       if (f.flags & RST) e.rst[dir] ??= f.frame;
     }
     e.closed = (e.fin[0] !== undefined && e.fin[1] !== undefined) || e.rst[0] !== undefined || e.rst[1] !== undefined;
-    if (e.closed && read) for (const x of d) if (x.nxt !== undefined) giveUp(x);
+    if (e.closed && read) for (const x of d) if (x.nxt !== undefined) giveUp(x, f.frame);
     e.perFrame.set(f.frame, [dir, retr, ooo]);
   }
-  if (read) for (const x of d) if (x.nxt !== undefined) giveUp(x);
+  if (read) for (const x of d) if (x.nxt !== undefined) giveUp(x, endFrame);
   e.missingBytes = d[0].missing + d[1].missing;
+  // One direction captured although both spoke (connection.ts oneSided): the server's packets alone
+  // answer a client; the client's alone, when one of them has the ACK flag (it acknowledged something).
+  for (const client of [0, 1] as const) {
+    const only = d[0].frames.length > 0 && d[1].frames.length === 0 ? 0 : d[1].frames.length > 0 && d[0].frames.length === 0 ? 1 : -1;
+    e.oneSided[client] = only === -1 ? null : only !== client ? 'server-only' : d[only].frames.some((f) => f.flags & ACK) ? 'client-only' : null;
+  }
   return e;
 }
 
@@ -250,6 +265,7 @@ function ours(c: TcpConnection) {
     teardownStarted: c.teardownStarted,
     initialRtt: c.initialRttSyn && c.initialRttAt ? msBetween(c.initialRttSyn, c.initialRttAt) / 1000 : undefined,
     missingBytes: c.missingBytes,
+    oneSided: [c.oneSided(0), c.oneSided(1)],
   };
 }
 
@@ -262,13 +278,21 @@ function byStream(frames: TFrame[]): TFrame[][] {
   return [...m.keys()].sort((x, y) => x - y).map((k) => m.get(k)!);
 }
 
+/** The frame where a stream ends for its reader: the first frame of the next stream on its 4-tuple (port reuse), else the end (0). */
+function endFrame(frames: TFrame[], stream: TFrame[]): number {
+  const f0 = stream[0]!;
+  const tuple = (f: TFrame) => [`${f.src}|${f.sport}`, `${f.dst}|${f.dport}`].sort().join('>');
+  return frames.find((f) => f.stream > f0.stream && f.frame > f0.frame && tuple(f) === tuple(f0))?.frame ?? 0;
+}
+
 function compare(run: Run, frames: TFrame[], read: boolean): void {
-  const models = byStream(frames).map((s) => model(s, read));
+  const models = byStream(frames).map((s) => model(s, read, endFrame(frames, s)));
   expect(run.finals.map((c) => c.id)).toEqual(models.map((m) => m.stream));
   run.finals.forEach((c, i) => {
-    const { perFrame, initialRtt, ...want } = models[i]!;
+    const { perFrame, initialRtt, gapEvents, ...want } = models[i]!;
     const { initialRtt: rtt, ...got } = ours(c);
     expect(got).toEqual(want);
+    expect(run.gapEvents.filter((g) => g[0] === c.id).map((g) => g.slice(1))).toEqual(read ? gapEvents : []);
     // tshark shows no tcp.analysis.initial_rtt when it is 0 (two frames with the same time).
     if (initialRtt === undefined) expect(rtt === undefined || rtt === 0).toBe(true);
     else expect(Math.abs(rtt! - initialRtt)).toBeLessThan(2e-9);
@@ -326,5 +350,47 @@ describe('the reference model against tshark\'s tcp.analysis flags', () => {
       'ns-tls12-lossy-cert-flight.pcap#12 (tshark: out of order)',
       'zeek-tls13-hello-retry-request.pcap#11 (tshark: out of order)',
     ]);
+  });
+});
+
+/**
+ * The findings' facts each connection collects (connection.ts collect(), facts()) against the
+ * same FactsCollector fed with tshark's fields of the same segments (test/findings/tshark-facts.ts:
+ * flags, tcp.len, window, tcp.analysis.retransmission, TLS close alerts), once with the client
+ * tshark's golden says and once with the sides the other way round (facts() swaps them).
+ */
+describe('facts against tshark\'s segments, both ways round', () => {
+  const OPTIONS: Record<string, string[]> = JSON.parse(readFileSync(join(ROOT, 'test/golden/options.json'), 'utf8'));
+  const withGolden = CAPTURES.filter((n) => existsSync(join(ROOT, 'test/golden', n, 'streams.json')));
+  // tshark flags these hole fillers as retransmissions, RFC 9293 takes them in order (see above).
+  const SKIP = new Set([
+    'lossy/lossy-2pct-tls.pcap',
+    // Without the server's ServerHello tshark reads the client's 24-byte TLS 1.3 alert as content type 23,
+    // not as opaque type 23, so the helper's close-alert rule (closeAlertOnly) does not see it.
+    'ns-tls13-mtu1500-cert-chain-client-only.pcap',
+    'ndpi-pcapng-dsb-sll-quic-notcp.pcapng', // no TCP
+  ]);
+
+  test.each(withGolden.filter((n) => !SKIP.has(n)))('%s', async (name) => {
+    const golden = join(ROOT, 'test/golden', name, 'streams.json');
+    const gold: { stream: number; client: { ip: string; port: number }; server: { ip: string; port: number } }[] = JSON.parse(readFileSync(golden, 'utf8'));
+    const swapped = join(tmpdir(), `handshake-lens-swapped-${name.replace(/\//g, '_')}.json`);
+    writeFileSync(swapped, JSON.stringify(gold.map((g) => ({ ...g, client: g.server, server: g.client }))));
+    const want = tsharkFacts(fixture(name), golden, OPTIONS[name] ?? []);
+    const wantSwapped = tsharkFacts(fixture(name), swapped, OPTIONS[name] ?? []);
+    const run = await runTracker(fixture(name), {}, true);
+    let n = 0;
+    for (const c of run.finals) {
+      const g = gold.find((x) => x.stream === c.id);
+      if (!g || !want.has(c.id)) continue;
+      const dir = c.endpoints[0].ip === g.client.ip && c.endpoints[0].port === g.client.port ? 0 : 1;
+      expect({ id: c.id, facts: c.facts(dir) }).toEqual({ id: c.id, facts: want.get(c.id) });
+      // Sides decided the other way after the segments came: turns (client burst -> server burst) are not
+      // recoverable and are dropped (facts.ts swapSides); everything else is tshark's with the sides swapped.
+      const other = { ...wantSwapped.get(c.id)!, turns: [], slowestLaterTurn: null, turnCount: 0 };
+      expect({ id: c.id, facts: c.facts(dir === 0 ? 1 : 0) }).toEqual({ id: c.id, facts: other });
+      n++;
+    }
+    expect(n).toBeGreaterThan(0);
   });
 });

@@ -104,6 +104,8 @@ export interface Run {
   /** Reassembled bytes per connection id and direction (only with `read`). */
   bytes: Map<string, Buffer[]>;
   gaps: Map<string, number>;
+  /** Each gap reported to a consumer: connection id, direction, bytes lost, frame being read (0: at the end). */
+  gapEvents: [number, number, number, number][];
   /** Connection id -> frame being read when it was finalized (0: at the end, by finish()). */
   finalFrame: Map<number, number>;
   /** Connection ids in the order they were finalized. */
@@ -122,6 +124,7 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
   const finalFrame = new Map<number, number>();
   let current = 0;
   const finalOrder: number[] = [];
+  const gapEvents: [number, number, number, number][] = [];
   const tracker = new ConnectionTracker(
     (conn): StreamConsumer | undefined =>
       read
@@ -132,7 +135,10 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
               if (!bytes.has(k)) bytes.set(k, []);
               bytes.get(k)!.push(Buffer.from(chunk));
             },
-            gap: (dir, lost) => gaps.set(`${conn.id}:${dir}`, (gaps.get(`${conn.id}:${dir}`) ?? 0) + lost),
+            gap: (dir, lost) => {
+              gaps.set(`${conn.id}:${dir}`, (gaps.get(`${conn.id}:${dir}`) ?? 0) + lost);
+              gapEvents.push([conn.id, dir, lost, current]);
+            },
           }
         : undefined,
     (c) => {
@@ -161,7 +167,7 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
   }
   current = 0;
   tracker.finish();
-  return { finals: finals.sort((a, b) => a.id - b.id), seen, tracker, bytes, gaps, finalFrame, finalOrder };
+  return { finals: finals.sort((a, b) => a.id - b.id), seen, tracker, bytes, gaps, gapEvents, finalFrame, finalOrder };
 }
 
 export const fixture = (name: string): string => join(ROOT, 'fixtures', name);
