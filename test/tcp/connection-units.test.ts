@@ -37,8 +37,10 @@ interface DirModel {
   /** Highest sequence number + 1 seen (the stream followed without holding, when nobody reads). */
   maxEnd: number | undefined;
   /** Segments queued beyond RCV.NXT: [start, end) as sequence numbers. */
-  queue: [number, number][];
+  queue: [number, number, number][];
   missing: number;
+  /** Bytes handed to the reader. */
+  delivered: number;
 }
 
 interface Expected {
@@ -70,6 +72,14 @@ interface Expected {
   missingBytes: number;
   /** Gaps given to the reader: [direction, bytes, frame being read (0: the end of the capture)]. */
   gapEvents: [number, number, number][];
+  /** Bytes delivered per direction (read). */
+  delivered: [number, number];
+  /**
+   * Stamps of bytes held ahead of a hole and delivered when it was given up (the latest frame so far
+   * in each run after it): the connection's packets and bytes at that frame. Bytes delivered when a
+   * late segment fills the hole take that segment's frame and the counters of now (none here).
+   */
+  heldCounters: Map<number, { packets: number; bytes: number }>;
   /** oneSided(0), oneSided(1). */
   oneSided: [string | null, string | null];
   /** Per frame: [dir, retransmission, out of order]. */
@@ -94,7 +104,7 @@ function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
   const f0 = frames[0]!;
   const a = { ip: f0.src, port: f0.sport };
   const dirOf = (f: TFrame): 0 | 1 => (f.src === a.ip && f.sport === a.port ? 0 : 1);
-  const d: [DirModel, DirModel] = [0, 1].map(() => ({ frames: [], nxt: undefined, maxEnd: undefined, queue: [], missing: 0 })) as unknown as [DirModel, DirModel];
+  const d: [DirModel, DirModel] = [0, 1].map(() => ({ frames: [], nxt: undefined, maxEnd: undefined, queue: [], missing: 0, delivered: 0 })) as unknown as [DirModel, DirModel];
   const e: Expected = {
     stream: f0.stream,
     endpoints: [a, { ip: f0.dst, port: f0.dport }],
@@ -123,23 +133,34 @@ function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
     initialRtt: frames.find((f) => f.initialRtt !== undefined)?.initialRtt,
     missingBytes: 0,
     gapEvents: [],
+    delivered: [0, 0],
+    heldCounters: new Map(),
     oneSided: [null, null],
     perFrame: new Map(),
   };
   let synAckSeq: number | undefined;
   let anySyn = false;
+  const heldAt = new Map<number, { packets: number; bytes: number }>();
   let lastPayload: number | undefined;
   let packets = 0;
   let bytes = 0;
   const giveUp = (m: DirModel, frame: number) => {
-    m.queue.sort((x, y) => seqDiff(x[0], y[0]));
-    for (const [s, en] of m.queue) {
+    m.queue.sort((x, y) => seqDiff(x[0], y[0]) || x[2] - y[2]);
+    let latest = 0;
+    for (const [s, en, fr] of m.queue) {
       if (seqDiff(s, m.nxt!) > 0) {
+        latest = 0;
         m.missing += seqDiff(s, m.nxt!);
         e.gapEvents.push([d.indexOf(m), seqDiff(s, m.nxt!), frame]);
         m.nxt = s;
       }
-      if (seqDiff(en, m.nxt!) > 0) m.nxt = en;
+      if (seqDiff(en, m.nxt!) > 0) {
+        // Each run after a given-up hole is stamped with the latest frame so far in it, counted as of that frame.
+        latest = Math.max(latest, fr);
+        e.heldCounters.set(latest, heldAt.get(latest)!);
+        m.delivered += seqDiff(en, m.nxt!);
+        m.nxt = en;
+      }
     }
     m.queue = [];
   };
@@ -190,15 +211,20 @@ function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
         if (seqDiff(end, m.maxEnd!) > 0) m.maxEnd = end;
       } else if (seqDiff(seq, m.nxt) > 0) {
         ooo = true;
-        m.queue.push([seq, end]);
+        m.queue.push([seq, end, f.frame]);
+        heldAt.set(f.frame, { packets, bytes });
       } else if (seqDiff(end, m.nxt) <= 0) retr = true;
       else {
+        m.delivered += seqDiff(end, m.nxt);
         m.nxt = end;
         for (let moved = true; moved; ) {
           moved = false;
           for (const q of m.queue) {
             if (seqDiff(q[0], m.nxt) <= 0) {
-              if (seqDiff(q[1], m.nxt) > 0) m.nxt = q[1];
+              if (seqDiff(q[1], m.nxt) > 0) {
+                m.delivered += seqDiff(q[1], m.nxt);
+                m.nxt = q[1];
+              }
               m.queue.splice(m.queue.indexOf(q), 1);
               moved = true;
               break;
@@ -226,6 +252,7 @@ function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
   }
   if (read) for (const x of d) if (x.nxt !== undefined) giveUp(x, endFrame);
   e.missingBytes = d[0].missing + d[1].missing;
+  e.delivered = [d[0].delivered, d[1].delivered];
   // One direction captured although both spoke (connection.ts oneSided): the server's packets alone
   // answer a client; the client's alone, when one of them has the ACK flag (it acknowledged something).
   for (const client of [0, 1] as const) {
@@ -289,16 +316,21 @@ function compare(run: Run, frames: TFrame[], read: boolean): void {
   const models = byStream(frames).map((s) => model(s, read, endFrame(frames, s)));
   expect(run.finals.map((c) => c.id)).toEqual(models.map((m) => m.stream));
   run.finals.forEach((c, i) => {
-    const { perFrame, initialRtt, gapEvents, ...want } = models[i]!;
+    const { perFrame, initialRtt, gapEvents, delivered, heldCounters, ...want } = models[i]!;
     const { initialRtt: rtt, ...got } = ours(c);
     expect(got).toEqual(want);
     expect(run.gapEvents.filter((g) => g[0] === c.id).map((g) => g.slice(1))).toEqual(read ? gapEvents : []);
+    const mine = run.deliveries.filter((x) => x[0] === c.id);
+    expect([0, 1].map((dir) => mine.filter((x) => x[1] === dir).reduce((s, x) => s + x[2], 0))).toEqual(read ? delivered : [0, 0]);
+    // Held bytes read late are counted as of their own frame (countersAt), the others as of now.
+    const counted = new Map(mine.filter((x) => x[4] !== undefined).map((x) => [x[3], x[4]]));
+    expect(counted).toEqual(heldCounters);
     // tshark shows no tcp.analysis.initial_rtt when it is 0 (two frames with the same time).
     if (initialRtt === undefined) expect(rtt === undefined || rtt === 0).toBe(true);
     else expect(Math.abs(rtt! - initialRtt)).toBeLessThan(2e-9);
     // Each frame went to this connection, in tshark's direction, classified as the model says.
-    const mine = run.seen.filter((s) => s.id === c.id).map((s) => [s.frame, s.dir, s.retransmission, s.outOfOrder]);
-    expect(mine).toEqual([...perFrame].map(([fr, v]) => [fr, ...v]));
+    const segs = run.seen.filter((s) => s.id === c.id).map((s) => [s.frame, s.dir, s.retransmission, s.outOfOrder]);
+    expect(segs).toEqual([...perFrame].map(([fr, v]) => [fr, ...v]));
   });
   expect(run.seen.length).toBe(frames.length);
 }

@@ -106,6 +106,8 @@ export interface Run {
   gaps: Map<string, number>;
   /** Each gap reported to a consumer: connection id, direction, bytes lost, frame being read (0: at the end). */
   gapEvents: [number, number, number, number][];
+  /** Each chunk delivered: connection id, direction, bytes, its stamp's frame, countersAt(its stamp) then. */
+  deliveries: [number, number, number, number, { packets: number; bytes: number } | undefined][];
   /** Connection id -> frame being read when it was finalized (0: at the end, by finish()). */
   finalFrame: Map<number, number>;
   /** Connection ids in the order they were finalized. */
@@ -125,12 +127,14 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
   let current = 0;
   const finalOrder: number[] = [];
   const gapEvents: [number, number, number, number][] = [];
+  const deliveries: Run['deliveries'] = [];
   const tracker = new ConnectionTracker(
     (conn): StreamConsumer | undefined =>
       read
         ? {
             wants: () => true,
-            data: (dir, chunk) => {
+            data: (dir, chunk, stamp) => {
+              deliveries.push([conn.id, dir, chunk.length, stamp.frame, conn.countersAt(stamp)]);
               const k = `${conn.id}:${dir}`;
               if (!bytes.has(k)) bytes.set(k, []);
               bytes.get(k)!.push(Buffer.from(chunk));
@@ -167,7 +171,7 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
   }
   current = 0;
   tracker.finish();
-  return { finals: finals.sort((a, b) => a.id - b.id), seen, tracker, bytes, gaps, gapEvents, finalFrame, finalOrder };
+  return { finals: finals.sort((a, b) => a.id - b.id), seen, tracker, bytes, gaps, gapEvents, deliveries, finalFrame, finalOrder };
 }
 
 export const fixture = (name: string): string => join(ROOT, 'fixtures', name);
