@@ -429,9 +429,10 @@ export class TcpConnection {
   release(): void {
     if (this.released) return;
     const c = this.c;
-    if (c.heldAt !== undefined) c.heldAt = undefined; // never a write to the shared empty state
+    // Held bytes given up on now are read with the counters of their own frames (countersAt), as on a close.
     c.stream0?.flush();
     c.stream1?.flush();
+    if (c.heldAt !== undefined) c.heldAt = undefined; // never a write to the shared empty state
     c.stream0?.stop();
     c.stream1?.stop();
     this.released = true;
