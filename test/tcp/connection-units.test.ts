@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { msBetween } from '../../src/base/stamp.js';
 import type { TcpConnection } from '../../src/tcp/connection.js';
 import { tsharkFacts } from '../findings/tshark-facts.js';
+import { writePcap, type Seg } from './pcap-writer.js';
 import { fixture, ROOT, runTracker, tsharkFrames, type Run, type TFrame } from './tshark-frames.js';
 
 const SYN = 0x02;
@@ -424,5 +425,103 @@ describe('facts against tshark\'s segments, both ways round', () => {
       n++;
     }
     expect(n).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Corners no fixture has, in captures written here (pcap-writer.ts) and dissected by tshark: the
+ * same reference, from tshark's fields of these bytes.
+ */
+describe('synthetic corners', () => {
+  const c = { src: '10.1.0.1', sport: 4000, dst: '10.2.0.2', dport: 443 };
+  const s = { src: '10.2.0.2', sport: 443, dst: '10.1.0.1', dport: 4000 };
+  const CORNERS: [string, Seg[]][] = [
+    ['SYN and SYN-ACK each retransmitted with another MSS: the first one counts', [
+      { t: 1, ...c, flags: SYN, seq: 100, mss: 1460 },
+      { t: 2, ...c, flags: SYN, seq: 100, mss: 1200 },
+      { t: 2.1, ...s, flags: SYN | ACK, seq: 9000, ack: 101, mss: 1400 },
+      { t: 2.2, ...s, flags: SYN | ACK, seq: 9000, ack: 101, mss: 1300 },
+      { t: 2.3, ...c, flags: ACK, seq: 101, ack: 9001 },
+    ]],
+    ['an ACK at the SYN\'s time: the initial RTT is taken again at the next ACK', [
+      { t: 1, ...c, flags: SYN, seq: 100 },
+      { t: 1, ...s, flags: SYN | ACK, seq: 9000, ack: 101 },
+      { t: 1, ...c, flags: ACK, seq: 101, ack: 9001 },
+      { t: 1.25, ...c, flags: ACK | 0x08, seq: 101, ack: 9001, len: 7 },
+    ]],
+    ['an ACK of 0 before any SYN-ACK completes nothing', [
+      { t: 1, ...c, flags: SYN, seq: 100 },
+      { t: 1.1, ...c, flags: ACK, seq: 101, ack: 0 },
+    ]],
+    ['the server acknowledging its own SYN-ACK does not complete the handshake; the client does', [
+      { t: 1, ...c, flags: SYN, seq: 100 },
+      { t: 1.1, ...s, flags: SYN | ACK, seq: 9000, ack: 101 },
+      { t: 1.2, ...s, flags: ACK, seq: 9001, ack: 9001 },
+      { t: 1.3, ...c, flags: ACK, seq: 101, ack: 9001 },
+    ]],
+    ['a FIN+ACK of the SYN-ACK is not the handshake\'s ACK', [
+      { t: 1, ...c, flags: SYN, seq: 100 },
+      { t: 1.1, ...s, flags: SYN | ACK, seq: 9000, ack: 101 },
+      { t: 1.2, ...c, flags: FIN | ACK, seq: 101, ack: 9001 },
+      { t: 1.3, ...s, flags: FIN | ACK, seq: 9001, ack: 102 },
+      { t: 1.4, ...c, flags: ACK, seq: 102, ack: 9002 },
+    ]],
+    ['two SYN-ACKs with different ISNs: the first one is acknowledged by the handshake', [
+      { t: 1, ...c, flags: SYN, seq: 100 },
+      { t: 1.1, ...s, flags: SYN | ACK, seq: 9000, ack: 101 },
+      { t: 1.2, ...s, flags: SYN | ACK, seq: 9500, ack: 101 },
+      { t: 1.3, ...c, flags: ACK, seq: 101, ack: 9501 },
+      { t: 1.4, ...c, flags: ACK, seq: 101, ack: 9001 },
+    ]],
+    ['simultaneous open: the first SYN\'s sender stays the client', [
+      { t: 1, ...c, flags: SYN, seq: 100 },
+      { t: 1.1, ...s, flags: SYN, seq: 9000 },
+      { t: 1.2, ...c, flags: SYN | ACK, seq: 100, ack: 9001 },
+    ]],
+    ['data on the SYN (TCP Fast Open) starts at ISN + 1', [
+      { t: 1, ...c, flags: SYN, seq: 100, len: 10 },
+      { t: 1.1, ...s, flags: SYN | ACK, seq: 9000, ack: 111 },
+      { t: 1.2, ...c, flags: ACK | 0x08, seq: 111, ack: 9001, len: 5 },
+    ]],
+    ['SYN-ACK not captured, the server\'s first segment lost: its stream starts at the client\'s first ACK number', [
+      { t: 1, ...c, flags: SYN, seq: 100 },
+      { t: 1.1, ...c, flags: ACK, seq: 101, ack: 9001 },
+      { t: 1.2, ...c, flags: ACK, seq: 101, ack: 10449 },
+      { t: 1.3, ...s, flags: ACK | 0x08, seq: 10449, ack: 101, len: 100 },
+    ]],
+    ['no SYN either way: an ACK number does not start the peer\'s stream; its first data does', [
+      { t: 1, ...c, flags: ACK, seq: 101, ack: 9001 },
+      { t: 1.1, ...s, flags: ACK | 0x08, seq: 9101, ack: 101, len: 100 },
+      { t: 1.2, ...s, flags: ACK | 0x08, seq: 9201, ack: 101, len: 100 },
+    ]],
+    ['no SYN: an empty segment before the first data does not start the stream', [
+      { t: 1, ...c, flags: ACK, seq: 101, ack: 9001 },
+      { t: 1.1, ...c, flags: ACK | 0x08, seq: 106, ack: 9001, len: 20 },
+    ]],
+    ['the first ACK, then the SYN late: the SYN fixes the ISN and the stream start', [
+      { t: 1, ...c, flags: ACK, seq: 101, ack: 9001 },
+      { t: 1.1, ...c, flags: SYN, seq: 100 },
+      { t: 1.2, ...c, flags: ACK | 0x08, seq: 101, ack: 9001, len: 20 },
+    ]],
+    ['a hole never filled, no close: given up at the end of the capture', [
+      { t: 1, ...c, flags: SYN, seq: 100 },
+      { t: 1.1, ...s, flags: SYN | ACK, seq: 9000, ack: 101 },
+      { t: 1.2, ...c, flags: ACK, seq: 101, ack: 9001 },
+      { t: 1.3, ...s, flags: ACK | 0x08, seq: 9001, ack: 101, len: 10 },
+      { t: 1.4, ...s, flags: ACK | 0x08, seq: 9021, ack: 101, len: 10 },
+      { t: 1.5, ...c, flags: ACK | 0x08, seq: 101, ack: 9011, len: 10 },
+      { t: 1.6, ...c, flags: ACK | 0x08, seq: 121, ack: 9011, len: 10 },
+    ]],
+  ];
+
+  describe.each(CORNERS)('%s', (_name, segs) => {
+    let file: string;
+    let frames: TFrame[];
+    beforeAll(() => {
+      file = writePcap(segs);
+      frames = tsharkFrames(file);
+    });
+    test('read', async () => compare(await runTracker(file, {}, true), frames, true));
+    test('not read', async () => compare(await runTracker(file), frames, false));
   });
 });
