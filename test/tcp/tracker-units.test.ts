@@ -134,3 +134,97 @@ describe.each(SCENARIOS)('%s', (_name, segs) => {
     expect(ids.map((id) => run.finalFrame.get(id))).toEqual(ids.map((id) => (first.has(id + 1) ? first.get(id + 1)!.frame : 0)));
   });
 });
+
+/**
+ * A table of connections across address pairs (IPv4, IPv6, one address at both ends with the ports
+ * either way round, a server seen first), in three waves of capture time. Reference: tshark's
+ * tcp.stream per frame, and the tracker's rules applied to tshark's flags and times (sweeps every
+ * frame here): a connection closed (FIN both ways, or a RST) is finalized at the first frame more
+ * than closedLingerSec (60) whole seconds after its last one, those due at one frame in order of
+ * last activity; an open one idle for more than idleReleaseSec (300) is released at a sweep (its
+ * later bytes are not read); the rest are finalized at the end in id order. Finalized connections
+ * free their addresses' ids, which later connections take (the table must not mix them up).
+ */
+describe('a table of connections over three waves', () => {
+  const ONE = '127.0.0.1';
+  const wave1: Seg[] = [
+    ...conn(1, C, 4000, SV, 80, 100, 9000),
+    ...conn(1.001, C, 4001, SV, 80, 200, 9100),
+    ...conn(1.002, '10.1.0.2', 4000, SV, 80, 300, 9200, false),
+    ...conn(1.003, ONE, 6000, ONE, 5000, 400, 9300),
+    ...conn(1.004, ONE, 5000, ONE, 6001, 500, 9400),
+    ...conn(1.005, 'fd00::1', 4000, 'fd00::2', 443, 600, 9500, false),
+    { t: 1.2, src: 'fd00::2', sport: 443, dst: 'fd00::1', dport: 4000, flags: R | A, seq: 9521, ack: 611 },
+    { t: 1.006, src: SV, sport: 80, dst: '10.1.0.3', dport: 4000, flags: A | P, seq: 50, ack: 1000, len: 30 },
+    { t: 1.3, src: '10.1.0.3', sport: 4000, dst: SV, dport: 80, flags: A, seq: 1000, ack: 80 },
+  ];
+  const wave2: Seg[] = [
+    ...conn(100, '10.3.0.1', 4000, '10.4.0.1', 80, 700, 9600),
+    ...conn(100.5, C, 4000, SV, 80, 5000, 7000),
+    { t: 101, src: '10.1.0.2', sport: 4000, dst: SV, dport: 80, flags: A | P, seq: 311, ack: 9221, len: 5 },
+  ];
+  const wave3: Seg[] = [
+    { t: 500, src: SV, sport: 80, dst: '10.1.0.3', dport: 4000, flags: A | P, seq: 80, ack: 1000, len: 5 },
+    { t: 500.1, src: '10.1.0.2', sport: 4000, dst: SV, dport: 80, flags: A | P, seq: 316, ack: 9221, len: 7 },
+    ...conn(500.2, '10.1.0.1', 4001, '10.4.0.1', 80, 800, 9700),
+  ];
+  const segs = [...wave1, ...wave2, ...wave3].sort((x, y) => x.t - y.t);
+
+  test('tcp.stream per frame, finalization frames and order, release and the peak', async () => {
+    const file = writePcap(segs);
+    const frames = tsharkFrames(file);
+    expect(frames).toHaveLength(segs.length);
+    const run = await runTracker(file, { sweepEvery: 1 }, true);
+    expect(run.seen.map((s) => s.id)).toEqual(streams(frames));
+
+    // The reference: per stream, its frames; closed from the frame where FIN went both ways or a RST came.
+    const byStream = new Map<number, TFrame[]>();
+    for (const f of frames) byStream.set(f.stream, [...(byStream.get(f.stream) ?? []), f]);
+    const sec = (f: TFrame) => Math.floor(f.time);
+    const finalAt = new Map<number, number>();
+    const order: number[] = [];
+    const released = new Set<number>();
+    let open = 0;
+    let peak = 0;
+    const seenSoFar = new Map<number, TFrame[]>();
+    const closedAt = (fs: TFrame[]) => {
+      const fin = new Set<string>();
+      for (const f of fs) {
+        if (f.flags & R) return true;
+        if (f.flags & F) fin.add(`${f.src}|${f.sport}`);
+      }
+      return fin.size === 2;
+    };
+    for (const f of frames) {
+      if (!seenSoFar.has(f.stream)) {
+        seenSoFar.set(f.stream, []);
+        open++;
+        peak = Math.max(peak, open);
+      }
+      seenSoFar.get(f.stream)!.push(f);
+      // The sweep after this frame, closed ones by last activity.
+      const due = [...seenSoFar]
+        .filter(([id, fs]) => !finalAt.has(id) && closedAt(fs) && sec(f) - sec(fs[fs.length - 1]!) > 60)
+        .sort((x, y) => x[1][x[1].length - 1]!.frame - y[1][y[1].length - 1]!.frame);
+      for (const [id] of due) {
+        finalAt.set(id, f.frame);
+        order.push(id);
+        open--;
+      }
+      for (const [id, fs] of seenSoFar) if (!finalAt.has(id) && !closedAt(fs) && sec(f) - sec(fs[fs.length - 1]!) > 300) released.add(id);
+    }
+    const rest = [...byStream.keys()].filter((id) => !finalAt.has(id)).sort((x, y) => x - y);
+    for (const id of rest) finalAt.set(id, 0);
+    expect(run.finalOrder).toEqual([...order, ...rest]);
+    expect(new Map([...run.finalFrame].sort((x, y) => x[0] - y[0]))).toEqual(new Map([...finalAt].sort((x, y) => x[0] - y[0])));
+    expect(run.tracker.stats.peakOpen).toBe(peak);
+    expect(order.length).toBeGreaterThan(4);
+    // Released connections (idle past 300 s): their later bytes are not read; every other byte is.
+    expect(released.size).toBe(1);
+    const deliveredFrames = new Set(run.deliveries.map((x) => x[3]));
+    for (const f of frames.filter((x) => x.tcpLen > 0)) {
+      const after = released.has(f.stream) && f.time > 400;
+      expect({ frame: f.frame, read: deliveredFrames.has(f.frame) }).toEqual({ frame: f.frame, read: !after });
+    }
+  });
+});
