@@ -101,7 +101,7 @@ interface Expected {
  * byte seen. Once FIN went both ways or a RST came, queued holes are given up (missing bytes) when
  * someone reads; at the end of the capture too.
  */
-function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
+function model(frames: TFrame[], reads: boolean | [boolean, boolean], endFrame = 0, presetClient?: 0 | 1): Expected {
   const f0 = frames[0]!;
   const a = { ip: f0.src, port: f0.sport };
   const dirOf = (f: TFrame): 0 | 1 => (f.src === a.ip && f.sport === a.port ? 0 : 1);
@@ -139,6 +139,8 @@ function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
     oneSided: [null, null],
     perFrame: new Map(),
   };
+  const readDir: [boolean, boolean] = typeof reads === 'boolean' ? [reads, reads] : reads;
+  if (presetClient !== undefined) [e.clientDir, e.clientEvidence] = [presetClient, 'tls' as Expected['clientEvidence']];
   let synAckSeq: number | undefined;
   let anySyn = false;
   const heldAt = new Map<number, { packets: number; bytes: number }>();
@@ -181,7 +183,8 @@ function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
       if (f.flags & ACK) {
         e.synAcks.push(f.frame);
         synAckSeq ??= f.seq;
-        if (e.clientDir === -1) [e.clientDir, e.clientEvidence] = [dir === 0 ? 1 : 0, 'syn-ack'];
+        // The handshake outranks a guess from TLS (a ClientHello's sender, set by the reader).
+        if (e.clientDir === -1 || e.clientEvidence === ('tls' as Expected['clientEvidence'])) [e.clientDir, e.clientEvidence] = [dir === 0 ? 1 : 0, 'syn-ack'];
       } else {
         e.syns.push(f.frame);
         if (e.clientEvidence !== 'syn') [e.clientDir, e.clientEvidence] = [dir, 'syn'];
@@ -197,6 +200,7 @@ function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
     }
     let retr = false;
     let ooo = false;
+    const read = readDir[dir];
     if (f.tcpLen > 0) {
       const seq = syn ? (f.seq + 1) >>> 0 : f.seq;
       const end = (seq + f.tcpLen) >>> 0;
@@ -248,10 +252,10 @@ function model(frames: TFrame[], read: boolean, endFrame = 0): Expected {
       if (f.flags & RST) e.rst[dir] ??= f.frame;
     }
     e.closed = (e.fin[0] !== undefined && e.fin[1] !== undefined) || e.rst[0] !== undefined || e.rst[1] !== undefined;
-    if (e.closed && read) for (const x of d) if (x.nxt !== undefined) giveUp(x, f.frame);
+    if (e.closed) for (const x of d) if (x.nxt !== undefined && readDir[d.indexOf(x)]) giveUp(x, f.frame);
     e.perFrame.set(f.frame, [dir, retr, ooo]);
   }
-  if (read) for (const x of d) if (x.nxt !== undefined) giveUp(x, endFrame);
+  for (const x of d) if (x.nxt !== undefined && readDir[d.indexOf(x)]) giveUp(x, endFrame);
   e.missingBytes = d[0].missing + d[1].missing;
   e.delivered = [d[0].delivered, d[1].delivered];
   // One direction captured although both spoke (connection.ts oneSided): the server's packets alone
@@ -313,16 +317,16 @@ function endFrame(frames: TFrame[], stream: TFrame[]): number {
   return frames.find((f) => f.stream > f0.stream && f.frame > f0.frame && tuple(f) === tuple(f0))?.frame ?? 0;
 }
 
-function compare(run: Run, frames: TFrame[], read: boolean): void {
-  const models = byStream(frames).map((s) => model(s, read, endFrame(frames, s)));
+function compare(run: Run, frames: TFrame[], read: boolean | [boolean, boolean], presetClient?: 0 | 1): void {
+  const models = byStream(frames).map((s) => model(s, read, endFrame(frames, s), presetClient));
   expect(run.finals.map((c) => c.id)).toEqual(models.map((m) => m.stream));
   run.finals.forEach((c, i) => {
     const { perFrame, initialRtt, gapEvents, delivered, heldCounters, ...want } = models[i]!;
     const { initialRtt: rtt, ...got } = ours(c);
     expect(got).toEqual(want);
-    expect(run.gapEvents.filter((g) => g[0] === c.id).map((g) => g.slice(1))).toEqual(read ? gapEvents : []);
+    expect(run.gapEvents.filter((g) => g[0] === c.id).map((g) => g.slice(1))).toEqual(gapEvents);
     const mine = run.deliveries.filter((x) => x[0] === c.id);
-    expect([0, 1].map((dir) => mine.filter((x) => x[1] === dir).reduce((s, x) => s + x[2], 0))).toEqual(read ? delivered : [0, 0]);
+    expect([0, 1].map((dir) => mine.filter((x) => x[1] === dir).reduce((s, x) => s + x[2], 0))).toEqual(delivered);
     // Held bytes read late are counted as of their own frame (countersAt), the others as of now.
     const counted = new Map(mine.filter((x) => x[4] !== undefined).map((x) => [x[3], x[4]]));
     expect(counted).toEqual(heldCounters);
@@ -348,6 +352,10 @@ describe.each(CAPTURES)('%s', (name) => {
 
   test('not read: the same, with RCV.NXT following the highest byte seen', async () => {
     compare(await runTracker(fixture(name)), frames, false);
+  });
+
+  test('only direction 0 read, each connection first guessed (as TLS would) to have its client on side 1', async () => {
+    compare(await runTracker(fixture(name), {}, [true, false], (c) => c.setClient(1, 'tls')), frames, [true, false], 1);
   });
 });
 

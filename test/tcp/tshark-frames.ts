@@ -118,7 +118,14 @@ export interface Run {
  * Our decoder and tracker over a capture, logging each segment() (the prototype is wrapped
  * for the run only). `read`: attach a consumer that wants both directions.
  */
-export async function runTracker(capture: string, opts: TrackerOptions = {}, read = false): Promise<Run> {
+export async function runTracker(
+  capture: string,
+  opts: TrackerOptions = {},
+  read: boolean | [boolean, boolean] = false,
+  /** Called with each connection as it is made, before its first segment. */
+  onCreate?: (conn: TcpConnection) => void,
+): Promise<Run> {
+  const reads: [boolean, boolean] = typeof read === 'boolean' ? [read, read] : read;
   const finals: TcpConnection[] = [];
   const seen: Seen[] = [];
   const bytes = new Map<string, Buffer[]>();
@@ -129,10 +136,11 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
   const gapEvents: [number, number, number, number][] = [];
   const deliveries: Run['deliveries'] = [];
   const tracker = new ConnectionTracker(
-    (conn): StreamConsumer | undefined =>
-      read
+    (conn): StreamConsumer | undefined => {
+      onCreate?.(conn);
+      return reads[0] || reads[1]
         ? {
-            wants: () => true,
+            wants: (dir) => reads[dir],
             data: (dir, chunk, stamp) => {
               deliveries.push([conn.id, dir, chunk.length, stamp.frame, conn.countersAt(stamp)]);
               const k = `${conn.id}:${dir}`;
@@ -144,7 +152,8 @@ export async function runTracker(capture: string, opts: TrackerOptions = {}, rea
               gapEvents.push([conn.id, dir, lost, current]);
             },
           }
-        : undefined,
+        : undefined;
+    },
     (c) => {
       finals.push(c);
       finalFrame.set(c.id, current);
