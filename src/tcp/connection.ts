@@ -331,7 +331,7 @@ export class TcpConnection {
         c.ackSent1 = true;
         if (this.baseSeq0 === undefined) c.peerAckBase0 ??= (tcp.ack - 1) >>> 0;
       }
-      if ((flags & TCP_SYN) === 0) this.peerStartFromAck(dir, tcp.ack);
+      this.peerStartFromAck(dir, tcp.ack);
       if ((flags & TCP_SYN) === 0 && this.syns_ !== undefined) {
         const rttSyn = this.c.initialRttSyn;
         const rttAt = this.c.initialRttAt;
@@ -469,9 +469,10 @@ export class TcpConnection {
 
   /**
    * The stream start of the peer of `dir` from this segment's ACK number, when
-   * `dir` sent a SYN, the peer's SYN (SYN-ACK) was not captured, and the
-   * peer's stream has not started (no payload of it seen yet): the first such
-   * ACK acknowledges the peer's ISN + 1.
+   * `dir` sent a SYN, the peer's SYN (SYN-ACK, or the client's SYN for a
+   * SYN-ACK's ACK number) was not captured, and the peer's stream has not
+   * started (no payload of it seen yet): the first such ACK acknowledges the
+   * peer's ISN + 1 (tshark's base for the peer's relative sequence numbers).
    */
   private peerStartFromAck(dir: Dir, ack: number): void {
     if (dir === 0) {
