@@ -415,7 +415,7 @@ describe('facts against tshark\'s segments, both ways round', () => {
   test.each(withGolden.filter((n) => !SKIP.has(n)))('%s', async (name) => {
     const golden = join(ROOT, 'test/golden', name, 'streams.json');
     const gold: { stream: number; client: { ip: string; port: number }; server: { ip: string; port: number } }[] = JSON.parse(readFileSync(golden, 'utf8'));
-    const swapped = join(tmpdir(), `handshake-lens-swapped-${name.replace(/\//g, '_')}.json`);
+    const swapped = join(tmpdir(), `handshake-lens-swapped-${process.pid}-${name.replace(/\//g, '_')}.json`);
     writeFileSync(swapped, JSON.stringify(gold.map((g) => ({ ...g, client: g.server, server: g.client }))));
     const want = tsharkFacts(fixture(name), golden, OPTIONS[name] ?? []);
     const wantSwapped = tsharkFacts(fixture(name), swapped, OPTIONS[name] ?? []);
@@ -496,6 +496,11 @@ describe('synthetic corners', () => {
       { t: 1.1, ...c, flags: ACK, seq: 101, ack: 9001 },
       { t: 1.2, ...c, flags: ACK, seq: 101, ack: 10449 },
       { t: 1.3, ...s, flags: ACK | 0x08, seq: 10449, ack: 101, len: 100 },
+    ]],
+    ['SYN not captured, the client\'s first segment lost: the SYN-ACK\'s ACK number starts its stream', [
+      { t: 1, ...s, flags: SYN | ACK, seq: 9000, ack: 101 },
+      { t: 1.1, ...c, flags: ACK, seq: 101, ack: 9001 },
+      { t: 1.2, ...c, flags: ACK | 0x08, seq: 111, ack: 9001, len: 10 },
     ]],
     ['no SYN either way: an ACK number does not start the peer\'s stream; its first data does', [
       { t: 1, ...c, flags: ACK, seq: 101, ack: 9001 },
