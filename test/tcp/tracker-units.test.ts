@@ -169,11 +169,14 @@ describe('a table of connections over three waves', () => {
     { t: 101, src: '10.1.0.2', sport: 4000, dst: SV, dport: 80, flags: A | P, seq: 311, ack: 9221, len: 5 },
     { t: 101.1, src: '10.7.0.2', sport: 179, dst: '10.7.0.1', dport: 179, flags: A | P, seq: 9921, ack: 911, len: 9 },
     { t: 101.2, src: '10.6.0.1', sport: 2, dst: '10.5.0.1', dport: 2, flags: A | P, seq: 9141, ack: 1211, len: 9 },
+    // Quiet for exactly idleReleaseSec whole seconds at the next wave: not released yet (more than that is).
+    ...conn(200, '10.8.0.1', 4000, SV, 80, 1300, 9130, false),
   ];
   const wave3: Seg[] = [
     { t: 500, src: SV, sport: 80, dst: '10.1.0.3', dport: 4000, flags: A | P, seq: 80, ack: 1000, len: 5 },
     { t: 500.1, src: '10.1.0.2', sport: 4000, dst: SV, dport: 80, flags: A | P, seq: 316, ack: 9221, len: 7 },
     ...conn(500.2, '10.1.0.1', 4001, '10.4.0.1', 80, 800, 9700),
+    { t: 500.3, src: '10.8.0.1', sport: 4000, dst: SV, dport: 80, flags: A | P, seq: 1311, ack: 9151, len: 4 },
   ];
   const segs = [...wave1, ...wave2, ...wave3].sort((x, y) => x.t - y.t);
 
@@ -233,5 +236,31 @@ describe('a table of connections over three waves', () => {
       const after = released.has(f.stream) && f.time > 400;
       expect({ frame: f.frame, read: deliveredFrames.has(f.frame) }).toEqual({ frame: f.frame, read: !after });
     }
+  });
+});
+
+/**
+ * Connections finalized early at the cap (maxOpenConnections) are remembered by 4-tuple, the last
+ * maxOpenConnections of them, from either side (tracker.ts TrackerStats.afterEarly): a later packet
+ * of one is counted, not made a new connection; a forgotten one's starts a new (mid-stream) one.
+ */
+describe('tuples of connections finalized early', () => {
+  test('the last cap-many are remembered, from either side, one address at both ends too', async () => {
+    const segs: Seg[] = [];
+    // Ten SYNs with a cap of 2: 0..7 are finalized early, 6 and 7 remembered. 7 is one address at both ends.
+    for (let i = 0; i < 10; i++) {
+      segs.push(i === 7
+        ? { t: 1 + i, src: '127.0.0.1', sport: 5000, dst: '127.0.0.1', dport: 6000, flags: S, seq: 100 }
+        : { t: 1 + i, src: `10.9.0.${i + 1}`, sport: 4000, dst: SV, dport: 80, flags: S, seq: 100 });
+    }
+    segs.push(
+      { t: 20, src: '127.0.0.1', sport: 6000, dst: '127.0.0.1', dport: 5000, flags: S | A, seq: 7, ack: 101 }, // 7, the other side: counted
+      { t: 21, src: SV, sport: 80, dst: '10.9.0.7', dport: 4000, flags: S | A, seq: 7, ack: 101 }, // 6: counted
+      { t: 22, src: SV, sport: 80, dst: '10.9.0.3', dport: 4000, flags: S | A, seq: 7, ack: 101 }, // 2: forgotten, a new connection
+    );
+    const run = await runTracker(writePcap(segs), { maxOpenConnections: 2 });
+    expect(run.tracker.stats).toMatchObject({ finalizedEarly: 9, afterEarly: 2 });
+    expect(run.seen.map((x) => x.frame)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13]);
+    expect(run.seen.map((x) => x.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });
