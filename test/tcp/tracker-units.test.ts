@@ -99,6 +99,11 @@ const SCENARIOS: [string, Seg[]][] = [
     { t: 2, ...up, flags: S, seq: 5 },
     { t: 3, ...up, flags: S, seq: 6 },
   ]],
+  ['only the server seen, two ACK numbers: the first is the client\'s base', [
+    { t: 1, ...down, flags: A | P, seq: 50, ack: 1000, len: 5 },
+    { t: 1.1, ...down, flags: A | P, seq: 55, ack: 2000, len: 5 },
+    { t: 2, ...up, flags: S, seq: 999 },
+  ]],
   ['only the server\'s SYN-ACK seen: a SYN with the ISN it acknowledges belongs to it, another does not', [
     { t: 1, ...down, flags: S | A, seq: 50, ack: 1001 },
     { t: 2, ...up, flags: S, seq: 1000 },
@@ -162,6 +167,8 @@ describe('a table of connections over three waves', () => {
     // Two connections of one address pair: one closes (its ids must stay while the other is open).
     ...conn(1.008, '10.5.0.1', 1, '10.6.0.1', 2, 1100, 9110),
     ...conn(1.009, '10.5.0.1', 2, '10.6.0.1', 2, 1200, 9120, false),
+    // A handshake, then nothing until its first data, long after its release: not read.
+    ...conn(1.01, '10.8.0.2', 4000, SV, 80, 1400, 9140, false).slice(0, 3),
   ];
   const wave2: Seg[] = [
     ...conn(100, '10.3.0.1', 4000, '10.4.0.1', 80, 700, 9600),
@@ -177,6 +184,7 @@ describe('a table of connections over three waves', () => {
     { t: 500.1, src: '10.1.0.2', sport: 4000, dst: SV, dport: 80, flags: A | P, seq: 316, ack: 9221, len: 7 },
     ...conn(500.2, '10.1.0.1', 4001, '10.4.0.1', 80, 800, 9700),
     { t: 500.3, src: '10.8.0.1', sport: 4000, dst: SV, dport: 80, flags: A | P, seq: 1311, ack: 9151, len: 4 },
+    { t: 500.4, src: '10.8.0.2', sport: 4000, dst: SV, dport: 80, flags: A | P, seq: 1401, ack: 9141, len: 4 },
   ];
   const segs = [...wave1, ...wave2, ...wave3].sort((x, y) => x.t - y.t);
 
@@ -186,6 +194,9 @@ describe('a table of connections over three waves', () => {
     expect(frames).toHaveLength(segs.length);
     const run = await runTracker(file, { sweepEvery: 1 }, true);
     expect(run.seen.map((s) => s.id)).toEqual(streams(frames));
+    const first = new Map<number, TFrame>();
+    for (const f of frames) if (!first.has(f.stream)) first.set(f.stream, f);
+    expect(run.seen.map((s) => s.dir)).toEqual(frames.map((f) => (first.get(f.stream)!.src === f.src && first.get(f.stream)!.sport === f.sport ? 0 : 1)));
 
     // The reference: per stream, its frames; closed from the frame where FIN went both ways or a RST came.
     const byStream = new Map<number, TFrame[]>();
@@ -230,7 +241,7 @@ describe('a table of connections over three waves', () => {
     expect(run.tracker.stats.peakOpen).toBe(peak);
     expect(order.length).toBeGreaterThan(4);
     // Released connections (idle past 300 s): their later bytes are not read; every other byte is.
-    expect(released.size).toBe(3);
+    expect(released.size).toBe(4);
     const deliveredFrames = new Set(run.deliveries.map((x) => x[3]));
     for (const f of frames.filter((x) => x.tcpLen > 0)) {
       const after = released.has(f.stream) && f.time > 400;
