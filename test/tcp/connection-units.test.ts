@@ -502,6 +502,11 @@ describe('synthetic corners', () => {
       { t: 1.1, ...c, flags: ACK, seq: 101, ack: 9001 },
       { t: 1.2, ...c, flags: ACK | 0x08, seq: 111, ack: 9001, len: 10 },
     ]],
+    ['the client\'s ACK first, then the SYN-ACK, the client\'s first data lost: its stream starts at the SYN-ACK\'s ACK number', [
+      { t: 1, ...c, flags: ACK, seq: 101, ack: 9001 },
+      { t: 1.1, ...s, flags: SYN | ACK, seq: 9000, ack: 101 },
+      { t: 1.2, ...c, flags: ACK | 0x08, seq: 111, ack: 9001, len: 10 },
+    ]],
     ['no SYN either way: an ACK number does not start the peer\'s stream; its first data does', [
       { t: 1, ...c, flags: ACK, seq: 101, ack: 9001 },
       { t: 1.1, ...s, flags: ACK | 0x08, seq: 9101, ack: 101, len: 100 },
