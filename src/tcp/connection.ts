@@ -66,6 +66,12 @@ class TcpColdState {
    */
   ackIsn0: number | undefined = undefined;
   ackIsn1: number | undefined = undefined;
+  /**
+   * A direction's base sequence number as tshark takes it when none of its
+   * segments has come yet: the peer's first ACK number - 1 (see isnOf()).
+   */
+  peerAckBase0: number | undefined = undefined;
+  peerAckBase1: number | undefined = undefined;
   synAcks_: Stamp[] | undefined = undefined;
   synAckSeq: number | undefined = undefined;
   handshakeAck: Stamp | undefined = undefined;
@@ -283,13 +289,26 @@ export class TcpConnection {
     this.clientEvidence = evidence;
   }
 
-  /** Whether a SYN without ACK in `dir` starts a new connection on this 4-tuple (port reuse). */
+  /**
+   * Whether a SYN without ACK in `dir` starts a new connection on this 4-tuple (port reuse), as
+   * tshark decides a new tcp.stream: when it does not carry the direction's initial sequence
+   * number. That is the ISN of its first SYN; without one, one before its first segment's sequence
+   * number (a SYN takes one number before the data); with no segment of it yet, one before the
+   * first ACK number its peer sent. Nothing known: the same connection (a retransmitted SYN),
+   * closed or not.
+   */
   isNewConnectionSyn(dir: Dir, tcp: TcpHeader): boolean {
     if ((tcp.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false;
+    const isn = this.isnOf(dir);
+    return isn !== undefined && isn !== tcp.seq;
+  }
+
+  /** tshark's base sequence number of a direction (see isNewConnectionSyn). */
+  private isnOf(dir: Dir): number | undefined {
     const base = dir === 0 ? this.baseSeq0 : this.baseSeq1;
-    if (base !== undefined && base !== tcp.seq) return true;
-    // Same sequence number: a retransmitted SYN, unless the connection already ended.
-    return this.closed && !(base === tcp.seq && (dir === 0 ? this.synSeen0 : this.synSeen1));
+    if (dir === 0 ? this.synSeen0 : this.synSeen1) return base;
+    if (base !== undefined) return (base - 1) >>> 0;
+    return dir === 0 ? this.c.peerAckBase0 : this.c.peerAckBase1;
   }
 
   /** One segment of this connection. `wire` is the frame's length on the wire. */
@@ -304,9 +323,15 @@ export class TcpConnection {
 
     if (flags & TCP_SYN) this.onSyn(dir, tcp, stamp);
     if (flags & TCP_ACK) {
-      if (dir === 0) this.w().ackSent0 = true;
-      else this.w().ackSent1 = true;
-      if ((flags & TCP_SYN) === 0) this.peerStartFromAck(dir, tcp.ack);
+      const c = this.w();
+      if (dir === 0) {
+        c.ackSent0 = true;
+        if (this.baseSeq1 === undefined) c.peerAckBase1 ??= (tcp.ack - 1) >>> 0;
+      } else {
+        c.ackSent1 = true;
+        if (this.baseSeq0 === undefined) c.peerAckBase0 ??= (tcp.ack - 1) >>> 0;
+      }
+      this.peerStartFromAck(dir, tcp.ack);
       if ((flags & TCP_SYN) === 0 && this.syns_ !== undefined) {
         const rttSyn = this.c.initialRttSyn;
         const rttAt = this.c.initialRttAt;
@@ -404,9 +429,10 @@ export class TcpConnection {
   release(): void {
     if (this.released) return;
     const c = this.c;
-    if (c.heldAt !== undefined) c.heldAt = undefined; // never a write to the shared empty state
+    // Held bytes given up on now are read with the counters of their own frames (countersAt), as on a close.
     c.stream0?.flush();
     c.stream1?.flush();
+    if (c.heldAt !== undefined) c.heldAt = undefined; // never a write to the shared empty state
     c.stream0?.stop();
     c.stream1?.stop();
     this.released = true;
@@ -443,9 +469,10 @@ export class TcpConnection {
 
   /**
    * The stream start of the peer of `dir` from this segment's ACK number, when
-   * `dir` sent a SYN, the peer's SYN (SYN-ACK) was not captured, and the
-   * peer's stream has not started (no payload of it seen yet): the first such
-   * ACK acknowledges the peer's ISN + 1.
+   * `dir` sent a SYN, the peer's SYN (SYN-ACK, or the client's SYN for a
+   * SYN-ACK's ACK number) was not captured, and the peer's stream has not
+   * started (no payload of it seen yet): the first such ACK acknowledges the
+   * peer's ISN + 1 (tshark's base for the peer's relative sequence numbers).
    */
   private peerStartFromAck(dir: Dir, ack: number): void {
     if (dir === 0) {
