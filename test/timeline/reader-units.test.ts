@@ -803,3 +803,32 @@ describe('afterFeed: the held-bytes limit once the handshake is read (AFTER_HAND
     expect(all.conn.limits).toEqual([64 * 1024]);
   });
 });
+
+describe('setup counters when a frame is delivered in pieces (noteFrame keeps one entry per frame)', () => {
+  test.each(['lo-tls12-full.pcap', 'lo-tls13-full.pcap', 'ns-tls13-mtu1500-cert-chain.pcap', 'lo-tls13-client-cert.pcap'])(
+    '%s, the handshake-end frame in two pieces (its first record header apart): the counters of metrics.json',
+    (name) => {
+      const [e] = expectedMetrics(name);
+      const run = drive(tsharkSegs(fixture(name)), { split: { frame: e!.setup.endFrame!, at: 5 } });
+      run.reader.messages;
+      const done = run.reader.tlsDone!;
+      expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({
+        frame: e!.setup.endFrame,
+        packets: e!.setup.packets,
+        bytes: e!.setup.bytes,
+      });
+    },
+  );
+
+  test("lo-tls12-full.pcap up to the server's Finished (frame 11, CCS then Finished: split between them), nothing after: the handshake end is still taken", () => {
+    const [e] = expectedMetrics('lo-tls12-full.pcap');
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap'));
+    const fin = segs.find((s) => s.frame === e!.setup.endFrame)!;
+    // tshark: the frame holds a ChangeCipherSpec record (type 20, 6 bytes with its header), then the Finished's record.
+    expect([fin.sport, fin.ct, fin.payload[0], fin.payload.readUInt16BE(3)]).toEqual([443, [20, 22], 20, 1]);
+    const run = drive(segs.filter((s) => s.frame <= fin.frame), { split: { frame: fin.frame, at: 6 } });
+    expect(run.reader.messages.slice(-2).map((m) => `${m.from} ${m.type} ${m.last.frame}`)).toEqual([`server ChangeCipherSpec ${fin.frame}`, `server Finished ${fin.frame}`]);
+    const done = run.reader.tlsDone!;
+    expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({ frame: e!.setup.endFrame, packets: e!.setup.packets, bytes: e!.setup.bytes });
+  });
+});
