@@ -705,6 +705,17 @@ describe('mid-stream speculation (probeData): both directions must carry a chain
     expect(reader.session).toBeUndefined();
   });
 
+  test("a server direction that begins with a hole of 65,500 bytes (bytes lost count as scanned) and then records: TLS once both chains are in step, and read on from there", () => {
+    const { reader } = midstreamConn();
+    reader.gap(1, 65500);
+    expect(reader.wants(1)).toBe(true);
+    for (const f of [10, 11, 12, 13, 14]) reader.data(seg(f).sport === 52696 ? 0 : 1, seg(f).payload, seg(f).stamp, true);
+    expect(reader.session?.summary().midstream).toBe(true);
+    // The chunk that made the connection TLS is not plaintext: 65,500 + its 51 bytes would be past the 64 KiB scan.
+    expect(reader.wants(1)).toBe(true);
+    expect(reader.messages.filter((m) => m.from === 'server').map((m) => `${m.type} ${m.last.frame}`)).toEqual(['ChangeCipherSpec 11', 'Finished 11', 'ApplicationData 13']);
+  });
+
   test('a direction that is no TLS at all is scanned 64 KiB too: 64 KiB of it keep it wanted, the next KiB ends it', () => {
     const { reader } = midstreamConn();
     const stamp = (frame: number): Stamp => ({ frame, tsSec: 1000 + frame, tsNsec: 0 });
