@@ -631,3 +631,215 @@ describe('decrypted with the key log: requests from the plaintext (fixtures/keyl
     );
   });
 });
+
+// ---------------------------------------------------------------------------
+// Lines 321-452 of reader.ts (probeData, probeSide, trySwitch, noteFrame, snapshotAt, afterFeed): the
+// cases their mutation run left open (reports/mutation/timeline-reader-b-survivors.md).
+
+/** A connection whose SYNs were not captured (mid-stream): no client known. */
+function midstreamConn(ports: [number, number] = [52696, 443]): { reader: ConnectionReader; conn: FakeConn } {
+  const conn = fakeConn(ports);
+  return { reader: new ConnectionReader(conn), conn };
+}
+
+describe('mid-stream speculation (probeData): both directions must carry a chain of records, and it ends for good when a direction gives up', () => {
+  // lo-tls12-full.pcap after its server flight (tshark, per segment): client 52696 frame 10 (ClientKeyExchange,
+  // CCS, Finished: three records), 12 (application data), 14 (alert); server 443 frame 11 (CCS, Finished), 13
+  // (application data).
+  const segs = () => tsharkSegs(fixture('lo-tls12-full.pcap'), ['-o', 'tcp.desegment_tcp_streams:FALSE']);
+  const seg = (frame: number) => segs().find((s) => s.frame === frame)!;
+
+  test('tshark: the segments used here, each whole records', () => {
+    expect([10, 12, 14, 11, 13].map((f) => [seg(f).sport, seg(f).ct])).toEqual([
+      [52696, [22, 20, 22]],
+      [52696, [23]],
+      [52696, [21]],
+      [443, [20, 22]],
+      [443, [23]],
+    ]);
+  });
+
+  test('the same segments without the SYNs and the frames before are TLS (records both ways), the client by the port rule', () => {
+    const { reader, conn } = midstreamConn();
+    for (const f of [10, 11, 12, 13, 14]) reader.data(seg(f).sport === 52696 ? 0 : 1, seg(f).payload, seg(f).stamp, true);
+    expect(reader.session?.summary().midstream).toBe(true);
+    expect(conn.calls).toEqual([[0, 'port']]);
+    expect(reader.messages.filter((m) => m.type === 'ApplicationData').map((m) => [m.from, m.last.frame])).toEqual([
+      ['client', 12],
+      ['server', 13],
+    ]);
+  });
+
+  test("one direction's records alone (the other sends nothing) are not TLS (README: both directions carry a chain)", () => {
+    const { reader, conn } = midstreamConn();
+    for (const f of [10, 12, 14]) reader.data(0, seg(f).payload, seg(f).stamp, true);
+    expect(reader.session).toBeUndefined();
+    expect(reader.messages).toEqual([]);
+    expect(conn.calls).toEqual([]);
+  });
+
+  test('the client gives up (records, then bytes that are no record header): the speculation is over, later chains both ways do not make it TLS', () => {
+    const { reader, conn } = midstreamConn();
+    reader.data(0, seg(10).payload, seg(10).stamp, true);
+    // RFC 8446 §5.1: a record begins with its content type (20-23 here); 'G' (0x47) is none.
+    reader.data(0, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), seg(10).stamp, true);
+    for (const f of [11, 12, 13, 14]) reader.data(seg(f).sport === 52696 ? 0 : 1, seg(f).payload, seg(f).stamp, true);
+    expect(reader.session).toBeUndefined();
+    expect(reader.messages).toEqual([]);
+    expect(conn.calls).toEqual([]);
+  });
+
+  test("after the client gave up, the server's bytes are plaintext scanned like any other (64 KiB), though they are records", () => {
+    const { reader } = midstreamConn();
+    reader.data(0, seg(10).payload, seg(10).stamp, true);
+    reader.data(0, Buffer.from('GET / HTTP/1.1\r\n\r\n'), seg(10).stamp, true);
+    // The server's application-data record of frame 13 again and again: a chain of records, PLAINTEXT_SCAN_LIMIT bytes and one more.
+    const rec = seg(13).payload;
+    let sent = 0;
+    for (let i = 0; sent <= PLAINTEXT_SCAN_LIMIT; i++) {
+      expect(reader.wants(1)).toBe(true);
+      reader.data(1, rec, { ...seg(13).stamp, frame: 100 + i }, true);
+      sent += rec.length;
+    }
+    expect(reader.wants(1)).toBe(false);
+    expect(reader.session).toBeUndefined();
+  });
+
+  test("a server direction that begins with a hole of 65,500 bytes (bytes lost count as scanned) and then records: TLS once both chains are in step, and read on from there", () => {
+    const { reader } = midstreamConn();
+    reader.gap(1, 65500);
+    expect(reader.wants(1)).toBe(true);
+    for (const f of [10, 11, 12, 13, 14]) reader.data(seg(f).sport === 52696 ? 0 : 1, seg(f).payload, seg(f).stamp, true);
+    expect(reader.session?.summary().midstream).toBe(true);
+    // The chunk that made the connection TLS is not plaintext: 65,500 + its 51 bytes would be past the 64 KiB scan.
+    expect(reader.wants(1)).toBe(true);
+    expect(reader.messages.filter((m) => m.from === 'server').map((m) => `${m.type} ${m.last.frame}`)).toEqual(['ChangeCipherSpec 11', 'Finished 11', 'ApplicationData 13']);
+  });
+
+  test('a direction that is no TLS at all is scanned 64 KiB too: 64 KiB of it keep it wanted, the next KiB ends it', () => {
+    const { reader } = midstreamConn();
+    const stamp = (frame: number): Stamp => ({ frame, tsSec: 1000 + frame, tsNsec: 0 });
+    const kib = Buffer.alloc(1024, 0x41);
+    for (let i = 1; i <= 64; i++) reader.data(0, kib, stamp(i), true);
+    expect(reader.wants(0)).toBe(true);
+    reader.data(0, kib, stamp(65), true);
+    expect(reader.wants(0)).toBe(false);
+    // The other direction on its own: the same 64 KiB, whatever the first one did.
+    for (let i = 1; i <= 64; i++) reader.data(1, kib, stamp(100 + i), true);
+    expect(reader.wants(1)).toBe(true);
+    reader.data(1, kib, stamp(165), true);
+    expect(reader.wants(1)).toBe(false);
+    expect(reader.session).toBeUndefined();
+  });
+});
+
+describe('the probe labels the directions by the SYN when there was one (probeSide), not by the port rule', () => {
+  test("lo-tls12-full.pcap without both hellos, its endpoints' ports swapped (443 on the client's side): the SYN still says who the client is", async () => {
+    const dir = tempDir();
+    try {
+      const cap = await loadCapture(fixture('lo-tls12-full.pcap'));
+      const file = join(dir, 'no-hellos.pcapng');
+      writePcapng(cap, cap.pkts.filter((p) => p.orig !== 4 && p.orig !== 6).map((pkt) => ({ pkt })), file);
+      const segs = tsharkSegs(file, ['-o', 'tcp.desegment_tcp_streams:FALSE']);
+      const ccs = (port: number) => segs.filter((s) => s.sport === port && s.ct.includes(20)).map((s) => s.frame);
+      // Direction 0 (52696 in the capture, the SYN's sender) is given port 443: the port rule would call it the server.
+      const run = drive(segs, { ports: [443, 52696] });
+      expect(run.conn.calls).toEqual([]);
+      const m = run.reader.messages;
+      expect(m.filter((x) => x.type === 'ChangeCipherSpec').map((x) => [x.from, x.last.frame])).toEqual([
+        ['client', ccs(52696)[0]],
+        ['server', ccs(443)[0]],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('trySwitch: which first bytes start TLS', () => {
+  test('an SSLv2-format ClientHello (fixtures/suricata-sslv2-hello-upgrade-tls10.pcap, tshark: handshake type 1 in frame 4) starts it at the client', () => {
+    const segs = tsharkSegs(fixture('suricata-sslv2-hello-upgrade-tls10.pcap'));
+    const ch = segs.find((s) => s.hs.includes(1))!;
+    expect([ch.frame, ch.payload[0]! & 0x80, ch.payload[2]]).toEqual([4, 0x80, 1]); // 2-byte header, msg_type 1 (client-hello)
+    const run = drive(segs, { noSyn: true });
+    expect(kinds(run)[0]).toBe('client ClientHello 4');
+    expect(run.conn.calls).toEqual([[0, 'tls']]);
+    expect(kinds(run)).toContain(`server ServerHello ${hsFrames(segs, 443, 2)[0]}`);
+  });
+
+  test.each([
+    ['02 03', 1, 2],
+    ['03 05', 2, 5],
+  ])('a ClientHello record whose legacy_record_version is %s (RFC 8446 §5.1: 03 0x) does not start TLS', (_v, at, value) => {
+    const segs = tsharkSegs(fixture('lo-tls13-full.pcap'));
+    const bad = segs.map((s) => (s.hs.includes(1) ? { ...s, payload: Buffer.from(s.payload).fill(value, at, at + 1) } : s));
+    const run = drive(bad.filter((s) => s.sport === bad[0]!.sport || s.payload.length === 0));
+    expect(run.reader.session).toBeUndefined();
+    expect(run.reader.messages).toEqual([]);
+  });
+
+  test('no SYN, the capture begins at the ServerHello (lo-tls12-full.pcap from frame 6): its receiver, direction 1, is the client', () => {
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap')).filter((s) => s.frame >= 6);
+    const run = drive(segs);
+    expect(run.ports[0]).toBe(443);
+    expect(run.conn.calls).toEqual([[1, 'tls']]);
+    expect(kinds(run)[0]).toBe('server ServerHello 6');
+    expect(run.reader.messages.find((m) => m.type === 'ChangeCipherSpec' && m.from === 'client')?.last.frame).toBe(10);
+  });
+
+  test('a ServerHello from the client\'s direction does not start TLS when the client is direction 1 either', () => {
+    const sh = tsharkSegs(fixture('lo-tls12-full.pcap')).find((s) => s.sport === 443 && s.hs.includes(2))!;
+    const conn = fakeConn([443, 52696]);
+    conn.clientDir = 1;
+    conn.clientEvidence = 'syn';
+    conn.synSeen[0] = true;
+    conn.synSeen[1] = true;
+    const reader = new ConnectionReader(conn);
+    reader.data(1, sh.payload, sh.stamp, true);
+    expect(reader.session).toBeUndefined();
+    const again = new ConnectionReader(conn);
+    again.data(0, sh.payload, sh.stamp, true);
+    expect(again.session).toBeDefined();
+  });
+});
+
+describe('afterFeed: the held-bytes limit once the handshake is read (AFTER_HANDSHAKE_HELD_LIMIT)', () => {
+  test('lo-tls12-full.pcap: not while the hellos and the server flight are read; once, from the first application data on', () => {
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap'));
+    const firstAppData = segs.find((s) => s.ct.includes(23))!.frame;
+    const before = drive(segs.filter((s) => s.frame < firstAppData));
+    expect(before.reader.session).toBeDefined();
+    expect(before.conn.limits).toEqual([]);
+    const all = drive(segs);
+    expect(all.conn.limits).toEqual([64 * 1024]);
+  });
+});
+
+describe('setup counters when a frame is delivered in pieces (noteFrame keeps one entry per frame)', () => {
+  test.each(['lo-tls12-full.pcap', 'lo-tls13-full.pcap', 'ns-tls13-mtu1500-cert-chain.pcap', 'lo-tls13-client-cert.pcap'])(
+    '%s, the handshake-end frame in two pieces (its first record header apart): the counters of metrics.json',
+    (name) => {
+      const [e] = expectedMetrics(name);
+      const run = drive(tsharkSegs(fixture(name)), { split: { frame: e!.setup.endFrame!, at: 5 } });
+      run.reader.messages;
+      const done = run.reader.tlsDone!;
+      expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({
+        frame: e!.setup.endFrame,
+        packets: e!.setup.packets,
+        bytes: e!.setup.bytes,
+      });
+    },
+  );
+
+  test("lo-tls12-full.pcap up to the server's Finished (frame 11, CCS then Finished: split between them), nothing after: the handshake end is still taken", () => {
+    const [e] = expectedMetrics('lo-tls12-full.pcap');
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap'));
+    const fin = segs.find((s) => s.frame === e!.setup.endFrame)!;
+    // tshark: the frame holds a ChangeCipherSpec record (type 20, 6 bytes with its header), then the Finished's record.
+    expect([fin.sport, fin.ct, fin.payload[0], fin.payload.readUInt16BE(3)]).toEqual([443, [20, 22], 20, 1]);
+    const run = drive(segs.filter((s) => s.frame <= fin.frame), { split: { frame: fin.frame, at: 6 } });
+    expect(run.reader.messages.slice(-2).map((m) => `${m.from} ${m.type} ${m.last.frame}`)).toEqual([`server ChangeCipherSpec ${fin.frame}`, `server Finished ${fin.frame}`]);
+    const done = run.reader.tlsDone!;
+    expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({ frame: e!.setup.endFrame, packets: e!.setup.packets, bytes: e!.setup.bytes });
+  });
+});
