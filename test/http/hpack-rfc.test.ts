@@ -222,6 +222,14 @@ describe('table size and eviction (§4.1, §4.3, §4.4)', () => {
     d.decode(literalNew('c', ''));
     expectTable(d, [['c', ''], ['b', v]]);
   });
+  test('an entry larger than the table empties it and leaves the whole table free (§4.4)', () => {
+    const d = dec();
+    const v = 'v'.repeat(67); // 100 octets
+    d.decode(Buffer.concat([sizeUpdate(200), literalNew('a', v), literalNew('big', 'w'.repeat(166))])); // 3 + 166 + 32 = 201
+    expectTable(d, []);
+    d.decode(Buffer.concat([literalNew('b', v), literalNew('c', v)]));
+    expectTable(d, [['c', v], ['b', v]]);
+  });
   test('a Huffman-coded entry counts its decoded length (C.4.1 www.example.com: 15 octets, 12 coded)', () => {
     const d = dec();
     // :authority (10) + 15 + 32 = 57: fits a 57-octet table; would fit 54 if the coded length counted.
@@ -252,6 +260,13 @@ describe('table size and eviction (§4.1, §4.3, §4.4)', () => {
     const r = d.decode(Buffer.concat([indexed(2), sizeUpdate(100)]));
     expect(r.ok).toBe(false);
     expect(r.fields).toEqual([{ name: ':method', value: 'GET' }]);
+  });
+  test('a size update after a literal field is an error too', () => {
+    const d = dec();
+    const r = d.decode(Buffer.concat([literalNew('a', 'b'), sizeUpdate(100)]));
+    expect(r).toMatchObject({ ok: false, fields: [{ name: 'a', value: 'b' }] });
+    const e = dec();
+    expect(e.decode(Buffer.concat([hex('0001610162'), sizeUpdate(100)])).ok).toBe(false);
   });
   test('a size update above the decoder\'s cap: capped, and the table is no longer known', () => {
     const d = dec(100);
@@ -358,5 +373,11 @@ describe('RFC 7541 Appendix B: Huffman', () => {
     expect(huffmanDecode(encode([[0x3, 5], [0x3fffffff, 30]]))).toBeUndefined();
     expect(huffmanDecode(Buffer.from([0xff, 0xff, 0xff, 0xfc]))).toBeUndefined(); // 30 ones: EOS
     expect(huffmanDecode(Buffer.from([0xfe]))).toBeUndefined(); // 7 ones and a zero: neither a code nor padding
+    expect(huffmanDecode(Buffer.from([0xff]))).toBeUndefined(); // 8 ones: padding longer than 7 bits
+    // 'aaaaa' = 25 bits: exactly 7 ones of padding
+    expect(encode([[0x3, 5], [0x3, 5], [0x3, 5], [0x3, 5], [0x3, 5]])).toEqual(Buffer.from([0x18, 0xc6, 0x31, 0xff]));
+    expect(huffmanDecode(Buffer.from([0x18, 0xc6, 0x31, 0xff]))).toBe('aaaaa');
+    // a string that ends on an octet boundary (no padding): '0' ×8 = 40 bits
+    expect(huffmanDecode(Buffer.alloc(5, 0))).toBe('00000000');
   });
 });
