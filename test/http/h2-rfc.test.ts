@@ -215,6 +215,22 @@ describe('header block framing (RFC 9113 §6.2, §6.6, §6.10)', () => {
     expect(t.summary().problemCount).toBe(0);
   });
 
+  test('padding that takes all the rest leaves an empty block (valid); an empty block alone in its delivery ends the request there', () => {
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS | PADDED, 1, [2, 0, 0])]), 1], ['client', frame(HEADERS, END_HEADERS, 3, []), 2], ['client', frame(HEADERS, END_HEADERS, 5, GET), 3]]);
+    expect(t.summary().problemCount).toBe(0);
+    expect(t.requests().map((r) => [r.stream, r.method, r.requestEndFrame])).toEqual([[1, undefined, 1], [3, undefined, 2], [5, 'GET', 3]]);
+  });
+
+  test('a lost block makes later dynamic references unknown (its HPACK changes are not known)', () => {
+    // block 1 adds ":method: PATCH" (incremental, name index 2) → index 62; block 2 is lost (bad padding); block 3 refers to 62
+    const t = run([
+      ['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 1, [0x42, 5, ...Buffer.from('PATCH')]), frame(HEADERS, END_HEADERS, 3, [0xbe])]), 1],
+      ['client', frame(HEADERS, END_HEADERS | PADDED, 5, [9, 0x82]), 2],
+      ['client', frame(HEADERS, END_HEADERS, 7, [0xbe]), 3],
+    ]);
+    expect(t.requests().map((r) => [r.stream, r.method])).toEqual([[1, 'PATCH'], [3, 'PATCH'], [5, undefined], [7, undefined]]);
+  });
+
   test.each([
     ['padding longer than the payload', frame(HEADERS, END_HEADERS | PADDED, 1, [4, 0x82, 0, 0])],
     ['PADDED with an empty payload', frame(HEADERS, END_HEADERS | PADDED, 1, [])],

@@ -120,6 +120,7 @@ describe('header fields that frame the body (RFC 9110 §5, §8.6; RFC 9112 §6)'
     [['Content-Length: 5, 6'], 'invalid'],
     [['Content-Length: 5', 'Content-Length: 6'], 'invalid'],
     [['Content-Length: 5', 'Content-Length: 5, 6'], 'invalid'],
+    [['Content-Length: x', 'Content-Length: 5'], 'invalid'],
     [['Content-Length: abc'], 'invalid'],
     [['Content-Length: -1'], 'invalid'],
     [['Content-Length: +5'], 'invalid'],
@@ -250,6 +251,8 @@ describe('Http1Side: where each message starts and completes', () => {
     ['zz\r\n', 'bad chunk size'],
     ['\r\n', 'bad chunk size'],
     ['-1\r\n', 'bad chunk size'],
+    ['5x\r\n', 'bad chunk size'],
+    ['5 5\r\n', 'bad chunk size'],
     ['5\r\nhelloXX', 'chunk data not followed by CRLF'],
     ['5\r\nhello\rX', 'chunk data not followed by CRLF'],
     [`${'0'.repeat(1030)}1\r\n`, 'chunk size line too long'],
@@ -299,6 +302,13 @@ describe('Http1Side: where each message starts and completes', () => {
     expect(tro.log.problems).toEqual([['too-large', msg.length, `trailer longer than ${t.length - 1} bytes`]]);
   });
 
+  test('the head cap is per message: pipelined heads each under it are read', () => {
+    const heads = ['GET /1 HTTP/1.1\r\nX: 1\r\n\r\n', 'GET /2 HTTP/1.1\r\nX: 2\r\n\r\n', 'GET /3 HTTP/1.1\r\nX: 3\r\n\r\n'];
+    const { p, log } = side('client', undefined, heads[0]!.length);
+    feed(p, heads.join(''), 1000);
+    expect(log.problems).toEqual([]);
+    expect(log.completes).toHaveLength(3);
+  });
   test('an unparsable head is a problem in the frame that ended it; the caller can stop a side (head → null)', () => {
     const a = side('client');
     feed(a.p, 'HELLO\r\n\r\nGET / HTTP/1.1\r\n\r\n');
