@@ -199,6 +199,42 @@ describe('requests and responses on streams', () => {
   });
 });
 
+describe('frame header fields (RFC 9113 §4.1) and stream reuse (§5.1.1)', () => {
+  test('the reserved bit of the stream id is ignored', () => {
+    const h = frame(HEADERS, END_HEADERS | END_STREAM, 1, GET);
+    h[5]! |= 0x80; // stream 0x80000001 on the wire: stream 1
+    const r = frame(HEADERS, END_HEADERS | END_STREAM, 1, S200);
+    r[5]! |= 0x80;
+    const t = run([['client', Buffer.concat([PREFACE, h]), 1], ['server', r, 2]]);
+    expect(t.requests().map(row)).toEqual([[1, 'GET', 200, 1, 1, 2, 2, 12, 10]]);
+  });
+  test('flags without meaning for a frame type are ignored: 0x20 (PRIORITY on HEADERS) on a PUSH_PROMISE adds no field', () => {
+    const promise = frame(PUSH_PROMISE, END_HEADERS | PRIORITY, 1, [0, 0, 0, 2, 0x48, 3, 0x32, 0x39, 0x39]);
+    const t = run([
+      ['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)]), 1],
+      ['server', promise, 2],
+      ['server', frame(HEADERS, END_HEADERS | END_STREAM, 1, [0xbe]), 3],
+    ]);
+    expect(t.summary().problemCount).toBe(0);
+    expect(t.requests()[0]).toMatchObject({ status: 299 });
+  });
+  test('a closed stream cannot be opened again: HEADERS on it from the client is a problem, not a request', () => {
+    const t = run([
+      ['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)]), 1],
+      ['server', frame(HEADERS, END_HEADERS | END_STREAM, 1, S200), 2],
+      ['client', frame(HEADERS, END_HEADERS | END_STREAM, 1, GET), 3],
+    ]);
+    expect(t.requests()).toHaveLength(1);
+    expect(t.summary().problems).toEqual([{ side: 'client', frame: 3, kind: 'h2-protocol', detail: 'HEADERS on stream 1, which cannot open a request' }]);
+  });
+  test('a client PUSH_PROMISE carries no header block for us: never checked against maxHeaderBlock', () => {
+    const pp = frame(PUSH_PROMISE, END_HEADERS, 1, [0, 0, 0, 2, ...Array(40).fill(0x82)]);
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 1, GET), pp]), 1]], { maxHeaderBlock: 16 });
+    expect(t.summary().problemCount).toBe(0);
+    expect(t.requests()[0]!.requestBytes).toBe(12 + pp.length);
+  });
+});
+
 describe('header block framing (RFC 9113 §6.2, §6.6, §6.10)', () => {
   test('PADDED and PRIORITY fields are stripped before HPACK; the frame counts whole', () => {
     const padded = frame(HEADERS, END_HEADERS | PADDED, 1, [3, 0x83, 0x86, 0x84, 0, 0, 0]);
