@@ -130,6 +130,15 @@ describe('HTTP/1.x pairing (RFC 9112 §9.3)', () => {
     ]);
   });
 
+  test('interim responses alone are no response: the request has no response frames until a final one', () => {
+    const t = exchange([
+      ['client', 'POST /u HTTP/1.1\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n', 1],
+      ['server', 'HTTP/1.1 100 Continue\r\n\r\n', 2],
+    ]);
+    expect(t.requests()[0]).toMatchObject({ interim: 1, interimFrame: 2, responseFrame: null, responseEndFrame: null, responseEndTime: null });
+    expect(t.requests()[0]!.status).toBeUndefined();
+  });
+
   test('101 Switching Protocols: the response ends with its head, neither side is read after it', () => {
     const q = 'GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n';
     const r = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n';
