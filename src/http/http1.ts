@@ -210,7 +210,8 @@ export class Http1Side {
             return;
           }
           if (lf === -1) return;
-          const m = /^\s*([0-9A-Fa-f]{1,12})\s*(?:;.*)?$/.exec(this.chunkLine.replace(/\r$/, ''));
+          // Leading zeros do not count towards the 12 significant digits (RFC 9112 §7.1 puts no limit on the digits).
+          const m = /^\s*0*([0-9A-Fa-f]{1,12})\s*(?:;.*)?$/.exec(this.chunkLine.replace(/\r$/, ''));
           this.chunkLine = '';
           if (m === null) {
             this.events.problem(this.side, st.frame, 'malformed', 'bad chunk size');

@@ -247,6 +247,16 @@ describe('Http1Side: where each message starts and completes', () => {
     expect(log.completes[0]!.bytes).toBe(msg.length);
   });
 
+  test('a chunk size written with leading zeros is its value (RFC 9112 §7.1: chunk-size = 1*HEXDIG)', () => {
+    // 20 digits in all: more than the 12 significant digits a size may have here, all but the last zeros.
+    const body = '00000000000000000005\r\nhello\r\n' + '0000000000000000000000\r\n\r\n';
+    const msg = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' + body;
+    const { p, log } = side('server');
+    feed(p, msg);
+    expect(log.problems).toEqual([]);
+    expect(log.completes).toEqual([{ at: msg.length, bytes: msg.length }]);
+  });
+
   test.each([
     ['zz\r\n', 'bad chunk size'],
     ['\r\n', 'bad chunk size'],
