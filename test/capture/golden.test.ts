@@ -2,6 +2,8 @@
  * Every fixture read end to end, compared with tshark/capinfos golden files:
  * frame count, earliest/latest time (capinfos), and per frame
  * frame.number / frame.time_epoch / frame.len / frame.cap_len (tshark).
+ * The same frames read in small pieces: golden-pieces.test.ts (a suite of its own,
+ * so that the two long halves run side by side).
  */
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,29 +12,11 @@ import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readCapture, readCaptureStream } from '../../src/capture/index.js';
 import type { CaptureMeta, ReadProgress } from '../../src/capture/index.js';
-import { asGolden, capinfos, collector, epochNs, fixtureNames, fixturePath, goldenFrames, pcapRecordOffsets } from './helpers.js';
+import { asGolden, capinfos, chunked, collector, epochNs, fixtureNames, fixturePath, goldenFrames, pcapRecordOffsets } from './helpers.js';
 
 const names = fixtureNames();
 const CORRUPT = 'suricata-tls12-corrupt-last-record.pcap';
 
-/**
- * Split a buffer into a stream of `size`-byte chunks: the first `head` bytes in `size`-byte
- * pieces, the rest in 4 KiB ones. Every record header and body of the first 64 KiB is cut at
- * every offset by the 1-byte pieces; reading all 830 KB of the largest fixture a byte at a
- * time took 36 s of a fresh clone's CI for nothing more.
- */
-function chunked(buf: Buffer, size: number, head = buf.length): Readable {
-  const parts: Buffer[] = [];
-  for (let o = 0; o < buf.length; ) {
-    const n = o < head ? size : 4096;
-    parts.push(buf.subarray(o, o + n));
-    o += n;
-  }
-  return Readable.from(parts);
-}
-
-/** How much of each fixture the small-piece reads cut at every byte (all of most fixtures). */
-const SMALL_PIECES_HEAD = 64 * 1024;
 
 test('there are golden files for the fixtures', () => {
   expect(names.length).toBeGreaterThanOrEqual(20);
@@ -70,13 +54,6 @@ describe.each(names)('%s', (name) => {
       const size = name.endsWith('.gz') ? gunzipSync(readFileSync(file)).length : statSync(file).size;
       expect(r.bytes).toBe(size);
     }
-  });
-
-  test.each([1, 7, 4096])('same frames when read %i bytes at a time (the first 64 KiB; then 4 KiB)', async (size) => {
-    const { seen, sink } = collector();
-    const r = await readCaptureStream(chunked(readFileSync(file), size, SMALL_PIECES_HEAD), sink, { name });
-    expect(asGolden(seen)).toEqual(golden);
-    expect(r.error === undefined).toBe(name !== CORRUPT);
   });
 
   test('gzip-compressed on the fly: same frames, progress counts compressed bytes', async () => {
