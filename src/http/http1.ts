@@ -47,6 +47,30 @@ export function parseRequestLine(line: string): { method: string; target: string
   return m ? { method: m[1]!, target: m[2]!, version: `${m[3]}.${m[4]}` } : null;
 }
 
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/**
+ * The field lines of a head (its lines after the start line), with obs-fold undone:
+ * a line that starts with SP or HTAB continues the previous field's value and is
+ * joined to it with one SP (RFC 9112 §5.2), so it is never a field of its own.
+ * Whitespace-led lines before the first field are dropped (§2.2).
+ */
+function fieldLines(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '') continue;
+    if (isWhitespace(line.charCodeAt(0))) {
+      if (out.length > 0) out[out.length - 1] += ' ' + line.trim();
+      continue;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
 export function parseHead(text: string, side: Side): ParsedHead | string {
   const lines = text.split(/\r?\n/);
   const startLine = lines[0]!;
@@ -63,11 +87,14 @@ export function parseHead(text: string, side: Side): ParsedHead | string {
     head.version = `${m[1]}.${m[2]}`;
     head.status = Number(m[3]);
   }
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '') continue;
+  for (const line of fieldLines(lines)) {
     const colon = line.indexOf(':');
-    if (colon <= 0) continue; // obs-fold or junk: not a field we need
+    if (colon <= 0) continue; // junk: not a field we need
+    if (isWhitespace(line.charCodeAt(colon - 1)) && side === 'client') {
+      // RFC 9112 §5.1: a server rejects such a request with 400 (a proxy strips the
+      // whitespace from a response, so a response's field still counts).
+      return `whitespace before the colon in ${JSON.stringify(line.slice(0, Math.min(colon + 1, 60)))}`;
+    }
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === 'content-length') {

@@ -148,11 +148,30 @@ describe('header fields that frame the body (RFC 9110 §5, §8.6; RFC 9112 §6)'
   ])('%j → chunked %j', (fields, want) => {
     expect(head(fields).chunked).toBe(want);
   });
-  test('Upgrade present or not; bare LF line ends; an obs-fold line is skipped', () => {
+  test('Upgrade present or not; bare LF line ends', () => {
     expect(head(['Upgrade: websocket']).upgrade).toBe(true);
     expect(head(['Upgrade-Insecure-Requests: 1']).upgrade).toBe(false);
     expect(parseHead('GET / HTTP/1.1\nContent-Length: 3\n\n', 'client')).toMatchObject({ method: 'GET', contentLength: 3 });
+  });
+  test('an obs-fold line continues the previous field\'s value, joined with one SP (RFC 9112 §5.2): never a field of its own', () => {
     expect(head(['X-A: 1', ' continued: 9', 'Content-Length: 2']).contentLength).toBe(2);
+    // A folded "Content-Length: 9" is text inside X-A, not a second length.
+    expect(head(['X-A: 1', ' Content-Length: 9']).contentLength).toBe(null);
+    expect(head(['Content-Length: 2', '\tContent-Length: 9']).contentLength).toBe('invalid'); // "2 Content-Length: 9"
+    expect(head(['Transfer-Encoding: chunked', ' Transfer-Encoding: gzip']).chunked).toBe(false); // "chunked Transfer-Encoding: gzip"
+    expect(head(['Transfer-Encoding: gzip,', ' chunked']).chunked).toBe(true); // "gzip, chunked"
+    expect(head(['Content-Length:', '  5']).contentLength).toBe(5); // " 5"
+    // Whitespace-led lines before the first field are consumed without processing (§2.2).
+    expect(head([' Content-Length: 9', 'X-A: 1']).contentLength).toBe(null);
+  });
+  test('whitespace between a field name and its colon: a request is invalid (a server must answer 400), a response keeps the field (a proxy strips it) (RFC 9112 §5.1)', () => {
+    const req = parseHead('POST / HTTP/1.1\r\nContent-Length : 5\r\n\r\n', 'client');
+    expect(typeof req).toBe('string');
+    expect(req).toContain('whitespace before the colon');
+    expect(parseHead('POST / HTTP/1.1\r\nX-A\t: 1\r\nContent-Length: 5\r\n\r\n', 'client')).toEqual(expect.stringContaining('X-A'));
+    expect(parseHead('HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\n', 'server')).toMatchObject({ status: 200, contentLength: 5 });
+    // Whitespace inside the value, or after the colon, is fine.
+    expect(parseHead('POST / HTTP/1.1\r\nContent-Length:  5 \r\n\r\n', 'client')).toMatchObject({ contentLength: 5 });
   });
 });
 
