@@ -158,7 +158,9 @@ export const TLS13_ALERT_RECORD_LENGTH = 19;
  *   once: in the frame of the first of them, records up to and including the
  *   first of a Finished's size (53 or 69 bytes: 4-byte header, 32- or 48-byte
  *   verify_data, inner type, 16-byte tag) are skipped — only the first if none
- *   has that size. Client records before the server spoke are 0-RTT early data.
+ *   has that size (a padded Finished; what follows it in the frame is data,
+ *   known when the frame ends: call flush() at the end of the connection).
+ *   Client records before the server spoke are 0-RTT early data.
  *   Records of exactly 19 bytes are taken for encrypted alerts (close_notify)
  *   and skipped. Server NewSessionTicket records cannot be told from data
  *   without keys: they join the server's next burst (or, before any request,
@@ -166,8 +168,15 @@ export const TLS13_ALERT_RECORD_LENGTH = 19;
  */
 export class TlsRecordBursts {
   private serverSpoke = false;
-  /** null: the client's flight not begun; a frame number: skipping in that frame; true: done. */
+  /** null: the client's flight not begun; a frame number: in that frame; true: done. */
   private flight: number | null | true = null;
+  /**
+   * Client records in the flight frame after its first, while no record of a
+   * Finished's size has come: data if the frame ends without one (its first
+   * record was the Finished), the rest of the flight if one comes. One frame's
+   * records go to one burst, so their sum is all that is kept.
+   */
+  private held: { bytes: number; stamp: Stamp } | null = null;
 
   constructor(
     private readonly builder: BurstBuilder,
@@ -175,20 +184,39 @@ export class TlsRecordBursts {
   ) {}
 
   record(side: Side, contentType: number, length: number, stamp: Stamp): void {
+    const flight = this.flight;
+    if (typeof flight === 'number' && (side !== 'client' || stamp.frame !== flight)) this.endFlight();
     if (side === 'server') this.serverSpoke = true;
     if (contentType !== 23) return;
     if (this.tls13) {
       if (side === 'client' && this.serverSpoke && this.flight !== true) {
-        if (this.flight === null) this.flight = stamp.frame;
-        if (this.flight === stamp.frame) {
-          if (length === 53 || length === 69) this.flight = true;
-          return;
+        const finished = length === 53 || length === 69;
+        if (this.flight === null) this.flight = finished ? true : stamp.frame; // the first: skipped
+        else if (finished) {
+          this.flight = true; // the records held were the flight before its Finished
+          this.held = null;
+        } else if (length !== TLS13_ALERT_RECORD_LENGTH) {
+          this.held = { bytes: (this.held?.bytes ?? 0) + length, stamp };
         }
-        this.flight = true;
+        return;
       }
       if (side === 'server' && this.flight === null) return;
       if (length === TLS13_ALERT_RECORD_LENGTH) return;
     }
     this.builder.payload(side, length, stamp);
+  }
+
+  /** At the end of the connection: the flight frame ends, then the open burst. */
+  flush(): void {
+    if (typeof this.flight === 'number') this.endFlight();
+    this.builder.flush();
+  }
+
+  /** The flight frame ended without a record of a Finished's size: its first was the Finished, the rest data. */
+  private endFlight(): void {
+    this.flight = true;
+    const h = this.held;
+    this.held = null;
+    if (h !== null) this.builder.payload('client', h.bytes, h.stamp);
   }
 }

@@ -198,7 +198,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       if (summary.protocol === 'http/1' || summary.protocol === 'h2') return { requests: http.requests(), estimated: false, http: summary };
     }
     if (this.session !== undefined && this.bursts !== undefined) {
-      if (!provisional) this.bursts.builder.flush();
+      if (!provisional) this.bursts.records.flush();
       return { requests: this.bursts.estimator.result().requests, estimated: true, http: null };
     }
     return { requests: [], estimated: false, http: null };

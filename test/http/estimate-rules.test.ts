@@ -112,7 +112,7 @@ describe('TlsRecordBursts: only application data makes bursts', () => {
     const b = new BurstBuilder((x) => out.push(x));
     const f = new TlsRecordBursts(b, tls13);
     for (const [side, type, len, frame] of recs) f.record(side, type, len, st(frame));
-    b.flush();
+    f.flush();
     return out;
   }
   test('TLS 1.2: every type-23 record is data; handshake (22), CCS (20) and alerts (21) are not', () => {
@@ -170,6 +170,48 @@ describe('TlsRecordBursts: only application data makes bursts', () => {
         ['server', 23, 10, 5],
       ]),
     ).toEqual([burst('client', 4, 4, 123), burst('server', 5, 5, 10)]);
+  });
+  test('TLS 1.3: a padded Finished (not 53 or 69 bytes) with the request after it in one frame: the request is data, known when the frame ends', () => {
+    expect(
+      feed(true, [
+        ['server', 23, 2000, 2],
+        ['client', 23, 60, 3], // padded Finished
+        ['client', 23, 90, 3], // request
+        ['client', 23, 19, 3], // an alert-sized record: skipped as everywhere
+        ['client', 23, 40, 3], // more of the request
+        ['server', 23, 500, 4],
+        ['client', 23, 70, 5],
+        ['client', 23, 71, 6],
+      ]),
+    ).toEqual([burst('client', 3, 3, 130), burst('server', 4, 4, 500), burst('client', 5, 6, 141)]);
+    // The connection ends in the flight frame: what was held is data at the end.
+    expect(
+      feed(true, [
+        ['server', 23, 2000, 2],
+        ['client', 23, 60, 3],
+        ['client', 23, 90, 3],
+      ]),
+    ).toEqual([burst('client', 3, 3, 90)]);
+    // The flight frame ends with a server record in the next frame: the held request comes first.
+    expect(
+      feed(true, [
+        ['server', 23, 2000, 2],
+        ['client', 23, 60, 3],
+        ['client', 23, 90, 3],
+        ['server', 23, 10, 4],
+      ]),
+    ).toEqual([burst('client', 3, 3, 90), burst('server', 4, 4, 10)]);
+  });
+  test('TLS 1.3: records held in the flight frame are the flight when a Finished-sized record follows them in that frame', () => {
+    expect(
+      feed(true, [
+        ['server', 23, 2000, 2],
+        ['client', 23, 1500, 3], // Certificate
+        ['client', 23, 280, 3], // CertificateVerify
+        ['client', 23, 53, 3], // Finished
+        ['server', 23, 50, 4],
+      ]),
+    ).toEqual([burst('server', 4, 4, 50)]);
   });
   test('TLS 1.3: client records before the server spoke are 0-RTT data; server records before the client\'s flight are not', () => {
     expect(
