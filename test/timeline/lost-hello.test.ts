@@ -115,3 +115,39 @@ test.each(['lo-tls12-full.pcap', 'lo-tls13-full.pcap', 'zeek-tls12-basic.pcap'])
   expect(b.firstDataMs).toEqual(a.firstDataMs);
   expect(b.tls!.handshakeMs).toBeNull();
 });
+
+/**
+ * Capture order across directions: a capture point that saw the server's reply
+ * before the client's hello (the ClientHello, frame 4, written after the
+ * ServerHello, frame 6, with a timestamp 1 µs after it; the server's ACK of
+ * the hello, frame 5, stays before both). The session begins at
+ * the ServerHello; the client's direction then begins with its own hello, which
+ * is read at once from its first byte, not searched for as a chain of record
+ * headers. Every frame below is tshark's on the reordered file.
+ */
+test.each(['lo-tls12-full.pcap', 'lo-tls13-full.pcap'])('%s with its ClientHello captured after the ServerHello: both hellos in tshark\'s frames', async (fixture) => {
+  const original = await loadCapture(join(root, 'fixtures', fixture));
+  const hello = original.pkts.find((p) => p.orig === 4)!;
+  const reply = original.pkts.find((p) => p.orig === 6)!;
+  const order = original.pkts.filter((p) => p !== hello).flatMap((p) => (p === reply ? [p, hello] : [p]));
+  const file = join(dir, `${fixture}-hello-after-reply.pcapng`);
+  const nsec = reply.tsNsec + 1000;
+  writePcapng(
+    original,
+    order.map((pkt) => (pkt === hello ? { pkt, tsSec: reply.tsSec + Math.floor(nsec / 1e9), tsNsec: nsec % 1e9 } : { pkt })),
+    file,
+  );
+  const shown = await tsharkRecords(file);
+  const clientPort = shown.find((s) => s.handshakes.includes(1))!.port;
+  const hs = (port: number, type: number) => shown.filter((s) => s.port === port && s.handshakes.includes(type)).map((s) => s.frame);
+  // tshark: the ServerHello in 5, the ClientHello in 6.
+  expect(hs(443, 2)).toEqual([5]);
+  expect(hs(clientPort, 1)).toEqual([6]);
+
+  const c = (await analyzeFile(file)).connections[0];
+  const ev = (from: string, type: string) => c.events.filter((e) => e.from === from && e.type === type).map((e) => e.frame);
+  expect(ev('server', 'ServerHello')).toEqual([5]);
+  expect(ev('client', 'ClientHello')).toEqual([6]);
+  expect(c.tls!.sni).not.toBeNull(); // read from the ClientHello
+  expect(ev('client', 'ChangeCipherSpec')).toEqual(shown.filter((s) => s.port === clientPort && s.records.includes(20)).map((s) => s.frame));
+});
