@@ -16,12 +16,17 @@ const LONG = [
   ['test/loss/loss.test.ts', 19],
   ['test/capture/golden-pieces.test.ts', 19],
   ['test/tcp/memory.test.ts', 17],
+  ['test/tcp/connection-units.test.ts', 16],
   ['test/fuzz/fuzz.test.ts', 15],
   ['test/live/stream.test.ts', 14],
   ['test/fuzz/budgets.test.ts', 13],
   ['test/report/sketch.test.ts', 11],
   ['test/tcp/tracker.test.ts', 11],
   ['test/ui/rows.test.tsx', 10],
+  ['test/capture/golden.test.ts', 9],
+  ['test/invariance/invariance.test.ts', 9],
+  ['test/tcp/reassembly.test.ts', 8],
+  ['test/decode/fuzz.test.ts', 8],
 ];
 
 class LongFirst extends Sequencer {
