@@ -633,11 +633,32 @@ Run handshake-lens --help for every option.
 
 const COMMANDS = new Set(['info', 'pool', 'compare']);
 
+/** Options that take no value: the argument after one of them is not its value. */
+const FLAGS_WITHOUT_VALUE = new Set(['follow', 'json', 'help', 'version', 'h']);
+
+/** The arguments that are neither options nor an option's value (`--rtt 30`: not 30). */
+function positionals(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('-') && a !== '-') {
+      const name = a.replace(/^-+/, '');
+      if (!name.includes('=') && !FLAGS_WITHOUT_VALUE.has(name) && !name.startsWith('no-')) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 /** yargs' messages may span lines ("Invalid values:\n  Argument: ..."): one line, and a hint where one helps. */
 export function usageMessage(msg: string, args: readonly string[]): string {
-  const positional = args.filter((a) => !a.startsWith('-'));
-  if (/^Unknown argument/.test(msg) && positional.length === 2 && !COMMANDS.has(positional[0])) {
-    return `two captures given (${positional.join(' ')}): to compare them, run handshake-lens compare ${positional.join(' ')}`;
+  const positional = positionals(args);
+  if (/^Unknown argument/.test(msg) && positional.length >= 2 && !COMMANDS.has(positional[0]!)) {
+    const files = positional.join(' ');
+    if (positional.length === 2) return `two captures given (${files}): to compare them, run handshake-lens compare ${files}`;
+    // Pieces of one capture (tcpdump -C / -G rotation) are read as one once joined.
+    return `${positional.length} captures given: handshake-lens reads one capture; to read them as one, join them first: mergecap -w merged.pcapng ${files}`;
   }
   const flat = msg.replace(/\s*\n\s*/g, ' ').trim();
   // yargs: 'Invalid values: Argument: format, Given: "xml", Choices: "text", "json"' -> plain words.

@@ -363,6 +363,8 @@ describe('a file name with terminal escape sequences', () => {
   });
 });
 
+const escapeRe = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('issue 10: usage, hints, one output flag, rates in JSON', () => {
   test('bare handshake-lens: short usage on stderr, exit 2', () => {
     const r = runCli([]);
@@ -377,6 +379,22 @@ describe('issue 10: usage, hints, one output flag, rates in JSON', () => {
     expect(r.code).toBe(2);
     const lines = expectOneLineError(r.stderr, /^error: two captures given .*: to compare them, run handshake-lens compare /);
     expect(lines.filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  });
+
+  test('two captures around an option and its value: the hint names the two captures, not the value', () => {
+    const a = fixture('pool-rate-5req-conn-per-request.pcap');
+    const b = fixture('pool-rate-5req-keepalive.pcap');
+    const r = runCli([a, '--rtt', '30', b]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, new RegExp(`^error: two captures given \\(${escapeRe(a)} ${escapeRe(b)}\\): to compare them, run handshake-lens compare ${escapeRe(a)} ${escapeRe(b)}$`));
+  });
+
+  test('three captures (a rotated capture in pieces): one error line naming mergecap to join them, exit 2', () => {
+    const files = ['lo-tls12-full.pcap', 'lo-tls13-full.pcap', 'zeek-tls12-basic.pcap'].map(fixture);
+    const r = runCli([files[0]!, '--format', 'json', files[1]!, files[2]!]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expectOneLineError(r.stderr, new RegExp(`^error: 3 captures given: .*mergecap -w merged\\.pcapng ${files.map(escapeRe).join(' ')}$`));
   });
 
   test.each([
