@@ -20,7 +20,8 @@ export default {
   // A worker keeps what earlier suites left on its heap (ESM test modules are
   // not released between suites under --experimental-vm-modules). Past ~600 MB
   // an allocation-heavy suite ran 10-15x slower than alone (golden-pieces: 113-166 s
-  // against 11 s): restart a worker whose heap is over this after a suite.
+  // against 11 s): restart a worker whose heap is over this after a suite
+  // (jest's own mitigation for its ESM leak, jestjs/jest#14605).
   workerIdleMemoryLimit: '400MB',
   // The long suites first, also on a fresh clone without jest's timing cache.
   testSequencer: '<rootDir>/test/sequencer.cjs',
