@@ -69,6 +69,12 @@ class TcpColdState {
   /**
    * A direction's base sequence number as tshark takes it when none of its
    * segments has come yet: the peer's first ACK number - 1 (see isnOf()).
+   * Not the same as ackIsn0/1, though both are an ACK number - 1: this one is
+   * the peer's first ACK before any segment of the direction (for tcp.stream
+   * numbering), that one the first ACK after the peer's own SYN while the
+   * direction's SYN is missing and its stream has not begun, whatever came
+   * from the direction before (for the reassembler's start). A pure ACK from
+   * the direction, or an ACK before the peer's SYN, sets one and not the other.
    */
   peerAckBase0: number | undefined = undefined;
   peerAckBase1: number | undefined = undefined;
