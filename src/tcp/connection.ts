@@ -49,6 +49,7 @@ const SCRATCH: SegmentFact = {
   window: 0,
   retransmission: false,
   closeAlert: false,
+  stamp: undefined,
 };
 
 /**
@@ -396,6 +397,7 @@ export class TcpConnection {
     const s = SCRATCH;
     s.frame = stamp.frame;
     s.time = epoch(stamp);
+    s.stamp = stamp;
     s.from = dir === c.factsClientDir ? 'client' : 'server';
     s.syn = (flags & TCP_SYN) !== 0;
     s.fin = (flags & TCP_FIN) !== 0;
