@@ -63,6 +63,11 @@ function serverHelloStart(chunk: Buffer): boolean {
   return true;
 }
 
+/** The shared empty message list of a reader with none yet (never pushed to: message() copies it first). */
+const NO_MESSAGES: TlsMessage[] = Object.freeze([]) as unknown as TlsMessage[];
+/** Messages kept in a list of their count; more are pushed (most connections have a dozen or fewer). */
+const MESSAGES_EXACT = 16;
+
 /** The shared empty plainTurns of readers that saw no plaintext before TLS. */
 const NO_TURNS: readonly { side: Side; frame: number; stamp: Stamp }[] = Object.freeze([]);
 
@@ -79,7 +84,8 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   private plain0 = 0;
   private plain1 = 0;
   session: TlsSession | undefined;
-  private readonly list: TlsMessage[] = [];
+  /** The session's messages: grown to its length up to MESSAGES_EXACT (push() on [] makes room for 17), then pushed. */
+  private list: TlsMessage[] = NO_MESSAGES;
   /** Plaintext was exchanged before TLS began. */
   startTls = false;
   /** Packet and byte counters of the connection when the TLS handshake completed. */
@@ -152,6 +158,13 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     return keys === undefined ? undefined : (random) => keys.lookup(random);
   }
 
+  /** The TLS session's (or probe's) message sink. */
+  message(m: TlsMessage): void {
+    const l = this.list;
+    if (l.length < MESSAGES_EXACT) this.list = l.concat(m);
+    else l.push(m);
+  }
+
   /** TlsSessionOptions.plaintext. */
   plaintext(side: Side, data: Buffer, stamp: Stamp): void {
     this.http ??= new RequestTracker();
@@ -174,7 +187,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       const sum = this.session?.summary();
       const tls13 = sum?.version !== undefined ? isTls13(sum.version) : (sum?.clientHello?.supportedVersions.some(isTls13) ?? false);
       const estimator = new RequestEstimator();
-      const builder = new BurstBuilder((b) => estimator.burst(b));
+      const builder = new BurstBuilder(estimator);
       this.bursts = { builder, records: new TlsRecordBursts(builder, tls13), estimator };
     }
     this.bursts.records.record(side, type, length, stamp);
@@ -225,7 +238,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     if (this.session === undefined) return [];
     this.endOfStreams();
     this.session.end();
-    return this.list;
+    return this.list === NO_MESSAGES ? [] : this.list;
   }
 
   /**
@@ -334,7 +347,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     if (this.session !== undefined || this.probeOff) return false;
     if (this.probe === undefined) {
       if (this.conn.synSeen[dir] && (this.gapFirst & (1 << dir)) === 0) return false;
-      this.probe = new TlsSession((m) => this.list.push(m), this);
+      this.probe = new TlsSession(this, this);
       this.probe.resync('client');
       this.probe.resync('server');
     }
@@ -343,7 +356,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     if (this.probe.stopped(side)) {
       this.probe = undefined;
       this.probeOff = true;
-      this.list.length = 0;
+      this.list = NO_MESSAGES;
       this.bursts = undefined;
       return false;
     }
@@ -388,14 +401,14 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       if (this.probe !== undefined) {
         // A hello after all: the speculation over the bytes before it is dropped.
         this.probe = undefined;
-        this.list.length = 0;
+        this.list = NO_MESSAGES;
         this.bursts = undefined;
       }
       this.probeOff = true;
       // TLS after cleartext (STARTTLS): the cleartext exchange was not HTTP's requests.
       this.http = undefined;
       this.httpOff = true;
-      this.session = new TlsSession((m) => this.list.push(m), this);
+      this.session = new TlsSession(this, this);
       if (serverHello) this.session.clientMayLag();
     } else if (this.side(dir) !== 'server' || clientHello) {
       return false;

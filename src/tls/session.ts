@@ -113,6 +113,11 @@ export interface TlsSessionOptions {
   record?: (side: Side, outerType: number, length: number, stamp: Stamp) => void;
 }
 
+/** TlsSession's message sink as an object (the connection reader is its own). */
+export interface MessageSink {
+  message(m: TlsMessage): void;
+}
+
 function joined(pieces: RecordPiece[]): Buffer {
   return pieces.length === 1 ? pieces[0].data : Buffer.concat(pieces.map((p) => p.data));
 }
@@ -225,7 +230,8 @@ export class TlsSession {
   private dec: TlsDecryptor | undefined;
 
   constructor(
-    private readonly onMessage: (m: TlsMessage) => void,
+    /** Where messages go: a function, or an object with a message() method (no closure per session). */
+    private readonly onMessage: ((m: TlsMessage) => void) | MessageSink,
     private readonly opts: TlsSessionOptions = {},
   ) {}
 
@@ -842,7 +848,9 @@ export class TlsSession {
     }
     this.kept++;
     this.setLast(m, true);
-    this.onMessage(m);
+    const sink = this.onMessage;
+    if (typeof sink === 'function') sink(m);
+    else sink.message(m);
     return true;
   }
 
