@@ -122,12 +122,25 @@ export function estimateRequests(bursts: Iterable<Burst>, maxRequests = 1000): R
  * held. Call flush() at the end of the connection.
  */
 export class BurstBuilder {
-  private open: Burst | null = null;
+  /**
+   * The open burst, its first and last frames as their stamps (the Burst's
+   * frame and time fields are made when it is handed on: no boxed times while
+   * it is open).
+   */
+  private open: OpenBurst | null = null;
 
   /** Where finished bursts go: a function, or an object with burst() (a RequestEstimator: no closure per connection). */
   constructor(private readonly sink: ((b: Burst) => void) | { burst(b: Burst): void }) {}
 
-  private emit(b: Burst): void {
+  private emit(o: OpenBurst): void {
+    const b: Burst = {
+      side: o.side,
+      firstFrame: o.first.frame,
+      firstTime: epoch(o.first),
+      lastFrame: o.last.frame,
+      lastTime: epoch(o.last),
+      bytes: o.bytes,
+    };
     const sink = this.sink;
     if (typeof sink === 'function') sink(b);
     else sink.burst(b);
@@ -137,20 +150,26 @@ export class BurstBuilder {
     if (bytes <= 0) return;
     const o = this.open;
     if (o !== null && o.side === side) {
-      o.lastFrame = stamp.frame;
-      o.lastTime = epoch(stamp);
+      o.last = stamp;
       o.bytes += bytes;
       return;
     }
     if (o !== null) this.emit(o);
-    const t = epoch(stamp);
-    this.open = { side, firstFrame: stamp.frame, firstTime: t, lastFrame: stamp.frame, lastTime: t, bytes };
+    this.open = { side, first: stamp, last: stamp, bytes };
   }
 
   flush(): void {
     if (this.open !== null) this.emit(this.open);
     this.open = null;
   }
+}
+
+/** BurstBuilder's open burst. */
+interface OpenBurst {
+  side: Side;
+  first: Stamp;
+  last: Stamp;
+  bytes: number;
 }
 
 /** Length of a TLS 1.3 record holding only an encrypted alert (2 bytes + inner type + 16-byte AEAD tag, no padding). */
