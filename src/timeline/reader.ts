@@ -117,7 +117,9 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   /** Requests read from plaintext: cleartext HTTP, or decrypted TLS application data. */
   private http: RequestTracker | undefined;
   /** Key-less request estimate from TLS application-data records. */
-  private bursts: { builder: BurstBuilder; records: TlsRecordBursts; estimator: RequestEstimator } | undefined;
+  private bursts: TlsRecordBursts | undefined;
+  /** The estimate the bursts go to (through their builder); set with `bursts`. */
+  private estimator: RequestEstimator | undefined;
   /** The cleartext tracker gave up on this connection (not HTTP, or TLS began). */
   private httpOff = false;
 
@@ -188,9 +190,10 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       const tls13 = sum?.version !== undefined ? isTls13(sum.version) : (sum?.clientHello?.supportedVersions.some(isTls13) ?? false);
       const estimator = new RequestEstimator();
       const builder = new BurstBuilder(estimator);
-      this.bursts = { builder, records: new TlsRecordBursts(builder, tls13), estimator };
+      this.bursts = new TlsRecordBursts(builder, tls13);
+      this.estimator = estimator;
     }
-    this.bursts.records.record(side, type, length, stamp);
+    this.bursts.record(side, type, length, stamp);
   }
 
   /**
@@ -211,8 +214,8 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       if (summary.protocol === 'http/1' || summary.protocol === 'h2') return { requests: http.requests(), estimated: false, http: summary };
     }
     if (this.session !== undefined && this.bursts !== undefined) {
-      if (!provisional) this.bursts.records.flush();
-      return { requests: this.bursts.estimator.result().requests, estimated: true, http: null };
+      if (!provisional) this.bursts.flush();
+      return { requests: this.estimator!.result().requests, estimated: true, http: null };
     }
     return { requests: [], estimated: false, http: null };
   }
@@ -358,6 +361,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       this.probeOff = true;
       this.list = NO_MESSAGES;
       this.bursts = undefined;
+      this.estimator = undefined;
       return false;
     }
     if (!this.probe.inStep('client') || !this.probe.inStep('server')) return false;
@@ -403,6 +407,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
         this.probe = undefined;
         this.list = NO_MESSAGES;
         this.bursts = undefined;
+        this.estimator = undefined;
       }
       this.probeOff = true;
       // TLS after cleartext (STARTTLS): the cleartext exchange was not HTTP's requests.
