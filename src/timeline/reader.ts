@@ -439,8 +439,13 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       recent[n - 1] = bytes;
       return;
     }
-    if (n >= 3 * RECENT_FRAMES) recent.splice(0, 3);
-    recent.push(stamp.frame, packets, bytes);
+    if (n >= 3 * RECENT_FRAMES) {
+      recent.splice(0, 3); // full: room for the three pushed now
+      recent.push(stamp.frame, packets, bytes);
+    } else {
+      // Grown to its length (push() would make room for 16 more): a copy of at most 45 numbers, the size splice() moves once full.
+      this.recent = recent.concat(stamp.frame, packets, bytes);
+    }
   }
 
   /** The counters as of the frame of `at` (as now when that frame is no longer among the recent ones). */
