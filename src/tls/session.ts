@@ -113,6 +113,10 @@ export interface TlsSessionOptions {
   record?: (side: Side, outerType: number, length: number, stamp: Stamp) => void;
 }
 
+/** The shared empty alert and problem lists of a summary with none yet (never pushed to: replaced at the first). */
+const NO_ALERTS: TlsSummary['alerts'] = Object.freeze([]) as unknown as TlsSummary['alerts'];
+const NO_PROBLEMS: string[] = Object.freeze([]) as unknown as string[];
+
 /** TlsSession's message sink as an object (the connection reader is its own). */
 export interface MessageSink {
   message(m: TlsMessage): void;
@@ -190,10 +194,10 @@ export class TlsSession {
     earlyData: false,
     certificateBytes: null,
     certificateCount: null,
-    alerts: [],
+    alerts: NO_ALERTS,
     handshakeEndInferred: false,
     firstApplicationDataRecord: {},
-    problems: [],
+    problems: NO_PROBLEMS,
   };
   /** The ClientHello's session id, as a latin1 string (a Buffer per connection is a heavy object). */
   private clientSessionId: string | undefined;
@@ -233,6 +237,12 @@ export class TlsSession {
     private readonly onMessage: ((m: TlsMessage) => void) | MessageSink,
     private readonly opts: TlsSessionOptions = {},
   ) {}
+
+  /** Appends to TlsSummary.problems (a list of its own at the first). */
+  private addProblem(text: string): void {
+    if (this.sum.problems === NO_PROBLEMS) this.sum.problems = [text];
+    else this.sum.problems.push(text);
+  }
 
   private dir(side: Side): Direction {
     return side === 'client' ? this.client : this.server;
@@ -465,7 +475,11 @@ export class TlsSession {
     if (clear) alert = { level: body[0], description: body[1], name: alertName(body[1]) };
     else alert = { name: 'encrypted' };
     if (!this.emit({ type: 'Alert', from: d.side, first, last, bytes: body.length + 5, alert })) return;
-    if (this.sum.alerts.length < MAX_ALERTS) this.sum.alerts.push({ from: d.side, frame: last.frame, ...alert });
+    if (this.sum.alerts.length < MAX_ALERTS) {
+      const a = { from: d.side, frame: last.frame, ...alert };
+      if (this.sum.alerts === NO_ALERTS) this.sum.alerts = [a];
+      else this.sum.alerts.push(a);
+    }
     else if (this.sum.alerts.length === MAX_ALERTS && !this.alertsCut) {
       this.alertsCut = true;
       this.problem(d, `more than ${MAX_ALERTS} distinct alerts: later ones not listed`);
@@ -763,7 +777,7 @@ export class TlsSession {
     if (no === null) return;
     this.dec = undefined;
     this.sum.notDecrypted = 'unsupported';
-    if (this.sum.problems.length < 20) this.sum.problems.push(`not decrypted: ${no.message}`);
+    if (this.sum.problems.length < 20) this.addProblem(`not decrypted: ${no.message}`);
   }
 
   /**
@@ -879,7 +893,7 @@ export class TlsSession {
   }
 
   problem(d: Direction, text: string): void {
-    if (this.sum.problems.length < 20) this.sum.problems.push(`${d.side}: ${text}`);
+    if (this.sum.problems.length < 20) this.addProblem(`${d.side}: ${text}`);
   }
 
   /** Handshake bytes of `d` were lost: its message stream is out of step until its CCS. */
