@@ -47,9 +47,13 @@ export interface RequestEstimate {
   unsolicitedServerBursts: number;
 }
 
+/** Requests the estimator keeps in a list of their count; more are pushed. */
+const LIST_EXACT = 16;
+
 /** Streaming form of estimateRequests: bursts in capture order. */
 export class RequestEstimator {
-  private readonly list: EstimatedRequest[] = [];
+  /** Grown to its length up to LIST_EXACT (push() on [] makes room for 17: one open connection has one or two), then pushed. */
+  private list: EstimatedRequest[] = [];
   private cur: EstimatedRequest | null = null;
   private answered = false;
   private count = 0;
@@ -76,8 +80,10 @@ export class RequestEstimator {
           requestBytes: 0,
           responseBytes: 0,
         };
-        if (this.list.length < this.maxRequests) this.list.push(r);
-        else this.overflow++;
+        const list = this.list;
+        if (list.length >= this.maxRequests) this.overflow++;
+        else if (list.length < LIST_EXACT) this.list = list.concat(r);
+        else list.push(r);
         this.cur = r;
       }
       this.cur.requestEndFrame = b.lastFrame;
@@ -116,28 +122,54 @@ export function estimateRequests(bursts: Iterable<Burst>, maxRequests = 1000): R
  * held. Call flush() at the end of the connection.
  */
 export class BurstBuilder {
-  private open: Burst | null = null;
+  /**
+   * The open burst, its first and last frames as their stamps (the Burst's
+   * frame and time fields are made when it is handed on: no boxed times while
+   * it is open).
+   */
+  private open: OpenBurst | null = null;
 
-  constructor(private readonly sink: (b: Burst) => void) {}
+  /** Where finished bursts go: a function, or an object with burst() (a RequestEstimator: no closure per connection). */
+  constructor(private readonly sink: ((b: Burst) => void) | { burst(b: Burst): void }) {}
+
+  private emit(o: OpenBurst): void {
+    const b: Burst = {
+      side: o.side,
+      firstFrame: o.first.frame,
+      firstTime: epoch(o.first),
+      lastFrame: o.last.frame,
+      lastTime: epoch(o.last),
+      bytes: o.bytes,
+    };
+    const sink = this.sink;
+    if (typeof sink === 'function') sink(b);
+    else sink.burst(b);
+  }
 
   payload(side: Side, bytes: number, stamp: Stamp): void {
     if (bytes <= 0) return;
     const o = this.open;
     if (o !== null && o.side === side) {
-      o.lastFrame = stamp.frame;
-      o.lastTime = epoch(stamp);
+      o.last = stamp;
       o.bytes += bytes;
       return;
     }
-    if (o !== null) this.sink(o);
-    const t = epoch(stamp);
-    this.open = { side, firstFrame: stamp.frame, firstTime: t, lastFrame: stamp.frame, lastTime: t, bytes };
+    if (o !== null) this.emit(o);
+    this.open = { side, first: stamp, last: stamp, bytes };
   }
 
   flush(): void {
-    if (this.open !== null) this.sink(this.open);
+    if (this.open !== null) this.emit(this.open);
     this.open = null;
   }
+}
+
+/** BurstBuilder's open burst. */
+interface OpenBurst {
+  side: Side;
+  first: Stamp;
+  last: Stamp;
+  bytes: number;
 }
 
 /** Length of a TLS 1.3 record holding only an encrypted alert (2 bytes + inner type + 16-byte AEAD tag, no padding). */

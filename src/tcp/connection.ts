@@ -49,6 +49,7 @@ const SCRATCH: SegmentFact = {
   window: 0,
   retransmission: false,
   closeAlert: false,
+  stamp: undefined,
 };
 
 /**
@@ -81,8 +82,9 @@ class TcpColdState {
   synAcks_: Stamp[] | undefined = undefined;
   synAckSeq: number | undefined = undefined;
   handshakeAck: Stamp | undefined = undefined;
-  /** Packets and wire bytes of the connection up to and including the completing ACK. */
-  ackSnapshot: { packets: number; bytes: number } | undefined = undefined;
+  /** Packets and wire bytes of the connection up to and including the completing ACK (two fields, no object). */
+  ackPackets: number | undefined = undefined;
+  ackBytes = 0;
   fin0: Stamp | undefined = undefined;
   fin1: Stamp | undefined = undefined;
   rst0: Stamp | undefined = undefined;
@@ -191,7 +193,8 @@ export class TcpConnection {
     return this.c.handshakeAck;
   }
   get ackSnapshot(): { packets: number; bytes: number } | undefined {
-    return this.c.ackSnapshot;
+    const c = this.c;
+    return c.ackPackets === undefined ? undefined : { packets: c.ackPackets, bytes: c.ackBytes };
   }
   get lastPayloadBeforeTeardown(): Stamp | undefined {
     return this.c.lastPayloadBeforeTeardown;
@@ -359,7 +362,8 @@ export class TcpConnection {
     ) {
       const c = this.w();
       c.handshakeAck = stamp;
-      c.ackSnapshot = { packets: this.packets, bytes: this.bytes };
+      c.ackPackets = this.packets;
+      c.ackBytes = this.bytes;
     }
 
     const retransmission = tcp.payloadLength > 0 ? this.onPayload(dir, tcp, stamp) : false;
@@ -402,6 +406,7 @@ export class TcpConnection {
     const s = SCRATCH;
     s.frame = stamp.frame;
     s.time = epoch(stamp);
+    s.stamp = stamp;
     s.from = dir === c.factsClientDir ? 'client' : 'server';
     s.syn = (flags & TCP_SYN) !== 0;
     s.fin = (flags & TCP_FIN) !== 0;

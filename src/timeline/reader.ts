@@ -63,6 +63,11 @@ function serverHelloStart(chunk: Buffer): boolean {
   return true;
 }
 
+/** The shared empty message list of a reader with none yet (never pushed to: message() copies it first). */
+const NO_MESSAGES: TlsMessage[] = Object.freeze([]) as unknown as TlsMessage[];
+/** Messages kept in a list of their count; more are pushed (most connections have a dozen or fewer). */
+const MESSAGES_EXACT = 16;
+
 /** The shared empty plainTurns of readers that saw no plaintext before TLS. */
 const NO_TURNS: readonly { side: Side; frame: number; stamp: Stamp }[] = Object.freeze([]);
 
@@ -79,7 +84,8 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   private plain0 = 0;
   private plain1 = 0;
   session: TlsSession | undefined;
-  private readonly list: TlsMessage[] = [];
+  /** The session's messages: grown to its length up to MESSAGES_EXACT (push() on [] makes room for 17), then pushed. */
+  private list: TlsMessage[] = NO_MESSAGES;
   /** Plaintext was exchanged before TLS began. */
   startTls = false;
   /** Packet and byte counters of the connection when the TLS handshake completed. */
@@ -111,7 +117,9 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   /** Requests read from plaintext: cleartext HTTP, or decrypted TLS application data. */
   private http: RequestTracker | undefined;
   /** Key-less request estimate from TLS application-data records. */
-  private bursts: { builder: BurstBuilder; records: TlsRecordBursts; estimator: RequestEstimator } | undefined;
+  private bursts: TlsRecordBursts | undefined;
+  /** The estimate the bursts go to (through their builder); set with `bursts`. */
+  private estimator: RequestEstimator | undefined;
   /** The cleartext tracker gave up on this connection (not HTTP, or TLS began). */
   private httpOff = false;
 
@@ -152,6 +160,13 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     return keys === undefined ? undefined : (random) => keys.lookup(random);
   }
 
+  /** The TLS session's (or probe's) message sink. */
+  message(m: TlsMessage): void {
+    const l = this.list;
+    if (l.length < MESSAGES_EXACT) this.list = l.concat(m);
+    else l.push(m);
+  }
+
   /** TlsSessionOptions.plaintext. */
   plaintext(side: Side, data: Buffer, stamp: Stamp): void {
     this.http ??= new RequestTracker();
@@ -174,10 +189,11 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       const sum = this.session?.summary();
       const tls13 = sum?.version !== undefined ? isTls13(sum.version) : (sum?.clientHello?.supportedVersions.some(isTls13) ?? false);
       const estimator = new RequestEstimator();
-      const builder = new BurstBuilder((b) => estimator.burst(b));
-      this.bursts = { builder, records: new TlsRecordBursts(builder, tls13), estimator };
+      const builder = new BurstBuilder(estimator);
+      this.bursts = new TlsRecordBursts(builder, tls13);
+      this.estimator = estimator;
     }
-    this.bursts.records.record(side, type, length, stamp);
+    this.bursts.record(side, type, length, stamp);
   }
 
   /**
@@ -198,8 +214,8 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       if (summary.protocol === 'http/1' || summary.protocol === 'h2') return { requests: http.requests(), estimated: false, http: summary };
     }
     if (this.session !== undefined && this.bursts !== undefined) {
-      if (!provisional) this.bursts.records.flush();
-      return { requests: this.bursts.estimator.result().requests, estimated: true, http: null };
+      if (!provisional) this.bursts.flush();
+      return { requests: this.estimator!.result().requests, estimated: true, http: null };
     }
     return { requests: [], estimated: false, http: null };
   }
@@ -225,7 +241,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     if (this.session === undefined) return [];
     this.endOfStreams();
     this.session.end();
-    return this.list;
+    return this.list === NO_MESSAGES ? [] : this.list;
   }
 
   /**
@@ -334,7 +350,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     if (this.session !== undefined || this.probeOff) return false;
     if (this.probe === undefined) {
       if (this.conn.synSeen[dir] && (this.gapFirst & (1 << dir)) === 0) return false;
-      this.probe = new TlsSession((m) => this.list.push(m), this);
+      this.probe = new TlsSession(this, this);
       this.probe.resync('client');
       this.probe.resync('server');
     }
@@ -343,8 +359,9 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     if (this.probe.stopped(side)) {
       this.probe = undefined;
       this.probeOff = true;
-      this.list.length = 0;
+      this.list = NO_MESSAGES;
       this.bursts = undefined;
+      this.estimator = undefined;
       return false;
     }
     if (!this.probe.inStep('client') || !this.probe.inStep('server')) return false;
@@ -388,14 +405,15 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       if (this.probe !== undefined) {
         // A hello after all: the speculation over the bytes before it is dropped.
         this.probe = undefined;
-        this.list.length = 0;
+        this.list = NO_MESSAGES;
         this.bursts = undefined;
+        this.estimator = undefined;
       }
       this.probeOff = true;
       // TLS after cleartext (STARTTLS): the cleartext exchange was not HTTP's requests.
       this.http = undefined;
       this.httpOff = true;
-      this.session = new TlsSession((m) => this.list.push(m), this);
+      this.session = new TlsSession(this, this);
       if (serverHello) this.session.clientMayLag();
     } else if (this.side(dir) !== 'server' || clientHello) {
       return false;
@@ -421,8 +439,13 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       recent[n - 1] = bytes;
       return;
     }
-    if (n >= 3 * RECENT_FRAMES) recent.splice(0, 3);
-    recent.push(stamp.frame, packets, bytes);
+    if (n >= 3 * RECENT_FRAMES) {
+      recent.splice(0, 3); // full: room for the three pushed now
+      recent.push(stamp.frame, packets, bytes);
+    } else {
+      // Grown to its length (push() would make room for 16 more): a copy of at most 45 numbers, the size splice() moves once full.
+      this.recent = recent.concat(stamp.frame, packets, bytes);
+    }
   }
 
   /** The counters as of the frame of `at` (as now when that frame is no longer among the recent ones). */

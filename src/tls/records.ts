@@ -121,6 +121,17 @@ export function findRecordChainToEnd(buf: Buffer, from = 0): number {
 const NONE: RecordPiece[] = [];
 Object.freeze(NONE);
 
+/** A reader's resynchronisation state (only while it scans: four fields fewer per reader otherwise). */
+class Resync {
+  /** Bytes skipped so far. */
+  scanned = 0;
+  /** Bytes held while scanning, each with its own stamp (copies). */
+  held: RecordPiece[] = NONE;
+  heldLen = 0;
+  /** Bytes needed in `held` before scanning again (a candidate waits for its successor's header). */
+  need = 0;
+}
+
 export class RecordReader {
   stopped = false;
   /** Scanning for a record header chain (after a hole, or a start mid-stream). */
@@ -146,24 +157,17 @@ export class RecordReader {
 
   // Body being read.
   private inBody = false;
+  // (Its version is lastVersion, its first stamp and offset hdrFirst and hdrOffset, its header length
+  // told by its type: no field each.)
   private type = 0;
-  private version = 0;
   private len = 0;
-  private hdrLen = 5;
   private have = 0;
-  private first: Stamp | null = null;
-  private recOffset = 0;
   /** Copied pieces of a body that spans feeds, or null when only counted. */
   private pieces: RecordPiece[] | null = null;
   private damaged = false;
 
-  // Resynchronisation.
-  private scanned = 0;
-  /** Bytes held while scanning, each with its own stamp (copies). */
-  private held: RecordPiece[] = NONE;
-  private heldLen = 0;
-  /** Bytes needed in `held` before scanning again (a candidate waits for its successor's header). */
-  private need = 0;
+  /** Resynchronisation state: made by startResync(), dropped when framing resumes or the reader stops. */
+  private rs: Resync | null = null;
 
   constructor(
     readonly side: Side,
@@ -173,7 +177,7 @@ export class RecordReader {
 
   /** Bytes held for framing or resynchronisation (for budgets and tests). */
   get retained(): number {
-    let n = this.heldLen;
+    let n = this.rs === null ? 0 : this.rs.heldLen;
     if (this.pieces) for (const p of this.pieces) n += p.data.length;
     return n;
   }
@@ -193,10 +197,11 @@ export class RecordReader {
     if (this.stopped || lost <= 0) return;
     this.offset += lost;
     if (this.resyncing) {
-      this.offset += this.heldLen;
-      this.held = NONE;
-      this.heldLen = 0;
-      this.need = 0;
+      const rs = this.rs!;
+      this.offset += rs.heldLen;
+      rs.held = NONE;
+      rs.heldLen = 0;
+      rs.need = 0;
       return;
     }
     if (this.inBody) {
@@ -209,7 +214,7 @@ export class RecordReader {
         }
         this.pieces = null;
         this.have += lost;
-        if (this.have === this.len) this.complete(this.lastStamp ?? (this.first as Stamp));
+        if (this.have === this.len) this.complete(this.lastStamp ?? (this.hdrFirst as Stamp));
         return;
       }
     }
@@ -223,10 +228,7 @@ export class RecordReader {
     this.pieces = null;
     this.hdrHave = 0;
     this.resyncing = true;
-    this.scanned = 0;
-    this.held = NONE;
-    this.heldLen = 0;
-    this.need = 0;
+    this.rs = new Resync();
   }
 
   /**
@@ -236,18 +238,17 @@ export class RecordReader {
    * single record (the last one before the FIN). True when framing resumed.
    */
   endOfStream(): boolean {
-    if (this.stopped || !this.resyncing || this.heldLen < 5) return false;
-    const buf = this.held.length === 1 ? this.held[0].data : Buffer.concat(this.held.map((p) => p.data));
+    const rs = this.rs;
+    if (this.stopped || !this.resyncing || rs === null || rs.heldLen < 5) return false;
+    const buf = rs.held.length === 1 ? rs.held[0].data : Buffer.concat(rs.held.map((p) => p.data));
     const at = findRecordChainToEnd(buf);
     if (at < 0) return false;
     this.resyncing = false;
-    this.need = 0;
-    this.scanned += at;
-    this.dropHeld(at);
-    this.sink.problem(`resynchronised after skipping ${this.scanned} bytes, on a record that ends the stream`);
-    const pieces = this.held;
-    this.held = NONE;
-    this.heldLen = 0;
+    rs.scanned += at;
+    this.dropHeld(rs, at);
+    this.sink.problem(`resynchronised after skipping ${rs.scanned} bytes, on a record that ends the stream`);
+    const pieces = rs.held;
+    this.rs = null;
     for (const p of pieces) {
       if (this.stopped) break;
       this.frame(p.data, p.stamp);
@@ -261,8 +262,7 @@ export class RecordReader {
     this.stopped = true;
     this.inBody = false;
     this.pieces = null;
-    this.held = NONE;
-    this.heldLen = 0;
+    this.rs = null;
     return false;
   }
 
@@ -349,9 +349,8 @@ export class RecordReader {
       const len = ((this.h0 & 0x7f) << 8) | this.h1;
       if (len < 9) return this.stop(`SSLv2 record too short (${len} bytes)`);
       this.type = CT_SSLV2;
-      this.version = 0x0002;
+      this.lastVersion = 0x0002;
       this.len = len;
-      this.hdrLen = 2;
     } else {
       const type = this.h0;
       const version = (this.h1 << 8) | this.h2;
@@ -363,16 +362,12 @@ export class RecordReader {
       }
       if (len > MAX_RECORD) return this.stop(`record length ${len} exceeds ${MAX_RECORD} at byte ${this.hdrOffset}`);
       this.type = type;
-      this.version = version;
+      this.lastVersion = version;
       this.len = len;
-      this.hdrLen = 5;
     }
     this.records++;
-    this.lastVersion = this.version;
     this.inBody = true;
     this.have = 0;
-    this.first = this.hdrFirst;
-    this.recOffset = this.hdrOffset;
     this.pieces = this.opts.keep(this.type) ? [] : null;
     this.damaged = false;
     return true;
@@ -381,11 +376,11 @@ export class RecordReader {
   private complete(last: Stamp): void {
     const r: TlsRecord = {
       type: this.type,
-      version: this.version,
+      version: this.lastVersion as number,
       length: this.len,
-      headerLength: this.hdrLen,
-      offset: this.recOffset,
-      first: this.first as Stamp,
+      headerLength: this.type === CT_SSLV2 ? 2 : 5,
+      offset: this.hdrOffset,
+      first: this.hdrFirst as Stamp,
       last,
       body: this.damaged ? null : this.pieces,
       damaged: this.damaged,
@@ -403,24 +398,23 @@ export class RecordReader {
    * headers; on one, framing restarts there with each byte's own stamp.
    */
   private scan(data: Buffer, stamp: Stamp): void {
-    if (this.held === NONE) this.held = [];
-    this.held.push({ data: Buffer.from(data), stamp });
-    this.heldLen += data.length;
-    if (this.heldLen < this.need) return;
-    const buf = this.held.length === 1 ? this.held[0].data : Buffer.concat(this.held.map((p) => p.data));
+    const rs = this.rs!;
+    if (rs.held === NONE) rs.held = [];
+    rs.held.push({ data: Buffer.from(data), stamp });
+    rs.heldLen += data.length;
+    if (rs.heldLen < rs.need) return;
+    const buf = rs.held.length === 1 ? rs.held[0].data : Buffer.concat(rs.held.map((p) => p.data));
     const found = findRecordChain(buf);
     let drop: number;
     if (found === null) drop = Math.max(0, buf.length - 4);
     else drop = found.at;
-    this.scanned += drop;
-    this.dropHeld(drop);
+    rs.scanned += drop;
+    this.dropHeld(rs, drop);
     if (found !== null && !found.wait) {
       this.resyncing = false;
-      this.need = 0;
-      this.sink.problem(`resynchronised after skipping ${this.scanned} bytes`);
-      const pieces = this.held;
-      this.held = NONE;
-      this.heldLen = 0;
+      this.sink.problem(`resynchronised after skipping ${rs.scanned} bytes`);
+      const pieces = rs.held;
+      this.rs = null;
       for (const p of pieces) {
         if (this.stopped) return;
         this.frame(p.data, p.stamp);
@@ -429,24 +423,25 @@ export class RecordReader {
     }
     if (found !== null) {
       // A candidate header: wait for its successor's header.
-      this.need = found.wait && buf.length - found.at >= 5 ? 5 + buf.readUInt16BE(found.at + 3) + 5 : 5;
+      rs.need = found.wait && buf.length - found.at >= 5 ? 5 + buf.readUInt16BE(found.at + 3) + 5 : 5;
     } else {
-      this.need = 0;
+      rs.need = 0;
     }
-    if (this.scanned > MAX_RESYNC_SCAN) this.stop(`no TLS record found in ${this.scanned} bytes after a gap`);
+    if (rs.scanned > MAX_RESYNC_SCAN) this.stop(`no TLS record found in ${rs.scanned} bytes after a gap`);
   }
 
   /** Drops the first n held bytes. */
-  private dropHeld(n: number): void {
+  private dropHeld(rs: Resync, n: number): void {
     this.offset += n;
-    this.heldLen -= n;
-    while (n > 0 && this.held.length > 0) {
-      const p = this.held[0];
+    rs.heldLen -= n;
+    const held = rs.held;
+    while (n > 0 && held.length > 0) {
+      const p = held[0];
       if (p.data.length <= n) {
         n -= p.data.length;
-        this.held.shift();
+        held.shift();
       } else {
-        this.held[0] = { data: p.data.subarray(n), stamp: p.stamp };
+        held[0] = { data: p.data.subarray(n), stamp: p.stamp };
         n = 0;
       }
     }

@@ -113,6 +113,15 @@ export interface TlsSessionOptions {
   record?: (side: Side, outerType: number, length: number, stamp: Stamp) => void;
 }
 
+/** The shared empty alert and problem lists of a summary with none yet (never pushed to: replaced at the first). */
+const NO_ALERTS: TlsSummary['alerts'] = Object.freeze([]) as unknown as TlsSummary['alerts'];
+const NO_PROBLEMS: string[] = Object.freeze([]) as unknown as string[];
+
+/** TlsSession's message sink as an object (the connection reader is its own). */
+export interface MessageSink {
+  message(m: TlsMessage): void;
+}
+
 function joined(pieces: RecordPiece[]): Buffer {
   return pieces.length === 1 ? pieces[0].data : Buffer.concat(pieces.map((p) => p.data));
 }
@@ -176,20 +185,19 @@ class Direction {
 }
 
 export class TlsSession {
-  private readonly dirs: { client: Direction; server: Direction } = {
-    client: new Direction('client', this),
-    server: new Direction('server', this),
-  };
+  /** The two directions, as fields (no { client, server } object per session). */
+  private readonly client = new Direction('client', this);
+  private readonly server = new Direction('server', this);
   private readonly sum: TlsSummary = {
     resumed: false,
     helloRetry: false,
     earlyData: false,
     certificateBytes: null,
     certificateCount: null,
-    alerts: [],
+    alerts: NO_ALERTS,
     handshakeEndInferred: false,
     firstApplicationDataRecord: {},
-    problems: [],
+    problems: NO_PROBLEMS,
   };
   /** The ClientHello's session id, as a latin1 string (a Buffer per connection is a heavy object). */
   private clientSessionId: string | undefined;
@@ -225,9 +233,20 @@ export class TlsSession {
   private dec: TlsDecryptor | undefined;
 
   constructor(
-    private readonly onMessage: (m: TlsMessage) => void,
+    /** Where messages go: a function, or an object with a message() method (no closure per session). */
+    private readonly onMessage: ((m: TlsMessage) => void) | MessageSink,
     private readonly opts: TlsSessionOptions = {},
   ) {}
+
+  /** Appends to TlsSummary.problems (a list of its own at the first). */
+  private addProblem(text: string): void {
+    if (this.sum.problems === NO_PROBLEMS) this.sum.problems = [text];
+    else this.sum.problems.push(text);
+  }
+
+  private dir(side: Side): Direction {
+    return side === 'client' ? this.client : this.server;
+  }
 
   /** Records are being decrypted (application-data bodies are kept for it). */
   get decrypting(): boolean {
@@ -241,7 +260,8 @@ export class TlsSession {
    */
   get done(): boolean {
     if (this.finished) return true;
-    const { client, server } = this.dirs;
+    const client = this.client;
+    const server = this.server;
     return client.stopped && server.stopped;
   }
 
@@ -252,7 +272,7 @@ export class TlsSession {
    * are out of step until its ChangeCipherSpec.
    */
   resync(side: Side): void {
-    const d = this.dirs[side];
+    const d = this.dir(side);
     if (d.stopped || d.rec.resyncing) return;
     this.problem(d, 'bytes that do not start with a TLS record: looking for a chain of record headers');
     d.rec.startResync();
@@ -265,7 +285,7 @@ export class TlsSession {
    * end of its bytes, a single record included (see RecordReader.endOfStream).
    */
   endOfStream(side: Side): void {
-    const d = this.dirs[side];
+    const d = this.dir(side);
     try {
       d.rec.endOfStream();
     } catch (e) {
@@ -281,17 +301,17 @@ export class TlsSession {
    * (see serverAhead), not by the order they are read in.
    */
   clientMayLag(): void {
-    if (this.dirs.client.rec.records === 0) this.serverAheadOff = false;
+    if (this.client.rec.records === 0) this.serverAheadOff = false;
   }
 
   /** Parsing of `side` gave up. */
   stopped(side: Side): boolean {
-    return this.dirs[side].stopped;
+    return this.dir(side).stopped;
   }
 
   /** Records of `side` are being read in step (a record seen, not scanning, not stopped). */
   inStep(side: Side): boolean {
-    const r = this.dirs[side].rec;
+    const r = this.dir(side).rec;
     return r.records > 0 && !r.resyncing && !r.stopped;
   }
 
@@ -302,7 +322,8 @@ export class TlsSession {
 
   /** Bytes held for record and handshake reassembly (bounded: see records.ts, handshake.ts). */
   get retained(): number {
-    const { client, server } = this.dirs;
+    const client = this.client;
+    const server = this.server;
     return client.rec.retained + client.hs.retained + server.rec.retained + server.hs.retained;
   }
 
@@ -316,7 +337,7 @@ export class TlsSession {
 
   /** Is the server known to have sent no certificate (rather than one we could not read)? */
   private noServerCertificate(): boolean {
-    const server = this.dirs.server;
+    const server = this.server;
     if (!this.serverHelloSeen || server.certificateSeen) return false;
     // TLS 1.3: the Certificate is encrypted, absent only when a PSK was accepted (RFC 8446 4.4.2).
     if (this.tls13) return this.sum.serverHello?.pskAccepted === true;
@@ -325,7 +346,7 @@ export class TlsSession {
   }
 
   feed(from: Side, data: Buffer, stamp: Stamp): void {
-    const d = this.dirs[from];
+    const d = this.dir(from);
     if (d.stopped || data.length === 0) return;
     try {
       d.rec.feed(data, stamp);
@@ -336,7 +357,7 @@ export class TlsSession {
   }
 
   gap(from: Side, lostBytes: number): void {
-    const d = this.dirs[from];
+    const d = this.dir(from);
     if (d.stopped || lostBytes <= 0) return;
     const wasResyncing = d.rec.resyncing;
     if (this.dec !== undefined && !d.decryptStopped) this.stopDecrypt(d, `${lostBytes} bytes lost: later records cannot be decrypted`);
@@ -419,7 +440,7 @@ export class TlsSession {
     this.dec?.changeCipherSpec(d.side);
     if (!this.ccsSwitchesKeys(d)) return; // TLS 1.3 compatibility CCS (RFC 8446 D.4)
     if (d.side === 'server' && this.serverHelloSeen && !this.sum.resumed) {
-      const server = this.dirs.server;
+      const server = this.server;
       if (!server.certificateSeen && !server.serverKeyExchangeSeen && this.sum.clientHello?.sessionTicket) {
         this.sum.resumed = true;
         this.sum.resumption = 'ticket';
@@ -454,7 +475,11 @@ export class TlsSession {
     if (clear) alert = { level: body[0], description: body[1], name: alertName(body[1]) };
     else alert = { name: 'encrypted' };
     if (!this.emit({ type: 'Alert', from: d.side, first, last, bytes: body.length + 5, alert })) return;
-    if (this.sum.alerts.length < MAX_ALERTS) this.sum.alerts.push({ from: d.side, frame: last.frame, ...alert });
+    if (this.sum.alerts.length < MAX_ALERTS) {
+      const a = { from: d.side, frame: last.frame, ...alert };
+      if (this.sum.alerts === NO_ALERTS) this.sum.alerts = [a];
+      else this.sum.alerts.push(a);
+    }
     else if (this.sum.alerts.length === MAX_ALERTS && !this.alertsCut) {
       this.alertsCut = true;
       this.problem(d, `more than ${MAX_ALERTS} distinct alerts: later ones not listed`);
@@ -473,7 +498,7 @@ export class TlsSession {
         return;
       }
     } else if (this.tls13) {
-      const client = this.dirs.client;
+      const client = this.client;
       if (client.finished === null) {
         const rec: RecordStamp = { first, last, bytes };
         if (d.side === 'server') {
@@ -545,7 +570,7 @@ export class TlsSession {
 
   /** Holds a TLS 1.3 server record while nothing of the client was read and no ClientHello seen (see serverAhead). */
   private holdServerAhead(rec: RecordStamp): boolean {
-    if (this.serverAheadOff || this.sum.clientHello !== undefined || this.dirs.client.rec.records > 0) return false;
+    if (this.serverAheadOff || this.sum.clientHello !== undefined || this.client.rec.records > 0) return false;
     this.serverAhead ??= [];
     if (this.serverAhead.length >= MAX_AHEAD_RECORDS) {
       this.serverAheadOff = true;
@@ -565,7 +590,7 @@ export class TlsSession {
     const held = this.serverAhead;
     if (held === null) return;
     this.serverAhead = null;
-    const server = this.dirs.server;
+    const server = this.server;
     for (const r of held) {
       if (finished === null || r.last.frame <= finished) {
         this.emit({ type: 'EncryptedHandshake', from: 'server', first: r.first, last: r.last, bytes: r.bytes, inferred: true });
@@ -587,11 +612,11 @@ export class TlsSession {
     this.flight = null;
     this.clientFinished(flight[0]);
     const next = flight[1];
-    if (next !== undefined) this.applicationData(this.dirs.client, next.bytes - 5, next.first, next.last);
+    if (next !== undefined) this.applicationData(this.client, next.bytes - 5, next.first, next.last);
   }
 
   private clientFinished(r: RecordStamp): void {
-    const client = this.dirs.client;
+    const client = this.client;
     client.finished = r.last;
     this.emit({ type: 'Finished', from: 'client', first: r.first, last: r.last, bytes: r.bytes, inferred: true });
     this.sum.handshakeDone = r.last;
@@ -609,7 +634,7 @@ export class TlsSession {
     this.endFlight();
     this.releaseServerAhead(null);
     // No more bytes will come: partial handshake messages are given up (their buffers go back to the budget).
-    for (const d of [this.dirs.client, this.dirs.server]) if (d.hs.partial) d.hs.lose();
+    for (const d of [this.client, this.server]) if (d.hs.partial) d.hs.lose();
   }
 
   /** A complete cleartext handshake message; `body` null when it was too long to buffer. */
@@ -709,7 +734,8 @@ export class TlsSession {
    * a client whose ClientHello was lost, is read after the other one).
    */
   private finishedSeen(last: Stamp): void {
-    const { client, server } = this.dirs;
+    const client = this.client;
+    const server = this.server;
     if (client.finished !== null && server.finished !== null && this.sum.handshakeDone === undefined) {
       const other = last === client.finished ? server.finished : client.finished;
       this.sum.handshakeDone = other.frame > last.frame ? other : last;
@@ -718,7 +744,8 @@ export class TlsSession {
   }
 
   private checkDone(): void {
-    const { client, server } = this.dirs;
+    const client = this.client;
+    const server = this.server;
     if (this.sum.handshakeDone !== undefined && client.appDataEmitted && server.appDataEmitted) {
       this.finished = true;
     }
@@ -750,7 +777,7 @@ export class TlsSession {
     if (no === null) return;
     this.dec = undefined;
     this.sum.notDecrypted = 'unsupported';
-    if (this.sum.problems.length < 20) this.sum.problems.push(`not decrypted: ${no.message}`);
+    if (this.sum.problems.length < 20) this.addProblem(`not decrypted: ${no.message}`);
   }
 
   /**
@@ -836,13 +863,15 @@ export class TlsSession {
       this.setLast(m, false);
       this.sum.droppedMessages = (this.sum.droppedMessages ?? 0) + 1;
       if (this.sum.droppedMessages === 1) {
-        this.problem(this.dirs[m.from], `more than ${MAX_MESSAGES} messages: later ones counted only`);
+        this.problem(this.dir(m.from), `more than ${MAX_MESSAGES} messages: later ones counted only`);
       }
       return false;
     }
     this.kept++;
     this.setLast(m, true);
-    this.onMessage(m);
+    const sink = this.onMessage;
+    if (typeof sink === 'function') sink(m);
+    else sink.message(m);
     return true;
   }
 
@@ -864,7 +893,7 @@ export class TlsSession {
   }
 
   problem(d: Direction, text: string): void {
-    if (this.sum.problems.length < 20) this.sum.problems.push(`${d.side}: ${text}`);
+    if (this.sum.problems.length < 20) this.addProblem(`${d.side}: ${text}`);
   }
 
   /** Handshake bytes of `d` were lost: its message stream is out of step until its CCS. */
