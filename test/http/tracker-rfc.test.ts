@@ -139,6 +139,17 @@ describe('HTTP/1.x pairing (RFC 9112 §9.3)', () => {
     expect(t.requests()[0]!.status).toBeUndefined();
   });
 
+  test('a status outside 100..599 is invalid and processed as a 5xx (RFC 9110 §15): a final response with its body, never an interim one', () => {
+    const r = 'HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok';
+    const t = exchange([
+      ['client', 'GET / HTTP/1.1\r\n\r\n', 1],
+      ['server', r, 2],
+    ]);
+    expect(t.requests()[0]).toMatchObject({ status: 99, responseFrame: 2, responseEndFrame: 2, responseBytes: r.length });
+    expect(t.requests()[0]!.interim).toBeUndefined();
+    expect(t.summary().problemCount).toBe(0);
+  });
+
   test('101 Switching Protocols: the response ends with its head, neither side is read after it', () => {
     const q = 'GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n';
     const r = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n';
@@ -175,6 +186,15 @@ describe('HTTP/1.x pairing (RFC 9112 §9.3)', () => {
     expect(denied.summary().upgraded).toBe(false);
     expect(denied.requests().map((r) => [r.status, r.responseEndFrame])).toEqual([[407, 2], [300, 4]]);
     expect(denied.wants('client')).toBe(true);
+    // A 1xx to CONNECT is interim (RFC 9110 §15.2), no tunnel: the final response decides.
+    const interim = exchange([
+      ['client', 'CONNECT h:443 HTTP/1.1\r\n\r\n', 1],
+      ['server', 'HTTP/1.1 100 Continue\r\n\r\n', 2],
+      ['server', 'HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n', 3],
+    ]);
+    expect(interim.summary().upgraded).toBe(false);
+    expect(interim.requests()[0]).toMatchObject({ status: 407, interim: 1, interimFrame: 2, responseFrame: 3, responseEndFrame: 3 });
+    expect(interim.wants('client')).toBe(true);
     // A 200 to a GET is no tunnel.
     const get = exchange([
       ['client', 'GET / HTTP/1.1\r\n\r\n', 1],
