@@ -472,3 +472,71 @@ describe('limits and damage', () => {
     expect(t.summary().problemCount).toBe(0);
   });
 });
+
+describe('survivors of the http-c Stryker run', () => {
+  test('DATA carries no header block (RFC 9113 §6.1): a server DATA frame longer than maxHeaderBlock is no problem', () => {
+    const d = frame(DATA, END_STREAM, 1, 'x'.repeat(40));
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 1, GET)]), 1], ['server', Buffer.concat([frame(HEADERS, END_HEADERS, 1, S200), d]), 2]], { maxHeaderBlock: 16 });
+    expect(t.summary().problemCount).toBe(0);
+    expect(t.requests()[0]!.responseBytes).toBe(10 + d.length);
+  });
+  test('a hole inside a DATA payload that leaves part of it: the rest of the payload, then the next frame, are read in step', () => {
+    const t = new RequestTracker();
+    t.data('client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 1, GET)]), st(1));
+    const d = frame(DATA, 0, 1, 'abcdefghij');
+    t.data('client', d.subarray(0, 11), st(2)); // header + 2 payload bytes
+    t.gap('client', 3); // 5 payload bytes still to come
+    t.data('client', Buffer.concat([d.subarray(14), frame(HEADERS, END_HEADERS, 3, GET)]), st(3));
+    expect(t.requests().map((r) => [r.stream, r.method, r.requestBytes])).toEqual([[1, 'GET', 12 + d.length], [3, 'GET', 12]]);
+    expect(t.summary().problemCount).toBe(0);
+  });
+  test('a stopped side ignores every later hole, whatever its size', () => {
+    const t = new RequestTracker();
+    t.data('client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 1, GET), frame(DATA, 0, 1, 'abcdef').subarray(0, 10)]), st(1));
+    t.gap('client', 9); // more than the frame's 5 remaining bytes: the side stops
+    t.gap('client', 50);
+    t.gap('client', 2);
+    expect(t.summary().problemCount).toBe(1);
+  });
+  test('flags without meaning are ignored (RFC 9113 §4.1): 0x8 on a CONTINUATION is no padding', () => {
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, 0, 1, [0x83]), frame(CONTINUATION, END_HEADERS | PADDED, 1, [0x86, 0x84])]), 1]]);
+    expect(t.summary().problemCount).toBe(0);
+    expect(t.requests()[0]).toMatchObject({ method: 'POST', requestBytes: 10 + 11 });
+  });
+  test('a PADDED HEADERS whose payload is its Pad Length 0 alone is an empty block (RFC 9113 §6.2)', () => {
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS | PADDED, 1, [0])]), 1]]);
+    expect(t.summary().problemCount).toBe(0);
+    expect(t.requests().map((r) => [r.stream, r.method, r.requestBytes])).toEqual([[1, undefined, 10]]);
+  });
+  test('an even client stream id above the last one opens nothing (RFC 9113 §5.1.1: client streams are odd)', () => {
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 4, GET), frame(HEADERS, END_HEADERS, 5, GET)]), 1]]);
+    expect(t.requests().map((r) => r.stream)).toEqual([5]);
+    expect(t.summary().problems).toEqual([{ side: 'client', frame: 1, kind: 'h2-protocol', detail: 'HEADERS on stream 4, which cannot open a request' }]);
+  });
+  test('a :status outside 100..599 is invalid, processed as a 5xx (RFC 9110 §15): the final response, not an interim one', () => {
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 1, GET)]), 1], ['server', frame(HEADERS, END_HEADERS, 1, status('099')), 2]]);
+    expect(t.requests()[0]).toMatchObject({ status: 99, responseFrame: 2, responseEndFrame: 2 });
+    expect(t.requests()[0]!.interim).toBeUndefined();
+  });
+  test('a client PUSH_PROMISE (only counted) leaves its stream open: the response still pairs', () => {
+    const pp = frame(PUSH_PROMISE, END_HEADERS, 1, [0, 0, 0, 2, 0x82]);
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 1, GET), pp]), 1], ['server', frame(HEADERS, END_HEADERS | END_STREAM, 1, S204), 2]]);
+    expect(t.requests()[0]).toMatchObject({ status: 204, responseFrame: 2, responseBytes: 10 });
+  });
+  test('a block over maxHeaderBlock: one problem however many fragments follow, and it is lost to HPACK (later dynamic references unknown, no error)', () => {
+    // HEADERS (2 bytes) + CONTINUATION (2: over the cap of 3) + CONTINUATION (2); the block adds :method GET as entry 62.
+    const t = run([
+      ['client', Buffer.concat([PREFACE, frame(HEADERS, 0, 1, [0x86, 0x84]), frame(CONTINUATION, 0, 1, [0x42, 3]), frame(CONTINUATION, END_HEADERS, 1, [0x47, 0x45, 0x54])]), 1],
+      ['client', frame(HEADERS, END_HEADERS, 3, [0xbe]), 2],
+    ], { maxHeaderBlock: 3 });
+    expect(t.summary().problems).toEqual([{ side: 'client', frame: 1, kind: 'too-large', detail: 'header block over 3 bytes' }]);
+    expect(t.requests().map((r) => [r.stream, r.method])).toEqual([[1, undefined], [3, undefined]]);
+  });
+  test('the default HPACK table cap follows a table of the protocol default 4,096 octets (RFC 7541 §4.2, §6.3)', () => {
+    // size update to 4096 (5-bit prefix: 31, then 4065 = 0x61 | 0x80, 0x1f), then :method GET with incremental indexing (entry 62)
+    const first = [0x3f, 0xe1, 0x1f, 0x42, 3, 0x47, 0x45, 0x54, 0x86, 0x84];
+    const t = run([['client', Buffer.concat([PREFACE, frame(HEADERS, END_HEADERS, 1, first), frame(HEADERS, END_HEADERS, 3, [0xbe, 0x86, 0x84])]), 1]]);
+    expect(t.summary().problemCount).toBe(0);
+    expect(t.requests().map((r) => [r.stream, r.method])).toEqual([[1, 'GET'], [3, 'GET']]);
+  });
+});

@@ -88,6 +88,8 @@ describe('tokens and start lines', () => {
     ['HTTP/1.1 204', 204, '1.1'],
     ['HTTP/1.1 301\tMoved', 301, '1.1'],
     ['HTTP/1.1 599 ', 599, '1.1'],
+    // §4: a recipient MAY parse the status line on whitespace-delimited word boundaries.
+    ['HTTP/1.1  200  OK', 200, '1.1'],
     ['HTTP/1.1 20 OK', null, ''],
     ['HTTP/1.1 2000 OK', null, ''],
     ['HTTP/1.1 200OK', null, ''],
@@ -103,6 +105,10 @@ describe('tokens and start lines', () => {
     expect(parseHead('PATCH /p HTTP/1.0\r\n\r\n', 'client')).toEqual({ method: 'PATCH', target: '/p', version: '1.0', contentLength: null, chunked: false, upgrade: false });
     expect(typeof parseHead('HTTP/1.1 200 OK\r\n\r\n', 'client')).toBe('string');
     expect(typeof parseHead('GET / HTTP/1.1\r\n\r\n', 'server')).toBe('string');
+  });
+  test('the problem names at most the first 60 characters of a bad start line', () => {
+    expect(parseHead(`GET /${'a'.repeat(80)} HTTP/1.1 x\r\n\r\n`, 'client')).toBe(`not a request line: "GET /${'a'.repeat(55)}"`);
+    expect(parseHead(`HTTP/1.1 2000 ${'r'.repeat(80)}\r\n\r\n`, 'server')).toBe(`not a status line: "HTTP/1.1 2000 ${'r'.repeat(46)}"`);
   });
 });
 
@@ -161,6 +167,9 @@ describe('header fields that frame the body (RFC 9110 §5, §8.6; RFC 9112 §6)'
     expect(head(['Transfer-Encoding: chunked', ' Transfer-Encoding: gzip']).chunked).toBe(false); // "chunked Transfer-Encoding: gzip"
     expect(head(['Transfer-Encoding: gzip,', ' chunked']).chunked).toBe(true); // "gzip, chunked"
     expect(head(['Content-Length:', '  5']).contentLength).toBe(5); // " 5"
+    // The fold is replaced by SP, never by nothing: "1 2" is no 1*DIGIT (RFC 9110 §8.6), where "12" would be.
+    expect(head(['Content-Length: 1', ' 2']).contentLength).toBe('invalid');
+    expect(parseHead('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\t2\r\n\r\n', 'server')).toMatchObject({ contentLength: 'invalid' });
     // Whitespace-led lines before the first field are consumed without processing (§2.2).
     expect(head([' Content-Length: 9', 'X-A: 1']).contentLength).toBe(null);
   });
@@ -169,6 +178,9 @@ describe('header fields that frame the body (RFC 9110 §5, §8.6; RFC 9112 §6)'
     expect(typeof req).toBe('string');
     expect(req).toContain('whitespace before the colon');
     expect(parseHead('POST / HTTP/1.1\r\nX-A\t: 1\r\nContent-Length: 5\r\n\r\n', 'client')).toEqual(expect.stringContaining('X-A'));
+    // The problem names the line up to its colon, at most 60 characters of it.
+    expect(req).toBe('whitespace before the colon in "Content-Length :"');
+    expect(parseHead(`POST / HTTP/1.1\r\nX-${'n'.repeat(70)} : 1\r\n\r\n`, 'client')).toBe(`whitespace before the colon in "X-${'n'.repeat(58)}"`);
     expect(parseHead('HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\n', 'server')).toMatchObject({ status: 200, contentLength: 5 });
     // Whitespace inside the value, or after the colon, is fine.
     expect(parseHead('POST / HTTP/1.1\r\nContent-Length:  5 \r\n\r\n', 'client')).toMatchObject({ contentLength: 5 });
@@ -194,6 +206,8 @@ describe('bodyMode: message body length (RFC 9112 §6.3)', () => {
     ['server', 200, null, false, 'GET', { kind: 'close' }],
     ['server', 200, null, false, undefined, { kind: 'close' }],
     ['server', 200, 0, false, 'POST', { kind: 'length', length: 0 }],
+    // RFC 9110 §15: a status outside 100..599 is invalid and processed as a 5xx: not a 1xx without body.
+    ['server', 99, 10, false, 'GET', { kind: 'length', length: 10 }],
     ['client', undefined, null, false, undefined, { kind: 'none' }],
     ['client', undefined, 7, false, undefined, { kind: 'length', length: 7 }],
     ['client', undefined, 7, true, undefined, { kind: 'chunked' }],

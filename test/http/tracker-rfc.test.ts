@@ -54,6 +54,8 @@ describe('detectProtocol: the client\'s first bytes', () => {
     ['\x16\x03\x01\x02\x00', 'none'],
     [' GET / HTTP/1.1\r\n', 'none'],
     ['\r\n\x16', 'none'],
+    // A bare CR is invalid or read as SP (RFC 9112 §2.2): either way "GE\rT / HTTP/1.1" is no request line.
+    ['GE\rT / HTTP/1.1\n', 'none'],
   ])('%j → %j', (text, want) => {
     expect(detectProtocol(Buffer.from(text, 'latin1'), 1024)).toBe(want);
   });
@@ -139,6 +141,17 @@ describe('HTTP/1.x pairing (RFC 9112 §9.3)', () => {
     expect(t.requests()[0]!.status).toBeUndefined();
   });
 
+  test('a status outside 100..599 is invalid and processed as a 5xx (RFC 9110 §15): a final response with its body, never an interim one', () => {
+    const r = 'HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok';
+    const t = exchange([
+      ['client', 'GET / HTTP/1.1\r\n\r\n', 1],
+      ['server', r, 2],
+    ]);
+    expect(t.requests()[0]).toMatchObject({ status: 99, responseFrame: 2, responseEndFrame: 2, responseBytes: r.length });
+    expect(t.requests()[0]!.interim).toBeUndefined();
+    expect(t.summary().problemCount).toBe(0);
+  });
+
   test('101 Switching Protocols: the response ends with its head, neither side is read after it', () => {
     const q = 'GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n';
     const r = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n';
@@ -175,6 +188,15 @@ describe('HTTP/1.x pairing (RFC 9112 §9.3)', () => {
     expect(denied.summary().upgraded).toBe(false);
     expect(denied.requests().map((r) => [r.status, r.responseEndFrame])).toEqual([[407, 2], [300, 4]]);
     expect(denied.wants('client')).toBe(true);
+    // A 1xx to CONNECT is interim (RFC 9110 §15.2), no tunnel: the final response decides.
+    const interim = exchange([
+      ['client', 'CONNECT h:443 HTTP/1.1\r\n\r\n', 1],
+      ['server', 'HTTP/1.1 100 Continue\r\n\r\n', 2],
+      ['server', 'HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n', 3],
+    ]);
+    expect(interim.summary().upgraded).toBe(false);
+    expect(interim.requests()[0]).toMatchObject({ status: 407, interim: 1, interimFrame: 2, responseFrame: 3, responseEndFrame: 3 });
+    expect(interim.wants('client')).toBe(true);
     // A 200 to a GET is no tunnel.
     const get = exchange([
       ['client', 'GET / HTTP/1.1\r\n\r\n', 1],
@@ -278,6 +300,28 @@ describe('the tracker before the protocol is known', () => {
     s.data('server', Buffer.alloc(20, 0x41), st(1));
     s.data('client', Buffer.from('GET / HTTP/1.1\r\n\r\n'), st(2));
     expect(s.summary().protocol).toBe('http/1');
+  });
+  test('not HTTP stays not HTTP: a request line after the decision is not read', () => {
+    const t = new RequestTracker();
+    t.data('client', Buffer.from('\x16\x03\x01\x00\x05hello'), st(1));
+    expect(t.summary().protocol).toBe('none');
+    t.data('client', Buffer.from('GET / HTTP/1.1\r\n\r\n'), st(2));
+    t.data('server', Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), st(3));
+    expect(t.summary()).toMatchObject({ protocol: 'none', requestCount: 0, problemCount: 0 });
+    expect(t.requests()).toEqual([]);
+  });
+  test('more than maxHeadBytes from the server before the client spoke: not HTTP (a greeting that long is no HTTP response)', () => {
+    const s = new RequestTracker({ maxHeadBytes: 20 });
+    s.data('server', Buffer.alloc(12, 0x41), st(1));
+    s.data('server', Buffer.alloc(9, 0x41), st(2)); // 21 held
+    s.data('client', Buffer.from('GET / HTTP/1.1\r\n\r\n'), st(3));
+    expect(s.summary()).toMatchObject({ protocol: 'none', requestCount: 0 });
+  });
+  test('an empty delivery after the decision is no delivery: a hole that completes a body completes it in the frame of its last bytes', () => {
+    const t = exchange([['client', 'GET / HTTP/1.1\r\n\r\n', 1], ['server', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab', 2]]);
+    t.data('server', Buffer.alloc(0), st(7));
+    t.gap('server', 3);
+    expect(t.requests()[0]).toMatchObject({ responseFrame: 2, responseEndFrame: 2 });
   });
   test('a hole before the protocol is known: a problem from the client (or once the server was held), ignored from a silent server', () => {
     const a = new RequestTracker();
