@@ -299,6 +299,26 @@ describe('errors (§5.2, §6.1): ok false, decoder desynchronised, the fields be
     // The dynamic entry is no longer known; static ones still are.
     expect(d.decode(indexed(62, 2)).fields).toEqual([{ name: undefined, value: undefined }, { name: ':method', value: 'GET' }]);
   });
+  test.each([
+    ['80', 'bad indexed field'], // index 0 (§6.1)
+    ['ff 80', 'bad indexed field'], // an integer ending inside its continuation
+    ['be', 'index 62 beyond the tables'], // an empty dynamic table
+    ['3f', 'bad table size update'],
+    ['82 20', 'table size update after a field'],
+    ['7f', 'bad literal field'],
+    ['40', 'bad literal name'],
+    ['40 05 61', 'bad literal name'],
+    ['40 84 ff ff ff ff 01 61', 'bad Huffman code in a name'],
+    ['7f 00 01 61', 'name index 63 beyond the tables'], // 63 + 0,
+    ['40 01 61', 'bad literal value'],
+    ['00 01 61 81 00', 'bad Huffman code in a value'],
+  ])('%s fails with the problem %j (the text a connection\'s problem carries)', (h, error) => {
+    expect(dec().decode(hex(h))).toMatchObject({ ok: false, error });
+  });
+  test('an empty Huffman-coded string is valid (§5.2: no code, no padding): the empty value', () => {
+    // 0x40: literal with incremental indexing, new name; name "a" (raw, length 1); value H=1, length 0.
+    expect(dec().decode(hex('40 01 61 80'))).toEqual({ ok: true, fields: [{ name: 'a', value: '' }] });
+  });
   test('a literal without indexing or never indexed reads a 4-bit name index (§6.2.2, §6.2.3): 0x0f 0x2f = index 62', () => {
     const d = dec();
     d.decode(literalNew('x-a', '1'));
