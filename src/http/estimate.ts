@@ -10,6 +10,7 @@
  * estimateRequests.
  */
 import { epoch, type Side, type Stamp } from '../base/stamp.js';
+import { appendTight } from '../base/lists.js';
 
 export interface Burst {
   side: Side;
@@ -47,12 +48,9 @@ export interface RequestEstimate {
   unsolicitedServerBursts: number;
 }
 
-/** Requests the estimator keeps in a list of their count; more are pushed. */
-const LIST_EXACT = 16;
-
 /** Streaming form of estimateRequests: bursts in capture order. */
 export class RequestEstimator {
-  /** Grown to its length up to LIST_EXACT (push() on [] makes room for 17: one open connection has one or two), then pushed. */
+  /** Appended with appendTight() (one open connection has one or two). */
   private list: EstimatedRequest[] = [];
   private cur: EstimatedRequest | null = null;
   private answered = false;
@@ -80,10 +78,8 @@ export class RequestEstimator {
           requestBytes: 0,
           responseBytes: 0,
         };
-        const list = this.list;
-        if (list.length >= this.maxRequests) this.overflow++;
-        else if (list.length < LIST_EXACT) this.list = list.concat(r);
-        else list.push(r);
+        if (this.list.length >= this.maxRequests) this.overflow++;
+        else this.list = appendTight(this.list, r);
         this.cur = r;
       }
       this.cur.requestEndFrame = b.lastFrame;

@@ -13,6 +13,7 @@
  * - turn: a client burst followed by a server burst (request -> response).
  */
 import { epoch, type Side, type Stamp } from '../base/stamp.js';
+import { appendTight } from '../base/lists.js';
 
 export interface FrameTime {
   frame: number;
@@ -219,9 +220,9 @@ export class FactsCollector {
   private turn(t: KeptTurn): void {
     this.turnCount++;
     const turns = this.turns;
-    // A literal for the first, then a copy one longer (at most MAX_TURNS): push() would make room for 17.
+    // A literal for the first, then exactly as long as its turns (MAX_TURNS is under TIGHT_UP_TO).
     if (turns === null) this.turns = [t];
-    else if (turns.length < MAX_TURNS) this.turns = turns.concat(t);
+    else if (turns.length < MAX_TURNS) this.turns = appendTight(turns, t);
     else if (this.slowestLaterTurn === null || keptWait(t) > keptWait(this.slowestLaterTurn)) this.slowestLaterTurn = t;
   }
 
@@ -244,9 +245,9 @@ export class FactsCollector {
 
 const at = (s: SegmentFact): Point => s.stamp ?? { frame: s.frame, time: s.time };
 /** A point as a FrameTime of its own (a Stamp's time is epoch(), as SegmentFact.time is). */
-const ft = (p: Point): FrameTime => ('tsSec' in p ? { frame: p.frame, time: epoch(p) } : { frame: p.frame, time: p.time });
-const ftOrNull = (p: Point | null): FrameTime | null => (p === null ? null : ft(p));
 const timeOf = (p: Point): number => ('tsSec' in p ? epoch(p) : p.time);
+const ft = (p: Point): FrameTime => ({ frame: p.frame, time: timeOf(p) });
+const ftOrNull = (p: Point | null): FrameTime | null => (p === null ? null : ft(p));
 const keptWait = (t: KeptTurn): number => timeOf(t.response) - timeOf(t.last);
 const burstOf = (b: OpenBurst): Burst => ({ from: b.from, first: ft(b.first), last: ft(b.last), bytes: b.bytes });
 const turnOf = (t: KeptTurn): Turn => ({

@@ -6,6 +6,7 @@
 import type { Dir, StreamConsumer, TcpConnection } from '../tcp/connection.js';
 import { sniffTls, TlsSession } from '../tls/index.js';
 import type { Side, Stamp } from '../base/stamp.js';
+import { appendTight } from '../base/lists.js';
 import type { TlsMessage } from '../tls/types.js';
 import type { TlsSessionOptions } from '../tls/session.js';
 import type { TlsSecrets } from '../tls/keylog.js';
@@ -63,10 +64,8 @@ function serverHelloStart(chunk: Buffer): boolean {
   return true;
 }
 
-/** The shared empty message list of a reader with none yet (never pushed to: message() copies it first). */
+/** The shared empty message list of a reader with none yet (never pushed to: appendTight() copies it first). */
 const NO_MESSAGES: TlsMessage[] = Object.freeze([]) as unknown as TlsMessage[];
-/** Messages kept in a list of their count; more are pushed (most connections have a dozen or fewer). */
-const MESSAGES_EXACT = 16;
 
 /** The shared empty plainTurns of readers that saw no plaintext before TLS. */
 const NO_TURNS: readonly { side: Side; frame: number; stamp: Stamp }[] = Object.freeze([]);
@@ -84,7 +83,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   private plain0 = 0;
   private plain1 = 0;
   session: TlsSession | undefined;
-  /** The session's messages: grown to its length up to MESSAGES_EXACT (push() on [] makes room for 17), then pushed. */
+  /** The session's messages, appended with appendTight() (most connections have a dozen or fewer). */
   private list: TlsMessage[] = NO_MESSAGES;
   /** Plaintext was exchanged before TLS began. */
   startTls = false;
@@ -162,9 +161,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
 
   /** The TLS session's (or probe's) message sink. */
   message(m: TlsMessage): void {
-    const l = this.list;
-    if (l.length < MESSAGES_EXACT) this.list = l.concat(m);
-    else l.push(m);
+    this.list = appendTight(this.list, m);
   }
 
   /** TlsSessionOptions.plaintext. */

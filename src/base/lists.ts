@@ -1,0 +1,17 @@
+/** List helpers for state kept per open connection. */
+
+/** Up to this length a list appended with appendTight() is exactly as long as its contents. */
+export const TIGHT_UP_TO = 16;
+
+/**
+ * Appends `item` to `list` and returns the list to keep. While the list is
+ * shorter than TIGHT_UP_TO the result is a new array of exactly its length
+ * (push() on a short array reserves room for ~17 elements, most of them never
+ * used by one connection's few entries); from then on `item` is pushed onto
+ * `list` itself. `list` may be a frozen shared empty array.
+ */
+export function appendTight<T>(list: T[], item: T): T[] {
+  if (list.length < TIGHT_UP_TO) return list.concat([item]);
+  list.push(item);
+  return list;
+}
