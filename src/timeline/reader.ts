@@ -420,6 +420,8 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   }
 
   private noteFrame(stamp: Stamp): void {
+    // The counters are only read for the frame of the handshake's end (snapshotAt): none needed once it is known.
+    if (this.tlsDone !== undefined) return;
     // Bytes held ahead of a hole and read now: the counters as they were when their frame came.
     const then = this.conn.countersAt(stamp);
     const packets = then?.packets ?? this.conn.packets;
@@ -466,7 +468,10 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       for (let i = firstNew; i < this.list.length; i++) {
         if (this.list[i]!.type !== 'Finished') continue;
         const done = s.summary().handshakeDone;
-        if (done) this.tlsDone = this.snapshotAt(done);
+        if (done) {
+          this.tlsDone = this.snapshotAt(done);
+          this.recent = undefined;
+        }
         break;
       }
     }
