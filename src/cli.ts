@@ -633,8 +633,31 @@ Run handshake-lens --help for every option.
 
 const COMMANDS = new Set(['info', 'pool', 'compare']);
 
-/** Options that take no value: the argument after one of them is not its value. */
-const FLAGS_WITHOUT_VALUE = new Set(['follow', 'json', 'help', 'version', 'h']);
+const followOpt = {
+  follow: {
+    type: 'boolean',
+    describe: 'Keep reading at the end of a capture file still being written (like tail -f) until Ctrl-C',
+  },
+} as const;
+
+const jsonOpt = { json: { type: 'boolean', describe: 'Same as --format json' } } as const;
+
+/**
+ * Options that take no value: the argument after one of them is not its value.
+ * Read from the option tables the commands are built from (an option given
+ * inline to yargs is not seen here; test/cli/cli.test.ts puts every
+ * `[boolean]` of the --help between captures), plus yargs' own.
+ */
+const FLAGS_WITHOUT_VALUE: ReadonlySet<string> = new Set([
+  'help',
+  'version',
+  'h',
+  ...[findingOpts, keylogOpt, memoryOpt, poolOpts, followOpt, jsonOpt].flatMap((table) =>
+    Object.entries(table as Record<string, { type: string }>)
+      .filter(([, spec]) => spec.type === 'boolean')
+      .map(([name]) => name),
+  ),
+]);
 
 /** The arguments that are neither options nor an option's value (`--rtt 30`: not 30). */
 function positionals(args: readonly string[]): string[] {
@@ -696,10 +719,7 @@ export async function main(rawArgs: string[]): Promise<number> {
           .option('top', { type: 'number', describe: 'Text report: rows per table' })
           .options(keylogOpt)
           .options(memoryOpt)
-          .option('follow', {
-            type: 'boolean',
-            describe: 'Keep reading at the end of a capture file still being written (like tail -f) until Ctrl-C',
-          })
+          .options(followOpt)
           .options(poolOpts)
           .options(findingOpts),
       (argv) => set(withRunOptions(runMain)({ ...(argv as Parameters<typeof runMain>[0]), capture: inputPath(argv.capture) })),
@@ -711,7 +731,7 @@ export async function main(rawArgs: string[]): Promise<number> {
         y
           .positional('capture', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const, describe: 'Output format (default text)' })
-          .option('json', { type: 'boolean', describe: 'Same as --format json' }),
+          .options(jsonOpt),
       // No --keylog: info describes the file, and a key log changes none of its figures.
       (argv) => set(withRunOptions(runInfo)({ ...(argv as Parameters<typeof runInfo>[0]), capture: inputPath(argv.capture) })),
     )

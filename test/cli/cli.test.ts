@@ -397,6 +397,24 @@ describe('issue 10: usage, hints, one output flag, rates in JSON', () => {
     expectOneLineError(r.stderr, new RegExp(`^error: 3 captures given: .*mergecap -w merged\\.pcapng ${files.map(escapeRe).join(' ')}$`));
   });
 
+  test("every boolean option of the --help between three captures: no capture taken for the option's value", () => {
+    const help = runCli(['--help']);
+    expect(help.code).toBe(0);
+    // An option's entry is its first line (`  -f, --format …`) and the lines up to the next one.
+    const entries = help.stdout.split(/\n(?=\s+(?:-\w, )?--[\w-]+)/);
+    const booleans = entries
+      .filter((e) => e.includes('[boolean]'))
+      .map((e) => /--([\w-]+)/.exec(e)![1]!)
+      .filter((name) => name !== 'help' && name !== 'version'); // these print and exit before any capture is read
+    expect(booleans).toContain('follow');
+    const files = ['lo-tls12-full.pcap', 'lo-tls13-full.pcap', 'zeek-tls12-basic.pcap'].map(fixture);
+    for (const name of booleans) {
+      const r = runCli([files[0]!, `--${name}`, files[1]!, files[2]!]);
+      expect(r.code).toBe(2);
+      expectOneLineError(r.stderr, new RegExp(`^error: 3 captures given: .*mergecap -w merged\\.pcapng ${files.map(escapeRe).join(' ')}$`));
+    }
+  });
+
   test.each([
     [['lo-tls13-full.pcap', '--format', 'xml'], /^error: --format must be one of text, json, ndjson, protobuf, tui; got "xml"$/],
     [['pool', 'lo-tls13-full.pcap', '--rtt', '-1'], /^error: --rtt must be a number of milliseconds >= 0, got -1$/],
