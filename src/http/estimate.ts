@@ -125,8 +125,8 @@ export class BurstBuilder {
    */
   private open: OpenBurst | null = null;
 
-  /** Where finished bursts go: a function, or an object with burst() (a RequestEstimator: no closure per connection). */
-  constructor(private readonly sink: ((b: Burst) => void) | { burst(b: Burst): void }) {}
+  /** Where finished bursts go (a RequestEstimator: no closure per connection). */
+  constructor(private readonly sink: { burst(b: Burst): void }) {}
 
   private emit(o: OpenBurst): void {
     const b: Burst = {
@@ -137,9 +137,7 @@ export class BurstBuilder {
       lastTime: epoch(o.last),
       bytes: o.bytes,
     };
-    const sink = this.sink;
-    if (typeof sink === 'function') sink(b);
-    else sink.burst(b);
+    this.sink.burst(b);
   }
 
   payload(side: Side, bytes: number, stamp: Stamp): void {

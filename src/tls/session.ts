@@ -117,7 +117,7 @@ export interface TlsSessionOptions {
 const NO_ALERTS: TlsSummary['alerts'] = Object.freeze([]) as unknown as TlsSummary['alerts'];
 const NO_PROBLEMS: string[] = Object.freeze([]) as unknown as string[];
 
-/** TlsSession's message sink as an object (the connection reader is its own). */
+/** Where a TlsSession's messages go (the connection reader is its own: no closure per session). */
 export interface MessageSink {
   message(m: TlsMessage): void;
 }
@@ -233,8 +233,8 @@ export class TlsSession {
   private dec: TlsDecryptor | undefined;
 
   constructor(
-    /** Where messages go: a function, or an object with a message() method (no closure per session). */
-    private readonly onMessage: ((m: TlsMessage) => void) | MessageSink,
+    /** Where messages go. */
+    private readonly onMessage: MessageSink,
     private readonly opts: TlsSessionOptions = {},
   ) {}
 
@@ -869,9 +869,7 @@ export class TlsSession {
     }
     this.kept++;
     this.setLast(m, true);
-    const sink = this.onMessage;
-    if (typeof sink === 'function') sink(m);
-    else sink.message(m);
+    this.onMessage.message(m);
     return true;
   }
 

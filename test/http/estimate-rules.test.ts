@@ -18,7 +18,7 @@ const burst = (side: Side, first: number, last: number, bytes: number): Burst =>
 describe('BurstBuilder: a burst is a maximal run of one side\'s payload', () => {
   test('runs split where the other side sends; empty payload (a pure ACK) neither ends nor starts one; flush hands on the last', () => {
     const got: Burst[] = [];
-    const b = new BurstBuilder((x) => got.push(x));
+    const b = new BurstBuilder({ burst: (x) => got.push(x) });
     b.payload('client', 100, st(1));
     b.payload('client', 0, st(2));
     b.payload('server', 0, st(3));
@@ -109,7 +109,7 @@ describe('RequestEstimator: a client burst after the server answered is a new re
 describe('TlsRecordBursts: only application data makes bursts', () => {
   function feed(tls13: boolean, recs: [Side, number, number, number][]): Burst[] {
     const out: Burst[] = [];
-    const b = new BurstBuilder((x) => out.push(x));
+    const b = new BurstBuilder({ burst: (x) => out.push(x) });
     const f = new TlsRecordBursts(b, tls13);
     for (const [side, type, len, frame] of recs) f.record(side, type, len, st(frame));
     f.flush();

@@ -133,7 +133,7 @@ export function run(c: FedConnection, opts: Partial<RequestTrackerOptions> = {})
 /** The key-less estimate of the same connection: one burst per run of one side's payload. */
 export function estimate(c: FedConnection): ReturnType<RequestEstimator['result']> {
   const est = new RequestEstimator();
-  const b = new BurstBuilder((x) => est.burst(x));
+  const b = new BurstBuilder(est);
   for (const e of c.events) if (e.kind === 'data') b.payload(e.side, e.bytes.length, e.stamp);
   b.flush();
   return est.result();

@@ -35,7 +35,7 @@ async function keyless(file: string): Promise<Map<number, number>> {
     const last = sh[sh.length - 1];
     const tls13 = last !== undefined && typeof last !== 'string' && last.version === 0x0304;
     const est = new RequestEstimator();
-    const b = new BurstBuilder((x) => est.burst(x));
+    const b = new BurstBuilder(est);
     const feed = new TlsRecordBursts(b, tls13);
     const recs = (['client', 'server'] as const).flatMap((side) => s.sides[side].records.map((r) => ({ side, r })));
     recs.sort((x, y) => x.r.frame - y.r.frame);

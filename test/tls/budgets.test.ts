@@ -20,7 +20,7 @@ const stamp = (frame: number): Stamp => ({ frame, tsSec: 1_700_000_000, tsNsec: 
 
 function collect(): { session: TlsSession; messages: TlsMessage[] } {
   const messages: TlsMessage[] = [];
-  return { session: new TlsSession((m) => messages.push(m)), messages };
+  return { session: new TlsSession({ message: (m) => messages.push(m) }), messages };
 }
 
 const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);

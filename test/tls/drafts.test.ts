@@ -99,7 +99,7 @@ function tsharkHello(payload: Buffer): { version: number; cipher: number; group:
 
 function serverHello(payload: Buffer): { session: TlsSession; messages: TlsMessage[] } {
   const messages: TlsMessage[] = [];
-  const session = new TlsSession((m) => messages.push(m));
+  const session = new TlsSession({ message: (m) => messages.push(m) });
   session.feed('server', payload, stamp(2));
   return { session, messages };
 }

@@ -97,7 +97,7 @@ test('nothing to do when the direction is in step', () => {
 
 test('TlsSession: the server application data is reported at the end of its stream, not before', () => {
   const msgs: TlsMessage[] = [];
-  const s = new TlsSession((m) => msgs.push(m));
+  const s = new TlsSession({ message: (m) => msgs.push(m) });
   const first = segs.filter((x) => x.payload.length > 0 && x.frame < 15);
   for (const x of first) s.feed(x.sport === 443 ? 'server' : 'client', x.payload, x.stamp);
   s.gap('server', 51);

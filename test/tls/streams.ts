@@ -192,7 +192,7 @@ export function runChunks(stream: number, chunks: Chunk[]): StreamResult {
   let session: TlsSession | null = null;
   let doneAt: number | null = null;
   for (const c of chunks) {
-    if (session === null) session = new TlsSession((m) => messages.push(m));
+    if (session === null) session = new TlsSession({ message: (m) => messages.push(m) });
     if (session.done) {
       doneAt = c.stamp.frame;
       break;
