@@ -138,3 +138,14 @@ export function estimate(c: FedConnection): ReturnType<RequestEstimator['result'
   b.flush();
   return est.result();
 }
+
+/** An HTTP/2 frame (RFC 9113 §4.1): 24-bit length, type, flags, 31-bit stream id, payload (bytes, a byte list or latin1 text). */
+export function h2Frame(type: number, flags: number, stream: number, payload: Buffer | number[] | string = []): Buffer {
+  const p = Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload, 'latin1') : Buffer.from(payload);
+  const h = Buffer.alloc(9);
+  h.writeUIntBE(p.length, 0, 3);
+  h[3] = type;
+  h[4] = flags;
+  h.writeUInt32BE(stream, 5);
+  return Buffer.concat([h, p]);
+}

@@ -13,6 +13,7 @@ import type { Side, Stamp } from '../../src/base/stamp.js';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/http/types.js';
 import { Http2Connection } from '../../src/http/conn2.js';
 import { RequestLog } from '../../src/http/log.js';
+import { h2Frame as frame } from './feed.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const DATA = 0;
@@ -30,15 +31,6 @@ const PRIORITY = 0x20;
 const st = (frame: number): Stamp => ({ frame, tsSec: 2000, tsNsec: frame * 1_000_000 });
 const t0 = (frame: number): number => 2000 + frame / 1000;
 
-function frame(type: number, flags: number, stream: number, payload: Buffer | number[] | string = []): Buffer {
-  const p = Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload, 'latin1') : Buffer.from(payload);
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(p.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, p]);
-}
 /** RFC 7541 literal without indexing, name from static index `idx` (4-bit prefix, idx < 15), raw value. */
 const lit = (idx: number, value: string): number[] => [idx, value.length, ...Buffer.from(value, 'latin1')];
 const GET = [0x82, 0x86, 0x84]; // :method GET, :scheme http, :path /

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { RequestTracker, type HttpRequest } from '../../src/http/index.js';
-import { cleartextConnections, keylogConnections, run, type FedConnection, type FeedEvent } from './feed.js';
+import { cleartextConnections, keylogConnections, run, type FedConnection, type FeedEvent, h2Frame } from './feed.js';
 import type { Stamp } from '../../src/base/stamp.js';
 
 const FIX = path.resolve(process.cwd(), 'fixtures');
@@ -207,19 +207,11 @@ describe('malformed and hostile input (hand-built)', () => {
 
   test('HTTP/2: bad preface, CONTINUATION without HEADERS, a frame inside a header block, an oversized header frame', () => {
     const pre = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-    const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
-      const h = Buffer.alloc(9);
-      h.writeUIntBE(payload.length, 0, 3);
-      h[3] = type;
-      h[4] = flags;
-      h.writeUInt32BE(stream, 5);
-      return Buffer.concat([h, payload]);
-    };
     const t1 = new RequestTracker();
-    t1.data('client', Buffer.concat([pre, frame(9, 4, 1, Buffer.from([0x82]))]), st(1));
+    t1.data('client', Buffer.concat([pre, h2Frame(9, 4, 1, Buffer.from([0x82]))]), st(1));
     expect(t1.summary().problems.map((p) => p.kind)).toEqual(['h2-protocol']);
     const t2 = new RequestTracker();
-    t2.data('client', Buffer.concat([pre, frame(1, 0, 1, Buffer.from([0x82])), frame(0, 0, 1, Buffer.from('x'))]), st(1));
+    t2.data('client', Buffer.concat([pre, h2Frame(1, 0, 1, Buffer.from([0x82])), h2Frame(0, 0, 1, Buffer.from('x'))]), st(1));
     expect(t2.summary().problems.map((p) => p.kind)).toEqual(['h2-protocol']);
     const t3 = new RequestTracker({ maxHeaderBlock: 16 });
     // A 2^24-1 byte HEADERS frame: its length must not size any allocation.
