@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TlsMessage } from '../../src/tls/types.js';
-import { analyse, fixturePath, tshark, type StreamResult } from './streams.js';
+import { SEGMENT_FIELDS, analyse, fixturePath, parseSegments, tshark, type Segment, type StreamResult } from './streams.js';
 
 interface GoldenStream {
   stream: number;
@@ -44,8 +44,7 @@ interface FrameTls {
 }
 
 const FIELDS = [
-  'frame.number',
-  'tcp.stream',
+  'frame.protocols',
   'tls.handshake.type',
   'tls.handshake.certificate_length',
   'tls.handshake.ciphersuite',
@@ -59,34 +58,51 @@ const FIELDS = [
   'tls.handshake.extension.len',
 ];
 
-function tsharkTls(name: string): Map<number, FrameTls> {
+/** Separates the values of a field that occurs more than once in a frame (a byte no field prints). */
+const AGG = '\u0001';
+
+/**
+ * One tshark pass per fixture (two took ~60 % of this suite's time): every TCP
+ * frame with the segment fields streams.ts feeds from (their first
+ * occurrence, as readSegments asks for) and, for the frames with a TLS layer,
+ * the TLS fields (every occurrence), reassembly on as for the golden files.
+ * Checked once against the two separate runs (readSegments, and `-Y "tls &&
+ * tcp"` with these fields) over all fixtures: the same segments and the same
+ * TLS fields.
+ */
+function tsharkPass(name: string): { segments: Segment[]; frames: Map<number, FrameTls> } {
   const args = ['-n', '-r', fixturePath(name), ...(options[name] ?? []),
     '-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tls.desegment_ssl_records:TRUE',
     '-o', 'tcp.reassemble_out_of_order:TRUE',
-    '-Y', 'tls && tcp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
-  for (const f of FIELDS) args.push('-e', f);
-  const nums = (s: string | undefined) => (s ? s.split(',').filter((x) => x !== '').map(Number) : []);
-  const strs = (s: string | undefined) => (s ? s.split(',').filter((x) => x !== '') : []);
-  const m = new Map<number, FrameTls>();
+    '-Y', 'tcp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', `aggregator=${AGG}`];
+  for (const f of [...SEGMENT_FIELDS, ...FIELDS]) args.push('-e', f);
+  const nums = (s: string | undefined) => (s ? s.split(AGG).filter((x) => x !== '').map(Number) : []);
+  const strs = (s: string | undefined) => (s ? s.split(AGG).filter((x) => x !== '') : []);
+  const segmentLines: string[] = [];
+  const frames = new Map<number, FrameTls>();
   for (const line of tshark(args).split('\n')) {
     if (!line) continue;
-    const c = line.split('\t');
-    m.set(Number(c[0]), {
-      stream: Number(c[1]),
-      hsTypes: nums(c[2]),
-      certLengths: nums(c[3]),
-      ciphers: nums(c[4]),
-      cipherSpecs: nums(c[5]),
-      extTypes: nums(c[6]),
-      sessionIds: strs(c[7]).map((x) => x.replace(/:/g, '').toLowerCase()),
-      alpn: strs(c[8]),
-      supportedVersions: nums(c[9]),
-      keyShareGroups: nums(c[10]),
-      supportedGroups: nums(c[11]),
-      extLens: nums(c[12]),
+    const all = line.split('\t');
+    const seg = all.slice(0, SEGMENT_FIELDS.length).map((v) => v.split(AGG)[0]);
+    segmentLines.push(seg.join('\t'));
+    const c = all.slice(SEGMENT_FIELDS.length);
+    if (!c[0]!.split(AGG).some((p) => p.split(':').includes('tls'))) continue;
+    frames.set(Number(seg[0]), {
+      stream: Number(seg[2]),
+      hsTypes: nums(c[1]),
+      certLengths: nums(c[2]),
+      ciphers: nums(c[3]),
+      cipherSpecs: nums(c[4]),
+      extTypes: nums(c[5]),
+      sessionIds: strs(c[6]).map((x) => x.replace(/:/g, '').toLowerCase()),
+      alpn: strs(c[7]),
+      supportedVersions: nums(c[8]),
+      keyShareGroups: nums(c[9]),
+      supportedGroups: nums(c[10]),
+      extLens: nums(c[11]),
     });
   }
-  return m;
+  return { segments: parseSegments(segmentLines.join('\n')), frames };
 }
 
 const HS_TYPE: Partial<Record<TlsMessage['type'], number>> = {
@@ -111,8 +127,8 @@ const skipped: string[] = [];
 for (const fixture of FIXTURES) {
   const golden: GoldenStream[] = JSON.parse(readFileSync(path.join(GOLDEN, fixture, 'streams.json'), 'utf8'));
   if (!golden.some((g) => g.frames.clientHello !== null)) continue;
-  const results = analyse(fixture);
-  const frames = tsharkTls(fixture);
+  const { segments, frames } = tsharkPass(fixture);
+  const results = analyse(fixture, segments);
   for (const g of golden) {
     const result = results.find((r) => r.stream === g.stream) as StreamResult;
     if (g.frames.clientHello === null) {

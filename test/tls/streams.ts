@@ -91,8 +91,8 @@ const SYN = 0x02;
 const ACK = 0x10;
 
 /** Runs a TlsSession over every TCP stream of a fixture. */
-export function analyse(name: string): StreamResult[] {
-  return [...fixtureChunks(name)].map(([stream, chunks]) => runChunks(stream, chunks));
+export function analyse(name: string, segments?: Segment[]): StreamResult[] {
+  return [...fixtureChunks(name, segments)].map(([stream, chunks]) => runChunks(stream, chunks));
 }
 
 export interface Chunk {
@@ -173,9 +173,9 @@ export function streamChunks(segs: Segment[]): Chunk[] {
 }
 
 /** Chunks of every stream of a fixture, by stream index. */
-export function fixtureChunks(name: string): Map<number, Chunk[]> {
+export function fixtureChunks(name: string, segments: Segment[] = readSegments(name)): Map<number, Chunk[]> {
   const byStream = new Map<number, Segment[]>();
-  for (const s of readSegments(name)) {
+  for (const s of segments) {
     if (!byStream.has(s.stream)) byStream.set(s.stream, []);
     (byStream.get(s.stream) as Segment[]).push(s);
   }
