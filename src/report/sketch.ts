@@ -71,6 +71,13 @@ class Buckets {
   hi = new Float64Array(0);
   offset = 0;
   total = 0;
+  /**
+   * The highest index that got a value. A collapse keeps the MAX_BUCKETS
+   * buckets up to it, in any arrival order: the window's own top can lie above
+   * it (the first window is centred on the first value), and a collapse placed
+   * by that top merged more of the lowest buckets than the rule says.
+   */
+  private top = 0;
 
   add(i: number, v: number): void {
     if (this.counts.length === 0) {
@@ -78,6 +85,7 @@ class Buckets {
       this.lo = new Float64Array(64).fill(Infinity);
       this.hi = new Float64Array(64).fill(-Infinity);
       this.offset = i - 32;
+      this.top = i;
     }
     let j = i - this.offset;
     if (j < 0 || j >= this.counts.length) {
@@ -85,6 +93,7 @@ class Buckets {
       j = i - this.offset;
       if (j < 0) j = 0; // merged into the lowest bucket (collapsed)
     }
+    if (i > this.top) this.top = i;
     this.counts[j]! += 1;
     if (v < this.lo[j]!) this.lo[j] = v;
     if (v > this.hi[j]!) this.hi[j] = v;
@@ -97,8 +106,8 @@ class Buckets {
   }
 
   private grow(i: number): void {
-    const lo = Math.min(this.offset, i);
-    const hi = Math.max(this.offset + this.counts.length - 1, i);
+    const lo = Math.min(this.offset, i); // a span past MAX_BUCKETS from the window's empty low end merges no value: they all lie above hi - size
+    const hi = Math.max(this.top, i);
     let span = hi - lo + 1;
     let size = this.counts.length;
     while (size < span) size *= 2;

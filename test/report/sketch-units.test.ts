@@ -502,6 +502,26 @@ describe('bounded memory: the lowest buckets merge past MAX_BUCKETS', () => {
     expect(pos.counts.length).toBe(MAX_BUCKETS);
   });
 
+  test('more than MAX_BUCKETS buckets in any arrival order: exactly the buckets below the top MAX_BUCKETS merge (DDSketch collapsing the lowest)', () => {
+    const r = rng(34);
+    const v = Array.from({ length: 101 }, () => 1e-8 * Math.pow(10, r() * 88));
+    v.push(1e-8, 1e80);
+    const floor = bucketIndex(1e80) - MAX_BUCKETS + 1;
+    const rest = shuffle(v.slice(0, 101), r);
+    const orders: Array<[string, number[]]> = [
+      ['descending', sortNum(v).reverse()],
+      ['random', shuffle(v, r)],
+      // The collapse right after the first window: the highest value first, then the lowest.
+      ['highest, lowest, then the rest', [1e80, 1e-8, ...rest]],
+      ['lowest, highest, then the rest', [1e-8, 1e80, ...rest]],
+    ];
+    for (const [what, order] of orders) {
+      checkSketch(sketchOf(order, 1), v, what, floor, false);
+      // Negative values: the mirrored histogram collapses the same way.
+      checkSketch(sketchOf(order.map((x) => -x), 1), v.map((x) => -x), `${what}, negated`, floor, false);
+    }
+  });
+
   test('more than MAX_BUCKETS buckets, in descending or random order: values above the merged buckets keep the bound', () => {
     const r = rng(33);
     const v = Array.from({ length: 201 }, () => 1e-8 * Math.pow(10, r() * 88));
