@@ -6,13 +6,13 @@
  * IP), so the packets are frames 1, 3 and 5 (capinfos counts 3 packets). Our
  * frame numbers must be tshark's.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { readCapture, type Frame } from '../../src/capture/index.js';
 import { formatInfo, infoJson } from '../../src/output/info.js';
+import { tshark } from '../helpers/tshark.js';
 
 function block(type: number, body: Buffer): Buffer {
   const pad = Buffer.alloc((4 - (body.length % 4)) % 4);
@@ -49,7 +49,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("frame numbers after Custom Blocks are tshark's", async () => {
-  const r = spawnSync('tshark', ['-n', '-r', path, '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src'], { encoding: 'utf8' });
+  const r = tshark(['-n', '-r', path, '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src']);
   const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
   const tsharkFrames = rows.length;
   const tsharkPackets = rows.filter((x) => x[1] === '10.0.0.1').map((x) => Number(x[0]));

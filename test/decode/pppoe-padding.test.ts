@@ -9,12 +9,12 @@
  * phantom bytes (before: 6 "cut" bytes that then swallowed the next segment's
  * real bytes as a retransmission).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { decodeFrame, LINKTYPE_ETHERNET } from '../../src/decode/index.js';
+import { tshark } from '../helpers/tshark.js';
 
 function frame(seq: number, payload: Buffer, pppoeShort: number): Buffer {
   const tcp = Buffer.alloc(20);
@@ -71,7 +71,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('tcp.len as tshark reads it, and a problem instead of phantom bytes', () => {
-  const r = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-e', 'ip.len', '-e', 'tcp.len', '-e', '_ws.expert.message'], { encoding: 'utf8' });
+  const r = tshark(['-n', '-r', file, '-T', 'fields', '-e', 'ip.len', '-e', 'tcp.len', '-e', '_ws.expert.message']);
   const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
   expect(rows.map((x) => [Number(x[0]), Number(x[1])])).toEqual([
     [46, 0],

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tsharkStreams } from '../ui/fixtures.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const root = process.cwd();
 const cli = path.join(root, 'dist', 'cli.js');
@@ -151,7 +152,7 @@ describe('issue 14: every connection in the table at any --memory, the detail re
       // The ladder's SYN is a frame of that tcp.stream in tshark's dissection.
       const syn = new RegExp(`Connection #${id} [^\\n]*\\n[^\\n]*frame[^\\n]*\\n\\s+0\\.000 client → server SYN\\s+(\\d+)`).exec(r.output.replace(/\r/g, ''))?.[1];
       expect(syn).toBeDefined();
-      const stream = execFileSync('tshark', ['-r', path.join(root, file), '-Y', `frame.number == ${syn}`, '-T', 'fields', '-e', 'tcp.stream'], { encoding: 'utf8' }).trim();
+      const stream = tsharkText(['-r', path.join(root, file), '-Y', `frame.number == ${syn}`, '-T', 'fields', '-e', 'tcp.stream']).trim();
       expect(stream).toBe(id);
       // The spill file (handshake-lens-*) was made in TMPDIR and removed on quitting.
       expect(readdirSync(tmp).filter((n) => n.startsWith('handshake-lens-'))).toEqual([]);

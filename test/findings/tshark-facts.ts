@@ -4,11 +4,8 @@
  * segment tshark shows is fed to FactsCollector, so the collector is tested too.
  * Client = the side of the golden's `client` (test/golden/<fixture>/streams.json).
  */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { tshark } from '../helpers/tshark.js';
 import { FactsCollector, type ConnectionFacts } from '../../src/findings/facts.js';
 
 const FIELDS = [
@@ -45,36 +42,9 @@ export function closeAlertOnly(tcpLen: number, contentTypes: string[], opaqueTyp
   return false;
 }
 
-/** Where tshark's outputs are kept between runs (mutation testing runs these suites once per mutant). */
-const CACHE = join(tmpdir(), 'handshake-lens-tshark-cache');
-let tsharkId: string | undefined;
-
-/**
- * tshark's stdout for `args` on `capture`, cached on disk under a key of the capture's bytes, the
- * other arguments and the tshark binary (path, size, mtime): the same output tshark would print,
- * without a process per call when the same suite runs again. A run that fails is not cached.
- */
+/** tshark's stdout, stderr and exit status for `args` on `capture` (`tshark -n -r capture …`), through the store (test/helpers/tshark.ts). */
 export function tsharkOutput(capture: string, args: string[]): { stdout: string; status: number | null; stderr: string } {
-  if (tsharkId === undefined) {
-    const which = spawnSync('sh', ['-c', 'command -v tshark'], { encoding: 'utf8' }).stdout.trim();
-    const st = which ? statSync(which) : null;
-    tsharkId = st ? `${which}:${st.size}:${st.mtimeMs}` : 'tshark';
-  }
-  const key = createHash('sha256').update(tsharkId).update('\0').update(JSON.stringify(args)).update('\0').update(readFileSync(capture)).digest('hex');
-  const file = join(CACHE, `${key}.txt`);
-  try {
-    return { stdout: readFileSync(file, 'utf8'), status: 0, stderr: '' };
-  } catch {
-    // not cached yet
-  }
-  const r = spawnSync('tshark', ['-n', '-r', capture, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status === 0) {
-    mkdirSync(CACHE, { recursive: true });
-    const tmp = `${file}.${process.pid}`;
-    writeFileSync(tmp, r.stdout);
-    renameSync(tmp, file);
-  }
-  return { stdout: r.stdout, status: r.status, stderr: r.stderr };
+  return tshark(['-n', '-r', capture, ...args]);
 }
 
 export function tsharkFacts(capture: string, goldenStreamsJson: string, extra: string[] = []): Map<number, ConnectionFacts> {

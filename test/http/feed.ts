@@ -9,7 +9,6 @@
  *   src/tls/decrypt and the key log; the application data records (inner type
  *   23) are the plaintext, stamped with the frame that completed each record.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readCapture } from '../../src/capture/index.js';
 import { decodeFrame, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/decode/index.js';
@@ -18,6 +17,7 @@ import type { Side, Stamp } from '../../src/base/stamp.js';
 import { walkCapture } from '../keylog/walker.js';
 import { RequestTracker, type RequestTrackerOptions } from '../../src/http/index.js';
 import { BurstBuilder, RequestEstimator } from '../../src/http/estimate.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 export type FeedEvent =
   | { kind: 'data'; side: Side; bytes: Buffer; stamp: Stamp }
@@ -91,11 +91,9 @@ export async function keylogConnections(file: string, keyLogFile: string | null)
   });
 }
 
+/** tshark's stdout for these arguments (through the store of tshark's outputs); throws on a non-zero exit. */
 export function tshark(args: string[]): string {
-  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`tshark ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
+  return tsharkText(args);
 }
 
 /** Stamp of every frame of a file, from tshark. */

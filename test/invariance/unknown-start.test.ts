@@ -11,17 +11,17 @@
  * "TCP Spurious Retransmission"). Both cases are in the README ("Where we
  * differ from Wireshark").
  */
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { dropThenRetransmit, loadCapture, reorderWindow, startKnown, tempDir, writePcapng } from './transform.js';
+import { tshark } from '../helpers/tshark.js';
 
 const root = resolve(process.cwd());
 const PREFS = ['-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tls.desegment_ssl_records:TRUE', '-o', 'tcp.reassemble_out_of_order:TRUE'];
 
 function tsharkFrames(file: string, filter: string): number[] {
-  const r = spawnSync('tshark', ['-n', '-r', file, ...PREFS, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+  const r = tshark(['-n', '-r', file, ...PREFS, '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fixture } from '../ui/fixtures.js';
 import { Collected, childEnv, cli, ensureBuilt, exited, root } from './helpers.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const FILE = fixture('pool-sequential-5conns-1s.pcap');
 let dir: string;
@@ -21,7 +22,7 @@ beforeAll(() => {
   ensureBuilt();
   dir = mkdtempSync(path.join(tmpdir(), 'hl-follow-'));
   const first = new Map<number, number>();
-  const rows = execFileSync('tshark', ['-r', FILE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream'], { encoding: 'utf8' });
+  const rows = tsharkText(['-r', FILE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream']);
   for (const row of rows.trim().split('\n')) {
     const [frame, stream] = row.split('\t').map(Number) as [number, number];
     if (!first.has(stream)) first.set(stream, frame);

@@ -7,11 +7,11 @@
  * (tshark: tcp.stream 0..4, 95 frames over 4.07 s). Expected endpoints come
  * from tshark.
  */
-import { execFileSync } from 'node:child_process';
 import { fixture, tsharkStreams, type TsharkStream } from '../ui/fixtures.js';
 import { Readable } from 'node:stream';
 import { readSavedAnalysisStream } from '../../src/output/protobuf.js';
 import { ensureBuilt, exited, killStarted, replayInto, replayIntoReady } from './helpers.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const FILE = fixture('pool-sequential-5conns-1s.pcap');
 let expected: TsharkStream[];
@@ -22,7 +22,7 @@ beforeAll(() => {
   ensureBuilt();
   expected = tsharkStreams(FILE);
   firstFrame = new Map();
-  const rows = execFileSync('tshark', ['-r', FILE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream'], { encoding: 'utf8' });
+  const rows = tsharkText(['-r', FILE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream']);
   for (const row of rows.trim().split('\n')) {
     const [frame, stream] = row.split('\t').map(Number) as [number, number];
     if (!firstFrame.has(stream)) firstFrame.set(stream, frame);

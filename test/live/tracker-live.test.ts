@@ -5,7 +5,6 @@
  * fixtures/pool-sequential-5conns-1s.pcap, 5 connections closed by FIN/FIN;
  * tshark gives each stream's last frame.
  */
-import { execFileSync } from 'node:child_process';
 import { readCapture } from '../../src/capture/index.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { ConnectionTracker } from '../../src/tcp/tracker.js';
@@ -16,13 +15,14 @@ import { fixture } from '../ui/fixtures.js';
 import { isRow, type ConnRow } from '../../src/report/rows.js';
 import { summarize } from '../../src/report/index.js';
 import { connectionColumns } from '../../src/view/model.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const FILE = fixture('pool-sequential-5conns-1s.pcap');
 
 /** tshark: last frame per tcp.stream. */
 function lastFrames(): Map<number, number> {
   const m = new Map<number, number>();
-  const rows = execFileSync('tshark', ['-r', FILE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream'], { encoding: 'utf8' });
+  const rows = tsharkText(['-r', FILE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream']);
   for (const r of rows.trim().split('\n')) {
     const [f, s] = r.split('\t').map(Number) as [number, number];
     m.set(s, f);

@@ -15,16 +15,14 @@
  *   alert from a side after the hole, we report that side's first application
  *   data record and the alert.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import type { ConnectionRecord, EventType } from '../../src/timeline/types.js';
 import { loadCapture, tempDir, without, writePcapng, type Capture } from '../invariance/transform.js';
+import { tshark as tsharkRun } from '../helpers/tshark.js';
 
 const root = resolve(process.cwd());
-const run = promisify(execFile);
 /** tshark's usual view: a record is shown where reassembly completes it. */
 const REASSEMBLED = [
   '-o', 'tcp.desegment_tcp_streams:TRUE',
@@ -51,12 +49,10 @@ interface Shown {
 }
 
 async function tshark(file: string, prefs: string[]): Promise<Map<number, Shown>> {
-  const r = await run(
-    'tshark',
+  const r = tsharkRun(
     ['-n', '-r', file, ...prefs, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
       '-e', 'frame.number', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport',
       '-e', 'tls.record.content_type', '-e', 'tls.record.opaque_type', '-e', 'tls.handshake.type'],
-    { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
   const m = new Map<number, Shown>();
   for (const line of r.stdout.split('\n').filter(Boolean)) {

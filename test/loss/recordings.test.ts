@@ -4,15 +4,15 @@
  * fixture (test/timeline/golden.test.ts, test/metrics); here, what the
  * goldens cannot say.
  */
-import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { loadCapture } from '../invariance/transform.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const root = resolve(process.cwd());
 const PREFS = ['-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tls.desegment_ssl_records:TRUE', '-o', 'tcp.reassemble_out_of_order:TRUE'];
 const fields = (file: string, filter: string, ...f: string[]) =>
-  execFileSync('tshark', ['-n', '-r', file, ...PREFS, '-Y', filter, '-T', 'fields', ...f.flatMap((x) => ['-e', x])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  tsharkText(['-n', '-r', file, ...PREFS, '-Y', filter, '-T', 'fields', ...f.flatMap((x) => ['-e', x])])
     .split('\n')
     .filter(Boolean)
     .map((l) => l.split('\t'));

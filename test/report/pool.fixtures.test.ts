@@ -5,12 +5,12 @@
  * connection), 5 sequential connections ~1 s apart, and 4 parallel ones.
  * Expected counts, start/end times and overlaps are read from tshark at run time.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { compareAnalyses, destinations, peakConcurrency, simulatePool } from '../../src/report/index.js';
 import { expectedMetrics } from '../metrics/expected.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const fixture = (f: string) => path.resolve(process.cwd(), 'fixtures', f);
 const BEFORE = fixture('pool-before-no-keepalive.pcap');
@@ -28,10 +28,7 @@ interface Stream {
 
 /** Per tcp.stream: first and last frame time, and SYNs (without ACK) seen, from tshark. */
 function tsharkStreams(file: string): Stream[] {
-  const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream', '-e', 'frame.time_epoch', '-e', 'tcp.flags.syn', '-e', 'tcp.flags.ack', '-Y', 'tcp'], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
+  const out = tsharkText(['-r', file, '-T', 'fields', '-e', 'tcp.stream', '-e', 'frame.time_epoch', '-e', 'tcp.flags.syn', '-e', 'tcp.flags.ack', '-Y', 'tcp']);
   const m = new Map<number, Stream>();
   for (const line of out.split('\n')) {
     if (!line) continue;

@@ -6,12 +6,12 @@
  * And --rtt projections checked against values computed here by hand from the
  * tshark-derived goldens (test/golden/<fixture>/metrics.json, streams.json).
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { simulatePool } from '../../src/report/index.js';
 import { expectedMetrics } from '../metrics/expected.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const fixture = (f: string) => path.resolve(process.cwd(), 'fixtures', f);
 const SHORT = 'pool-rate-5req-conn-per-request.pcap';
@@ -27,10 +27,8 @@ const LONG_KA = 'pool-rate-200req-keepalive.pcap';
  * (or the first) is a request.
  */
 function tsharkRequests(file: string): Map<number, number> {
-  const out = execFileSync(
-    'tshark',
+  const out = tsharkText(
     ['-r', fixture(file), '-Y', 'tls', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.dstport', '-e', 'tls.record.opaque_type', '-e', 'tls.record.length', '-E', 'occurrence=a'],
-    { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const st = new Map<number, { finished: boolean; last: 'c' | 's' | null; n: number }>();
   for (const line of out.split('\n')) {

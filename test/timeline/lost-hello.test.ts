@@ -8,20 +8,18 @@
  * - a single record between a hole and the FIN is taken only once the
  *   direction is closed (its FIN), never while bytes may still come.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { loadCapture, tempDir, writePcapng, type Capture } from '../invariance/transform.js';
+import { tshark } from '../helpers/tshark.js';
 
 const root = resolve(process.cwd());
-const run = promisify(execFile);
 
 /** Per frame of `file`: sender port, record content types and handshake types as tshark shows them per segment. */
 async function tsharkRecords(file: string): Promise<{ frame: number; port: number; records: number[]; handshakes: number[] }[]> {
-  const r = await run('tshark', ['-n', '-r', file, '-o', 'tcp.desegment_tcp_streams:FALSE', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
-    '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'tls.record.content_type', '-e', 'tls.handshake.type'], { encoding: 'utf8' });
+  const r = tshark(['-n', '-r', file, '-o', 'tcp.desegment_tcp_streams:FALSE', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
+    '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'tls.record.content_type', '-e', 'tls.handshake.type']);
   const nums = (v: string) => (v ? v.split(',').filter(Boolean).map(Number) : []);
   return r.stdout.split('\n').filter(Boolean).map((l) => {
     const [f, port, ct, hs] = l.split('\t');

@@ -6,11 +6,11 @@
  * the hole fills (then delivered with the filling frame's stamp), TLS started
  * at the first segment of each direction that sniffs as TLS (STARTTLS).
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { TlsSession, sniffTls } from '../../src/tls/index.js';
 import type { Side, Stamp } from '../../src/base/stamp.js';
 import type { TlsMessage, TlsSummary } from '../../src/tls/types.js';
+import { tshark as tsharkRun } from '../helpers/tshark.js';
 
 export interface Segment {
   frame: number;
@@ -27,10 +27,9 @@ export function fixturePath(name: string): string {
   return path.resolve(process.cwd(), 'fixtures', name);
 }
 
+/** tshark's stdout for these arguments (through the store of tshark's outputs, test/helpers/tshark.ts). */
 export function tshark(args: string[]): string {
-  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.error) throw r.error;
-  return r.stdout;
+  return tsharkRun(args).stdout;
 }
 
 /** Every TCP frame of the fixture with its payload, in file order. */

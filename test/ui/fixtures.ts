@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import type { Analysis } from '../../src/report/types.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 export const fixture = (name: string) => path.resolve(process.cwd(), 'fixtures', name);
 
@@ -47,10 +48,7 @@ export interface TsharkStream {
 }
 
 function tshark(file: string, filter: string, fields: string[]): string[][] {
-  const out = execFileSync('tshark', ['-r', file, '-Y', filter, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const out = tsharkText(['-r', file, '-Y', filter, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])]);
   return out
     .split('\n')
     .filter(Boolean)

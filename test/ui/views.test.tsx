@@ -11,6 +11,7 @@ import type { Analysis } from '../../src/report/types.js';
 import { fmtMs } from '../../src/view/format.js';
 import { KEY, renderApp, type Screen, linearDetail } from './harness.js';
 import { analysis, fixture, makeTemp, mergeFixtures, tsharkStreams, type TsharkStream } from './fixtures.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const screens: Screen[] = [];
 afterEach(() => {
@@ -300,12 +301,8 @@ const refusedFixture = readdirSync(path.resolve(process.cwd(), 'fixtures')).find
 (refusedFixture ? describe : describe.skip)(`refused connection (${refusedFixture ?? 'no fixtures/*refused* yet'})`, () => {
   test('state refused, flagged, no setup, RST from the server in the ladder', async () => {
     const file = fixture(refusedFixture!);
-    const { execFileSync } = await import('node:child_process');
     // tshark: the RST answering the SYN, and its stream.
-    const rst = execFileSync('tshark', ['-r', file, '-Y', 'tcp.flags.reset == 1', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
+    const rst = tsharkText(['-r', file, '-Y', 'tcp.flags.reset == 1', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream'])
       .split('\n')
       .filter(Boolean)
       .map((l) => l.split('\t').map(Number));
