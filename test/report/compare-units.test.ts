@@ -146,6 +146,19 @@ describe('compareAnalyses', () => {
     expect(compareAnalyses(rb, ra).destinations.map((d) => d.key)).toEqual(keys);
   });
 
+  test('equal setup totals: by key, whichever side and order the records come in', () => {
+    const two = (first: string, second: string) =>
+      analysis('x', [c({ start: T0, end: T0 + 1, setupMs: 10, sni: first }), c({ start: T0, end: T0 + 1, setupMs: 10, sni: second })]);
+    for (const [b, a] of [
+      [two('p.test', 'q.test'), analysis('y', [])],
+      [two('q.test', 'p.test'), analysis('y', [])],
+      [analysis('y', []), two('p.test', 'q.test')],
+      [analysis('y', []), two('q.test', 'p.test')],
+    ] as const) {
+      expect(compareAnalyses(b, a).destinations.map((d) => d.key)).toEqual(['p.test:443', 'q.test:443']);
+    }
+  });
+
   test('diff to 9 decimals; ratio with before 0; share capped at 1; zero lifetime: share null', () => {
     const r = compareAnalyses(
       analysis('b', [c({ start: T0, end: T0 + 0.1, setupMs: 0.1, requests: 1 })]),
