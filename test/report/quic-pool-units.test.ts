@@ -43,8 +43,11 @@ function q(o: Q): ConnectionRecord {
 }
 
 describe('quicRequestsOf', () => {
-  test('TCP: null', () => {
+  test('TCP: null, even with requests read or a decrypted session', () => {
     expect(quicRequestsOf(rec({ start: T0, end: T0 + 1 }))).toBeNull();
+    const tcp = rec({ start: T0, end: T0 + 1 });
+    expect(quicRequestsOf({ ...tcp, requests: [{} as RequestTiming, {} as RequestTiming] })).toBeNull();
+    expect(quicRequestsOf({ ...tcp, tls: { ...tcp.tls!, decrypted: true } })).toBeNull();
   });
   test('requests read with keys; decrypted without a request stream: 0; not decrypted: null', () => {
     expect(quicRequestsOf(q({ start: 0, end: 1, requests: 3 }))).toBe(3);
@@ -111,6 +114,15 @@ describe('quicReuse', () => {
     expect(r.zeroRtt).toBe(1);
     expect(r.requests).toBeNull();
     expect(r.requestsCounted).toBe(0);
+  });
+
+  test('connections starting at the same instant: the lower id is the one that paid the handshake', () => {
+    // arrival order: the higher id first
+    const r = quicReuse([q({ id: 9, start: 0, end: 5, setupMs: 70 }), q({ id: 4, start: 0, end: 5, setupMs: 30 })])!;
+    expect(r.destinations[0]!.newHandshakes).toBe(1);
+    expect(r.destinations[0]!.newHandshakeMs).toBe(30);
+    const s = quicReuse([q({ id: 4, start: 0, end: 5, setupMs: 30 }), q({ id: 9, start: 0, end: 5, setupMs: 70 })])!;
+    expect(s.destinations[0]!.newHandshakeMs).toBe(30);
   });
 
   test('destinations sorted by new-handshake ms, then key; totals summed and rounded', () => {
