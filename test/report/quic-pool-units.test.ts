@@ -125,6 +125,16 @@ describe('quicReuse', () => {
     expect(s.destinations[0]!.newHandshakeMs).toBe(30);
   });
 
+  test('taken in order of start, whatever the order of the records and their ids', () => {
+    // 0–10 (setup 30) came first; 5–8 (setup 70) opened beside it: only 30 ms paid a new handshake
+    const late = q({ id: 1, start: 5, end: 8, setupMs: 70 });
+    const early = q({ id: 2, start: 0, end: 10, setupMs: 30 });
+    for (const order of [[late, early], [early, late]]) {
+      const d = quicReuse(order)!.destinations[0]!;
+      expect([d.newHandshakes, d.newHandshakeMs]).toEqual([1, 30]);
+    }
+  });
+
   test('destinations sorted by new-handshake ms, then key; totals summed and rounded', () => {
     const conns = [
       q({ start: 0, end: 1, sni: 'b.test', setupMs: 10.1 }),
