@@ -152,6 +152,11 @@ describe('quicReuse', () => {
       ['c.test:443', 0.3],
       ['m.test:443', 0],
     ]);
+    // ties by key in either arrival order
+    for (const keys of [['a.test', 'b.test'], ['b.test', 'a.test']]) {
+      const t = quicReuse(keys.map((sni) => q({ start: 0, end: 1, sni, setupMs: 5 })))!;
+      expect(t.destinations.map((d) => d.key)).toEqual(['a.test:443', 'b.test:443']);
+    }
     // 0.2 + 0.1 in floats is 0.30000000000000004: rounded to 1 ns
     expect(r.newHandshakeMs).toBe(60.5);
     expect(r.newHandshakes).toBe(6);
