@@ -123,6 +123,9 @@ describe('connectionAcc / addAcc', () => {
     const e = { ...newAcc(), requestsEstimated: true };
     addAcc(e, newAcc());
     expect(e.requestsEstimated).toBe(true);
+    // a later end does
+    addAcc(into, { ...newAcc(), firstStart: 9, lastEnd: 25 });
+    expect([into.firstStart, into.lastEnd]).toEqual([8, 25]);
     // into with null bounds takes them
     const n = newAcc();
     addAcc(n, { ...newAcc(), firstStart: 30, lastEnd: 40 });
