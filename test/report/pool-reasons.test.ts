@@ -304,3 +304,40 @@ describe('options', () => {
     });
   });
 });
+
+describe('the model against the record order (pool.ts file comment: connections taken in order of start)', () => {
+  test('records in any order: the same reuse', () => {
+    // 4 connections 1 s apart, 0.5 s long: 3 reused, whatever the order of the records
+    const conns = seq(4, 1, 0.5, { setupMs: 40 });
+    for (const order of [conns, [...conns].reverse(), [conns[2]!, conns[0]!, conns[3]!, conns[1]!]]) {
+      const d = simulatePool(order).destinations[0]!;
+      expect([d.handshakesAvoided, d.setupMsSaved]).toEqual([3, 120]);
+    }
+  });
+
+  test('equal starts: the lower id first (it takes the one pooled connection of a pool of 1)', () => {
+    // ids 1 and 2 start together; a pool of 1 holds id 1 (released at 1 s); the one at 2 s reuses it.
+    // Had id 2 (busy until 10 s) been pooled, nothing would be idle at 2 s.
+    const a = rec({ id: 1, start: T0, end: T0 + 1, setupMs: 20 });
+    const b = rec({ id: 2, start: T0, end: T0 + 10, setupMs: 20 });
+    const c = rec({ id: 3, start: T0 + 2, end: T0 + 3, setupMs: 20 });
+    for (const order of [[a, b, c], [b, a, c], [c, b, a]]) {
+      expect(simulatePool(order, { maxSize: 1 }).destinations[0]!.handshakesAvoided).toBe(1);
+    }
+    // later start, lower id: start order, not id order
+    const d = rec({ id: 0, start: T0 + 20, end: T0 + 21, setupMs: 20 });
+    const e = rec({ id: 9, start: T0 + 5, end: T0 + 6, setupMs: 20 });
+    // e (5–6) opens; d at 20 reuses it. Taken in id order, d (busy until 21) would be open when e starts: none reused.
+    expect(simulatePool([d, e]).destinations[0]!.handshakesAvoided).toBe(1);
+  });
+
+  test('the shortest expired gap, whichever comes first', () => {
+    // idle timeout 5 s: gaps of 19.5 s and 9.5 s (and the other way round) both expire; the sentence names 9.50 s
+    const ends = (starts: number[]) => starts.map((s) => rec({ start: T0 + s, end: T0 + s + 0.5, setupMs: 50 }));
+    for (const starts of [[0, 20, 30], [0, 10, 30]]) {
+      const d = simulatePool(ends(starts), { idleTimeoutSec: 5 }).destinations[0]!;
+      expect(d.reasonCode).toBe('apart');
+      expect(d.reason).toContain('(the shortest idle gap was 9.50 s)');
+    }
+  });
+});
