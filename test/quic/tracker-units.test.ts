@@ -1304,3 +1304,123 @@ describe('QuicConnection.clientStream and problem (their doc comments)', () => {
     expect(c.problems.slice(before)).toEqual(Array.from({ length: 20 - before }, (_, i) => `p${i}`));
   });
 });
+
+describe('edges of the rules above', () => {
+  test('cryptoCap: Initial and Handshake CRYPTO past it dropped, a problem each time, per level', () => {
+    const f = new Feed({ cryptoCap: 4 });
+    const c = keyed(f);
+    f.c(sealedClientInitial(1, [cryptoFrame(0, hex('0102030405060708'))]));
+    f.s(serverHs(0, [cryptoFrame(0, hex('0a0b0c0d0e0f'))]));
+    const [conn] = f.conns;
+    expect(conn.problems).toEqual(['CRYPTO data beyond 4 bytes dropped']);
+    expect(c.got.map((g) => `${g.level} ${g.bytes}`)).toEqual(['initial 01020304', 'handshake 0a0b0c0d']);
+  });
+
+  test('a server 1-RTT packet number lower than the largest does not lower it', () => {
+    const f = new Feed();
+    keyed(f);
+    f.s(serverHs(0, [cryptoFrame(0, hex('08'))]));
+    f.s(sealedShort(CSCID, 9, [Buffer.from([0x01])], appKeys.server));
+    f.s(sealedShort(CSCID, 4, [Buffer.from([0x01])], appKeys.server));
+    f.c(sealedShort(SCID, 3, [Buffer.from([0x01])], appKeys.client));
+    f.c(sealedShort(SCID, 2, [Buffer.from([0x01])], appKeys.client));
+    expect(f.conns[0].largestPn.application).toEqual({ client: 3, server: 9 });
+  });
+
+  test('a Handshake packet number lower than the largest does not lower it', () => {
+    const f = new Feed();
+    keyed(f);
+    f.s(serverHs(6, [cryptoFrame(0, hex('08'))]));
+    f.s(serverHs(5, [cryptoFrame(1, hex('09'))]));
+    expect(f.conns[0].largestPn.handshake).toEqual({ client: -1, server: 6 });
+  });
+
+  test('a Retry, then an Initial of another version: its keys still come from the Retry\'s SCID', () => {
+    const f = new Feed();
+    f.c(clientInitial({ version: 0xff00001d }));
+    const rscid = hex('e1e2e3e4e5e6');
+    f.s(retry(CSCID, rscid, hex('aa')));
+    f.c(clientInitial({ version: V1, dcid: rscid, token: hex('aa') }));
+    const [conn] = f.conns;
+    expect([f.conns.length, conn.version, conn.versionsTried, conn.keyDcid.toString('hex'), conn.keys?.dcid.toString('hex')]).toEqual([
+      1,
+      V1,
+      [0xff00001d],
+      'e1e2e3e4e5e6',
+      'e1e2e3e4e5e6',
+    ]);
+  });
+
+  test('the answer to a Version Negotiation in the same version keeps the keys and packet numbers', () => {
+    const f = new Feed();
+    f.c(sealedClientInitial(3, [cryptoFrame(0, hex('01'))]));
+    f.s(versionNegotiation(CSCID, CCID, [V1]));
+    f.c(sealedClientInitial(4, [cryptoFrame(1, hex('02'))]));
+    const [conn] = f.conns;
+    expect([conn.versionsTried, conn.keyDcid.toString('hex'), conn.largestInitialPn.client, f.consumers[0].got.map((g) => g.bytes)]).toEqual([
+      [],
+      'c1c2c3c4c5c6c7c8',
+      4,
+      ['01', '02'],
+    ]);
+  });
+
+  test('after a version change the client\'s Initial packet numbers start over', () => {
+    const f = new Feed();
+    f.c(rawLong('Initial', { version: 0xff00001d, dcid: CCID, scid: CSCID }));
+    f.s(versionNegotiation(CSCID, CCID, [V1]));
+    const conn = f.conns[0];
+    conn.largestInitialPn.client = 900; // as if many draft-29 Initials had opened
+    f.c(sealedClientInitial(1, [cryptoFrame(0, hex('01'))]));
+    expect([conn.largestInitialPn.client, conn.undecrypted, f.consumers[0].got.map((g) => g.bytes)]).toEqual([1, 1, ['01']]);
+  });
+
+  test('a new DCID on the pair of a connection of another version: tried with that version\'s keys from the first DCID', () => {
+    const f = new Feed();
+    f.c(rawLong('Initial', { version: 0xff00001d, dcid: CCID, scid: CSCID }));
+    f.c(sealedClientInitial(0, [cryptoFrame(0, hex('01'))], { dcid: hex('7777777777777777') }));
+    expect(f.datagrams.map((d) => d.conn)).toEqual([0, 0]);
+  });
+
+  test('a new DCID on the pair of a connection without Initial keys (draft-22): a new connection', () => {
+    const f = new Feed();
+    f.c(clientInitial({ version: 0xff000016 }));
+    f.c(clientInitial({ version: 0xff000016, dcid: hex('7777777777777777') }));
+    expect(f.datagrams.map((d) => d.conn)).toEqual([0, 1]);
+  });
+
+  test('a connection that lost its address pair to a newer one: emitting it leaves the newer one\'s pair', () => {
+    const f = new Feed({ idleTimeoutSec: 10 });
+    const empty = Buffer.alloc(0);
+    f.c(clientInitial({ scid: empty }), 0);
+    f.c(clientInitial({ dcid: hex('7777777777777777'), scid: empty }), 5); // does not open with the first's keys: new connection
+    f.s(rawLong('Handshake', { dcid: empty, scid: empty }), 8);
+    f.send({ ip: '10.9.9.9', port: 1 }, SERVER, Buffer.from([0x40]), 12); // the first is idle now
+    expect(f.closed.map((x) => x.conn.id)).toEqual([0]);
+    expect(f.s(rawShort(empty), 13)).toBe(true);
+    expect(f.c(rawShort(empty), 14)).toBe(true);
+    expect(f.datagrams.slice(-2).map((d) => d.conn)).toEqual([1, 1]);
+  });
+
+  test('maxConnections 0 keeps one connection at a time', () => {
+    const f = new Feed({ maxConnections: 0 });
+    f.send({ ip: CLIENT.ip, port: 1 }, SERVER, clientInitial({ dcid: hex('0101010101010101') }));
+    expect([f.tracker.openCount, f.closed.length]).toEqual([1, 0]);
+    f.send({ ip: CLIENT.ip, port: 2 }, SERVER, clientInitial({ dcid: hex('0202020202020202') }));
+    expect([f.tracker.openCount, f.closed.map((x) => x.conn.id)]).toEqual([1, [0]]);
+  });
+
+  test('a recent short-header CID longer than the datagram is passed over for a match further on', () => {
+    const f = new Feed();
+    handshake(f);
+    const c2 = { ip: CLIENT.ip, port: 50009 };
+    const empty = Buffer.alloc(0);
+    f.send(c2, SERVER, clientInitial({ dcid: hex('d9d9d9d9d9d9d9d9'), scid: empty }));
+    f.send(SERVER, c2, rawLong('Handshake', { dcid: empty, scid: empty }));
+    f.c(rawShort(SCID)); // remembered first: the 5-byte CID
+    f.send(SERVER, c2, rawShort(empty)); // then the pair, no CID
+    // A 3-byte datagram: too short for the 5-byte CID; the pair entry matches it.
+    expect(f.send(SERVER, c2, Buffer.from([0x40, 0xb1, 0xb2]))).toBe(true);
+    expect(f.last).toEqual({ frame: 7, conn: 1, types: ['1-RTT'] });
+  });
+});
