@@ -1424,3 +1424,19 @@ describe('edges of the rules above', () => {
     expect(f.last).toEqual({ frame: 7, conn: 1, types: ['1-RTT'] });
   });
 });
+
+test('packet number 0 in every space and direction is the largest seen (none seen: -1)', () => {
+  const f = new Feed();
+  keyed(f); // both Initials, packet number 0
+  const [conn] = f.conns;
+  expect([conn.largestInitialPn, conn.largestPn]).toEqual([
+    { client: 0, server: 0 },
+    { handshake: { client: -1, server: -1 }, application: { client: -1, server: -1 } },
+  ]);
+  f.s(serverHs(0, [cryptoFrame(0, hex('08'))]));
+  f.c(clientHs(0, [cryptoFrame(0, hex('14'))]));
+  f.s(sealedShort(CSCID, 0, [Buffer.from([0x01])], appKeys.server));
+  f.c(sealedShort(SCID, 0, [Buffer.from([0x01])], appKeys.client));
+  expect(conn.largestPn).toEqual({ handshake: { client: 0, server: 0 }, application: { client: 0, server: 0 } });
+  expect([conn.closed, conn.clientAppOpened, conn.keyedDecrypts]).toEqual([false, 1, { handshake: 2, application: 1 }]);
+});
