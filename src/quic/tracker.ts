@@ -367,6 +367,11 @@ export class QuicTracker {
     this.recentNext = (this.recentNext + 1) % RECENT;
   }
 
+  /** A CID or address pair of `conn` now belongs to another connection: its recent matches may be stale. */
+  private forgetRecent(conn: QuicConnection): void {
+    for (let i = 0; i < RECENT; i++) if (this.recent[i]?.conn === conn) this.recent[i] = undefined;
+  }
+
   /** A datagram holding one short-header packet of a known connection (DCID of `cidLength` bytes). */
   private shortPacket(conn: QuicConnection, from: Side, p: Buffer, cidLength: number, stamp: Stamp): void {
     const counts = conn.packetCounts[from];
@@ -487,7 +492,10 @@ export class QuicTracker {
     const key = hex(cid);
     const had = this.byCid.get(key);
     if (had !== undefined && had.conn === conn) return;
-    if (had !== undefined) this.dropCid(key, had.conn);
+    if (had !== undefined) {
+      this.dropCid(key, had.conn);
+      this.forgetRecent(had.conn);
+    }
     this.byCid.set(key, { conn, to });
     conn.cids.push(key);
     this.cidLengths.set(cid.length, (this.cidLengths.get(cid.length) ?? 0) + 1);
@@ -506,6 +514,8 @@ export class QuicTracker {
   private addTuple(conn: QuicConnection, client: QuicEndpoint, server: QuicEndpoint): void {
     const up = tupleKey(client.ip, client.port, server.ip, server.port);
     const down = tupleKey(server.ip, server.port, client.ip, client.port);
+    const had = this.byTuple.get(up)?.conn;
+    if (had !== undefined && had !== conn) this.forgetRecent(had);
     this.byTuple.set(up, { conn, from: 'client' });
     this.byTuple.set(down, { conn, from: 'server' });
     conn.tuples.push(up, down);

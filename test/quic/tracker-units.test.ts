@@ -1440,3 +1440,33 @@ test('packet number 0 in every space and direction is the largest seen (none see
   expect(conn.largestPn).toEqual({ handshake: { client: 0, server: 0 }, application: { client: 0, server: 0 } });
   expect([conn.closed, conn.clientAppOpened, conn.keyedDecrypts]).toEqual([false, 1, { handshake: 2, application: 1 }]);
 });
+
+describe('the recent-match cache is only a shortcut: it gives what the maps give', () => {
+  test('a client port reused for a new connection with zero-length CIDs: short headers on that pair go to the new one', () => {
+    const f = new Feed();
+    const empty = Buffer.alloc(0);
+    f.c(clientInitial({ scid: empty }));
+    f.s(rawLong('Handshake', { dcid: empty, scid: empty }));
+    f.s(rawShort(empty));
+    f.c(rawShort(empty));
+    // The same client port, a DCID whose Initial does not open with the first connection's keys: a new connection
+    // (the address pair now names it), while the first one is still open.
+    f.c(clientInitial({ dcid: hex('7777777777777777'), scid: empty }));
+    f.s(rawLong('Handshake', { dcid: empty, scid: empty }));
+    f.s(rawShort(empty));
+    f.c(rawShort(empty));
+    expect(f.datagrams.map((d) => d.conn)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(f.tracker.openCount).toBe(2);
+  });
+
+  test('a CID taken over by a new connection: short headers with it go to the new owner', () => {
+    const f = new Feed();
+    handshake(f);
+    f.s(rawShort(CSCID)); // remembered: the client's CID, first connection
+    const other = { ip: '192.0.2.50', port: 5 };
+    f.send(other, SERVER, clientInitial({ dcid: hex('d2d2d2d2d2d2d2d2') })); // its SCID is the first client's CID
+    f.send(SERVER, other, rawShort(CSCID));
+    f.send({ ip: '203.0.113.9', port: 7 }, other, rawShort(CSCID));
+    expect(f.datagrams.slice(-3).map((d) => d.conn)).toEqual([1, 1, 1]);
+  });
+});
