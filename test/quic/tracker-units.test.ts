@@ -1371,8 +1371,8 @@ describe('edges of the rules above', () => {
     f.s(versionNegotiation(CSCID, CCID, [V1]));
     const conn = f.conns[0];
     conn.largestInitialPn.client = 900; // as if many draft-29 Initials had opened
-    f.c(sealedClientInitial(1, [cryptoFrame(0, hex('01'))]));
-    expect([conn.largestInitialPn.client, conn.undecrypted, f.consumers[0].got.map((g) => g.bytes)]).toEqual([1, 1, ['01']]);
+    f.c(sealedClientInitial(0, [cryptoFrame(0, hex('01'))]));
+    expect([conn.largestInitialPn.client, conn.undecrypted, f.consumers[0].got.map((g) => g.bytes)]).toEqual([0, 1, ['01']]);
   });
 
   test('a new DCID on the pair of a connection of another version: tried with that version\'s keys from the first DCID', () => {
@@ -1468,5 +1468,148 @@ describe('the recent-match cache is only a shortcut: it gives what the maps give
     f.send(SERVER, other, rawShort(CSCID));
     f.send({ ip: '203.0.113.9', port: 7 }, other, rawShort(CSCID));
     expect(f.datagrams.slice(-3).map((d) => d.conn)).toEqual([1, 1, 1]);
+  });
+});
+
+describe('more edges: coalesced packets, the fast path, roles', () => {
+  test('two client Initials in one datagram (RFC 9000 §12.2): both opened, each event and close with its own packet bytes', () => {
+    const f = new Feed();
+    const first = sealedClientInitial(0, [cryptoFrame(0, hex('0102'))]);
+    const second = sealedClientInitial(1, [cryptoFrame(2, hex('0304')), closeFrame(0x0a, '')]);
+    f.c(Buffer.concat([first, second]));
+    const [conn] = f.conns;
+    expect([conn.undecrypted, conn.largestInitialPn.client, f.consumers[0].got.map((g) => g.bytes)]).toEqual([0, 1, ['0102', '0304']]);
+    expect(conn.events.map((e) => [e.type, e.bytes])).toEqual([
+      ['Initial', first.length],
+      ['ConnectionClose', second.length],
+    ]);
+    expect(conn.packetCounts.client).toEqual({ Initial: 2 });
+  });
+
+  test('a server Initial and Handshake in one datagram: the Handshake event has its own bytes, and opens with keys', () => {
+    const f = new Feed();
+    const c = keyed(f);
+    const hs = serverHs(0, [cryptoFrame(0, hex('08'))]);
+    f.s(Buffer.concat([sealedServerInitial(1, [Buffer.from([0x01])]), hs]));
+    const [conn] = f.conns;
+    expect(conn.events.find((e) => e.type === 'Handshake')?.bytes).toBe(hs.length);
+    expect(c.got.map((g) => `${g.level} ${g.bytes}`)).toEqual(['handshake 08']);
+  });
+
+  test('HANDSHAKE_DONE and a client CONNECTION_CLOSE in 1-RTT packets coalesced after Handshake: events with the 1-RTT packet\'s bytes', () => {
+    const f = new Feed();
+    keyed(f);
+    const done = sealedShort(CSCID, 0, [HANDSHAKE_DONE], appKeys.server);
+    f.s(Buffer.concat([serverHs(0, [cryptoFrame(0, hex('08'))]), done]));
+    const close = sealedShort(SCID, 0, [closeFrame(0, 'x')], appKeys.client);
+    f.c(Buffer.concat([clientHs(0, [cryptoFrame(0, hex('14'))]), close]));
+    const [conn] = f.conns;
+    expect(conn.events.filter((e) => e.type === 'HandshakeDone' || e.type === 'ConnectionClose').map((e) => [e.type, e.from, e.bytes])).toEqual([
+      ['HandshakeDone', 'server', done.length],
+      ['ConnectionClose', 'client', close.length],
+    ]);
+  });
+
+  test('server 1-RTT after HANDSHAKE_DONE (fast path) is neither opened again nor taken for the client\'s', () => {
+    const f = new Feed();
+    keyed(f);
+    f.s(serverHs(0, [cryptoFrame(0, hex('08'))]));
+    f.s(sealedShort(CSCID, 0, [HANDSHAKE_DONE], appKeys.server));
+    f.s(sealedShort(CSCID, 1, [Buffer.from([0x01])], appKeys.server));
+    f.s(sealedShort(CSCID, 2, [Buffer.from([0x01])], appKeys.server));
+    const [conn] = f.conns;
+    expect([conn.keyedDecrypts.application, conn.clientAppFailed, conn.clientAppOpened, conn.problems]).toEqual([1, 0, 0, []]);
+  });
+
+  test('server 1-RTT before any keyed Handshake (slow and fast path): not opened', () => {
+    const f = new Feed();
+    const c = keyed(f);
+    f.s(sealedShort(CSCID, 0, [HANDSHAKE_DONE], appKeys.server));
+    f.s(sealedShort(CSCID, 1, [HANDSHAKE_DONE], appKeys.server));
+    expect([f.conns[0].handshakeDone, f.conns[0].keyedDecrypts.application, c.asked, f.conns[0].clientAppFailed]).toEqual([undefined, 0, [], 0]);
+  });
+
+  test('client 1-RTT packets leave the 0-RTT keys alone', () => {
+    const f = new Feed();
+    keyed(f);
+    f.c(sealedShort(SCID, 0, [streamFrame(0, 0, 1)], appKeys.client));
+    f.c(sealedShort(SCID, 1, [streamFrame(4, 0, 1)], appKeys.client));
+    expect([f.conns[0].earlyKeys, f.conns[0].clientAppOpened]).toEqual([undefined, 2]);
+  });
+
+  test('a client Handshake packet seen before any of the server\'s: the server has not sent one, its CID is not learned', () => {
+    const f = new Feed();
+    f.c(clientInitial());
+    f.c(rawLong('Handshake', { dcid: SCID, scid: CSCID }));
+    const [conn] = f.conns;
+    expect([conn.serverHandshake, conn.serverScid]).toEqual([false, undefined]);
+  });
+
+  test('a second Version Negotiation after other events does not label them', () => {
+    const f = new Feed();
+    f.c(clientInitial({ version: 0xff00001d }));
+    f.s(versionNegotiation(CSCID, CCID, [V1]));
+    f.c(clientInitial({ version: V1, dcid: hex('0909090909090909') }));
+    f.s(rawLong('Handshake', { dcid: CSCID, scid: SCID }));
+    f.s(versionNegotiation(CSCID, CCID, [V2]));
+    const [conn] = f.conns;
+    expect(conn.events.map((e) => [e.type, e.detail])).toEqual([
+      ['Initial', undefined],
+      ['VersionNegotiation', 'v1'],
+      ['Handshake', undefined],
+    ]);
+  });
+
+  test('without a Version Negotiation or Retry, a client Initial of another version does not change the connection\'s version', () => {
+    const f = new Feed();
+    f.c(rawLong('Initial', { version: 0xff00001d, dcid: CCID, scid: CSCID }));
+    f.c(sealedClientInitial(0, [cryptoFrame(0, hex('01'))], { dcid: hex('7777777777777777') }));
+    const [conn] = f.conns;
+    expect([conn.version, conn.versionsTried, conn.keyDcid.toString('hex')]).toEqual([0xff00001d, [], 'c1c2c3c4c5c6c7c8']);
+  });
+
+  test('zero-length CIDs, two clients on the same port of two hosts: each pair to its own connection', () => {
+    const f = new Feed();
+    const empty = Buffer.alloc(0);
+    const other = { ip: '192.0.2.2', port: CLIENT.port };
+    f.c(clientInitial({ scid: empty }));
+    f.send(other, SERVER, clientInitial({ dcid: hex('d1d2d3d4d5d6d7d8'), scid: empty }));
+    f.s(rawLong('Handshake', { dcid: empty, scid: empty }));
+    f.send(SERVER, other, rawLong('Handshake', { dcid: empty, scid: empty }));
+    const order: [Ep, Ep, number][] = [
+      [SERVER, CLIENT, 0],
+      [SERVER, other, 1],
+      [CLIENT, SERVER, 0],
+      [other, SERVER, 1],
+      [SERVER, CLIENT, 0],
+      [CLIENT, SERVER, 0],
+    ];
+    for (const [src, dst] of order) f.send(src, dst, rawShort(empty));
+    expect(f.datagrams.slice(4).map((d) => d.conn)).toEqual(order.map((o) => o[2]));
+  });
+
+  test('a connection whose address pair was taken over and then emitted after the newer one: both emitted cleanly', () => {
+    const f = new Feed();
+    f.c(clientInitial());
+    f.s(serverHandshake());
+    f.c(clientInitial({ dcid: hex('7777777777777777'), scid: hex('0b0b') })); // a new connection on the pair
+    f.send({ ip: '203.0.113.9', port: 7 }, SERVER, rawShort(SCID)); // the first one, active again (migrated)
+    f.tracker.finish();
+    expect(f.closed.map((x) => x.conn.id)).toEqual([1, 0]);
+  });
+
+  test('two connections with CIDs of one length: emitting one leaves the other\'s CIDs matchable', () => {
+    const f = new Feed({ idleTimeoutSec: 10 });
+    const other = { ip: '192.0.2.60', port: 6 };
+    f.c(clientInitial(), 0);
+    f.s(serverHandshake(), 0);
+    f.send(other, SERVER, clientInitial({ dcid: hex('0606060606060606'), scid: hex('06060606') }), 5);
+    f.send(SERVER, other, rawLong('Handshake', { dcid: hex('06060606'), scid: hex('0707070707') }), 5);
+    f.send({ ip: '10.9.9.9', port: 1 }, SERVER, Buffer.from([0x40]), 12); // the first is idle
+    expect(f.closed.map((x) => x.conn.id)).toEqual([0]);
+    // From an address pair we do not know: only the CIDs (4 and 5 bytes, as the first's were) can match.
+    expect(f.send({ ip: '203.0.113.9', port: 7 }, SERVER, rawShort(hex('0707070707')), 13)).toBe(true);
+    expect(f.send({ ip: '203.0.113.9', port: 8 }, other, rawShort(hex('06060606')), 13)).toBe(true);
+    expect(f.datagrams.slice(-2).map((d) => d.conn)).toEqual([1, 1]);
   });
 });
