@@ -310,7 +310,8 @@ export class QuicTracker {
       if (m === undefined) return false;
       ({ conn, from } = m);
       shortLength = m.dcidLength;
-      this.remember(conn, from, p.subarray(1, 1 + m.dcidLength), src, udp.srcPort, dst, udp.dstPort);
+      // Only a whole DCID is remembered: a cut one would match later packets with the wrong DCID length.
+      if (p.length >= 1 + m.dcidLength) this.remember(conn, from, p.subarray(1, 1 + m.dcidLength), src, udp.srcPort, dst, udp.dstPort);
     }
     this.stats.quicDatagrams++;
     if (conn === undefined || from === undefined) {

@@ -1612,4 +1612,15 @@ describe('more edges: coalesced packets, the fast path, roles', () => {
     expect(f.send({ ip: '203.0.113.9', port: 8 }, other, rawShort(hex('06060606')), 13)).toBe(true);
     expect(f.datagrams.slice(-2).map((d) => d.conn)).toEqual([1, 1]);
   });
+
+  test('a truncated short header first (too short for the DCID), then a whole one on the same pair: read with the whole DCID', () => {
+    const f = new Feed();
+    keyed(f);
+    // 1 + 2 bytes, the server's CID is 5: matched by address pair, too short to hold a packet.
+    f.c(Buffer.from([0x40, SCID[0], SCID[1]]));
+    expect([f.last, f.conns[0].problems]).toEqual([{ frame: 3, conn: 0, types: [] }, ['truncated short header']]);
+    f.c(sealedShort(SCID, 0, [streamFrame(0, 0, 2, true)], appKeys.client));
+    const [conn] = f.conns;
+    expect([conn.clientAppOpened, conn.clientAppFailed, conn.requestStreams?.map((s) => s.id), conn.packetCounts.client['1-RTT']]).toEqual([1, 0, [0], 1]);
+  });
 });
