@@ -1624,3 +1624,44 @@ describe('more edges: coalesced packets, the fast path, roles', () => {
     expect([conn.clientAppOpened, conn.clientAppFailed, conn.requestStreams?.map((s) => s.id), conn.packetCounts.client['1-RTT']]).toEqual([1, 0, [0], 1]);
   });
 });
+
+describe('gaps the Stryker run found (reports/mutation/quic-tracker-survivors.md)', () => {
+  test('an empty UDP payload on a connection\'s address pair is not QUIC and changes nothing', () => {
+    const f = new Feed({ idleTimeoutSec: 10 });
+    const empty = Buffer.alloc(0);
+    f.c(clientInitial({ scid: empty }), 0);
+    f.s(rawLong('Handshake', { dcid: empty, scid: empty }), 0);
+    f.s(rawShort(empty), 0); // the pair is remembered for zero-length DCIDs
+    const before = { ...f.tracker.stats };
+    expect(f.s(empty, 100)).toBe(false);
+    expect(f.c(empty, 100)).toBe(false);
+    expect(f.tracker.stats).toEqual({ ...before, udpDatagrams: before.udpDatagrams + 2 });
+    expect([f.conns[0].datagrams, f.closed]).toEqual([{ client: 1, server: 2 }, []]); // not even a clock tick for the idle timeout
+  });
+
+  test('a connection first seen at the server\'s Initial has no restart pending: a client Initial with a DCID of its own is a new connection', () => {
+    const f = new Feed();
+    f.s(serverInitial());
+    expect(f.conns[0].restartPending).toBe(false);
+    f.c(clientInitial({ dcid: hex('7777777777777777') }));
+    expect(f.datagrams.map((d) => d.conn)).toEqual([0, 1]);
+  });
+
+  test('a datagram captured twice: the copy of a client 1-RTT packet opens too (same DCID, same packet number)', () => {
+    const f = new Feed();
+    keyed(f);
+    const pkt = sealedShort(SCID, 0, [streamFrame(0, 0, 3, true)], appKeys.client);
+    f.c(pkt);
+    f.c(Buffer.from(pkt));
+    const [conn] = f.conns;
+    expect([conn.clientAppOpened, conn.clientAppFailed, conn.problems, conn.requestStreams?.length]).toEqual([2, 0, [], 1]);
+  });
+
+  test('a client short header sent to its first DCID after the server chose its own: read with that DCID\'s length (8, not 5)', () => {
+    const f = new Feed();
+    keyed(f); // the server's SCID (5 bytes) is known
+    f.c(sealedShort(CCID, 0, [streamFrame(0, 0, 3, true)], appKeys.client));
+    const [conn] = f.conns;
+    expect([conn.clientAppOpened, conn.clientAppFailed, conn.requestStreams?.map((s) => s.bytes)]).toEqual([1, 0, [3]]);
+  });
+});
