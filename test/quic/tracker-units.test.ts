@@ -1665,3 +1665,41 @@ describe('gaps the Stryker run found (reports/mutation/quic-tracker-survivors.md
     expect([conn.clientAppOpened, conn.clientAppFailed, conn.requestStreams?.map((s) => s.bytes)]).toEqual([1, 0, [3]]);
   });
 });
+
+describe('gaps of the run\'s lines 333-489', () => {
+  test('confirmed exactly: a later datagram on the slow path (the server\'s first short header) does not move it', () => {
+    const f = new Feed();
+    const c = keyed(f);
+    c.handshakeComplete = true;
+    f.s(serverHs(0, [cryptoFrame(0, hex('08'))]));
+    f.s(rawShort(CSCID));
+    f.c(Buffer.concat([clientHs(0, [cryptoFrame(0, hex('14'))]), rawShort(SCID)]));
+    expect([f.conns[0].confirmed?.frame, f.conns[0].confirmedExact, f.conns[0].setupPackets]).toEqual([3, true, 3]);
+  });
+
+  test('keyed, before HANDSHAKE_DONE: client 1-RTT packets on the fast path are the client\'s (requests read)', () => {
+    const f = new Feed();
+    keyed(f);
+    f.s(serverHs(0, [cryptoFrame(0, hex('08'))]));
+    f.c(sealedShort(SCID, 0, [streamFrame(0, 0, 1)], appKeys.client));
+    f.c(sealedShort(SCID, 1, [streamFrame(4, 0, 1)], appKeys.client));
+    const [conn] = f.conns;
+    expect([conn.clientAppOpened, conn.requestStreams?.map((s) => s.id), conn.problems, conn.keyedDecrypts.application]).toEqual([2, [0, 4], [], 0]);
+  });
+
+  test('without keys: a client 1-RTT on the fast path after the server\'s Handshake confirms', () => {
+    const f = new Feed();
+    f.c(clientInitial());
+    f.s(serverInitial());
+    f.c(rawShort(SCID)); // remembered, before the server's Handshake
+    f.s(serverHandshake());
+    f.c(rawShort(SCID)); // same DCID: the fast path
+    expect([f.conns[0].confirmed?.frame, f.conns[0].setupPackets]).toEqual([5, 5]);
+  });
+
+  test('a first Initial to a port other than 443 keeps the sender as the client', () => {
+    const f = new Feed();
+    f.send(CLIENT, { ip: SERVER.ip, port: 8443 }, clientInitial());
+    expect([f.conns[0].client, f.conns[0].midstream]).toEqual([CLIENT, false]);
+  });
+});
