@@ -1703,3 +1703,14 @@ describe('gaps of the run\'s lines 333-489', () => {
     expect([f.conns[0].client, f.conns[0].midstream]).toEqual([CLIENT, false]);
   });
 });
+
+test('a short datagram is matched by the tracked CID length it holds, not by a longer one it cannot (line 414)', () => {
+  const f = new Feed();
+  handshake(f); // CIDs of 8, 4 and 5 bytes (the 8-byte length is tried first)
+  const other = { ip: '192.0.2.70', port: 7 };
+  const x = hex('0c0d0e');
+  f.send(other, SERVER, clientInitial({ dcid: hex('0808080808080808'), scid: x }));
+  // 1 + 3 bytes from an address pair we do not know: only the 3-byte CID can match it.
+  expect(f.send({ ip: '203.0.113.9', port: 9 }, other, Buffer.concat([Buffer.from([0x40]), x]))).toBe(true);
+  expect([f.last, f.conns[1].problems.includes('truncated short header')]).toEqual([{ frame: 4, conn: 1, types: ['1-RTT'] }, false]);
+});
