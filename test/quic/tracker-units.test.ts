@@ -1566,6 +1566,8 @@ describe('more edges: coalesced packets, the fast path, roles', () => {
     f.c(sealedClientInitial(0, [cryptoFrame(0, hex('01'))], { dcid: hex('7777777777777777') }));
     const [conn] = f.conns;
     expect([conn.version, conn.versionsTried, conn.keyDcid.toString('hex')]).toEqual([0xff00001d, [], 'c1c2c3c4c5c6c7c8']);
+    // It opens with v1 keys (its own version), not the draft-29 keys the first Initial left in conn.keys.
+    expect([conn.undecrypted, f.consumers[0].got.map((g) => g.bytes)]).toEqual([1, ['01']]);
   });
 
   test('zero-length CIDs, two clients on the same port of two hosts: each pair to its own connection', () => {
