@@ -310,7 +310,8 @@ export class QuicTracker {
       if (m === undefined) return false;
       ({ conn, from } = m);
       shortLength = m.dcidLength;
-      this.remember(conn, from, p.subarray(1, 1 + m.dcidLength), src, udp.srcPort, dst, udp.dstPort);
+      // Only a whole DCID is remembered: a cut one would match later packets with the wrong DCID length.
+      if (p.length >= 1 + m.dcidLength) this.remember(conn, from, p.subarray(1, 1 + m.dcidLength), src, udp.srcPort, dst, udp.dstPort);
     }
     this.stats.quicDatagrams++;
     if (conn === undefined || from === undefined) {
@@ -365,6 +366,11 @@ export class QuicTracker {
   private remember(conn: QuicConnection, from: Side, cid: Buffer, src: string, sport: number, dst: string, dport: number): void {
     this.recent[this.recentNext] = { conn, from, cid: Buffer.from(cid), src, sport, dst, dport };
     this.recentNext = (this.recentNext + 1) % RECENT;
+  }
+
+  /** A CID or address pair of `conn` now belongs to another connection: its recent matches may be stale. */
+  private forgetRecent(conn: QuicConnection): void {
+    for (let i = 0; i < RECENT; i++) if (this.recent[i]?.conn === conn) this.recent[i] = undefined;
   }
 
   /** A datagram holding one short-header packet of a known connection (DCID of `cidLength` bytes). */
@@ -487,7 +493,10 @@ export class QuicTracker {
     const key = hex(cid);
     const had = this.byCid.get(key);
     if (had !== undefined && had.conn === conn) return;
-    if (had !== undefined) this.dropCid(key, had.conn);
+    if (had !== undefined) {
+      this.dropCid(key, had.conn);
+      this.forgetRecent(had.conn);
+    }
     this.byCid.set(key, { conn, to });
     conn.cids.push(key);
     this.cidLengths.set(cid.length, (this.cidLengths.get(cid.length) ?? 0) + 1);
@@ -506,6 +515,8 @@ export class QuicTracker {
   private addTuple(conn: QuicConnection, client: QuicEndpoint, server: QuicEndpoint): void {
     const up = tupleKey(client.ip, client.port, server.ip, server.port);
     const down = tupleKey(server.ip, server.port, client.ip, client.port);
+    const had = this.byTuple.get(up)?.conn;
+    if (had !== undefined && had !== conn) this.forgetRecent(had);
     this.byTuple.set(up, { conn, from: 'client' });
     this.byTuple.set(down, { conn, from: 'server' });
     conn.tuples.push(up, down);
