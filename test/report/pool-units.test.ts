@@ -367,3 +367,27 @@ describe('options', () => {
     expect(r.total.reason).toBe('No connections were seen, so there is nothing to pool.');
   });
 });
+
+describe('destination order', () => {
+  test('by total setup ms, largest first, then by key, whatever order the connections come in (pool.ts doc: the order of destinations())', () => {
+    const T = 1_700_000_000;
+    // Setup totals per destination: b 30 (two of 15), a 30 (one of 30), c 45, d 5; a and b tie.
+    const conns = [
+      rec({ start: T, end: T + 1, setupMs: 15, sni: 'b.test' }),
+      rec({ start: T + 100, end: T + 101, setupMs: 15, sni: 'b.test' }),
+      rec({ start: T + 2, end: T + 3, setupMs: 30, sni: 'a.test' }),
+      rec({ start: T + 4, end: T + 5, setupMs: 45, sni: 'c.test' }),
+      rec({ start: T + 6, end: T + 7, setupMs: 5, sni: 'd.test' }),
+    ];
+    const want = ['c.test:443', 'a.test:443', 'b.test:443', 'd.test:443'];
+    const r = mulberry32(7);
+    for (let i = 0; i < 8; i++) {
+      const order = [...conns];
+      for (let j = order.length - 1; j > 0; j--) {
+        const k = Math.floor(r() * (j + 1));
+        [order[j], order[k]] = [order[k]!, order[j]!];
+      }
+      expect(simulatePool(order as unknown as ConnRow[]).destinations.map((d) => d.key)).toEqual(want);
+    }
+  });
+});
