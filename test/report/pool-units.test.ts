@@ -391,3 +391,21 @@ describe('destination order', () => {
     }
   });
 });
+
+describe('the verdict thresholds are "at least" (pool.ts file comment)', () => {
+  test('a saving exactly at minAvoidedPerRequest or at minSavedShare meets it; a hair above the saving does not', () => {
+    const T = 1_700_000_000;
+    // One destination, three connections one after another: the pool reuses one connection.
+    const conns = [0, 10, 20].map((s) => rec({ start: T + s, end: T + s + 1, setupMs: 40, sni: 'x.test' })) as unknown as ConnRow[];
+    const base = simulatePool(conns, { minAvoidedPerRequest: 0, minSavedShare: 0 }).destinations[0]!;
+    expect(base.verdict).toBe('pool');
+    const perReq = base.rates.perRequest!.handshakesAvoided;
+    const share = base.savedShare!;
+    expect(perReq).toBeGreaterThan(0);
+    expect(share).toBeGreaterThan(0);
+    expect(simulatePool(conns, { minAvoidedPerRequest: perReq, minSavedShare: 0 }).destinations[0]!.verdict).toBe('pool');
+    expect(simulatePool(conns, { minAvoidedPerRequest: perReq * (1 + 1e-9), minSavedShare: 0 }).destinations[0]!.verdict).not.toBe('pool');
+    expect(simulatePool(conns, { minAvoidedPerRequest: 0, minSavedShare: share }).destinations[0]!.verdict).toBe('pool');
+    expect(simulatePool(conns, { minAvoidedPerRequest: 0, minSavedShare: share * (1 + 1e-9) }).destinations[0]!.verdict).not.toBe('pool');
+  });
+});
