@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import type { ConnectionRecord, EventType } from '../../src/timeline/types.js';
 import { loadCapture, tempDir, without, writePcapng, type Capture } from '../invariance/transform.js';
-import { tshark as tsharkRun } from '../helpers/tshark.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const root = resolve(process.cwd());
 /** tshark's usual view: a record is shown where reassembly completes it. */
@@ -49,13 +49,13 @@ interface Shown {
 }
 
 async function tshark(file: string, prefs: string[]): Promise<Map<number, Shown>> {
-  const r = tsharkRun(
+  const out = tsharkText(
     ['-n', '-r', file, ...prefs, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
       '-e', 'frame.number', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport',
       '-e', 'tls.record.content_type', '-e', 'tls.record.opaque_type', '-e', 'tls.handshake.type'],
   );
   const m = new Map<number, Shown>();
-  for (const line of r.stdout.split('\n').filter(Boolean)) {
+  for (const line of out.split('\n').filter(Boolean)) {
     const [f, ip4, ip6, port, ct, ot, hs] = line.split('\t');
     const nums = (v: string) => (v ? v.split(',').filter(Boolean).map(Number) : []);
     m.set(Number(f), { src: `${ip4 || ip6}|${port}`, records: [...nums(ct), ...nums(ot)], handshakes: nums(hs) });

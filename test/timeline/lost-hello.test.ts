@@ -12,16 +12,16 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
 import { loadCapture, tempDir, writePcapng, type Capture } from '../invariance/transform.js';
-import { tshark } from '../helpers/tshark.js';
+import { tsharkText } from '../helpers/tshark.js';
 
 const root = resolve(process.cwd());
 
 /** Per frame of `file`: sender port, record content types and handshake types as tshark shows them per segment. */
 async function tsharkRecords(file: string): Promise<{ frame: number; port: number; records: number[]; handshakes: number[] }[]> {
-  const r = tshark(['-n', '-r', file, '-o', 'tcp.desegment_tcp_streams:FALSE', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
+  const out = tsharkText(['-n', '-r', file, '-o', 'tcp.desegment_tcp_streams:FALSE', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
     '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'tls.record.content_type', '-e', 'tls.handshake.type']);
   const nums = (v: string) => (v ? v.split(',').filter(Boolean).map(Number) : []);
-  return r.stdout.split('\n').filter(Boolean).map((l) => {
+  return out.split('\n').filter(Boolean).map((l) => {
     const [f, port, ct, hs] = l.split('\t');
     return { frame: Number(f), port: Number(port), records: nums(ct), handshakes: nums(hs) };
   });
