@@ -51,6 +51,27 @@ export interface TsharkResult {
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
+let binary: string | undefined;
+/**
+ * The tshark that runs (path, size, modification time), part of the cache's key:
+ * an upgraded tshark is not answered from an older one's outputs. (The store's
+ * entries are tshark 4.0's by design; `npm run golden:tshark:check` compares.)
+ */
+function tsharkBinary(): string {
+  if (binary !== undefined) return binary;
+  binary = 'tshark';
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    try {
+      const st = statSync(join(dir, 'tshark'));
+      binary = `${join(dir, 'tshark')}:${st.size}:${st.mtimeMs}`;
+      break;
+    } catch {
+      // not in this directory
+    }
+  }
+  return binary;
+}
+
 /** An absolute path an argument names (`-r FILE`'s FILE, `tls.keylog_file:FILE`), if it is a file. */
 function namedFile(arg: string): string | undefined {
   const m = /^(?:[\w.]+:)?(\/.+)$/.exec(arg);
@@ -144,7 +165,7 @@ export function tshark(args: readonly string[]): TsharkResult {
     return { stdout: r.stdout, stderr: r.stderr, status: r.status };
   }
   if (MODE !== 'write' && existsSync(stored)) return decode(readFileSync(stored));
-  const cached = join(CACHE, `${key}.gz`);
+  const cached = join(CACHE, `${sha(key + tsharkBinary()).slice(0, 32)}.gz`);
   if (MODE !== 'write' && existsSync(cached)) return decode(readFileSync(cached));
   const r = runTshark(args);
   if (r.error) throw r.error;
