@@ -16,8 +16,8 @@
  *   (>= 2^56), and a packet whose protected payload is its AEAD tag alone.
  */
 import { execFileSync } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { decodePacketNumber, hkdfExpandLabel, openLongPacket, openPacket, type DirectionKeys } from '../../src/quic/protection.js';
+import { seal, type Keys } from './seal.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -93,43 +93,7 @@ describe('DecodePacketNumber near 2^62 (RFC 9000 Appendix A.3, §12.3)', () => {
 });
 
 // ---------------------------------------------------------------------------
-// A reference sealer (RFC 9001 §5.3, §5.4.1-5.4.3, AEAD_AES_128_GCM and AES-ECB header protection).
-
-interface Keys {
-  key: Buffer;
-  iv: Buffer;
-  hp: Buffer;
-}
-
-/** §5.3: the nonce is the IV XORed with the packet number left-padded with zeros to the IV's length. */
-function nonceOf(iv: Buffer, pn: bigint): Buffer {
-  const n = Buffer.from(iv);
-  let v = pn;
-  for (let i = n.length - 1; i >= 0; i--) {
-    n[i]! ^= Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return n;
-}
-
-/**
- * Protects `header` (ending with its pnLength-byte packet number, unprotected) and `payload`:
- * AEAD with the header as associated data, then header protection with the 16-byte sample
- * taken 4 bytes after the packet number's start (§5.4.2).
- */
-function seal(k: Keys, header: Buffer, pnOffset: number, pn: bigint, payload: Buffer, long: boolean): Buffer {
-  const pnLength = (header[0]! & 0x03) + 1;
-  expect(header.length).toBe(pnOffset + pnLength);
-  const c = createCipheriv('aes-128-gcm', k.key, nonceOf(k.iv, pn));
-  c.setAAD(header);
-  const sealed = Buffer.concat([header, c.update(payload), c.final(), c.getAuthTag()]);
-  const ecb = createCipheriv('aes-128-ecb', k.hp, null);
-  ecb.setAutoPadding(false);
-  const mask = ecb.update(sealed.subarray(pnOffset + 4, pnOffset + 20));
-  sealed[0]! ^= mask[0]! & (long ? 0x0f : 0x1f);
-  for (let i = 0; i < pnLength; i++) sealed[pnOffset + i]! ^= mask[1 + i]!;
-  return sealed;
-}
+// A reference sealer (test/quic/seal.ts), checked first against RFC 9001 A.3 below.
 
 // RFC 9001 A.1: the Initial keys of DCID 0x8394c8f03e515708 (copied from the RFC).
 const CLIENT: Keys = { key: hex('1f369613dd76d5467730efcbe3b1a22d'), iv: hex('fa044b2f42a3fd3b46fb255c'), hp: hex('9f50449e04a0e810283a1e9933adedd2') };

@@ -15,11 +15,12 @@
  *   counts as confirmed.
  * Each datagram is stamped with its frame number and a time chosen by the test.
  */
-import { createCipheriv, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Side, Stamp } from '../../src/base/stamp.js';
 import type { DirectionKeys } from '../../src/quic/protection.js';
 import { QuicTracker, type QuicConnection, type QuicTrackerOptions } from '../../src/quic/tracker.js';
 import type { QuicCryptoConsumer, QuicLevel } from '../../src/quic/types.js';
+import { seal } from './seal.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -124,27 +125,6 @@ const someKeys = (seed: number): DirectionKeys => ({
   aead: 'aes-128-gcm',
 });
 
-/**
- * Protects a packet whose header (up to and including a 2-byte packet number at
- * `pnOffset`) is `header`: §5.3 AEAD with the header as associated data, then
- * §5.4.1 header protection with the sample at pnOffset + 4.
- */
-function protect(header: Buffer, pnOffset: number, pn: number, payload: Buffer, keys: DirectionKeys, long: boolean): Buffer {
-  const nonce = Buffer.from(keys.iv);
-  nonce[nonce.length - 1] ^= pn & 0xff;
-  nonce[nonce.length - 2] ^= pn >> 8;
-  const c = createCipheriv('aes-128-gcm', keys.key, nonce);
-  c.setAAD(header);
-  const sealed = Buffer.concat([header, c.update(payload), c.final(), c.getAuthTag()]);
-  const e = createCipheriv('aes-128-ecb', keys.hp, null);
-  e.setAutoPadding(false);
-  const mask = e.update(sealed.subarray(pnOffset + 4, pnOffset + 20));
-  sealed[0] ^= mask[0] & (long ? 0x0f : 0x1f);
-  sealed[pnOffset] ^= mask[1];
-  sealed[pnOffset + 1] ^= mask[2];
-  return sealed;
-}
-
 /** Payloads are padded (PADDING frames) to 24 bytes so that the §5.4.2 sample exists. */
 const padded = (frames: Buffer[]): Buffer => {
   const b = Buffer.concat(frames);
@@ -156,13 +136,13 @@ function sealedLong(type: LongType, o: LongOpts, pn: number, frames: Buffer[], k
   const payload = padded(frames);
   const prefix = longPrefix(type, o, 2, 2 + payload.length + 16);
   const header = Buffer.concat([prefix, Buffer.from([pn >> 8, pn & 0xff])]);
-  return protect(header, prefix.length, pn, payload, keys, true);
+  return seal(keys, header, prefix.length, BigInt(pn), payload, true);
 }
 
 /** A short-header (1-RTT) packet sealed with `keys`. */
 function sealedShort(dcid: Buffer, pn: number, frames: Buffer[], keys: DirectionKeys): Buffer {
   const header = Buffer.concat([Buffer.from([0x41]), dcid, Buffer.from([pn >> 8, pn & 0xff])]);
-  return protect(header, 1 + dcid.length, pn, padded(frames), keys, false);
+  return seal(keys, header, 1 + dcid.length, BigInt(pn), padded(frames), false);
 }
 
 // ---------------------------------------------------------------------------
