@@ -4,21 +4,13 @@
  * everything offered (Array.prototype.sort is stable), cut to n.
  */
 import { TopN } from '../../src/report/top.js';
+import { mulberry32 } from '../helpers/rng.js';
 
 interface Item {
   key: number;
   seq: number;
 }
 const byKey = (a: Item, b: Item): number => a.key - b.key;
-
-/** Deterministic pseudo-random integers (LCG), so a failure is reproducible. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s;
-  };
-}
 
 function reference(items: Item[], n: number): Item[] {
   return [...items].sort(byKey).slice(0, Math.max(0, n));
@@ -74,7 +66,8 @@ describe('TopN', () => {
   });
 
   test('random streams with many ties, n = 1..20: same as a stable sort cut to n', () => {
-    const rnd = lcg(7);
+    const r = mulberry32(7);
+    const rnd = (): number => Math.floor(r() * 2 ** 32);
     for (let round = 0; round < 200; round++) {
       const n = 1 + (round % 20);
       const len = rnd() % 60;
