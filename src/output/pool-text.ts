@@ -4,7 +4,7 @@
  * (SNI in destination keys and in the sentences) goes through sanitize().
  */
 import type { DestinationPool, DestinationStats, PoolReport, PoolSavings, RttProjection } from '../report/types.js';
-import { fmtRate } from '../report/pool.js';
+import { fmtRate, rateOf } from '../report/pool.js';
 import { displayWidth, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from '../view/format.js';
 import { plural } from '../base/format.js';
 import { sanitize } from '../view/sanitize.js';
@@ -76,7 +76,7 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   const intro =
     `idle timeout ${sec(o.idleTimeoutSec)}, ` +
     `pool size ${o.maxSize !== undefined ? fmtInt(o.maxSize) : 'the observed peak concurrency'} per destination; ` +
-    `verdict 'pool' when it avoids at least ${fmtRate(o.minAvoidedPerRequest)} handshakes per request and saves ` +
+    `verdict 'pool' when it avoids at least ${rateOf(o.minAvoidedPerRequest, 'handshake')} per request and saves ` +
     `${fmtPct(o.minSavedShare)} of connection time` +
     (o.rttMs !== undefined ? ` and ${fmtMs(o.minSavedMs)} ms per request at ${fmtMs(o.rttMs)} ms RTT.` : '.');
   out.push(...wrap(intro, width, 'Keep-alive pool simulation: ', '  '));
@@ -141,9 +141,9 @@ export function ratesLines(p: PoolSavings, width = 100): string[] {
   if (r.perRequest) {
     out.push(
       ...wrap(
-        `setup ${fmtMs(r.perRequest.setupMs)} ms and ${fmtRate(r.perRequest.roundTrips)} round trips today; a pool avoids ` +
-          `${fmtRate(r.perRequest.handshakesAvoided)} handshakes, saves ${fmtMs(r.perRequest.setupMsSaved)} ms, ` +
-          `${fmtRate(r.perRequest.roundTripsSaved)} round trips and ${fmtBytes(r.perRequest.bytesSaved)}`,
+        `setup ${fmtMs(r.perRequest.setupMs)} ms and ${rateOf(r.perRequest.roundTrips, 'round trip')} today; a pool avoids ` +
+          `${rateOf(r.perRequest.handshakesAvoided, 'handshake')}, saves ${fmtMs(r.perRequest.setupMsSaved)} ms, ` +
+          `${rateOf(r.perRequest.roundTripsSaved, 'round trip')} and ${fmtBytes(r.perRequest.bytesSaved)}`,
         width,
         '  per request           ',
         '                        ',
@@ -153,7 +153,7 @@ export function ratesLines(p: PoolSavings, width = 100): string[] {
   if (r.perHandshake) {
     out.push(
       ...wrap(
-        `${fmtMs(r.perHandshake.setupMs)} ms, ${fmtRate(r.perHandshake.roundTrips)} round trips, ${fmtBytes(r.perHandshake.bytes)}` +
+        `${fmtMs(r.perHandshake.setupMs)} ms, ${rateOf(r.perHandshake.roundTrips, 'round trip')}, ${fmtBytes(r.perHandshake.bytes)}` +
           (r.perHandshake.certificateBytes > 0 ? ` (${fmtBytes(r.perHandshake.certificateBytes)} certificates)` : ''),
         width,
         '  per handshake avoided ',
@@ -164,7 +164,7 @@ export function ratesLines(p: PoolSavings, width = 100): string[] {
   if (r.perSecond) {
     out.push(
       ...wrap(
-        `a pool removes ${fmtRate(r.perSecond.handshakesAvoided)} handshakes/s and ${fmtMs(r.perSecond.setupMsSaved)} ms of setup/s`,
+        `a pool removes ${rateOf(r.perSecond.handshakesAvoided, 'handshake')}/s and ${fmtMs(r.perSecond.setupMsSaved)} ms of setup/s`,
         width,
         '  per second            ',
         '                        ',

@@ -29,8 +29,8 @@
  *   bytes and the certificate bytes within them.
  *
  * Verdict, from rates so that a short sample of a busy service reads like a
- * long one (totals stay as facts): 'pool' when a pool avoids at least
- * minAvoidedPerRequest handshakes per request (default 0.1, one request in ten;
+ * long one (totals stay as facts): 'pool' when a pool avoids at least one
+ * handshake, at least minAvoidedPerRequest handshakes per request (default 0.1, one request in ten;
  * requests: src/report/requests.ts) AND saves at least minSavedShare of the
  * connections' time (default 5 %) AND, when an RTT to project at is given
  * (--rtt), saves at least minSavedMs per request at that RTT (default 1 ms);
@@ -300,7 +300,7 @@ function optionSaving(p: PoolSavings): number | null | undefined {
 function shortOf(opts: PoolOptions, p: PoolSavings): string[] {
   const out: string[] = [];
   const perReq = p.rates.perRequest?.handshakesAvoided ?? 0;
-  if (perReq < opts.minAvoidedPerRequest) out.push(`${fmtRate(opts.minAvoidedPerRequest)} handshakes avoided per request`);
+  if (perReq < opts.minAvoidedPerRequest) out.push(`${rateOf(opts.minAvoidedPerRequest, 'handshake')} avoided per request`);
   if (p.savedShare === null || p.savedShare < opts.minSavedShare) out.push(`${fmtPct(opts.minSavedShare)} of connection time`);
   const at = optionSaving(p);
   if (at !== undefined && (at === null || at < opts.minSavedMs)) out.push(`${fmtMs(opts.minSavedMs)} per request at ${fmtMs(opts.rttMs!)} RTT`);
@@ -319,10 +319,15 @@ function thresholdText(opts: PoolOptions, p: PoolSavings): string {
 
 /** A rate with 2 significant decimals: 0.995, 0.1, 12.5. */
 export function fmtRate(n: number): string {
-  if (n === 0) return '0';
   const a = Math.abs(n);
   const d = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
   return String(Number(n.toFixed(d)));
+}
+
+/** A rate and its noun, singular when the rate reads 1: "1 round trip", "0.75 round trips". */
+export function rateOf(n: number, one: string, many = `${one}s`): string {
+  const t = fmtRate(n);
+  return `${t} ${t === '1' ? one : many}`;
 }
 
 /** The per-request sentence: what a pool saves on each request (measured, and at the --rtt RTT). */
@@ -336,8 +341,8 @@ function perRequestText(p: PoolSavings): string {
       ? ` At ${fmtMs(at.rttMs)} RTT: ${fmtMs(at.setupMsPerConnection)} per new connection, ${fmtRate(at.newConnectionsPerRequest ?? 0)} of them per request → a pool saves ≈ ${fmtMs(at.savedMsPerRequest)} per request.`
       : '';
   return (
-    `Per request (${plural(p.rates.requests, 'request')}${est}): setup costs ${fmtMs(r.setupMs)} and ${fmtRate(r.roundTrips)} round trips today; ` +
-    `a pool avoids ${fmtRate(r.handshakesAvoided)} handshakes and saves ${fmtMs(r.setupMsSaved)} and ${fmtRate(r.roundTripsSaved)} round trips.${proj}`
+    `Per request (${plural(p.rates.requests, 'request')}${est}): setup costs ${fmtMs(r.setupMs)} and ${rateOf(r.roundTrips, 'round trip')} today; ` +
+    `a pool avoids ${rateOf(r.handshakesAvoided, 'handshake')} and saves ${fmtMs(r.setupMsSaved)} and ${rateOf(r.roundTripsSaved, 'round trip')}.${proj}`
   );
 }
 

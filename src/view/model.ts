@@ -22,6 +22,7 @@ import {
   layoutColumns,
   type Column,
 } from '../view/format.js';
+import { plural } from '../base/format.js';
 import { safe, sanitize } from '../view/sanitize.js';
 import type { ConnectionRecord, TimelineEvent } from '../timeline/types.js';
 import { allRows, type ConnRow } from '../report/rows.js';
@@ -317,7 +318,7 @@ export function connectionFacts(c: ConnectionRecord): [string, string][] {
       'setup',
       c.setup.ms === null
         ? NA
-        : `${fmtDuration(c.setup.ms)} = ${fmtPct(c.setupShare)} of its lifetime, ${c.setup.roundTrips} round trips, ${c.setup.packets} packets, ${fmtBytes(c.setup.bytes)}`,
+        : `${fmtDuration(c.setup.ms)} = ${fmtPct(c.setupShare)} of its lifetime, ${c.setup.roundTrips === null ? 'round trips unknown' : plural(c.setup.roundTrips, 'round trip')}, ${plural(c.setup.packets, 'packet')}, ${fmtBytes(c.setup.bytes)}`,
     ],
   ];
   if (c.tls) {

@@ -341,3 +341,101 @@ describe('the model against the record order (pool.ts file comment: connections 
     }
   });
 });
+
+describe('sentences at their edges (rep-pool-b survivors)', () => {
+  const withRequests = (c: ConnectionRecord, n: number): ConnectionRecord =>
+    ({ ...c, requests: Array.from({ length: n }, () => ({})), requestsEstimated: false }) as unknown as ConnectionRecord;
+
+  test('requests read from plaintext: the per-request sentence does not say "estimated"', () => {
+    // seq(4, 1, 0.5), setup 40 ms in 2 round trips, 2 exact requests each: 8 requests;
+    // per request 160 / 8 = 20 ms, 8 / 8 = 1 round trip; 3 / 8 = 0.375 avoided; 120 / 8 = 15 ms, 6 / 8 = 0.75 round trips saved
+    const r = simulatePool(seq(4, 1, 0.5, { setupMs: 40 }).map((c) => withRequests(c, 2)));
+    expect(r.destinations[0]!.reason).toContain(
+      ' Per request (8 requests): setup costs 20.0 ms and 1 round trip today; a pool avoids 0.375 handshakes and saves 15.0 ms and 0.75 round trips.',
+    );
+  });
+
+  test('no connection time: no share in the sentences, and the share threshold is missed', () => {
+    // three connections of no duration 1 s apart, setup 2 ms: 2 reused, 4 ms saved, savedShare unknown
+    const r = simulatePool(seq(3, 1, 0, { setupMs: 2 }));
+    const d = r.destinations[0]!;
+    expect(d.savedShare).toBeNull();
+    expect(d.reasonCode).toBe('small');
+    const first = 'A pool would avoid 2 of 3 handshakes to example.test:443 but save only 4.00 ms, under the threshold of 5.0 % of connection time.';
+    const per = `Per request (3 requests${EST}): setup costs 2.00 ms and 2 round trips today; a pool avoids 0.667 handshakes and saves 1.33 ms and 1.33 round trips.`;
+    const quick = 'Setup is already quick (median 2.00 ms), so each new connection costs little.';
+    expect(d.reason).toBe([first, per, quick].join(' '));
+    expect(r.total.reason).toBe(
+      [
+        'Connection pooling would not help much: it would avoid 2 of 3 handshakes but save only 4.00 ms, under the threshold of 5.0 % of connection time.',
+        per,
+        quick,
+      ].join(' '),
+    );
+  });
+
+  test('"already quick" means a median under 4 ms', () => {
+    const at = (ms: number) => simulatePool(seq(3, 20, 10, { setupMs: ms })).destinations[0]!;
+    expect(at(4).reasonCode).toBe('small');
+    expect(at(4).reason).not.toContain('already quick');
+    expect(at(3.99).reason).toContain(' Setup is already quick (median 3.99 ms), so each new connection costs little.');
+  });
+
+  test('a full pool that avoided nothing: no over-cap sentence', () => {
+    // two connections at once and a pool of 1: the second finds it full, but no handshake is avoided
+    const d = simulatePool([0, 0.1].map((o) => rec({ start: T0 + o, end: T0 + o + 1, setupMs: 2 })), { maxSize: 1 }).destinations[0]!;
+    expect(d.handshakesAvoided).toBe(0);
+    expect(d.reason).toBe(
+      'The 2 connections to example.test:443 overlapped (up to 2 at once) and none started while another was idle, so each needed its own connection.',
+    );
+  });
+
+  test('idle closes by the server and by the client are counted apart', () => {
+    const a = rec({ start: T0, end: T0 + 10, setupMs: 20, teardown: { initiator: 'server', by: 'FIN', ms: 0, idleBeforeSec: 5 } });
+    const b = rec({ start: T0 + 20, end: T0 + 30, setupMs: 20, teardown: { initiator: 'client', by: 'FIN', ms: 0, idleBeforeSec: 3.5 } });
+    const d = simulatePool([a, b]).destinations[0]!;
+    expect(d.serverIdleTimeoutSec).toBe(5);
+    expect(d.reason).toContain(' The server closed 1 idle connection, after 5.00 s without data. A pool idle timeout');
+    expect(d.reason).toMatch(/ The client closed 1 idle connection itself, after 3\.50 s without data\.$/);
+  });
+
+  test('the destinations that matter are named by setup saved, not by their setup total', () => {
+    // x: one slow setup (1000 ms) then two quick ones reused: total 1020, saved 20;
+    // y: three of 100 ms: total 300, saved 200; z: two of 120 ms: total 240, saved 120
+    const x = [rec({ start: T0, end: T0 + 0.5, setupMs: 1000, sni: 'x.test' }), ...[1, 2].map((i) => rec({ start: T0 + i, end: T0 + i + 0.5, setupMs: 10, sni: 'x.test' }))];
+    const r = simulatePool([...x, ...seq(3, 1, 0.5, { setupMs: 100, sni: 'y.test' }), ...seq(2, 1, 0.5, { setupMs: 120, sni: 'z.test' })], {
+      minSavedShare: 0,
+      minAvoidedPerRequest: 0,
+    });
+    expect(r.destinations.map((d) => [d.key, d.verdict])).toEqual([
+      ['x.test:443', 'pool'],
+      ['y.test:443', 'pool'],
+      ['z.test:443', 'pool'],
+    ]);
+    expect(r.total.reason).toMatch(/ Pooling matters for 3 of 3 destinations, most for y\.test:443 \(200 ms\), z\.test:443 \(120 ms\), x\.test:443 \(20\.0 ms\)\.$/);
+  });
+
+  test('the total can pool when no destination does on its own: no "matters for" sentence', () => {
+    // a: 3 quick setups reused (2 avoided of 3 requests) but 2 ms of 1500 ms: short of the share;
+    // b: 2 slow setups (400 ms), 1 avoided, 400 of 1000 ms, but 200 exact requests: short of 0.01 per request.
+    // Together: 3 avoided of 203 requests (0.0148) and 402 of 2500 ms (16.1 %): both met.
+    const a = seq(3, 1, 0.5, { setupMs: 1, sni: 'a.test' });
+    const b = seq(2, 1, 0.5, { setupMs: 400, sni: 'b.test' }).map((c) => withRequests(c, 100));
+    const r = simulatePool([...a, ...b], { minAvoidedPerRequest: 0.01 });
+    expect(r.destinations.map((d) => d.verdict)).toEqual(['will-not-help', 'will-not-help']);
+    expect(r.total.verdict).toBe('pool');
+    // per request: setup (3 + 800) / 203 = 3.96 ms, 10 / 203 = 0.049 round trips; 3 / 203 = 0.015 avoided;
+    // 402 / 203 = 1.98 ms and 6 / 203 = 0.03 round trips saved
+    expect(r.total.reason).toBe(
+      'Connection pooling would help: over 5 connections to 2 destinations, 3 handshakes avoided, 402 ms of setup saved (16.1 % of connection time), 6 round trips and 15,000 bytes. ' +
+        `Per request (203 requests${EST}): setup costs 3.96 ms and 0.049 round trips today; a pool avoids 0.015 handshakes and saves 1.98 ms and 0.03 round trips.`,
+    );
+  });
+
+  test('several destinations with one cause: no "single" count, no "and"', () => {
+    const r = simulatePool([...seq(2, 0.1, 5, { sni: 'a.test', setupMs: 5 }), ...seq(2, 0.1, 5, { sni: 'b.test', setupMs: 5 })]);
+    expect(r.total.reason).toBe(
+      'Connection pooling would not help: none of the 4 connections to 2 destinations could have reused an idle connection. Of the 2 destinations, 2 had only overlapping connections.',
+    );
+  });
+});
