@@ -409,3 +409,37 @@ describe('the verdict thresholds are "at least" (pool.ts file comment)', () => {
     expect(simulatePool(conns, { minAvoidedPerRequest: 0, minSavedShare: share * (1 + 1e-9) }).destinations[0]!.verdict).not.toBe('pool');
   });
 });
+
+describe('the --rtt threshold and the verdict rule at their edges (pool.ts file comment; rep-pool-b survivors)', () => {
+  const T = 1_700_000_000;
+  // Four connections 1 s apart, 0.5 s long, setup 40 ms: 3 reused, 120 ms of 2000 ms saved (6 %).
+  const conns = [0, 1, 2, 3].map((s) => rec({ start: T + s, end: T + s + 0.5, setupMs: 40, sni: 'x.test' })) as unknown as ConnRow[];
+
+  test('minSavedMs applies only with --rtt: without it no projection is a threshold, whatever the capture RTT saves', () => {
+    // The capture's own RTT (1 ms per rec()) projects ≈ 30 ms per request, under 1000 ms; without --rtt that is no threshold.
+    const r = simulatePool(conns, { minSavedMs: 1000 });
+    expect(r.destinations[0]!.projections.some((p) => p.source === 'capture')).toBe(true);
+    expect(r.destinations[0]!.verdict).toBe('pool');
+    expect(r.total.verdict).toBe('pool');
+    // with --rtt it is one
+    expect(simulatePool(conns, { minSavedMs: 1000, rttMs: 10 }).destinations[0]!.verdict).toBe('will-not-help');
+  });
+
+  test('a saving per request at the --rtt RTT exactly at minSavedMs meets it; a hair above it does not', () => {
+    const at = simulatePool(conns, { rttMs: 10 }).destinations[0]!.projections.find((p) => p.source === 'option')!.savedMsPerRequest!;
+    expect(at).toBeGreaterThan(1);
+    expect(simulatePool(conns, { rttMs: 10, minSavedMs: at }).destinations[0]!.verdict).toBe('pool');
+    expect(simulatePool(conns, { rttMs: 10, minSavedMs: at * (1 + 1e-9) }).destinations[0]!.verdict).toBe('will-not-help');
+  });
+
+  test('with every threshold at 0, a pool that avoids no handshake still does not help', () => {
+    // three connections open at once: nothing to reuse, so 0 avoided; savedShare 0 is "at least 0"
+    const overlap = [0, 0.1, 0.2].map((s) => rec({ start: T + s, end: T + s + 5, setupMs: 50, sni: 'x.test' })) as unknown as ConnRow[];
+    const r = simulatePool(overlap, { minAvoidedPerRequest: 0, minSavedShare: 0 });
+    expect(r.destinations[0]!.handshakesAvoided).toBe(0);
+    expect(r.destinations[0]!.savedShare).toBe(0);
+    expect(r.destinations[0]!.verdict).toBe('will-not-help');
+    expect(r.destinations[0]!.reasonCode).toBe('overlap');
+    expect(r.total.verdict).toBe('will-not-help');
+  });
+});
