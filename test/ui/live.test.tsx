@@ -126,9 +126,13 @@ test('a live snapshot that costs much is taken less often (the reading keeps the
   const t0 = Date.now();
   const c0 = calls;
   await new Promise((r) => setTimeout(r, 1500));
+  // Still updated: a second snapshot comes. The cost the wait is measured from includes the render, so on a
+  // crowded machine (a render taking 300 ms of wall time) the wait grows past this window (as the rule says it
+  // should); the window is then stretched until the second snapshot, not failed (scripts/ui-tests-repeat.sh, load 12).
+  while (calls - c0 < 2 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
   const elapsed = Date.now() - t0;
-  // Polled every 5 ms without the wait: ~elapsed / (COST + 5) = 33 snapshots; with it (4 × the cost, ui/App.tsx
-  // LIVE_COST_FACTOR) at most elapsed / (4 × COST) + 1.
+  // Polled every 5 ms without the wait: ~elapsed / (COST + 5) = 33 snapshots in 1.5 s; with it (4 × the cost,
+  // ui/App.tsx LIVE_COST_FACTOR) at most elapsed / (4 × COST) + 1.
   expect(calls - c0).toBeLessThanOrEqual(Math.floor(elapsed / (4 * COST)) + 1);
-  expect(calls - c0).toBeGreaterThanOrEqual(2); // still updated
+  expect(calls - c0).toBeGreaterThanOrEqual(2);
 });
