@@ -268,6 +268,13 @@ describe('TLS 1.2 server certificate known absent (TlsSummary.certificateCount 0
     expect(c.session.summary()).toMatchObject({ certificateBytes: null, certificateCount: null });
     expect(c.session.summary().problems).toEqual(['server: 100 bytes lost inside a record of type 22']);
   });
+  test('a ServerHello that does not parse still ends the hello exchange: its flight ending with ServerHelloDone gives 0', () => {
+    const t = make();
+    start(t);
+    t.feed('server', 2, hsRecord(SERVER_HELLO, sh12().subarray(0, 20)), hsRecord(SERVER_HELLO_DONE, Buffer.alloc(0)));
+    expect(t.session.summary()).toMatchObject({ certificateBytes: 0, certificateCount: 0, problems: ['server: ServerHello truncated'] });
+    expect(t.messages[1]).toMatchObject({ type: 'ServerHello' });
+  });
   test('a Certificate that does not parse: a problem, and the count stays unknown', () => {
     const t = make();
     start(t);
@@ -346,6 +353,12 @@ describe('which ChangeCipherSpec switches its sender to encrypted handshake reco
       t.feed('client', 1, hsRecord(CLIENT_HELLO, ch), ccsRecord(), record(HS, Buffer.alloc(40, 1)));
       expect(t.messages.map((m) => m.type)).toEqual(['ClientHello', 'ChangeCipherSpec', 'Finished']);
     }
+  });
+  test('a client CCS before any ClientHello: it does (no TLS 1.3 offer seen)', () => {
+    const t = make();
+    t.feed('client', 1, ccsRecord(), record(HS, Buffer.alloc(40, 1)));
+    expect(t.messages.map((m) => m.type)).toEqual(['ChangeCipherSpec', 'Finished']);
+    expect(t.session.summary().problems).toEqual([]);
   });
   test('a client offering TLS 1.3, before the ServerHello (RFC 8446 D.4): it does not', () => {
     const t = make();
@@ -741,6 +754,15 @@ describe('TLS 1.3 with the client lagging (its ClientHello lost): server records
     ]);
     expect(t.session.done).toBe(true);
   });
+  test('two held server records after the Finished: one application-data message', () => {
+    const t = make();
+    t.session.clientMayLag();
+    t.feed('server', 2, hsRecord(SERVER_HELLO, sh13()), app(2000));
+    t.feed('server', 6, app(300));
+    t.feed('server', 7, app(400));
+    t.feed('client', 5, app(53));
+    expect(views(t.messages.slice(1))).toEqual(['client Finished@5/58 inferred', 'server EncryptedHandshake@2/2005 inferred', 'server ApplicationData@6/305']);
+  });
   test('without clientMayLag: in the order read', () => {
     const { t } = run(false);
     expect(views(t.messages)).toEqual([
@@ -806,6 +828,28 @@ describe('SSLv2-compatible ClientHello (RFC 5246 E.2)', () => {
     // The session id it gave (empty) is what the ServerHello is compared with.
     t.feed('server', 2, hsRecord(SERVER_HELLO, serverHello(null, { version: 0x0301, suite: 0x002f })));
     expect(t.session.summary().resumed).toBe(false);
+  });
+  test('only the client\'s first record may be one: the server\'s bytes with that header are no TLS record', () => {
+    const t = make();
+    t.feed('server', 1, v2);
+    expect(t.messages).toEqual([]);
+    expect(t.session.stopped('server')).toBe(true);
+    expect(t.session.summary().clientHello).toBeUndefined();
+  });
+  test('a 16-byte session id (RFC 5246 E.2) echoed by the ServerHello: session-id resumption', () => {
+    const sid = Buffer.alloc(16, 0x61);
+    const b = sslv2Hello(Buffer.from([0x00, 0x00, 0x2f]), sid, Buffer.alloc(16, 0xcc));
+    const t = make();
+    t.feed('client', 1, Buffer.concat([Buffer.from([0x80 | (b.length >> 8), b.length & 0xff]), b]));
+    t.feed('server', 2, hsRecord(SERVER_HELLO, serverHello(extensions(), { version: 0x0301, suite: 0x002f, sid })));
+    expect(t.session.summary()).toMatchObject({ resumed: true, resumption: 'session-id' });
+  });
+  test('its lists cut: one problem per list, as for a TLS ClientHello', () => {
+    const specs = Buffer.concat(Array.from({ length: 1100 }, (_, i) => Buffer.from([0, i >> 8, i & 0xff])));
+    const b = sslv2Hello(specs, Buffer.alloc(0), Buffer.alloc(16, 0xcc));
+    const t = make();
+    t.feed('client', 1, Buffer.concat([Buffer.from([0x80 | (b.length >> 8), b.length & 0xff]), b]));
+    expect(t.session.summary().problems).toEqual(['client: ClientHello cipherSuites list cut to 1024 of 1100 values']);
   });
   test('one that does not parse stops the client direction', () => {
     const bad = Buffer.concat([Buffer.from([1]), u16(0x0301), u16(6), u16(0), u16(40), Buffer.alloc(10)]);
@@ -897,6 +941,16 @@ describe('loss, resynchronisation and state', () => {
     expect(t.session.summary().problems[1]).toBe('server: resynchronised after skipping 2 bytes');
     expect(t.session.summary().certificateCount).toBeNull();
   });
+  test('bytes lost inside a heartbeat record (RFC 6520) lose only that record: the handshake stays in step', () => {
+    const t = make();
+    t.feed('client', 1, hsRecord(CLIENT_HELLO, ch12()));
+    const hb = record(HEARTBEAT, Buffer.alloc(40, 1));
+    t.feed('server', 2, hsRecord(SERVER_HELLO, sh12()), hb.subarray(0, 10));
+    t.session.gap('server', 20);
+    t.feed('server', 3, hb.subarray(30), hsRecord(SERVER_HELLO_DONE, Buffer.alloc(0)));
+    expect(t.messages.map((m) => m.type)).toEqual(['ClientHello', 'ServerHello', 'ServerHelloDone']);
+    expect(t.session.summary()).toMatchObject({ certificateBytes: 0, certificateCount: 0, problems: ['server: 20 bytes lost inside a record of type 24'] });
+  });
   test('a resync after the CCS does not make the certificate unknown', () => {
     const t = make();
     t.feed('client', 1, hsRecord(CLIENT_HELLO, ch12()));
@@ -931,6 +985,16 @@ describe('loss, resynchronisation and state', () => {
     expect(t.messages).toEqual([]);
     expect(t.session.summary().problems).toHaveLength(before);
   });
+  test('bodies of application data (without keys) and heartbeats are never copied, only counted; an alert\'s is', () => {
+    const held = (type: number) => {
+      const t = make();
+      t.feed('server', 1, record(type, Buffer.alloc(600, 2)).subarray(0, 400));
+      return t.session.retained;
+    };
+    expect(held(APP)).toBe(0);
+    expect(held(HEARTBEAT)).toBe(0);
+    expect(held(ALERT)).toBe(400 - 5);
+  });
   test('markMidstream sets summary.midstream', () => {
     const t = make();
     expect(t.session.summary().midstream).toBeUndefined();
@@ -945,11 +1009,17 @@ describe('loss, resynchronisation and state', () => {
       return t.session.retained;
     };
     const c = alone('client');
-    const s = alone('server');
     expect(c).toBeGreaterThan(0);
+    const s = (() => {
+      const t = make();
+      t.feed('server', 1, record(HS, m.subarray(0, 700)).subarray(0, 500));
+      return t.session.retained;
+    })();
+    expect(s).toBeGreaterThan(0);
+    expect(s).not.toBe(c);
     const t = make();
     t.feed('client', 1, record(HS, m.subarray(0, 1000)), record(HS, m.subarray(1000, 2000)).subarray(0, 300));
-    t.feed('server', 1, record(HS, m.subarray(0, 1000)), record(HS, m.subarray(1000, 2000)).subarray(0, 300));
+    t.feed('server', 1, record(HS, m.subarray(0, 700)).subarray(0, 500));
     expect(t.session.retained).toBe(c + s);
     t.session.end();
     const u = make();
@@ -998,6 +1068,15 @@ describe('key lookup (TlsSessionOptions.keys)', () => {
     expect(s.problems).toHaveLength(1);
     expect(s.problems[0]).toMatch(/^not decrypted: .*0x002f/);
   });
+  test('the unsupported problem too stays within the 20', () => {
+    const secrets: TlsSecrets = { clientRandom: random.toString('hex'), masterSecret: Buffer.alloc(48, 1) };
+    const t = make({ keys: () => secrets });
+    for (let i = 0; i < 20; i++) t.feed('client', 1, hsRecord(CLIENT_HELLO, Buffer.alloc(10, 3)));
+    t.feed('client', 2, hsRecord(CLIENT_HELLO, ch12({ random })));
+    t.feed('server', 3, hsRecord(SERVER_HELLO, serverHello(extensions(), { suite: 0x002f })));
+    expect(t.session.summary().notDecrypted).toBe('unsupported');
+    expect(t.session.summary().problems).toHaveLength(20);
+  });
   test('bytes lost while decrypting stop that side\'s decryption (failed), and say so to the plaintext feed', () => {
     const secrets: TlsSecrets = { clientRandom: random.toString('hex'), masterSecret: Buffer.alloc(48, 1) };
     const lost: Side[] = [];
@@ -1005,6 +1084,9 @@ describe('key lookup (TlsSessionOptions.keys)', () => {
     t.feed('client', 1, hsRecord(CLIENT_HELLO, ch12({ random })));
     t.feed('server', 2, hsRecord(SERVER_HELLO, sh12()));
     expect(t.session.decrypting).toBe(true);
+    t.session.gap('server', 0);
+    expect(lost).toEqual([]);
+    expect(t.session.summary().problems).toEqual([]);
     t.session.gap('server', 30);
     t.session.gap('server', 30);
     expect(lost).toEqual(['server']);
@@ -1096,7 +1178,13 @@ describe('decrypted with the key log: every handshake message, alert and first d
         expect(first?.earlyData === true).toBe(side === 'client' && sum.earlyData);
         expect(plaintext[side][0] ?? null).toBe(gside.firstApplicationData);
         expect(plaintext[side]).toEqual(gside.records.filter((r) => r.type === 23).map((r) => r.frame));
+        // One message for the first data each way, one for the first 0-RTT data.
+        const fin = gside.handshake.find((h) => h.type === 20)!.frame;
+        expect(mine.filter((m) => m.type === 'ApplicationData' && !m.earlyData)).toHaveLength(gside.records.some((r) => r.type === 23 && r.frame >= fin) ? 1 : 0);
+        expect(mine.filter((m) => m.earlyData)).toHaveLength(gside.records.some((r) => r.type === 23 && r.frame < fin) ? 1 : 0);
       }
+      const both = (['client', 'server'] as const).every((side) => messages.some((m) => m.from === side && m.type === 'ApplicationData' && !m.earlyData));
+      expect(s.done).toBe(both);
       // The server's chain as tshark reads it; the handshake ends at the later Finished, read, not inferred.
       const certs = gs.sides.server.certificates;
       if (certs.length > 0) {
