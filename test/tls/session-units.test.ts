@@ -28,7 +28,9 @@ import type { TlsMessage } from '../../src/tls/types.js';
 import type { TlsSecrets } from '../../src/tls/keylog.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createCipheriv } from 'node:crypto';
 import { KeyLog } from '../../src/tls/keylog.js';
+import { tls12Prf } from '../../src/tls/decrypt/index.js';
 import { walkCapture, type WalkedStream } from '../keylog/walker.js';
 import {
   ascii, clientHello, ext, extensions, handshake, record, serverHello, sslv2Hello, u16, vec16, vec24, vec8,
@@ -1215,5 +1217,56 @@ describe('decrypted with the key log: every handshake message, alert and first d
     expect(messages.some((m) => m.from === 'server' && m.type === 'EncryptedHandshake' && m.inferred && m.last.frame === ee)).toBe(true);
     const cfin = g.sides.client.handshake.find((h) => h.type === 20)!.frame;
     expect(messages.filter((m) => m.from === 'client' && m.type === 'Finished').map((m) => `${m.last.frame}${m.inferred ? ' inferred' : ''}`)).toEqual([`${cfin}`]);
+  });
+});
+
+describe('TLS 1.2 decrypted: every record after the CCS is protected (RFC 5246 6.2.3), heartbeats too (RFC 6520 3)', () => {
+  /**
+   * Seals a TLS 1.2 AES-128-GCM record (RFC 5288 3, RFC 5246 6.2.3.3): key block = PRF(master, "key expansion",
+   * server_random + client_random) = client_write_key(16) server_write_key(16) client_write_IV(4) server_write_IV(4);
+   * nonce = the side's 4-byte salt + an 8-byte explicit nonce sent first in the body; additional data = seq_num(8)
+   * type(1) version(2) plaintext length(2); the body is explicit nonce, ciphertext, 16-byte tag.
+   */
+  function seal(master: Buffer, clientRandom: Buffer, serverRandom: Buffer, side: Side, seq: number, type: number, plain: Buffer): Buffer {
+    const kb = tls12Prf('sha256', master, 'key expansion', Buffer.concat([serverRandom, clientRandom]), 40);
+    const key = side === 'client' ? kb.subarray(0, 16) : kb.subarray(16, 32);
+    const salt = side === 'client' ? kb.subarray(32, 36) : kb.subarray(36, 40);
+    const explicit = Buffer.alloc(8);
+    explicit.writeBigUInt64BE(BigInt(seq) + 1000n);
+    const aad = Buffer.alloc(13);
+    aad.writeBigUInt64BE(BigInt(seq));
+    aad[8] = type;
+    aad.writeUInt16BE(0x0303, 9);
+    aad.writeUInt16BE(plain.length, 11);
+    const c = createCipheriv('aes-128-gcm', key, Buffer.concat([salt, explicit]), { authTagLength: 16 });
+    c.setAAD(aad);
+    const ct = Buffer.concat([c.update(plain), c.final()]);
+    return record(type, Buffer.concat([explicit, ct, c.getAuthTag()]));
+  }
+
+  test('a heartbeat after the client\'s data is decrypted in turn, and the data after it still is', async () => {
+    const name = 'lo-tls12-ecdhe-gcm-keylog';
+    const FIX = path.resolve('fixtures/keylog');
+    const text = readFileSync(path.join(FIX, `${name}.keys.log`), 'latin1');
+    const { streams } = await walkCapture(path.join(FIX, `${name}.pcap`), text);
+    const chunks = streams[0].chunks;
+    const first = (side: Side) => Buffer.concat(chunks.filter((c) => c.side === side).map((c) => c.data));
+    // RFC 5246 7.4.1.2: the random follows the record header (5), the handshake header (4) and client_version (2).
+    const clientRandom = first('client').subarray(11, 43);
+    const serverRandom = first('server').subarray(11, 43);
+    expect(first('server').readUInt16BE(11 + 32 + 1 + first('server')[43])).toBe(0xc02f); // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    const master = Buffer.from(new RegExp(`^CLIENT_RANDOM ${clientRandom.toString('hex')} ([0-9a-f]+)$`, 'm').exec(text)![1], 'hex');
+    // The client protected 3 records (Finished, data, close_notify: tshark's records after its CCS): sequence numbers 0-2.
+    const heartbeat = Buffer.concat([Buffer.from([1]), u16(3), Buffer.from('abc'), Buffer.alloc(16, 0x50)]); // request, payload, padding
+    const extra = Buffer.concat([seal(master, clientRandom, serverRandom, 'client', 3, HEARTBEAT, heartbeat), seal(master, clientRandom, serverRandom, 'client', 4, APP, Buffer.from('GET / HTTP/1.1\r\n\r\n'))]);
+    const plain: string[] = [];
+    const messages: TlsMessage[] = [];
+    const keyLog = new KeyLog().add(text, name);
+    const s = new TlsSession({ message: (m) => messages.push(m) }, { keys: (r) => keyLog.lookup(r), plaintext: (side, d, at) => plain.push(`${side}@${at.frame} ${d.toString('latin1')}`) });
+    for (const c of chunks) s.feed(c.side, c.data, c.stamp);
+    s.feed('client', extra, st(100));
+    expect(s.summary().problems).toEqual([]);
+    expect(s.summary().notDecrypted).toBeUndefined();
+    expect(plain[plain.length - 1]).toBe('client@100 GET / HTTP/1.1\r\n\r\n');
   });
 });
