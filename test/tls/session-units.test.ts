@@ -892,6 +892,14 @@ describe('records: the record feed, heartbeats, damaged records', () => {
     expect(t.messages).toEqual([]);
     expect(t.session.summary().alerts).toEqual([]);
   });
+  test('an alert whose record body comes in two frames is read whole', () => {
+    const t = make();
+    const a = alertRecord([2, 40]);
+    t.feed('server', 1, a.subarray(0, 6));
+    t.feed('server', 2, a.subarray(6));
+    expect(views(t.messages)).toEqual(['server Alert@1-2/7']);
+    expect(t.messages[0].alert).toEqual({ level: 2, description: 40, name: 'handshake_failure' });
+  });
   test('a message spanning records is stamped from its first byte to its last', () => {
     const t = make();
     const m = handshake(CLIENT_HELLO, ch12());
@@ -1012,16 +1020,17 @@ describe('loss, resynchronisation and state', () => {
     };
     const c = alone('client');
     expect(c).toBeGreaterThan(0);
+    // The server holds a different amount, in both its readers: 700 bytes of the message in a whole record, 495 of the next record's body.
     const s = (() => {
       const t = make();
-      t.feed('server', 1, record(HS, m.subarray(0, 700)).subarray(0, 500));
+      t.feed('server', 1, record(HS, m.subarray(0, 700)), record(HS, m.subarray(700, 1700)).subarray(0, 500));
       return t.session.retained;
     })();
     expect(s).toBeGreaterThan(0);
     expect(s).not.toBe(c);
     const t = make();
     t.feed('client', 1, record(HS, m.subarray(0, 1000)), record(HS, m.subarray(1000, 2000)).subarray(0, 300));
-    t.feed('server', 1, record(HS, m.subarray(0, 700)).subarray(0, 500));
+    t.feed('server', 1, record(HS, m.subarray(0, 700)), record(HS, m.subarray(700, 1700)).subarray(0, 500));
     expect(t.session.retained).toBe(c + s);
     t.session.end();
     const u = make();
