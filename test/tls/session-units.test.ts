@@ -215,6 +215,15 @@ describe('TLS 1.2 full handshake (RFC 5246 7.3)', () => {
     expect(t.session.summary().clientBursts).toBe(3);
   });
 
+  test('the client\'s Finished lost: the server\'s data is still application data (the TLS 1.3 inference is not TLS 1.2\'s)', () => {
+    const t = make();
+    t.feed('client', 1, hsRecord(CLIENT_HELLO, ch));
+    t.feed('server', 2, hsRecord(SERVER_HELLO, sh), hsRecord(SERVER_HELLO_DONE, Buffer.alloc(0)));
+    t.session.gap('client', 600); // its key exchange, CCS and Finished
+    t.feed('server', 4, ccsRecord(), finished);
+    t.feed('server', 6, app(300));
+    expect(views(t.messages.slice(-1))).toEqual(['server ApplicationData@6/305']);
+  });
   test('a handshake message cut by the ChangeCipherSpec: one problem, the rest read as before', () => {
     const t = make();
     t.feed('client', 1, hsRecord(CLIENT_HELLO, ch));
@@ -568,7 +577,8 @@ describe('TLS 1.3 (RFC 8446 2): the encrypted handshake inferred from record siz
       'server ApplicationData@6/305',
     ]);
     const s = t.session.summary();
-    expect(s).toMatchObject({ version: 0x0304, cipherSuite: 0x1301, handshakeEndInferred: true, certificateCount: null, certificateBytes: null });
+    expect(s).toMatchObject({ version: 0x0304, cipherSuite: 0x1301, handshakeEndInferred: true, certificateCount: null, certificateBytes: null, resumed: false });
+    expect(s.resumption).toBeUndefined();
     expect(s.handshakeDone?.frame).toBe(4);
     expect(s.firstApplicationDataRecord.server?.frame).toBe(2); // as on the wire: the first record of type 23
     expect(s.firstApplicationDataRecord.client?.frame).toBe(4);
@@ -790,6 +800,13 @@ describe('TLS 1.3 with the client lagging (its ClientHello lost): server records
     b.feed('server', 3, app(2000));
     expect(b.messages.map((m) => m.type)).toEqual(['ServerHello', 'ClientHello', 'EncryptedHandshake']);
   });
+  test('not held either when the client\'s first record came after clientMayLag but before the server\'s', () => {
+    const t = make();
+    t.session.clientMayLag();
+    t.feed('client', 1, app(100));
+    t.feed('server', 2, hsRecord(SERVER_HELLO, sh13()), app(2000));
+    expect(views(t.messages)).toEqual(['client ApplicationData@1/105', `server ServerHello@2/${sh13().length + 4}`, 'server EncryptedHandshake@2/2005 inferred']);
+  });
   test('at most 32 held: the 33rd releases them all as encrypted handshake', () => {
     const t = make();
     t.session.clientMayLag();
@@ -1004,6 +1021,15 @@ describe('loss, resynchronisation and state', () => {
     expect(held(APP)).toBe(0);
     expect(held(HEARTBEAT)).toBe(0);
     expect(held(ALERT)).toBe(400 - 5);
+  });
+  test('application data both ways without a handshake seen (mid-stream): not done, the records are still read', () => {
+    const t = make();
+    t.session.markMidstream();
+    t.feed('client', 1, app(100));
+    t.feed('server', 2, app(200));
+    expect(t.messages.map((m) => m.type)).toEqual(['ApplicationData', 'ApplicationData']);
+    expect(t.session.done).toBe(false);
+    expect(t.session.summary().handshakeDone).toBeUndefined();
   });
   test('markMidstream sets summary.midstream', () => {
     const t = make();
