@@ -474,6 +474,14 @@ describe('alerts (RFC 8446 6, RFC 5246 7.2)', () => {
     ]);
     expect(t.session.summary().alerts.map((a) => `${a.from}@${a.frame}`)).toEqual(['client@1', 'server@4', 'client@5', 'client@6']);
   });
+  test('the server\'s repeats fold into the server\'s previous message', () => {
+    const t = make();
+    t.feed('server', 1, ccsRecord());
+    t.feed('server', 2, ccsRecord());
+    t.feed('server', 3, alertRecord([1, 0]));
+    t.feed('server', 4, alertRecord([1, 0]));
+    expect(views(t.messages)).toEqual(['server ChangeCipherSpec@1/12 x2 last@2', 'server Alert@3/14 x2 last@4']);
+  });
   test('two encrypted alerts in a row fold too (same name, no level or description)', () => {
     const t = make();
     t.feed('client', 1, hsRecord(CLIENT_HELLO, ch12()), ccsRecord());
@@ -516,6 +524,15 @@ describe(`messages beyond ${MAX_MESSAGES} per connection are counted (TlsSummary
     t.feed('client', 1002, alertRecord([1, 0]));
     expect(t.session.summary().droppedMessages).toBe(3);
     expect(t.session.summary().problems).toHaveLength(2);
+  });
+  test('an alert beyond the budget is only counted: not listed either', () => {
+    const t = make();
+    t.feed('client', 1, hsRecord(CLIENT_HELLO, ch12()), ccsRecord());
+    for (let i = 0; i < MAX_MESSAGES - 2; i++) t.feed('client', 2 + i, record(HS, Buffer.alloc(40, i))); // Finished, then encrypted handshake
+    expect(t.messages).toHaveLength(MAX_MESSAGES);
+    t.feed('server', 1000, alertRecord([2, 40]));
+    expect(t.session.summary().droppedMessages).toBe(1);
+    expect(t.session.summary().alerts).toEqual([]);
   });
   test('a repeat of the last message handed on folds into it and is not dropped', () => {
     const t = full();
@@ -1196,6 +1213,8 @@ describe('decrypted with the key log: every handshake message, alert and first d
       }
       expect(sum.decrypted).toBe(true);
       expect(sum.notDecrypted).toBeUndefined();
+      // README (clientBursts): the key-less request estimate; records read with keys are not counted.
+      expect(sum.clientBursts).toBeUndefined();
       expect(sum.problems).toEqual([]);
       expect(lost).toEqual([]);
       for (const side of ['client', 'server'] as const) {
@@ -1236,6 +1255,18 @@ describe('decrypted with the key log: every handshake message, alert and first d
     }
   });
 
+  test('TLS 1.2 decrypted: the first application data each way is the record it is without keys (frame and bytes)', async () => {
+    const name = 'lo-tls12-ecdhe-gcm-keylog';
+    const text = keyText(name);
+    const { streams } = await walkCapture(path.join(FIX, `${name}.pcap`), text);
+    const { messages } = session(streams[0], new KeyLog().add(text, name));
+    const keyless: TlsMessage[] = [];
+    const k = new TlsSession({ message: (m) => keyless.push(m) });
+    for (const c of streams[0].chunks) k.feed(c.side, c.data, c.stamp);
+    const data = (ms: TlsMessage[]) => views(ms.filter((m) => m.type === 'ApplicationData'));
+    expect(data(messages)).toHaveLength(2);
+    expect(data(messages)).toEqual(data(keyless));
+  });
   test('a wrong server handshake secret: the server\'s first encrypted record fails, one problem, then read as without keys', async () => {
     const name = 'lo-tls13-full-keylog';
     const text = keyText(name).replace(/^(SERVER_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]+ [0-9a-f]*)([0-9a-f])$/m, (_m, head: string, last: string) => head + (last === '0' ? '1' : '0'));
@@ -1248,8 +1279,14 @@ describe('decrypted with the key log: every handshake message, alert and first d
     expect(lost).toEqual(['server']);
     expect(sum.problems).toHaveLength(1);
     expect(sum.problems[0]).toMatch(new RegExp(`^server: decryption stopped: record in frame ${ee} not decrypted \\(authentication\\): `));
-    // The server's flight is inferred again; the client's keys were right: its Finished is read in tshark's frame.
+    // The failed record and the server's later ones are read as on the wire: the server's messages are those of a session without keys.
+    const keyless: TlsMessage[] = [];
+    const k = new TlsSession({ message: (m) => keyless.push(m) });
+    for (const c of streams[0].chunks) k.feed(c.side, c.data, c.stamp);
+    k.end();
+    expect(views(messages.filter((m) => m.from === 'server'))).toEqual(views(keyless.filter((m) => m.from === 'server')));
     expect(messages.some((m) => m.from === 'server' && m.type === 'EncryptedHandshake' && m.inferred && m.last.frame === ee)).toBe(true);
+    // The client's keys were right: its Finished is read in tshark's frame.
     const cfin = g.sides.client.handshake.find((h) => h.type === 20)!.frame;
     expect(messages.filter((m) => m.from === 'client' && m.type === 'Finished').map((m) => `${m.last.frame}${m.inferred ? ' inferred' : ''}`)).toEqual([`${cfin}`]);
   });
