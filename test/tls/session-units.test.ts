@@ -28,9 +28,9 @@ import type { TlsMessage } from '../../src/tls/types.js';
 import type { TlsSecrets } from '../../src/tls/keylog.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { KeyLog } from '../../src/tls/keylog.js';
-import { tls12Prf } from '../../src/tls/decrypt/index.js';
+import { tls12Prf, trafficKeys } from '../../src/tls/decrypt/index.js';
 import { walkCapture, type WalkedStream } from '../keylog/walker.js';
 import {
   ascii, clientHello, ext, extensions, handshake, record, serverHello, sslv2Hello, u16, vec16, vec24, vec8,
@@ -1267,6 +1267,82 @@ describe('decrypted with the key log: every handshake message, alert and first d
     expect(data(messages)).toHaveLength(2);
     expect(data(messages)).toEqual(data(keyless));
   });
+  test('two 0-RTT records decrypted: one early-data message, both to the plaintext feed', async () => {
+    // lo-tls13-early-data-keylog's second connection sends one 0-RTT record; a second one is sealed after it under the
+    // client's early traffic secret (RFC 8446 7.3 keys, 5.2-5.3: nonce = iv XOR sequence number, additional data = the
+    // record header, inner plaintext = content + inner type), and its EndOfEarlyData re-sealed one sequence number on.
+    const name = 'lo-tls13-early-data-keylog';
+    const text = keyText(name);
+    const { streams } = await walkCapture(path.join(FIX, `${name}.pcap`), text);
+    const stream = streams[1];
+    const gs = gold(name).streams[1];
+    const client = Buffer.concat(stream.chunks.filter((c) => c.side === 'client').map((c) => c.data));
+    const random = client.subarray(11, 43).toString('hex');
+    const secret = Buffer.from(new RegExp(`^CLIENT_EARLY_TRAFFIC_SECRET ${random} ([0-9a-f]+)$`, 'm').exec(text)![1], 'hex');
+    expect(secret.length).toBe(48); // TLS_AES_256_GCM_SHA384
+    const { key, iv } = trafficKeys('sha384', secret, 32);
+    const nonce = (seq: number) => {
+      const n = Buffer.from(iv);
+      n[11] ^= seq;
+      return n;
+    };
+    const open = (rec: Buffer, seq: number) => {
+      const d = createDecipheriv('aes-256-gcm', key, nonce(seq), { authTagLength: 16 });
+      d.setAAD(rec.subarray(0, 5));
+      d.setAuthTag(rec.subarray(rec.length - 16));
+      return Buffer.concat([d.update(rec.subarray(5, rec.length - 16)), d.final()]);
+    };
+    const seal = (inner: Buffer, seq: number) => {
+      const header = Buffer.from([APP, 3, 3, (inner.length + 16) >> 8, (inner.length + 16) & 0xff]);
+      const c = createCipheriv('aes-256-gcm', key, nonce(seq), { authTagLength: 16 });
+      c.setAAD(header);
+      return Buffer.concat([header, c.update(inner), c.final(), c.getAuthTag()]);
+    };
+    // The client's records: the first two of type 23 are the 0-RTT data (sequence 0) and the EndOfEarlyData (1).
+    const starts: number[] = [];
+    for (let p = 0; p < client.length; p += 5 + client.readUInt16BE(p + 3)) if (client[p] === APP) starts.push(p);
+    const [dataAt, eoedAt] = starts;
+    const eoed = client.subarray(eoedAt, eoedAt + 5 + client.readUInt16BE(eoedAt + 3));
+    const eoedInner = open(eoed, 1);
+    expect([eoedInner[0], eoedInner[eoedInner.length - 1]]).toEqual([5, HS]); // EndOfEarlyData, inner type handshake
+    const rebuilt = Buffer.from(client);
+    seal(eoedInner, 2).copy(rebuilt, eoedAt);
+    const extra = seal(Buffer.concat([Buffer.from('second 0-RTT record'), Buffer.from([APP])]), 1);
+    const insertAt = dataAt + 5 + client.readUInt16BE(dataAt + 3);
+
+    const messages: TlsMessage[] = [];
+    const plain: string[] = [];
+    const keyLog = new KeyLog().add(text, name);
+    const s = new TlsSession({ message: (m) => messages.push(m) }, { keys: (r) => keyLog.lookup(r), plaintext: (side, _d, at) => plain.push(`${side}@${at.frame}`) });
+    let pos = 0;
+    let inserted = false;
+    for (const c of stream.chunks) {
+      if (c.side === 'server') {
+        s.feed('server', c.data, c.stamp);
+        continue;
+      }
+      const end = pos + c.data.length;
+      if (!inserted && pos <= insertAt && insertAt <= end) {
+        // In the frame that ended the first 0-RTT record.
+        inserted = true;
+        s.feed('client', rebuilt.subarray(pos, insertAt), c.stamp);
+        s.feed('client', extra, c.stamp);
+        s.feed('client', rebuilt.subarray(insertAt, end), c.stamp);
+      } else {
+        s.feed('client', rebuilt.subarray(pos, end), c.stamp);
+      }
+      pos = end;
+    }
+    s.end();
+    expect(s.summary()).toMatchObject({ problems: [], decrypted: true, earlyData: true });
+    const early = messages.filter((m) => m.earlyData);
+    const frame = gs.sides.client.firstApplicationData;
+    expect(views(early)).toEqual([`client ApplicationData@${frame}/${5 + client.readUInt16BE(dataAt + 3)} early`]);
+    expect(plain.filter((p) => p.startsWith('client'))).toEqual([`client@${frame}`, `client@${frame}`]);
+    expect(messages.filter((m) => m.from === 'client' && TYPE[m.type] !== undefined).map((m) => `${TYPE[m.type]}@${m.last.frame}`))
+      .toEqual(gs.sides.client.handshake.map((h) => `${h.type}@${h.frame}`));
+  });
+
   test('a wrong server handshake secret: the server\'s first encrypted record fails, one problem, then read as without keys', async () => {
     const name = 'lo-tls13-full-keylog';
     const text = keyText(name).replace(/^(SERVER_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]+ [0-9a-f]*)([0-9a-f])$/m, (_m, head: string, last: string) => head + (last === '0' ? '1' : '0'));
