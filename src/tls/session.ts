@@ -159,9 +159,14 @@ class Direction {
     this.hs = new HandshakeReader(this);
   }
 
-  /** RecordReaderOptions.keep: types whose bodies are read (application data only when decrypting). */
+  /**
+   * RecordReaderOptions.keep: types whose bodies are read. While decrypting, every
+   * record's: after a TLS 1.2 ChangeCipherSpec every record is protected, a
+   * heartbeat (RFC 6520 3) too, and each one must be decrypted in turn (its
+   * sequence number is in the next one's additional data, RFC 5246 6.2.3.3).
+   */
   keep(t: number): boolean {
-    return keep(t) || (t === CT_APPDATA && this.session.decrypting);
+    return keep(t) || this.session.decrypting;
   }
 
   /** RecordSink.record. */

@@ -40,6 +40,8 @@ export interface WalkedStream {
   /** Set when the ServerHello was seen and decryption could not start. */
   notDecrypted?: NotDecrypted | 'no-keys';
   decryptor?: TlsDecryptor;
+  /** Each side's in-order bytes as the reassembler delivered them (copies), in delivery order: what a TlsSession is fed. */
+  chunks: { side: Side; data: Buffer; stamp: Stamp }[];
 }
 
 class SideWalker {
@@ -106,6 +108,7 @@ class ConnWalker {
   notDecrypted?: NotDecrypted | 'no-keys';
   readonly walkers: Record<Side, SideWalker>;
   readonly reassemblers: Record<Side, StreamReassembler>;
+  readonly chunks: { side: Side; data: Buffer; stamp: Stamp }[] = [];
 
   constructor(
     readonly keyLog: () => KeyLog,
@@ -115,9 +118,14 @@ class ConnWalker {
   ) {
     this.walkers = { client: new SideWalker(this, 'client'), server: new SideWalker(this, 'server') };
     this.reassemblers = {
-      client: new StreamReassembler({ data: (c, s) => this.walkers.client.data(c, s), gap: () => undefined }),
-      server: new StreamReassembler({ data: (c, s) => this.walkers.server.data(c, s), gap: () => undefined }),
+      client: new StreamReassembler({ data: (c, s) => this.data('client', c, s), gap: () => undefined }),
+      server: new StreamReassembler({ data: (c, s) => this.data('server', c, s), gap: () => undefined }),
     };
+  }
+
+  private data(side: Side, c: Buffer, s: Stamp): void {
+    this.chunks.push({ side, data: Buffer.from(c), stamp: s });
+    this.walkers[side].data(c, s);
   }
 
   message(side: Side, m: WalkedMessage): void {
@@ -179,6 +187,7 @@ export async function walkCapture(path: string, keyLogText?: string): Promise<{ 
       sides: { client: c.walkers.client.out, server: c.walkers.server.out },
       ...(c.notDecrypted !== undefined ? { notDecrypted: c.notDecrypted } : {}),
       ...(c.decryptor !== undefined ? { decryptor: c.decryptor } : {}),
+      chunks: c.chunks,
     })),
   };
 }

@@ -12,14 +12,8 @@ import {
   HELLO_LIST_CAPS, HRR_RANDOM, parseCertificate, parseClientHello, parseEncryptedExtensionsAlpn, parseServerHello, parseSslv2ClientHello,
 } from '../../src/tls/hello.js';
 import type { ClientHelloInfo, ServerHelloInfo } from '../../src/tls/types.js';
+import { ascii, clientHello, ext, extensions, serverHello, sslv2Hello, u16, vec16, vec24, vec8 } from './hello-bytes.js';
 
-const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-const u24 = (n: number) => Buffer.from([n >> 16, (n >> 8) & 0xff, n & 0xff]);
-const vec8 = (b: Buffer) => Buffer.concat([Buffer.from([b.length]), b]);
-const vec16 = (b: Buffer) => Buffer.concat([u16(b.length), b]);
-const vec24 = (b: Buffer) => Buffer.concat([u24(b.length), b]);
-const ext = (type: number, data: Buffer) => Buffer.concat([u16(type), vec16(data)]);
-const ascii = (s: string) => Buffer.from(s, 'latin1');
 
 const SERVER_NAME = 0;
 const SUPPORTED_GROUPS = 10;
@@ -31,18 +25,6 @@ const SUPPORTED_VERSIONS = 43;
 const KEY_SHARE = 51;
 const KEY_SHARE_DRAFT = 40;
 
-/** RFC 5246 7.4.1.2 ClientHello body: version, random, session_id, cipher_suites, compression_methods, extensions. */
-function clientHello(exts: Buffer | null, opts: { sid?: Buffer; suites?: Buffer } = {}): Buffer {
-  return Buffer.concat([
-    u16(0x0303),
-    Buffer.alloc(32, 0xa5),
-    vec8(opts.sid ?? Buffer.alloc(0)),
-    opts.suites ?? vec16(Buffer.concat([u16(0x1301), u16(0xc02f)])),
-    vec8(Buffer.from([0])),
-    exts === null ? Buffer.alloc(0) : exts,
-  ]);
-}
-const extensions = (...e: Buffer[]) => vec16(Buffer.concat(e));
 const serverNameList = (...names: [number, string][]) =>
   vec16(Buffer.concat(names.map(([t, n]) => Buffer.concat([Buffer.from([t]), vec16(ascii(n))]))));
 const keyShares = (...groups: [number, number][]) =>
@@ -217,17 +199,6 @@ describe('ClientHello lists at and past their caps (issue 15: the first values k
   });
 });
 
-/** RFC 8446 4.1.3 ServerHello body (also TLS 1.2's, RFC 5246 7.4.1.3). */
-function serverHello(exts: Buffer | null, opts: { version?: number; random?: Buffer; sid?: Buffer; suite?: number } = {}): Buffer {
-  return Buffer.concat([
-    u16(opts.version ?? 0x0303),
-    opts.random ?? Buffer.alloc(32, 0x5a),
-    vec8(opts.sid ?? Buffer.alloc(0)),
-    u16(opts.suite ?? 0x1301),
-    Buffer.from([0]),
-    exts === null ? Buffer.alloc(0) : exts,
-  ]);
-}
 /** draft-ietf-tls-tls13-21 4.1.3 (drafts before 22): version, random, cipher_suite, extensions. */
 function earlyDraftServerHello(version: number, exts: Buffer): Buffer {
   return Buffer.concat([u16(version), Buffer.alloc(32, 0x5a), u16(0x1301), exts]);
@@ -340,10 +311,6 @@ describe('EncryptedExtensions and Certificate', () => {
   });
 });
 
-/** RFC 5246 E.2: msg_type 1, version, cipher_spec_length, session_id_length, challenge_length, then the three. */
-function sslv2Hello(specs: Buffer, sid: Buffer, challenge: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([1]), u16(0x0301), u16(specs.length), u16(sid.length), u16(challenge.length), specs, sid, challenge]);
-}
 const spec = (n: number) => Buffer.from([n >> 16, (n >> 8) & 0xff, n & 0xff]);
 
 describe('SSLv2-compatible ClientHello', () => {
