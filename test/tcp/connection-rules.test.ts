@@ -127,3 +127,32 @@ describe('a reader that stops wanting a direction', () => {
     expect(h.c.payloadBytes).toEqual([30, 20]);
   });
 });
+
+describe('initial RTT (tcp.analysis.initial_rtt: from the last SYN to the first ACK-bearing segment after it)', () => {
+  test('times a whole number of seconds apart (equal nanoseconds) are not equal times: the RTT is taken at the handshake ACK', () => {
+    const h = setup();
+    const syn = h.seg(0, TCP_SYN, 100, 0);
+    h.seg(1, TCP_SYN | TCP_ACK, 9000, 101);
+    const ack = h.seg(0, TCP_ACK, 101, 9001);
+    h.seg(0, TCP_ACK | PSH, 101, 9001, 10);
+    h.seg(1, TCP_ACK, 9001, 111);
+    expect([h.c.initialRttSyn?.frame, h.c.initialRttAt?.frame]).toEqual([syn.frame, ack.frame]);
+    expect(ack.tsSec - syn.tsSec).toBe(2);
+  });
+});
+
+describe('counters of held segments (countersAt): at most 256 kept per connection', () => {
+  test('257 segments held ahead of one hole: no more than 256 counters, the newest one\'s among them', () => {
+    const r = reader();
+    const h = setup(r.consumer);
+    h.handshake();
+    // Byte 101 lost; bytes 102.. come one per segment, each ahead of the hole.
+    const held: Stamp[] = [];
+    for (let i = 0; i < 257; i++) held.push(h.seg(0, TCP_ACK | PSH, 102 + i, 9001, 1));
+    expect(r.data).toEqual([]);
+    const kept = held.filter((s) => h.c.countersAt(s) !== undefined);
+    expect(kept.length).toBeLessThanOrEqual(256);
+    // The newest: 3 handshake packets and 257 data packets of 55 bytes on the wire.
+    expect(h.c.countersAt(held[256]!)).toEqual({ packets: 260, bytes: 3 * 54 + 257 * 55 });
+  });
+});
