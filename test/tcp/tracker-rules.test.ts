@@ -66,6 +66,18 @@ describe('tuples of connections finalized early at the open cap', () => {
     h.feed(synAckTo(n + 7), 1002);
     expect(h.tracker.stats).toMatchObject({ afterEarly: counted, finalizedEarly: early + 2 });
   });
+  test('a tuple finalized early a second time while still remembered takes no second place: the last 3 distinct tuples stay', () => {
+    const h = setup({ maxOpenConnections: 3 });
+    for (let i = 0; i < 4; i++) h.feed(synOf(i), 1000); // 0 finalized early: remembered {0}
+    h.feed(synOf(0), 1001); // a new connection on 0's tuple (a SYN is never counted): 1 finalized early, {0, 1}
+    h.feed(ackOf(2), 1002); // 2 and 3 active again: the new connection on 0's tuple is the longest idle
+    h.feed(ackOf(3), 1002);
+    h.feed(synOf(4), 1003); // finalizes 0's second connection early: 0 again, {0, 1}
+    h.feed(synOf(5), 1004); // finalizes 2 early: {0, 1, 2}, the 3 distinct tuples finalized early last
+    expect(h.finals.map((c) => c.id)).toEqual([0, 1, 4, 2]);
+    for (const i of [0, 1, 2]) h.feed(i % 2 ? synAckTo(i) : ackOf(i), 1005);
+    expect(h.tracker.stats).toMatchObject({ afterEarly: 3, finalizedEarly: 4 });
+  });
 });
 
 describe('the defaults of TrackerOptions', () => {
