@@ -153,6 +153,16 @@ describe('the defaults of TrackerOptions', () => {
     expect(h.tracker.stats.peakHeldBytes).toBe(fits * per);
   });
 
+  test('a reader is attached when a connection is made, before its first segment, payload or not', () => {
+    const attached: [number, number][] = [];
+    const t = new ConnectionTracker((c) => {
+      attached.push([c.id, c.packets]);
+      return undefined;
+    }, () => undefined);
+    t.packet(synOf(0), { frame: 1, tsSec: 1000, tsNsec: 0 }, 60); // never answered, never any payload
+    expect(attached).toEqual([[0, 0]]);
+  });
+
   test('the wall clock for liveLingerMs when no clock is given', () => {
     const h = setup({ liveLingerMs: 60_000 });
     h.feed(synOf(0), 1000);
