@@ -80,6 +80,45 @@ describe('tuples of connections finalized early at the open cap', () => {
   });
 });
 
+describe('the table: each packet to the open connection of its 4-tuple, whatever the order addresses and ports came in', () => {
+  const at = (t: number) => ({ frame: t, tsSec: 1000 + t, tsNsec: 0 });
+
+  test('a connection opened from a newer address on a lower port than its peer\'s', () => {
+    const finals: TcpConnection[] = [];
+    const t = new ConnectionTracker(() => undefined, (c) => finals.push(c));
+    t.packet(pkt('10.0.0.1', 40000, '10.9.9.9', 443, TCP_SYN, 1), at(1), 60); // 10.9.9.9 is known first
+    t.packet(pkt('10.0.0.2', 80, '10.9.9.9', 443, TCP_SYN, 100), at(2), 60); // a newer address, port 80 < 443
+    t.packet(pkt('10.9.9.9', 443, '10.0.0.2', 80, TCP_SYN | TCP_ACK, 900, 101), at(3), 60);
+    t.packet(pkt('10.0.0.2', 80, '10.9.9.9', 443, TCP_ACK, 101, 901), at(4), 60);
+    t.finish();
+    expect(finals.map((c) => [c.id, c.packets, c.handshakeAck?.frame])).toEqual([[0, 1, undefined], [1, 3, 4]]);
+  });
+
+  test('three connections on one address pair: one finalized, the other two still found; its own later packet counted', () => {
+    const finals: TcpConnection[] = [];
+    const t = new ConnectionTracker(() => undefined, (c) => finals.push(c), { maxOpenConnections: 3 });
+    for (const port of [1000, 1001, 1002]) t.packet(pkt('10.0.0.1', port, '10.9.9.9', 443, TCP_SYN, port), at(port - 999), 60);
+    t.packet(pkt('10.0.0.7', 5000, '10.9.9.9', 443, TCP_SYN, 1), at(4), 60); // finalizes the one on port 1000 early
+    expect(finals.map((c) => c.id)).toEqual([0]);
+    t.packet(pkt('10.9.9.9', 443, '10.0.0.1', 1001, TCP_SYN | TCP_ACK, 5, 1002), at(5), 60);
+    t.packet(pkt('10.9.9.9', 443, '10.0.0.1', 1002, TCP_SYN | TCP_ACK, 5, 1003), at(6), 60);
+    t.packet(pkt('10.9.9.9', 443, '10.0.0.1', 1000, TCP_SYN | TCP_ACK, 5, 1001), at(7), 60);
+    expect(t.stats).toMatchObject({ afterEarly: 1, finalizedEarly: 1 });
+    t.finish();
+    expect(finals.map((c) => [c.id, c.packets, c.synAcks.length])).toEqual([[0, 1, 0], [1, 2, 1], [2, 2, 1], [3, 1, 0]]);
+  });
+
+  test('a finalized connection is never found again, even by a new tuple whose addresses took its freed address ids', () => {
+    const finals: TcpConnection[] = [];
+    const t = new ConnectionTracker(() => undefined, (c) => finals.push(c), { maxOpenConnections: 1 });
+    t.packet(pkt('10.0.0.1', 1000, '10.9.9.9', 443, TCP_SYN, 1), at(1), 60);
+    t.packet(pkt('10.0.0.2', 1000, '10.0.0.3', 443, TCP_SYN, 1), at(2), 60); // finalizes 0 early; two new addresses
+    t.packet(pkt('10.0.0.2', 443, '10.0.0.3', 1000, TCP_ACK, 1, 1), at(3), 60); // another tuple, never seen: a new connection
+    expect(finals.map((c) => [c.id, c.packets])).toEqual([[0, 1], [1, 1]]);
+    expect(t.stats).toMatchObject({ finalizedEarly: 2, afterEarly: 0 });
+  });
+});
+
 describe('the defaults of TrackerOptions', () => {
   // Connection 0 closes (SYN, RST) at 1000; connection 1 stays open; connection 2 sends its SYN at 1000
   // and nothing after. Connection 1's ACKs fill the frames up to each sweep (every 16384th frame).
