@@ -119,6 +119,17 @@ describe('the table: each packet to the open connection of its 4-tuple, whatever
   });
 });
 
+test('a closed connection finalized to make room at the open cap: its late packet is counted as a closed one\'s (afterClosed)', () => {
+  const h = setup({ maxOpenConnections: 2 });
+  h.feed(synOf(0), 1000);
+  h.feed(synOf(1), 1000);
+  h.feed(pkt(client(1).ip, client(1).port, SERVER, 443, TCP_RST | TCP_ACK, 1002, 0), 1001); // 1 closed, lingering
+  h.feed(synOf(2), 1002); // the cap: the lingering one goes first, not as finalized early
+  expect(h.finals.map((c) => [c.id, c.finalizedEarly])).toEqual([[1, false]]);
+  h.feed(synAckTo(1), 1003); // its late SYN-ACK
+  expect(h.tracker.stats).toMatchObject({ afterClosed: 1, afterEarly: 0, finalizedEarly: 0 });
+});
+
 describe('the defaults of TrackerOptions', () => {
   // Connection 0 closes (SYN, RST) at 1000; connection 1 stays open; connection 2 sends its SYN at 1000
   // and nothing after. Connection 1's ACKs fill the frames up to each sweep (every 16384th frame).
