@@ -156,3 +156,45 @@ describe('counters of held segments (countersAt): at most 256 kept per connectio
     expect(h.c.countersAt(held[256]!)).toEqual({ packets: 260, bytes: 3 * 54 + 257 * 55 });
   });
 });
+
+describe('more corners of the rules in the comments', () => {
+  test('a reader that stops wanting direction 1: only that direction stops', () => {
+    const r = reader();
+    const data = r.consumer.data;
+    r.consumer.data = (dir, chunk, stamp, start) => {
+      data(dir, chunk, stamp, start);
+      if (dir === 1) r.want[1] = false;
+    };
+    const h = setup(r.consumer);
+    h.handshake();
+    const f1 = h.seg(1, TCP_ACK | PSH, 9001, 101, 10);
+    h.seg(1, TCP_ACK | PSH, 9011, 101, 10);
+    const f3 = h.seg(0, TCP_ACK | PSH, 101, 9021, 20);
+    expect(r.data).toEqual([[1, 10, f1.frame], [0, 20, f3.frame]]);
+  });
+
+  test('the SYN-ACK\'s sender starts its client\'s stream at the first ACK number after its SYN, not a later one', () => {
+    // Direction 0 (the client, first seen by its ACK) never shows its SYN; the server's SYN-ACK acknowledges 101,
+    // then the server acknowledges 10 bytes never captured: the client's stream starts at 101, a 10-byte hole.
+    const r = reader();
+    const h = setup(r.consumer);
+    h.seg(0, TCP_ACK, 101, 9001);
+    h.seg(1, TCP_SYN | TCP_ACK, 9000, 101);
+    h.seg(1, TCP_ACK, 9001, 111);
+    const d = h.seg(0, TCP_ACK | PSH, 111, 9001, 10);
+    h.c.release();
+    expect(r.gaps).toEqual([[0, 10]]);
+    expect(r.data).toEqual([[0, 10, d.frame]]);
+    expect(h.c.missingBytes).toBe(10);
+  });
+
+  test('a SYN from direction 1 carrying one before its first sequence number is the same connection (RFC 9293: the ISN precedes the data)', () => {
+    // Direction 0's SYN was captured; direction 1's SYN-ACK was not, its first segment (data at 9001) was.
+    const h = setup();
+    h.seg(0, TCP_SYN, 100, 0);
+    h.seg(1, TCP_ACK | PSH, 9001, 101, 10);
+    const syn1 = pkt(B.ip, B.port, A.ip, A.port, TCP_SYN, 9000, 0).tcp!;
+    expect(h.c.isNewConnectionSyn(1, syn1)).toBe(false);
+    expect(h.c.isNewConnectionSyn(1, pkt(B.ip, B.port, A.ip, A.port, TCP_SYN, 7777, 0).tcp!)).toBe(true);
+  });
+});
