@@ -198,3 +198,13 @@ describe('more corners of the rules in the comments', () => {
     expect(h.c.isNewConnectionSyn(1, pkt(B.ip, B.port, A.ip, A.port, TCP_SYN, 7777, 0).tcp!)).toBe(true);
   });
 });
+
+test('problems: none on a new connection; addProblem() appends in order (nothing in src calls it today)', () => {
+  const a = setup().c;
+  const b = setup().c;
+  expect(a.problems).toEqual([]);
+  a.addProblem('first');
+  a.addProblem('second');
+  expect(a.problems).toEqual(['first', 'second']);
+  expect(b.problems).toEqual([]);
+});
