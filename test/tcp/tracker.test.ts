@@ -9,37 +9,13 @@ import type { Dir, StreamConsumer, TcpConnection } from '../../src/tcp/connectio
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../../src/decode/types.js';
 import type { Stamp } from '../../src/base/stamp.js';
 import { HELD_SEGMENT_OVERHEAD } from '../../src/tcp/reassembly.js';
+import { pkt } from './packets.js';
 
 /** CPU time of this process, µs: a loaded machine preempts the test, which wall time would count. */
 const cpuNow = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
-
-const EMPTY = Buffer.alloc(0);
-
-function pkt(src: string, sport: number, dst: string, dport: number, flags: number, seq = 0, ack = 0, payload = EMPTY): DecodedPacket {
-  return {
-    linkType: 1,
-    ipVersion: 4,
-    src,
-    dst,
-    ipProto: 6,
-    problems: [],
-    tcp: {
-      srcPort: sport,
-      dstPort: dport,
-      seq: seq >>> 0,
-      ack: ack >>> 0,
-      flags,
-      window: 1000,
-      headerLength: 20,
-      options: {},
-      payload,
-      payloadLength: payload.length,
-    },
-  };
-}
 
 function setup(opts: TrackerOptions = {}, reading = false) {
   const finals: TcpConnection[] = [];
