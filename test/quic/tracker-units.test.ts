@@ -1696,3 +1696,66 @@ test('a short datagram is matched by the tracked CID length it holds, not by a l
   expect(f.send({ ip: '203.0.113.9', port: 9 }, other, Buffer.concat([Buffer.from([0x40]), x]))).toBe(true);
   expect([f.last, f.conns[1].problems.includes('truncated short header')]).toEqual([{ frame: 4, conn: 1, types: ['1-RTT'] }, false]);
 });
+
+describe('lines 490-618 and 681-789 (addCid … packet, handshakePacket … emit)', () => {
+  test('client migrations are told apart by address and port together: a new port of a seen host and a seen port of another host are new paths (RFC 9000 §9.3)', () => {
+    const f = new Feed();
+    const conn = handshake(f);
+    const a1 = { ip: '192.0.2.20', port: 61000 };
+    const a2 = { ip: '192.0.2.20', port: 61001 }; // the same host, a new port (a NAT rebinding)
+    const b1 = { ip: '192.0.2.21', port: 61000 }; // another host, a port already seen
+    for (const ep of [a1, a2, b1, a1, a2, b1]) f.send(ep, SERVER, rawShort(SCID));
+    expect(conn.migrations).toEqual([a1, a2, b1]);
+  });
+
+  test('no consumer: Handshake, 0-RTT and 1-RTT packets are counted, none opened, nothing fails', () => {
+    const f = new Feed({}, () => undefined);
+    f.c(sealedClientInitial(0, [Buffer.from([0x01])]));
+    f.c(rawLong('0-RTT', { dcid: CCID, scid: CSCID }));
+    f.s(Buffer.concat([sealedServerInitial(0, [Buffer.from([0x01])]), serverHandshake()]));
+    f.c(Buffer.concat([rawLong('Handshake', { dcid: SCID, scid: CSCID }), rawShort(SCID)]));
+    f.c(rawShort(SCID));
+    f.s(rawShort(CSCID));
+    const [conn] = f.conns;
+    expect(conn.packetCounts).toEqual({ client: { Initial: 1, '0-RTT': 1, Handshake: 1, '1-RTT': 2 }, server: { Initial: 1, Handshake: 1, '1-RTT': 1 } });
+    expect([conn.keyed, conn.keyedDecrypts, conn.clientAppOpened, conn.clientAppFailed, conn.problems]).toEqual([false, { handshake: 0, application: 0 }, 0, 0, []]);
+  });
+
+  test('emit releases the Initial CRYPTO streams: bytes that waited behind a gap are gone', () => {
+    const f = new Feed();
+    f.c(sealedClientInitial(0, [cryptoFrame(1, hex('02'))])); // waits for offset 0
+    f.s(sealedServerInitial(0, [cryptoFrame(1, hex('12'))]));
+    const [conn] = f.conns;
+    f.tracker.finish();
+    const got: string[] = [];
+    const stamp: Stamp = { frame: 9, tsSec: 0, tsNsec: 0 };
+    for (const side of ['client', 'server'] as const) conn.crypto[side].add(0, hex('01'), stamp, (b) => got.push(`${side} ${b.toString('hex')}`));
+    expect([f.consumers[0].got, got]).toEqual([[], ['client 01', 'server 01']]);
+  });
+
+  test('once the consumer wants no more Handshake CRYPTO, the client\'s Handshake stream is released too', () => {
+    const f = new Feed();
+    const c = keyed(f);
+    f.c(clientHs(0, [cryptoFrame(1, hex('15'))])); // waits for offset 0
+    const crypto = c.crypto.bind(c);
+    c.crypto = (...args) => {
+      crypto(...args);
+      c.wantsHandshakeCrypto = false;
+    };
+    f.s(serverHs(0, [cryptoFrame(0, hex('08'))]));
+    c.crypto = crypto;
+    c.wantsHandshakeCrypto = true;
+    f.c(clientHs(1, [cryptoFrame(0, hex('14'))]));
+    // Released: the client's offset 1 byte (buffered before) is gone; only offset 0 arrives.
+    expect(c.got.map((g) => `${g.from} ${g.bytes}`)).toEqual(['server 08', 'client 14']);
+  });
+
+  test('after HANDSHAKE_DONE a server 1-RTT on the slow path (coalesced after a Handshake packet) is not opened', () => {
+    const f = new Feed();
+    keyed(f);
+    f.s(Buffer.concat([serverHs(0, [cryptoFrame(0, hex('08'))]), sealedShort(CSCID, 0, [HANDSHAKE_DONE], appKeys.server)]));
+    f.s(Buffer.concat([serverHs(1, [cryptoFrame(1, hex('09'))]), sealedShort(CSCID, 1, [HANDSHAKE_DONE], appKeys.server)]));
+    const [conn] = f.conns;
+    expect([conn.handshakeDone?.frame, conn.keyedDecrypts.application, conn.largestPn.application.server, conn.keyedDecrypts.handshake]).toEqual([3, 1, 0, 2]);
+  });
+});
