@@ -1758,4 +1758,41 @@ describe('lines 490-618 and 681-789 (addCid … packet, handshakePacket … emit
     const [conn] = f.conns;
     expect([conn.handshakeDone?.frame, conn.keyedDecrypts.application, conn.largestPn.application.server, conn.keyedDecrypts.handshake]).toEqual([3, 1, 0, 2]);
   });
+
+  test('frame problems of a client 1-RTT packet name its level', () => {
+    const f = new Feed();
+    keyed(f);
+    f.c(sealedShort(SCID, 0, [Buffer.from([0x1f])], appKeys.client)); // 0x1f: no such frame (RFC 9000 §19)
+    expect([f.conns[0].clientAppOpened, f.conns[0].problems]).toEqual([1, ['unexpected frame type 0x1f in a 1-RTT packet']]);
+  });
+
+  test('a CID taken over leaves the old owner\'s list also when it is the first there (a client Initial with an empty DCID)', () => {
+    const f = new Feed();
+    f.c(clientInitial({ dcid: Buffer.alloc(0) })); // its CIDs: only its SCID
+    const [a] = f.conns;
+    expect(a.cids).toEqual(['a1a2a3a4']);
+    f.send({ ip: '192.0.2.50', port: 5 }, SERVER, clientInitial({ dcid: hex('d2d2d2d2d2d2d2d2') })); // the same SCID
+    const b = f.conns[1];
+    expect([a.cids, b.cids]).toEqual([[], ['d2d2d2d2d2d2d2d2', 'a1a2a3a4']]);
+  });
+  test('a CONNECTION_CLOSE in a Handshake packet coalesced after an Initial, and one in a server 1-RTT coalesced after a Handshake packet: events with their own packet\'s bytes', () => {
+    const f = new Feed();
+    keyed(f);
+    const hsClose = clientHs(0, [closeFrame(0x128, 'x')]);
+    f.c(Buffer.concat([sealedClientInitial(1, [Buffer.from([0x01])], { dcid: SCID }), hsClose])); // one DCID for both (RFC 9000 §12.2)
+    const g = new Feed();
+    keyed(g);
+    const appClose = sealedShort(CSCID, 0, [closeFrame(0x0a, '')], appKeys.server);
+    g.s(Buffer.concat([serverHs(0, [cryptoFrame(0, hex('08'))]), appClose]));
+    const closes = (x: Feed): unknown[] => x.conns[0].events.filter((e) => e.type === 'ConnectionClose').map((e) => [e.from, e.frame, e.bytes]);
+    expect([closes(f), closes(g)]).toEqual([[['client', 3, hsClose.length]], [['server', 3, appClose.length]]]);
+  });
+
+  test('cryptoCap at the Handshake level alone: its CRYPTO past the cap dropped, with the problem', () => {
+    const f = new Feed({ cryptoCap: 4 });
+    const c = keyed(f);
+    f.c(sealedClientInitial(1, [cryptoFrame(0, hex('0102'))])); // within the cap
+    f.s(serverHs(0, [cryptoFrame(0, hex('0a0b0c0d0e0f'))]));
+    expect([f.conns[0].problems, c.got.map((g) => `${g.level} ${g.bytes}`)]).toEqual([['CRYPTO data beyond 4 bytes dropped'], ['initial 0102', 'handshake 0a0b0c0d']]);
+  });
 });
