@@ -1796,3 +1796,30 @@ describe('lines 490-618 and 681-789 (addCid … packet, handshakePacket … emit
     expect([f.conns[0].problems, c.got.map((g) => `${g.level} ${g.bytes}`)]).toEqual([['CRYPTO data beyond 4 bytes dropped'], ['initial 0102', 'handshake 0a0b0c0d']]);
   });
 });
+
+test('a client whose SCID is its first DCID (RFC 9000 §7.2 allows it): a packet to that CID is the server\'s when it comes from the server\'s address', () => {
+  const f = new Feed();
+  f.c(clientInitial({ scid: CCID })); // DCID and SCID: the same 8 bytes
+  f.s(rawLong('Initial', { dcid: CCID, scid: SCID })); // the server's Initial, to the client's SCID
+  f.s(rawLong('Handshake', { dcid: CCID, scid: SCID }));
+  f.c(clientInitial({ dcid: SCID, scid: CCID })); // the client's next Initial, to the server's SCID
+  f.c(clientInitial({ scid: CCID })); // or a retransmission of its first, to its first DCID
+  f.s(rawShort(CCID)); // the server's 1-RTT, to the client's SCID
+  // The client elsewhere (only clients migrate, §9): on another host's port 443, on the server's host.
+  f.send({ ip: '203.0.113.9', port: 443 }, SERVER, rawLong('0-RTT', { dcid: CCID, scid: CCID }));
+  f.send({ ip: SERVER.ip, port: 50001 }, SERVER, rawLong('0-RTT', { dcid: CCID, scid: CCID }));
+  const [conn] = f.conns;
+  expect([f.conns.length, conn.serverScid?.toString('hex'), conn.serverHandshake]).toEqual([1, 'b1b2b3b4b5', true]);
+  expect(conn.packetCounts).toEqual({ client: { Initial: 3, '0-RTT': 2 }, server: { Initial: 1, Handshake: 1, '1-RTT': 1 } });
+  expect(conn.migrations).toEqual([
+    { ip: '203.0.113.9', port: 443 },
+    { ip: SERVER.ip, port: 50001 },
+  ]);
+});
+
+test('a short header to the client\'s CID from another server address (its preferred address, RFC 9000 §9.6) is the server\'s', () => {
+  const f = new Feed();
+  const conn = handshake(f);
+  f.send({ ip: '198.51.100.8', port: 4433 }, CLIENT, rawShort(CSCID));
+  expect([conn.datagrams, conn.migrations, conn.packetCounts.server['1-RTT']]).toEqual([{ client: 1, server: 2 }, [], 1]);
+});
