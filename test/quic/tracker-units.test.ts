@@ -1823,3 +1823,11 @@ test('a short header to the client\'s CID from another server address (its prefe
   f.send({ ip: '198.51.100.8', port: 4433 }, CLIENT, rawShort(CSCID));
   expect([conn.datagrams, conn.migrations, conn.packetCounts.server['1-RTT']]).toEqual([{ client: 1, server: 2 }, [], 1]);
 });
+
+test('a Retry from the client\'s side (only servers send one, RFC 9000 §17.2.5) is counted but changes nothing', () => {
+  const f = new Feed();
+  f.c(clientInitial());
+  f.c(retry(CCID, CSCID, hex('03')));
+  const [conn] = f.conns;
+  expect([conn.retry, conn.restartPending, conn.retryScid, conn.keyDcid.toString('hex'), conn.packetCounts.client]).toEqual([false, false, undefined, 'c1c2c3c4c5c6c7c8', { Initial: 1, Retry: 1 }]);
+});
