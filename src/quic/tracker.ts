@@ -236,8 +236,8 @@ export class QuicTracker {
   private readonly maxConnections: number;
   private readonly idleTimeoutSec: number;
   private readonly cryptoCap: number;
-  /** Connection ID (hex) -> connection and the side that CID addresses. */
-  private readonly byCid = new Map<string, { conn: QuicConnection; to: Side }>();
+  /** Connection ID (hex) -> connection and the side that CID addresses (undefined: both ends use it, see sideOf). */
+  private readonly byCid = new Map<string, { conn: QuicConnection; to: Side | undefined }>();
   /** Lengths of the non-empty CIDs we track, with a count each (short headers do not carry the length). */
   private readonly cidLengths = new Map<number, number>();
   /** src|sport|dst|dport -> connection and the sender's side. */
@@ -404,7 +404,7 @@ export class QuicTracker {
   private match(dcid: Buffer, src: string, sport: number, dst: string, dport: number): { conn: QuicConnection; from: Side } | undefined {
     if (dcid.length > 0) {
       const c = this.byCid.get(hex(dcid));
-      if (c !== undefined) return { conn: c.conn, from: c.to === 'server' ? 'client' : 'server' };
+      if (c !== undefined) return { conn: c.conn, from: this.sideOf(c, src, sport) };
     }
     return this.byTuple.get(tupleKey(src, sport, dst, dport));
   }
@@ -413,11 +413,23 @@ export class QuicTracker {
     for (const len of this.cidLengths.keys()) {
       if (1 + len > p.length) continue;
       const c = this.byCid.get(hex(p.subarray(1, 1 + len)));
-      if (c !== undefined) return { conn: c.conn, from: c.to === 'server' ? 'client' : 'server', dcidLength: len };
+      if (c !== undefined) return { conn: c.conn, from: this.sideOf(c, src, sport), dcidLength: len };
     }
     const t = this.byTuple.get(tupleKey(src, sport, dst, dport));
     if (t === undefined) return undefined;
     return { conn: t.conn, from: t.from, dcidLength: this.shortDcidLength(t.conn, t.from) };
+  }
+
+  /**
+   * The sender of a packet to a CID of `c.conn`: the end that CID does not
+   * address. A CID both ends use for themselves (a client whose SCID is its
+   * first DCID: RFC 9000 §7.2 does not forbid it) names neither: the server
+   * when the packet comes from the server's address (only clients migrate,
+   * §9), else the client.
+   */
+  private sideOf(c: { conn: QuicConnection; to: Side | undefined }, src: string, sport: number): Side {
+    if (c.to !== undefined) return c.to === 'server' ? 'client' : 'server';
+    return src === c.conn.server.ip && sport === c.conn.server.port ? 'server' : 'client';
   }
 
   /** DCID length of a short header from `from`: the CID the peer chose for itself. */
@@ -492,7 +504,11 @@ export class QuicTracker {
     if (cid.length === 0) return;
     const key = hex(cid);
     const had = this.byCid.get(key);
-    if (had !== undefined && had.conn === conn) return;
+    if (had !== undefined && had.conn === conn) {
+      // The other end uses it too: it addresses no one side.
+      if (had.to !== to) had.to = undefined;
+      return;
+    }
     if (had !== undefined) {
       this.dropCid(key, had.conn);
       this.forgetRecent(had.conn);

@@ -1696,3 +1696,138 @@ test('a short datagram is matched by the tracked CID length it holds, not by a l
   expect(f.send({ ip: '203.0.113.9', port: 9 }, other, Buffer.concat([Buffer.from([0x40]), x]))).toBe(true);
   expect([f.last, f.conns[1].problems.includes('truncated short header')]).toEqual([{ frame: 4, conn: 1, types: ['1-RTT'] }, false]);
 });
+
+describe('lines 490-618 and 681-789 (addCid … packet, handshakePacket … emit)', () => {
+  test('client migrations are told apart by address and port together: a new port of a seen host and a seen port of another host are new paths (RFC 9000 §9.3)', () => {
+    const f = new Feed();
+    const conn = handshake(f);
+    const a1 = { ip: '192.0.2.20', port: 61000 };
+    const a2 = { ip: '192.0.2.20', port: 61001 }; // the same host, a new port (a NAT rebinding)
+    const b1 = { ip: '192.0.2.21', port: 61000 }; // another host, a port already seen
+    for (const ep of [a1, a2, b1, a1, a2, b1]) f.send(ep, SERVER, rawShort(SCID));
+    expect(conn.migrations).toEqual([a1, a2, b1]);
+  });
+
+  test('no consumer: Handshake, 0-RTT and 1-RTT packets are counted, none opened, nothing fails', () => {
+    const f = new Feed({}, () => undefined);
+    f.c(sealedClientInitial(0, [Buffer.from([0x01])]));
+    f.c(rawLong('0-RTT', { dcid: CCID, scid: CSCID }));
+    f.s(Buffer.concat([sealedServerInitial(0, [Buffer.from([0x01])]), serverHandshake()]));
+    f.c(Buffer.concat([rawLong('Handshake', { dcid: SCID, scid: CSCID }), rawShort(SCID)]));
+    f.c(rawShort(SCID));
+    f.s(rawShort(CSCID));
+    const [conn] = f.conns;
+    expect(conn.packetCounts).toEqual({ client: { Initial: 1, '0-RTT': 1, Handshake: 1, '1-RTT': 2 }, server: { Initial: 1, Handshake: 1, '1-RTT': 1 } });
+    expect([conn.keyed, conn.keyedDecrypts, conn.clientAppOpened, conn.clientAppFailed, conn.problems]).toEqual([false, { handshake: 0, application: 0 }, 0, 0, []]);
+  });
+
+  test('emit releases the Initial CRYPTO streams: bytes that waited behind a gap are gone', () => {
+    const f = new Feed();
+    f.c(sealedClientInitial(0, [cryptoFrame(1, hex('02'))])); // waits for offset 0
+    f.s(sealedServerInitial(0, [cryptoFrame(1, hex('12'))]));
+    const [conn] = f.conns;
+    f.tracker.finish();
+    const got: string[] = [];
+    const stamp: Stamp = { frame: 9, tsSec: 0, tsNsec: 0 };
+    for (const side of ['client', 'server'] as const) conn.crypto[side].add(0, hex('01'), stamp, (b) => got.push(`${side} ${b.toString('hex')}`));
+    expect([f.consumers[0].got, got]).toEqual([[], ['client 01', 'server 01']]);
+  });
+
+  test('once the consumer wants no more Handshake CRYPTO, the client\'s Handshake stream is released too', () => {
+    const f = new Feed();
+    const c = keyed(f);
+    f.c(clientHs(0, [cryptoFrame(1, hex('15'))])); // waits for offset 0
+    const crypto = c.crypto.bind(c);
+    c.crypto = (...args) => {
+      crypto(...args);
+      c.wantsHandshakeCrypto = false;
+    };
+    f.s(serverHs(0, [cryptoFrame(0, hex('08'))]));
+    c.crypto = crypto;
+    c.wantsHandshakeCrypto = true;
+    f.c(clientHs(1, [cryptoFrame(0, hex('14'))]));
+    // Released: the client's offset 1 byte (buffered before) is gone; only offset 0 arrives.
+    expect(c.got.map((g) => `${g.from} ${g.bytes}`)).toEqual(['server 08', 'client 14']);
+  });
+
+  test('after HANDSHAKE_DONE a server 1-RTT on the slow path (coalesced after a Handshake packet) is not opened', () => {
+    const f = new Feed();
+    keyed(f);
+    f.s(Buffer.concat([serverHs(0, [cryptoFrame(0, hex('08'))]), sealedShort(CSCID, 0, [HANDSHAKE_DONE], appKeys.server)]));
+    f.s(Buffer.concat([serverHs(1, [cryptoFrame(1, hex('09'))]), sealedShort(CSCID, 1, [HANDSHAKE_DONE], appKeys.server)]));
+    const [conn] = f.conns;
+    expect([conn.handshakeDone?.frame, conn.keyedDecrypts.application, conn.largestPn.application.server, conn.keyedDecrypts.handshake]).toEqual([3, 1, 0, 2]);
+  });
+
+  test('frame problems of a client 1-RTT packet name its level', () => {
+    const f = new Feed();
+    keyed(f);
+    f.c(sealedShort(SCID, 0, [Buffer.from([0x1f])], appKeys.client)); // 0x1f: no such frame (RFC 9000 §19)
+    expect([f.conns[0].clientAppOpened, f.conns[0].problems]).toEqual([1, ['unexpected frame type 0x1f in a 1-RTT packet']]);
+  });
+
+  test('a CID taken over leaves the old owner\'s list also when it is the first there (a client Initial with an empty DCID)', () => {
+    const f = new Feed();
+    f.c(clientInitial({ dcid: Buffer.alloc(0) })); // its CIDs: only its SCID
+    const [a] = f.conns;
+    expect(a.cids).toEqual(['a1a2a3a4']);
+    f.send({ ip: '192.0.2.50', port: 5 }, SERVER, clientInitial({ dcid: hex('d2d2d2d2d2d2d2d2') })); // the same SCID
+    const b = f.conns[1];
+    expect([a.cids, b.cids]).toEqual([[], ['d2d2d2d2d2d2d2d2', 'a1a2a3a4']]);
+  });
+  test('a CONNECTION_CLOSE in a Handshake packet coalesced after an Initial, and one in a server 1-RTT coalesced after a Handshake packet: events with their own packet\'s bytes', () => {
+    const f = new Feed();
+    keyed(f);
+    const hsClose = clientHs(0, [closeFrame(0x128, 'x')]);
+    f.c(Buffer.concat([sealedClientInitial(1, [Buffer.from([0x01])], { dcid: SCID }), hsClose])); // one DCID for both (RFC 9000 §12.2)
+    const g = new Feed();
+    keyed(g);
+    const appClose = sealedShort(CSCID, 0, [closeFrame(0x0a, '')], appKeys.server);
+    g.s(Buffer.concat([serverHs(0, [cryptoFrame(0, hex('08'))]), appClose]));
+    const closes = (x: Feed): unknown[] => x.conns[0].events.filter((e) => e.type === 'ConnectionClose').map((e) => [e.from, e.frame, e.bytes]);
+    expect([closes(f), closes(g)]).toEqual([[['client', 3, hsClose.length]], [['server', 3, appClose.length]]]);
+  });
+
+  test('cryptoCap at the Handshake level alone: its CRYPTO past the cap dropped, with the problem', () => {
+    const f = new Feed({ cryptoCap: 4 });
+    const c = keyed(f);
+    f.c(sealedClientInitial(1, [cryptoFrame(0, hex('0102'))])); // within the cap
+    f.s(serverHs(0, [cryptoFrame(0, hex('0a0b0c0d0e0f'))]));
+    expect([f.conns[0].problems, c.got.map((g) => `${g.level} ${g.bytes}`)]).toEqual([['CRYPTO data beyond 4 bytes dropped'], ['initial 0102', 'handshake 0a0b0c0d']]);
+  });
+});
+
+test('a client whose SCID is its first DCID (RFC 9000 §7.2 allows it): a packet to that CID is the server\'s when it comes from the server\'s address', () => {
+  const f = new Feed();
+  f.c(clientInitial({ scid: CCID })); // DCID and SCID: the same 8 bytes
+  f.s(rawLong('Initial', { dcid: CCID, scid: SCID })); // the server's Initial, to the client's SCID
+  f.s(rawLong('Handshake', { dcid: CCID, scid: SCID }));
+  f.c(clientInitial({ dcid: SCID, scid: CCID })); // the client's next Initial, to the server's SCID
+  f.c(clientInitial({ scid: CCID })); // or a retransmission of its first, to its first DCID
+  f.s(rawShort(CCID)); // the server's 1-RTT, to the client's SCID
+  // The client elsewhere (only clients migrate, §9): on another host's port 443, on the server's host.
+  f.send({ ip: '203.0.113.9', port: 443 }, SERVER, rawLong('0-RTT', { dcid: CCID, scid: CCID }));
+  f.send({ ip: SERVER.ip, port: 50001 }, SERVER, rawLong('0-RTT', { dcid: CCID, scid: CCID }));
+  const [conn] = f.conns;
+  expect([f.conns.length, conn.serverScid?.toString('hex'), conn.serverHandshake]).toEqual([1, 'b1b2b3b4b5', true]);
+  expect(conn.packetCounts).toEqual({ client: { Initial: 3, '0-RTT': 2 }, server: { Initial: 1, Handshake: 1, '1-RTT': 1 } });
+  expect(conn.migrations).toEqual([
+    { ip: '203.0.113.9', port: 443 },
+    { ip: SERVER.ip, port: 50001 },
+  ]);
+});
+
+test('a short header to the client\'s CID from another server address (its preferred address, RFC 9000 §9.6) is the server\'s', () => {
+  const f = new Feed();
+  const conn = handshake(f);
+  f.send({ ip: '198.51.100.8', port: 4433 }, CLIENT, rawShort(CSCID));
+  expect([conn.datagrams, conn.migrations, conn.packetCounts.server['1-RTT']]).toEqual([{ client: 1, server: 2 }, [], 1]);
+});
+
+test('a Retry from the client\'s side (only servers send one, RFC 9000 §17.2.5) is counted but changes nothing', () => {
+  const f = new Feed();
+  f.c(clientInitial());
+  f.c(retry(CCID, CSCID, hex('03')));
+  const [conn] = f.conns;
+  expect([conn.retry, conn.restartPending, conn.retryScid, conn.keyDcid.toString('hex'), conn.packetCounts.client]).toEqual([false, false, undefined, 'c1c2c3c4c5c6c7c8', { Initial: 1, Retry: 1 }]);
+});
