@@ -77,7 +77,8 @@ if (md) {
   console.log('| --- | --- | --- | --- | --- | --- |');
 }
 for (const folder of FOLDERS) {
-  const files = readdirSync(path.join(root, 'src', folder)).filter((n) => /\.tsx?$/.test(n)).map((n) => `src/${folder}/${n}`).sort();
+  // Sub-folders too (src/tls/decrypt belongs to src/tls).
+  const files = readdirSync(path.join(root, 'src', folder), { recursive: true }).filter((n) => /\.tsx?$/.test(n)).map((n) => `src/${folder}/${n}`).sort();
   let killed = 0;
   let total = 0;
   let linesScored = 0;
@@ -90,7 +91,7 @@ for (const folder of FOLDERS) {
     linesAll += lines;
     const entry = map[file];
     if (entry === undefined) {
-      unscored.push(`${path.basename(file)} (${lines})`);
+      unscored.push(`${path.relative(path.join(root, 'src', folder), path.join(root, file))} (${lines})`);
       continue;
     }
     let k = 0;
@@ -103,7 +104,7 @@ for (const folder of FOLDERS) {
     killed += k;
     total += t;
     linesScored += lines;
-    scored.push(`${path.basename(file)} ${t ? ((100 * k) / t).toFixed(1) : '-'} %${entry.note ? ` (${entry.note})` : ''}`);
+    scored.push(`${path.relative(path.join(root, 'src', folder), path.join(root, file))} ${t ? ((100 * k) / t).toFixed(1) : '-'} %${entry.note ? ` (${entry.note})` : ''}`);
   }
   const score = total ? `${((100 * killed) / total).toFixed(1)} %` : '-';
   if (md) {
