@@ -1,7 +1,9 @@
-// A small stand-in for jest's globals (describe/test/each/beforeAll/afterAll, expect from jest's own `expect`
-// package) to run a bundled test file in one node process; exits 1 at the first failing test.
-import { expect } from '/work/main/node_modules/expect/build/index.js';
-const root = { name: '', tests: [], children: [], beforeAll: [], afterAll: [] };
+// A small stand-in for jest's globals (describe / test / it, .each, .skip, beforeAll / afterAll; `expect` is
+// jest's own package) that runs one bundled test file in one process: exit 1 at the first failing test
+// (printing "FAIL <name>"), 0 when all pass. For run.mjs only: a jest process per mutant costs seconds.
+import { expect } from '../../node_modules/expect/build/index.js';
+
+const root = { name: '', tests: [], beforeAll: [], afterAll: [] };
 let cur = root;
 const fmt = (name, row) => {
   const args = Array.isArray(row) ? row : [row];
@@ -9,8 +11,7 @@ const fmt = (name, row) => {
   return String(name).replace(/%[sidjpo#%]/g, (m) => (m === '%%' ? '%' : String(args[i++])));
 };
 const describe = (name, fn) => {
-  const node = { name, tests: [], children: [], beforeAll: [], afterAll: [] };
-  cur.children.push(node);
+  const node = { name, tests: [], beforeAll: [], afterAll: [] };
   cur.tests.push({ node });
   const prev = cur;
   cur = node;
@@ -23,19 +24,18 @@ const test = (name, fn) => cur.tests.push({ name, fn });
 test.each = (rows) => (name, fn) => rows.forEach((r) => test(fmt(name, r), () => (Array.isArray(r) ? fn(...r) : fn(r))));
 test.skip = () => {};
 Object.assign(globalThis, { describe, test, it: test, expect, beforeAll: (f) => cur.beforeAll.push(f), afterAll: (f) => cur.afterAll.push(f) });
-const file = process.argv[2];
-await import(file);
+await import(process.argv[2]);
 let n = 0;
 async function run(node, path) {
   for (const f of node.beforeAll) await f();
   for (const t of node.tests) {
-    if (t.node) await run(t.node, path + t.node.name + ' > ');
+    if (t.node) await run(t.node, `${path}${t.node.name} › `);
     else {
       try {
         await t.fn();
         n++;
       } catch (e) {
-        console.log('FAIL', path + t.name, '\n', String(e?.message ?? e).slice(0, 300));
+        console.log(`FAIL ${path}${t.name}\n ${String(e?.message ?? e).slice(0, 300)}`);
         process.exit(1);
       }
     }

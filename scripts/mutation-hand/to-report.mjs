@@ -1,5 +1,7 @@
-// The hand run's results (hand-run.mjs) as a Stryker JSON report (mutation-testing-report-schema), for
-// scripts/mutation-survivors.mjs and mutation-folders.mjs: locations 1-based like Stryker's own reports.
+// run.mjs's results as a Stryker JSON report (mutation-testing-report-schema) for scripts/mutation-survivors.mjs
+// and mutation-folders.mjs, locations 1-based as in Stryker's own; later results files (a re-run of some
+// mutants with newer tests) override the first one's status for their mutants.
+//   node scripts/mutation-hand/to-report.mjs /tmp/tree/src/x.ts src/x.ts /tmp/mutants.json /tmp/results.json reports/mutation/quick-x-hand.json [/tmp/rerun.json ...]
 import { readFileSync, writeFileSync } from 'node:fs';
 const [srcFile, rel, mutantsFile, resultsFile, out, ...extra] = process.argv.slice(2);
 const mutants = JSON.parse(readFileSync(mutantsFile, 'utf8'));
