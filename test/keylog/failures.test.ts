@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { walkCapture } from './walker.js';
-import { TlsDecryptor, AeadDirection, aeadSuite, trafficKeys, MAX_TLS13_CIPHERTEXT } from '../../src/tls/decrypt/index.js';
+import { TlsDecryptor, AeadDirection, aeadSuite, trafficKeys, MAX_TLS13_CIPHERTEXT, MAX_TLS12_CIPHERTEXT, hkdfExpand, hkdfExpandLabel, nextTrafficSecret } from '../../src/tls/decrypt/index.js';
 
 const FIX = path.resolve('fixtures/keylog');
 const keys = (name: string): string => readFileSync(path.join(FIX, `${name}.keys.log`), 'latin1');
@@ -109,8 +109,44 @@ describe('hand-built malformed records (TLS_AES_128_GCM_SHA256)', () => {
     expect(d.decrypt(23, 0x0303, rec)).toMatchObject({ ok: true, innerType: 23 });
   });
 
+  test('the size limits at their edges, and the failure messages whole (RFC 8446 5.2: 2^14 + 256; RFC 5246 6.2.3: 2^14 + 2048)', () => {
+    expect(MAX_TLS13_CIPHERTEXT).toBe(2 ** 14 + 256);
+    expect(MAX_TLS12_CIPHERTEXT).toBe(2 ** 14 + 2048);
+    const d = new AeadDirection(suite, key, iv, true);
+    // exactly the limit is allowed (it then fails to authenticate); one more is too long
+    expect(d.decrypt(23, 0x0303, Buffer.alloc(MAX_TLS13_CIPHERTEXT))).toMatchObject({ ok: false, reason: 'authentication', message: 'record 0 did not authenticate (aes-128-gcm)' });
+    expect(d.decrypt(23, 0x0303, Buffer.alloc(MAX_TLS13_CIPHERTEXT + 1))).toMatchObject({ reason: 'too-long', message: 'record body of 16641 bytes exceeds 16640' });
+    // a tag alone (16 bytes, empty TLSInnerPlaintext) is long enough: it authenticates and has no content type
+    expect(d.decrypt(23, 0x0303, seal(Buffer.alloc(0), 0n))).toMatchObject({ ok: false, reason: 'no-content-type', message: 'record 0 decrypted to padding only (no content type)' });
+    expect(d.decrypt(23, 0x0303, Buffer.alloc(15))).toMatchObject({ reason: 'too-short', message: 'record body of 15 bytes is shorter than nonce and tag (16)' });
+    // TLS 1.2 GCM: an 8-byte explicit nonce before the tag (RFC 5288 3)
+    const d12 = new AeadDirection(aeadSuite(0xc02f)!, key, iv.subarray(0, 4), false);
+    expect(d12.decrypt(23, 0x0303, Buffer.alloc(23))).toMatchObject({ reason: 'too-short', message: 'record body of 23 bytes is shorter than nonce and tag (24)' });
+    expect(d12.decrypt(23, 0x0303, Buffer.alloc(MAX_TLS12_CIPHERTEXT))).toMatchObject({ reason: 'authentication' });
+    expect(d12.decrypt(23, 0x0303, Buffer.alloc(MAX_TLS12_CIPHERTEXT + 1))).toMatchObject({ reason: 'too-long', message: 'record body of 18433 bytes exceeds 18432' });
+  });
+
   test('a TLS 1.3 suite we do not decrypt (CCM) is reported, not attempted', () => {
     const d = TlsDecryptor.fromSecrets({ clientRandom: '00'.repeat(32), serverHandshakeTrafficSecret: secret, clientHandshakeTrafficSecret: secret });
     expect(d.serverHello({ version: 0x0304, cipherSuite: 0x1304, serverRandom: Buffer.alloc(32) })).toMatchObject({ reason: 'unsupported-suite' });
+  });
+});
+
+describe('key derivation against published vectors (src/tls/decrypt/kdf.ts)', () => {
+  test('HKDF-Expand over more than one block: RFC 5869 A.1 (SHA-256, L = 42)', () => {
+    const prk = Buffer.from('077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5', 'hex');
+    const okm = hkdfExpand('sha256', prk, Buffer.from('f0f1f2f3f4f5f6f7f8f9', 'hex'), 42);
+    expect(okm.toString('hex')).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
+  });
+
+  test('HKDF-Expand-Label with a context: RFC 8448 3, Derive-Secret(early secret, "derived", "")', () => {
+    const early = Buffer.from('33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a', 'hex');
+    const emptyHash = createHash('sha256').update('').digest();
+    expect(hkdfExpandLabel('sha256', early, 'derived', emptyHash, 32).toString('hex')).toBe('6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba');
+  });
+
+  test('a KeyUpdate secret is Hash.length long (RFC 8446 7.2): 32 bytes for SHA-256, 48 for SHA-384', () => {
+    expect(nextTrafficSecret('sha256', Buffer.alloc(32, 1)).length).toBe(32);
+    expect(nextTrafficSecret('sha384', Buffer.alloc(48, 1)).length).toBe(48);
   });
 });
