@@ -29,8 +29,10 @@ declare module 'pcap-parser' {
   export interface PcapParser extends EventEmitter {
     /** When true, further 'data' from the input is ignored. */
     errored: boolean;
-    /** Unparsed bytes (an incomplete record header or body). */
-    buffer: Buffer | null;
+    /** Unparsed bytes (an incomplete record header or body): what it was fed, sliced. */
+    buffer: { length: number } | null;
+    /** 'LE' or 'BE' from the magic: the suffix of the read methods it calls ('readUInt32' + endianness). */
+    endianness: string | null;
     stream: unknown;
     /** The state function: parseGlobalHeader, parsePacketHeader or parsePacketBody (by name). */
     state: Function;

@@ -18,6 +18,18 @@
  * bytes) and completed from the head of the next chunk. Nothing refers to a
  * chunk after push() returns, so the caller may reuse its buffers.
  *
+ * Cost per record (issue 14): pcap-parser reads each record header with
+ * `buffer['readUInt32' + this.endianness](…)` (a string built and looked up four
+ * times per record) and moves on with `buffer.slice(…)` twice per record (a new
+ * Buffer view each time). After the file header it is handed not a Buffer but a
+ * `RecordCursor`: an object with the three things it uses of one (`length`,
+ * `readUInt32`, `slice`), over the chunk; its `endianness` is set to '' so the
+ * method name it builds is the constant 'readUInt32', which the cursor reads in
+ * the file's byte order; `slice(n)` moves the cursor and returns it, and only
+ * `slice(0, len)`, a record's data, is a real Buffer view (the frame's `data`).
+ * pcap-parser still finds every record boundary, reads every header and emits
+ * every record; it is spared the allocations.
+ *
  * A captured length above the bound (Wireshark's 262144, or the snaplen when
  * larger, at most 16 MiB) stops the read: checked on each delivered record and
  * on a record cut at a chunk's end, before any of it is carried over.
@@ -48,6 +60,42 @@ export function pcapMagic(first4: number): { le: boolean; nanos: boolean } | und
   }
 }
 
+/**
+ * What pcap-parser reads records from once the file header is read: a view of
+ * `base` from `pos` that it can read and advance without allocating. It calls
+ * `readUInt32(off)` (its endianness is '') and `slice(n)` to skip n bytes, which
+ * moves this cursor and returns it; `slice(a, b)` is a record's data, a real view.
+ */
+class RecordCursor {
+  base: Buffer = Buffer.alloc(0);
+  pos = 0;
+  length = 0;
+  constructor(private readonly le: boolean) {}
+
+  reset(base: Buffer): this {
+    this.base = base;
+    this.pos = 0;
+    this.length = base.length;
+    return this;
+  }
+
+  readUInt32(off: number): number {
+    return this.le ? this.base.readUInt32LE(this.pos + off) : this.base.readUInt32BE(this.pos + off);
+  }
+
+  slice(start: number, end?: number): Buffer | this {
+    if (end !== undefined) return this.base.subarray(this.pos + start, this.pos + end);
+    this.pos += start;
+    this.length -= start;
+    return this;
+  }
+
+  /** What is left, as a view of the base. */
+  rest(): Buffer {
+    return this.base.subarray(this.pos);
+  }
+}
+
 /** The 'stream' pcap-parser listens to: we emit 'data' ourselves. */
 class Feed extends EventEmitter {
   pause(): this { return this; }
@@ -59,6 +107,7 @@ export class PcapReader implements FormatReader {
   private readonly parser: PcapParser;
   private readonly le: boolean;
   private readonly nanos: boolean;
+  private readonly cursor: RecordCursor;
   private first = true;
   private headerSeen = false;
   private linkType = 0;
@@ -73,6 +122,7 @@ export class PcapReader implements FormatReader {
   constructor(private readonly st: ReadState, magic: { le: boolean; nanos: boolean }) {
     this.le = magic.le;
     this.nanos = magic.nanos;
+    this.cursor = new RecordCursor(magic.le);
     const p = pcapParser.parse(this.feed);
     this.parser = p;
     p.on('globalHeader', (h: PcapGlobalHeader) => this.onGlobalHeader(h));
@@ -85,6 +135,8 @@ export class PcapReader implements FormatReader {
 
   private onGlobalHeader(h: PcapGlobalHeader): void {
     this.headerSeen = true;
+    // From here on it reads records from the cursor (see the file comment).
+    this.parser.endianness = '';
     const meta = this.st.meta;
     meta.format = 'pcap';
     meta.version = `${h.majorVersion}.${h.minorVersion}`;
@@ -141,10 +193,12 @@ export class PcapReader implements FormatReader {
   private parse(data: Buffer): Buffer | null {
     const p = this.parser;
     p.buffer = null;
-    this.feed.emit('data', data);
-    const rest = p.buffer as Buffer | null;
+    // The file header as a Buffer (pcap-parser reads it with Buffer methods), records through the cursor.
+    this.feed.emit('data', this.headerSeen ? this.cursor.reset(data) : data);
+    const rest = p.buffer as Buffer | RecordCursor | null;
     p.buffer = null;
-    return rest !== null && rest.length > 0 ? rest : null;
+    if (rest === null || rest.length === 0) return null;
+    return rest instanceof RecordCursor ? rest.rest() : rest;
   }
 
   private onPacket(pkt: PcapPacket): void {
@@ -185,6 +239,8 @@ export class PcapReader implements FormatReader {
     if (this.stopped) return false;
     if (this.first) {
       this.first = false;
+      // The file header alone first (completed from the chunk below), as a Buffer.
+      this.carry = Buffer.alloc(0);
       if (this.nanos) {
         // Hand pcap-parser the microsecond magic of the same byte order.
         const magic = Buffer.allocUnsafe(4);
