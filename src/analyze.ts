@@ -409,6 +409,9 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   );
   let many = opts.onManyConnections;
   const linkCounts = new Map<number, number>();
+  // Frames per link type: counted in runs of one type (a Map update per run, not per frame).
+  let runLink = -1;
+  let runCount = 0;
   let first: Stamp | undefined;
   let last: Stamp | undefined;
 
@@ -416,7 +419,12 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const decoder = new PacketDecoder();
   const sink = (f: Frame): void => {
     stats.frames++;
-    linkCounts.set(f.linkType, (linkCounts.get(f.linkType) ?? 0) + 1);
+    if (f.linkType === runLink) runCount++;
+    else {
+      if (runCount > 0) linkCounts.set(runLink, (linkCounts.get(runLink) ?? 0) + runCount);
+      runLink = f.linkType;
+      runCount = 1;
+    }
     const stamp: Stamp = { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec };
     // Earliest and latest, as capinfos reports them (merged or concatenated files are not in time order).
     if (first === undefined || before(stamp, first)) first = stamp;
@@ -480,6 +488,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1;
   if (top) records.push(...top.values());
   records.sort(byId);
+  if (runCount > 0) linkCounts.set(runLink, (linkCounts.get(runLink) ?? 0) + runCount);
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];

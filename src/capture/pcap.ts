@@ -79,8 +79,13 @@ class RecordCursor {
     return this;
   }
 
+  /** pcap-parser reads only within `length` (it checks first), so no bounds check here. */
   readUInt32(off: number): number {
-    return this.le ? this.base.readUInt32LE(this.pos + off) : this.base.readUInt32BE(this.pos + off);
+    const b = this.base;
+    const i = this.pos + off;
+    return this.le
+      ? (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0
+      : ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
   }
 
   slice(start: number, end?: number): Buffer | this {
