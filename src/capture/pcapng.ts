@@ -134,12 +134,21 @@ export class PcapngReader implements FormatReader {
     return pos;
   }
 
+  /**
+   * Fields read from the bytes (issue 14: Buffer's read methods and their argument
+   * checks were a few percent of a pcapng read); out of range, Buffer's method
+   * throws as before.
+   */
   private u32(buf: Buffer, p: number): number {
-    return this.le ? buf.readUInt32LE(p) : buf.readUInt32BE(p);
+    if (p < 0 || p + 4 > buf.length) return this.le ? buf.readUInt32LE(p) : buf.readUInt32BE(p);
+    return this.le
+      ? (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0
+      : ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
   }
 
   private u16(buf: Buffer, p: number): number {
-    return this.le ? buf.readUInt16LE(p) : buf.readUInt16BE(p);
+    if (p < 0 || p + 2 > buf.length) return this.le ? buf.readUInt16LE(p) : buf.readUInt16BE(p);
+    return this.le ? buf[p]! | (buf[p + 1]! << 8) : (buf[p]! << 8) | buf[p + 1]!;
   }
 
   /** Length of the block at p (its 12-byte head is present), or -1 after a fatal error. */
