@@ -396,12 +396,15 @@ describe('ServerHello: what is decrypted and why not (the reason\'s message whol
     expect(hello(0x0303, 0x002f)).toEqual(cbc);
   });
 
-  test('an AEAD suite on a version that cannot carry it is not decrypted', () => {
-    // RFC 5288 4: the GCM suites are TLS 1.2 only; RFC 8446 B.4: the TLS 1.3 suites are TLS 1.3 only.
-    expect(hello(0x0301, 0xc02f)).toMatchObject({ reason: 'unsupported-suite' });
-    expect(hello(0x0302, 0xc02f)).toMatchObject({ reason: 'unsupported-suite' });
-    expect(hello(0x0303, 0x1301)).toMatchObject({ reason: 'unsupported-suite' });
+  test('an AEAD suite on a version that cannot carry it is not decrypted, and the reason does not call it CBC', () => {
+    // RFC 5288 4 and RFC 7905 2: the GCM and ChaCha20 suites are TLS 1.2 only; RFC 8446 B.4: the TLS 1.3 suites are TLS 1.3 only.
+    const wrong = (code: string, tls: string, version: string) => ({ reason: 'unsupported-suite', message: `cipher suite ${code} is a TLS ${tls} suite, not valid in version ${version}: not decrypted` });
+    expect(hello(0x0301, 0xc02f)).toEqual(wrong('0xc02f', '1.2', '0x301'));
+    expect(hello(0x0302, 0xcca8)).toEqual(wrong('0xcca8', '1.2', '0x302'));
+    expect(hello(0x0303, 0x1301)).toEqual(wrong('0x1301', '1.3', '0x303'));
+    expect(hello(0x0301, 0x1302)).toEqual(wrong('0x1302', '1.3', '0x301'));
     expect(hello(0x0303, 0xc02f)).toBeNull();
+    expect(hello(0x0303, 0xcca8)).toBeNull();
   });
 
   test('TLS 1.2 without a CLIENT_RANDOM line', () => {
