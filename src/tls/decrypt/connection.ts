@@ -158,8 +158,12 @@ export class TlsDecryptor {
     if (p.version < 0x0301 || p.version > 0x0303) {
       return { reason: 'unsupported-version', message: `version 0x${p.version.toString(16)} is not decrypted` };
     }
-    if (suite === undefined || suite.tls !== 12 || p.version !== 0x0303) {
+    if (suite === undefined) {
       return { reason: 'unsupported-suite', message: `cipher suite ${hex} is not decrypted (CBC and other non-AEAD suites are not supported)` };
+    }
+    if (suite.tls !== 12 || p.version !== 0x0303) {
+      // An AEAD suite of another version (RFC 5288 4, RFC 7905 2: TLS 1.2 only; RFC 8446 B.4: TLS 1.3 only).
+      return { reason: 'unsupported-suite', message: `cipher suite ${hex} is a TLS 1.${suite.tls === 13 ? 3 : 2} suite, not valid in version 0x${p.version.toString(16)}: not decrypted` };
     }
     const master = this.secrets.masterSecret;
     if (master === undefined) {
