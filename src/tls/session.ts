@@ -210,6 +210,8 @@ export class TlsSession {
   private serverHelloSeen = false;
   private tls13 = false;
   private earlyDataEmitted = false;
+  /** A 0-RTT record was skipped undecrypted (undecryptedEarlyData): said once. */
+  private earlyUndecrypted = false;
   private finished = false;
   /** Messages handed on (MAX_MESSAGES). */
   private kept = 0;
@@ -778,7 +780,7 @@ export class TlsSession {
     const dec = this.dec;
     if (dec === undefined) return;
     const serverRandom = helloRandom(body)!;
-    const no = dec.serverHello({ version, cipherSuite, serverRandom });
+    const no = dec.serverHello({ version, cipherSuite, serverRandom, earlyDataOffered: this.sum.clientHello?.earlyData === true });
     if (no === null) return;
     this.dec = undefined;
     this.sum.notDecrypted = 'unsupported';
@@ -799,6 +801,10 @@ export class TlsSession {
     }
     const early = d.side === 'client' && dec.phase('client') === 'early';
     const res = dec.decrypt(d.side, r.type, r.version, joined(r.body));
+    if (!res.ok && res.reason === 'early-data') {
+      this.undecryptedEarlyData(d, r);
+      return true;
+    }
     if (!res.ok) {
       this.stopDecrypt(d, `record in frame ${r.last.frame} not decrypted (${res.reason}): ${res.message}`);
       return false;
@@ -836,6 +842,24 @@ export class TlsSession {
       d.appDataEmitted = true;
       this.emit({ type: 'ApplicationData', from: d.side, first: r.first, last: r.last, bytes });
       this.checkDone();
+    }
+  }
+
+  /**
+   * A 0-RTT record after the ServerHello that no key of the key log opens (TLS 1.3,
+   * early data offered, no early traffic key): early data, as without keys; its
+   * plaintext is lost to the request stage. Decryption goes on with the next record.
+   */
+  private undecryptedEarlyData(d: Direction, r: TlsRecord): void {
+    this.sum.earlyData = true;
+    if (!this.earlyDataEmitted) {
+      this.earlyDataEmitted = true;
+      this.emit({ type: 'ApplicationData', from: d.side, first: r.first, last: r.last, bytes: r.length + 5, earlyData: true });
+    }
+    if (!this.earlyUndecrypted) {
+      this.earlyUndecrypted = true;
+      this.problem(d, `record in frame ${r.last.frame} is under the 0-RTT key, which the key log lacks (no CLIENT_EARLY_TRAFFIC_SECRET): early records skipped`);
+      this.opts.plaintextLost?.(d.side);
     }
   }
 

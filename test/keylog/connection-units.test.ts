@@ -8,6 +8,7 @@
  * of connection.ts.
  */
 import { TlsDecryptor, type DecryptResult } from '../../src/tls/decrypt/index.js';
+import { MAX_SKIPPED_EARLY_BYTES } from '../../src/tls/decrypt/connection.js';
 import type { TlsSecrets } from '../../src/tls/keylog.js';
 import { hex, rec, Sealer, updatedSecret, writeKeys, type Rec } from './seal.js';
 
@@ -458,5 +459,79 @@ describe('after a ServerHello with a reason, nothing is decrypted (connection.ts
     d.changeCipherSpec('client');
     expect(d.expectsEncrypted('client', 22)).toBe(true);
     expect(open(d, 'client', R.endOfEarlyData)).toEqual({ ok: false, reason: 'no-keys', message: "no key for the client's records", seq: 0n });
+  });
+});
+
+describe('0-RTT without an early key (no CLIENT_EARLY_TRAFFIC_SECRET): skipped, as a server that cannot read it skips it (RFC 8446 4.2.10)', () => {
+  const EARLY_SKIPPED = {
+    ok: false,
+    reason: 'early-data',
+    message: 'a 0-RTT record with no early traffic key (no CLIENT_EARLY_TRAFFIC_SECRET in the key log, or one of another hash)',
+    seq: 0n,
+  };
+
+  test('RFC 8448 section 4 walked with the early record and EndOfEarlyData after the ServerHello: both skipped, everything else decrypts', () => {
+    const d = TlsDecryptor.fromSecrets(rfcSecrets('clientEarlyTrafficSecret'));
+    expect(d.serverHello({ ...TLS13, earlyDataOffered: true })).toBeNull();
+    expect(d.phase('client')).toBe('handshake');
+    expect(open(d, 'client', R.early)).toEqual(EARLY_SKIPPED);
+    expect(open(d, 'server', R.serverHs).ok).toBe(true);
+    d.handshakeMessage('server', 8);
+    d.handshakeMessage('server', 20);
+    expect(open(d, 'client', R.endOfEarlyData)).toEqual(EARLY_SKIPPED);
+    // The skipped records did not move the handshake key's sequence: the Finished is its record 0.
+    expect(open(d, 'client', R.clientFinished)).toMatchObject({ ok: true, innerType: 22, seq: 0n });
+    d.handshakeMessage('client', 20);
+    expect(shown(open(d, 'client', R.clientData))).toEqual(ok(23, DATA_50, 0n));
+    expect(shown(open(d, 'server', R.serverData))).toEqual(ok(23, DATA_50, 0n));
+  });
+
+  test('once a client record authenticates under the handshake key, a record that does not is a failure again', () => {
+    const d = TlsDecryptor.fromSecrets(rfcSecrets('clientEarlyTrafficSecret'));
+    expect(d.serverHello({ ...TLS13, earlyDataOffered: true })).toBeNull();
+    expect(open(d, 'client', R.clientFinished)).toMatchObject({ ok: true, seq: 0n });
+    expect(open(d, 'client', R.early)).toEqual({ ok: false, reason: 'authentication', message: 'record 1 did not authenticate (aes-128-gcm)', seq: 1n });
+  });
+
+  test('without early data offered in the ClientHello, a client record the handshake key does not open is a failure', () => {
+    for (const offered of [false, undefined]) {
+      const d = TlsDecryptor.fromSecrets(rfcSecrets('clientEarlyTrafficSecret'));
+      expect(d.serverHello({ ...TLS13, earlyDataOffered: offered })).toBeNull();
+      expect(open(d, 'client', R.early)).toEqual({ ok: false, reason: 'authentication', message: 'record 0 did not authenticate (aes-128-gcm)', seq: 0n });
+    }
+  });
+
+  test('a server record is never skipped as early data', () => {
+    const d = TlsDecryptor.fromSecrets(rfcSecrets('clientEarlyTrafficSecret'));
+    expect(d.serverHello({ ...TLS13, earlyDataOffered: true })).toBeNull();
+    expect(open(d, 'server', R.early)).toMatchObject({ ok: false, reason: 'authentication', seq: 0n });
+  });
+
+  test('an early secret of another hash than the negotiated suite\'s: its records are skipped the same way', () => {
+    // A 32-byte early secret and TLS_AES_256_GCM_SHA384 negotiated: no early key is kept (see above).
+    const clientHs = Buffer.alloc(48, 0xc3);
+    const d = TlsDecryptor.fromSecrets({ clientRandom: RFC.clientRandom, clientEarlyTrafficSecret: RFC.early, clientHandshakeTrafficSecret: clientHs, serverHandshakeTrafficSecret: Buffer.alloc(48, 0x53) });
+    expect(d.serverHello({ ...TLS13, cipherSuite: 0x1302, earlyDataOffered: true })).toBeNull();
+    expect(open(d, 'client', R.early)).toEqual(EARLY_SKIPPED);
+    expect(shown(open(d, 'client', new Sealer(0x1302, clientHs).seal(finished(48), 22)))).toEqual(ok(22, finished(48), 0n));
+  });
+
+  test(`at most MAX_SKIPPED_EARLY_BYTES (${MAX_SKIPPED_EARLY_BYTES}) of records are skipped; past that a failure is a failure`, () => {
+    const d = TlsDecryptor.fromSecrets(rfcSecrets('clientEarlyTrafficSecret'));
+    expect(d.serverHello({ ...TLS13, earlyDataOffered: true })).toBeNull();
+    // Full-size records (2^14 bytes of data, type, tag) under a key the key log does not have.
+    const other = new Sealer(0x1301, Buffer.alloc(32, 0x0e));
+    const full = (): Rec => other.seal(Buffer.alloc(1 << 14, 0x61), 23);
+    const size = full().body.length;
+    let skipped = 0;
+    let last: DecryptResult;
+    for (;;) {
+      last = open(d, 'client', full());
+      if (last.ok || last.reason !== 'early-data') break;
+      skipped += size;
+    }
+    // Every record that fits in the bound was skipped, and the first that does not is the failure it is.
+    expect(skipped).toBe(Math.floor(MAX_SKIPPED_EARLY_BYTES / size) * size);
+    expect(last).toMatchObject({ ok: false, reason: 'authentication', seq: 0n });
   });
 });

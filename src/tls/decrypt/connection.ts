@@ -44,7 +44,17 @@ export interface ServerHelloParams {
   cipherSuite: number;
   /** ServerHello.random (32 bytes); used by TLS 1.2's key block. */
   serverRandom: Buffer;
+  /** The ClientHello carried the early_data extension (TLS 1.3 0-RTT offered). */
+  earlyDataOffered?: boolean;
 }
+
+/**
+ * Bytes of client records skipped as 0-RTT data without an early key (see
+ * DecryptFailureReason 'early-data'). RFC 8446 4.2.10 bounds the server's skipping
+ * by the max_early_data_size of its ticket, which a capture need not show; common
+ * servers allow 16 KiB. Past this, a failure is a failure (wrong keys, say).
+ */
+export const MAX_SKIPPED_EARLY_BYTES = 1 << 20;
 
 export type NotDecryptedReason = 'unsupported-version' | 'unsupported-suite' | 'missing-secrets';
 
@@ -77,6 +87,8 @@ export class TlsDecryptor {
   private suite?: AeadSuite;
   private tls13 = false;
   private helloDone = false;
+  /** TLS 1.3, early data offered and no early key: client bytes that may still be skipped as 0-RTT. */
+  private earlySkip = 0;
   private readonly dirs: Record<Side, DirState> = {
     client: { phase: 'early', active: false, keyUpdates: 0 },
     server: { phase: 'handshake', active: false, keyUpdates: 0 },
@@ -147,6 +159,8 @@ export class TlsDecryptor {
       }
       if (this.dirs.client.phase !== 'early' || this.dirs.client.aead === undefined) {
         this.install13('client', this.secrets.clientHandshakeTrafficSecret, 'handshake', 'CLIENT_HANDSHAKE_TRAFFIC_SECRET');
+        // 0-RTT records may still come before the client's first handshake record, under a key we lack.
+        if (p.earlyDataOffered === true) this.earlySkip = MAX_SKIPPED_EARLY_BYTES;
       }
       this.install13('server', this.secrets.serverHandshakeTrafficSecret, 'handshake', 'SERVER_HANDSHAKE_TRAFFIC_SECRET');
       if (this.dirs.server.aead === undefined) {
@@ -208,6 +222,18 @@ export class TlsDecryptor {
       return { ok: false, reason: 'no-keys', message: `no ${d.missing ?? 'key'} for the ${side}'s records`, seq: 0n };
     }
     const r = d.aead.decrypt(outerType, version, body);
+    if (side === 'client' && this.earlySkip > 0) {
+      if (r.ok || d.phase !== 'handshake') this.earlySkip = 0; // the client's handshake records began
+      else if (r.reason === 'authentication' && body.length <= this.earlySkip) {
+        this.earlySkip -= body.length;
+        return {
+          ok: false,
+          reason: 'early-data',
+          message: 'a 0-RTT record with no early traffic key (no CLIENT_EARLY_TRAFFIC_SECRET in the key log, or one of another hash)',
+          seq: r.seq,
+        };
+      }
+    }
     if (!r.ok && r.reason === 'authentication' && side === 'client' && d.phase === 'early' && this.helloDone) {
       // Early data rejected (or finished without EndOfEarlyData): the client is on its handshake key.
       const saved = { ...d };

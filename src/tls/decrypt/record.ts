@@ -29,7 +29,14 @@ export type DecryptFailureReason =
   /** TLS 1.3 plaintext made only of zeros: no inner content type. */
   | 'no-content-type'
   /** The key log lacks the secret this record needs (e.g. no CLIENT_TRAFFIC_SECRET_0). */
-  | 'no-keys';
+  | 'no-keys'
+  /**
+   * TLS 1.3: a client record after the ServerHello that its handshake key does not
+   * authenticate, before one that it does, when the ClientHello offered early data and
+   * no early key is known (no CLIENT_EARLY_TRAFFIC_SECRET): 0-RTT data, skipped as a
+   * server that cannot read early data skips it (RFC 8446 4.2.10), not a failure.
+   */
+  | 'early-data';
 
 export type DecryptResult =
   | { ok: true; plaintext: Buffer; innerType: number; seq: bigint }
