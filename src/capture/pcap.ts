@@ -28,7 +28,8 @@
  * the file's byte order; `slice(n)` moves the cursor and returns it, and only
  * `slice(0, len)`, a record's data, is a real Buffer view (the frame's `data`).
  * pcap-parser still finds every record boundary, reads every header and emits
- * every record; it is spared the allocations.
+ * every record; it is spared the allocations. Its events come to one dispatch
+ * function set as its `emit` (see the constructor), not through EventEmitter.
  *
  * A captured length above the bound (Wireshark's 262144, or the snaplen when
  * larger, at most 16 MiB) stops the read: checked on each delivered record and
@@ -130,12 +131,27 @@ export class PcapReader implements FormatReader {
     this.cursor = new RecordCursor(magic.le);
     const p = pcapParser.parse(this.feed);
     this.parser = p;
-    p.on('globalHeader', (h: PcapGlobalHeader) => this.onGlobalHeader(h));
-    p.on('packet', (pkt: PcapPacket) => this.onPacket(pkt));
-    p.on('error', (e: Error) => {
-      if (!this.headerSeen) this.headerError = e.message;
-      else this.fail(e.message);
-    });
+    // We are its only listener: its events are dispatched here directly instead of through
+    // EventEmitter.emit, which makes an arguments array for each of its three events per
+    // record ('packetHeader' and 'packetData' have no use here; 'end' is ours to decide).
+    p.emit = (type: string | symbol, arg?: unknown): boolean => {
+      switch (type) {
+        case 'packet':
+          this.onPacket(arg as PcapPacket);
+          return true;
+        case 'globalHeader':
+          this.onGlobalHeader(arg as PcapGlobalHeader);
+          return true;
+        case 'error': {
+          const e = arg as Error;
+          if (!this.headerSeen) this.headerError = e.message;
+          else this.fail(e.message);
+          return true;
+        }
+        default:
+          return false;
+      }
+    };
   }
 
   private onGlobalHeader(h: PcapGlobalHeader): void {
