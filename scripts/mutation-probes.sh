@@ -13,7 +13,7 @@ SUITES=("$@")
 
 WORK="$(mktemp -d /tmp/mutation-probes.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
-for f in src test fixtures scripts jest.config.js package.json tsconfig.json tsconfig.test.json; do
+for f in src test fixtures scripts jest.config.js package.json tsconfig.json tsconfig.test.json README.md; do
   cp -r "$ROOT/$f" "$WORK/"
 done
 ln -s "$ROOT/node_modules" "$WORK/node_modules"
