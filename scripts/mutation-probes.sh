@@ -20,7 +20,7 @@ ln -s "$ROOT/node_modules" "$WORK/node_modules"
 
 # name | file (relative to the tree) | perl substitution (must match exactly once)
 PROBES=(
-  'setup.roundTrips + 1|src/timeline/build.ts|s/roundTrips: roundTrips\(events, setupEnd\?\.frame\),/roundTrips: roundTrips(events, setupEnd?.frame) + 1,/'
+  'setup.roundTrips + 1|src/timeline/build.ts|s/roundTrips: roundTrips\(events, setupEnd\?\.frame, reader\?\.plainTurns\),/roundTrips: roundTrips(events, setupEnd?.frame, reader?.plainTurns) + 1,/'
   'setup.bytes + 100|src/timeline/build.ts|s/bytes: setupBytes,/bytes: setupBytes + 100,/'
   'setup.ms + 5 ms|src/timeline/build.ts|s/\? ms\(origin, setupEnd\) : null;/? ms(origin, setupEnd) + 5 : null;/'
   'tls.handshakeMs + 5 ms|src/timeline/build.ts|s/\? ms\(chMsg\.last, s\.handshakeDone\) : null,/? ms(chMsg.last, s.handshakeDone) + 5 : null,/'
