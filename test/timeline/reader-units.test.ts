@@ -843,3 +843,225 @@ describe('setup counters when a frame is delivered in pieces (noteFrame keeps on
     expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({ frame: e!.setup.endFrame, packets: e!.setup.packets, bytes: e!.setup.bytes });
   });
 });
+
+// ---------------------------------------------------------------------------
+// Session 19: the cases the hand run of today's reader.ts left open (reports/mutation/timeline-reader-c-survivors.md).
+
+/**
+ * lo-tls13-full.pcap with its ServerHello's cipher suite changed from TLS_AES_256_GCM_SHA384 (0x1302, tshark) to
+ * TLS_AES_128_GCM_SHA256 (0x1301): the client's 69-byte Finished record (SHA-384: 48 + 4 + 1 + 16) is then not
+ * Finished-sized (53), so by the README's TLS 1.3 rule its flight [69, 88, ...] has no Finished-sized record among its
+ * first four and the flight's first record (frame 10) is the Finished, decided only when the server's next record
+ * comes (frame 13): the counters must be those of frame 10, not of the decision.
+ */
+function tls13SuitePatched(): Seg[] {
+  const segs = tsharkSegs(fixture('lo-tls13-full.pcap'));
+  return segs.map((s) => {
+    if (!s.hs.includes(2)) return s;
+    const p = Buffer.from(s.payload);
+    // Record header (5), handshake header (4), legacy_version (2), random (32), legacy_session_id<0..32>, cipher_suite.
+    const at = 5 + 4 + 2 + 32 + 1 + p[43]!;
+    expect(p.readUInt16BE(at)).toBe(0x1302);
+    p.writeUInt16BE(0x1301, at);
+    return { ...s, payload: p };
+  });
+}
+
+describe('setup counters of a handshake end decided frames later (noteFrame keeps the last RECENT_FRAMES frames, snapshotAt looks back)', () => {
+  test('tshark: lo-tls13-full.pcap has the client records 1 and 69 in frame 10, 88 in frame 11, the server\'s 282 in frame 13', () => {
+    const segs = tsharkSegs(fixture('lo-tls13-full.pcap'));
+    const lens = (f: number) => {
+      const s = segs.find((x) => x.frame === f)!;
+      const out: number[] = [];
+      for (let o = 0; o < s.payload.length; o += 5 + s.payload.readUInt16BE(o + 3)) out.push(s.payload.readUInt16BE(o + 3));
+      return [s.sport, ...out];
+    };
+    expect([lens(10), lens(11), lens(13)]).toEqual([
+      [52698, 1, 69],
+      [52698, 88],
+      [443, 282],
+    ]);
+  });
+
+  test.each([
+    ['whole frames', undefined],
+    ["frame 10 in two pieces (its CCS apart)", { frame: 10, at: 6 }],
+    ['frame 11 in two pieces', { frame: 11, at: 40 }],
+  ] as const)('the Finished taken at the server\'s next record: frame 10\'s counters (metrics.json of the unchanged capture), %s', (_what, split) => {
+    const [e] = expectedMetrics('lo-tls13-full.pcap');
+    expect(e!.setup.endFrame).toBe(10);
+    const run = drive(tls13SuitePatched(), split ? { split: { ...split } } : {});
+    // Decided while the server's frame 13 was read, before the capture ended.
+    expect(run.reader.tlsDone).toBeDefined();
+    const done = run.reader.tlsDone!;
+    expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({ frame: 10, packets: e!.setup.packets, bytes: e!.setup.bytes });
+    expect(run.reader.messages.find((m) => m.from === 'client' && m.type === 'Finished')?.last.frame).toBe(10);
+  });
+
+  /**
+   * The same connection with frames of our own: the ClientHello, the ServerHello's segment, the server's 1,050 bytes
+   * of frame 8 in `server` frames, the client's frame 10, its 93 bytes of frame 11 in `client` frames, the server's
+   * frame 13. Every frame carries payload; its length is the payload's + 66 (Ethernet, IPv4, TCP with timestamps).
+   */
+  function spread(server: number, client: number): { reader: ConnectionReader; end: number; packets: number; bytes: number; all: { packets: number; bytes: number } } {
+    const segs = tls13SuitePatched();
+    const seg = (f: number) => segs.find((s) => s.frame === f)!;
+    const pieces = (b: Buffer, n: number): Buffer[] => Array.from({ length: n }, (_, i) => b.subarray(Math.floor((i * b.length) / n), Math.floor(((i + 1) * b.length) / n)));
+    const chunks: [Dir, Buffer][] = [
+      [0, seg(4).payload],
+      [1, seg(6).payload],
+      ...pieces(seg(8).payload, server).map((b) => [1, b] as [Dir, Buffer]),
+      [0, seg(10).payload],
+      ...pieces(seg(11).payload, client).map((b) => [0, b] as [Dir, Buffer]),
+      [1, seg(13).payload],
+    ];
+    expect(chunks.every(([, b]) => b.length > 0)).toBe(true);
+    const conn = fakeConn([52698, 443]);
+    conn.clientDir = 0;
+    conn.clientEvidence = 'syn';
+    conn.synSeen[0] = true;
+    conn.synSeen[1] = true;
+    const reader = new ConnectionReader(conn);
+    const end = 3 + server; // the client's frame 10
+    let at: { packets: number; bytes: number } | undefined;
+    chunks.forEach(([dir, b], i) => {
+      conn.packets++;
+      conn.bytes += b.length + 66;
+      reader.data(dir, b, { frame: i + 1, tsSec: 1000, tsNsec: i * 1000 }, true);
+      if (i + 1 === end) at = { packets: conn.packets, bytes: conn.bytes };
+    });
+    return { reader, end, ...at!, all: { packets: conn.packets, bytes: conn.bytes } };
+  }
+
+  test('16 frames kept: the end frame as the oldest of them (the 17th data frame, 14 client frames and the server\'s after it) still has its own counters', () => {
+    const r = spread(14, 14);
+    const done = r.reader.tlsDone!;
+    expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({ frame: r.end, packets: r.packets, bytes: r.bytes });
+    expect(r.packets).toBe(17);
+  });
+
+  test('one frame more between them: the end frame is no longer kept, the counters are those of the decision (snapshotAt: "as now")', () => {
+    const r = spread(14, 15);
+    const done = r.reader.tlsDone!;
+    expect(done.stamp.frame).toBe(r.end);
+    expect({ packets: done.packets, bytes: done.bytes }).toEqual(r.all);
+    expect(r.all.packets).toBe(r.packets + 16);
+  });
+});
+
+/** A connection whose SYN named direction 0 the client (port 40000 → 80). */
+function plainConn(): { reader: ConnectionReader; conn: FakeConn } {
+  const conn = fakeConn([40000, 80]);
+  conn.clientDir = 0;
+  conn.clientEvidence = 'syn';
+  conn.synSeen[0] = true;
+  conn.synSeen[1] = true;
+  return { reader: new ConnectionReader(conn), conn };
+}
+
+type Step = [Dir, string | Buffer] | [Dir, 'gap', number];
+
+/**
+ * Hands `steps` to the reader as the TCP stage would: each chunk a frame of its own (numbered from 1 in order), a
+ * segment start, the counters advanced by it; a direction the reader no longer wants gets nothing more (its
+ * reassembly is stopped). Returns each step's frame (0 for a gap).
+ */
+function feed(reader: ConnectionReader, conn: FakeConn, steps: Step[]): number[] {
+  const stopped = [false, false];
+  let frame = 0;
+  return steps.map((s) => {
+    const [dir] = s;
+    if (s[1] === 'gap') {
+      if (!stopped[dir]) reader.gap(dir, s[2] as number);
+      return 0;
+    }
+    const b = typeof s[1] === 'string' ? Buffer.from(s[1], 'latin1') : s[1];
+    frame++;
+    conn.packets++;
+    conn.bytes += b.length + 66;
+    if (stopped[dir]) return frame;
+    reader.data(dir, b, { frame, tsSec: 1000 + frame, tsNsec: 0 }, true);
+    if (!reader.wants(dir)) stopped[dir] = true;
+    return frame;
+  });
+}
+
+const reqRows = (out: ReturnType<ConnectionReader['requests']>) =>
+  (out.requests as HttpRequest[]).map((r) => [r.method, r.requestEndFrame, r.status ?? null, r.responseEndFrame]);
+
+describe('cleartext HTTP/1 (messages of our own, framed as RFC 9112 §6 says)', () => {
+  const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+
+  test('a response body past the 64 KiB STARTTLS scan: the server\'s direction is still read for HTTP, up to the next request\'s response', () => {
+    const { reader, conn } = plainConn();
+    const body = Buffer.alloc(100000, 0x61);
+    const steps: Step[] = [[0, get('/a')], [1, 'HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n']];
+    for (let o = 0; o < body.length; o += 1000) steps.push([1, body.subarray(o, o + 1000)]);
+    expect(body.length).toBeGreaterThan(PLAINTEXT_SCAN_LIMIT);
+    steps.push([0, get('/b')], [1, 'HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno']);
+    const f = feed(reader, conn, steps);
+    // Frames: 1 the request, 2 the head, 3-102 the body (its last byte in 102), 103 and 104 the second exchange.
+    expect(f.slice(-3)).toEqual([102, 103, 104]);
+    expect(reader.wants(1)).toBe(true);
+    const out = reader.requests({});
+    expect({ estimated: out.estimated, protocol: out.http?.protocol }).toEqual({ estimated: false, protocol: 'http/1' });
+    expect(reqRows(out)).toEqual([
+      ['GET', 1, 200, 102],
+      ['GET', 103, 404, 104],
+    ]);
+  });
+
+  test("a ClientHello's bytes at a segment start inside such a body, past the scan, are body bytes: no TLS", () => {
+    const { reader, conn } = plainConn();
+    const hello = tsharkSegs(fixture('lo-tls13-full.pcap')).find((s) => s.hs.includes(1))!.payload;
+    const n = 70 * 1024 + hello.length + 100;
+    const steps: Step[] = [[0, get('/capture.pcap')], [1, `HTTP/1.1 200 OK\r\nContent-Length: ${n}\r\n\r\n`]];
+    for (let i = 0; i < 70; i++) steps.push([1, Buffer.alloc(1024, 0x61)]);
+    steps.push([1, hello], [1, Buffer.alloc(100, 0x61)]);
+    const f = feed(reader, conn, steps);
+    expect(reader.session).toBeUndefined();
+    expect(reader.messages).toEqual([]);
+    expect(reqRows(reader.requests({}))).toEqual([['GET', 1, 200, f[f.length - 1]]]);
+  });
+
+  test('a response delimited by the close (no Content-Length, not chunked: RFC 9112 §6.3 item 8) ends at the server\'s FIN; a live snapshot leaves it open', () => {
+    const { reader, conn } = plainConn();
+    feed(reader, conn, [[0, get('/a')], [1, 'HTTP/1.0 200 OK\r\n\r\nhello'], [1, ' world']]);
+    const fin: Stamp = { frame: 4, tsSec: 1004, tsNsec: 0 };
+    // Provisional (an open connection's snapshot): nothing is ended.
+    expect(reqRows(reader.requests({ server: fin }, true))).toEqual([['GET', 1, 200, null]]);
+    expect(reqRows(reader.requests({ server: fin }))).toEqual([['GET', 1, 200, 4]]);
+  });
+
+  test('plaintext that is not HTTP (an SMTP dialogue) gives no requests and no HTTP summary', () => {
+    const { reader, conn } = plainConn();
+    feed(reader, conn, [[0, 'EHLO x\r\n'], [1, '250 ok\r\n']]);
+    expect(reader.requests({})).toEqual({ requests: [], estimated: false, http: null });
+  });
+
+  test("a server's bytes before the client's first are not HTTP's (reader.ts: HTTP is told by the client's first bytes)", () => {
+    const { reader, conn } = plainConn();
+    feed(reader, conn, [[1, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'], [0, get('/a')], [1, 'HTTP/1.1 204 No Content\r\n\r\n']]);
+    const out = reader.requests({});
+    expect(reqRows(out)).toEqual([['GET', 2, 204, 3]]);
+    expect(out.http?.problems).toEqual([]);
+  });
+
+  test('a hole inside a response body (Content-Length 3000, 1000 bytes lost) is skipped: the next exchange is read', () => {
+    const { reader, conn } = plainConn();
+    const f = feed(reader, conn, [
+      [0, get('/a')],
+      [1, 'HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n'],
+      [1, Buffer.alloc(1000, 0x62)],
+      [1, 'gap', 1000],
+      [1, Buffer.alloc(1000, 0x62)],
+      [0, get('/b')],
+      [1, 'HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno'],
+    ]);
+    expect(f).toEqual([1, 2, 3, 0, 4, 5, 6]);
+    expect(reqRows(reader.requests({}))).toEqual([
+      ['GET', 1, 200, 4],
+      ['GET', 5, 404, 6],
+    ]);
+  });
+});
