@@ -1089,3 +1089,214 @@ describe('cleartext HTTP/1 whose server direction begins with a hole after the S
     expect(out.http!.problems.map((p) => [p.side, p.kind])).toEqual([['server', 'gap']]);
   });
 });
+
+describe('serverHelloStart on a ServerHello cut exactly where its checks begin', () => {
+  // lo-tls12-full.pcap without its ClientHello, the ServerHello's segment (tshark: frame 6) handed over in two pieces.
+  const segs = () => tsharkSegs(fixture('lo-tls12-full.pcap')).filter((s) => !s.hs.includes(1));
+  const patched = (patch: (b: Buffer) => void) =>
+    segs().map((s) => {
+      if (!s.hs.includes(2)) return s;
+      const p = Buffer.from(s.payload);
+      patch(p);
+      return { ...s, payload: p };
+    });
+  test.each([
+    ['after 9 bytes, its length field (bytes 6-8) saying 37', 9, (b: Buffer): void => void b.writeUIntBE(37, 6, 3)],
+    ['after 11 bytes, its legacy_version (bytes 9-10) 02 03', 11, (b: Buffer): void => void (b[9] = 2)],
+  ] as const)('%s: the first piece already shows it is no ServerHello, TLS does not begin there', (_what, at, patch) => {
+    const run = drive(patched(patch), { split: { frame: 6, at } });
+    // Not at the ServerHello: the connection is found TLS only later, by its record chains (mid-stream).
+    expect(run.reader.messages.some((m) => m.type === 'ServerHello')).toBe(false);
+    expect(run.reader.session?.summary().midstream).toBe(true);
+  });
+});
+
+describe('an alert record is not a ClientHello though its sixth byte is 1 (RFC 8446 §5.1, §6: that byte is the level, 1 = warning)', () => {
+  test('a warning close_notify (15 03 03 00 02 01 00, made by hand) as the client\'s first bytes starts nothing', () => {
+    const { reader, conn } = plainConn();
+    feed(reader, conn, [[0, Buffer.from('15030300020100', 'hex')]]);
+    expect(reader.session).toBeUndefined();
+    expect(reader.messages).toEqual([]);
+  });
+});
+
+describe("a direction closed by its own FIN takes its last record after a hole (lo-tls12-full.pcap without the client's frame 12)", () => {
+  // tshark (per segment): the client's frame 12 is one application-data record, its frame 14 one alert record (type 21).
+  const closing = (how: 'none' | 'client FIN' | 'server FIN'): Run => {
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap'), ['-o', 'tcp.desegment_tcp_streams:FALSE']).filter((s) => s.frame !== 12 && (s.flags & 0x05) === 0);
+    const run = drive(segs);
+    const last = segs[segs.length - 1]!.stamp;
+    if (how === 'client FIN') run.conn.fin[0] = last;
+    if (how === 'server FIN') run.conn.fin[1] = last;
+    return run;
+  };
+  test.each([
+    ['none', false],
+    ['client FIN', true],
+    ['server FIN', false],
+  ] as const)('%s: the client\'s alert taken %s', (how, taken) => {
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap'), ['-o', 'tcp.desegment_tcp_streams:FALSE']);
+    expect(segs.filter((s) => s.sport === 52696 && s.ct.length > 0).map((s) => [s.frame, s.ct])).toEqual([
+      [4, [22]],
+      [10, [22, 20, 22]],
+      [12, [23]],
+      [14, [21]],
+    ]);
+    const alerts = closing(how).reader.messages.filter((m) => m.from === 'client' && m.type === 'Alert').map((m) => m.last.frame);
+    expect(alerts).toEqual(taken ? [14] : []);
+  });
+});
+
+describe("a TLS 1.3 client Finished taken only at the client's FIN sets the handshake end (lo-tls13-full.pcap, the client's CCS lost, nothing after its Finished)", () => {
+  // tshark: the client's frame 10 holds a CCS record (6 bytes with its header) and the 69-byte Finished record; the
+  // CCS is taken as lost (a 6-byte hole), the client's later segments (11, 17) left out, the FINs as in the capture.
+  const run = (fin: boolean): Run => {
+    const segs = tsharkSegs(fixture('lo-tls13-full.pcap'))
+      .filter((s) => !(s.sport === 52698 && s.frame > 10 && s.payload.length > 0) && (s.flags & 0x01) === 0)
+      .map((s) => (s.frame === 10 ? { ...s, payload: s.payload.subarray(6), seq: s.seq + 6 } : s));
+    const r = drive(segs);
+    if (fin) r.conn.fin[0] = segs[segs.length - 1]!.stamp;
+    return r;
+  };
+  test('with the FIN: the Finished at frame 10, the counters of metrics.json (frames up to 10 unchanged)', () => {
+    const [e] = expectedMetrics('lo-tls13-full.pcap');
+    const r = run(true);
+    expect(r.reader.messages.find((m) => m.from === 'client' && m.type === 'Finished')?.last.frame).toBe(10);
+    const done = r.reader.tlsDone!;
+    expect({ frame: done.stamp.frame, packets: done.packets, bytes: done.bytes }).toEqual({ frame: e!.setup.endFrame, packets: e!.setup.packets, bytes: e!.setup.bytes });
+  });
+  test('without it the record stays held: no Finished, no handshake end', () => {
+    const r = run(false);
+    expect(r.reader.messages.some((m) => m.from === 'client' && m.type === 'Finished')).toBe(false);
+    expect(r.reader.tlsDone).toBeUndefined();
+  });
+});
+
+describe("the client's own hello read after the server's (capture order), and a client direction that begins mid-record", () => {
+  test.each([
+    ['whole', undefined],
+    ['its first 3 bytes a segment of their own (too short to tell)', 3],
+  ] as const)("lo-tls12-full.pcap with the ClientHello's frame 4 handed over after the ServerHello's frame 6, %s: the ClientHello is read", (_what, at) => {
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap'));
+    const ch = segs.find((s) => s.frame === 4)!;
+    const order = segs.filter((s) => s.frame !== 4);
+    order.splice(order.findIndex((s) => s.frame === 6) + 1, 0, ch);
+    const run = drive(order, at ? { split: { frame: 4, at } } : {});
+    const m = kinds(run);
+    expect(m.slice(0, 2)).toEqual(['server ServerHello 6', 'client ClientHello 4']);
+    expect(run.reader.session!.summary().clientHello).toBeDefined();
+    expect(m).toContain('client ChangeCipherSpec 10');
+  });
+
+  test("suricata-sslv2-hello-upgrade-tls10.pcap with its SSLv2-format ClientHello (frame 4) after the ServerHello: read as it comes", () => {
+    const segs = tsharkSegs(fixture('suricata-sslv2-hello-upgrade-tls10.pcap'));
+    const ch = segs.find((s) => s.frame === 4)!;
+    const order = segs.filter((s) => s.frame !== 4);
+    order.splice(order.findIndex((s) => s.hs.includes(2)) + 1, 0, ch);
+    const run = drive(order);
+    expect(kinds(run)).toContain('client ClientHello 4');
+    expect(run.reader.session!.summary().clientHello).toBeDefined();
+  });
+
+  test("lo-tls12-full.pcap from its ServerHello (frame 6, no SYN), the client's frame 10 without its first 3 bytes: the client is read from its chain of record headers on", () => {
+    // tshark (per segment): frame 10 is ClientKeyExchange (handshake, 37 bytes), CCS, Finished (40); cut, it begins inside the first header.
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap'), ['-o', 'tcp.desegment_tcp_streams:FALSE'])
+      .filter((s) => s.frame >= 6)
+      .map((s) => (s.frame === 10 ? { ...s, payload: s.payload.subarray(3), seq: s.seq + 3 } : s));
+    const run = drive(segs);
+    const m = kinds(run);
+    expect(m[0]).toBe('server ServerHello 6');
+    expect(m).toContain('client ChangeCipherSpec 10');
+    expect(run.reader.messages.find((x) => x.from === 'client' && x.type === 'ApplicationData')?.last.frame).toBe(12);
+  });
+});
+
+describe("the ServerHello lost after the SYNs (lo-tls12-full.pcap without frame 6): the server's direction begins with a hole", () => {
+  test("its records are read from the next chain on, where tshark shows them; the key-less estimate is TLS 1.2's (the ClientHello offers no TLS 1.3): one request, 12 → 13", () => {
+    const segs = tsharkSegs(fixture('lo-tls12-full.pcap'), ['-o', 'tcp.desegment_tcp_streams:FALSE']);
+    const run = drive(segs.filter((s) => s.frame !== 6));
+    const m = kinds(run);
+    expect(m[0]).toBe('client ClientHello 4');
+    expect(m).toContain('server ChangeCipherSpec 11');
+    expect(run.reader.messages.find((x) => x.from === 'server' && x.type === 'ApplicationData')?.last.frame).toBe(13);
+    // metrics.json: versionsOffered [] (no supported_versions extension).
+    expect(expectedMetrics('lo-tls12-full.pcap')[0]!.tls!.versionsOffered).toEqual([]);
+    const out = run.reader.requests({});
+    expect(out.estimated).toBe(true);
+    expect(out.requests.map((r) => [r.requestFrame, r.responseFrame])).toEqual([[12, 13]]);
+  });
+});
+
+describe('key-less estimates of mid-stream TLS and of an undecided speculation', () => {
+  // lo-tls12-full.pcap after its server flight: client 52696 frames 10 (handshake), 12 (application data), 14 (alert);
+  // server 443 frames 11 (CCS, Finished), 13 (application data) (tshark, per segment).
+  const seg = (frame: number) => tsharkSegs(fixture('lo-tls12-full.pcap'), ['-o', 'tcp.desegment_tcp_streams:FALSE']).find((s) => s.frame === frame)!;
+
+  test('mid-stream, neither hello seen: estimated without the TLS 1.3 rules (nothing says TLS 1.3): one request, 12 → 13', () => {
+    const { reader } = midstreamConn();
+    for (const f of [10, 11, 12, 13, 14]) reader.data(seg(f).sport === 52696 ? 0 : 1, seg(f).payload, seg(f).stamp, true);
+    expect(reader.session?.summary().midstream).toBe(true);
+    const out = reader.requests({});
+    expect(out.estimated).toBe(true);
+    expect(out.requests.map((r) => [r.requestFrame, r.responseFrame])).toEqual([[12, 13]]);
+  });
+
+  test("one direction's records alone (not TLS): no estimate from the speculation's records", () => {
+    const { reader } = midstreamConn();
+    for (const f of [10, 12, 14]) reader.data(0, seg(f).payload, seg(f).stamp, true);
+    expect(reader.session).toBeUndefined();
+    expect(reader.requests({})).toEqual({ requests: [], estimated: false, http: null });
+  });
+
+  test("one direction in step for more than 64 KiB while the other sends nothing: still wanted (waiting for the other direction), TLS once the other's records come", () => {
+    const { reader } = midstreamConn();
+    reader.data(0, seg(10).payload, seg(10).stamp, true);
+    const rec = seg(12).payload;
+    let sent = 0;
+    for (let i = 0; sent <= PLAINTEXT_SCAN_LIMIT; i++) {
+      reader.data(0, rec, { ...seg(12).stamp, frame: 100 + i }, true);
+      sent += rec.length;
+    }
+    expect(reader.wants(0)).toBe(true);
+    expect(reader.session).toBeUndefined();
+    for (const f of [11, 13]) reader.data(1, seg(f).payload, seg(f).stamp, true);
+    expect(reader.session?.summary().midstream).toBe(true);
+  });
+});
+
+describe('a live snapshot of the key-less estimate leaves out the burst still open (fixtures/keylog/lo-http1-keepalive-5req-keylog.pcap without its key log, up to frame 19)', () => {
+  test("tshark: the last response is the server's record in frame 19; provisional, it is not yet there, at the end it is", () => {
+    const file = join(root, 'fixtures/keylog/lo-http1-keepalive-5req-keylog.pcap');
+    const segs = tsharkSegs(file).filter((s) => s.frame <= 19);
+    // TLS 1.3 records (opaque type 23): the last two segments with payload.
+    expect(segs.filter((s) => s.payload.length > 0).slice(-2).map((s) => [s.frame, s.sport])).toEqual([
+      [18, 52100],
+      [19, 443],
+    ]);
+    const run = drive(segs);
+    const rows = (out: ReturnType<ConnectionReader['requests']>) => out.requests.map((r) => [r.requestFrame, r.responseFrame, r.responseEndFrame]);
+    // Read at once: the estimate's requests are live objects.
+    const live = rows(run.reader.requests({}, true));
+    const final = rows(run.reader.requests({}));
+    expect(final).toEqual([
+      [9, 11, 11],
+      [12, 13, 13],
+      [14, 15, 15],
+      [16, 17, 17],
+      [18, 19, 19],
+    ]);
+    expect(live).toEqual([...final.slice(0, 4), [18, null, null]]);
+  });
+});
+
+describe('the message list of a session with no complete message yet', () => {
+  test("is a list of its own (TlsMessage[]: the caller may add to it), not a shared one", () => {
+    const { reader, conn } = plainConn();
+    const ch = tsharkSegs(fixture('lo-tls13-full.pcap')).find((s) => s.hs.includes(1))!.payload;
+    feed(reader, conn, [[0, ch.subarray(0, 20)]]);
+    expect(reader.session).toBeDefined();
+    const m = reader.messages;
+    expect(m).toEqual([]);
+    expect(() => m.push(m[0]!)).not.toThrow();
+  });
+});
