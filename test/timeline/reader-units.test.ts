@@ -1300,3 +1300,52 @@ describe('the message list of a session with no complete message yet', () => {
     expect(() => m.push(m[0]!)).not.toThrow();
   });
 });
+
+describe('decrypted plaintext with a hole (fixtures/keylog/lo-http1-keepalive-5req-keylog.pcap with its key log, the server\'s frame 15 left out)', () => {
+  test('decryption of the server\'s direction stops at the hole and the request tracker is told: requests 1-5 as tshark shows them, responses 1 and 2, the server\'s side reported lost', () => {
+    const file = join(root, 'fixtures/keylog/lo-http1-keepalive-5req-keylog.pcap');
+    const keyFile = file.replace(/\.pcap$/, '.keys.log');
+    const rows = tsharkOutput(file, ['-o', `tls.keylog_file:${keyFile}`, '-Y', 'http', '-T', 'fields', '-e', 'frame.number', '-e', 'http.request.method', '-e', 'http.response.code']).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+    const req = rows.filter((r) => r[1] !== '').map((r) => Number(r[0]));
+    const res = rows.filter((r) => r[2] !== '').map((r) => Number(r[0]));
+    // tshark: the third response is in frame 15.
+    expect(res[2]).toBe(15);
+    const keys = new KeySource(new KeyLog().add(readFileSync(keyFile)), () => undefined);
+    const run = drive(tsharkSegs(file).filter((s) => s.frame !== 15), { keys });
+    const out = run.reader.requests({});
+    expect((out.requests as HttpRequest[]).map((r) => [r.requestFrame, r.responseEndFrame])).toEqual(req.map((f, i) => [f, i < 2 ? res[i] : null]));
+    expect(out.http!.problems.map((p) => [p.side, p.kind])).toEqual([['server', 'gap']]);
+  });
+});
+
+describe('records without a hello on a connection whose starts were captured are plaintext (probeData: only a direction whose start was not captured is speculated on)', () => {
+  const seg = (frame: number) => tsharkSegs(fixture('lo-tls12-full.pcap'), ['-o', 'tcp.desegment_tcp_streams:FALSE']).find((s) => s.frame === frame)!;
+
+  test("SYNs both ways, no hole: the server's application-data record again and again is scanned 64 KiB, then no longer wanted", () => {
+    const { reader, conn } = plainConn();
+    const rec = seg(13).payload;
+    const steps: Step[] = [];
+    for (let sent = 0; sent <= PLAINTEXT_SCAN_LIMIT; sent += rec.length) steps.push([1, rec]);
+    feed(reader, conn, steps);
+    expect(reader.wants(1)).toBe(false);
+    expect(reader.session).toBeUndefined();
+  });
+
+  test('a hole after a direction\'s captured start (plaintext, then bytes lost) does not make it one: record chains both ways after it are not TLS', () => {
+    const { reader, conn } = plainConn();
+    feed(reader, conn, [
+      [0, 'EHLO x\r\n'],
+      [0, 'gap', 100],
+      [0, seg(10).payload],
+      [1, seg(11).payload],
+      [0, seg(12).payload],
+      [1, seg(13).payload],
+      [0, seg(14).payload],
+    ]);
+    expect(reader.session).toBeUndefined();
+    expect(reader.messages).toEqual([]);
+  });
+});
