@@ -1217,6 +1217,10 @@ describe("the ServerHello lost after the SYNs (lo-tls12-full.pcap without frame 
     const run = drive(segs.filter((s) => s.frame !== 6));
     const m = kinds(run);
     expect(m[0]).toBe('client ClientHello 4');
+    // The hole is the session's: the server's bytes lost (tshark: frame 6 carried 4,096) are what it resynchronises after.
+    const lost = segs.find((s) => s.frame === 6)!.payload.length;
+    expect(lost).toBe(4096);
+    expect(run.reader.session!.summary().problems.filter((p) => p.includes('gap of'))).toEqual([expect.stringContaining(`gap of ${lost} bytes: resynchronising`)]);
     expect(m).toContain('server ChangeCipherSpec 11');
     expect(run.reader.messages.find((x) => x.from === 'server' && x.type === 'ApplicationData')?.last.frame).toBe(13);
     // metrics.json: versionsOffered [] (no supported_versions extension).
