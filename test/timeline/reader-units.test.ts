@@ -1353,3 +1353,18 @@ describe('records without a hello on a connection whose starts were captured are
     expect(reader.messages).toEqual([]);
   });
 });
+
+describe('a hello after all: the speculation over the bytes before it is dropped (trySwitch)', () => {
+  test("no SYN; the server's CCS, Finished and application data (lo-tls12-full.pcap frames 11, 13) before a ClientHello (lo-tls13-full.pcap frame 4): the session begins at the hello, nothing of the speculation is kept", () => {
+    const seg12 = (frame: number) => tsharkSegs(fixture('lo-tls12-full.pcap'), ['-o', 'tcp.desegment_tcp_streams:FALSE']).find((s) => s.frame === frame)!;
+    const ch = tsharkSegs(fixture('lo-tls13-full.pcap')).find((s) => s.hs.includes(1))!;
+    const { reader } = midstreamConn();
+    reader.data(1, seg12(11).payload, seg12(11).stamp, true);
+    reader.data(1, seg12(13).payload, seg12(13).stamp, true);
+    reader.data(0, ch.payload, { ...ch.stamp, frame: 20 }, true);
+    expect(reader.session).toBeDefined();
+    expect(reader.session!.summary().midstream).toBeFalsy();
+    expect(kinds({ reader } as Run)[0]).toBe('client ClientHello 20');
+    expect(reader.messages.every((m) => m.last.frame >= 20)).toBe(true);
+  });
+});
