@@ -1368,3 +1368,22 @@ describe('a hello after all: the speculation over the bytes before it is dropped
     expect(reader.messages.every((m) => m.last.frame >= 20)).toBe(true);
   });
 });
+
+describe("cleartext HTTP/1 after a hole in the client's direction", () => {
+  test('two pipelined requests, then client bytes lost: the client side is no longer read, but both responses still are', () => {
+    const { reader, conn } = plainConn();
+    const f = feed(reader, conn, [
+      [0, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n'],
+      [0, 'gap', 500],
+      [1, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'],
+      [1, 'HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno'],
+    ]);
+    expect(f).toEqual([1, 0, 2, 3]);
+    const out = reader.requests({});
+    expect(reqRows(out)).toEqual([
+      ['GET', 1, 200, 2],
+      ['GET', 1, 404, 3],
+    ]);
+    expect(out.http!.problems.map((p) => [p.side, p.kind])).toEqual([['client', 'gap']]);
+  });
+});
