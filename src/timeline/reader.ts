@@ -269,7 +269,8 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   data(dir: Dir, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
     const mode = this.getMode(dir);
     if (mode === 'off') {
-      if (this.session === undefined) this.cleartext(dir, chunk, stamp);
+      // Cleartext HTTP reads on beside a speculation still undecided (a direction that began with a hole after the SYNs).
+    if (this.session === undefined) this.cleartext(dir, chunk, stamp);
       return;
     }
     this.noteFrame(stamp);
@@ -286,7 +287,8 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
       if (last === undefined || last.frame !== stamp.frame) turns.push({ side: this.side(dir), frame: stamp.frame, stamp });
     }
     if (this.probeData(dir, chunk, stamp)) return;
-    if (this.session === undefined && this.probe === undefined) this.cleartext(dir, chunk, stamp);
+    // Cleartext HTTP reads on beside a speculation still undecided (a direction that began with a hole after the SYNs).
+    if (this.session === undefined) this.cleartext(dir, chunk, stamp);
     if (this.probe?.inStep(this.probeSide(dir))) return; // TLS records, waiting for the other direction
     this.addPlain(dir, chunk.length);
     if (this.getPlain(dir) > PLAINTEXT_SCAN_LIMIT) this.setMode(dir, 'off');
