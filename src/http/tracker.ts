@@ -63,7 +63,10 @@ export class RequestTracker {
     }
     this.held[side].push({ bytes: Buffer.from(bytes), stamp });
     this.heldLen[side] += bytes.length;
-    if (side === 'client') this.decide();
+    // decide() joins what is held and reads it from the start: only when these bytes can
+    // change its answer (the h2 preface's length not reached yet, or a line end came), so a
+    // client that sends its first bytes one at a time costs linear time, not quadratic.
+    if (side === 'client' && (this.heldLen.client <= H2_PREFACE.length || bytes.includes(10))) this.decide();
   }
 
   /** `lostBytes` of one side were never captured (a hole in the sequence space). */

@@ -269,8 +269,7 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   data(dir: Dir, chunk: Buffer, stamp: Stamp, segmentStart: boolean): void {
     const mode = this.getMode(dir);
     if (mode === 'off') {
-      // Cleartext HTTP reads on beside a speculation still undecided (a direction that began with a hole after the SYNs).
-    if (this.session === undefined) this.cleartext(dir, chunk, stamp);
+      if (this.session === undefined) this.cleartext(dir, chunk, stamp);
       return;
     }
     this.noteFrame(stamp);

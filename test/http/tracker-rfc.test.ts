@@ -350,3 +350,33 @@ describe('the tracker before the protocol is known', () => {
     expect(h2.summary()).toMatchObject({ protocol: 'h2', upgraded: false, problemCount: 0 });
   });
 });
+
+describe('the client\'s first bytes one at a time (a TCP stream may deliver them so)', () => {
+  const bytewise = (text: string): [Side, string, number][] => [...text].map((ch, i) => ['client', ch, i + 1]);
+
+  test.each([
+    ['an HTTP/1.1 request line', 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n', 'http/1'],
+    ['the HTTP/2 preface (RFC 9113 3.4), decided at its 24th byte', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'h2'],
+    ['a TLS record', '\x16\x03\x01\x02\x00\x01', 'none'],
+    ['a line that is no request line', 'HELO mail.example\r\n', 'none'],
+  ])('%s: the same protocol as in one piece', (_what, text, want) => {
+    expect(exchange(bytewise(text)).summary().protocol).toBe(want);
+    expect(exchange([['client', text, 1]]).summary().protocol).toBe(want);
+  });
+
+  test('the request is read with the frame of its first byte', () => {
+    const t = exchange(bytewise('GET /a HTTP/1.1\r\nHost: x\r\n\r\n'));
+    expect(t.requests().map((r) => r.requestFrame)).toEqual([1]);
+  });
+
+  test('a line end that comes after the first 24 bytes still decides (the request line is longer than the preface)', () => {
+    const line = 'GET /' + 'a'.repeat(100) + ' HTTP/1.1\r\n';
+    const t = new RequestTracker();
+    for (let i = 0; i < line.length - 1; i++) {
+      t.data('client', Buffer.from(line[i]!, 'latin1'), st(i + 1));
+      expect(t.summary().protocol).toBeNull();
+    }
+    t.data('client', Buffer.from('\n'), st(line.length));
+    expect(t.summary().protocol).toBe('http/1');
+  });
+});
