@@ -412,6 +412,9 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   // Frames per link type: counted in runs of one type (a Map update per run, not per frame).
   let runLink = -1;
   let runCount = 0;
+  const endRun = (): void => {
+    if (runCount > 0) linkCounts.set(runLink, (linkCounts.get(runLink) ?? 0) + runCount);
+  };
   let first: Stamp | undefined;
   let last: Stamp | undefined;
 
@@ -421,7 +424,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     stats.frames++;
     if (f.linkType === runLink) runCount++;
     else {
-      if (runCount > 0) linkCounts.set(runLink, (linkCounts.get(runLink) ?? 0) + runCount);
+      endRun();
       runLink = f.linkType;
       runCount = 1;
     }
@@ -488,7 +491,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1;
   if (top) records.push(...top.values());
   records.sort(byId);
-  if (runCount > 0) linkCounts.set(runLink, (linkCounts.get(runLink) ?? 0) + runCount);
+  endRun();
   for (const [lt, n] of linkCounts) stats.linkTypes[linkTypeName(lt)] = (stats.linkTypes[linkTypeName(lt)] ?? 0) + n;
 
   const warnings = [...read.warnings];

@@ -38,6 +38,7 @@
 import { EventEmitter } from 'node:events';
 import pcapParser from 'pcap-parser';
 import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader, PcapParser } from 'pcap-parser';
+import { u32 } from '../base/bytes.js';
 import { CaptureError } from './types.js';
 import type { Frame } from './types.js';
 import type { FormatReader, ReadState } from './state.js';
@@ -82,11 +83,7 @@ class RecordCursor {
 
   /** pcap-parser reads only within `length` (it checks first), so no bounds check here. */
   readUInt32(off: number): number {
-    const b = this.base;
-    const i = this.pos + off;
-    return this.le
-      ? (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0
-      : ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+    return u32(this.base, this.pos + off, this.le);
   }
 
   slice(start: number, end?: number): Buffer | this {

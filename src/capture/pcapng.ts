@@ -14,6 +14,7 @@
  * take a frame number, as in Wireshark, and are counted (meta.customBlocks);
  * any other block is skipped by its length.
  */
+import { u16, u32 } from '../base/bytes.js';
 import { CaptureError } from './types.js';
 import type { Frame } from './types.js';
 import type { FormatReader, ReadState } from './state.js';
@@ -135,20 +136,17 @@ export class PcapngReader implements FormatReader {
   }
 
   /**
-   * Fields read from the bytes (issue 14: Buffer's read methods and their argument
-   * checks were a few percent of a pcapng read); out of range, Buffer's method
+   * Fields read from the bytes (base/bytes.ts); out of range, Buffer's method
    * throws as before.
    */
   private u32(buf: Buffer, p: number): number {
     if (p < 0 || p + 4 > buf.length) return this.le ? buf.readUInt32LE(p) : buf.readUInt32BE(p);
-    return this.le
-      ? (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0
-      : ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+    return u32(buf, p, this.le);
   }
 
   private u16(buf: Buffer, p: number): number {
     if (p < 0 || p + 2 > buf.length) return this.le ? buf.readUInt16LE(p) : buf.readUInt16BE(p);
-    return this.le ? buf[p]! | (buf[p + 1]! << 8) : (buf[p]! << 8) | buf[p + 1]!;
+    return u16(buf, p, this.le);
   }
 
   /** Length of the block at p (its 12-byte head is present), or -1 after a fatal error. */

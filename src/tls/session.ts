@@ -497,11 +497,7 @@ export class TlsSession {
     const bytes = len + 5;
     if (!this.serverHelloSeen) {
       if (d.side === 'client' && this.sum.clientHello?.earlyData) {
-        this.sum.earlyData = true;
-        if (!this.earlyDataEmitted) {
-          this.earlyDataEmitted = true;
-          this.emit({ type: 'ApplicationData', from: d.side, first, last, bytes, earlyData: true });
-        }
+        this.earlyData(d, first, last, bytes);
         return;
       }
     } else if (this.tls13) {
@@ -831,11 +827,7 @@ export class TlsSession {
     this.opts.plaintext?.(d.side, plain, r.last);
     const bytes = r.length + 5;
     if (early) {
-      this.sum.earlyData = true;
-      if (!this.earlyDataEmitted) {
-        this.earlyDataEmitted = true;
-        this.emit({ type: 'ApplicationData', from: d.side, first: r.first, last: r.last, bytes, earlyData: true });
-      }
+      this.earlyData(d, r.first, r.last, bytes);
       return;
     }
     if (!d.appDataEmitted) {
@@ -851,16 +843,20 @@ export class TlsSession {
    * plaintext is lost to the request stage. Decryption goes on with the next record.
    */
   private undecryptedEarlyData(d: Direction, r: TlsRecord): void {
-    this.sum.earlyData = true;
-    if (!this.earlyDataEmitted) {
-      this.earlyDataEmitted = true;
-      this.emit({ type: 'ApplicationData', from: d.side, first: r.first, last: r.last, bytes: r.length + 5, earlyData: true });
-    }
+    this.earlyData(d, r.first, r.last, r.length + 5);
     if (!this.earlyUndecrypted) {
       this.earlyUndecrypted = true;
       this.problem(d, `record in frame ${r.last.frame} is under the 0-RTT key, which the key log lacks (no CLIENT_EARLY_TRAFFIC_SECRET): early records skipped`);
       this.opts.plaintextLost?.(d.side);
     }
+  }
+
+  /** A 0-RTT record (read as one without keys, decrypted, or skipped undecrypted): the first is the early-data event. */
+  private earlyData(d: Direction, first: Stamp, last: Stamp, bytes: number): void {
+    this.sum.earlyData = true;
+    if (this.earlyDataEmitted) return;
+    this.earlyDataEmitted = true;
+    this.emit({ type: 'ApplicationData', from: d.side, first, last, bytes, earlyData: true });
   }
 
   private stopDecrypt(d: Direction, text: string): void {
