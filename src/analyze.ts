@@ -432,7 +432,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     // Earliest and latest, as capinfos reports them (merged or concatenated files are not in time order).
     if (first === undefined || before(stamp, first)) first = stamp;
     if (last === undefined || before(last, stamp)) last = stamp;
-    const p = decoder.decode(f.data, f.linkType);
+    const p = decoder.decode(f.bytes, f.linkType, f.start, f.start + f.capLen);
     if (p.ipVersion === 4) stats.ipv4++;
     else if (p.ipVersion === 6) stats.ipv6++;
     else stats.other++;

@@ -25,11 +25,14 @@
  * `RecordCursor`: an object with the three things it uses of one (`length`,
  * `readUInt32`, `slice`), over the chunk; its `endianness` is set to '' so the
  * method name it builds is the constant 'readUInt32', which the cursor reads in
- * the file's byte order; `slice(n)` moves the cursor and returns it, and only
- * `slice(0, len)`, a record's data, is a real Buffer view (the frame's `data`).
- * pcap-parser still finds every record boundary, reads every header and emits
- * every record; it is spared the allocations. Its events come to one dispatch
- * function set as its `emit` (see the constructor), not through EventEmitter.
+ * the file's byte order; `slice(n)` moves the cursor and returns it, and
+ * `slice(0, len)`, a record's data, notes where the data lies and returns the
+ * cursor too: the frame refers to the chunk and an offset (Frame.bytes and
+ * start), and its `data` view is made only if a consumer asks for it (the
+ * analysis decodes from the chunk). pcap-parser still finds every record
+ * boundary, reads every header and emits every record; it is spared the
+ * allocations. Its events come to one dispatch function set as its `emit` (see
+ * the constructor), not through EventEmitter.
  *
  * A captured length above the bound (Wireshark's 262144, or the snaplen when
  * larger, at most 16 MiB) stops the read: checked on each delivered record and
@@ -66,12 +69,15 @@ export function pcapMagic(first4: number): { le: boolean; nanos: boolean } | und
  * What pcap-parser reads records from once the file header is read: a view of
  * `base` from `pos` that it can read and advance without allocating. It calls
  * `readUInt32(off)` (its endianness is '') and `slice(n)` to skip n bytes, which
- * moves this cursor and returns it; `slice(a, b)` is a record's data, a real view.
+ * moves this cursor and returns it; `slice(a, b)` is a record's data: it sets
+ * `dataStart` (an offset in `base`) and returns the cursor, which pcap-parser
+ * hands back to us as the packet's data.
  */
 class RecordCursor {
   base: Buffer = Buffer.alloc(0);
   pos = 0;
   length = 0;
+  dataStart = 0;
   constructor(private readonly le: boolean) {}
 
   reset(base: Buffer): this {
@@ -86,8 +92,11 @@ class RecordCursor {
     return u32(this.base, this.pos + off, this.le);
   }
 
-  slice(start: number, end?: number): Buffer | this {
-    if (end !== undefined) return this.base.subarray(this.pos + start, this.pos + end);
+  slice(start: number, end?: number): this {
+    if (end !== undefined) {
+      this.dataStart = this.pos + start;
+      return this;
+    }
     this.pos += start;
     this.length -= start;
     return this;
@@ -96,6 +105,25 @@ class RecordCursor {
   /** What is left, as a view of the base. */
   rest(): Buffer {
     return this.base.subarray(this.pos);
+  }
+}
+
+/** A classic pcap record: its bytes are `bytes[start, start + capLen)`, a view of them made on demand. */
+class PcapFrame implements Frame {
+  readonly interfaceId = 0;
+  constructor(
+    readonly number: number,
+    readonly tsSec: number,
+    readonly tsNsec: number,
+    readonly capLen: number,
+    readonly origLen: number,
+    readonly linkType: number,
+    readonly bytes: Buffer,
+    readonly start: number,
+  ) {}
+
+  get data(): Buffer {
+    return this.bytes.subarray(this.start, this.start + this.capLen);
   }
 }
 
@@ -222,9 +250,10 @@ export class PcapReader implements FormatReader {
   private onPacket(pkt: PcapPacket): void {
     if (this.stopped) return;
     const h = pkt.header;
-    const data = pkt.data;
-    if (data.length > this.maxRecord) {
-      this.tooLarge(data.length);
+    // Every record comes through the cursor: pkt.data is it (see RecordCursor.slice).
+    const capLen = h.capturedLength;
+    if (capLen > this.maxRecord) {
+      this.tooLarge(capLen);
       return;
     }
     let sec = h.timestampSeconds;
@@ -233,17 +262,8 @@ export class PcapReader implements FormatReader {
       sec += Math.floor(nsec / 1_000_000_000);
       nsec %= 1_000_000_000;
     }
-    const frame: Frame = {
-      number: ++this.st.frames,
-      tsSec: sec,
-      tsNsec: nsec,
-      capLen: data.length,
-      origLen: h.originalLength,
-      linkType: this.linkType,
-      interfaceId: 0,
-      data,
-    };
-    this.offset += RECORD_HEADER + data.length;
+    const frame = new PcapFrame(++this.st.frames, sec, nsec, capLen, h.originalLength, this.linkType, this.cursor.base, this.cursor.dataStart);
+    this.offset += RECORD_HEADER + capLen;
     this.st.sink(frame);
   }
 

@@ -370,6 +370,8 @@ export class PcapngReader implements FormatReader {
       linkType: iface.linkType,
       interfaceId: iface.global,
       data,
+      bytes: data,
+      start: 0,
     };
     if (problem !== undefined) frame.problem = problem;
     this.st.sink(frame);

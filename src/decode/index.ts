@@ -8,7 +8,8 @@
  * one when the header has no options) and one Buffer view (the TCP payload).
  *
  * PacketDecoder decodes the same way into one reused result: per frame it
- * allocates only the payload view and any problems. For a caller that is done
+ * allocates only the payload view and any problems, and it decodes a frame in
+ * place in the buffer that holds it. For a caller that is done
  * with a frame's result before it decodes the next (the analysis sink).
  */
 import type { DecodedPacket } from './types.js';
@@ -32,19 +33,26 @@ export function decodeFrame(data: Buffer, linkType: number): DecodedPacket {
 export class PacketDecoder {
   private readonly pkt: ReusablePacket = newReusablePacket();
 
-  decode(data: Buffer, linkType: number): DecodedPacket {
+  /**
+   * The frame `data[start, end)` (all of `data` by default): a frame that lies
+   * in a larger buffer (Frame.bytes) is decoded where it is, without a view of
+   * its own. Problem offsets stay frame-relative.
+   */
+  decode(data: Buffer, linkType: number, start = 0, end = data.length): DecodedPacket {
     const pkt = this.pkt;
     resetPacket(pkt, linkType);
-    return decodeInto(pkt, data, linkType);
+    decodeInto(pkt, data, linkType, start, end);
+    if (start !== 0) for (const pr of pkt.problems) pr.offset -= start;
+    return pkt;
   }
 }
 
-function decodeInto(pkt: DecodedPacket, data: Buffer, linkType: number): DecodedPacket {
+function decodeInto(pkt: DecodedPacket, data: Buffer, linkType: number, start = 0, end = data.length): DecodedPacket {
   const decoder = linkDecoder(linkType);
   if (decoder === undefined) {
-    pkt.problems.push({ layer: 'link', offset: 0, reason: `unsupported link type ${linkType}` });
+    pkt.problems.push({ layer: 'link', offset: start, reason: `unsupported link type ${linkType}` });
     return pkt;
   }
-  decoder(data, 0, data.length, pkt);
+  decoder(data, start, end, pkt);
   return pkt;
 }

@@ -82,6 +82,10 @@ export function collector(): { seen: Seen[]; sink: (f: Frame) => void } {
   return {
     seen,
     sink: (f: Frame) => {
+      // The frame's bytes where they lie (what the analysis decodes) are its data, and only those.
+      if (!f.bytes.subarray(f.start, f.start + f.capLen).equals(f.data) || f.data.length !== f.capLen) {
+        throw new Error(`frame ${f.number}: bytes[${f.start}, +${f.capLen}) are not its data`);
+      }
       seen.push({
         number: f.number,
         epoch: epoch(f),

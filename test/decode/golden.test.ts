@@ -111,6 +111,16 @@ describe.each(cases)('$name', ({ name: fixture, capture, tsv }) => {
       const d = new PacketDecoder();
       return (f) => d.decode(f.data, f.linkType);
     }],
+    // As the analysis decodes a classic pcap frame: in place in the read chunk (Frame.bytes,
+    // start). Bytes that would parse as headers lie on both sides: a read past the frame's end
+    // would take them instead of nothing.
+    ['one PacketDecoder, each frame in place between foreign bytes', (): ((f: TestFrame) => DecodedPacket) => {
+      const d = new PacketDecoder();
+      return (f) => {
+        const { bytes, start } = embed(f.data);
+        return d.decode(bytes, f.linkType, start, start + f.data.length);
+      };
+    }],
   ])('addresses, ports, flags, tcp.len, seq/ack match tshark on every frame (%s)', (_how, make) => {
     const decode = make();
     const mismatches: string[] = [];
@@ -139,4 +149,29 @@ describe.each(cases)('$name', ({ name: fixture, capture, tsv }) => {
     expect(mismatches).toEqual([]);
     expect(tcpFrames).toBe(golden.filter((g) => g.srcPort !== '').length);
   });
+
+  test('decoded in place, a frame gives the same problems at the same frame-relative offsets, and the same payload bytes', () => {
+    const d = new PacketDecoder();
+    const differ: string[] = [];
+    for (const f of frames) {
+      const alone = decodeFrame(f.data, f.linkType);
+      const { bytes, start } = embed(f.data);
+      const inPlace = d.decode(bytes, f.linkType, start, start + f.data.length);
+      const key = (p: DecodedPacket): string => JSON.stringify({
+        problems: p.problems,
+        tcp: p.tcp ? p.tcp.payload.toString('hex') : null,
+        udp: p.udp ? p.udp.payload.toString('hex') : null,
+        vlan: p.vlan ?? null,
+      });
+      if (key(alone) !== key(inPlace)) differ.push(`frame ${f.number}: ${key(alone)} against ${key(inPlace)}`);
+    }
+    expect(differ).toEqual([]);
+  });
 });
+
+/** `data` copied into a larger buffer between copies of an IPv4/TCP-looking header (bytes a decoder must not read). */
+function embed(data: Buffer): { bytes: Buffer; start: number } {
+  const filler = Buffer.from('4500ffff00000000400600007f0000017f000001' + '01bb01bb0000000100000001f0ff7fff00000000', 'hex');
+  const bytes = Buffer.concat([filler, filler, data, filler, filler, filler]);
+  return { bytes, start: 2 * filler.length };
+}
