@@ -36,8 +36,7 @@ export const SPARE: unique symbol = Symbol('spare');
 /** A DecodedPacket that may carry spare header objects. */
 export type ReusablePacket = DecodedPacket & { [SPARE]?: Spare };
 
-/** The payload view of every segment or datagram without payload bytes (a pure ACK): shared, it has no bytes to change. */
-export const EMPTY = Buffer.alloc(0);
+const EMPTY = Buffer.alloc(0);
 
 /** TCP options with none set (what decodeOptions fills). */
 export function noTcpOptions(): TcpOptions {

@@ -7,7 +7,7 @@
  * payloadLength is what IP claims even if the snaplen cut the bytes.
  */
 import type { DecodedPacket, TcpOptions } from './types.js';
-import { clearTcpOptions, EMPTY, noTcpOptions, SPARE } from './packet.js';
+import { clearTcpOptions, noTcpOptions, SPARE } from './packet.js';
 import type { ReusablePacket } from './packet.js';
 
 export const TCP_MIN_HEADER_LENGTH = 20;
@@ -65,8 +65,7 @@ export function decodeTcp(data: Buffer, offset: number, end: number, claimedEnd:
   const ack = ((data[offset + 8] << 24) | (data[offset + 9] << 16) | (data[offset + 10] << 8) | data[offset + 11]) >>> 0;
   const flags = ((data[offset + 12] & 0x01) << 8) | data[offset + 13];
   const window = (data[offset + 14] << 8) | data[offset + 15];
-  // Most frames of a transfer are pure ACKs: no view is made for their empty payload.
-  const payload = payloadStart < end ? data.subarray(payloadStart, end) : EMPTY;
+  const payload = data.subarray(payloadStart, end);
   const payloadLength = segmentLength - headerLength;
   if (spare === undefined) {
     pkt.tcp = { srcPort, dstPort, seq, ack, flags, window, headerLength, options, payload, payloadLength };

@@ -29,8 +29,7 @@ function check(p: DecodedPacket, data: Buffer): string | undefined {
   if (p.tcp) {
     const t = p.tcp;
     if (t.payload.length > t.payloadLength) return 'payload longer than tcp.len';
-    // Bytes are never copied: a payload is a view of the frame (an empty one is the shared empty buffer).
-    if (t.payload.length > 0 && t.payload.buffer !== data.buffer) return 'payload is not a view of the frame';
+    if (t.payload.buffer !== data.buffer) return 'payload is not a view of the frame';
     if (t.headerLength < 20 || t.headerLength > 60) return `header length ${t.headerLength}`;
     if (!(t.seq >= 0 && t.seq <= 0xffffffff && t.ack >= 0 && t.ack <= 0xffffffff)) return 'seq/ack not uint32';
     if (p.ipVersion === undefined) return 'TCP without IP';
