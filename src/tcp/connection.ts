@@ -151,6 +151,8 @@ export class TcpConnection {
   lastStamp: Stamp;
   packets = 0;
   bytes = 0;
+  /** Live source only: wall-clock ms of the last packet (the tracker's liveLingerMs); -1 before one, and offline. */
+  lastWallMs = -1;
 
   private baseSeq0: number | undefined = undefined;
   private baseSeq1: number | undefined = undefined;

@@ -52,6 +52,22 @@ test('a closed connection is finalized after liveLingerMs of wall-clock quiet, n
   expect([...t.openConnections()]).toHaveLength(0);
 });
 
+test('a wall clock that reads 0 is a time like any other: the connection still lingers', async () => {
+  const last = lastFrames();
+  const finals: TcpConnection[] = [];
+  // Every packet at wall time 0 (a clock from 0, as a test or an embedding may give).
+  const t = new ConnectionTracker(() => undefined, (c) => finals.push(c), { liveLingerMs: 500, clock: () => 0 });
+  await readCapture(FILE, (f) => {
+    if (f.number > last.get(0)!) return;
+    const p = decodeFrame(f.data, f.linkType);
+    if (p.tcp) t.packet(p, { frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec }, f.origLen);
+  });
+  expect(t.expire(499)).toBe(0);
+  expect(finals).toHaveLength(0);
+  expect(t.expire(500)).toBe(1);
+  expect(finals.map((c) => c.id)).toEqual([0]);
+});
+
 test('offline (no liveLingerMs): expire() never finalizes anything', async () => {
   const finals: number[] = [];
   const t = new ConnectionTracker(() => undefined, (c) => finals.push(c.id));
