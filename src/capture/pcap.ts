@@ -43,7 +43,7 @@ import pcapParser from 'pcap-parser';
 import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader, PcapParser } from 'pcap-parser';
 import { u32 } from '../base/bytes.js';
 import { CaptureError } from './types.js';
-import type { Frame } from './types.js';
+import { ChunkFrame } from './frame.js';
 import type { FormatReader, ReadState } from './state.js';
 
 const GLOBAL_HEADER = 24;
@@ -105,25 +105,6 @@ class RecordCursor {
   /** What is left, as a view of the base. */
   rest(): Buffer {
     return this.base.subarray(this.pos);
-  }
-}
-
-/** A classic pcap record: its bytes are `bytes[start, start + capLen)`, a view of them made on demand. */
-class PcapFrame implements Frame {
-  readonly interfaceId = 0;
-  constructor(
-    readonly number: number,
-    readonly tsSec: number,
-    readonly tsNsec: number,
-    readonly capLen: number,
-    readonly origLen: number,
-    readonly linkType: number,
-    readonly bytes: Buffer,
-    readonly start: number,
-  ) {}
-
-  get data(): Buffer {
-    return this.bytes.subarray(this.start, this.start + this.capLen);
   }
 }
 
@@ -262,7 +243,7 @@ export class PcapReader implements FormatReader {
       sec += Math.floor(nsec / 1_000_000_000);
       nsec %= 1_000_000_000;
     }
-    const frame = new PcapFrame(++this.st.frames, sec, nsec, capLen, h.originalLength, this.linkType, this.cursor.base, this.cursor.dataStart);
+    const frame = new ChunkFrame(++this.st.frames, sec, nsec, capLen, h.originalLength, this.linkType, 0, this.cursor.base, this.cursor.dataStart);
     this.offset += RECORD_HEADER + capLen;
     this.st.sink(frame);
   }

@@ -16,7 +16,7 @@
  */
 import { u16, u32 } from '../base/bytes.js';
 import { CaptureError } from './types.js';
-import type { Frame } from './types.js';
+import { ChunkFrame } from './frame.js';
 import type { FormatReader, ReadState } from './state.js';
 import { representableSeconds, splitTimestamp, tsResolution } from './timestamp.js';
 import type { SecNsec, TsResolution } from './timestamp.js';
@@ -298,12 +298,11 @@ export class PcapngReader implements FormatReader {
     const ts = this.ts;
     splitTimestamp(this.u32(buf, p + 12), this.u32(buf, p + 16), iface.res, ts);
     const start = p + dataAt;
-    const data = buf.subarray(start, start + capLen);
     const sec = ts.sec + iface.tsOffset;
     if (representableSeconds(sec)) {
-      this.deliver(iface, sec, ts.nsec, capLen, this.u32(buf, p + 24), data);
+      this.deliver(iface, sec, ts.nsec, capLen, this.u32(buf, p + 24), buf, start);
     } else {
-      this.timeOutOfRange(iface, sec, ts.sec, ts.nsec, capLen, this.u32(buf, p + 24), data);
+      this.timeOutOfRange(iface, sec, ts.sec, ts.nsec, capLen, this.u32(buf, p + 24), buf, start);
     }
     return true;
   }
@@ -317,7 +316,7 @@ export class PcapngReader implements FormatReader {
    * else 0 (1970-01-01). One warning for the whole file counts them (a file
    * with 100,000 interfaces gives one line, not 100,000).
    */
-  private timeOutOfRange(iface: IfaceRuntime, sec: number, rawSec: number, nsec: number, capLen: number, origLen: number, data: Buffer): void {
+  private timeOutOfRange(iface: IfaceRuntime, sec: number, rawSec: number, nsec: number, capLen: number, origLen: number, buf: Buffer, start: number): void {
     const withoutOffset = iface.tsOffset !== 0 && representableSeconds(rawSec);
     let b = this.badTimes;
     if (b === undefined) {
@@ -339,8 +338,8 @@ export class PcapngReader implements FormatReader {
     if (b.atZero > 0) how.push(`${b.atZero} at time 0 (1970-01-01)`);
     this.st.warnings[b.warning] =
       `${n} frame${n === 1 ? ' has' : 's have'} a timestamp out of the representable range (${b.first}): ${how.join(', ')}`;
-    if (withoutOffset) this.deliver(iface, rawSec, nsec, capLen, origLen, data, TIME_OUT_OF_RANGE);
-    else this.deliver(iface, 0, 0, capLen, origLen, data, TIME_OUT_OF_RANGE);
+    if (withoutOffset) this.deliver(iface, rawSec, nsec, capLen, origLen, buf, start, TIME_OUT_OF_RANGE);
+    else this.deliver(iface, 0, 0, capLen, origLen, buf, start, TIME_OUT_OF_RANGE);
   }
 
   private simplePacket(buf: Buffer, p: number, len: number): boolean {
@@ -355,24 +354,14 @@ export class PcapngReader implements FormatReader {
     if (iface.snapLen !== 0 && capLen > iface.snapLen) capLen = iface.snapLen;
     const start = p + 12;
     // An SPB has no timestamp.
-    this.deliver(iface, 0, 0, capLen, origLen, buf.subarray(start, start + capLen));
+    this.deliver(iface, 0, 0, capLen, origLen, buf, start);
     return true;
   }
 
-  private deliver(iface: IfaceRuntime, sec: number, nsec: number, capLen: number, origLen: number, data: Buffer, problem?: string): void {
+  /** The frame `buf[start, start + capLen)`, decoded where it lies (see frame.ts). */
+  private deliver(iface: IfaceRuntime, sec: number, nsec: number, capLen: number, origLen: number, buf: Buffer, start: number, problem?: string): void {
     if (this.st.frames === 0) this.st.emitMeta();
-    const frame: Frame = {
-      number: ++this.st.frames,
-      tsSec: sec,
-      tsNsec: nsec,
-      capLen,
-      origLen,
-      linkType: iface.linkType,
-      interfaceId: iface.global,
-      data,
-      bytes: data,
-      start: 0,
-    };
+    const frame = new ChunkFrame(++this.st.frames, sec, nsec, capLen, origLen, iface.linkType, iface.global, buf, start);
     if (problem !== undefined) frame.problem = problem;
     this.st.sink(frame);
   }
