@@ -14,7 +14,7 @@
  */
 import type { DecodedPacket } from './types.js';
 import { newPacket, newReusablePacket, resetPacket } from './packet.js';
-import type { ReusablePacket } from './packet.js';
+import type { LayerDecoder, ReusablePacket } from './packet.js';
 import { linkDecoder } from './linktype.js';
 
 export * from './types.js';
@@ -32,6 +32,9 @@ export function decodeFrame(data: Buffer, linkType: number): DecodedPacket {
  */
 export class PacketDecoder {
   private readonly pkt: ReusablePacket = newReusablePacket();
+  /** The link type of the last frame and its decoder: a capture's frames mostly share one (no map lookup per frame). */
+  private lastLinkType = -1;
+  private lastDecoder: LayerDecoder | undefined = undefined;
 
   /**
    * The frame `data[start, end)` (all of `data` by default): a frame that lies
@@ -41,14 +44,21 @@ export class PacketDecoder {
   decode(data: Buffer, linkType: number, start = 0, end = data.length): DecodedPacket {
     const pkt = this.pkt;
     resetPacket(pkt, linkType);
-    decodeInto(pkt, data, linkType, start, end);
+    if (linkType !== this.lastLinkType) {
+      this.lastLinkType = linkType;
+      this.lastDecoder = linkDecoder(linkType);
+    }
+    decodeWith(this.lastDecoder, pkt, data, linkType, start, end);
     if (start !== 0) for (const pr of pkt.problems) pr.offset -= start;
     return pkt;
   }
 }
 
-function decodeInto(pkt: DecodedPacket, data: Buffer, linkType: number, start = 0, end = data.length): DecodedPacket {
-  const decoder = linkDecoder(linkType);
+function decodeInto(pkt: DecodedPacket, data: Buffer, linkType: number): DecodedPacket {
+  return decodeWith(linkDecoder(linkType), pkt, data, linkType, 0, data.length);
+}
+
+function decodeWith(decoder: LayerDecoder | undefined, pkt: DecodedPacket, data: Buffer, linkType: number, start: number, end: number): DecodedPacket {
   if (decoder === undefined) {
     pkt.problems.push({ layer: 'link', offset: start, reason: `unsupported link type ${linkType}` });
     return pkt;
