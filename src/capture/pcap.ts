@@ -231,7 +231,6 @@ export class PcapReader implements FormatReader {
   private onPacket(pkt: PcapPacket): void {
     if (this.stopped) return;
     const h = pkt.header;
-    // Every record comes through the cursor: pkt.data is it (see RecordCursor.slice).
     const capLen = h.capturedLength;
     if (capLen > this.maxRecord) {
       this.tooLarge(capLen);
@@ -243,7 +242,10 @@ export class PcapReader implements FormatReader {
       sec += Math.floor(nsec / 1_000_000_000);
       nsec %= 1_000_000_000;
     }
-    const frame = new ChunkFrame(++this.st.frames, sec, nsec, capLen, h.originalLength, this.linkType, 0, this.cursor.base, this.cursor.dataStart);
+    // A record read from a Buffer (only the file header is ever handed over as one) is its own view.
+    const viaCursor = (pkt.data as unknown) === this.cursor;
+    const bytes = viaCursor ? this.cursor.base : pkt.data;
+    const frame = new ChunkFrame(++this.st.frames, sec, nsec, capLen, h.originalLength, this.linkType, 0, bytes, viaCursor ? this.cursor.dataStart : 0);
     this.offset += RECORD_HEADER + capLen;
     this.st.sink(frame);
   }
