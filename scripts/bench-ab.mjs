@@ -13,6 +13,8 @@
 // --stdin: the capture is piped in (`cat FILE | node cli.js - ...`) instead of named.
 // Wall time is printed beside CPU time: it is the figure for overlap (a read or inflate off the
 // main thread), and only means something when a core is free (see the load average).
+// The last lines also compare the runs in pairs (run i of A with run i of B, back to back), with
+// a sign test: on this machine two medians of 8 runs have disagreed in sign for one change.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -66,6 +68,18 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** Two-sided sign test: the chance of k or a split as lopsided among n fair coin flips. */
+function signTest(k, n) {
+  let c = 1; // C(n, 0)
+  const p = [];
+  for (let i = 0; i <= n; i++) {
+    p.push(c / 2 ** n);
+    c = (c * (n - i)) / (i + 1);
+  }
+  const tail = (lo) => p.slice(0, lo + 1).reduce((x, y) => x + y, 0);
+  return Math.min(1, 2 * tail(Math.min(k, n - k)));
+}
+
 const res = { A: [], B: [] };
 const loads = [];
 for (let i = 0; i < runs; i++) {
@@ -86,5 +100,14 @@ const wb = median(res.B.map((r) => r.wall));
 console.log(`A ${[...flags.A, a].join(' ')}: median ${ma.toFixed(2)} s CPU, ${wa.toFixed(2)} s wall, ${median(res.A.map((r) => r.rss)).toFixed(0)} MiB`);
 console.log(`B ${[...flags.B, b].join(' ')}: median ${mb.toFixed(2)} s CPU, ${wb.toFixed(2)} s wall, ${median(res.B.map((r) => r.rss)).toFixed(0)} MiB`);
 console.log(`B/A ${(mb / ma).toFixed(3)} CPU (${((mb / ma - 1) * 100).toFixed(1)} %), ${(wb / wa).toFixed(3)} wall (${((wb / wa - 1) * 100).toFixed(1)} %), load average ${median(loads).toFixed(1)} (median at the starts)`);
+// Paired: run i of A and run i of B ran back to back, so a drift of the machine's speed over the
+// whole A/B (it happens here: whole minutes 10-25 % slower) cancels in their ratio. The sign test
+// says how often as many pairs would lean one way if the two builds were the same.
+const ratios = res.A.map((r, i) => res.B[i].cpu / r.cpu);
+const faster = ratios.filter((x) => x < 1).length;
+console.log(
+  `paired (run i of each): B/A median ${median(ratios).toFixed(3)} CPU, B faster in ${faster} of ${ratios.length} pairs ` +
+    `(two-sided sign test p = ${signTest(faster, ratios.length).toFixed(2)})`,
+);
 console.log(hashes.size === 1 ? 'outputs identical' : `OUTPUTS DIFFER: ${[...hashes].join(' ')}`);
 process.exit(hashes.size === 1 ? 0 : 1);
