@@ -26,10 +26,10 @@ export interface Frame {
   /** The captured bytes: a view, never a copy. */
   readonly data: Buffer;
   /**
-   * The same bytes without a view of their own: `bytes[start, start + capLen)`.
-   * A classic pcap frame's `bytes` is the read chunk it lies in and `data` is
-   * made only when asked for (a Buffer view per frame was ~5 % of a run: issue
-   * 14); other readers give `data` itself with `start` 0.
+   * The same bytes without a view of their own: `bytes[start, start + capLen)`,
+   * the read chunk (pcap) or block (pcapng) the frame lies in; `data` is made
+   * only when asked for (ChunkFrame: a Buffer view per frame was a few percent
+   * of a run, issue 14).
    */
   readonly bytes: Buffer;
   readonly start: number;

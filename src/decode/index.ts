@@ -22,7 +22,7 @@ export * from './linktype.js';
 export { ipv4ToString, ipv6ToString, formatIpv6 } from './address.js';
 
 export function decodeFrame(data: Buffer, linkType: number): DecodedPacket {
-  return decodeInto(newPacket(linkType), data, linkType);
+  return decodeInto(linkDecoder(linkType), newPacket(linkType), data, linkType, 0, data.length);
 }
 
 /**
@@ -48,17 +48,14 @@ export class PacketDecoder {
       this.lastLinkType = linkType;
       this.lastDecoder = linkDecoder(linkType);
     }
-    decodeWith(this.lastDecoder, pkt, data, linkType, start, end);
+    decodeInto(this.lastDecoder, pkt, data, linkType, start, end);
     if (start !== 0) for (const pr of pkt.problems) pr.offset -= start;
     return pkt;
   }
 }
 
-function decodeInto(pkt: DecodedPacket, data: Buffer, linkType: number): DecodedPacket {
-  return decodeWith(linkDecoder(linkType), pkt, data, linkType, 0, data.length);
-}
-
-function decodeWith(decoder: LayerDecoder | undefined, pkt: DecodedPacket, data: Buffer, linkType: number, start: number, end: number): DecodedPacket {
+/** The frame `data[start, end)` decoded into `pkt` by its link type's decoder (undefined: not supported). */
+function decodeInto(decoder: LayerDecoder | undefined, pkt: DecodedPacket, data: Buffer, linkType: number, start: number, end: number): DecodedPacket {
   if (decoder === undefined) {
     pkt.problems.push({ layer: 'link', offset: start, reason: `unsupported link type ${linkType}` });
     return pkt;
