@@ -27,6 +27,7 @@ import type { Argv } from 'yargs';
 import type { AnalysisResult, AnalyzeOptions } from './analyze.js';
 import type { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
+import { pipeReport } from './capture/pipe.js';
 import { sanitize } from './view/sanitize.js';
 import { DEFAULT_MEMORY_MIB, DEFAULT_TOP } from './base/defaults.js';
 import type * as Lib from './cli-lib.js';
@@ -239,7 +240,8 @@ async function isSavedFile(path: string): Promise<boolean> {
  * controlling terminal. Undefined when there is none.
  */
 function keyboard(): NodeJS.ReadStream | undefined {
-  if (process.stdin.isTTY) return process.stdin;
+  // isatty, not process.stdin.isTTY: making process.stdin for a pipe turns the pipe non-blocking.
+  if (tty.isatty(0)) return process.stdin;
   try {
     return new tty.ReadStream(openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream;
   } catch {
@@ -804,7 +806,7 @@ function tuiTitle(path: string): string {
  * option, on a terminal (stdout and stdin). Anything else waits for yargs.
  */
 function earlyFirstFrame(args: readonly string[]): void {
-  if (args.length !== 1 || !process.stdout.isTTY || !process.stdin.isTTY) return;
+  if (args.length !== 1 || !process.stdout.isTTY || !tty.isatty(0)) return;
   const path = args[0]!;
   if (path === '' || path.startsWith('-') || COMMANDS.has(path)) return;
   showFirstFrame(process.stdout, tuiTitle(path), false);
@@ -836,6 +838,8 @@ async function run(): Promise<void> {
     }
   }
   process.exitCode = code;
+  const pipe = process.env.HANDSHAKE_LENS_DEBUG ? pipeReport() : undefined;
+  if (pipe !== undefined) process.stderr.write(`debug: ${pipe}\n`);
 }
 
 void run().finally(leaveFirstFrame);

@@ -11,6 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { gunzipChunks } from './gunzip.js';
 import { PcapReader, pcapMagic } from './pcap.js';
+import { enlargePipe, fdPipeSource, pipeChunks } from './pipe.js';
 import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
 import { hexBytes } from './state.js';
 import type { FormatReader, ReadState } from './state.js';
@@ -19,6 +20,7 @@ import type { CaptureMeta, CaptureResult, Frame, ReadOptions } from './types.js'
 
 export * from './types.js';
 export { splitTimestamp, tsResolution } from './timestamp.js';
+export { pipeReadsInFlight } from './pipe.js';
 
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 
@@ -55,9 +57,11 @@ export async function readCapture(
 ): Promise<CaptureResult & { stopped?: boolean }> {
   if (source === '-') {
     let totalBytes: number | undefined;
+    let fifo = false;
     try {
       const st = fstatSync(0);
       if (st.isFile()) totalBytes = st.size;
+      fifo = st.isFIFO();
     } catch {
       // stdin closed or not stat-able: size unknown
     }
@@ -67,6 +71,18 @@ export async function readCapture(
       // (process.stdin reads it in 64 KiB ones: +5-10 % main-thread CPU, issue 14). fd 0 stays open.
       const chunks = fileChunks(fdReader(0), async () => {}, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
       return readChunks(chunks, () => void chunks.return(undefined).catch(() => {}), sink, stdinOpts);
+    }
+    if (fifo) {
+      // A pipe: read on the thread pool, and made 1 MiB if the kernel lets us (pipe.ts).
+      void enlargePipe(0);
+      let stream: Readable | undefined;
+      const fallback = (): AsyncIterator<Buffer | string> => (stream = process.stdin)[Symbol.asyncIterator]();
+      const pipe = pipeChunks(fdPipeSource(0), opts.chunkSize ?? DEFAULT_CHUNK_SIZE, fallback);
+      const destroy = (): void => {
+        pipe.stop();
+        stream?.destroy();
+      };
+      return readChunks(pipe.chunks, destroy, sink, stdinOpts);
     }
     return readCaptureStream(process.stdin, sink, stdinOpts);
   }

@@ -5,7 +5,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const root = process.cwd();
@@ -139,4 +140,62 @@ export async function replayIntoReady(
   replay.stdout!.pipe(tool.stdin!);
   tool.stdin!.on('error', () => {});
   return { replay, tool, out, err, replayErr: new Collected(replay.stderr!) };
+}
+
+/**
+ * The tool reading a named pipe (a FIFO), as from a shell's `tcpdump -w - |
+ * handshake-lens -`: node's own child pipes are socket pairs, and the CLI reads
+ * a FIFO differently (capture/pipe.ts). The tool is started by `sh -c 'exec
+ * node … < FIFO'` (same pid, so signals reach it); its open of the FIFO waits
+ * for a writer, so the test holds one (`holdWriter`) until the replay has its
+ * own, then lets go of it.
+ */
+export interface FifoTool {
+  tool: ChildProcess;
+  out: Collected;
+  err: Collected;
+  /** Give the replay the FIFO's write end and let go of the test's. */
+  startReplay(file: string, replayArgs: string[]): { replay: ChildProcess; replayErr: Collected };
+  /** The same with any command as the writer. */
+  startWriter(command: string, args: string[]): { replay: ChildProcess; replayErr: Collected };
+}
+
+export async function fifoTool(cliArgs: string[], env: Record<string, string> = {}): Promise<FifoTool> {
+  const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'hl-fifo-')), 'capture');
+  execFileSync('mkfifo', [fifo]);
+  const tool = spawn('sh', ['-c', 'exec "$0" "$@" < "$HL_FIFO"', process.execPath, cli, ...cliArgs], {
+    cwd: root,
+    env: childEnv({ HANDSHAKE_LENS_DEBUG: '1', HL_FIFO: fifo, ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(tool);
+  const out = new Collected(tool.stdout!);
+  const err = new Collected(tool.stderr!);
+  // A non-blocking open for writing succeeds once the shell is opening the FIFO for reading.
+  let held: number | undefined;
+  const t0 = Date.now();
+  while (held === undefined) {
+    try {
+      held = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() - t0 > 60_000) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  const startWriter = (command: string, args: string[]): { replay: ChildProcess; replayErr: Collected } => {
+    const w = openSync(fifo, constants.O_WRONLY);
+    // stdin a pipe the test holds: replay-pcap's --hold keeps its end open until that closes.
+    const replay = spawn(command, args, { cwd: root, env: childEnv(), stdio: ['pipe', w, 'pipe'] });
+    started.push(replay);
+    closeSync(w);
+    closeSync(held!);
+    return { replay, replayErr: new Collected(replay.stderr!) };
+  };
+  return {
+    tool,
+    out,
+    err,
+    startReplay: (file, replayArgs) => startWriter('node', [path.join(root, 'scripts/replay-pcap.mjs'), ...replayArgs, file]),
+    startWriter,
+  };
 }
