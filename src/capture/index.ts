@@ -20,7 +20,7 @@ import type { CaptureMeta, CaptureResult, Frame, ReadOptions } from './types.js'
 
 export * from './types.js';
 export { splitTimestamp, tsResolution } from './timestamp.js';
-export { pipeReadsInFlight } from './pipe.js';
+export { pipeReadsInFlight, pipeReport } from './pipe.js';
 
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 

@@ -26,23 +26,34 @@ interface ChildResult {
   gzip: boolean;
   error: string | null;
   warnings: string[];
+  pipe: string | null;
 }
 
-/** readCapture('-') in a child whose stdin is `file` (redirected) or its bytes (a pipe). */
-function readStdin(file: string, how: 'redirect' | 'pipe'): ChildResult {
+/**
+ * readCapture('-') in a child whose stdin is `file` (redirected), its bytes through node's
+ * child pipe (a socket pair: read through process.stdin), or through a shell's pipe (a FIFO:
+ * read on the thread pool, capture/pipe.ts).
+ */
+function readStdin(file: string, how: 'redirect' | 'pipe' | 'fifo'): ChildResult {
   const script =
-    `import { readCapture } from ${JSON.stringify(pathToFileURL(distCapture).href)};` +
+    `import { readCapture, pipeReport } from ${JSON.stringify(pathToFileURL(distCapture).href)};` +
     `let frames = 0, progress = 0, totalBytes = null, lastEpoch = '';` +
     `const r = await readCapture('-', (f) => { frames++; lastEpoch = f.tsSec + '.' + String(f.tsNsec).padStart(9, '0'); },` +
     ` { onProgress: (p) => { progress++; totalBytes = p.totalBytes ?? null; } });` +
-    `console.log(JSON.stringify({ frames, lastEpoch, progress, totalBytes, bytes: r.bytes, gzip: r.meta.gzip, error: r.error ?? null, warnings: r.warnings }));`;
+    `console.log(JSON.stringify({ frames, lastEpoch, progress, totalBytes, bytes: r.bytes, gzip: r.meta.gzip, error: r.error ?? null, warnings: r.warnings, pipe: pipeReport() ?? null }));`;
   const fd = how === 'redirect' ? openSync(file, 'r') : undefined;
   try {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      ...(fd !== undefined ? { stdio: [fd, 'pipe', 'pipe'] } : { input: readFileSync(file) }),
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
+    const r =
+      how === 'fifo'
+        ? spawnSync('/bin/sh', ['-c', 'cat "$0" | exec "$1" --input-type=module -e "$2"', file, process.execPath, script], {
+            encoding: 'utf8',
+            maxBuffer: 1 << 20,
+          })
+        : spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+            ...(fd !== undefined ? { stdio: [fd, 'pipe', 'pipe'] } : { input: readFileSync(file) }),
+            encoding: 'utf8',
+            maxBuffer: 1 << 20,
+          });
     expect(r.stderr).toBe('');
     return JSON.parse(r.stdout) as ChildResult;
   } finally {
@@ -77,12 +88,15 @@ describe('stdin', () => {
     expect(r.progress).toBeLessThanOrEqual(Math.ceil(big.length / (1024 * 1024)) + 1);
   });
 
-  test('the same bytes through a pipe: every frame, no size', () => {
-    const r = readStdin(bigFile, 'pipe');
+  test.each(['pipe', 'fifo'] as const)('the same bytes through a %s: every frame, no size', (how) => {
+    const r = readStdin(bigFile, how);
     expect(r).toMatchObject({ frames: 3000, lastEpoch: '1600002999.000000000', totalBytes: null, bytes: big.length, error: null, warnings: [] });
+    // node's child pipe is a socket pair (process.stdin); a shell's is a FIFO (the thread pool).
+    if (how === 'pipe') expect(r.pipe).toBeNull();
+    else expect(r.pipe).toMatch(/^stdin is a pipe, .*, read on the thread pool$/);
   });
 
-  test.each(['redirect', 'pipe'] as const)('a gzip capture, %s: inflated, the golden frames', (how) => {
+  test.each(['redirect', 'pipe', 'fifo'] as const)('a gzip capture, %s: inflated, the golden frames', (how) => {
     const name = 'zeek-tls12-basic.pcap';
     const golden = goldenFrames(name);
     const gz = path.join(dir, `${name}.gz`);

@@ -105,3 +105,16 @@ test('stdout closed early (`| head -1`) while a read waits on the silent pipe: t
   expect(await code).toBe(0);
   expect(r.replay.exitCode).toBeNull(); // the writer is still there, silent (--hold)
 }, 60_000);
+
+test('without perl the pipe keeps its 64 KiB and is still read on the thread pool: the same lines as the file by name', async () => {
+  const name = 'zeek-tls12-basic.pcap';
+  const byName = runCli([fixturePath(name), '--format', 'ndjson']);
+  expect(byName.code).toBe(0);
+  // No PATH: the tool is started by absolute path and finds no perl.
+  const t = await fifoTool(['--format', 'ndjson', '-'], { PATH: '/nonexistent' });
+  const code = exited(t.tool);
+  t.startWriter('/bin/cat', [fixturePath(name)]);
+  expect(await code).toBe(0);
+  expect(t.out.text).toBe(byName.stdout);
+  expect(t.err.text).toContain('debug: stdin is a pipe, not made larger (no perl), read on the thread pool');
+}, 60_000);

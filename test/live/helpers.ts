@@ -163,7 +163,7 @@ export interface FifoTool {
 export async function fifoTool(cliArgs: string[], env: Record<string, string> = {}): Promise<FifoTool> {
   const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'hl-fifo-')), 'capture');
   execFileSync('mkfifo', [fifo]);
-  const tool = spawn('sh', ['-c', 'exec "$0" "$@" < "$HL_FIFO"', process.execPath, cli, ...cliArgs], {
+  const tool = spawn('/bin/sh', ['-c', 'exec "$0" "$@" < "$HL_FIFO"', process.execPath, cli, ...cliArgs], {
     cwd: root,
     env: childEnv({ HANDSHAKE_LENS_DEBUG: '1', HL_FIFO: fifo, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
