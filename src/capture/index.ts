@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { gunzipChunks } from './gunzip.js';
 import { PcapReader, pcapMagic } from './pcap.js';
-import { enlargePipe, fdPipeSource, pipeChunks } from './pipe.js';
+import { canFreeBlockedRead, enlargePipe, fdPipeSource, pipeChunks } from './pipe.js';
 import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
 import { hexBytes } from './state.js';
 import type { FormatReader, ReadState } from './state.js';
@@ -72,7 +72,7 @@ export async function readCapture(
       const chunks = fileChunks(fdReader(0), async () => {}, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
       return readChunks(chunks, () => void chunks.return(undefined).catch(() => {}), sink, stdinOpts);
     }
-    if (fifo) {
+    if (fifo && canFreeBlockedRead(0)) {
       // A pipe: read on the thread pool, and made 1 MiB if the kernel lets us (pipe.ts).
       void enlargePipe(0);
       let stream: Readable | undefined;

@@ -21,7 +21,7 @@
  *   pauses (a GC) instead of blocking on a full pipe.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync, read as fsRead, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, openSync, read as fsRead, readFileSync, writeSync } from 'node:fs';
 
 /** Reads into `buf` at `offset`, at most `length` bytes; resolves with the count (0 at the end). */
 export type ReadAt = (buf: Buffer, offset: number, length: number) => Promise<number>;
@@ -159,6 +159,15 @@ export function pipeChunks(src: PipeSource, chunkSize: number, fallback: () => A
     notify();
   }
   return { chunks: chunks(), stop };
+}
+
+/**
+ * Whether a read blocked on descriptor `fd` can be freed (fdPipeSource's unblock):
+ * only where /proc/self/fd opens the pipe itself (Linux). Elsewhere a pipe is read
+ * through process.stdin, whose reads can be stopped.
+ */
+export function canFreeBlockedRead(fd: number): boolean {
+  return process.platform === 'linux' && existsSync(`/proc/self/fd/${fd}`);
 }
 
 /**
