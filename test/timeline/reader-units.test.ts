@@ -210,6 +210,22 @@ describe('STARTTLS: plaintext first, TLS from the ClientHello tshark shows', () 
     expect(run.reader.plainTurns).toEqual([]);
     expect(kinds(run)[0]).toBe('client ClientHello 4');
   });
+
+  test('lo-tls13-full.pcap: the ClientHello kept with the connection holds what its record uses, not the offered suites and groups', () => {
+    // tshark: 4 cipher suites and 10 supported groups offered; versions 0x0304; ALPN h2, http/1.1.
+    const f = fixture('lo-tls13-full.pcap');
+    const hello = tsharkOutput(f, ['-Y', 'tls.handshake.type == 1', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,',
+      '-e', 'tls.handshake.ciphersuite', '-e', 'tls.handshake.extensions_supported_group', '-e', 'tls.handshake.extensions.supported_version', '-e', 'tls.handshake.extensions_alpn_str']).stdout.trim().split('\t');
+    expect(hello[0]!.split(',')).toHaveLength(4);
+    expect(hello[1]!.split(',')).toHaveLength(10);
+    const run = drive(tsharkSegs(f));
+    const ch = run.reader.messages.find((m) => m.type === 'ClientHello')!.clientHello!;
+    expect(ch.cipherSuites).toEqual([]);
+    expect(ch.supportedGroups).toEqual([]);
+    expect(ch.supportedVersions).toEqual(hello[2]!.split(',').map(Number));
+    expect(ch.alpn).toEqual(hello[3]!.split(','));
+    expect(run.reader.session!.summary().clientHello).toBe(ch); // the one object the summary holds too
+  });
 });
 
 describe('plaintext scanned for a STARTTLS switch: 64 KiB per direction (PLAINTEXT_SCAN_LIMIT)', () => {
