@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fixture, tsharkStreams, type TsharkStream } from '../ui/fixtures.js';
-import { ensureBuilt, exited, fifoTool, killStarted } from './helpers.js';
+import { ensureBuilt, ep, exited, fifoTool, killStarted, type Line } from './helpers.js';
 import { fixturePath } from '../capture/helpers.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -24,14 +24,6 @@ beforeAll(() => {
   expected = tsharkStreams(FILE);
 }, 200_000);
 afterEach(killStarted);
-
-interface Line {
-  id: number;
-  state: string;
-  client: { ip: string; port: number };
-  server: { ip: string; port: number };
-}
-const ep = (e: { ip: string; port: number }) => `${e.ip}:${e.port}`;
 
 /** The size the kernel lets an unprivileged process give a pipe (capped at 1 MiB as the tool asks). */
 const pipeSize = Math.min(1 << 20, Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8')));

@@ -199,3 +199,14 @@ export async function fifoTool(cliArgs: string[], env: Record<string, string> = 
     startWriter,
   };
 }
+
+/** The fields of an NDJSON connection line that the live tests check. */
+export interface Line {
+  id: number;
+  state: string;
+  client: { ip: string; port: number };
+  server: { ip: string; port: number };
+}
+
+/** An endpoint as tshark's streams name it ("ip:port"). */
+export const ep = (e: { ip: string; port: number }): string => `${e.ip}:${e.port}`;

@@ -10,7 +10,7 @@
 import { fixture, tsharkStreams, type TsharkStream } from '../ui/fixtures.js';
 import { Readable } from 'node:stream';
 import { readSavedAnalysisStream } from '../../src/output/protobuf.js';
-import { ensureBuilt, exited, killStarted, replayInto, replayIntoReady } from './helpers.js';
+import { ensureBuilt, ep, exited, killStarted, replayInto, replayIntoReady, type Line } from './helpers.js';
 import { tsharkText } from '../helpers/tshark.js';
 
 const FILE = fixture('pool-sequential-5conns-1s.pcap');
@@ -34,14 +34,6 @@ const streamsWithin = (frames: number): number[] =>
   [...firstFrame].filter(([, f]) => f <= frames).map(([s]) => s).sort((a, b) => a - b);
 
 afterEach(killStarted);
-
-interface Line {
-  id: number;
-  state: string;
-  client: { ip: string; port: number };
-  server: { ip: string; port: number };
-}
-const ep = (e: { ip: string; port: number }) => `${e.ip}:${e.port}`;
 
 function checkAgainstTshark(lines: Line[]): void {
   for (const l of lines) {
