@@ -174,7 +174,7 @@ function ext(type, body) {
 }
 
 /** A TLS 1.2-style ClientHello handshake message (no record header). */
-function clientHello({ sni = 'adversarial.example', alpn = [] } = {}) {
+function clientHello({ sni = 'adversarial.example', alpn = [], versions13 = false, sessionId = Buffer.alloc(0) } = {}) {
   const exts = [];
   const name = Buffer.from(sni);
   exts.push(ext(0, Buffer.concat([u16(name.length + 3), Buffer.from([0]), u16(name.length), name])));
@@ -182,11 +182,16 @@ function clientHello({ sni = 'adversarial.example', alpn = [] } = {}) {
     const list = Buffer.concat(alpn.map((a) => Buffer.concat([Buffer.from([a.length]), a])));
     exts.push(ext(16, Buffer.concat([u16(list.length), list])));
   }
+  if (versions13) {
+    exts.push(ext(43, Buffer.concat([Buffer.from([4]), u16(0x0304), u16(0x0303)])));
+    exts.push(ext(51, Buffer.concat([u16(36), u16(29), u16(32), Buffer.alloc(32, 0x43)])));
+  }
   const extBytes = Buffer.concat(exts);
   const body = Buffer.concat([
     u16(0x0303),
     Buffer.alloc(32, 0x42),
-    Buffer.from([0]),
+    Buffer.from([sessionId.length]),
+    sessionId,
     u16(4),
     u16(0xc02f),
     u16(0x1301),
@@ -195,6 +200,22 @@ function clientHello({ sni = 'adversarial.example', alpn = [] } = {}) {
     extBytes,
   ]);
   return Buffer.concat([Buffer.from([1]), u24(body.length), body]);
+}
+
+/** A TLS 1.3 ServerHello handshake message (no record header): TLS_AES_128_GCM_SHA256, x25519. */
+function serverHello13(sessionId) {
+  const exts = Buffer.concat([ext(43, u16(0x0304)), ext(51, Buffer.concat([u16(29), u16(32), Buffer.alloc(32, 0x55)]))]);
+  const body = Buffer.concat([
+    u16(0x0303),
+    Buffer.alloc(32, 0x53),
+    Buffer.from([sessionId.length]),
+    sessionId,
+    u16(0x1301),
+    Buffer.from([0]),
+    u16(exts.length),
+    exts,
+  ]);
+  return Buffer.concat([Buffer.from([2]), u24(body.length), body]);
 }
 
 /** Send bytes from one side in MSS-sized segments. */
@@ -349,6 +370,15 @@ const generators = {
     concurrentWaves(pcap, n, Math.max(1, Math.round(n / 100)));
   } },
 
+  /**
+   * 200,000 TLS 1.3 connections that finish their handshake, exchange a request and a
+   * response, and then all stay open until every one has (a pool of idle keep-alive
+   * connections): what each costs once set up. heap-per-connection.mjs --kind pooled-200k.
+   */
+  'pooled-200k': { count: 200_000, what: 'set-up TLS 1.3 connections open at once', run(pcap, n) {
+    pooledWave(pcap, n);
+  } },
+
   /** pcapng whose interface has if_tsoffset = 2^62 s. */
   'tsoffset-2e62': { count: 1, what: 'pcapng, if_tsoffset 2^62', pcapng: true, run(out) {
     pcapngSmall(out, { tsoffset: 2n ** 62n });
@@ -432,6 +462,41 @@ function concurrentWaves(pcap, n, wave) {
     phase((c, at) => c.c(at, FIN | ACK));
     phase((c, at) => c.s(at, FIN | ACK));
     phase((c, at) => c.c(at, ACK));
+  }
+}
+
+/** n TLS 1.3 connections set up (handshake, one request and response) and left open, then closed. */
+function pooledWave(pcap, n) {
+  const sid = Buffer.alloc(32, 0x5a);
+  const hello = handshakeRecords(clientHello({ sni: 'pooled.example', alpn: [Buffer.from('h2')], versions13: true, sessionId: sid }));
+  const serverFlight = Buffer.concat([
+    handshakeRecords(serverHello13(sid)),
+    record(20, Buffer.from([1])),
+    record(23, Buffer.alloc(2200, 0x17)), // EncryptedExtensions, Certificate, CertificateVerify, Finished
+  ]);
+  const clientFinish = Buffer.concat([record(20, Buffer.from([1])), record(23, Buffer.alloc(53, 0x17))]);
+  const req = record(23, Buffer.alloc(120, 0x17));
+  const resp = record(23, Buffer.alloc(400, 0x17));
+  let t = 0;
+  const dt = 0.000005;
+  const conns = [];
+  for (let i = 0; i < n; i++) {
+    conns.push(new Conn(pcap, clientIp(i >>> 14), 1024 + (i & 0x3fff), SERVER, 443, { cisn: (i * 2654435761) >>> 0, sisn: (i * 40503) >>> 0 }));
+  }
+  for (const c of conns) {
+    c.c((t += dt), SYN);
+    c.s((t += dt), SYN | ACK);
+    c.c((t += dt), ACK);
+    c.c((t += dt), PSH | ACK, hello);
+    t = sendStream(c, 's', (t += dt), serverFlight);
+    c.c((t += dt), PSH | ACK, Buffer.concat([clientFinish, req]));
+    c.s((t += dt), PSH | ACK, resp);
+    c.c((t += dt), ACK);
+  }
+  for (const c of conns) {
+    c.c((t += dt), FIN | ACK);
+    c.s((t += dt), FIN | ACK);
+    c.c((t += dt), ACK);
   }
 }
 

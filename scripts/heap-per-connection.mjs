@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Heap bytes per open TLS connection (issue 14), reproducibly.
 //
-// Usage: node scripts/heap-per-connection.mjs [scale] [--top N] [--keep FILE]
-//   Generates `gen-adversarial.mjs concurrent-200k SCALE` (default 0.1: 20,000
-//   connections, all open at once, each in the middle of its TLS handshake) in
+// Usage: node scripts/heap-per-connection.mjs [scale] [--kind K] [--top N] [--keep FILE]
+//   Generates `gen-adversarial.mjs K SCALE` (default concurrent-200k at 0.1: 20,000
+//   connections, all open at once, each in the middle of its TLS handshake; --kind
+//   pooled-200k: each set up, with a request and a response, then idle) in
 //   a temporary directory, runs analyzeFile() from dist/ over it in a child
 //   process (--expose-gc), and when the first connection closes (every
 //   connection of the wave is open then) collects garbage, reads heapUsed and
@@ -52,8 +53,10 @@ const args = process.argv.slice(2);
 let scale = 0.1;
 let top = 25;
 let keep;
+let kind = 'concurrent-200k';
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--top') top = Number(args[++i]);
+  else if (args[i] === '--kind') kind = args[++i];
   else if (args[i] === '--keep') keep = args[++i];
   else scale = Number(args[i]);
 }
@@ -62,7 +65,7 @@ const dir = mkdtempSync(join(tmpdir(), 'heap-per-conn-'));
 try {
   const capture = join(dir, 'c.pcap');
   const snapPath = join(dir, 'c.heapsnapshot');
-  const gen = spawnSync(process.execPath, [join(here, 'gen-adversarial.mjs'), 'concurrent-200k', capture, String(scale)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const gen = spawnSync(process.execPath, [join(here, 'gen-adversarial.mjs'), kind, capture, String(scale)], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (gen.status !== 0) throw new Error('gen-adversarial failed');
   const child = spawnSync(process.execPath, ['--expose-gc', join(here, 'heap-per-connection.mjs'), '--child', capture, snapPath], {
     encoding: 'utf8',
@@ -72,7 +75,7 @@ try {
   if (child.status !== 0) throw new Error('analysis failed');
   const { before, heapUsed } = JSON.parse(child.stdout.trim().split('\n').pop());
   const perConn = (heapUsed - before) / open;
-  console.log(`concurrent-200k ${scale}: ${open} open at the first close`);
+  console.log(`${kind} ${scale}: ${open} open at the first close`);
   console.log(`heapUsed ${(heapUsed / 1048576).toFixed(1)} MiB (before the read ${(before / 1048576).toFixed(1)} MiB)`);
   console.log(`heap bytes per open connection: ${perConn.toFixed(0)}`);
 
