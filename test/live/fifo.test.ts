@@ -113,3 +113,25 @@ test('without perl the pipe keeps its 64 KiB and is still read on the thread poo
   expect(t.out.text).toBe(byName.stdout);
   expect(t.err.text).toContain('debug: stdin is a pipe, not made larger (no perl), read on the thread pool');
 }, 60_000);
+
+test('a writer of uneven pieces (1 byte to 64 KiB, some after a pause): the same connections as the file by name', async () => {
+  // 200 connections, one request each: records cut anywhere, chunks handed over while reads wait.
+  const name = 'pool-rate-200req-conn-per-request.pcap';
+  const byName = runCli([fixturePath(name), '--format', 'ndjson']);
+  expect(byName.code).toBe(0);
+  const t = await fifoTool(['--format', 'ndjson', '-']);
+  const code = exited(t.tool);
+  // A seeded writer: piece sizes from a linear congruential sequence, a 1-5 ms pause before every 16th.
+  const writer =
+    'const b = require("fs").readFileSync(process.argv[1]); let s = 7, o = 0;' +
+    'const next = () => { s = (s * 1103515245 + 12345) % 2147483648; return s; };' +
+    'const step = () => { if (o >= b.length) return; const n = 1 + (next() % (next() % 8 === 0 ? 65536 : 1500));' +
+    ' const piece = b.subarray(o, o + n); o += n; const pause = next() % 16 === 0 ? 1 + (next() % 5) : 0;' +
+    ' if (!process.stdout.write(piece)) process.stdout.once("drain", () => setTimeout(step, pause)); else setTimeout(step, pause); };' +
+    'step();';
+  t.startWriter(process.execPath, ['-e', writer, fixturePath(name)]);
+  expect(await code).toBe(0);
+  const sorted = (text: string) => text.split('\n').filter(Boolean).sort();
+  expect(sorted(t.out.text)).toHaveLength(200);
+  expect(sorted(t.out.text)).toEqual(sorted(byName.stdout));
+}, 60_000);
