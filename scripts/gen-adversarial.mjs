@@ -186,36 +186,24 @@ function clientHello({ sni = 'adversarial.example', alpn = [], versions13 = fals
     exts.push(ext(43, Buffer.concat([Buffer.from([4]), u16(0x0304), u16(0x0303)])));
     exts.push(ext(51, Buffer.concat([u16(36), u16(29), u16(32), Buffer.alloc(32, 0x43)])));
   }
-  const extBytes = Buffer.concat(exts);
-  const body = Buffer.concat([
-    u16(0x0303),
-    Buffer.alloc(32, 0x42),
-    Buffer.from([sessionId.length]),
-    sessionId,
-    u16(4),
-    u16(0xc02f),
-    u16(0x1301),
-    Buffer.from([1, 0]),
-    u16(extBytes.length),
-    extBytes,
-  ]);
-  return Buffer.concat([Buffer.from([1]), u24(body.length), body]);
+  // Two cipher suites, the null compression method.
+  return helloMessage(1, 0x42, sessionId, Buffer.concat([u16(4), u16(0xc02f), u16(0x1301), Buffer.from([1, 0])]), Buffer.concat(exts));
+}
+
+/**
+ * A hello handshake message (no record header): legacy version 1.2, a random of one
+ * repeated byte, the session id, `middle` (the suites and compression), the extensions.
+ */
+function helloMessage(type, randomByte, sessionId, middle, extBytes) {
+  const body = Buffer.concat([u16(0x0303), Buffer.alloc(32, randomByte), Buffer.from([sessionId.length]), sessionId, middle, u16(extBytes.length), extBytes]);
+  return Buffer.concat([Buffer.from([type]), u24(body.length), body]);
 }
 
 /** A TLS 1.3 ServerHello handshake message (no record header): TLS_AES_128_GCM_SHA256, x25519. */
 function serverHello13(sessionId) {
   const exts = Buffer.concat([ext(43, u16(0x0304)), ext(51, Buffer.concat([u16(29), u16(32), Buffer.alloc(32, 0x55)]))]);
-  const body = Buffer.concat([
-    u16(0x0303),
-    Buffer.alloc(32, 0x53),
-    Buffer.from([sessionId.length]),
-    sessionId,
-    u16(0x1301),
-    Buffer.from([0]),
-    u16(exts.length),
-    exts,
-  ]);
-  return Buffer.concat([Buffer.from([2]), u24(body.length), body]);
+  // TLS_AES_128_GCM_SHA256, the null compression method.
+  return helloMessage(2, 0x53, sessionId, Buffer.concat([u16(0x1301), Buffer.from([0])]), exts);
 }
 
 /** Send bytes from one side in MSS-sized segments. */
