@@ -74,7 +74,7 @@ export async function readCapture(
     }
     if (fifo && canFreeBlockedRead(0)) {
       // A pipe: read on the thread pool, and made 1 MiB if the kernel lets us (pipe.ts).
-      void enlargePipe(0);
+      enlargePipe(0);
       let stream: Readable | undefined;
       const fallback = (): AsyncIterator<Buffer | string> => (stream = process.stdin)[Symbol.asyncIterator]();
       const pipe = pipeChunks(fdPipeSource(0), opts.chunkSize ?? DEFAULT_CHUNK_SIZE, fallback);

@@ -37,14 +37,13 @@ export interface PipeSource {
   unblock(): void;
 }
 
-let inFlight = 0;
-/** Sources with a read in flight, to free at exit (process.exit from anywhere: EPIPE, a second SIGINT). */
+/** Sources with a read in flight (one at most each), to free at exit (process.exit from anywhere: EPIPE, a second SIGINT). */
 const blocked = new Set<PipeSource>();
 let exitHook = false;
 
 /** Reads issued and not settled yet, over every pipe reader (tests). */
 export function pipeReadsInFlight(): number {
-  return inFlight;
+  return blocked.size;
 }
 
 /** What happened to the pipe read last (for HANDSHAKE_LENS_DEBUG's line and tests). */
@@ -92,7 +91,6 @@ export function pipeChunks(src: PipeSource, chunkSize: number, fallback: () => A
   const pump = (): void => {
     if (pending || ended || failure || closed || filled >= chunkSize) return;
     pending = true;
-    inFlight++;
     blocked.add(src);
     const target = filling;
     const at = filled;
@@ -108,7 +106,6 @@ export function pipeChunks(src: PipeSource, chunkSize: number, fallback: () => A
   };
   const settle = (e: unknown, n: number, target: number, at: number): void => {
     pending = false;
-    inFlight--;
     blocked.delete(src);
     if (closed) return;
     if (e !== undefined) failure = { e };
@@ -200,16 +197,16 @@ export function fdPipeSource(fd: number): PipeSource {
 
 /** F_SETPIPE_SZ in Linux's <fcntl.h> (F_LINUX_SPECIFIC_BASE + 7). */
 const F_SETPIPE_SZ = 1031;
-export const WANTED_PIPE_SIZE = 1024 * 1024;
+const WANTED_PIPE_SIZE = 1024 * 1024;
 
 /**
  * Ask for a `WANTED_PIPE_SIZE` pipe behind descriptor `fd` (see the top); never
- * fails. Resolves with whether the child reported success; callers need not wait.
+ * fails and is not waited for. How it went is in pipeReport().
  */
-export function enlargePipe(fd: number): Promise<boolean> {
+export function enlargePipe(fd: number): void {
   if (process.platform !== 'linux') {
     seen.enlarging = 'not Linux';
-    return Promise.resolve(false);
+    return;
   }
   seen.enlarging = 'perl had not answered yet';
   let size = WANTED_PIPE_SIZE;
@@ -220,24 +217,19 @@ export function enlargePipe(fd: number): Promise<boolean> {
   } catch {
     // no /proc: try the default
   }
-  return new Promise((resolve) => {
-    try {
-      const child = spawn('perl', ['-e', `exit(defined(fcntl(STDIN, ${F_SETPIPE_SZ}, ${size})) ? 0 : 1)`], {
-        stdio: [fd, 'ignore', 'ignore'],
-      });
-      child.once('error', (e: NodeJS.ErrnoException) => {
-        seen.enlarging = e.code === 'ENOENT' ? 'no perl' : `perl: ${e.code ?? e.message}`;
-        resolve(false);
-      });
-      child.once('exit', (code) => {
-        if (code === 0) seen.size = size;
-        else seen.enlarging = `the kernel refused ${size} bytes`;
-        resolve(code === 0);
-      });
-      child.unref();
-    } catch (e) {
-      seen.enlarging = `perl: ${(e as Error).message}`;
-      resolve(false);
-    }
-  });
+  try {
+    const child = spawn('perl', ['-e', `exit(defined(fcntl(STDIN, ${F_SETPIPE_SZ}, ${size})) ? 0 : 1)`], {
+      stdio: [fd, 'ignore', 'ignore'],
+    });
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      seen.enlarging = e.code === 'ENOENT' ? 'no perl' : `perl: ${e.code ?? e.message}`;
+    });
+    child.once('exit', (code) => {
+      if (code === 0) seen.size = size;
+      else seen.enlarging = `the kernel refused ${size} bytes`;
+    });
+    child.unref();
+  } catch (e) {
+    seen.enlarging = `perl: ${(e as Error).message}`;
+  }
 }
