@@ -26,7 +26,7 @@ const OPTIONS_FILE = path.join(GOLDEN, 'options.json');
 
 /** Fixture subfolders that have goldens of their own (test/golden/<dir>/<file>/). */
 const SUBDIRS = ['findings', 'lossy'];
-const CAPTURE_RE = /\.(pcap|pcapng|cap)(\.gz)?$/i;
+const CAPTURE_RE = /\.(pcap|pcapng|cap)(\.gz|\.lz4)?$/i;
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 
 const REASSEMBLY_PREFS = [

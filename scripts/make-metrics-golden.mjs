@@ -99,7 +99,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
 const GOLDEN = path.join(ROOT, 'test', 'golden');
 const OPTIONS_FILE = path.join(GOLDEN, 'options.json');
-const CAPTURE_RE = /\.(pcap|pcapng|cap)(\.gz)?$/i;
+const CAPTURE_RE = /\.(pcap|pcapng|cap)(\.gz|\.lz4)?$/i;
 /** Fixture subfolders with metrics goldens of their own (test/golden/<dir>/<file>/metrics.json). */
 const SUBDIRS = ['findings', 'lossy'];
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';

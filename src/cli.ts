@@ -709,7 +709,7 @@ export async function main(rawArgs: string[]): Promise<number> {
     .usage('$0 <capture> — what every TCP/TLS connection cost before its first byte of data')
     .command(
       '$0 <capture>',
-      'Analyse a capture (pcap, pcapng, gzip, - for stdin) or a saved .hlpb analysis',
+      'Analyse a capture (pcap, pcapng, gzip or lz4, - for stdin) or a saved .hlpb analysis',
       (y) =>
         y
           .positional('capture', { type: 'string', demandOption: true, describe: 'capture file, or - for stdin' })

@@ -2,14 +2,17 @@
  * Capture stage: a file (or stdin, or any Readable) -> frames, delivered
  * synchronously to a sink, chunk by chunk, in bounded memory.
  *
- * The format is found by magic bytes: pcap (4 magics), pcapng, or gzip
- * (decompressed on the fly on libuv's thread pool, then detected again).
+ * The format is found by magic bytes: pcap (4 magics), pcapng, gzip
+ * (decompressed on the fly on libuv's thread pool, then detected again) or LZ4
+ * (decoded block by block on the main thread: lz4.ts). zstd, xz and bzip2 are
+ * named in the error, with the command that decompresses them into a pipe.
  */
 import { fstatSync, read as fsRead } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { gunzipChunks } from './gunzip.js';
+import { isLz4, lz4Chunks } from './lz4.js';
 import { PcapReader, pcapMagic } from './pcap.js';
 import { canFreeBlockedRead, enlargePipe, fdPipeSource, pipeChunks } from './pipe.js';
 import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
@@ -181,6 +184,7 @@ async function readChunks(
     version: '',
     byteOrder: 'LE',
     gzip: false,
+    compression: null,
     interfaces: [],
     sections: 0,
     decryptionSecrets: [],
@@ -201,7 +205,8 @@ async function readChunks(
   const counter = { bytesRead: 0 };
   const onProgress = opts.onProgress;
   const totalBytes = opts.totalBytes;
-  let gunzip: ReturnType<typeof gunzipChunks> | undefined;
+  /** The decompressor the chunks come from (gzip or LZ4), if any. */
+  let inflater: { return(): Promise<unknown> } | undefined;
   // Aborting settles the pending read at once (a pipe may stay silent for
   // hours). One listener per read, removed when the read settles: nothing
   // accumulates over a long capture read chunk by chunk.
@@ -242,14 +247,29 @@ async function readChunks(
 
     let chunks: AsyncIterator<Buffer | string>;
     let head = rawHead;
+    const countRaw = (n: number): void => void (counter.bytesRead += n);
     if (rawHead.first[0] === 0x1f && rawHead.first[1] === 0x8b) {
       meta.gzip = true;
+      meta.compression = 'gzip';
       // Inflated ahead of the parser on libuv's pool (gunzip.ts); raw chunks are copied as they are written.
-      gunzip = gunzipChunks(Buffer.from(rawHead.first), rawHead.done, raw, (n) => (counter.bytesRead += n));
+      const gunzip = gunzipChunks(Buffer.from(rawHead.first), rawHead.done, raw, countRaw);
+      inflater = gunzip;
       chunks = gunzip;
       head = await peek(next, chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid gzip file: ${zlibMessage(e)}`));
       if (head.first.length === 0) throw new CaptureError(`${name} is empty (gzip-compressed, nothing inside)`);
+    } else if (isLz4(rawHead.first)) {
+      meta.compression = 'lz4';
+      const lz4 = lz4Chunks(rawHead.first, rawHead.done, raw, countRaw);
+      inflater = lz4;
+      chunks = lz4;
+      head = await peek(next, chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid lz4 file: ${zlibMessage(e)}`));
+      if (head.first.length === 0) throw new CaptureError(`${name} is empty (lz4-compressed, nothing inside)`);
     } else {
+      const other = otherCompression(rawHead.first);
+      if (other !== undefined) {
+        const file = name === 'stdin' ? 'FILE' : name;
+        throw new CaptureError(`${name} is ${other.name}-compressed, which is not read here: decompress it into a pipe (${other.tool} -dc ${file} | handshake-lens -)`);
+      }
       chunks = raw;
     }
 
@@ -260,7 +280,7 @@ async function readChunks(
     if (pm) reader = new PcapReader(st, pm);
     else if (magic === PCAPNG_SHB) reader = new PcapngReader(st);
     else {
-      const inner = meta.gzip ? ' inside its gzip compression' : '';
+      const inner = meta.compression !== null ? ` inside its ${meta.compression} compression` : '';
       throw new CaptureError(`${name} is not a pcap or pcapng file${inner} (starts with ${hexBytes(first, 4)})`);
     }
 
@@ -273,7 +293,7 @@ async function readChunks(
       try {
         r = await next(chunks);
       } catch (e) {
-        readFailure(st, reader, e, meta.gzip);
+        readFailure(st, reader, e, meta.compression);
         break;
       }
       if (r.done) {
@@ -281,7 +301,7 @@ async function readChunks(
         break;
       }
       const chunk = toBuffer(r.value);
-      if (!gunzip) counter.bytesRead += chunk.length;
+      if (!inflater) counter.bytesRead += chunk.length;
       dataBytes += chunk.length;
       ok = reader.push(chunk);
       onProgress?.({ bytesRead: counter.bytesRead, totalBytes, frames: st.frames });
@@ -293,7 +313,7 @@ async function readChunks(
     if (stopped) result.stopped = true;
     return result;
   } finally {
-    if (gunzip) await gunzip.return();
+    if (inflater) await inflater.return().catch(() => {});
     destroy();
   }
 }
@@ -361,16 +381,27 @@ async function* followFile(handle: FileHandle, chunkSize: number, pollMs: number
 }
 
 /** A read or decompression error after the header: frames so far stand. */
-function readFailure(st: ReadState, reader: FormatReader, e: unknown, gzip: boolean): void {
+function readFailure(st: ReadState, reader: FormatReader, e: unknown, compression: CaptureMeta['compression']): void {
   const code = (e as { code?: string }).code;
-  if (gzip && code === 'Z_BUF_ERROR') {
+  if ((compression === 'gzip' && code === 'Z_BUF_ERROR') || (compression === 'lz4' && code === 'LZ4_TRUNCATED')) {
     // Compressed stream cut short: like a truncated file.
-    st.warnings.push(`${st.name}: gzip stream is cut short after frame ${st.frames}`);
+    st.warnings.push(`${st.name}: ${compression} stream is cut short after frame ${st.frames}`);
     reader.finish();
     return;
   }
-  const what = gzip && code?.startsWith('Z_') ? `corrupt gzip data (${zlibMessage(e)})` : `read error (${describeFsError(e)})`;
+  const what =
+    (compression === 'gzip' && code?.startsWith('Z_')) || (compression === 'lz4' && code === 'LZ4_CORRUPT')
+      ? `corrupt ${compression} data (${zlibMessage(e)})`
+      : `read error (${describeFsError(e)})`;
   st.error = `${st.name}: ${what} after frame ${st.frames}`;
+}
+
+/** Compressions Wireshark or common tools write that are not read here, by magic bytes. */
+function otherCompression(b: Buffer): { name: string; tool: string } | undefined {
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x28b52ffd) return { name: 'zstd', tool: 'zstd' };
+  if (b.length >= 4 && b.readUInt32BE(0) === 0xfd377a58) return { name: 'xz', tool: 'xz' };
+  if (b.length >= 3 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return { name: 'bzip2', tool: 'bzip2' };
+  return undefined;
 }
 
 function toBuffer(v: Buffer | string): Buffer {

@@ -12,6 +12,8 @@ export interface InfoJson extends Pick<FrameStats, 'ipv4' | 'ipv6' | 'tcp' | 'ot
   version: string;
   byteOrder: string;
   gzip: boolean;
+  /** 'gzip', 'lz4', or null when the capture was not compressed. */
+  compression: 'gzip' | 'lz4' | null;
   timestampResolution: string[];
   linkTypes: string[];
   interfaces: { linkType: string; resolution: string; snapLen: number; name?: string }[];
@@ -43,6 +45,7 @@ export function infoJson(a: AnalysisResult): InfoJson {
     version: m?.version ?? '',
     byteOrder: m?.byteOrder === 'BE' ? 'big-endian' : 'little-endian',
     gzip: m?.gzip ?? false,
+    compression: m?.compression ?? null,
     timestampResolution: [...new Set(ifaces.map((i) => i.resolution))],
     linkTypes: [...new Set(ifaces.map((i) => linkTypeName(i.linkType)))],
     interfaces: ifaces.map((i) => ({
@@ -87,7 +90,7 @@ export function formatInfo(a: AnalysisResult): string {
   const j = infoJson(a);
   const rows: [string, string][] = [
     ['File', j.file],
-    ['Format', `${j.format} ${j.version}${j.gzip ? ' (gzip-compressed)' : ''}, ${j.byteOrder}`],
+    ['Format', `${j.format} ${j.version}${j.compression !== null ? ` (${j.compression}-compressed)` : ''}, ${j.byteOrder}`],
     ['Timestamp resolution', j.timestampResolution.join(', ') || 'n/a'],
     ['Link types', j.linkTypes.join(', ') || 'n/a'],
     ['Interfaces', `${j.interfaces.length}${j.sections > 1 ? ` in ${j.sections} sections` : ''}`],

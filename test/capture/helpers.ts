@@ -15,7 +15,7 @@ export const fixturePath = (name: string): string => path.join(FIXTURES, name);
 /** Every capture in fixtures/ that has golden files. */
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURES)
-    .filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f))
+    .filter((f) => /\.(pcap|pcapng)(\.gz|\.lz4)?$/.test(f))
     .filter((f) => existsSync(path.join(GOLDEN, f, 'frames.tsv')))
     .sort();
 }

@@ -88,7 +88,7 @@ const fixtures = ['', ...SUBDIRS]
 test('every fixture has expected metrics', () => {
   const captures = ['', ...SUBDIRS].flatMap((d) =>
     readdirSync(join(fixturesDir, d))
-      .filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/i.test(f))
+      .filter((f) => /\.(pcap|pcapng|cap)(\.gz|\.lz4)?$/i.test(f))
       .map((f) => (d ? `${d}/${f}` : f)),
   );
   expect(fixtures).toEqual(captures.sort());
