@@ -5,6 +5,7 @@
 //   pcap      bench-data/big.pcap (scripts/make-bench-capture.sh makes it)
 //   pcapng    the same, editcap -F pcapng
 //   gzip      the same, gzip -c
+//   lz4       the same, lz4 (left out when the lz4 program is not installed)
 //   stdin     the same, `cat FILE | ... -`
 //   syn1m     1,000,000 unanswered SYNs (gen-adversarial.mjs syn-flood 0.5)
 //   conc200k  200,000 connections open at once (gen-adversarial.mjs concurrent-200k)
@@ -47,10 +48,14 @@ const opt = (name, def) => {
 const runs = Number(opt('--runs', '3'));
 const big = opt('--file', join(DATA, 'big.pcap'));
 const jsonOut = opt('--json', undefined);
-const ALL_ROWS = ['pcap', 'pcapng', 'gzip', 'stdin', 'syn1m', 'conc200k', 'conc2k'];
-const rows = opt('--rows', ALL_ROWS.join(',')).split(',');
+const ALL_ROWS = ['pcap', 'pcapng', 'gzip', 'lz4', 'stdin', 'syn1m', 'conc200k', 'conc2k'];
+let rows = opt('--rows', ALL_ROWS.join(',')).split(',');
 for (const r of rows) if (!ALL_ROWS.includes(r)) fail(`unknown row ${r}; rows: ${ALL_ROWS.join(', ')}`);
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+if (rows.includes('lz4') && !has('lz4') && !existsSync(`${big}.lz4`)) {
+  console.log('lz4 not installed (apt-get install lz4): the lz4 row is left out');
+  rows = rows.filter((r) => r !== 'lz4');
+}
 const ALL_TOOLS = ['ours', 'tshark', 'tcptrace', 'floor'];
 let tools = opt('--tools', ALL_TOOLS.join(',')).split(',');
 for (const t of tools) if (!ALL_TOOLS.includes(t)) fail(`unknown tool ${t}; tools: ${ALL_TOOLS.join(', ')}`);
@@ -92,6 +97,7 @@ function input(row) {
     case 'stdin': return needBig();
     case 'pcapng': return make(`${stem}.pcapng`, 'editcap -F pcapng', () => sh(`editcap -F pcapng ${q(needBig())} ${q(`${stem}.pcapng`)}`));
     case 'gzip': return make(`${big}.gz`, 'gzip -c', () => sh(`gzip -c ${q(needBig())} > ${q(`${big}.gz`)}`));
+    case 'lz4': return make(`${big}.lz4`, 'lz4', () => sh(`lz4 -q -f ${q(needBig())} ${q(`${big}.lz4`)}`));
     case 'syn1m': return gen('syn-flood', 0.5, 'syn-1m.pcap');
     case 'conc200k': return gen('concurrent-200k', 1, 'concurrent-200k.pcap');
     case 'conc2k': return gen('concurrent-2k', 1, 'concurrent-2k.pcap');
@@ -113,10 +119,11 @@ function command(tool, row, file) {
     case 'alt': return `${pre}${node} ${q(join(alt, 'cli.js'))} ${src} --format ndjson${oursFlags(row)}`;
     case 'tshark':
       return `${pre}tshark -r ${src} -Y 'tcp.flags.syn==1 || tls.handshake.type' -T fields -e frame.number -e tcp.stream -e tls.handshake.type`;
-    case 'tcptrace': return stdin ? undefined : `tcptrace -n -l ${q(file)}`;
+    // tcptrace reads gzip (through gzip -dc) but not lz4.
+    case 'tcptrace': return stdin || row === 'lz4' ? undefined : `tcptrace -n -l ${q(file)}`;
     case 'floor':
-      // Classic pcap only: the pcapng, gzip and stdin rows are compared with the floor of the plain file.
-      return ['pcapng', 'gzip', 'stdin'].includes(row) ? undefined : `${node} ${q(join(ROOT, 'scripts/bench-floor.mjs'))} ${q(file)}`;
+      // Classic pcap only: the pcapng, gzip, lz4 and stdin rows are compared with the floor of the plain file.
+      return ['pcapng', 'gzip', 'lz4', 'stdin'].includes(row) ? undefined : `${node} ${q(join(ROOT, 'scripts/bench-floor.mjs'))} ${q(file)}`;
   }
   return undefined;
 }
@@ -195,8 +202,8 @@ for (const row of rows) {
   const ours = get(row, 'ours');
   const ts = get(row, 'tshark');
   const tt = get(row, 'tcptrace');
-  const fl = get(row, 'floor') ?? (['pcapng', 'gzip', 'stdin'].includes(row) ? get('pcap', 'floor') : undefined);
-  const vsPcap = ['pcapng', 'gzip', 'stdin'].includes(row) && pcapOurs && ours ? `${(((ours.cpu / pcapOurs.cpu) - 1) * 100).toFixed(0)} % CPU, ${(((ours.wall / pcapOurs.wall) - 1) * 100).toFixed(0)} % wall` : '';
+  const fl = get(row, 'floor') ?? (['pcapng', 'gzip', 'lz4', 'stdin'].includes(row) ? get('pcap', 'floor') : undefined);
+  const vsPcap = ['pcapng', 'gzip', 'lz4', 'stdin'].includes(row) && pcapOurs && ours ? `${(((ours.cpu / pcapOurs.cpu) - 1) * 100).toFixed(0)} % CPU, ${(((ours.wall / pcapOurs.wall) - 1) * 100).toFixed(0)} % wall` : '';
   const cells = [
     row,
     (statSync(files[row]).size / 1e6).toFixed(0),

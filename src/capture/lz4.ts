@@ -31,6 +31,8 @@ const SKIPPABLE_MAGIC = 0x184d2a50;
 const LEGACY_MAGIC = 0x184c2102;
 /** How far back a match may reach (and so the history a linked block needs). */
 const WINDOW = 64 * 1024;
+/** The most decoded bytes handed out at once (a plain file is read 1 MiB at a time). */
+const PIECE = 1024 * 1024;
 /** Block maximum sizes by the descriptor's BD field (4..7). */
 const BLOCK_MAX = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024];
 
@@ -381,7 +383,8 @@ async function* blocks(input: Input): AsyncGenerator<Buffer, void, undefined> {
       turn ^= 1;
       total += end - WINDOW;
       hash?.update(dst, WINDOW, end);
-      if (end > WINDOW) yield dst.subarray(WINDOW, end);
+      // Handed out in pieces of at most a file read's size, as a plain file is.
+      for (let o = WINDOW; o < end; o += PIECE) yield dst.subarray(o, Math.min(end, o + PIECE));
     }
     if (hash !== undefined) {
       const c = await input.take(4);
