@@ -183,7 +183,6 @@ async function readChunks(
     format: 'pcap',
     version: '',
     byteOrder: 'LE',
-    gzip: false,
     compression: null,
     interfaces: [],
     sections: 0,
@@ -247,28 +246,25 @@ async function readChunks(
 
     let chunks: AsyncIterator<Buffer | string>;
     let head = rawHead;
-    const countRaw = (n: number): void => void (counter.bytesRead += n);
-    if (rawHead.first[0] === 0x1f && rawHead.first[1] === 0x8b) {
-      meta.gzip = true;
-      meta.compression = 'gzip';
-      // Inflated ahead of the parser on libuv's pool (gunzip.ts); raw chunks are copied as they are written.
-      const gunzip = gunzipChunks(Buffer.from(rawHead.first), rawHead.done, raw, countRaw);
-      inflater = gunzip;
-      chunks = gunzip;
-      head = await peek(next, chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid gzip file: ${zlibMessage(e)}`));
-      if (head.first.length === 0) throw new CaptureError(`${name} is empty (gzip-compressed, nothing inside)`);
-    } else if (isLz4(rawHead.first)) {
-      meta.compression = 'lz4';
-      const lz4 = lz4Chunks(rawHead.first, rawHead.done, raw, countRaw);
-      inflater = lz4;
-      chunks = lz4;
-      head = await peek(next, chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid lz4 file: ${zlibMessage(e)}`));
-      if (head.first.length === 0) throw new CaptureError(`${name} is empty (lz4-compressed, nothing inside)`);
+    const compression = rawHead.first[0] === 0x1f && rawHead.first[1] === 0x8b ? 'gzip' : isLz4(rawHead.first) ? 'lz4' : null;
+    if (compression !== null) {
+      meta.compression = compression;
+      const countRaw = (n: number): void => void (counter.bytesRead += n);
+      // gzip: inflated ahead of the parser on libuv's pool (gunzip.ts), raw chunks copied as they
+      // are written. LZ4: decoded block by block (lz4.ts).
+      const inflated =
+        compression === 'gzip'
+          ? gunzipChunks(Buffer.from(rawHead.first), rawHead.done, raw, countRaw)
+          : lz4Chunks(rawHead.first, rawHead.done, raw, countRaw);
+      inflater = inflated;
+      chunks = inflated;
+      head = await peek(next, chunks, 4, () => {}, (e) => new CaptureError(`${name} is not a valid ${compression} file: ${errorMessage(e)}`));
+      if (head.first.length === 0) throw new CaptureError(`${name} is empty (${compression}-compressed, nothing inside)`);
     } else {
       const other = otherCompression(rawHead.first);
       if (other !== undefined) {
         const file = name === 'stdin' ? 'FILE' : name;
-        throw new CaptureError(`${name} is ${other.name}-compressed, which is not read here: decompress it into a pipe (${other.tool} -dc ${file} | handshake-lens -)`);
+        throw new CaptureError(`${name} is ${other}-compressed, which is not read here: decompress it into a pipe (${other} -dc ${file} | handshake-lens -)`);
       }
       chunks = raw;
     }
@@ -391,16 +387,16 @@ function readFailure(st: ReadState, reader: FormatReader, e: unknown, compressio
   }
   const what =
     (compression === 'gzip' && code?.startsWith('Z_')) || (compression === 'lz4' && code === 'LZ4_CORRUPT')
-      ? `corrupt ${compression} data (${zlibMessage(e)})`
+      ? `corrupt ${compression} data (${errorMessage(e)})`
       : `read error (${describeFsError(e)})`;
   st.error = `${st.name}: ${what} after frame ${st.frames}`;
 }
 
-/** Compressions Wireshark or common tools write that are not read here, by magic bytes. */
-function otherCompression(b: Buffer): { name: string; tool: string } | undefined {
-  if (b.length >= 4 && b.readUInt32BE(0) === 0x28b52ffd) return { name: 'zstd', tool: 'zstd' };
-  if (b.length >= 4 && b.readUInt32BE(0) === 0xfd377a58) return { name: 'xz', tool: 'xz' };
-  if (b.length >= 3 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return { name: 'bzip2', tool: 'bzip2' };
+/** Compressions common tools write that are not read here, by magic bytes (each is also its decompressor's name). */
+function otherCompression(b: Buffer): 'zstd' | 'xz' | 'bzip2' | undefined {
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x28b52ffd) return 'zstd';
+  if (b.length >= 4 && b.readUInt32BE(0) === 0xfd377a58) return 'xz';
+  if (b.length >= 3 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return 'bzip2';
   return undefined;
 }
 
@@ -408,7 +404,8 @@ function toBuffer(v: Buffer | string): Buffer {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
 }
 
-function zlibMessage(e: unknown): string {
+/** An error's message (zlib's and lz4.ts's errors say what broke), else the value as text. */
+function errorMessage(e: unknown): string {
   const m = (e as { message?: unknown } | null)?.message;
   return typeof m === 'string' ? m : String(e);
 }
@@ -425,6 +422,6 @@ function describeFsError(e: unknown): string {
     case 'EMFILE':
     case 'ENFILE': return 'too many open files';
     case 'EIO': return 'input/output error';
-    default: return zlibMessage(e);
+    default: return errorMessage(e);
   }
 }

@@ -61,8 +61,6 @@ export interface CaptureMeta {
   /** '2.4' for pcap, '1.0' for pcapng. */
   version: string;
   byteOrder: 'LE' | 'BE';
-  /** gzip-compressed (compression 'gzip'): kept for scripts that read it. */
-  gzip: boolean;
   /** The compression the capture was read through, null for none. */
   compression: 'gzip' | 'lz4' | null;
   interfaces: InterfaceInfo[];

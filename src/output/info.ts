@@ -11,6 +11,7 @@ export interface InfoJson extends Pick<FrameStats, 'ipv4' | 'ipv6' | 'tcp' | 'ot
   format: string;
   version: string;
   byteOrder: string;
+  /** compression === 'gzip' (kept for scripts that read it). */
   gzip: boolean;
   /** 'gzip', 'lz4', or null when the capture was not compressed. */
   compression: 'gzip' | 'lz4' | null;
@@ -44,7 +45,7 @@ export function infoJson(a: AnalysisResult): InfoJson {
     format: m?.format ?? a.capture.format,
     version: m?.version ?? '',
     byteOrder: m?.byteOrder === 'BE' ? 'big-endian' : 'little-endian',
-    gzip: m?.gzip ?? false,
+    gzip: m?.compression === 'gzip',
     compression: m?.compression ?? null,
     timestampResolution: [...new Set(ifaces.map((i) => i.resolution))],
     linkTypes: [...new Set(ifaces.map((i) => linkTypeName(i.linkType)))],

@@ -112,7 +112,7 @@ describe('gzip inflated ahead of the parser', () => {
     });
     expect(r.error).toBeUndefined();
     expect(r.warnings).toEqual([]);
-    expect(r.meta).toMatchObject({ format: 'pcap', gzip: true });
+    expect(r.meta).toMatchObject({ format: 'pcap', compression: 'gzip' });
     expect(r.frames).toBe(5000);
     expect(r.bytes).toBe(big.file.length);
     expect(numbers).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));

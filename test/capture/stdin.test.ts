@@ -40,7 +40,7 @@ function readStdin(file: string, how: 'redirect' | 'pipe' | 'fifo'): ChildResult
     `let frames = 0, progress = 0, totalBytes = null, lastEpoch = '';` +
     `const r = await readCapture('-', (f) => { frames++; lastEpoch = f.tsSec + '.' + String(f.tsNsec).padStart(9, '0'); },` +
     ` { onProgress: (p) => { progress++; totalBytes = p.totalBytes ?? null; } });` +
-    `console.log(JSON.stringify({ frames, lastEpoch, progress, totalBytes, bytes: r.bytes, gzip: r.meta.gzip, error: r.error ?? null, warnings: r.warnings, pipe: pipeReport() ?? null }));`;
+    `console.log(JSON.stringify({ frames, lastEpoch, progress, totalBytes, bytes: r.bytes, compression: r.meta.compression, error: r.error ?? null, warnings: r.warnings, pipe: pipeReport() ?? null }));`;
   const fd = how === 'redirect' ? openSync(file, 'r') : undefined;
   try {
     const r =
@@ -102,6 +102,6 @@ describe('stdin', () => {
     const gz = path.join(dir, `${name}.gz`);
     writeFileSync(gz, gzipSync(readFileSync(fixturePath(name))));
     const r = readStdin(gz, how);
-    expect(r).toMatchObject({ frames: golden.length, lastEpoch: golden[golden.length - 1]!.epoch, gzip: true, error: null, warnings: [] });
+    expect(r).toMatchObject({ frames: golden.length, lastEpoch: golden[golden.length - 1]!.epoch, compression: 'gzip', error: null, warnings: [] });
   });
 });
