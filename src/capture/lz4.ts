@@ -65,6 +65,8 @@ const P5 = 0x165667b1;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 const lane = (b: Uint8Array, i: number): number => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+/** One accumulator's round over one 4-byte lane. */
+const round = (acc: number, lane: number): number => Math.imul(rotl((acc + Math.imul(lane, P2)) | 0, 13), P1);
 
 export class Xxh32 {
   private v1 = (P1 + P2) | 0;
@@ -93,18 +95,18 @@ export class Xxh32 {
       // Aligned on a little-endian machine: the lanes are the words of an Int32Array view.
       const w = new Int32Array(b.buffer, b.byteOffset + i, stripes * 4);
       for (let k = 0; k < w.length; k += 4) {
-        v1 = Math.imul(rotl((v1 + Math.imul(w[k]!, P2)) | 0, 13), P1);
-        v2 = Math.imul(rotl((v2 + Math.imul(w[k + 1]!, P2)) | 0, 13), P1);
-        v3 = Math.imul(rotl((v3 + Math.imul(w[k + 2]!, P2)) | 0, 13), P1);
-        v4 = Math.imul(rotl((v4 + Math.imul(w[k + 3]!, P2)) | 0, 13), P1);
+        v1 = round(v1, w[k]!);
+        v2 = round(v2, w[k + 1]!);
+        v3 = round(v3, w[k + 2]!);
+        v4 = round(v4, w[k + 3]!);
       }
       i += stripes * 16;
     }
     for (; i + 16 <= end; i += 16) {
-      v1 = Math.imul(rotl((v1 + Math.imul(lane(b, i), P2)) | 0, 13), P1);
-      v2 = Math.imul(rotl((v2 + Math.imul(lane(b, i + 4), P2)) | 0, 13), P1);
-      v3 = Math.imul(rotl((v3 + Math.imul(lane(b, i + 8), P2)) | 0, 13), P1);
-      v4 = Math.imul(rotl((v4 + Math.imul(lane(b, i + 12), P2)) | 0, 13), P1);
+      v1 = round(v1, lane(b, i));
+      v2 = round(v2, lane(b, i + 4));
+      v3 = round(v3, lane(b, i + 8));
+      v4 = round(v4, lane(b, i + 12));
     }
     this.v1 = v1;
     this.v2 = v2;
@@ -114,10 +116,10 @@ export class Xxh32 {
   }
 
   private stripe(b: Uint8Array, i: number): void {
-    this.v1 = Math.imul(rotl((this.v1 + Math.imul(lane(b, i), P2)) | 0, 13), P1);
-    this.v2 = Math.imul(rotl((this.v2 + Math.imul(lane(b, i + 4), P2)) | 0, 13), P1);
-    this.v3 = Math.imul(rotl((this.v3 + Math.imul(lane(b, i + 8), P2)) | 0, 13), P1);
-    this.v4 = Math.imul(rotl((this.v4 + Math.imul(lane(b, i + 12), P2)) | 0, 13), P1);
+    this.v1 = round(this.v1, lane(b, i));
+    this.v2 = round(this.v2, lane(b, i + 4));
+    this.v3 = round(this.v3, lane(b, i + 8));
+    this.v4 = round(this.v4, lane(b, i + 12));
   }
 
   digest(): number {
@@ -343,11 +345,9 @@ async function* blocks(input: Input): AsyncGenerator<Buffer, void, undefined> {
     if (out.length === 0 || out[0]!.length < WINDOW + max) {
       out[0] = Buffer.allocUnsafe(WINDOW + max);
       out[1] = Buffer.allocUnsafe(WINDOW + max);
-      prevStart = prevEnd = WINDOW;
-    } else {
-      // A new frame starts without history.
-      prevStart = prevEnd = WINDOW;
     }
+    // A frame starts without history.
+    prevStart = prevEnd = WINDOW;
     const hash = contentChecksum ? new Xxh32() : undefined;
     let total = 0;
     for (;;) {
