@@ -66,7 +66,6 @@ function serverHelloStart(chunk: Buffer): boolean {
 
 /** The shared empty message list of a reader with none yet (never pushed to: appendTight() copies it first). */
 const NO_MESSAGES: TlsMessage[] = Object.freeze([]) as unknown as TlsMessage[];
-const NO_NUMBERS: number[] = Object.freeze([]) as unknown as number[];
 
 /** The shared empty plainTurns of readers that saw no plaintext before TLS. */
 const NO_TURNS: readonly { side: Side; frame: number; stamp: Stamp }[] = Object.freeze([]);
@@ -162,16 +161,16 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
 
   /** The TLS session's (or probe's) message sink. */
   message(m: TlsMessage): void {
-    // The offered cipher suites and supported groups are in no record of a TCP connection
-    // (the TLS stage has reported them cut by then; QUIC's reader parses its own hello): not
-    // kept with the open connection, 0.1-0.4 KB each (issue 14). The session's summary holds
-    // the same object.
-    const ch = m.clientHello;
-    if (ch !== undefined) {
-      ch.cipherSuites = NO_NUMBERS;
-      ch.supportedGroups = NO_NUMBERS;
-    }
     this.list = appendTight(this.list, m);
+  }
+
+  /**
+   * TlsSessionOptions.offeredLists: the offered cipher suites and supported groups are in no
+   * record of a TCP connection (QUIC's reader parses its own hello), so its TLS session does not
+   * keep them with the open connection. A getter: no field per connection.
+   */
+  get offeredLists(): boolean {
+    return false;
   }
 
   /** TlsSessionOptions.plaintext. */
