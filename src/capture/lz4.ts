@@ -11,10 +11,10 @@
  *
  * Memory is bounded by the format, not by what a file claims: a block holds
  * at most 4 MiB (the descriptor's block maximum, checked before any block is
- * read), so the decoder keeps two output buffers of a block maximum plus the
+ * read), so the decoder keeps one output buffer of a block maximum plus the
  * 64 KiB a linked block may refer back to, and one buffer for a block that
  * spans reads. A chunk handed out is valid until the next is asked for (as a
- * file's read chunks are).
+ * file's read chunks are): the next block is decoded over it.
  *
  * Damage is data, as for gzip: what the complete blocks before it held is
  * handed out, then an Lz4Error: LZ4_TRUNCATED when the input ends inside a
@@ -294,10 +294,11 @@ export function lz4Chunks(
 }
 
 async function* blocks(input: Input): AsyncGenerator<Buffer, void, undefined> {
-  // Two output buffers used in turn, each WINDOW of history then a block maximum.
-  const out: Buffer[] = [];
-  let turn = 0;
-  /** In the buffer written last: where its history and its output end. */
+  // One output buffer: WINDOW bytes of history, then a block maximum. A chunk handed out is done
+  // with once the next is asked for, so each block is decoded over the one before, after the
+  // last WINDOW bytes written are moved in front of it (a linked block refers back to them).
+  let out: Buffer | undefined;
+  /** Where the history and the output of the block decoded last begin and end in `out`. */
   let prevStart = WINDOW;
   let prevEnd = WINDOW;
   let frames = 0;
@@ -342,10 +343,8 @@ async function* blocks(input: Input): AsyncGenerator<Buffer, void, undefined> {
     if (((xxh32(descriptor) >>> 8) & 0xff) !== hc) throw corrupt('frame descriptor checksum mismatch');
     const declared = hasSize ? descriptor.readBigUInt64LE(2) : undefined;
 
-    if (out.length === 0 || out[0]!.length < WINDOW + max) {
-      out[0] = Buffer.allocUnsafe(WINDOW + max);
-      out[1] = Buffer.allocUnsafe(WINDOW + max);
-    }
+    if (out === undefined || out.length < WINDOW + max) out = Buffer.allocUnsafe(WINDOW + max);
+    const dst = out;
     // A frame starts without history.
     prevStart = prevEnd = WINDOW;
     const hash = contentChecksum ? new Xxh32() : undefined;
@@ -362,12 +361,11 @@ async function* blocks(input: Input): AsyncGenerator<Buffer, void, undefined> {
       if (data.length < size + (blockChecksum ? 4 : 0)) throw cut('a block');
       if (blockChecksum && xxh32(data, 0, size) !== data.readUInt32LE(size)) throw corrupt('block checksum mismatch');
 
-      const dst = out[turn]!;
-      // History: the last WINDOW bytes written before this block (the other buffer's).
+      // History: the last WINDOW bytes written before this block.
       let floor = WINDOW;
       if (linked && prevEnd > prevStart) {
         const keep = Math.min(WINDOW, prevEnd - prevStart);
-        out[turn ^ 1]!.copy(dst, WINDOW - keep, prevEnd - keep, prevEnd);
+        dst.copyWithin(WINDOW - keep, prevEnd - keep, prevEnd);
         floor = WINDOW - keep;
       }
       let end: number;
@@ -380,7 +378,6 @@ async function* blocks(input: Input): AsyncGenerator<Buffer, void, undefined> {
       }
       prevStart = floor;
       prevEnd = end;
-      turn ^= 1;
       total += end - WINDOW;
       hash?.update(dst, WINDOW, end);
       // Handed out in pieces of at most a file read's size, as a plain file is.
