@@ -49,6 +49,8 @@ const runs = Number(opt('--runs', '3'));
 const big = opt('--file', join(DATA, 'big.pcap'));
 const jsonOut = opt('--json', undefined);
 const ALL_ROWS = ['pcap', 'pcapng', 'gzip', 'lz4', 'stdin', 'syn1m', 'conc200k', 'conc2k'];
+/** Rows that are big.pcap in another form: compared with the pcap row, and with its floor (the floor reads classic pcap only). */
+const FORMS_OF_PCAP = ['pcapng', 'gzip', 'lz4', 'stdin'];
 let rows = opt('--rows', ALL_ROWS.join(',')).split(',');
 for (const r of rows) if (!ALL_ROWS.includes(r)) fail(`unknown row ${r}; rows: ${ALL_ROWS.join(', ')}`);
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -122,8 +124,7 @@ function command(tool, row, file) {
     // tcptrace reads gzip (through gzip -dc) but not lz4.
     case 'tcptrace': return stdin || row === 'lz4' ? undefined : `tcptrace -n -l ${q(file)}`;
     case 'floor':
-      // Classic pcap only: the pcapng, gzip, lz4 and stdin rows are compared with the floor of the plain file.
-      return ['pcapng', 'gzip', 'lz4', 'stdin'].includes(row) ? undefined : `${node} ${q(join(ROOT, 'scripts/bench-floor.mjs'))} ${q(file)}`;
+      return FORMS_OF_PCAP.includes(row) ? undefined : `${node} ${q(join(ROOT, 'scripts/bench-floor.mjs'))} ${q(file)}`;
   }
   return undefined;
 }
@@ -202,8 +203,8 @@ for (const row of rows) {
   const ours = get(row, 'ours');
   const ts = get(row, 'tshark');
   const tt = get(row, 'tcptrace');
-  const fl = get(row, 'floor') ?? (['pcapng', 'gzip', 'lz4', 'stdin'].includes(row) ? get('pcap', 'floor') : undefined);
-  const vsPcap = ['pcapng', 'gzip', 'lz4', 'stdin'].includes(row) && pcapOurs && ours ? `${(((ours.cpu / pcapOurs.cpu) - 1) * 100).toFixed(0)} % CPU, ${(((ours.wall / pcapOurs.wall) - 1) * 100).toFixed(0)} % wall` : '';
+  const fl = get(row, 'floor') ?? (FORMS_OF_PCAP.includes(row) ? get('pcap', 'floor') : undefined);
+  const vsPcap = FORMS_OF_PCAP.includes(row) && pcapOurs && ours ? `${(((ours.cpu / pcapOurs.cpu) - 1) * 100).toFixed(0)} % CPU, ${(((ours.wall / pcapOurs.wall) - 1) * 100).toFixed(0)} % wall` : '';
   const cells = [
     row,
     (statSync(files[row]).size / 1e6).toFixed(0),
