@@ -318,7 +318,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     },
     (conn) => {
       const rec = buildRecord(conn, readerOf(conn));
-      rec.findings = engine.connection(rec, conn.facts(rec.client.ip === conn.endpoints[0].ip && rec.client.port === conn.endpoints[0].port ? 0 : 1), last ? epoch(last) : rec.end);
+      rec.findings = engine.connection(rec, conn.facts(rec.client.ip === conn.ipA && rec.client.port === conn.portA ? 0 : 1), last ? epoch(last) : rec.end);
       keys.count(rec);
       if (useRows) {
         if (rows.length < maxRows) rows.add(rec);

@@ -142,7 +142,11 @@ const EMPTY_COLD: TcpColdState = Object.freeze(new TcpColdState()) as TcpColdSta
  * need is in TcpColdState (made at the first write to it, see w()).
  */
 export class TcpConnection {
-  readonly endpoints: [Endpoint, Endpoint];
+  /** The endpoints as the first packet had them (source, destination): fields, not two objects in an array. */
+  readonly ipA: string;
+  readonly portA: number;
+  readonly ipB: string;
+  readonly portB: number;
   /** Direction in which the client sends; -1 while unknown. */
   clientDir: Dir | -1 = -1;
   clientEvidence: ClientEvidence | null = null;
@@ -222,9 +226,20 @@ export class TcpConnection {
     /** Shared bound on bytes held ahead of holes (see HeldBudget). */
     private readonly budget?: HeldBudget,
   ) {
-    this.endpoints = [a, b];
+    this.ipA = a.ip;
+    this.portA = a.port;
+    this.ipB = b.ip;
+    this.portB = b.port;
     this.firstStamp = stamp;
     this.lastStamp = stamp;
+  }
+
+  /** The two endpoints, direction 0's sender first (new objects: for building a record, not per packet). */
+  get endpoints(): [Endpoint, Endpoint] {
+    return [
+      { ip: this.ipA, port: this.portA },
+      { ip: this.ipB, port: this.portB },
+    ];
   }
 
   /** First sequence number seen per direction (ISN when it was a SYN). */

@@ -343,8 +343,7 @@ export class ConnectionTracker {
       const entry = this.table.get(pairKey);
       conn = entry instanceof Map ? entry.get(portKey) : entry?.portKey === portKey ? entry : undefined;
       if (conn !== undefined) {
-        const a = conn.endpoints[0];
-        dir = a.port === sport && a.ip === src ? 0 : 1;
+        dir = conn.portA === sport && conn.ipA === src ? 0 : 1;
         if (conn.isNewConnectionSyn(dir, tcp)) {
           this.remove(conn);
           this.finalize(conn);
@@ -484,8 +483,8 @@ export class ConnectionTracker {
     this.idle.remove(c);
     this.closed.remove(c);
     if (this.lastTouched === c) this.lastTouched = undefined;
-    this.dropId(c.endpoints[0].ip, c.ipIdA);
-    this.dropId(c.endpoints[1].ip, c.ipIdB);
+    this.dropId(c.ipA, c.ipIdA);
+    this.dropId(c.ipB, c.ipIdB);
   }
 
   /**
@@ -514,8 +513,7 @@ export class ConnectionTracker {
 
   /** Remember the tuple of a connection finalized before its time (see `early`). */
   private remember(c: TcpConnection, open: boolean): void {
-    const [a, b] = c.endpoints;
-    (open ? this.earlyOpen : this.earlyClosed).add(tupleKey(a.ip, a.port, b.ip, b.port));
+    (open ? this.earlyOpen : this.earlyClosed).add(tupleKey(c.ipA, c.portA, c.ipB, c.portB));
   }
 
   /**

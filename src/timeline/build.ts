@@ -2,7 +2,7 @@
  * Turns a finished connection (TCP facts + TLS messages) into its record:
  * the ordered event ladder and the setup-cost metrics.
  */
-import type { Dir, Endpoint as TcpEndpoint, TcpConnection } from '../tcp/connection.js';
+import type { Dir, TcpConnection } from '../tcp/connection.js';
 import { cipherSuiteName, tlsVersionName } from '../tls/index.js';
 import { epoch, msBetween, type Side, type Stamp } from '../base/stamp.js';
 import type { TlsMessage } from '../tls/types.js';
@@ -58,12 +58,11 @@ function singleDetail(m: TlsMessage): string | undefined {
 /** Which side is the client, deciding by port when nothing else did. */
 function clientDirOf(c: TcpConnection): Dir {
   if (c.clientDir !== -1) return c.clientDir;
-  const [a, b] = c.endpoints;
-  const wellKnownA = a.port < 1024;
-  const wellKnownB = b.port < 1024;
+  const wellKnownA = c.portA < 1024;
+  const wellKnownB = c.portB < 1024;
   // The side on the well-known (else lower) port is the server.
   if (wellKnownA !== wellKnownB) return wellKnownA ? 1 : 0;
-  return a.port <= b.port ? 1 : 0;
+  return c.portA <= c.portB ? 1 : 0;
 }
 
 /**
@@ -75,7 +74,6 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
   const clientDir = clientDirOf(c);
   const serverDir: Dir = clientDir === 0 ? 1 : 0;
   const sideOf = (d: Dir): Side => (d === clientDir ? 'client' : 'server');
-  const ep = (e: TcpEndpoint) => ({ ip: e.ip, port: e.port });
 
   const ordered: Ordered[] = [];
   let seq = 0;
@@ -158,8 +156,8 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
 
   return {
     id: c.id,
-    client: ep(c.endpoints[clientDir]),
-    server: ep(c.endpoints[serverDir]),
+    client: clientDir === 0 ? { ip: c.ipA, port: c.portA } : { ip: c.ipB, port: c.portB },
+    server: clientDir === 0 ? { ip: c.ipB, port: c.portB } : { ip: c.ipA, port: c.portA },
     transport: 'tcp',
     midstream,
     state: stateOf(c, clientDir, midstream),

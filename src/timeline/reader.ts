@@ -385,10 +385,10 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
   /** The client's direction as build.ts decides it without a SYN or hello: the well-known (else lower) port is the server's. */
   private probeSide(dir: Dir): Side {
     if (this.conn.clientDir !== -1) return this.side(dir);
-    const [a, b] = this.conn.endpoints;
-    const wellKnownA = a.port < 1024;
-    const wellKnownB = b.port < 1024;
-    const clientDir: Dir = wellKnownA !== wellKnownB ? (wellKnownA ? 1 : 0) : a.port <= b.port ? 1 : 0;
+    const { portA, portB } = this.conn;
+    const wellKnownA = portA < 1024;
+    const wellKnownB = portB < 1024;
+    const clientDir: Dir = wellKnownA !== wellKnownB ? (wellKnownA ? 1 : 0) : portA <= portB ? 1 : 0;
     return dir === clientDir ? 'client' : 'server';
   }
 

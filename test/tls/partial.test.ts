@@ -70,10 +70,10 @@ function readCapture(file: string, clientPort: number, splitServerStart = 0): Re
     clientDir: synSeen[0] ? 0 : -1,
     clientEvidence: synSeen[0] ? 'syn' : null,
     synSeen,
-    endpoints: [
-      { ip: '', port: ports[0] },
-      { ip: '', port: ports[1] },
-    ],
+    ipA: '',
+    portA: ports[0],
+    ipB: '',
+    portB: ports[1],
     packets: 0,
     bytes: 0,
     setClient(this: { clientDir: number; clientEvidence: string | null }, dir: Dir, evidence: string) {
