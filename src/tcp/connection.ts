@@ -79,7 +79,8 @@ class TcpColdState {
    */
   peerAckBase0: number | undefined = undefined;
   peerAckBase1: number | undefined = undefined;
-  synAcks_: Stamp[] | undefined = undefined;
+  /** SYN-ACKs: the first as its stamp, a list from the second on (see StampOrList). */
+  synAcks_: StampOrList = undefined;
   synAckSeq: number | undefined = undefined;
   handshakeAck: Stamp | undefined = undefined;
   /** Packets and wire bytes of the connection up to and including the completing ACK (two fields, no object). */
@@ -132,6 +133,30 @@ class TcpColdState {
   factsClientDir: Dir = 0;
 }
 
+/**
+ * SYNs or SYN-ACKs of a direction: none, the one stamp (nearly every
+ * connection: no array and no backing store, 56 B less each), or the list
+ * once a retransmission came.
+ */
+type StampOrList = Stamp | Stamp[] | undefined;
+
+function added(l: StampOrList, s: Stamp): Stamp | Stamp[] {
+  if (l === undefined) return s;
+  if (Array.isArray(l)) {
+    l.push(s);
+    return l;
+  }
+  return [l, s]; // a literal: push() on [] reserves 17 slots
+}
+
+function listOf(l: StampOrList): Stamp[] {
+  return l === undefined ? NO_STAMPS : Array.isArray(l) ? l : [l];
+}
+
+function lastOf(l: Stamp | Stamp[]): Stamp {
+  return Array.isArray(l) ? l[l.length - 1]! : l;
+}
+
 /** The state of every connection that has not needed its own (frozen: a write to it throws). */
 const EMPTY_COLD: TcpColdState = Object.freeze(new TcpColdState()) as TcpColdState;
 
@@ -162,7 +187,7 @@ export class TcpConnection {
   private baseSeq1: number | undefined = undefined;
   private synSeen0 = false;
   private synSeen1 = false;
-  private syns_: Stamp[] | undefined = undefined;
+  private syns_: StampOrList = undefined;
   private mss0: number | undefined = undefined;
 
   consumer: StreamConsumer | undefined = undefined;
@@ -251,10 +276,10 @@ export class TcpConnection {
   }
   /** Client SYNs (first, then retransmissions). */
   get syns(): Stamp[] {
-    return this.syns_ ?? NO_STAMPS;
+    return listOf(this.syns_);
   }
   get synAcks(): Stamp[] {
-    return this.c.synAcks_ ?? NO_STAMPS;
+    return listOf(this.c.synAcks_);
   }
   get fin(): [Stamp | undefined, Stamp | undefined] {
     return [this.c.fin0, this.c.fin1];
@@ -363,7 +388,7 @@ export class TcpConnection {
         const rttAt = this.c.initialRttAt;
         if (rttSyn === undefined || (rttAt!.tsSec === rttSyn.tsSec && rttAt!.tsNsec === rttSyn.tsNsec)) {
           const c = this.w();
-          c.initialRttSyn = this.syns_[this.syns_.length - 1];
+          c.initialRttSyn = lastOf(this.syns_);
           c.initialRttAt = stamp;
         }
       }
@@ -486,12 +511,11 @@ export class TcpConnection {
     if (tcp.flags & TCP_ACK) {
       if (this.clientDir === -1 || this.clientEvidence === 'tls') this.setClient(dir === 0 ? 1 : 0, 'syn-ack');
       if (this.c.synAckSeq === undefined) this.w().synAckSeq = tcp.seq;
-      if (this.c.synAcks_ === undefined) this.w().synAcks_ = [stamp]; // a literal: push() on [] reserves 17 slots
-      else this.c.synAcks_.push(stamp);
+      const c = this.w();
+      c.synAcks_ = added(c.synAcks_, stamp);
     } else {
       if (this.clientEvidence !== 'syn') this.setClient(dir, 'syn');
-      if (this.syns_ === undefined) this.syns_ = [stamp];
-      else this.syns_.push(stamp);
+      this.syns_ = added(this.syns_, stamp);
     }
   }
 
