@@ -412,7 +412,7 @@ export async function loadDist(dist = join(resolve(fileURLToPath(import.meta.url
 /** The fixtures to mutate: [{ name, data }]. */
 export function fixtureCorpus(dir) {
   return readdirSync(dir)
-    .filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f))
+    .filter((f) => /\.(pcap|pcapng)(\.gz|\.lz4)?$/.test(f))
     .sort()
     .map((name) => ({ name, data: readFileSync(join(dir, name)) }));
 }
@@ -448,7 +448,9 @@ export function saveRegression(dir, data, ext, info) {
 }
 
 export function extOf(name) {
-  return name.endsWith('.gz') ? 'pcap.gz' : name.endsWith('.pcapng') ? 'pcapng' : 'pcap';
+  if (name.endsWith('.gz')) return 'pcap.gz';
+  if (name.endsWith('.lz4')) return 'pcap.lz4';
+  return name.endsWith('.pcapng') ? 'pcapng' : 'pcap';
 }
 
 /**
