@@ -45,19 +45,20 @@ export function peakConcurrency(intervals: readonly { start: number; end: number
  */
 function peakOf(starts: Float64Array, endsIn: Float64Array): number {
   const n = starts.length;
-  const ends = new Float64Array(n);
-  const zeros = new Float64Array(n);
+  // Ends of positive-length intervals from the front, starts of zero-length ones from the back:
+  // one scratch array, not one of each (8 MB less for a million connections).
+  const scratch = new Float64Array(n);
   let nEnds = 0;
   let nZeros = 0;
   for (let i = 0; i < n; i++) {
     const start = starts[i]!;
     const end = endsIn[i]!;
-    if (end > start) ends[nEnds++] = end;
-    else zeros[nZeros++] = start;
+    if (end > start) scratch[nEnds++] = end;
+    else scratch[n - 1 - nZeros++] = start;
   }
   starts.sort();
-  const posEnds = ends.subarray(0, nEnds).sort();
-  const zeroStarts = zeros.subarray(0, nZeros).sort();
+  const posEnds = scratch.subarray(0, nEnds).sort();
+  const zeroStarts = scratch.subarray(n - nZeros).sort();
   let z = 0;
   let open = 0;
   let peak = 0;
@@ -239,8 +240,8 @@ export class DestinationTable {
         (fl & D_QUIC ? quicSetup : tcpSetup).add(ms);
       }
     }
-    const gaps = this.idleGapsOf(members);
     const peak = peakOf(starts, ends);
+    const gaps = this.idleGapsOf(members); // last: it reorders members
     const s = this.sums;
     const o = d * SUMS;
     const transport = (t: number, sketch: QuantileSketch): TransportSetup | null =>
@@ -284,10 +285,16 @@ export class DestinationTable {
   /**
    * Seconds between the end of everything open so far and the next start, over a
    * destination's members sorted by start, then id: one gap per connection that starts after
-   * all earlier ones ended (overlapping ones give none).
+   * all earlier ones ended (overlapping ones give none). Sorts `members` in place, and only
+   * when they are out of order: V8's sort of a typed array with a compare function works in
+   * copies on the heap (a million members: +21 MiB peak RSS, 0.45 s; 86 ms when already in
+   * order), and a SYN flood's members finish in order.
    */
   private idleGapsOf(members: Int32Array): QuantileSketch {
-    const sorted = Int32Array.from(members).sort((a, b) => this.start.get(a) - this.start.get(b) || this.id.get(a) - this.id.get(b));
+    const before = (a: number, b: number): number => this.start.get(a) - this.start.get(b) || this.id.get(a) - this.id.get(b);
+    let inOrder = true;
+    for (let j = 1; j < members.length && inOrder; j++) inOrder = before(members[j - 1]!, members[j]!) < 0;
+    const sorted = inOrder ? members : members.sort(before);
     const gaps = new QuantileSketch();
     let maxEnd = -Infinity;
     for (const i of sorted) {

@@ -149,3 +149,32 @@ describe('memory', () => {
     expect(d!.connectionIds).toHaveLength(n);
   });
 });
+
+describe('idle gaps and peak, whatever order the connections finish in', () => {
+  // [start, end] per id. Ties at one start decide by id (a zero-length connection first
+  // leaves a gap of 0 for the next, a longer one does not), so the order matters.
+  const spans: [number, number][] = [[0, 0], [0, 2], [2, 2], [2, 2], [2, 3], [5, 5], [5, 7], [7, 7], [7, 8], [9, 9.5], [9, 9]];
+  test.each([
+    ['in order', spans.map((_, i) => i)],
+    ['reversed', spans.map((_, i) => spans.length - 1 - i)],
+    ['shuffled', [4, 0, 10, 2, 7, 1, 9, 3, 6, 8, 5]],
+  ])('%s: the same figures as a plain reference, the ids in arrival order', async (_how, order) => {
+    const syn = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0]!;
+    const cs = order.map((id) => ({ ...syn, id, start: 100 + spans[id]![0], end: 100 + spans[id]![1] }));
+    const t = new DestinationTable();
+    for (const c of cs) t.add(c);
+    const [d] = t.result();
+    const byStart = [...cs].sort((x, y) => x.start - y.start || x.id - y.id);
+    const gaps: number[] = [];
+    let maxEnd = -Infinity;
+    for (const c of byStart) {
+      if (maxEnd !== -Infinity && c.start >= maxEnd) gaps.push(c.start - maxEnd);
+      maxEnd = Math.max(maxEnd, c.end);
+    }
+    expect(gaps.filter((g) => g === 0).length).toBeGreaterThan(0); // the ties are exercised
+    expect(d!.idleGapsSec.count).toBe(gaps.length);
+    expect(d!.idleGapsSec.total).toBeCloseTo(gaps.reduce((s, x) => s + x, 0), 9);
+    expect(d!.peakConcurrency).toBe(Math.max(...cs.map((c) => openAt(cs, c.start))));
+    expect(d!.connectionIds).toEqual(order);
+  });
+});
