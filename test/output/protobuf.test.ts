@@ -5,12 +5,18 @@ import { Readable, Writable } from 'node:stream';
 import { analyzeFile } from '../../src/analyze.js';
 import { CaptureError } from '../../src/capture/types.js';
 import {
+  LIST_PIECE,
   MAGIC,
   ProtobufWriter,
+  captureToProto,
+  destinationToProto,
+  encodeTrailer,
+  schema,
   isSavedAnalysis,
   readSavedAnalysis,
   readSavedAnalysisStream,
 } from '../../src/output/protobuf.js';
+import { DestinationTable } from '../../src/report/destinations.js';
 import type { Analysis } from '../../src/report/types.js';
 import { FINDING_CODES } from '../../src/timeline/types.js';
 
@@ -196,6 +202,42 @@ describe('file layout', () => {
     const back = await readSavedAnalysisStream(Readable.from([Buffer.concat(parts)]), 'mem');
     expect(back.connections.length).toBe(200 * a.connections.length);
     expect(asJson({ capture: back.capture, connections: back.connections.slice(0, a.connections.length) })).toStrictEqual(asJson(a));
+  });
+});
+
+describe('the trailer', () => {
+  /** The trailer record as protobufjs encodes it in one go, and ours. */
+  async function both(n: number): Promise<{ whole: Uint8Array; ours: Uint8Array; ids: number[] }> {
+    const a = await analyzeFile(path.join(FIXTURES, 'lo-tcp-syn-unanswered.pcap'));
+    const syn = a.connections[0]!;
+    const t = new DestinationTable();
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) {
+      // Every fourth one closes after 2 s idle by the client: observed idle timeouts, a repeated message field.
+      const idle = i % 4 === 0 ? { ...syn.teardown, initiator: 'client' as const, idleBeforeSec: 2 } : syn.teardown;
+      t.add({ ...syn, id: 3 * i + 1, start: syn.start + i * 1e-3, end: syn.end + i * 1e-3 + 2, teardown: idle });
+      ids.push(3 * i + 1);
+    }
+    const dests = t.result();
+    const capture = captureToProto(a.capture);
+    const whole = schema().Record.encodeDelimited({ trailer: { capture, destinations: dests.map(destinationToProto) } }).finish();
+    return { whole, ours: encodeTrailer(capture, dests), ids };
+  }
+  const decoded = (b: Uint8Array): unknown => schema().Record.toObject(schema().Record.decodeDelimited(b), { longs: Number, defaults: false });
+
+  test('lists longer than LIST_PIECE go in pieces, and decode to the same message', async () => {
+    const n = 2 * LIST_PIECE + 4 * 1000 + 3; // connection ids in three pieces, idle timeouts in one
+    const { whole, ours, ids } = await both(n);
+    expect(Buffer.from(ours).equals(Buffer.from(whole))).toBe(false);
+    const back = decoded(ours) as { trailer: { destinations: { connectionIds: number[]; observedIdleTimeouts: unknown[] }[] } };
+    expect(back.trailer.destinations[0]!.connectionIds).toEqual(ids);
+    expect(back.trailer.destinations[0]!.observedIdleTimeouts).toHaveLength(Math.ceil(n / 4));
+    expect(back).toStrictEqual(decoded(whole));
+  });
+
+  test('without a list that long, the bytes of encoding the record whole', async () => {
+    const { whole, ours } = await both(LIST_PIECE);
+    expect(Buffer.from(ours).equals(Buffer.from(whole))).toBe(true);
   });
 });
 
