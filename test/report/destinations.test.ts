@@ -19,6 +19,18 @@ function openAt(cs: readonly ConnectionRecord[], t: number): number {
   return cs.filter((c) => (c.end > c.start ? c.start <= t && t < c.end : c.start === t)).length;
 }
 
+/** Idle gaps: between the end of everything open so far and the next start, by start, then id. */
+function idleGaps(cs: readonly ConnectionRecord[]): number[] {
+  const byStart = [...cs].sort((x, y) => x.start - y.start || x.id - y.id);
+  const gaps: number[] = [];
+  let maxEnd = -Infinity;
+  for (const c of byStart) {
+    if (maxEnd !== -Infinity && c.start >= maxEnd) gaps.push(c.start - maxEnd);
+    maxEnd = Math.max(maxEnd, c.end);
+  }
+  return gaps;
+}
+
 describe('destinations against a plain reference', () => {
   test.each([
     // 13 destinations, connections interleaved (20 switches), 13 idle closes, 2 QUIC connections.
@@ -64,14 +76,7 @@ describe('destinations against a plain reference', () => {
       expect(d.resumptionRate).toBe(hello.length > 0 ? hello.filter((c) => c.tls!.resumed).length / hello.length : null);
       const life = known.reduce((s, c) => s + c.lifetimeMs, 0);
       expect(d.setupShare).toBe(life > 0 ? Math.min(1, known.reduce((s, c) => s + c.setup.ms!, 0) / life) : null);
-      // Idle gaps: between the end of everything open so far and the next start, by start.
-      const byStart = [...g].sort((x, y) => x.start - y.start || x.id - y.id);
-      const gaps: number[] = [];
-      let maxEnd = -Infinity;
-      for (const c of byStart) {
-        if (maxEnd !== -Infinity && c.start >= maxEnd) gaps.push(c.start - maxEnd);
-        maxEnd = Math.max(maxEnd, c.end);
-      }
+      const gaps = idleGaps(g);
       expect(d.idleGapsSec.count).toBe(gaps.length);
       expect(d.idleGapsSec.total).toBeCloseTo(gaps.reduce((s, x) => s + x, 0), 9);
       expect(d.observedIdleTimeouts).toEqual(
@@ -164,13 +169,7 @@ describe('idle gaps and peak, whatever order the connections finish in', () => {
     const t = new DestinationTable();
     for (const c of cs) t.add(c);
     const [d] = t.result();
-    const byStart = [...cs].sort((x, y) => x.start - y.start || x.id - y.id);
-    const gaps: number[] = [];
-    let maxEnd = -Infinity;
-    for (const c of byStart) {
-      if (maxEnd !== -Infinity && c.start >= maxEnd) gaps.push(c.start - maxEnd);
-      maxEnd = Math.max(maxEnd, c.end);
-    }
+    const gaps = idleGaps(cs);
     expect(gaps.filter((g) => g === 0).length).toBeGreaterThan(0); // the ties are exercised
     expect(d!.idleGapsSec.count).toBe(gaps.length);
     expect(d!.idleGapsSec.total).toBeCloseTo(gaps.reduce((s, x) => s + x, 0), 9);
