@@ -267,6 +267,15 @@ export class TcpConnection {
     ];
   }
 
+  /**
+   * The client's direction when nothing else told it (no SYN, no hello): the side on the
+   * lower port is the server's (a well-known port, when one of the two is, is the lower one).
+   * The timeline's records and its reader's early guess both decide by this.
+   */
+  get clientDirByPort(): Dir {
+    return this.portA <= this.portB ? 1 : 0;
+  }
+
   /** First sequence number seen per direction (ISN when it was a SYN). */
   get baseSeq(): [number | undefined, number | undefined] {
     return [this.baseSeq0, this.baseSeq1];

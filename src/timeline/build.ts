@@ -57,12 +57,7 @@ function singleDetail(m: TlsMessage): string | undefined {
 
 /** Which side is the client, deciding by port when nothing else did. */
 function clientDirOf(c: TcpConnection): Dir {
-  if (c.clientDir !== -1) return c.clientDir;
-  const wellKnownA = c.portA < 1024;
-  const wellKnownB = c.portB < 1024;
-  // The side on the well-known (else lower) port is the server.
-  if (wellKnownA !== wellKnownB) return wellKnownA ? 1 : 0;
-  return c.portA <= c.portB ? 1 : 0;
+  return c.clientDir !== -1 ? c.clientDir : c.clientDirByPort;
 }
 
 /**
@@ -154,10 +149,11 @@ export function buildRecord(c: TcpConnection, reader: ConnectionReader | undefin
   const req = reader ? reader.requests({ client: c.fin[clientDir], server: c.fin[serverDir] }, provisional) : null;
   const requests = req ? requestTimings(req) : [];
 
+  const endpoints = c.endpoints;
   return {
     id: c.id,
-    client: clientDir === 0 ? { ip: c.ipA, port: c.portA } : { ip: c.ipB, port: c.portB },
-    server: clientDir === 0 ? { ip: c.ipB, port: c.portB } : { ip: c.ipA, port: c.portA },
+    client: endpoints[clientDir],
+    server: endpoints[serverDir],
     transport: 'tcp',
     midstream,
     state: stateOf(c, clientDir, midstream),

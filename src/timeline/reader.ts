@@ -382,14 +382,10 @@ export class ConnectionReader implements StreamConsumer, TlsSessionOptions {
     return true;
   }
 
-  /** The client's direction as build.ts decides it without a SYN or hello: the well-known (else lower) port is the server's. */
+  /** The client's direction as build.ts decides it without a SYN or hello (TcpConnection.clientDirByPort). */
   private probeSide(dir: Dir): Side {
     if (this.conn.clientDir !== -1) return this.side(dir);
-    const { portA, portB } = this.conn;
-    const wellKnownA = portA < 1024;
-    const wellKnownB = portB < 1024;
-    const clientDir: Dir = wellKnownA !== wellKnownB ? (wellKnownA ? 1 : 0) : portA <= portB ? 1 : 0;
-    return dir === clientDir ? 'client' : 'server';
+    return dir === this.conn.clientDirByPort ? 'client' : 'server';
   }
 
   /** Decide whether TLS starts at this segment. */

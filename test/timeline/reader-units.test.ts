@@ -18,7 +18,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Dir, TcpConnection } from '../../src/tcp/connection.js';
+import { TcpConnection, type Dir } from '../../src/tcp/connection.js';
 import type { Stamp } from '../../src/base/stamp.js';
 import { ConnectionReader, MAX_PLAIN_TURNS, PLAINTEXT_SCAN_LIMIT } from '../../src/timeline/reader.js';
 import { expectedMetrics } from '../metrics/expected.js';
@@ -84,7 +84,10 @@ function tsharkSegs(file: string, extra: string[] = []): Seg[] {
 
 type FakeConn = TcpConnection & { calls: [Dir, string][]; limits: number[] };
 
-/** The TcpConnection fields the reader uses, as the TCP stage keeps them. */
+/**
+ * The TcpConnection fields the reader uses, as the TCP stage keeps them; its getters of
+ * what follows from them (clientDirByPort) are the real ones, through the prototype.
+ */
 function fakeConn(ports: [number, number]): FakeConn {
   const conn = {
     fin: [undefined, undefined] as [Stamp | undefined, Stamp | undefined],
@@ -112,7 +115,7 @@ function fakeConn(ports: [number, number]): FakeConn {
       return undefined;
     },
   };
-  return conn as unknown as FakeConn;
+  return Object.setPrototypeOf(conn, TcpConnection.prototype) as FakeConn;
 }
 
 interface Run {

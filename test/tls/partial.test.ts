@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { analyzeFile } from '../../src/analyze.js';
-import type { Dir, TcpConnection } from '../../src/tcp/connection.js';
+import { TcpConnection, type Dir } from '../../src/tcp/connection.js';
 import { ConnectionReader } from '../../src/timeline/reader.js';
 import type { TlsMessage } from '../../src/tls/types.js';
 import type { Stamp } from '../../src/base/stamp.js';
@@ -64,7 +64,8 @@ function readCapture(file: string, clientPort: number, splitServerStart = 0): Re
     if (x.flags & 0x01) fin[dirOf(x.sport)] ??= x.stamp;
     if (x.flags & 0x04) rst[dirOf(x.sport)] ??= x.stamp;
   }
-  const conn = {
+  // The fields the reader uses; getters of what follows from them (clientDirByPort) through the prototype.
+  const conn = Object.setPrototypeOf({
     fin,
     rst,
     clientDir: synSeen[0] ? 0 : -1,
@@ -84,7 +85,7 @@ function readCapture(file: string, clientPort: number, splitServerStart = 0): Re
     countersAt() {
       return undefined;
     },
-  } as unknown as TcpConnection;
+  }, TcpConnection.prototype) as TcpConnection;
   const reader = new ConnectionReader(conn);
   const next: [number | null, number | null] = [null, null];
   for (const x of segs) {
