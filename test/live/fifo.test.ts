@@ -31,6 +31,17 @@ const pipeSize = Math.min(1 << 20, Number(readFileSync('/proc/sys/fs/pipe-max-si
 /** What the tool says of the pipe's size: it asks through perl (every Debian/Ubuntu has it; not every system). */
 const sizeSaid = spawnSync('perl', ['-e', '1']).status === 0 ? `made ${pipeSize / 1024} KiB` : 'not made larger (no perl)';
 
+/**
+ * The capture read by name (with the exit status it must have), and a tool started on a FIFO
+ * with its exit awaited: the test starts the writer and compares what both printed.
+ */
+async function byNameAndFifo(name: string, status: number, env?: Record<string, string>) {
+  const byName = runCli([fixturePath(name), '--format', 'ndjson']);
+  expect(byName.code).toBe(status);
+  const t = await fifoTool(['--format', 'ndjson', '-'], env);
+  return { byName, t, code: exited(t.tool) };
+}
+
 test('tshark sees 5 streams in the fixture', () => {
   expect(expected.map((e) => e.stream)).toEqual([0, 1, 2, 3, 4]);
 });
@@ -71,10 +82,7 @@ test('SIGINT with the writer silent after its last record: what was read is writ
 
 test('a corrupt record, then a silent writer: the frames before it, one error line, exit 1 at once', async () => {
   const name = 'suricata-tls12-corrupt-last-record.pcap';
-  const byName = runCli([fixturePath(name), '--format', 'ndjson']);
-  expect(byName.code).toBe(1);
-  const t = await fifoTool(['--format', 'ndjson', '-']);
-  const code = exited(t.tool);
+  const { byName, t, code } = await byNameAndFifo(name, 1);
   // The writer sends the capture and stays open, saying nothing more (like a quiet tcpdump).
   const w = t.startWriter('sh', ['-c', 'cat "$0"; exec sleep 600', fixturePath(name)]);
   expect(await code).toBe(1);
@@ -103,11 +111,8 @@ test('stdout closed early (`| head -1`) while a read waits on the silent pipe: t
 
 test('without perl the pipe keeps its 64 KiB and is still read on the thread pool: the same lines as the file by name', async () => {
   const name = 'zeek-tls12-basic.pcap';
-  const byName = runCli([fixturePath(name), '--format', 'ndjson']);
-  expect(byName.code).toBe(0);
   // No PATH: the tool is started by absolute path and finds no perl.
-  const t = await fifoTool(['--format', 'ndjson', '-'], { PATH: '/nonexistent' });
-  const code = exited(t.tool);
+  const { byName, t, code } = await byNameAndFifo(name, 0, { PATH: '/nonexistent' });
   t.startWriter('/bin/cat', [fixturePath(name)]);
   expect(await code).toBe(0);
   expect(t.out.text).toBe(byName.stdout);
@@ -117,10 +122,7 @@ test('without perl the pipe keeps its 64 KiB and is still read on the thread poo
 test('a writer of uneven pieces (1 byte to 64 KiB, some after a pause): the same connections as the file by name', async () => {
   // 200 connections, one request each: records cut anywhere, chunks handed over while reads wait.
   const name = 'pool-rate-200req-conn-per-request.pcap';
-  const byName = runCli([fixturePath(name), '--format', 'ndjson']);
-  expect(byName.code).toBe(0);
-  const t = await fifoTool(['--format', 'ndjson', '-']);
-  const code = exited(t.tool);
+  const { byName, t, code } = await byNameAndFifo(name, 0);
   // A seeded writer: piece sizes from a linear congruential sequence, a 1-5 ms pause before every 16th.
   const writer =
     'const b = require("fs").readFileSync(process.argv[1]); let s = 7, o = 0;' +
