@@ -1,0 +1,120 @@
+/**
+ * SpillSorter (src/base/spill.ts): rows come back in the order a plain stable
+ * sort gives, whether they fit in one run in memory or were written in many runs
+ * to a temporary file and merged; and TempBytes keeps working in memory when no
+ * temporary file can be made.
+ */
+import { SpillSorter, TempBytes } from '../../src/base/spill.js';
+
+/** A small deterministic generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Rows of 12 bytes: a key (uint32, few distinct values: many ties), a time (float64).
+// Sorted by key, then time; the arrival number is not in the row: ties must keep arrival order.
+const byKeyTime = (a: DataView, ao: number, b: DataView, bo: number): number =>
+  a.getUint32(ao, true) - b.getUint32(bo, true) || a.getFloat64(ao + 4, true) - b.getFloat64(bo + 4, true);
+
+function rows(n: number, seed: number): { key: number; time: number; arrival: number }[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, (_, arrival) => ({ key: Math.floor(r() * 7), time: Math.floor(r() * 50) / 4, arrival }));
+}
+
+/** The (key, time) rows the sorter gives back, and how many runs it had written to its file. */
+function sortThrough(sorter: SpillSorter, input: { key: number; time: number }[]): { got: number[][]; spilled: number } {
+  for (const x of input) {
+    const at = sorter.add();
+    sorter.view.setUint32(at, x.key, true);
+    sorter.view.setFloat64(at + 4, x.time, true);
+  }
+  const c = sorter.cursor();
+  const spilled = sorter.spilledRuns;
+  const got: number[][] = [];
+  while (c.next()) got.push([c.view.getUint32(c.off, true), c.view.getFloat64(c.off + 4, true)]);
+  sorter.close();
+  return { got, spilled };
+}
+
+const plain = (input: { key: number; time: number }[]): number[][] => [...input].sort((a, b) => a.key - b.key || a.time - b.time).map((x) => [x.key, x.time]);
+
+describe('SpillSorter', () => {
+  test.each([
+    ['one run in memory', 1000, 5000],
+    ['runs of 64 merged from the temporary file', 1000, 64],
+    ['runs of 1 (every row its own run)', 300, 1],
+    ['runs of 7, a partial last run', 1003, 7],
+  ])('%s: the order of a plain sort', (_how, n, runRows) => {
+    const input = rows(n, n + runRows);
+    const sorter = new SpillSorter(12, byKeyTime, runRows);
+    const { got, spilled } = sortThrough(sorter, input);
+    expect(got).toEqual(plain(input));
+    expect(spilled).toBe(n > runRows ? Math.ceil(n / runRows) : 0);
+  });
+
+  test('rows that compare equal come back in the order they were added, across runs', () => {
+    // The key alone orders; the time is carried and must stay in arrival order among equal keys.
+    const byKey = (a: DataView, ao: number, b: DataView, bo: number): number => a.getUint32(ao, true) - b.getUint32(bo, true);
+    const input = rows(2000, 5).map((x) => ({ ...x, time: x.arrival }));
+    for (const runRows of [2000, 33, 1]) {
+      const sorter = new SpillSorter(12, byKey, runRows);
+      for (const x of input) {
+        const at = sorter.add();
+        sorter.view.setUint32(at, x.key, true);
+        sorter.view.setFloat64(at + 4, x.time, true);
+      }
+      if (runRows < 2000) expect(sorter.spilledRuns).toBeGreaterThan(0);
+      const c = sorter.cursor();
+      const got: number[][] = [];
+      while (c.next()) got.push([c.view.getUint32(c.off, true), c.view.getFloat64(c.off + 4, true)]);
+      sorter.close();
+      expect(got).toEqual([...input].sort((a, b) => a.key - b.key || a.arrival - b.arrival).map((x) => [x.key, x.time]));
+    }
+  });
+
+  test('no rows: the cursor is empty', () => {
+    const sorter = new SpillSorter(12, byKeyTime, 4);
+    expect(sorter.cursor().next()).toBe(false);
+  });
+});
+
+describe('TempBytes', () => {
+  test('bytes read back by position, across appends', () => {
+    const t = new TempBytes();
+    const all = Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 7) & 0xff));
+    for (let i = 0; i < all.length; i += 333) t.append(all.subarray(i, i + 333));
+    expect(t.length).toBe(all.length);
+    expect(t.inMemory).toBe(false);
+    const into = new Uint8Array(1000);
+    t.read(4321, into, 1000);
+    expect(Buffer.from(into).equals(all.subarray(4321, 5321))).toBe(true);
+    t.close();
+  });
+
+  test('with no usable temporary directory (TMPDIR missing or read-only), everything stays in memory and reads the same', () => {
+    const nowhere = '/nonexistent/handshake-lens-test';
+    {
+      const t = new TempBytes(nowhere);
+      const all = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 13) & 0xff));
+      for (let i = 0; i < all.length; i += 700) t.append(all.subarray(i, i + 700));
+      expect(t.inMemory).toBe(true);
+      const into = new Uint8Array(2100);
+      t.read(650, into, 2100); // spans four appended pieces
+      expect(Buffer.from(into).equals(all.subarray(650, 2750))).toBe(true);
+      t.close();
+      // A sorter over it gives the same order as one with a file.
+      const sorter = new SpillSorter(12, byKeyTime, 16, nowhere);
+      const input = rows(500, 9);
+      const { got, spilled } = sortThrough(sorter, input);
+      expect(spilled).toBeGreaterThan(1);
+      expect(got).toEqual(plain(input));
+    }
+  });
+});
