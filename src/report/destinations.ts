@@ -1,6 +1,7 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnRow } from './rows.js';
 import { Float64Column, Int32Column, Uint32Column, Uint8Column, grown, type ChunkedColumn } from '../base/typed.js';
+import { SpillSorter, TempBytes, type RowCursor } from '../base/spill.js';
 import { QuantileSketch } from './sketch.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
@@ -100,24 +101,95 @@ export function groupByDestination(conns: readonly ConnRow[]): Map<string, ConnR
 const D_QUIC = 1;
 const D_SETUP = 2;
 
+// The table's three row kinds (little-endian), each sorted by destination first:
+// A, in arrival order within a destination: destination, id, flags, setup ms.
+const A_WIDTH = 17;
+// S, by start, then id: destination, start, id, end.
+const S_WIDTH = 24;
+// E, the ends of connections that lasted (end > start), by end: destination, end.
+const E_WIDTH = 12;
+
+const num = (x: number, y: number): number => (x < y ? -1 : x > y ? 1 : 0);
+const byDest = (a: DataView, ao: number, b: DataView, bo: number): number => a.getUint32(ao, true) - b.getUint32(bo, true);
+const byDestStartId = (a: DataView, ao: number, b: DataView, bo: number): number =>
+  a.getUint32(ao, true) - b.getUint32(bo, true) || num(a.getFloat64(ao + 4, true), b.getFloat64(bo + 4, true)) || a.getUint32(ao + 12, true) - b.getUint32(bo + 12, true);
+const byDestEnd = (a: DataView, ao: number, b: DataView, bo: number): number => a.getUint32(ao, true) - b.getUint32(bo, true) || num(a.getFloat64(ao + 4, true), b.getFloat64(bo + 4, true));
+
+/** Rows each sorter keeps in memory before it sorts them and writes them to a temporary file. */
+export const DESTINATION_RUN_ROWS = 65_536;
+
+/** Where a destination's ids went when its list was too long to hand out whole. */
+interface IdRange {
+  pos: number;
+  count: number;
+}
+
+/**
+ * What result() gives when long id lists are streamed: the destinations, and
+ * for the ones whose list was longer than the limit, the ids in pieces read
+ * back from a temporary file. close() releases the file.
+ */
+export interface StreamedDestinations {
+  destinations: DestinationStats[];
+  /** The ids of d's list (left empty in d) in arrival order, `size` at a time; null when the list is in d. */
+  pieces(d: DestinationStats, list: 'connectionIds' | 'quicConnectionIds', size: number): Iterable<number[]> | null;
+  close(): void;
+}
+
+/** Ids appended to a temporary file through a small buffer. */
+class IdFile {
+  readonly bytes = new TempBytes();
+  private readonly buf = new Uint32Array(16_384);
+  private n = 0;
+  private written = 0;
+
+  get length(): number {
+    return this.written + this.n;
+  }
+
+  push(id: number): void {
+    if (this.n === this.buf.length) this.flush();
+    this.buf[this.n++] = id;
+  }
+
+  flush(): void {
+    if (this.n === 0) return;
+    this.bytes.append(new Uint8Array(this.buf.buffer, 0, this.n * 4));
+    this.written += this.n;
+    this.n = 0;
+  }
+
+  *pieces(r: IdRange, size: number): Iterable<number[]> {
+    this.flush();
+    const raw = new Uint8Array(Math.min(size, r.count) * 4);
+    const ids = new Uint32Array(raw.buffer);
+    for (let i = 0; i < r.count; i += size) {
+      const k = Math.min(size, r.count - i);
+      this.bytes.read((r.pos + i) * 4, raw, k * 4);
+      const piece = new Array<number>(k);
+      for (let j = 0; j < k; j++) piece[j] = ids[j]!;
+      yield piece;
+    }
+  }
+}
+
 /**
  * Per-destination aggregates fed one connection at a time (the protobuf
- * writer's trailer, the text report, the pool): what it keeps per connection
- * is 33 bytes in columns (destination, id, start, end, setup ms, flags), per
- * destination a few sums, and per idle close 25 bytes. A million unanswered
- * SYNs cost 33 MB here; the compact rows they replace in the protobuf writer
- * held 235 MB. result() computes every destination's DestinationStats, one
- * destination at a time, as destinationStats() always has (same order of
- * summing, so the same figures to the last bit).
+ * writer's trailer, the text report, the pool). Per destination it keeps a few
+ * sums; per idle close 25 bytes; per connection three fixed-width rows (53
+ * bytes) in SpillSorters, which hold at most DESTINATION_RUN_ROWS of them in
+ * memory and write the rest, sorted in runs, to a temporary file: a million
+ * unanswered SYNs cost ~7 MB of memory here, whatever their number (the
+ * columns this replaced held 33 bytes per connection: 66 MB for two million).
+ * result() reads the rows back merged, one destination after another, and
+ * computes every destination's DestinationStats as destinationStats() always
+ * has (same order of summing, so the same figures to the last bit).
  */
 export class DestinationTable {
   private n = 0;
-  private readonly dest = new Int32Column();
-  private readonly id = new Uint32Column();
-  private readonly start = new Float64Column();
-  private readonly end = new Float64Column();
-  private readonly setupMs = new Float64Column();
-  private readonly flags = new Uint8Column();
+  private readonly rowsA: SpillSorter;
+  private readonly rowsS: SpillSorter;
+  private readonly rowsE: SpillSorter;
   // Idle closes, in arrival order.
   private idleN = 0;
   private readonly idleDest = new Int32Column();
@@ -133,18 +205,31 @@ export class DestinationTable {
   /** Sums per destination: SUMS numbers each (see add()). */
   private sums = new Float64Array(0);
 
-  constructor(private readonly minIdleSec = IDLE_CLOSE_MIN_SEC) {}
+  constructor(
+    private readonly minIdleSec = IDLE_CLOSE_MIN_SEC,
+    opts: { runRows?: number } = {},
+  ) {
+    const runRows = opts.runRows ?? DESTINATION_RUN_ROWS;
+    this.rowsA = new SpillSorter(A_WIDTH, byDest, runRows);
+    this.rowsS = new SpillSorter(S_WIDTH, byDestStartId, runRows);
+    this.rowsE = new SpillSorter(E_WIDTH, byDestEnd, runRows);
+  }
 
   /** Connections added. */
   get length(): number {
     return this.n;
   }
 
-  /** Bytes held in typed-array columns (their capacity: chunked, see Column). */
+  /** Bytes held in memory for the rows (the sorters' current runs and the idle-close columns). */
   get columnBytes(): number {
-    let b = this.sums.byteLength;
-    for (const a of [this.dest, this.id, this.start, this.end, this.setupMs, this.flags, this.idleDest, this.idleId, this.idleBy, this.idleSec]) b += a.byteLength;
+    let b = this.sums.byteLength + this.rowsA.memoryBytes + this.rowsS.memoryBytes + this.rowsE.memoryBytes;
+    for (const a of [this.idleDest, this.idleId, this.idleBy, this.idleSec]) b += a.byteLength;
     return b;
+  }
+
+  /** Runs written to temporary files so far (0 while everything fits in memory). */
+  get spilledRuns(): number {
+    return this.rowsA.spilledRuns + this.rowsS.spilledRuns + this.rowsE.spilledRuns;
   }
 
   add(c: ConnRow): void {
@@ -160,15 +245,27 @@ export class DestinationTable {
       this.sums = grown(this.sums, (d + 1) * SUMS);
     }
     if (this.snis[d] === null && c.tls?.sni) this.snis[d] = c.tls.sni;
-    const i = this.n++;
+    this.n++;
     const quic = c.transport === 'quic';
     const ms = c.setup.ms;
-    this.dest.set(i, d);
-    this.id.set(i, c.id);
-    this.start.set(i, c.start);
-    this.end.set(i, c.end);
-    this.setupMs.set(i, ms ?? NaN);
-    this.flags.set(i, (quic ? D_QUIC : 0) | (ms !== null ? D_SETUP : 0));
+    let at = this.rowsA.add();
+    let v = this.rowsA.view;
+    v.setUint32(at, d, true);
+    v.setUint32(at + 4, c.id, true);
+    v.setUint8(at + 8, (quic ? D_QUIC : 0) | (ms !== null ? D_SETUP : 0));
+    v.setFloat64(at + 9, ms ?? NaN, true);
+    at = this.rowsS.add();
+    v = this.rowsS.view;
+    v.setUint32(at, d, true);
+    v.setFloat64(at + 4, c.start, true);
+    v.setUint32(at + 12, c.id, true);
+    v.setFloat64(at + 16, c.end, true);
+    if (c.end > c.start) {
+      at = this.rowsE.add();
+      v = this.rowsE.view;
+      v.setUint32(at, d, true);
+      v.setFloat64(at + 4, c.end, true);
+    }
     const s = this.sums;
     const o = d * SUMS;
     s[o + S_CONNECTIONS]++;
@@ -204,59 +301,140 @@ export class DestinationTable {
 
   /**
    * One entry per destination, sorted by total setup ms, largest first, then
-   * by key (as destinations()).
+   * by key (as destinations()). Call once: it reads the rows back and releases them.
    */
   result(): DestinationStats[] {
-    const nd = this.keys.length;
-    // Connections and idle closes grouped by destination, in arrival order within each.
-    const { at, order } = groupIndexes(this.n, nd, this.dest);
-    const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
-
-    const out: DestinationStats[] = [];
-    for (let d = 0; d < nd; d++) out.push(this.stats(d, order.subarray(at[d]!, at[d + 1]!), idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!)));
-    out.sort((a, b) => b.setupMs.total - a.setupMs.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return out;
+    const r = this.compute(Infinity);
+    r.close();
+    return r.destinations;
   }
 
-  private stats(d: number, members: Int32Array, idles: Int32Array): DestinationStats {
-    const m = members.length;
+  /**
+   * As result(), but an id list longer than `above` is left empty in its
+   * destination and handed out in pieces (read back from a temporary file)
+   * by pieces(): the protobuf trailer of millions of connections without an
+   * array of millions of ids.
+   */
+  resultStreamed(above: number): StreamedDestinations {
+    return this.compute(above);
+  }
+
+  private compute(above: number): StreamedDestinations {
+    const nd = this.keys.length;
+    const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
+    const a = this.rowsA.cursor();
+    const s = this.rowsS.cursor();
+    const e = this.rowsE.cursor();
+    const files = { connectionIds: new IdFile(), quicConnectionIds: new IdFile() };
+    const streamed = new Map<DestinationStats, { connectionIds?: IdRange; quicConnectionIds?: IdRange }>();
+    const state = { eHas: e.next() };
+    const out: DestinationStats[] = [];
+    for (let d = 0; d < nd; d++) {
+      const o = d * SUMS;
+      const longTcp = this.sums[o + S_TCP + T_CONNECTIONS]! > above;
+      const longQuic = this.sums[o + S_QUIC + T_CONNECTIONS]! > above;
+      const ranges: { connectionIds?: IdRange; quicConnectionIds?: IdRange } = {};
+      if (longTcp) ranges.connectionIds = { pos: files.connectionIds.length, count: this.sums[o + S_TCP + T_CONNECTIONS]! };
+      if (longQuic) ranges.quicConnectionIds = { pos: files.quicConnectionIds.length, count: this.sums[o + S_QUIC + T_CONNECTIONS]! };
+      const stats = this.stats(d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
+      if (longTcp || longQuic) streamed.set(stats, ranges);
+      out.push(stats);
+    }
+    this.rowsA.close();
+    this.rowsS.close();
+    this.rowsE.close();
+    out.sort((x, y) => y.setupMs.total - x.setupMs.total || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    return {
+      destinations: out,
+      pieces: (dst, list, size) => {
+        const r = streamed.get(dst)?.[list];
+        return r ? files[list].pieces(r, size) : null;
+      },
+      close: () => {
+        files.connectionIds.bytes.close();
+        files.quicConnectionIds.bytes.close();
+      },
+    };
+  }
+
+  /**
+   * Destination d's figures from the next of its rows in each cursor: its
+   * connections in arrival order (A), by start (S), and the ends of those that
+   * lasted (E, read while they are d's: `state.eHas` says whether e holds a row).
+   */
+  private stats(d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }, idles: Int32Array, tcpIds: IdFile | null, quicIds: IdFile | null): DestinationStats {
+    const o = d * SUMS;
+    const m = this.sums[o + S_CONNECTIONS]!;
     const setup = new QuantileSketch();
     const tcpSetup = new QuantileSketch();
     const quicSetup = new QuantileSketch();
     const connectionIds: number[] = [];
     const quicConnectionIds: number[] = [];
-    const starts = new Float64Array(m);
-    const ends = new Float64Array(m);
     for (let j = 0; j < m; j++) {
-      const i = members[j]!;
-      const fl = this.flags.get(i);
-      starts[j] = this.start.get(i);
-      ends[j] = this.end.get(i);
-      if (fl & D_QUIC) quicConnectionIds.push(this.id.get(i));
-      else connectionIds.push(this.id.get(i));
+      a.next();
+      const v = a.view;
+      const id = v.getUint32(a.off + 4, true);
+      const fl = v.getUint8(a.off + 8);
+      if (fl & D_QUIC) {
+        if (quicIds) quicIds.push(id);
+        else quicConnectionIds.push(id);
+      } else if (tcpIds) tcpIds.push(id);
+      else connectionIds.push(id);
       if (fl & D_SETUP) {
-        const ms = this.setupMs.get(i);
+        const ms = v.getFloat64(a.off + 9, true);
         setup.add(ms);
         (fl & D_QUIC ? quicSetup : tcpSetup).add(ms);
       }
     }
-    const peak = peakOf(starts, ends);
-    const gaps = this.idleGapsOf(members); // last: it reorders members
-    const s = this.sums;
-    const o = d * SUMS;
+    // Peak concurrency and idle gaps in one sweep over the connections by start, then id.
+    // Peak: at each distinct start t, the ends of connections that lasted at or before t go
+    // first (half-open), then every start at t counts, then the zero-length ones at t end
+    // (open at their instant only). Gaps: from the end of everything open so far to the
+    // next start, one per connection that starts after all earlier ones ended.
+    const gaps = new QuantileSketch();
+    let maxEnd = -Infinity;
+    let open = 0;
+    let peak = 0;
+    let sHas = m > 0 && s.next();
+    let j = 0;
+    while (j < m && sHas) {
+      const t = s.view.getFloat64(s.off + 4, true);
+      while (state.eHas && e.view.getUint32(e.off, true) === d && e.view.getFloat64(e.off + 4, true) <= t) {
+        open--;
+        state.eHas = e.next();
+      }
+      let k = 0;
+      let zeros = 0;
+      for (;;) {
+        const end = s.view.getFloat64(s.off + 16, true);
+        if (maxEnd !== -Infinity && t >= maxEnd) gaps.add(t - maxEnd);
+        if (end > maxEnd) maxEnd = end;
+        if (!(end > t)) zeros++;
+        k++;
+        j++;
+        if (j === m) break;
+        sHas = s.next();
+        if (s.view.getFloat64(s.off + 4, true) !== t) break;
+      }
+      open += k;
+      if (open > peak) peak = open;
+      open -= zeros;
+    }
+    while (state.eHas && e.view.getUint32(e.off, true) === d) state.eHas = e.next();
+    const ss = this.sums;
     const transport = (t: number, sketch: QuantileSketch): TransportSetup | null =>
-      s[t + T_CONNECTIONS] === 0
+      ss[t + T_CONNECTIONS] === 0
         ? null
         : {
-            connections: s[t + T_CONNECTIONS]!,
+            connections: ss[t + T_CONNECTIONS]!,
             setupMs: sketch.distribution(),
-            setupRoundTrips: s[t + T_ROUND_TRIPS]!,
-            handshakeBytes: s[t + T_BYTES]!,
-            resumed: s[t + T_RESUMED]!,
-            zeroRtt: s[t + T_ZERO_RTT]!,
+            setupRoundTrips: ss[t + T_ROUND_TRIPS]!,
+            handshakeBytes: ss[t + T_BYTES]!,
+            resumed: ss[t + T_RESUMED]!,
+            zeroRtt: ss[t + T_ZERO_RTT]!,
           };
-    const withServerHello = s[o + S_SERVER_HELLO]!;
-    const lifeMs = s[o + S_LIFE_MS]!;
+    const withServerHello = ss[o + S_SERVER_HELLO]!;
+    const lifeMs = ss[o + S_LIFE_MS]!;
     const observedIdleTimeouts: DestinationStats['observedIdleTimeouts'] = [];
     for (const k of idles) {
       observedIdleTimeouts.push({ by: this.idleBy.get(k) === 0 ? 'client' : 'server', seconds: this.idleSec.get(k), connectionId: this.idleId.get(k) });
@@ -271,38 +449,15 @@ export class DestinationTable {
       peakConcurrency: peak,
       idleGapsSec: gaps.distribution(),
       setupMs: setup.distribution(),
-      setupRoundTrips: s[o + S_ROUND_TRIPS]!,
-      handshakeBytes: s[o + S_BYTES]!,
-      certificateBytes: s[o + S_CERT_BYTES]!,
-      resumptionRate: withServerHello > 0 ? s[o + S_RESUMED]! / withServerHello : null,
-      setupShare: lifeMs > 0 ? Math.min(1, s[o + S_SETUP_MS]! / lifeMs) : null,
+      setupRoundTrips: ss[o + S_ROUND_TRIPS]!,
+      handshakeBytes: ss[o + S_BYTES]!,
+      certificateBytes: ss[o + S_CERT_BYTES]!,
+      resumptionRate: withServerHello > 0 ? ss[o + S_RESUMED]! / withServerHello : null,
+      setupShare: lifeMs > 0 ? Math.min(1, ss[o + S_SETUP_MS]! / lifeMs) : null,
       observedIdleTimeouts,
       quicConnectionIds,
       setupByTransport: { tcp: transport(o + S_TCP, tcpSetup), quic: transport(o + S_QUIC, quicSetup) },
     };
-  }
-
-  /**
-   * Seconds between the end of everything open so far and the next start, over a
-   * destination's members sorted by start, then id: one gap per connection that starts after
-   * all earlier ones ended (overlapping ones give none). Sorts `members` in place, and only
-   * when they are out of order: V8's sort of a typed array with a compare function works in
-   * copies on the heap (a million members: +21 MiB peak RSS, 0.45 s; 86 ms when already in
-   * order), and a SYN flood's members finish in order.
-   */
-  private idleGapsOf(members: Int32Array): QuantileSketch {
-    const before = (a: number, b: number): number => this.start.get(a) - this.start.get(b) || this.id.get(a) - this.id.get(b);
-    let inOrder = true;
-    for (let j = 1; j < members.length && inOrder; j++) inOrder = before(members[j - 1]!, members[j]!) < 0;
-    const sorted = inOrder ? members : members.sort(before);
-    const gaps = new QuantileSketch();
-    let maxEnd = -Infinity;
-    for (const i of sorted) {
-      const start = this.start.get(i);
-      if (maxEnd !== -Infinity && start >= maxEnd) gaps.add(start - maxEnd);
-      if (this.end.get(i) > maxEnd) maxEnd = this.end.get(i);
-    }
-    return gaps;
   }
 }
 
