@@ -14,7 +14,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
-import { DestinationTable } from '../report/destinations.js';
+import { DestinationTable, type StreamedDestinations } from '../report/destinations.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
 import { CONNECTION_STATES, EVENT_TYPES, FINDING_CODES, SEVERITIES, TRANSPORTS, type Finding, type FindingCode, type Severity, type Transport } from '../timeline/types.js';
 import type { VantagePoint } from '../findings/vantage.js';
@@ -663,9 +663,10 @@ export class ProtobufWriter {
   private error: Error | undefined;
   private ended = false;
   /**
-   * The trailer's per-destination aggregates, fed as connections are written (33 bytes per
-   * connection, report/destinations.ts): whole records kept here held 2.1 GB for 1,000,000
-   * unanswered SYNs, compact rows 235 MB.
+   * The trailer's per-destination aggregates, fed as connections are written: a few sums per
+   * destination, and rows per connection that go to a temporary file past 65,536
+   * (report/destinations.ts). Whole records kept here held 2.1 GB for 1,000,000 unanswered
+   * SYNs, compact rows 235 MB, columns in memory 33 MB.
    */
   private dests = new DestinationTable();
   private readonly R = schema().Record;
@@ -721,10 +722,22 @@ export class ProtobufWriter {
     // connections (sorted times, the id list), which otherwise grew the process past the
     // run's own peak (1M SYNs: 225-261 MiB in six runs, 216-229 with the collection).
     if (this.dests.length >= GC_BEFORE_TRAILER) collectGarbage();
-    const destinations = this.dests.result();
-    // The table's columns (33 bytes per connection) go before the trailer is encoded, not after.
+    // Id lists longer than a piece are read back from the table's temporary file as they are
+    // encoded, and written out as they are made: nothing here grows with the connection count.
+    const r = this.dests.resultStreamed(LIST_PIECE);
     this.dests = new DestinationTable();
-    this.push(encodeTrailer(captureToProto(capture), destinations));
+    try {
+      for (const chunk of trailerChunks(captureToProto(capture), r.destinations, r.pieces)) {
+        this.push(chunk);
+        if (this.batchBytes >= BATCH_BYTES) {
+          this.flush();
+          if (this.error) throw this.error;
+          if (this.blocked) await this.drain();
+        }
+      }
+    } finally {
+      r.close();
+    }
     const last = this.takeBatch();
     await new Promise<void>((resolve, reject) => {
       if (this.error) return reject(this.error);
@@ -792,26 +805,80 @@ const delimitedTag = (t: protobuf.Type, field: string): number => (t.fields[fiel
  * long the bytes are those of encoding the record whole.
  */
 export function encodeTrailer(capture: Obj, destinations: readonly DestinationStats[]): Uint8Array {
-  const { Record: R, Trailer: T, Destination: D } = schema();
-  const trailer = protobuf.Writer.create();
-  T.encode({ capture }, trailer);
-  const destTag = delimitedTag(T, 'destinations');
-  for (const d of destinations) trailer.uint32(destTag).bytes(encodeDestination(D, destinationToProto(d)));
-  const record = protobuf.Writer.create().uint32(delimitedTag(R, 'trailer')).bytes(trailer.finish()).finish();
-  return protobuf.Writer.create().bytes(record).finish();
+  return Buffer.concat([...trailerChunks(capture, destinations)]);
 }
 
-function encodeDestination(D: protobuf.Type, o: Obj): Uint8Array {
-  const long = D.fieldsArray.filter((f) => f.repeated && ((o[f.name] as unknown[] | null)?.length ?? 0) > LIST_PIECE).map((f) => f.name);
-  if (long.length === 0) return D.encode(o).finish();
-  const rest: Obj = { ...o };
-  for (const k of long) rest[k] = [];
-  const parts: Uint8Array[] = [D.encode(rest).finish()];
-  for (const k of long) {
-    const list = o[k] as unknown[];
-    for (let i = 0; i < list.length; i += LIST_PIECE) parts.push(D.encode({ [k]: list.slice(i, i + LIST_PIECE) }).finish());
+/**
+ * The bytes of encodeTrailer() in chunks, made as they are taken. An id list that
+ * `pieces` hands out (left empty in its destination: DestinationTable.resultStreamed)
+ * is encoded piece by piece as it is read back, so no list of every connection id is
+ * held: the lengths that come first are summed from a first pass over the pieces,
+ * which are then encoded again as they are written.
+ */
+export function* trailerChunks(capture: Obj, destinations: readonly DestinationStats[], pieces?: StreamedDestinations['pieces']): Generator<Uint8Array> {
+  const { Record: R, Trailer: T, Destination: D } = schema();
+  const head = T.encode({ capture }).finish();
+  const destTag = delimitedTag(T, 'destinations');
+  const dests = destinations.map((d) => destinationParts(D, destinationToProto(d), (list) => pieces?.(d, list, LIST_PIECE) ?? null));
+  const sizes = dests.map((parts) => parts.reduce((sum, p) => sum + partBytes(p), 0));
+  let trailerLen = head.length;
+  for (const n of sizes) trailerLen += protobuf.Writer.create().uint32(destTag).uint32(n).len + n;
+  const recordHead = protobuf.Writer.create().uint32(delimitedTag(R, 'trailer')).uint32(trailerLen);
+  yield protobuf.Writer.create()
+    .uint32(recordHead.len + trailerLen)
+    .uint32(delimitedTag(R, 'trailer'))
+    .uint32(trailerLen)
+    .finish();
+  yield head;
+  for (let i = 0; i < dests.length; i++) {
+    yield protobuf.Writer.create().uint32(destTag).uint32(sizes[i]!).finish();
+    for (const p of dests[i]!) {
+      if (p instanceof Uint8Array) yield p;
+      else yield* p();
+    }
   }
-  return Buffer.concat(parts);
+}
+
+/** Bytes, or a list's pieces encoded one at a time (each call starts again). */
+type Part = Uint8Array | (() => Iterable<Uint8Array>);
+
+function partBytes(p: Part): number {
+  if (p instanceof Uint8Array) return p.length;
+  let n = 0;
+  for (const b of p()) n += b.length;
+  return n;
+}
+
+/** The repeated fields of Destination that are id lists a DestinationTable may stream. */
+const STREAMED_LISTS = new Set(['connectionIds', 'quicConnectionIds']);
+
+/** A destination's encoding: its fields without its long lists, then each long list's pieces, in field order. */
+function destinationParts(D: protobuf.Type, o: Obj, streamed: (list: 'connectionIds' | 'quicConnectionIds') => Iterable<number[]> | null): Part[] {
+  const long: { name: string; pieces: () => Iterable<unknown[]> }[] = [];
+  for (const f of D.fieldsArray) {
+    if (!f.repeated) continue;
+    const name = f.name;
+    if (STREAMED_LISTS.has(name) && streamed(name as 'connectionIds') !== null) {
+      long.push({ name, pieces: () => streamed(name as 'connectionIds')! });
+      continue;
+    }
+    const list = o[name] as unknown[] | null;
+    if ((list?.length ?? 0) > LIST_PIECE) long.push({ name, pieces: () => slices(list!, LIST_PIECE) });
+  }
+  if (long.length === 0) return [D.encode(o).finish()];
+  const rest: Obj = { ...o };
+  for (const { name } of long) rest[name] = [];
+  const parts: Part[] = [D.encode(rest).finish()];
+  for (const { name, pieces } of long) {
+    parts.push(function* () {
+      for (const piece of pieces()) yield D.encode({ [name]: piece }).finish();
+    });
+  }
+  return parts;
+}
+
+function* slices<T>(list: readonly T[], size: number): Iterable<T[]> {
+  for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
 }
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import {
   captureToProto,
   destinationToProto,
   encodeTrailer,
+  trailerChunks,
   schema,
   isSavedAnalysis,
   readSavedAnalysis,
@@ -233,6 +234,55 @@ describe('the trailer', () => {
     expect(back.trailer.destinations[0]!.connectionIds).toEqual(ids);
     expect(back.trailer.destinations[0]!.observedIdleTimeouts).toHaveLength(Math.ceil(n / 4));
     expect(back).toStrictEqual(decoded(whole));
+  });
+
+  test('ids streamed from a table that spilled its rows: the same bytes as encoding its whole result', async () => {
+    const a = await analyzeFile(path.join(FIXTURES, 'lo-tcp-syn-unanswered.pcap'));
+    const syn = a.connections[0]!;
+    // Every third connection is QUIC: both id lists longer than a piece.
+    const n = 3 * LIST_PIECE + 10;
+    const fill = (t: DestinationTable): DestinationTable => {
+      for (let i = 0; i < n; i++) {
+        const quic = i % 3 === 2 ? { transport: 'quic' as const, quic: { zeroRtt: false } } : {};
+        t.add({ ...syn, ...quic, id: 5 * i, start: syn.start + (i % 1000) * 1e-3, end: syn.end + i * 1e-6 } as typeof syn);
+      }
+      return t;
+    };
+    const capture = captureToProto(a.capture);
+    const whole = encodeTrailer(capture, fill(new DestinationTable()).result());
+    const table = fill(new DestinationTable(undefined, { runRows: 4096 }));
+    expect(table.spilledRuns).toBeGreaterThan(0);
+    const r = table.resultStreamed(LIST_PIECE);
+    expect(r.destinations[0]!.connectionIds).toEqual([]);
+    expect(r.destinations[0]!.quicConnectionIds).toEqual([]);
+    const streamed = Buffer.concat([...trailerChunks(capture, r.destinations, r.pieces)]);
+    r.close();
+    expect(streamed.equals(Buffer.from(whole))).toBe(true);
+    const back = decoded(streamed) as { trailer: { destinations: { connectionIds: number[]; quicConnectionIds: number[] }[] } };
+    expect(back.trailer.destinations[0]!.quicConnectionIds).toHaveLength(Math.floor(n / 3));
+    expect(back.trailer.destinations[0]!.connectionIds.slice(0, 3)).toEqual([0, 5, 15]);
+  });
+
+  test('ProtobufWriter streams a long id list into the file it writes, and reads back the same', async () => {
+    const a = await analyzeFile(path.join(FIXTURES, 'lo-tcp-syn-unanswered.pcap'));
+    const syn = a.connections[0]!;
+    const n = LIST_PIECE + 500;
+    const { stream, bytes } = sink();
+    const w = new ProtobufWriter(stream, { file: 'mem' });
+    const t = new DestinationTable();
+    for (let i = 0; i < n; i++) {
+      const c = { ...syn, id: i, start: syn.start + i * 1e-4, end: syn.end + i * 1e-4 };
+      w.writeConnection(c);
+      t.add(c);
+    }
+    await w.end(a.capture);
+    const out = bytes();
+    const offsets = recordOffsets(out);
+    const last = schema().Record.toObject(schema().Record.decodeDelimited(out.subarray(offsets[offsets.length - 1]!)), { longs: Number, defaults: false }) as {
+      trailer: { destinations: { connectionIds: number[] }[] };
+    };
+    expect(last.trailer.destinations[0]!.connectionIds).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(last).toStrictEqual(decoded(encodeTrailer(captureToProto(a.capture), t.result())));
   });
 
   test('without a list that long, the bytes of encoding the record whole', async () => {
