@@ -227,6 +227,14 @@ const generators = {
     }
   } },
 
+  /** A scan: one SYN to each of n different addresses (a destination per connection), none answered. */
+  'syn-scan': { count: 1_000_000, what: 'unanswered SYNs to as many addresses', run(pcap, n) {
+    for (let i = 0; i < n; i++) {
+      const ip = `10.${128 + ((i >>> 16) & 0x7f)}.${(i >>> 8) & 0xff}.${i & 0xff}`;
+      pcap.record(i * 0.00001, tcpPacket('10.0.0.2', 20000 + (i % 40000), ip, 443, i * 7919, 0, SYN));
+    }
+  } },
+
   /** One connection: a ClientHello, then 100 MB of ChangeCipherSpec records from the client. */
   'ccs-flood': { count: 100 * MB, what: 'bytes of ChangeCipherSpec records', run(pcap, n) {
     floodRecords(pcap, n, record(20, Buffer.from([1])));
