@@ -83,6 +83,14 @@ export class TempBytes {
     }
   }
 
+  /** Forgets the bytes and starts again at position 0, in the same file. */
+  clear(): void {
+    this.fileBytes = 0;
+    this.mem.length = 0;
+    this.memAt.length = 0;
+    this.size = 0;
+  }
+
   /** Releases the file (and the memory). Reading after close is an error. */
   close(): void {
     if (typeof this.fd === 'number') closeSync(this.fd);

@@ -14,7 +14,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
-import { DestinationTable, type StreamedDestinations } from '../report/destinations.js';
+import { DestinationTable, compareTotalKey, type IdPieces } from '../report/destinations.js';
+import { TempBytes } from '../base/spill.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
 import { CONNECTION_STATES, EVENT_TYPES, FINDING_CODES, SEVERITIES, TRANSPORTS, type Finding, type FindingCode, type Severity, type Transport } from '../timeline/types.js';
 import type { VantagePoint } from '../findings/vantage.js';
@@ -722,21 +723,17 @@ export class ProtobufWriter {
     // connections (sorted times, the id list), which otherwise grew the process past the
     // run's own peak (1M SYNs: 225-261 MiB in six runs, 216-229 with the collection).
     if (this.dests.length >= GC_BEFORE_TRAILER) collectGarbage();
-    // Id lists longer than a piece are read back from the table's temporary file as they are
-    // encoded, and written out as they are made: nothing here grows with the connection count.
-    const r = this.dests.resultStreamed(LIST_PIECE);
+    // Each destination is encoded as it is computed, into a temporary file, and the file
+    // is written out in the trailer's order: nothing here grows with the connection count.
+    const table = this.dests;
     this.dests = new DestinationTable();
-    try {
-      for (const chunk of trailerChunks(captureToProto(capture), r.destinations, r.pieces)) {
-        this.push(chunk);
-        if (this.batchBytes >= BATCH_BYTES) {
-          this.flush();
-          if (this.error) throw this.error;
-          if (this.blocked) await this.drain();
-        }
+    for (const chunk of tableTrailerChunks(captureToProto(capture), table)) {
+      this.push(chunk);
+      if (this.batchBytes >= BATCH_BYTES) {
+        this.flush();
+        if (this.error) throw this.error;
+        if (this.blocked) await this.drain();
       }
-    } finally {
-      r.close();
     }
     const last = this.takeBatch();
     await new Promise<void>((resolve, reject) => {
@@ -808,19 +805,83 @@ export function encodeTrailer(capture: Obj, destinations: readonly DestinationSt
   return Buffer.concat([...trailerChunks(capture, destinations)]);
 }
 
+/** The bytes of encodeTrailer() in chunks. */
+export function* trailerChunks(capture: Obj, destinations: readonly DestinationStats[]): Generator<Uint8Array> {
+  const { Destination: D } = schema();
+  const blobs = destinations.map((d) => {
+    const parts: Uint8Array[] = [];
+    for (const p of destinationParts(D, destinationToProto(d), () => null)) {
+      if (p instanceof Uint8Array) parts.push(p);
+      else for (const b of p()) parts.push(b);
+    }
+    return Buffer.concat(parts);
+  });
+  yield* trailerFrame(
+    capture,
+    blobs.map((b) => b.length),
+    function* (i) {
+      yield blobs[i]!;
+    },
+  );
+}
+
 /**
- * The bytes of encodeTrailer() in chunks, made as they are taken. An id list that
- * `pieces` hands out (left empty in its destination: DestinationTable.resultStreamed)
- * is encoded piece by piece as it is read back, so no list of every connection id is
- * held: the lengths that come first are summed from a first pass over the pieces,
- * which are then encoded again as they are written.
+ * The trailer of a DestinationTable's destinations, with the bytes of
+ * encodeTrailer(capture, table.result()), without holding the destinations: each
+ * is encoded as the table computes it (its long id lists piece by piece, as they
+ * are read back from the table's file) and appended to a temporary file; what is
+ * kept per destination is its total setup ms, key, and place in the file, and the
+ * file is read back in the trailer's order. A scan of a million addresses (a
+ * destination each) took the trailer to 1.6 GB of memory when every
+ * DestinationStats was held (~940 B each, plus its encoding).
  */
-export function* trailerChunks(capture: Obj, destinations: readonly DestinationStats[], pieces?: StreamedDestinations['pieces']): Generator<Uint8Array> {
-  const { Record: R, Trailer: T, Destination: D } = schema();
+export function* tableTrailerChunks(capture: Obj, table: DestinationTable): Generator<Uint8Array> {
+  const { Destination: D } = schema();
+  const file = new TempBytes();
+  try {
+    const totals: number[] = [];
+    const keys: string[] = [];
+    const at: number[] = [];
+    const sizes: number[] = [];
+    table.eachDestination(LIST_PIECE, (d, pieces: IdPieces) => {
+      const start = file.length;
+      for (const p of destinationParts(D, destinationToProto(d), (list) => pieces(list, LIST_PIECE))) {
+        if (p instanceof Uint8Array) file.append(p);
+        else for (const b of p()) file.append(b);
+      }
+      totals.push(d.setupMs.total);
+      keys.push(d.key);
+      at.push(start);
+      sizes.push(file.length - start);
+    });
+    const order = Array.from({ length: keys.length }, (_, i) => i).sort((x, y) => compareTotalKey(totals[x]!, keys[x]!, totals[y]!, keys[y]!));
+    yield* trailerFrame(
+      capture,
+      order.map((i) => sizes[i]!),
+      function* (k) {
+        const i = order[k]!;
+        for (let done = 0; done < sizes[i]!; ) {
+          const chunk = new Uint8Array(Math.min(64 * 1024, sizes[i]! - done));
+          file.read(at[i]! + done, chunk, chunk.length);
+          done += chunk.length;
+          yield chunk;
+        }
+      },
+    );
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * The trailer record around destinations already encoded: the record's length,
+ * the trailer's tag and length, the capture, then for each destination (k in
+ * 0..sizes.length-1) its tag, its length sizes[k] and the bytes `blob(k)` gives.
+ */
+function* trailerFrame(capture: Obj, sizes: readonly number[], blob: (k: number) => Iterable<Uint8Array>): Generator<Uint8Array> {
+  const { Record: R, Trailer: T } = schema();
   const head = T.encode({ capture }).finish();
   const destTag = delimitedTag(T, 'destinations');
-  const dests = destinations.map((d) => destinationParts(D, destinationToProto(d), (list) => pieces?.(d, list, LIST_PIECE) ?? null));
-  const sizes = dests.map((parts) => parts.reduce((sum, p) => sum + partBytes(p), 0));
   let trailerLen = head.length;
   for (const n of sizes) trailerLen += protobuf.Writer.create().uint32(destTag).uint32(n).len + n;
   const recordHead = protobuf.Writer.create().uint32(delimitedTag(R, 'trailer')).uint32(trailerLen);
@@ -830,24 +891,14 @@ export function* trailerChunks(capture: Obj, destinations: readonly DestinationS
     .uint32(trailerLen)
     .finish();
   yield head;
-  for (let i = 0; i < dests.length; i++) {
-    yield protobuf.Writer.create().uint32(destTag).uint32(sizes[i]!).finish();
-    for (const p of dests[i]!) {
-      if (p instanceof Uint8Array) yield p;
-      else yield* p();
-    }
+  for (let k = 0; k < sizes.length; k++) {
+    yield protobuf.Writer.create().uint32(destTag).uint32(sizes[k]!).finish();
+    yield* blob(k);
   }
 }
 
 /** Bytes, or a list's pieces encoded one at a time (each call starts again). */
 type Part = Uint8Array | (() => Iterable<Uint8Array>);
-
-function partBytes(p: Part): number {
-  if (p instanceof Uint8Array) return p.length;
-  let n = 0;
-  for (const b of p()) n += b.length;
-  return n;
-}
 
 /** The repeated fields of Destination that are id lists a DestinationTable may stream. */
 const STREAMED_LISTS = new Set(['connectionIds', 'quicConnectionIds']);

@@ -118,54 +118,51 @@ const byDestEnd = (a: DataView, ao: number, b: DataView, bo: number): number => 
 /** Rows each sorter keeps in memory before it sorts them and writes them to a temporary file. */
 export const DESTINATION_RUN_ROWS = 65_536;
 
-/** Where a destination's ids went when its list was too long to hand out whole. */
-interface IdRange {
-  pos: number;
-  count: number;
-}
-
 /**
- * What result() gives when long id lists are streamed: the destinations, and
- * for the ones whose list was longer than the limit, the ids in pieces read
- * back from a temporary file. close() releases the file.
+ * A destination's id list left out of its DestinationStats (longer than the limit
+ * given to eachDestination), read back in pieces of `size` from a temporary file;
+ * null when the list is in the stats. Valid only during the callback.
  */
-export interface StreamedDestinations {
-  destinations: DestinationStats[];
-  /** The ids of d's list (left empty in d) in arrival order, `size` at a time; null when the list is in d. */
-  pieces(d: DestinationStats, list: 'connectionIds' | 'quicConnectionIds', size: number): Iterable<number[]> | null;
-  close(): void;
-}
+export type IdPieces = (list: 'connectionIds' | 'quicConnectionIds', size: number) => Iterable<number[]> | null;
 
-/** Ids appended to a temporary file through a small buffer. */
+/** Ids appended to a temporary file through a small buffer; cleared for each destination. */
 class IdFile {
   readonly bytes = new TempBytes();
-  private readonly buf = new Uint32Array(16_384);
+  /** Made with the first id: the pool makes a table (and two of these) for every destination. */
+  private buf = new Uint32Array(0);
   private n = 0;
   private written = 0;
 
-  get length(): number {
-    return this.written + this.n;
-  }
-
   push(id: number): void {
-    if (this.n === this.buf.length) this.flush();
+    if (this.n === this.buf.length) {
+      if (this.buf.length === 0) this.buf = new Uint32Array(16_384);
+      else this.flush();
+    }
     this.buf[this.n++] = id;
   }
 
-  flush(): void {
+  clear(): void {
+    this.bytes.clear();
+    this.n = 0;
+    this.written = 0;
+  }
+
+  private flush(): void {
     if (this.n === 0) return;
     this.bytes.append(new Uint8Array(this.buf.buffer, 0, this.n * 4));
     this.written += this.n;
     this.n = 0;
   }
 
-  *pieces(r: IdRange, size: number): Iterable<number[]> {
+  /** Every id pushed since the last clear(), `size` at a time. */
+  *pieces(size: number): Iterable<number[]> {
     this.flush();
-    const raw = new Uint8Array(Math.min(size, r.count) * 4);
+    const count = this.written;
+    const raw = new Uint8Array(Math.min(size, count) * 4);
     const ids = new Uint32Array(raw.buffer);
-    for (let i = 0; i < r.count; i += size) {
-      const k = Math.min(size, r.count - i);
-      this.bytes.read((r.pos + i) * 4, raw, k * 4);
+    for (let i = 0; i < count; i += size) {
+      const k = Math.min(size, count - i);
+      this.bytes.read(i * 4, raw, k * 4);
       const piece = new Array<number>(k);
       for (let j = 0; j < k; j++) piece[j] = ids[j]!;
       yield piece;
@@ -202,8 +199,13 @@ export class DestinationTable {
   private readonly snis: (string | null)[] = [];
   private readonly ips: string[] = [];
   private readonly ports: number[] = [];
-  /** Sums per destination: SUMS numbers each (see add()). */
-  private sums = new Float64Array(0);
+  /**
+   * Sums per destination: SUMS numbers each (see add()), in chunks of SUM_CHUNK
+   * destinations. One array grown by doubling held up to twice what it needed, and
+   * three times while it was copied: a scan of a million addresses (a destination
+   * each) peaked at 393 MB of sums, 144 MB in chunks.
+   */
+  private readonly sums: Float64Array[] = [];
 
   constructor(
     private readonly minIdleSec = IDLE_CLOSE_MIN_SEC,
@@ -222,8 +224,8 @@ export class DestinationTable {
 
   /** Bytes held in memory for the rows (the sorters' current runs and the idle-close columns). */
   get columnBytes(): number {
-    let b = this.sums.byteLength + this.rowsA.memoryBytes + this.rowsS.memoryBytes + this.rowsE.memoryBytes;
-    for (const a of [this.idleDest, this.idleId, this.idleBy, this.idleSec]) b += a.byteLength;
+    let b = this.rowsA.memoryBytes + this.rowsS.memoryBytes + this.rowsE.memoryBytes;
+    for (const a of [this.idleDest, this.idleId, this.idleBy, this.idleSec, ...this.sums]) b += a.byteLength;
     return b;
   }
 
@@ -242,7 +244,10 @@ export class DestinationTable {
       this.snis.push(null);
       this.ips.push(c.server.ip);
       this.ports.push(c.server.port);
-      this.sums = grown(this.sums, (d + 1) * SUMS);
+      // The first chunk grows by doubling (a table of one destination, as destinationStats()
+      // makes for each, holds 4), the later ones are made whole.
+      if (d < SUM_CHUNK) this.sums[0] = grown(this.sums[0] ?? new Float64Array(0), (d + 1) * SUMS, 4 * SUMS);
+      else if ((d & SUM_MASK) === 0) this.sums.push(new Float64Array(SUM_CHUNK * SUMS));
     }
     if (this.snis[d] === null && c.tls?.sni) this.snis[d] = c.tls.sni;
     this.n++;
@@ -266,8 +271,8 @@ export class DestinationTable {
       v.setUint32(at, d, true);
       v.setFloat64(at + 4, c.end, true);
     }
-    const s = this.sums;
-    const o = d * SUMS;
+    const s = this.sums[d >>> SUM_BITS]!;
+    const o = (d & SUM_MASK) * SUMS;
     s[o + S_CONNECTIONS]++;
     if (ms !== null) {
       s[o + S_SETUP_MS] += ms;
@@ -304,57 +309,45 @@ export class DestinationTable {
    * by key (as destinations()). Call once: it reads the rows back and releases them.
    */
   result(): DestinationStats[] {
-    const r = this.compute(Infinity);
-    r.close();
-    return r.destinations;
+    const out: DestinationStats[] = [];
+    this.eachDestination(Infinity, (d) => out.push(d));
+    out.sort(byTotalThenKey);
+    return out;
   }
 
   /**
-   * As result(), but an id list longer than `above` is left empty in its
-   * destination and handed out in pieces (read back from a temporary file)
-   * by pieces(): the protobuf trailer of millions of connections without an
-   * array of millions of ids.
+   * Every destination's figures, one at a time in order of first connection, as
+   * result() computes them, handed to `each` and not kept: an id list longer than
+   * `above` is left empty in its destination and given by `pieces` instead, read
+   * back from a temporary file. The protobuf trailer of millions of connections, or
+   * of millions of destinations, without holding them. Call once, instead of result().
    */
-  resultStreamed(above: number): StreamedDestinations {
-    return this.compute(above);
-  }
-
-  private compute(above: number): StreamedDestinations {
+  eachDestination(above: number, each: (d: DestinationStats, pieces: IdPieces) => void): void {
     const nd = this.keys.length;
     const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
     const a = this.rowsA.cursor();
     const s = this.rowsS.cursor();
     const e = this.rowsE.cursor();
     const files = { connectionIds: new IdFile(), quicConnectionIds: new IdFile() };
-    const streamed = new Map<DestinationStats, { connectionIds?: IdRange; quicConnectionIds?: IdRange }>();
     const state = { eHas: e.next() };
-    const out: DestinationStats[] = [];
-    for (let d = 0; d < nd; d++) {
-      const o = d * SUMS;
-      const longTcp = this.sums[o + S_TCP + T_CONNECTIONS]! > above;
-      const longQuic = this.sums[o + S_QUIC + T_CONNECTIONS]! > above;
-      const ranges: { connectionIds?: IdRange; quicConnectionIds?: IdRange } = {};
-      if (longTcp) ranges.connectionIds = { pos: files.connectionIds.length, count: this.sums[o + S_TCP + T_CONNECTIONS]! };
-      if (longQuic) ranges.quicConnectionIds = { pos: files.quicConnectionIds.length, count: this.sums[o + S_QUIC + T_CONNECTIONS]! };
-      const stats = this.stats(d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
-      if (longTcp || longQuic) streamed.set(stats, ranges);
-      out.push(stats);
+    try {
+      for (let d = 0; d < nd; d++) {
+        const sums = this.sums[d >>> SUM_BITS]!;
+        const o = (d & SUM_MASK) * SUMS;
+        const longTcp = sums[o + S_TCP + T_CONNECTIONS]! > above;
+        const longQuic = sums[o + S_QUIC + T_CONNECTIONS]! > above;
+        if (longTcp) files.connectionIds.clear();
+        if (longQuic) files.quicConnectionIds.clear();
+        const stats = this.stats(d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
+        each(stats, (list, size) => ((list === 'connectionIds' ? longTcp : longQuic) ? files[list].pieces(size) : null));
+      }
+    } finally {
+      this.rowsA.close();
+      this.rowsS.close();
+      this.rowsE.close();
+      files.connectionIds.bytes.close();
+      files.quicConnectionIds.bytes.close();
     }
-    this.rowsA.close();
-    this.rowsS.close();
-    this.rowsE.close();
-    out.sort((x, y) => y.setupMs.total - x.setupMs.total || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    return {
-      destinations: out,
-      pieces: (dst, list, size) => {
-        const r = streamed.get(dst)?.[list];
-        return r ? files[list].pieces(r, size) : null;
-      },
-      close: () => {
-        files.connectionIds.bytes.close();
-        files.quicConnectionIds.bytes.close();
-      },
-    };
   }
 
   /**
@@ -363,8 +356,9 @@ export class DestinationTable {
    * lasted (E, read while they are d's: `state.eHas` says whether e holds a row).
    */
   private stats(d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }, idles: Int32Array, tcpIds: IdFile | null, quicIds: IdFile | null): DestinationStats {
-    const o = d * SUMS;
-    const m = this.sums[o + S_CONNECTIONS]!;
+    const ss = this.sums[d >>> SUM_BITS]!;
+    const o = (d & SUM_MASK) * SUMS;
+    const m = ss[o + S_CONNECTIONS]!;
     const setup = new QuantileSketch();
     const tcpSetup = new QuantileSketch();
     const quicSetup = new QuantileSketch();
@@ -421,7 +415,6 @@ export class DestinationTable {
       open -= zeros;
     }
     while (state.eHas && e.view.getUint32(e.off, true) === d) state.eHas = e.next();
-    const ss = this.sums;
     const transport = (t: number, sketch: QuantileSketch): TransportSetup | null =>
       ss[t + T_CONNECTIONS] === 0
         ? null
@@ -461,6 +454,16 @@ export class DestinationTable {
   }
 }
 
+/** The order of result() and destinations(): total setup ms, largest first, then key. */
+export function byTotalThenKey(x: { setupMs: { total: number }; key: string }, y: { setupMs: { total: number }; key: string }): number {
+  return compareTotalKey(x.setupMs.total, x.key, y.setupMs.total, y.key);
+}
+
+/** byTotalThenKey over the two figures themselves. */
+export function compareTotalKey(totalX: number, keyX: string, totalY: number, keyY: string): number {
+  return totalY - totalX || (keyX < keyY ? -1 : keyX > keyY ? 1 : 0);
+}
+
 /**
  * Indexes 0..n-1 grouped by group number (`group.get(i)`, 0..groups-1), in
  * index order within each group (a counting sort): group g's are
@@ -493,6 +496,10 @@ const T_RESUMED = 3;
 const T_ZERO_RTT = 4;
 const S_QUIC = S_TCP + 5;
 const SUMS = S_QUIC + 5;
+// Destinations per chunk of sums.
+const SUM_BITS = 12;
+const SUM_CHUNK = 1 << SUM_BITS;
+const SUM_MASK = SUM_CHUNK - 1;
 
 /** Aggregates for one destination's connections (all with the same destinationKey). */
 export function destinationStats(key: string, group: readonly ConnRow[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {

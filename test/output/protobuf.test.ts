@@ -11,7 +11,7 @@ import {
   captureToProto,
   destinationToProto,
   encodeTrailer,
-  trailerChunks,
+  tableTrailerChunks,
   schema,
   isSavedAnalysis,
   readSavedAnalysis,
@@ -236,15 +236,20 @@ describe('the trailer', () => {
     expect(back).toStrictEqual(decoded(whole));
   });
 
-  test('ids streamed from a table that spilled its rows: the same bytes as encoding its whole result', async () => {
+  test('from a table that spilled its rows, destination by destination: the same bytes as encoding its whole result', async () => {
     const a = await analyzeFile(path.join(FIXTURES, 'lo-tcp-syn-unanswered.pcap'));
     const syn = a.connections[0]!;
-    // Every third connection is QUIC: both id lists longer than a piece.
-    const n = 3 * LIST_PIECE + 10;
+    expect(syn.server.ip).toBe('127.0.0.1');
+    // Every third connection is QUIC: both id lists of the first destination longer than a piece.
+    // The second of every three (TCP) goes to 10.9.9.9, seen second and sorted before 127.0.0.1
+    // (by key, the totals all 0), its id list also longer than a piece; every 11th to an address
+    // of its own, a scan's destinations; their order is the trailer's, not the table's.
+    const n = 4 * LIST_PIECE + 10;
     const fill = (t: DestinationTable): DestinationTable => {
       for (let i = 0; i < n; i++) {
         const quic = i % 3 === 2 ? { transport: 'quic' as const, quic: { zeroRtt: false } } : {};
-        t.add({ ...syn, ...quic, id: 5 * i, start: syn.start + (i % 1000) * 1e-3, end: syn.end + i * 1e-6 } as typeof syn);
+        const ip = i % 11 === 3 ? `10.8.${(i >> 8) & 255}.${i & 255}` : i % 3 === 1 ? '10.9.9.9' : syn.server.ip;
+        t.add({ ...syn, ...quic, server: { ...syn.server, ip }, id: 5 * i, start: syn.start + (i % 1000) * 1e-3, end: syn.end + i * 1e-6 } as typeof syn);
       }
       return t;
     };
@@ -252,15 +257,21 @@ describe('the trailer', () => {
     const whole = encodeTrailer(capture, fill(new DestinationTable()).result());
     const table = fill(new DestinationTable(undefined, { runRows: 4096 }));
     expect(table.spilledRuns).toBeGreaterThan(0);
-    const r = table.resultStreamed(LIST_PIECE);
-    expect(r.destinations[0]!.connectionIds).toEqual([]);
-    expect(r.destinations[0]!.quicConnectionIds).toEqual([]);
-    const streamed = Buffer.concat([...trailerChunks(capture, r.destinations, r.pieces)]);
-    r.close();
+    const streamed = Buffer.concat([...tableTrailerChunks(capture, table)]);
     expect(streamed.equals(Buffer.from(whole))).toBe(true);
-    const back = decoded(streamed) as { trailer: { destinations: { connectionIds: number[]; quicConnectionIds: number[] }[] } };
-    expect(back.trailer.destinations[0]!.quicConnectionIds).toHaveLength(Math.floor(n / 3));
-    expect(back.trailer.destinations[0]!.connectionIds.slice(0, 3)).toEqual([0, 5, 15]);
+    const back = decoded(streamed) as { trailer: { destinations: { key: string; connectionIds: number[]; quicConnectionIds: number[] }[] } };
+    const ds = back.trailer.destinations;
+    expect(ds.length).toBeGreaterThan(1000);
+    // Every total setup is 0 (SYNs only): by key, whatever order they were first seen in.
+    expect(ds.map((d) => d.key)).toEqual(ds.map((d) => d.key).sort());
+    expect(ds[ds.length - 1]!.key).toBe(`127.0.0.1:${syn.server.port}`);
+    const local = ds.find((d) => d.key.startsWith('127.0.0.1:'))!;
+    expect(local.connectionIds.length).toBeGreaterThan(LIST_PIECE);
+    expect(local.quicConnectionIds.length).toBeGreaterThan(LIST_PIECE);
+    expect(local.connectionIds.slice(0, 2)).toEqual([0, 30]);
+    const other = ds.find((d) => d.key.startsWith('10.9.9.9:'))!;
+    expect(other.connectionIds.length).toBeGreaterThan(LIST_PIECE);
+    expect(other.connectionIds.slice(0, 2)).toEqual([5, 20]);
   });
 
   test('ProtobufWriter streams a long id list into the file it writes, and reads back the same', async () => {
