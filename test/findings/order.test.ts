@@ -5,7 +5,7 @@
  * first closing frame has FIN, else RST). And the retry tracker forgetting the destination
  * seen least recently when it holds too many.
  */
-import { connectionFindings, findingOptions, RetryTracker, type ConnectionFacts, type Finding } from '../../src/findings/index.js';
+import { connectionFindings, destinationKey, findingOptions, RetryTracker, type ConnectionFacts, type Finding } from '../../src/findings/index.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 import { ev, facts, ft, handshake, record, T0 } from './build.js';
 
@@ -52,6 +52,26 @@ test('the retry tracker keeps the destinations seen most recently', () => {
   expect(t.size).toBe(2);
   expect(t.observe(to(4, '10.0.0.1', 4), []).map((f) => f.detail)).toEqual(['attempt 3, 2.00 s after attempt 2 (connection 2)', 'attempt 3: interval 2.00 s after 2.00 s: not growing']);
   expect(t.observe(to(5, '10.0.0.2', 5), [])).toEqual([]);
+});
+
+test('the retry tracker forgets the least recently active destination, over many evictions', () => {
+  // A plain reference: a list of keys, the most recently active last, cut at the front.
+  const max = 5;
+  const t = new RetryTracker(findingOptions(), { maxDestinations: max });
+  const ref: string[] = [];
+  let seed = 7;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let id = 0; id < 3000; id++) {
+    // Mostly a few hot destinations, sometimes one of many: keys come back after being evicted.
+    const ip = next() < 0.7 ? `10.0.0.${Math.floor(next() * 6)}` : `10.0.1.${Math.floor(next() * 200)}`;
+    const rec = record([ev('SYN', 'client', id * 10 + 1, id)], { id, state: 'unanswered', server: { ip, port: 443 } });
+    t.observe(rec, []);
+    const key = destinationKey(rec);
+    if (ref.includes(key)) ref.splice(ref.indexOf(key), 1);
+    ref.push(key);
+    if (ref.length > max) ref.shift();
+    expect(t.remembered).toEqual(ref);
+  }
 });
 
 test('a cost from timestamps out of order is 0, not negative', () => {
