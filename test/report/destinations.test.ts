@@ -2,8 +2,9 @@
  * Per-destination aggregates (src/report/destinations.ts, DestinationTable):
  * on real captures whose connections to many destinations arrive interleaved,
  * every figure equals a plain reference computed here (group by key, sum,
- * count the open intervals at each instant by brute force); and what the table
- * keeps per connection stays a few dozen bytes, whatever the connection.
+ * count the open intervals at each instant by brute force), also when the
+ * table's rows went to its temporary file and were merged back; and what the
+ * table holds in memory does not grow with the connections.
  */
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
