@@ -68,6 +68,7 @@ export class TempBytes {
         continue;
       }
       // Memory: the last chunk starting at or before p.
+      if (this.memAt.length === 0) throw new Error('temporary bytes read past their end');
       let lo = 0;
       let hi = this.memAt.length - 1;
       while (lo < hi) {
@@ -78,6 +79,7 @@ export class TempBytes {
       const chunk = this.mem[lo]!;
       const from = p - this.memAt[lo]!;
       const n = Math.min(len - at, chunk.length - from);
+      if (n <= 0) throw new Error('temporary bytes read past their end');
       into.set(chunk.subarray(from, from + n), at);
       at += n;
     }
@@ -138,6 +140,12 @@ export interface RowCursor {
 const READ_BYTES = 32 * 1024;
 
 /**
+ * Runs merged at once at most: 64 read buffers of 32 KiB (2 MiB) per sorter. Past
+ * 64 runs (4,194,304 rows of 65,536) they are merged in more than one pass.
+ */
+export const MAX_FAN_IN = 64;
+
+/**
  * Rows of `width` bytes, written in place (add() gives the offset in `view`),
  * read back sorted by `compare`; rows that compare equal keep the order they
  * were added in (a stable sort, and a merge that takes the earlier run first).
@@ -150,13 +158,23 @@ export class SpillSorter {
   private file: TempBytes | null = null;
   private readonly runs: { pos: number; rows: number }[] = [];
 
+  private readonly runRows: number;
+  private readonly dir: string | undefined;
+  private readonly fanIn: number;
+
+  /**
+   * `runRows`: rows sorted in memory before they go to the file (65,536); `dir`: where
+   * the file goes (os.tmpdir()); `fanIn`: runs merged at once at most (MAX_FAN_IN).
+   */
   constructor(
     readonly width: number,
     private readonly compare: RowCompare,
-    private readonly runRows = 65_536,
-    private readonly dir?: string,
+    opts: { runRows?: number; dir?: string; fanIn?: number } = {},
   ) {
-    this.buf = new Uint8Array(width * Math.min(runRows, 64));
+    this.runRows = opts.runRows ?? 65_536;
+    this.dir = opts.dir;
+    this.fanIn = Math.max(2, opts.fanIn ?? MAX_FAN_IN);
+    this.buf = new Uint8Array(width * Math.min(this.runRows, 64));
     this.dv = new DataView(this.buf.buffer);
   }
 
@@ -219,7 +237,42 @@ export class SpillSorter {
   cursor(): RowCursor {
     if (this.runs.length === 0) return new ArrayCursor(this.sortedRun(), this.width);
     this.spill();
-    return new MergeCursor(this.file!, this.runs, this.width, this.compare);
+    const file = this.file!;
+    const w = this.width;
+    // More runs than fanIn are first merged in groups of consecutive runs into longer
+    // ones, appended to the file, until fanIn are left: merging then holds at most fanIn
+    // read buffers, whatever the number of rows. Groups stay in order, so ties still
+    // come out in the order the rows were added.
+    let runs = this.runs;
+    while (runs.length > this.fanIn) {
+      const next: { pos: number; rows: number }[] = [];
+      for (let i = 0; i < runs.length; i += this.fanIn) {
+        const group = runs.slice(i, i + this.fanIn);
+        if (group.length === 1) {
+          next.push(group[0]!);
+          continue;
+        }
+        const c = new MergeCursor(file, group, w, this.compare);
+        const out = new Uint8Array(Math.max(1, Math.floor(READ_BYTES / w)) * w);
+        const pos = file.length;
+        let rows = 0;
+        let k = 0;
+        while (c.next()) {
+          const src = c.bytes;
+          for (let b = 0; b < w; b++) out[k + b] = src[c.off + b]!;
+          k += w;
+          rows++;
+          if (k === out.length) {
+            file.append(out);
+            k = 0;
+          }
+        }
+        if (k > 0) file.append(out.subarray(0, k));
+        next.push({ pos, rows });
+      }
+      runs = next;
+    }
+    return new MergeCursor(file, runs, w, this.compare);
   }
 
   /** Releases the temporary file and the run's memory. */
@@ -266,6 +319,8 @@ interface RunReader {
 
 class MergeCursor implements RowCursor {
   view: DataView;
+  /** The current row's buffer, as bytes (view is over it). */
+  bytes: Uint8Array = new Uint8Array(0);
   off = 0;
   private readonly readers: RunReader[] = [];
   /** Run indexes, a binary min-heap by (current row, run index). */
@@ -352,6 +407,7 @@ class MergeCursor implements RowCursor {
     this.last = this.heap[0]!;
     const r = this.readers[this.last]!;
     this.view = r.view;
+    this.bytes = r.buf;
     this.off = r.off;
     return true;
   }

@@ -181,10 +181,8 @@ class IdFile {
  * million unanswered SYNs). result() and eachDestination() read the rows back
  * merged, one destination after another, and compute every destination's
  * DestinationStats as destinationStats() always has (same order of summing, so
- * the same figures to the last bit). Merging keeps a 32 KiB buffer per run: ~3 MB
- * for 2,000,000 connections (31 runs of each row kind), 1.5 bytes per connection
- * (a merge in more than one pass would bound it, if captures of 100 million
- * connections ever need it: 150 MB).
+ * the same figures to the last bit). Merging keeps a 32 KiB buffer per run, at most
+ * 64 runs per row kind (SpillSorter merges more in several passes): at most 6 MiB.
  */
 export class DestinationTable {
   private n = 0;
@@ -213,12 +211,12 @@ export class DestinationTable {
 
   constructor(
     private readonly minIdleSec = IDLE_CLOSE_MIN_SEC,
-    opts: { runRows?: number } = {},
+    opts: { runRows?: number; fanIn?: number } = {},
   ) {
     const runRows = opts.runRows ?? DESTINATION_RUN_ROWS;
-    this.rowsA = new SpillSorter(A_WIDTH, byDest, runRows);
-    this.rowsS = new SpillSorter(S_WIDTH, byDestStartId, runRows);
-    this.rowsE = new SpillSorter(E_WIDTH, byDestEnd, runRows);
+    this.rowsA = new SpillSorter(A_WIDTH, byDest, { runRows, fanIn: opts.fanIn });
+    this.rowsS = new SpillSorter(S_WIDTH, byDestStartId, { runRows, fanIn: opts.fanIn });
+    this.rowsE = new SpillSorter(E_WIDTH, byDestEnd, { runRows, fanIn: opts.fanIn });
   }
 
   /** Connections added. */

@@ -47,13 +47,15 @@ const plain = (input: { key: number; time: number }[]): number[][] => [...input]
 
 describe('SpillSorter', () => {
   test.each([
-    ['one run in memory', 1000, 5000],
-    ['runs of 64 merged from the temporary file', 1000, 64],
-    ['runs of 1 (every row its own run)', 300, 1],
-    ['runs of 7, a partial last run', 1003, 7],
-  ])('%s: the order of a plain sort', (_how, n, runRows) => {
+    ['one run in memory', 1000, 5000, 64],
+    ['runs of 64 merged from the temporary file', 1000, 64, 64],
+    ['runs of 1 (every row its own run), merged in two passes', 300, 1, 64],
+    ['runs of 7, a partial last run, in two passes', 1003, 7, 64],
+    ['runs of 7 merged 3 at a time (145 runs: five passes)', 1013, 7, 3],
+    ['runs of 1 merged 2 at a time', 257, 1, 2],
+  ])('%s: the order of a plain sort', (_how, n, runRows, fanIn) => {
     const input = rows(n, n + runRows);
-    const sorter = new SpillSorter(12, byKeyTime, runRows);
+    const sorter = new SpillSorter(12, byKeyTime, { runRows, fanIn });
     const { got, spilled } = sortThrough(sorter, input);
     expect(got).toEqual(plain(input));
     expect(spilled).toBe(n > runRows ? Math.ceil(n / runRows) : 0);
@@ -63,8 +65,8 @@ describe('SpillSorter', () => {
     // The key alone orders; the time is carried and must stay in arrival order among equal keys.
     const byKey = (a: DataView, ao: number, b: DataView, bo: number): number => a.getUint32(ao, true) - b.getUint32(bo, true);
     const input = rows(2000, 5).map((x) => ({ ...x, time: x.arrival }));
-    for (const runRows of [2000, 33, 1]) {
-      const sorter = new SpillSorter(12, byKey, runRows);
+    for (const [runRows, fanIn] of [[2000, 64], [33, 64], [1, 64], [33, 2], [1, 3]] as const) {
+      const sorter = new SpillSorter(12, byKey, { runRows, fanIn });
       for (const x of input) {
         const at = sorter.add();
         sorter.view.setUint32(at, x.key, true);
@@ -80,7 +82,7 @@ describe('SpillSorter', () => {
   });
 
   test('no rows: the cursor is empty', () => {
-    const sorter = new SpillSorter(12, byKeyTime, 4);
+    const sorter = new SpillSorter(12, byKeyTime, { runRows: 4 });
     expect(sorter.cursor().next()).toBe(false);
   });
 });
@@ -110,8 +112,8 @@ describe('TempBytes', () => {
       expect(Buffer.from(into).equals(all.subarray(650, 2750))).toBe(true);
       t.close();
       // A sorter over it gives the same order as one with a file.
-      const sorter = new SpillSorter(12, byKeyTime, 16, nowhere);
-      const input = rows(500, 9);
+      const sorter = new SpillSorter(12, byKeyTime, { runRows: 16, dir: nowhere, fanIn: 4 });
+      const input = rows(500, 9); // 32 runs, merged 4 at a time: the passes' runs appended in memory
       const { got, spilled } = sortThrough(sorter, input);
       expect(spilled).toBeGreaterThan(1);
       expect(got).toEqual(plain(input));
