@@ -8,7 +8,7 @@
  * Wireshark"); where they part from tshark's own tcp.analysis flags, the test
  * says which frames and why.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { msBetween } from '../../src/base/stamp.js';
@@ -418,7 +418,12 @@ describe('facts against tshark\'s segments, both ways round', () => {
     const swapped = join(tmpdir(), `handshake-lens-swapped-${process.pid}-${name.replace(/\//g, '_')}.json`);
     writeFileSync(swapped, JSON.stringify(gold.map((g) => ({ ...g, client: g.server, server: g.client }))));
     const want = tsharkFacts(fixture(name), golden, OPTIONS[name] ?? []);
-    const wantSwapped = tsharkFacts(fixture(name), swapped, OPTIONS[name] ?? []);
+    let wantSwapped: ReturnType<typeof tsharkFacts>;
+    try {
+      wantSwapped = tsharkFacts(fixture(name), swapped, OPTIONS[name] ?? []);
+    } finally {
+      rmSync(swapped, { force: true });
+    }
     const run = await runTracker(fixture(name), {}, true);
     let n = 0;
     for (const c of run.finals) {
