@@ -1,6 +1,6 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnRow } from './rows.js';
-import { Float64Column, Int32Column, Uint32Column, Uint8Column, grown, type ChunkedColumn } from '../base/typed.js';
+import { Float64Column, Int32Column, Uint32Column, Uint8Column, type ChunkedColumn } from '../base/typed.js';
 import { SpillSorter, TempBytes, type RowCursor } from '../base/spill.js';
 import { QuantileSketch } from './sketch.js';
 import { hasServerHello } from './summary.js';
@@ -100,10 +100,19 @@ export function groupByDestination(conns: readonly ConnRow[]): Map<string, ConnR
 // Flag bits per connection.
 const D_QUIC = 1;
 const D_SETUP = 2;
+/** A ServerHello was seen (hasServerHello). */
+const D_HELLO = 4;
+/** A ServerHello was seen and the session was resumed. */
+const D_HELLO_RESUMED = 8;
+/** TLS says resumed, ServerHello or not (the per-transport count). */
+const D_RESUMED = 16;
+/** QUIC 0-RTT, or TLS early data. */
+const D_ZERO_RTT = 32;
 
 // The table's three row kinds (little-endian), each sorted by destination first:
-// A, in arrival order within a destination: destination, id, flags, setup ms.
-const A_WIDTH = 17;
+// A, in arrival order within a destination: destination, id, flags, setup ms, lifetime ms,
+// setup round trips, handshake bytes, certificate bytes (what the destination's sums add up).
+const A_WIDTH = 49;
 // S, by start, then id: destination, start, id, end.
 const S_WIDTH = 24;
 // E, the ends of connections that lasted (end > start), by end: destination, end.
@@ -173,10 +182,10 @@ class IdFile {
 /**
  * Per-destination aggregates fed one connection at a time (the protobuf
  * writer's trailer, the text report, the pool). Per destination it keeps its
- * key, address and 18 sums; per idle close 25 bytes; per connection three
- * fixed-width rows (53 bytes) in SpillSorters, which hold at most
+ * key, address and two counts; per idle close 25 bytes; per connection three
+ * fixed-width rows (85 bytes) in SpillSorters, which hold at most
  * DESTINATION_RUN_ROWS of them in memory and write the rest, sorted in runs, to a
- * temporary file: the rows of any number of connections cost ~3.5 MB of memory
+ * temporary file: the rows of any number of connections cost ~6 MB of memory
  * here (the columns this replaced held 33 bytes per connection: 66 MB for two
  * million unanswered SYNs). result() and eachDestination() read the rows back
  * merged, one destination after another, and compute every destination's
@@ -202,12 +211,15 @@ export class DestinationTable {
   private readonly ips: string[] = [];
   private readonly ports: number[] = [];
   /**
-   * Sums per destination: SUMS numbers each (see add()), in chunks of SUM_CHUNK
-   * destinations. One array grown by doubling held up to twice what it needed, and
-   * three times while it was copied: a scan of a million addresses (a destination
-   * each) peaked at 393 MB of sums, 144 MB in chunks.
+   * TCP and QUIC connections per destination. The destination's other sums are added up
+   * from its rows when it is computed, in the same (arrival) order: kept here, 18 of them
+   * per destination were 144 MB for a scan of a million addresses (393 MB at the peak
+   * while they were one array grown by doubling).
    */
-  private readonly sums: Float64Array[] = [];
+  private readonly tcpN = new Uint32Column();
+  private readonly quicN = new Uint32Column();
+  /** One destination's sums while it is computed (stats()). */
+  private readonly scratch = new Float64Array(SUMS);
 
   constructor(
     private readonly minIdleSec = IDLE_CLOSE_MIN_SEC,
@@ -227,7 +239,7 @@ export class DestinationTable {
   /** Bytes held in memory for the rows (the sorters' current runs and the idle-close columns). */
   get columnBytes(): number {
     let b = this.rowsA.memoryBytes + this.rowsS.memoryBytes + this.rowsE.memoryBytes;
-    for (const a of [this.idleDest, this.idleId, this.idleBy, this.idleSec, ...this.sums]) b += a.byteLength;
+    for (const a of [this.idleDest, this.idleId, this.idleBy, this.idleSec, this.tcpN, this.quicN]) b += a.byteLength;
     return b;
   }
 
@@ -246,21 +258,33 @@ export class DestinationTable {
       this.snis.push(null);
       this.ips.push(c.server.ip);
       this.ports.push(c.server.port);
-      // The first chunk grows by doubling (a table of one destination, as destinationStats()
-      // makes for each, holds 4), the later ones are made whole.
-      if (d < SUM_CHUNK) this.sums[0] = grown(this.sums[0] ?? new Float64Array(0), (d + 1) * SUMS, 4 * SUMS);
-      else if ((d & SUM_MASK) === 0) this.sums.push(new Float64Array(SUM_CHUNK * SUMS));
+      this.tcpN.set(d, 0);
+      this.quicN.set(d, 0);
     }
     if (this.snis[d] === null && c.tls?.sni) this.snis[d] = c.tls.sni;
     this.n++;
     const quic = c.transport === 'quic';
     const ms = c.setup.ms;
+    const hello = hasServerHello(c);
+    const flags =
+      (quic ? D_QUIC : 0) |
+      (ms !== null ? D_SETUP : 0) |
+      (hello ? D_HELLO : 0) |
+      (hello && c.tls!.resumed ? D_HELLO_RESUMED : 0) |
+      (c.tls?.resumed ? D_RESUMED : 0) |
+      ((c.quic ? c.quic.zeroRtt : c.tls?.earlyData) ? D_ZERO_RTT : 0);
     let at = this.rowsA.add();
     let v = this.rowsA.view;
     v.setUint32(at, d, true);
     v.setUint32(at + 4, c.id, true);
-    v.setUint8(at + 8, (quic ? D_QUIC : 0) | (ms !== null ? D_SETUP : 0));
+    v.setUint8(at + 8, flags);
     v.setFloat64(at + 9, ms ?? NaN, true);
+    v.setFloat64(at + 17, c.lifetimeMs, true);
+    v.setFloat64(at + 25, c.setup.roundTrips ?? 0, true);
+    v.setFloat64(at + 33, c.setup.bytes, true);
+    v.setFloat64(at + 41, c.setup.certificateBytes ?? 0, true);
+    if (quic) this.quicN.set(d, this.quicN.get(d) + 1);
+    else this.tcpN.set(d, this.tcpN.get(d) + 1);
     at = this.rowsS.add();
     v = this.rowsS.view;
     v.setUint32(at, d, true);
@@ -273,29 +297,6 @@ export class DestinationTable {
       v.setUint32(at, d, true);
       v.setFloat64(at + 4, c.end, true);
     }
-    const s = this.sums[d >>> SUM_BITS]!;
-    const o = (d & SUM_MASK) * SUMS;
-    s[o + S_CONNECTIONS]++;
-    if (ms !== null) {
-      s[o + S_SETUP_MS] += ms;
-      s[o + S_LIFE_MS] += c.lifetimeMs;
-      s[o + S_ROUND_TRIPS] += c.setup.roundTrips ?? 0;
-      s[o + S_BYTES] += c.setup.bytes;
-      s[o + S_CERT_BYTES] += c.setup.certificateBytes ?? 0;
-    }
-    if (hasServerHello(c)) {
-      s[o + S_SERVER_HELLO]++;
-      if (c.tls!.resumed) s[o + S_RESUMED]++;
-    }
-    // Per transport: TCP's sums, then QUIC's.
-    const t = o + (quic ? S_QUIC : S_TCP);
-    s[t + T_CONNECTIONS]++;
-    if (ms !== null) {
-      s[t + T_ROUND_TRIPS] += c.setup.roundTrips ?? 0;
-      s[t + T_BYTES] += c.setup.bytes;
-    }
-    if (c.tls?.resumed) s[t + T_RESUMED]++;
-    if (c.quic ? c.quic.zeroRtt : c.tls?.earlyData) s[t + T_ZERO_RTT]++;
     const td = c.teardown;
     if (td.initiator !== null && td.idleBeforeSec !== null && td.idleBeforeSec >= this.minIdleSec) {
       const k = this.idleN++;
@@ -334,10 +335,8 @@ export class DestinationTable {
     const state = { eHas: e.next() };
     try {
       for (let d = 0; d < nd; d++) {
-        const sums = this.sums[d >>> SUM_BITS]!;
-        const o = (d & SUM_MASK) * SUMS;
-        const longTcp = sums[o + S_TCP + T_CONNECTIONS]! > above;
-        const longQuic = sums[o + S_QUIC + T_CONNECTIONS]! > above;
+        const longTcp = this.tcpN.get(d) > above;
+        const longQuic = this.quicN.get(d) > above;
         if (longTcp) files.connectionIds.clear();
         if (longQuic) files.quicConnectionIds.clear();
         const stats = this.stats(d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
@@ -358,9 +357,10 @@ export class DestinationTable {
    * lasted (E, read while they are d's: `state.eHas` says whether e holds a row).
    */
   private stats(d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }, idles: Int32Array, tcpIds: IdFile | null, quicIds: IdFile | null): DestinationStats {
-    const ss = this.sums[d >>> SUM_BITS]!;
-    const o = (d & SUM_MASK) * SUMS;
-    const m = ss[o + S_CONNECTIONS]!;
+    const m = this.tcpN.get(d) + this.quicN.get(d);
+    // The destination's sums, added up in arrival order as add() once did.
+    const ss = this.scratch.fill(0);
+    const o = 0;
     const setup = new QuantileSketch();
     const tcpSetup = new QuantileSketch();
     const quicSetup = new QuantileSketch();
@@ -376,11 +376,27 @@ export class DestinationTable {
         else quicConnectionIds.push(id);
       } else if (tcpIds) tcpIds.push(id);
       else connectionIds.push(id);
+      const t = fl & D_QUIC ? S_QUIC : S_TCP;
+      ss[S_CONNECTIONS]++;
+      ss[t + T_CONNECTIONS]++;
       if (fl & D_SETUP) {
         const ms = v.getFloat64(a.off + 9, true);
         setup.add(ms);
         (fl & D_QUIC ? quicSetup : tcpSetup).add(ms);
+        const rt = v.getFloat64(a.off + 25, true);
+        const bytes = v.getFloat64(a.off + 33, true);
+        ss[S_SETUP_MS] += ms;
+        ss[S_LIFE_MS] += v.getFloat64(a.off + 17, true);
+        ss[S_ROUND_TRIPS] += rt;
+        ss[S_BYTES] += bytes;
+        ss[S_CERT_BYTES] += v.getFloat64(a.off + 41, true);
+        ss[t + T_ROUND_TRIPS] += rt;
+        ss[t + T_BYTES] += bytes;
       }
+      if (fl & D_HELLO) ss[S_SERVER_HELLO]++;
+      if (fl & D_HELLO_RESUMED) ss[S_RESUMED]++;
+      if (fl & D_RESUMED) ss[t + T_RESUMED]++;
+      if (fl & D_ZERO_RTT) ss[t + T_ZERO_RTT]++;
     }
     // Peak concurrency and idle gaps in one sweep over the connections by start, then id.
     // Peak: at each distinct start t, the ends of connections that lasted at or before t go
@@ -498,10 +514,6 @@ const T_RESUMED = 3;
 const T_ZERO_RTT = 4;
 const S_QUIC = S_TCP + 5;
 const SUMS = S_QUIC + 5;
-// Destinations per chunk of sums.
-const SUM_BITS = 12;
-const SUM_CHUNK = 1 << SUM_BITS;
-const SUM_MASK = SUM_CHUNK - 1;
 
 /** Aggregates for one destination's connections (all with the same destinationKey). */
 export function destinationStats(key: string, group: readonly ConnRow[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {

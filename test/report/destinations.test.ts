@@ -175,7 +175,7 @@ describe('memory', () => {
     const small = held(65_536);
     const big = held(4 * 65_536);
     process.stdout.write(`destination table: ${small.bytes} bytes held at 65,536 connections, ${big.bytes} at 262,144\n`);
-    // Three runs' rows (53 bytes each) in memory: ~0.9 MB, at any count. In columns it was 33 bytes per connection.
+    // Three runs' rows (85 bytes each) in memory: ~1.4 MB, at any count. In columns it was 33 bytes per connection.
     expect(big.bytes).toBeLessThan(2 << 20);
     expect(big.bytes - small.bytes).toBeLessThan(256 << 10);
     expect(big.t.spilledRuns).toBeGreaterThan(0);
