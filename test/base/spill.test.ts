@@ -5,18 +5,7 @@
  * temporary file can be made.
  */
 import { SpillSorter, TempBytes } from '../../src/base/spill.js';
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/rng.js';
 
 // Rows of 12 bytes: a key (uint32, few distinct values: many ties), a time (float64).
 // Sorted by key, then time; the arrival number is not in the row: ties must keep arrival order.
@@ -24,7 +13,7 @@ const byKeyTime = (a: DataView, ao: number, b: DataView, bo: number): number =>
   a.getUint32(ao, true) - b.getUint32(bo, true) || a.getFloat64(ao + 4, true) - b.getFloat64(bo + 4, true);
 
 function rows(n: number, seed: number): { key: number; time: number; arrival: number }[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Array.from({ length: n }, (_, arrival) => ({ key: Math.floor(r() * 7), time: Math.floor(r() * 50) / 4, arrival }));
 }
 

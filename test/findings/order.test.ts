@@ -8,6 +8,7 @@
 import { connectionFindings, destinationKey, findingOptions, RetryTracker, type ConnectionFacts, type Finding } from '../../src/findings/index.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 import { ev, facts, ft, handshake, record, T0 } from './build.js';
+import { mulberry32 } from '../helpers/rng.js';
 
 const find = (rec: ConnectionRecord, f: ConnectionFacts): Finding[] => connectionFindings(rec, f, { captureEnd: T0 + 10 });
 /** Handshake ACK (frame 3) at 0.25 s = the setup's end. */
@@ -59,8 +60,7 @@ test('the retry tracker forgets the least recently active destination, over many
   const max = 5;
   const t = new RetryTracker(findingOptions(), { maxDestinations: max });
   const ref: string[] = [];
-  let seed = 7;
-  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const next = mulberry32(7);
   for (let id = 0; id < 3000; id++) {
     // Mostly a few hot destinations, sometimes one of many: keys come back after being evicted.
     const ip = next() < 0.7 ? `10.0.0.${Math.floor(next() * 6)}` : `10.0.1.${Math.floor(next() * 200)}`;
