@@ -24,36 +24,20 @@ export function destinationKey(c: ConnRow): string {
 /**
  * Peak number of intervals open at the same instant. Intervals are half-open
  * [start, end): one that ends exactly when another starts does not overlap it.
- * A zero-length interval (start == end) counts as open at its instant.
+ * A zero-length interval (start == end) counts as open at its instant. At equal
+ * times: ends of positive-length intervals first, then starts, then ends of
+ * zero-length intervals. (DestinationTable sweeps its sorted rows by the same rule.)
  */
 export function peakConcurrency(intervals: readonly { start: number; end: number }[]): number {
   const n = intervals.length;
   const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    starts[i] = intervals[i]!.start;
-    ends[i] = intervals[i]!.end;
-  }
-  return peakOf(starts, ends);
-}
-
-/**
- * peakConcurrency over interval columns (starts[i], ends[i]); sorts `starts` in place.
- * A sweep over sorted typed arrays, no object per event: a SYN flood's million connections
- * to one destination cost 16 MB here, not 80. At equal times: ends of positive-length
- * intervals first (half-open), then starts, then ends of zero-length intervals (so they count
- * at their instant).
- */
-function peakOf(starts: Float64Array, endsIn: Float64Array): number {
-  const n = starts.length;
-  // Ends of positive-length intervals from the front, starts of zero-length ones from the back:
-  // one scratch array, not one of each (8 MB less for a million connections).
+  // Ends of positive-length intervals from the front, starts of zero-length ones from the back.
   const scratch = new Float64Array(n);
   let nEnds = 0;
   let nZeros = 0;
   for (let i = 0; i < n; i++) {
-    const start = starts[i]!;
-    const end = endsIn[i]!;
+    const { start, end } = intervals[i]!;
+    starts[i] = start;
     if (end > start) scratch[nEnds++] = end;
     else scratch[n - 1 - nZeros++] = start;
   }
@@ -124,9 +108,6 @@ const byDestStartId = (a: DataView, ao: number, b: DataView, bo: number): number
   a.getUint32(ao, true) - b.getUint32(bo, true) || num(a.getFloat64(ao + 4, true), b.getFloat64(bo + 4, true)) || a.getUint32(ao + 12, true) - b.getUint32(bo + 12, true);
 const byDestEnd = (a: DataView, ao: number, b: DataView, bo: number): number => a.getUint32(ao, true) - b.getUint32(bo, true) || num(a.getFloat64(ao + 4, true), b.getFloat64(bo + 4, true));
 
-/** Rows each sorter keeps in memory before it sorts them and writes them to a temporary file. */
-export const DESTINATION_RUN_ROWS = 65_536;
-
 /**
  * A destination's id list left out of its DestinationStats (longer than the limit
  * given to eachDestination), read back in pieces of `size` from a temporary file;
@@ -184,7 +165,7 @@ class IdFile {
  * writer's trailer, the text report, the pool). Per destination it keeps its
  * key, address and two counts; per idle close 25 bytes; per connection three
  * fixed-width rows (85 bytes) in SpillSorters, which hold at most
- * DESTINATION_RUN_ROWS of them in memory and write the rest, sorted in runs, to a
+ * 65,536 of them in memory and write the rest, sorted in runs, to a
  * temporary file: the rows of any number of connections cost ~6 MB of memory
  * here (the columns this replaced held 33 bytes per connection: 66 MB for two
  * million unanswered SYNs). result() and eachDestination() read the rows back
@@ -194,7 +175,6 @@ class IdFile {
  * 64 runs per row kind (SpillSorter merges more in several passes): at most 6 MiB.
  */
 export class DestinationTable {
-  private n = 0;
   private readonly rowsA: SpillSorter;
   private readonly rowsS: SpillSorter;
   private readonly rowsE: SpillSorter;
@@ -225,15 +205,14 @@ export class DestinationTable {
     private readonly minIdleSec = IDLE_CLOSE_MIN_SEC,
     opts: { runRows?: number; fanIn?: number } = {},
   ) {
-    const runRows = opts.runRows ?? DESTINATION_RUN_ROWS;
-    this.rowsA = new SpillSorter(A_WIDTH, byDest, { runRows, fanIn: opts.fanIn });
-    this.rowsS = new SpillSorter(S_WIDTH, byDestStartId, { runRows, fanIn: opts.fanIn });
-    this.rowsE = new SpillSorter(E_WIDTH, byDestEnd, { runRows, fanIn: opts.fanIn });
+    this.rowsA = new SpillSorter(A_WIDTH, byDest, opts);
+    this.rowsS = new SpillSorter(S_WIDTH, byDestStartId, opts);
+    this.rowsE = new SpillSorter(E_WIDTH, byDestEnd, opts);
   }
 
   /** Connections added. */
   get length(): number {
-    return this.n;
+    return this.rowsA.length;
   }
 
   /** Bytes held in memory for the rows (the sorters' current runs and the idle-close columns). */
@@ -262,7 +241,6 @@ export class DestinationTable {
       this.quicN.set(d, 0);
     }
     if (this.snis[d] === null && c.tls?.sni) this.snis[d] = c.tls.sni;
-    this.n++;
     const quic = c.transport === 'quic';
     const ms = c.setup.ms;
     const hello = hasServerHello(c);
@@ -357,10 +335,11 @@ export class DestinationTable {
    * lasted (E, read while they are d's: `state.eHas` says whether e holds a row).
    */
   private stats(d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }, idles: Int32Array, tcpIds: IdFile | null, quicIds: IdFile | null): DestinationStats {
-    const m = this.tcpN.get(d) + this.quicN.get(d);
+    const tcpN = this.tcpN.get(d);
+    const quicN = this.quicN.get(d);
+    const m = tcpN + quicN;
     // The destination's sums, added up in arrival order as add() once did.
     const ss = this.scratch.fill(0);
-    const o = 0;
     const setup = new QuantileSketch();
     const tcpSetup = new QuantileSketch();
     const quicSetup = new QuantileSketch();
@@ -377,8 +356,6 @@ export class DestinationTable {
       } else if (tcpIds) tcpIds.push(id);
       else connectionIds.push(id);
       const t = fl & D_QUIC ? S_QUIC : S_TCP;
-      ss[S_CONNECTIONS]++;
-      ss[t + T_CONNECTIONS]++;
       if (fl & D_SETUP) {
         const ms = v.getFloat64(a.off + 9, true);
         setup.add(ms);
@@ -433,19 +410,19 @@ export class DestinationTable {
       open -= zeros;
     }
     while (state.eHas && e.view.getUint32(e.off, true) === d) state.eHas = e.next();
-    const transport = (t: number, sketch: QuantileSketch): TransportSetup | null =>
-      ss[t + T_CONNECTIONS] === 0
+    const transport = (t: number, connections: number, sketch: QuantileSketch): TransportSetup | null =>
+      connections === 0
         ? null
         : {
-            connections: ss[t + T_CONNECTIONS]!,
+            connections,
             setupMs: sketch.distribution(),
             setupRoundTrips: ss[t + T_ROUND_TRIPS]!,
             handshakeBytes: ss[t + T_BYTES]!,
             resumed: ss[t + T_RESUMED]!,
             zeroRtt: ss[t + T_ZERO_RTT]!,
           };
-    const withServerHello = ss[o + S_SERVER_HELLO]!;
-    const lifeMs = ss[o + S_LIFE_MS]!;
+    const withServerHello = ss[S_SERVER_HELLO]!;
+    const lifeMs = ss[S_LIFE_MS]!;
     const observedIdleTimeouts: DestinationStats['observedIdleTimeouts'] = [];
     for (const k of idles) {
       observedIdleTimeouts.push({ by: this.idleBy.get(k) === 0 ? 'client' : 'server', seconds: this.idleSec.get(k), connectionId: this.idleId.get(k) });
@@ -460,14 +437,14 @@ export class DestinationTable {
       peakConcurrency: peak,
       idleGapsSec: gaps.distribution(),
       setupMs: setup.distribution(),
-      setupRoundTrips: ss[o + S_ROUND_TRIPS]!,
-      handshakeBytes: ss[o + S_BYTES]!,
-      certificateBytes: ss[o + S_CERT_BYTES]!,
-      resumptionRate: withServerHello > 0 ? ss[o + S_RESUMED]! / withServerHello : null,
-      setupShare: lifeMs > 0 ? Math.min(1, ss[o + S_SETUP_MS]! / lifeMs) : null,
+      setupRoundTrips: ss[S_ROUND_TRIPS]!,
+      handshakeBytes: ss[S_BYTES]!,
+      certificateBytes: ss[S_CERT_BYTES]!,
+      resumptionRate: withServerHello > 0 ? ss[S_RESUMED]! / withServerHello : null,
+      setupShare: lifeMs > 0 ? Math.min(1, ss[S_SETUP_MS]! / lifeMs) : null,
       observedIdleTimeouts,
       quicConnectionIds,
-      setupByTransport: { tcp: transport(o + S_TCP, tcpSetup), quic: transport(o + S_QUIC, quicSetup) },
+      setupByTransport: { tcp: transport(S_TCP, tcpN, tcpSetup), quic: transport(S_QUIC, quicN, quicSetup) },
     };
   }
 }
@@ -497,23 +474,22 @@ function groupIndexes(n: number, groups: number, group: ChunkedColumn): { at: In
   return { at, order };
 }
 
-// The sums per destination: the destination's, then TCP's and QUIC's (T_* each).
-const S_CONNECTIONS = 0;
-const S_SETUP_MS = 1;
-const S_LIFE_MS = 2;
-const S_ROUND_TRIPS = 3;
-const S_BYTES = 4;
-const S_CERT_BYTES = 5;
-const S_SERVER_HELLO = 6;
-const S_RESUMED = 7;
-const S_TCP = 8;
-const T_CONNECTIONS = 0;
-const T_ROUND_TRIPS = 1;
-const T_BYTES = 2;
-const T_RESUMED = 3;
-const T_ZERO_RTT = 4;
-const S_QUIC = S_TCP + 5;
-const SUMS = S_QUIC + 5;
+// One destination's sums (stats()): the destination's, then TCP's and QUIC's (T_* each).
+// Its connection counts are kept apart (tcpN, quicN).
+const S_SETUP_MS = 0;
+const S_LIFE_MS = 1;
+const S_ROUND_TRIPS = 2;
+const S_BYTES = 3;
+const S_CERT_BYTES = 4;
+const S_SERVER_HELLO = 5;
+const S_RESUMED = 6;
+const S_TCP = 7;
+const T_ROUND_TRIPS = 0;
+const T_BYTES = 1;
+const T_RESUMED = 2;
+const T_ZERO_RTT = 3;
+const S_QUIC = S_TCP + 4;
+const SUMS = S_QUIC + 4;
 
 /** Aggregates for one destination's connections (all with the same destinationKey). */
 export function destinationStats(key: string, group: readonly ConnRow[], minIdleSec = IDLE_CLOSE_MIN_SEC): DestinationStats {
