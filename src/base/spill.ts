@@ -97,10 +97,7 @@ export class TempBytes {
   close(): void {
     if (typeof this.fd === 'number') closeSync(this.fd);
     this.fd = null;
-    this.fileBytes = 0;
-    this.mem.length = 0;
-    this.memAt.length = 0;
-    this.size = 0;
+    this.clear();
   }
 }
 
@@ -145,6 +142,9 @@ const READ_BYTES = 32 * 1024;
  */
 export const MAX_FAN_IN = 64;
 
+/** Rows sorted in memory before they go to the file, unless a sorter is told otherwise. */
+export const RUN_ROWS = 65_536;
+
 /**
  * Rows of `width` bytes, written in place (add() gives the offset in `view`),
  * read back sorted by `compare`; rows that compare equal keep the order they
@@ -163,7 +163,7 @@ export class SpillSorter {
   private readonly fanIn: number;
 
   /**
-   * `runRows`: rows sorted in memory before they go to the file (65,536); `dir`: where
+   * `runRows`: rows sorted in memory before they go to the file (RUN_ROWS); `dir`: where
    * the file goes (os.tmpdir()); `fanIn`: runs merged at once at most (MAX_FAN_IN).
    */
   constructor(
@@ -171,7 +171,7 @@ export class SpillSorter {
     private readonly compare: RowCompare,
     opts: { runRows?: number; dir?: string; fanIn?: number } = {},
   ) {
-    this.runRows = opts.runRows ?? 65_536;
+    this.runRows = opts.runRows ?? RUN_ROWS;
     this.dir = opts.dir;
     this.fanIn = Math.max(2, opts.fanIn ?? MAX_FAN_IN);
     this.buf = new Uint8Array(width * Math.min(this.runRows, 64));
