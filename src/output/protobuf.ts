@@ -20,7 +20,6 @@ import type { Analysis, DestinationStats, Distribution } from '../report/types.j
 import { CONNECTION_STATES, EVENT_TYPES, FINDING_CODES, SEVERITIES, TRANSPORTS, type Finding, type FindingCode, type Severity, type Transport } from '../timeline/types.js';
 import type { VantagePoint } from '../findings/vantage.js';
 import { packageVersion } from '../base/version.js';
-import { collectGarbage } from '../base/gc.js';
 import type {
   ConnectionRecord,
   ConnectionState,
@@ -719,10 +718,6 @@ export class ProtobufWriter {
   async end(capture: Analysis['capture']): Promise<void> {
     if (this.ended) throw new Error('ProtobufWriter: end called twice');
     this.ended = true;
-    // A big run's garbage is collected first: result() allocates tens of MB for a million
-    // connections (sorted times, the id list), which otherwise grew the process past the
-    // run's own peak (1M SYNs: 225-261 MiB in six runs, 216-229 with the collection).
-    if (this.dests.length >= GC_BEFORE_TRAILER) collectGarbage();
     // Each destination is encoded as it is computed, into a temporary file, and the file
     // is written out in the trailer's order: nothing here grows with the connection count.
     const table = this.dests;
@@ -779,9 +774,6 @@ export class ProtobufWriter {
     if (buf && !this.out.write(buf)) this.blocked = true;
   }
 }
-
-/** Connections in the trailer's table from which the run's garbage is collected before the trailer is made. */
-export const GC_BEFORE_TRAILER = 100_000;
 
 /** Elements of a repeated field encoded in one go; longer lists are encoded in pieces of this many (encodeTrailer). */
 export const LIST_PIECE = 16_384;
