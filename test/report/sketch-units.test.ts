@@ -549,3 +549,30 @@ describe('bounded memory: the lowest buckets merge past MAX_BUCKETS', () => {
     }
   });
 });
+
+describe('clear', () => {
+  // A sketch cleared and reused (one per destination, millions of them) gives what a new one gives.
+  test.each([
+    ['exact after exact', 4, 20],
+    // As many values as before, after a percentile: a sorted copy of the first values must not be reused.
+    ['exact after exact, same count', 20, 20],
+    ['exact after buckets', 200, 20],
+    ['buckets after buckets', 300, 150],
+    ['buckets after exact', 10, 150],
+  ])('%s', (_name, first, second) => {
+    const rng = mulberry32(first * 1000 + second);
+    const draw = (n: number): number[] => Array.from({ length: n }, () => (rng() - 0.3) * 1000);
+    const reused = new QuantileSketch(64);
+    for (const v of draw(first)) reused.add(v);
+    reused.percentile(50);
+    reused.clear();
+    expect(reused.count).toBe(0);
+    expect(reused.distribution()).toStrictEqual(new QuantileSketch(64).distribution());
+    const values = draw(second);
+    for (const v of values) reused.add(v);
+    const fresh = sketchOf(values, 64);
+    expect(reused.isExact).toBe(fresh.isExact);
+    expect(reused.distribution()).toStrictEqual(fresh.distribution());
+    for (const p of [0, 1, 37, 50, 99, 100]) expect(reused.percentile(p)).toBe(fresh.percentile(p));
+  });
+});
