@@ -40,7 +40,7 @@ import type { ConnRow } from './rows.js';
 import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurrency } from './destinations.js';
 import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from '../base/format.js';
 import { quicReuse } from './quic-pool.js';
-import type { DestinationPool, DestinationStats, PoolOptions, PoolReasonCode, PoolReport, PoolSavings } from './types.js';
+import type { DestinationPool, DestinationStats, PoolOptions, PoolReasonCode, PoolReport, PoolSavings, QuicPoolReport } from './types.js';
 import { addAcc, captureRttMs, connectionAcc, newAcc, poolRates, processingMs, projections, type RateAcc } from './rates.js';
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -453,24 +453,30 @@ function idleTimeoutSentences(s: DestinationStats, p: DestinationPool, opts: Poo
   return out;
 }
 
-function totalReason(sims: DestSim[], total: PoolSavings, opts: PoolOptions): string {
-  if (sims.length === 0) return 'No connections were seen, so there is nothing to pool.';
-  const dests = plural(sims.length, 'destination');
+/** What the overall verdict needs of the destinations (PoolBuilder keeps it as they come). */
+interface SimDigest {
+  count: number;
+  whyCounts: ReadonlyMap<Why, number>;
+  /** The most helped (verdict 'pool'), most setup saved first; `helpedN` of them in all. */
+  helped: readonly DestSim[];
+  helpedN: number;
+  /** The destination, when there is only one. */
+  only: DestSim | null;
+}
+
+function totalReason(sims: SimDigest, total: PoolSavings, opts: PoolOptions): string {
+  if (sims.count === 0) return 'No connections were seen, so there is nothing to pool.';
+  const dests = plural(sims.count, 'destination');
   if (total.verdict === 'pool') {
-    const helped = sims
-      .filter((s) => s.pool.verdict === 'pool')
-      .sort((a, b) => b.pool.setupMsSaved - a.pool.setupMsSaved);
-    const top = helped
-      .slice(0, 3)
+    const top = sims.helped
+      .slice(0, NAMED_HELPED)
       .map((s) => `${s.pool.key} (${fmtMs(s.pool.setupMsSaved)})`)
       .join(', ');
-    const most = helped.length ? ` Pooling matters for ${fmtInt(helped.length)} of ${dests}${top ? `, most for ${top}` : ''}.` : '';
+    const most = sims.helpedN ? ` Pooling matters for ${fmtInt(sims.helpedN)} of ${dests}${top ? `, most for ${top}` : ''}.` : '';
     const per = perRequestText(total);
     return `Connection pooling would help: over ${plural(total.connections, 'connection')} to ${dests}, ${savingsText(total)}.${per ? ` ${per}` : ''}${most}`;
   }
-  const counts = new Map<Why, number>();
-  for (const s of sims) counts.set(why(s), (counts.get(why(s)) ?? 0) + 1);
-  const n = (w: Why) => counts.get(w) ?? 0;
+  const n = (w: Why) => sims.whyCounts.get(w) ?? 0;
   const lines: string[] = [];
   if (n('single')) lines.push(`${fmtInt(n('single'))} had a single connection`);
   if (n('overlap')) lines.push(`${fmtInt(n('overlap'))} had only overlapping connections`);
@@ -486,10 +492,11 @@ function totalReason(sims: DestSim[], total: PoolSavings, opts: PoolOptions): st
       : `Connection pooling would not help much: it would avoid ${fmtInt(total.handshakesAvoided)} of ${plural(total.connections, 'handshake')} but save only ${fmtMs(total.setupMsSaved)}` +
         (total.savedShare !== null ? ` (${fmtPct(total.savedShare)} of connection time)` : '') +
         `, under ${thresholdText(opts, total)}.`;
-  if (sims.length === 1) {
+  const only = sims.only;
+  if (only !== null) {
     // One destination: its own sentences, without repeating what the head said.
-    if (total.connections === 1) return [head].concat(sims[0].sentences.slice(2)).join(' ');
-    const own = why(sims[0]) === 'small' ? sims[0].sentences.slice(1) : sims[0].sentences;
+    if (total.connections === 1) return [head].concat(only.sentences.slice(2)).join(' ');
+    const own = why(only) === 'small' ? only.sentences.slice(1) : only.sentences;
     return [head].concat(own).join(' ');
   }
   return `${head} Of the ${dests}, ${joinList(lines)}.`;
@@ -500,12 +507,8 @@ function joinList(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/**
- * Simulates a keep-alive pool per destination over the connections seen (see
- * the file comment for the model and the verdict rule). Destinations come in
- * the order of `destinations()` (total setup ms, largest first).
- */
-export function simulatePool(conns: readonly ConnRow[], opts: Partial<PoolOptions> = {}): PoolReport {
+/** The options with their defaults, checked (RangeError on a value out of range). */
+export function poolOptionsOf(opts: Partial<PoolOptions> = {}): PoolOptions {
   const o: PoolOptions = { ...DEFAULT_POOL_OPTIONS };
   for (const [name, v] of Object.entries(opts) as [keyof PoolOptions, number | undefined][]) {
     if (v !== undefined) (o as unknown as Record<string, number>)[name] = v;
@@ -515,50 +518,143 @@ export function simulatePool(conns: readonly ConnRow[], opts: Partial<PoolOption
     throw new RangeError(`pool size must be a whole number >= 1, got ${o.maxSize}`);
   }
   if (o.rttMs !== undefined && !(Number.isFinite(o.rttMs) && o.rttMs >= 0)) throw new RangeError(`RTT must be >= 0 ms, got ${o.rttMs}`);
-  const rtt = captureRttMs(conns);
-  const sims: DestSim[] = [];
+  return o;
+}
+
+/** The order of the destinations in a PoolReport: total setup ms, largest first, then key. */
+function bySetupThenKey(a: DestSim, b: DestSim): number {
+  return b.stats.setupMs.total - a.stats.setupMs.total || (a.stats.key < b.stats.key ? -1 : a.stats.key > b.stats.key ? 1 : 0);
+}
+
+/** The order of the destinations named in the verdict: setup saved, largest first, then as bySetupThenKey. */
+function bySavedThenOrder(a: DestSim, b: DestSim): number {
+  return b.pool.setupMsSaved - a.pool.setupMsSaved || bySetupThenKey(a, b);
+}
+
+/** Destinations the overall verdict names (the most helped). */
+const NAMED_HELPED = 3;
+
+/**
+ * The keep-alive simulation fed one destination at a time (simulatePool, and the
+ * text report over any number of destinations): it keeps the totals, a count per
+ * reason, the few most helped destinations and, of the simulated destinations,
+ * only the first `keep` in the report's order (all of them by default). So the
+ * pool of a scan of a million addresses costs the top of its table, not a
+ * simulated destination (~0.7 KB with its sentences) per address.
+ * The totals are added up in the order destinations are added.
+ */
+export class PoolBuilder {
+  readonly options: PoolOptions;
+  private sims = 0;
+  private kept: DestSim[] = [];
+  private helped: DestSim[] = [];
+  private helpedN = 0;
+  private only: DestSim | null = null;
+  private readonly whyCounts = new Map<Why, number>();
+  private readonly acc = newAcc();
+  private lifetimeMs = 0;
+  private readonly sums = { connections: 0, handshakesAvoided: 0, setupMsSaved: 0, roundTripsSaved: 0, bytesSaved: 0, certificateBytesSaved: 0 };
+
+  /** `rtt`: the capture's median handshake RTT (captureRttMs over every connection). */
+  constructor(
+    opts: Partial<PoolOptions>,
+    private readonly rtt: number | null,
+    private readonly keep = Infinity,
+  ) {
+    this.options = poolOptionsOf(opts);
+  }
+
+  /** Destinations simulated so far. */
+  get destinations(): number {
+    return this.sims;
+  }
+
+  /**
+   * Simulates one destination: `group` its TCP connections (QUIC is not simulated),
+   * `stats` destinationStats() of exactly them.
+   */
+  add(stats: DestinationStats, group: readonly ConnRow[]): DestinationPool {
+    const s = simulateDestination(stats, group, this.options, this.rtt);
+    this.sims++;
+    this.only = this.sims === 1 ? s : null;
+    const w = why(s);
+    this.whyCounts.set(w, (this.whyCounts.get(w) ?? 0) + 1);
+    addAcc(this.acc, s.acc);
+    const p = s.pool;
+    const t = this.sums;
+    t.connections += p.connections;
+    t.handshakesAvoided += p.handshakesAvoided;
+    t.setupMsSaved += p.setupMsSaved;
+    t.roundTripsSaved += p.roundTripsSaved;
+    t.bytesSaved += p.bytesSaved;
+    t.certificateBytesSaved += p.certificateBytesSaved;
+    this.lifetimeMs += s.lifetimeMs;
+    if (p.verdict === 'pool') {
+      this.helpedN++;
+      this.helped = keepFirst(this.helped, s, NAMED_HELPED, bySavedThenOrder);
+    }
+    if (this.keep > 0) this.kept = keepFirst(this.kept, s, this.keep, bySetupThenKey);
+    return p;
+  }
+
+  /** The report: the kept destinations in order, the totals over every one added. `quic`: quicReuse() of the capture. */
+  finish(quic: QuicPoolReport | null): PoolReport {
+    const kept = this.kept.sort(bySetupThenKey);
+    if (kept.length > this.keep) kept.length = this.keep;
+    const t = this.sums;
+    const total: PoolSavings = {
+      connections: t.connections,
+      handshakesAvoided: t.handshakesAvoided,
+      setupMsSaved: roundMs(t.setupMsSaved),
+      savedShare: null,
+      roundTripsSaved: t.roundTripsSaved,
+      bytesSaved: t.bytesSaved,
+      certificateBytesSaved: t.certificateBytesSaved,
+      verdict: 'will-not-help',
+      reason: '',
+      rates: poolRates(newAcc(), { handshakesAvoided: 0, setupMsSaved: 0, roundTripsSaved: 0, bytesSaved: 0, certificateBytesSaved: 0 }, this.rtt),
+      projections: [],
+    };
+    const o = this.options;
+    total.savedShare = this.lifetimeMs > 0 ? Math.min(1, total.setupMsSaved / this.lifetimeMs) : null;
+    total.rates = poolRates(this.acc, total, this.rtt);
+    total.projections = projections(this.acc, total.rates, o, this.rtt);
+    total.verdict = meets(o, total) ? 'pool' : 'will-not-help';
+    total.reason = totalReason(
+      { count: this.sims, whyCounts: this.whyCounts, helped: this.helped.sort(bySavedThenOrder), helpedN: this.helpedN, only: this.only },
+      total,
+      o,
+    );
+    if (this.sims === 0 && quic !== null) total.reason = 'No TCP connections were seen, so the keep-alive simulation has nothing to pool (QUIC: see its own counts).';
+    // With QUIC beside it, the simulation's words are about TCP connections only.
+    else if (quic !== null) total.reason = total.reason.replace('the capture holds a single connection', 'the capture holds a single TCP connection');
+    return { options: o, destinations: kept.map((s) => s.pool), total, quic };
+  }
+}
+
+/**
+ * `list` with `x` added, holding at least the first `n` in `order`: it is sorted and cut
+ * back to n when it reaches 2n (and at least 64), so adding costs O(log n) amortised.
+ */
+export function keepFirst<T>(list: T[], x: T, n: number, order: (a: T, b: T) => number): T[] {
+  list.push(x);
+  if (n !== Infinity && list.length >= Math.max(2 * n, 64)) {
+    list.sort(order);
+    list.length = n;
+  }
+  return list;
+}
+
+/**
+ * Simulates a keep-alive pool per destination over the connections seen (see
+ * the file comment for the model and the verdict rule). Destinations come in
+ * the order of `destinations()` (total setup ms, largest first).
+ */
+export function simulatePool(conns: readonly ConnRow[], opts: Partial<PoolOptions> = {}): PoolReport {
+  const b = new PoolBuilder(opts, captureRttMs(conns));
   // QUIC connections are not simulated (one QUIC connection multiplexes requests): see quic-pool.ts.
   for (const [key, group] of groupByDestination(conns.filter((c) => c.transport !== 'quic'))) {
-    sims.push(simulateDestination(destinationStats(key, group, IDLE_CLOSE_MIN_SEC), group, o, rtt));
+    b.add(destinationStats(key, group, IDLE_CLOSE_MIN_SEC), group);
   }
-  sims.sort(
-    (a, b) => b.stats.setupMs.total - a.stats.setupMs.total || (a.stats.key < b.stats.key ? -1 : a.stats.key > b.stats.key ? 1 : 0),
-  );
-  let lifetimeMs = 0;
-  const total: PoolSavings = {
-    connections: 0,
-    handshakesAvoided: 0,
-    setupMsSaved: 0,
-    savedShare: null,
-    roundTripsSaved: 0,
-    bytesSaved: 0,
-    certificateBytesSaved: 0,
-    verdict: 'will-not-help',
-    reason: '',
-    rates: poolRates(newAcc(), { handshakesAvoided: 0, setupMsSaved: 0, roundTripsSaved: 0, bytesSaved: 0, certificateBytesSaved: 0 }, rtt),
-    projections: [],
-  };
-  const acc = newAcc();
-  for (const s of sims) {
-    addAcc(acc, s.acc);
-    const p = s.pool;
-    total.connections += p.connections;
-    total.handshakesAvoided += p.handshakesAvoided;
-    total.setupMsSaved += p.setupMsSaved;
-    total.roundTripsSaved += p.roundTripsSaved;
-    total.bytesSaved += p.bytesSaved;
-    total.certificateBytesSaved += p.certificateBytesSaved;
-    lifetimeMs += s.lifetimeMs;
-  }
-  total.setupMsSaved = roundMs(total.setupMsSaved);
-  total.savedShare = lifetimeMs > 0 ? Math.min(1, total.setupMsSaved / lifetimeMs) : null;
-  total.rates = poolRates(acc, total, rtt);
-  total.projections = projections(acc, total.rates, o, rtt);
-  total.verdict = meets(o, total) ? 'pool' : 'will-not-help';
-  total.reason = totalReason(sims, total, o);
-  const quic = quicReuse(conns);
-  if (sims.length === 0 && quic !== null) total.reason = 'No TCP connections were seen, so the keep-alive simulation has nothing to pool (QUIC: see its own counts).';
-  // With QUIC beside it, the simulation's words are about TCP connections only.
-  else if (quic !== null) total.reason = total.reason.replace('the capture holds a single connection', 'the capture holds a single TCP connection');
-  return { options: o, destinations: sims.map((s) => s.pool), total, quic };
+  return b.finish(quicReuse(conns));
 }
