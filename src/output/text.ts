@@ -4,7 +4,8 @@
  * table with the pool savings. Deterministic: no colour, no time of day, the
  * same input gives the same bytes. Capture text is sanitized.
  */
-import { allRows, destinations, findingGroups, normalResets, poolingFindings, simulatePool, summarize } from '../report/index.js';
+import { allRows, findingGroups, normalResets, poolingFindings, summarize } from '../report/index.js';
+import { destinationDigest } from '../report/digest.js';
 import { findingGroupColumns, findingsSummaryText, poolingFindingLines, vantageText, wrapPhrases } from '../view/findings.js';
 import type { Analysis, PoolOptions } from '../report/types.js';
 import { fmtInt, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
@@ -13,7 +14,6 @@ import { DEFAULT_TOP } from '../base/defaults.js';
 import {
   connectionColumns,
   destinationColumns,
-  destinationRows,
   percentileLines,
   shownPercentile,
   setupTotalText,
@@ -82,28 +82,27 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
     for (const g of groups) out.push(formatRow(fc, g));
   }
 
-  // Destinations with the pool savings.
-  const pool = simulatePool(all, opts.poolOptions ?? {});
-  const dests = destinations(all);
-  const rows = destinationRows(dests, pool.destinations);
-  const shownRows = rows.slice(0, top);
-  const dc = layoutColumns(destinationColumns(rows.some((r) => r.stats.setupByTransport?.quic)), width, shownRows);
+  // Destinations with the pool savings: the top of the table, with counts and totals over every destination.
+  const dig = destinationDigest(all, { top, poolOptions: opts.poolOptions });
+  const pool = dig.pool;
+  const shownRows = dig.rows;
+  const dc = layoutColumns(destinationColumns(dig.quicCount > 0), width, shownRows);
   out.push(
     '',
     `Destinations (pool: idle timeout ${pool.options.idleTimeoutSec}s, size ${pool.options.maxSize ?? 'observed peak'})`,
     formatHeader(dc),
   );
   for (const r of shownRows) out.push(formatRow(dc, r));
-  if (rows.length === 0) out.push('(no destination)');
-  out.push(...more(shownRows.length, rows.length, 'destinations'));
+  if (dig.count === 0) out.push('(no destination)');
+  out.push(...more(shownRows.length, dig.count, 'destinations'));
   // The verdict once, in the report stage's own words (it carries every figure).
   out.push('');
   // A capture of QUIC only: no TCP to simulate, the QUIC line says what applies.
-  if (!(pool.quic && pool.destinations.length === 0)) out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
+  if (!(pool.quic && dig.simulated === 0)) out.push(...wrap(`pool verdict: ${sanitize(pool.total.reason)}`, width, '  '));
   for (const l of poolingFindingLines(poolingFindings(all))) out.push(...wrap(`pool note: ${l}`, width, '  '));
   if (pool.quic) out.push(...wrap(`QUIC: ${sanitize(pool.quic.reason)}`, width, '  '));
   // QUIC vs TCP+TLS setup, side by side per destination (browsers race both to one name).
-  const side = transportComparisonLines(dests);
+  const side = transportComparisonLines(dig.quicRows, dig.quicKeyMax);
   if (side.length > 0) out.push('', 'Setup by transport (QUIC destinations, setup ms and round trips)', ...side.slice(0, top + 1));
   return `${out.join('\n')}\n`;
 }

@@ -95,8 +95,9 @@ const D_ZERO_RTT = 32;
 
 // The table's three row kinds (little-endian), each sorted by destination first:
 // A, in arrival order within a destination: destination, id, flags, setup ms, lifetime ms,
-// setup round trips, handshake bytes, certificate bytes (what the destination's sums add up).
-const A_WIDTH = 49;
+// setup round trips, handshake bytes, certificate bytes (what the destination's sums add up),
+// and the caller's reference to the connection (add()'s `ref`: its index in the caller's rows).
+const A_WIDTH = 53;
 // S, by start, then id: destination, start, id, end.
 const S_WIDTH = 24;
 // E, the ends of connections that lasted (end > start), by end: destination, end.
@@ -200,6 +201,10 @@ export class DestinationTable {
   private readonly quicN = new Uint32Column();
   /** One destination's sums while it is computed (stats()). */
   private readonly scratch = new Float64Array(SUMS);
+  /** One destination's refs (add()), in arrival order, while it is computed. */
+  private refs = new Uint32Array(64);
+  /** One destination's setup (all, TCP, QUIC) and idle-gap sketches while it is computed, cleared for each. */
+  private readonly sketches = [new QuantileSketch(), new QuantileSketch(), new QuantileSketch(), new QuantileSketch()] as const;
 
   constructor(
     private readonly minIdleSec = IDLE_CLOSE_MIN_SEC,
@@ -227,7 +232,11 @@ export class DestinationTable {
     return this.rowsA.spilledRuns + this.rowsS.spilledRuns + this.rowsE.spilledRuns;
   }
 
-  add(c: ConnRow): void {
+  /**
+   * Adds a connection. `ref` (a whole number below 2^32, e.g. its index in the caller's
+   * rows) is handed back with its destination by eachDestination, in arrival order.
+   */
+  add(c: ConnRow, ref = 0): void {
     const key = destinationKey(c);
     let d = this.index.get(key);
     if (d === undefined) {
@@ -261,6 +270,7 @@ export class DestinationTable {
     v.setFloat64(at + 25, c.setup.roundTrips ?? 0, true);
     v.setFloat64(at + 33, c.setup.bytes, true);
     v.setFloat64(at + 41, c.setup.certificateBytes ?? 0, true);
+    v.setUint32(at + 49, ref, true);
     if (quic) this.quicN.set(d, this.quicN.get(d) + 1);
     else this.tcpN.set(d, this.tcpN.get(d) + 1);
     at = this.rowsS.add();
@@ -303,7 +313,7 @@ export class DestinationTable {
    * back from a temporary file. The protobuf trailer of millions of connections, or
    * of millions of destinations, without holding them. Call once, instead of result().
    */
-  eachDestination(above: number, each: (d: DestinationStats, pieces: IdPieces) => void): void {
+  eachDestination(above: number, each: (d: DestinationStats, pieces: IdPieces, refs: Uint32Array) => void): void {
     const nd = this.keys.length;
     const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
     const a = this.rowsA.cursor();
@@ -318,7 +328,11 @@ export class DestinationTable {
         if (longTcp) files.connectionIds.clear();
         if (longQuic) files.quicConnectionIds.clear();
         const stats = this.stats(d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
-        each(stats, (list, size) => ((list === 'connectionIds' ? longTcp : longQuic) ? files[list].pieces(size) : null));
+        each(
+          stats,
+          (list, size) => ((list === 'connectionIds' ? longTcp : longQuic) ? files[list].pieces(size) : null),
+          this.refs.subarray(0, stats.connections),
+        );
       }
     } finally {
       this.rowsA.close();
@@ -340,15 +354,17 @@ export class DestinationTable {
     const m = tcpN + quicN;
     // The destination's sums, added up in arrival order as add() once did.
     const ss = this.scratch.fill(0);
-    const setup = new QuantileSketch();
-    const tcpSetup = new QuantileSketch();
-    const quicSetup = new QuantileSketch();
+    const [setup, tcpSetup, quicSetup, gaps] = this.sketches;
+    for (const k of this.sketches) k.clear();
     const connectionIds: number[] = [];
     const quicConnectionIds: number[] = [];
+    if (this.refs.length < m) this.refs = new Uint32Array(Math.max(m, this.refs.length * 2));
+    const refs = this.refs;
     for (let j = 0; j < m; j++) {
       a.next();
       const v = a.view;
       const id = v.getUint32(a.off + 4, true);
+      refs[j] = v.getUint32(a.off + 49, true);
       const fl = v.getUint8(a.off + 8);
       if (fl & D_QUIC) {
         if (quicIds) quicIds.push(id);
@@ -380,7 +396,6 @@ export class DestinationTable {
     // first (half-open), then every start at t counts, then the zero-length ones at t end
     // (open at their instant only). Gaps: from the end of everything open so far to the
     // next start, one per connection that starts after all earlier ones ended.
-    const gaps = new QuantileSketch();
     let maxEnd = -Infinity;
     let open = 0;
     let peak = 0;

@@ -811,14 +811,18 @@ export function quicFacts(q: NonNullable<ConnectionRecord['quic']>): [string, st
 }
 
 /** Destinations reached over QUIC, with their setup over TCP+TLS beside it (same SNI), as text rows. */
-export function transportComparisonLines(dests: readonly DestinationStats[]): string[] {
+export function transportComparisonLines(dests: readonly DestinationStats[], keyMax?: number): string[] {
   const rows = dests.filter((d) => d.setupByTransport?.quic);
-  if (rows.length === 0) return [];
+  // `keyMax` says such destinations exist: the header stands even when none of them is shown (--top 0).
+  if (rows.length === 0 && !keyMax) return [];
   const cell = (t: DestinationStats['setupByTransport']['tcp']) =>
     t === null
       ? `${'-'.padStart(4)}${'-'.padStart(9)}${'-'.padStart(4)}`
       : `${fmtInt(t.connections).padStart(4)}${fmtMs(t.setupMs.p50).padStart(9)}${(t.setupMs.count > 0 ? (t.setupRoundTrips / t.setupMs.count).toFixed(1) : '-').padStart(4)}`;
-  const keyW = Math.min(40, Math.max(11, ...rows.map((d) => d.key.length)));
+  // Laid out over every such destination (`keyMax`, when only the top of them are given), not only those shown.
+  let longest = keyMax ?? 0;
+  for (const d of rows) if (d.key.length > longest) longest = d.key.length;
+  const keyW = Math.min(40, Math.max(11, longest));
   const out = [
     `${'destination'.padEnd(keyW)}  ${'tcp n'.padStart(5)}${'p50 ms'.padStart(9)}${'RT'.padStart(4)}  ${'quic n'.padStart(6)}${'p50 ms'.padStart(9)}${'RT'.padStart(4)}${'0-RTT'.padStart(6)}`,
   ];

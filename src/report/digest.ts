@@ -1,0 +1,79 @@
+/**
+ * Destinations and the keep-alive pool for a report that shows the top of its
+ * table (the text report): every destination is computed and simulated, one at
+ * a time, from one DestinationTable, and only the first `top` rows are kept,
+ * with the counts and totals over all of them. Same figures as destinations()
+ * and simulatePool(), without a DestinationStats and a simulated destination
+ * (~1.7 KB together) held per destination: a scan of a million addresses.
+ */
+import type { ConnRow } from './rows.js';
+import { DestinationTable, byTotalThenKey, destinationStats, IDLE_CLOSE_MIN_SEC } from './destinations.js';
+import { PoolBuilder, keepFirst } from './pool.js';
+import { quicReuse } from './quic-pool.js';
+import { captureRttMs } from './rates.js';
+import type { DestinationPool, DestinationStats, PoolOptions, PoolReport } from './types.js';
+
+export interface DestinationDigestRow {
+  stats: DestinationStats;
+  /** The destination's simulated pool; null when it has no TCP connection. */
+  pool: DestinationPool | null;
+}
+
+export interface DestinationDigest {
+  /** Destinations in all. */
+  count: number;
+  /** The first `top`, by total setup ms (largest first), then key: destinations()'s order. */
+  rows: DestinationDigestRow[];
+  /** Destinations with QUIC connections in all, and the first `top` of them in the same order. */
+  quicCount: number;
+  quicRows: DestinationStats[];
+  /** The longest key of a destination with QUIC connections (the comparison's key column is laid out over all of them). */
+  quicKeyMax: number;
+  /** Destinations simulated (those with TCP connections). */
+  simulated: number;
+  /** The pool: its destinations are the first `top` simulated (simulatePool's order), its totals over all. */
+  pool: PoolReport;
+}
+
+const byStats = (a: DestinationDigestRow, b: DestinationDigestRow): number => byTotalThenKey(a.stats, b.stats);
+
+export function destinationDigest(
+  conns: readonly ConnRow[],
+  opts: { top: number; poolOptions?: Partial<PoolOptions>; minIdleSec?: number },
+): DestinationDigest {
+  const top = Math.max(0, opts.top);
+  const minIdle = opts.minIdleSec ?? IDLE_CLOSE_MIN_SEC;
+  const builder = new PoolBuilder(opts.poolOptions ?? {}, captureRttMs(conns), top);
+  const table = new DestinationTable(minIdle);
+  for (let i = 0; i < conns.length; i++) table.add(conns[i]!, i);
+  let count = 0;
+  let quicCount = 0;
+  let quicKeyMax = 0;
+  let rows: DestinationDigestRow[] = [];
+  let quicRows: DestinationStats[] = [];
+  table.eachDestination(Infinity, (d, _pieces, refs) => {
+    count++;
+    const byT = d.setupByTransport;
+    let pool: DestinationPool | null = null;
+    if (byT.tcp !== null) {
+      const group: ConnRow[] = [];
+      for (const i of refs) {
+        const c = conns[i]!;
+        if (c.transport !== 'quic') group.push(c);
+      }
+      // With QUIC beside it, the simulation sees the destination's TCP connections only (as simulatePool).
+      pool = builder.add(byT.quic === null ? d : destinationStats(d.key, group, minIdle), group);
+    }
+    if (byT.quic !== null) {
+      quicCount++;
+      if (d.key.length > quicKeyMax) quicKeyMax = d.key.length;
+      quicRows = keepFirst(quicRows, d, top, byTotalThenKey);
+    }
+    rows = keepFirst(rows, { stats: d, pool }, top, byStats);
+  });
+  rows.sort(byStats);
+  if (rows.length > top) rows.length = top;
+  quicRows.sort(byTotalThenKey);
+  if (quicRows.length > top) quicRows.length = top;
+  return { count, rows, quicCount, quicRows, quicKeyMax, simulated: builder.destinations, pool: builder.finish(quicReuse(conns)) };
+}
