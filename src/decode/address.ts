@@ -6,7 +6,7 @@
  * Called for both addresses of ~1.3 M frames, so both formatters sit behind a
  * direct-mapped cache keyed by the address words: a hit costs a few integer
  * compares and no allocation, and returns the same (flat) string every time,
- * which also keeps later Map keys cheap.
+ * which also keeps later Map keys cheap; made flat (join), not as a tree of concatenations.
  */
 
 const DEC: string[] = [];
@@ -25,7 +25,10 @@ export function ipv4ToString(data: Uint8Array, offset: number): string {
   const slot = (Math.imul(w, 0x9e3779b1) >>> (32 - V4_BITS)) & (V4_SIZE - 1);
   const hit = v4Strings[slot];
   if (hit !== undefined && v4Keys[slot] === w) return hit;
-  const s = DEC[w >>> 24] + '.' + DEC[(w >>> 16) & 255] + '.' + DEC[(w >>> 8) & 255] + '.' + DEC[w & 255];
+  // join, not '+': a string of 13 characters or more made with '+' is a tree of concatenations
+  // (68 bytes for a 14-character address, against 42 flat), and the row store keeps one per
+  // server address: a scan of a million addresses.
+  const s = [DEC[w >>> 24], DEC[(w >>> 16) & 255], DEC[(w >>> 8) & 255], DEC[w & 255]].join('.');
   v4Keys[slot] = w;
   v4Strings[slot] = s;
   return s;
@@ -99,19 +102,20 @@ export function formatIpv6(data: Uint8Array, offset: number): string {
     !(bestLen === 6 && groups[6] === 0 && groups[7] <= 1);
   const lastGroup = v4Tail ? 6 : 8;
 
-  let out = '';
+  // Pieces joined once: a flat string (see ipv4ToString), not a tree of concatenations.
+  const out: string[] = [];
   for (let i = 0; i < lastGroup; i++) {
     if (i === bestStart) {
-      out += i === 0 ? '::' : ':';
+      out.push(i === 0 ? '::' : ':');
       i += bestLen - 1;
       continue;
     }
-    out += groups[i].toString(16);
-    if (i < lastGroup - 1) out += ':';
+    out.push(groups[i].toString(16));
+    if (i < lastGroup - 1) out.push(':');
   }
   if (v4Tail) {
-    if (!out.endsWith(':')) out += ':';
-    out += DEC[data[offset + 12]] + '.' + DEC[data[offset + 13]] + '.' + DEC[data[offset + 14]] + '.' + DEC[data[offset + 15]];
+    if (out[out.length - 1]!.slice(-1) !== ':') out.push(':');
+    out.push(DEC[data[offset + 12]], '.', DEC[data[offset + 13]], '.', DEC[data[offset + 14]], '.', DEC[data[offset + 15]]);
   }
-  return out;
+  return out.join('');
 }
