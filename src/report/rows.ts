@@ -247,8 +247,19 @@ export class RowStore {
   private tcpRow = new Int32Array(0);
   private readonly sparseTcp = new Map<number, number>();
   readonly strings = new StringTable();
-  readonly endpoints: Endpoint[] = [];
-  private readonly endpointIds = new Map<string, number>();
+  /**
+   * Server endpoints, stored once, in columns: the address (a string id) and port. An
+   * address's first endpoint is found through `firstEndpoint` (by string id), others
+   * through `moreEndpoints`. A scan of a million addresses has a million endpoints: an
+   * object and an "ip|port" key string per endpoint were ~110 bytes of them.
+   */
+  private readonly endpointIp = new Int32Column();
+  private readonly endpointPort = new Uint16Column();
+  private endpointN = 0;
+  /** Endpoint index + 1 of an address's first endpoint, by the address's string id (0: none). */
+  private readonly firstEndpoint = new Int32Column();
+  private firstEndpointN = 0;
+  private readonly moreEndpoints = new Map<string, number>();
   /**
    * A record's setupShare is setup.ms / lifetimeMs (at most 1; null without a setup or a
    * lifetime): a row computes it from those. One that says otherwise (a saved analysis
@@ -268,14 +279,34 @@ export class RowStore {
   private static readonly FINDING_COLUMNS = ['fCode', 'fSeverity', 'fFrame', 'fCost', 'fDetail'] as const;
 
   private endpoint(e: Endpoint): number {
-    const key = `${e.ip}|${e.port}`;
-    let i = this.endpointIds.get(key);
-    if (i === undefined) {
-      i = this.endpoints.length;
-      this.endpoints.push({ ip: this.strings.list[this.strings.id(e.ip)]!, port: e.port });
-      this.endpointIds.set(key, i);
+    const ip = this.strings.id(e.ip);
+    const first = ip < this.firstEndpointN ? this.firstEndpoint.get(ip) - 1 : -1;
+    if (first >= 0 && this.endpointPort.get(first) === e.port) return first;
+    const key = first >= 0 ? `${ip}|${e.port}` : '';
+    if (first >= 0) {
+      const i = this.moreEndpoints.get(key);
+      if (i !== undefined) return i;
+    }
+    const i = this.endpointN++;
+    this.endpointIp.set(i, ip);
+    this.endpointPort.set(i, e.port);
+    if (first >= 0) this.moreEndpoints.set(key, i);
+    else {
+      // Ids not yet given an endpoint read 0 (none).
+      while (this.firstEndpointN <= ip) this.firstEndpoint.set(this.firstEndpointN++, 0);
+      this.firstEndpoint.set(ip, i + 1);
     }
     return i;
+  }
+
+  /** Server endpoints stored. */
+  get endpointCount(): number {
+    return this.endpointN;
+  }
+
+  /** Server endpoint i (a new object: addresses and ports live in columns). */
+  endpointAt(i: number): Endpoint {
+    return { ip: this.strings.list[this.endpointIp.get(i)]!, port: this.endpointPort.get(i) };
   }
 
   /** Appends a record's row; returns its index. */
@@ -411,6 +442,7 @@ export class RowStore {
     const self = this as unknown as Record<string, ChunkedColumn>;
     let sum = 0;
     for (const k of [...RowStore.ROW_COLUMNS, ...RowStore.FINDING_COLUMNS]) sum += self[k]!.byteLength;
+    for (const c of [this.endpointIp, this.endpointPort, this.firstEndpoint]) sum += c.byteLength;
     return sum + this.tcpRow.byteLength;
   }
 
@@ -446,7 +478,7 @@ export class RowView implements ConnRow {
     return { ip: this.store.strings.get(this.store.clientIp.get(this.index))!, port: this.store.clientPort.get(this.index) };
   }
   get server(): Readonly<Endpoint> {
-    return this.store.endpoints[this.store.server.get(this.index)]!;
+    return this.store.endpointAt(this.store.server.get(this.index));
   }
   get midstream(): boolean {
     return (this.flags & F_MIDSTREAM) !== 0;

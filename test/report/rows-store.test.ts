@@ -136,8 +136,9 @@ describe('a row reads back as its record', () => {
     for (const r of recs) if (r.transport === 'tcp') expect(store.findTcp(r.id)).toBe(recs.indexOf(r));
     // Strings and endpoints are stored once.
     expect(new Set(store.strings.list).size).toBe(store.strings.list.length);
-    expect(new Set(store.endpoints.map((e) => `${e.ip} ${e.port}`)).size).toBe(store.endpoints.length);
-    expect(new Set(store.endpoints.map((e) => `${e.ip} ${e.port}`))).toEqual(new Set(recs.map((r) => `${r.server.ip} ${r.server.port}`)));
+    const endpoints = Array.from({ length: store.endpointCount }, (_, i) => store.endpointAt(i));
+    expect(new Set(endpoints.map((e) => `${e.ip} ${e.port}`)).size).toBe(endpoints.length);
+    expect(new Set(endpoints.map((e) => `${e.ip} ${e.port}`))).toEqual(new Set(recs.map((r) => `${r.server.ip} ${r.server.port}`)));
     expect(new Set(store.details.list).size).toBe(store.details.list.length);
     // The timeline computes setupShare by the rule a row computes it by: no row keeps its own.
     expect(store.setupShares.size).toBe(0);
@@ -267,6 +268,34 @@ describe('views', () => {
     const want = [...all].sort((a, b) => (a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1));
     expect(store.views().map((v) => `${v.transport}${v.id}`)).toEqual(want.map((r) => `${r.transport}${r.id}`));
     expect(store.views().map(read)).toEqual(want.map(expected));
+  });
+});
+
+describe('server endpoints', () => {
+  test('each address and port once, ports of one address apart, with other strings stored between', () => {
+    const store = new RowStore();
+    // [address, port, sni]: an address seen again on another port, addresses interleaved, a new SNI
+    // string between addresses (their string ids are not consecutive).
+    const seen: [string, number, string | null][] = [
+      ['10.0.0.2', 443, null],
+      ['10.0.0.3', 443, 'a.example'],
+      ['10.0.0.2', 8443, null],
+      ['10.0.0.4', 80, 'b.example'],
+      ['10.0.0.2', 443, null],
+      ['10.0.0.3', 8443, 'c.example'],
+      ['10.0.0.2', 8443, null],
+      ['10.0.0.3', 443, null],
+      ['2001:db8::1', 443, 'd.example'],
+      ['10.0.0.4', 80, null],
+      ['10.0.0.2', 9000, null],
+    ];
+    const at = seen.map(([serverIp, port, sni], id) => store.add(rec({ id, start: 1, end: 2, serverIp, port, sni })));
+    const views = store.views();
+    at.forEach((i, k) => expect(views[i]!.server).toEqual({ ip: seen[k]![0], port: seen[k]![1] }));
+    const distinct = new Set(seen.map(([ip, port]) => `${ip} ${port}`));
+    expect(store.endpointCount).toBe(distinct.size);
+    const endpoints = Array.from({ length: store.endpointCount }, (_, i) => store.endpointAt(i));
+    expect(new Set(endpoints.map((e) => `${e.ip} ${e.port}`))).toEqual(distinct);
   });
 });
 
