@@ -17,6 +17,7 @@ export { formatPoolReport } from './output/pool-text.js';
 export { formatComparison } from './output/compare-text.js';
 export { formatTextReport } from './output/text.js';
 export { allRows, compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
+export { destinationDigest } from './report/digest.js';
 export { connectionOrder } from './view/model.js';
 export { poolingFindingLines } from './view/findings.js';
 export { wrap } from './view/format.js';

@@ -488,8 +488,9 @@ async function runMainStoppable(
     );
     clearProgress();
     if (format === 'json') {
-      // The pool verdict travels with the document: totals, rates and the RTT projections.
-      const pool = L.simulatePool(L.allRows(a), poolOptions).total;
+      // The pool verdict travels with the document: totals, rates and the RTT projections (no
+      // destination kept: one at a time from one table, as the text report's).
+      const pool = L.destinationDigest(L.allRows(a), { top: 0, poolOptions }).pool.total;
       await L.writeJsonDocument(process.stdout, a, L.summarize(L.allRows(a)), { pool }, spill);
     }
   } finally {
