@@ -5,7 +5,11 @@
  * stream that keeps the chunks it is given must keep valid ones.
  */
 import { Writable } from 'node:stream';
-import { LineBatcher } from '../../src/output/json.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { LineBatcher, regularFileFd } from '../../src/output/json.js';
 
 /** A stream that keeps every chunk it is given, as given (no copy). */
 function keeper(): { out: Writable; chunks: Buffer[] } {
@@ -56,3 +60,38 @@ test('nothing is written before a piece fills or a flush, and an empty flush wri
   b.flushSync();
   expect(chunks).toHaveLength(1);
 });
+
+describe('the JSON document writes straight to a file or a device, through the stream otherwise', () => {
+  // Straight to the descriptor (one reused piece) where Node's stream would write synchronously
+  // and free each new piece late: a regular file, /dev/null. A pipe or an in-process stream keeps its stream.
+  test.each([
+    ['a regular file', () => {
+      const p = path.join(os.tmpdir(), `hl-fd-${process.pid}`);
+      const fd = fs.openSync(p, 'w');
+      fs.unlinkSync(p);
+      return fd;
+    }, true],
+    ['/dev/null', () => fs.openSync('/dev/null', 'w'), true],
+    ['a pipe', () => pipeWriteEnd(), false],
+  ])('%s', (_name, open, direct) => {
+    const fd = open();
+    try {
+      expect(regularFileFd({ fd } as unknown as NodeJS.WritableStream)).toBe(direct ? fd : undefined);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+  test('a stream without a descriptor', () => {
+    expect(regularFileFd(keeper().out)).toBeUndefined();
+  });
+});
+
+/** The write end of a pipe (a FIFO made in a temporary directory, opened read-write so the open does not wait). */
+function pipeWriteEnd(): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hl-fifo-'));
+  const p = path.join(dir, 'fifo');
+  execFileSync('mkfifo', [p]);
+  const fd = fs.openSync(p, 'r+');
+  fs.rmSync(dir, { recursive: true });
+  return fd;
+}
