@@ -538,18 +538,27 @@ function importTui(): Promise<typeof import('./ui/index.js')> {
   return import('./ui/index.js');
 }
 
-async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?: string }): Promise<number> {
+async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?: string; top?: number }): Promise<number> {
   const poolOptions = poolOptionsFrom(argv);
+  checkNumber('top', argv.top, (v) => Number.isSafeInteger(v) && v >= 0, 'a whole number >= 0');
   await loadLib();
   const a = await load(argv.capture, stderrProgress(), findingOptionsFrom(argv), true);
   clearProgress();
   const all = L.allRows(a);
-  const report = L.simulatePool(all, poolOptions);
   if (argv.format === 'json') {
-    await L.write(process.stdout, JSON.stringify(report, null, 2) + '\n');
+    // Every destination: the document is for scripts.
+    await L.write(process.stdout, JSON.stringify(L.simulatePool(all, poolOptions), null, 2) + '\n');
   } else {
+    // The top of the table, with totals over every destination: one destination at a time (a scan of a million addresses).
+    const dig = L.destinationDigest(all, { top: argv.top ?? DEFAULT_TOP, poolOptions });
+    const report = { ...dig.pool, destinations: dig.poolRows.map((r) => r.pool) };
+    const text = L.formatPoolReport(report, dig.poolRows.map((r) => r.stats), {
+      width: outputWidth(),
+      setupTotalMs: dig.poolSetupTotalMs,
+      more: dig.simulated - dig.poolRows.length,
+    });
     const notes = L.poolingFindingLines(L.poolingFindings(all)).flatMap((l) => L.wrap(`note: ${l}`, outputWidth(), '  '));
-    await L.write(process.stdout, L.formatPoolReport(report, L.destinations(all), { width: outputWidth() }) + notes.map((l) => `${l}\n`).join(''));
+    await L.write(process.stdout, text + notes.map((l) => `${l}\n`).join(''));
   }
   printWarnings(a);
   return damageExit(a);
@@ -746,6 +755,7 @@ export async function main(rawArgs: string[]): Promise<number> {
         y
           .positional('capture', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const })
+          .option('top', { type: 'number', describe: `Text: destinations shown, largest setup first (default ${DEFAULT_TOP}; the totals count all)` })
           .options(keylogOpt)
           .options(memoryOpt)
           .options(poolOpts)

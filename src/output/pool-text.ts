@@ -12,6 +12,12 @@ import { sanitize } from '../view/sanitize.js';
 export interface PoolTextOptions {
   /** Terminal width in cells (default 100). */
   width?: number;
+  /**
+   * When the report holds only the top of its destinations (destinationDigest): the
+   * TOTAL row's setup ms over all of them, and how many are not shown.
+   */
+  setupTotalMs?: number;
+  more?: number;
 }
 
 interface Row {
@@ -89,7 +95,7 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   const total: Row = {
     key: 'TOTAL',
     stats: undefined,
-    setupTotalMs: known.length ? known.reduce((n, r) => n + r.setupTotalMs!, 0) : null,
+    setupTotalMs: opts.setupTotalMs ?? (known.length ? known.reduce((n, r) => n + r.setupTotalMs!, 0) : null),
     peak: null,
     p: report.total,
   };
@@ -97,12 +103,21 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   // what the reader looks for, so other columns are dropped before keys are cut.
   const keyWidth = Math.min(40, rows.reduce((w, r) => Math.max(w, displayWidth(r.key)), 11));
   const cols = layoutColumns(
-    COLUMNS.map((c) => (c.key === 'dest' ? { ...c, min: keyWidth, max: keyWidth } : c)),
+    COLUMNS.map((c) =>
+      c.key === 'dest'
+        ? { ...c, min: keyWidth, max: keyWidth }
+        : // The TOTAL row's count whole (a scan: 1,000,000 connections).
+          c.key === 'conns'
+          ? { ...c, min: Math.max(c.min, fmtInt(report.total.connections).length) }
+          : c,
+    ),
     width,
   );
   out.push(formatHeader(cols));
   for (const r of rows) out.push(formatRow(cols, r));
-  if (rows.length > 0) out.push(formatRow(cols, total));
+  const more = opts.more ?? 0;
+  if (more > 0) out.push(`... ${fmtInt(more)} more destinations (--top to show more)`);
+  if (rows.length > 0 || more > 0) out.push(formatRow(cols, total));
   out.push('');
   out.push(...ratesLines(report.total, width));
   out.push('');

@@ -33,7 +33,20 @@ export interface DestinationDigest {
   simulated: number;
   /** The pool: its destinations are the first `top` simulated (simulatePool's order), its totals over all. */
   pool: PoolReport;
+  /** The pool's destinations, each with its figures over all its connections (destinations()'s, QUIC included). */
+  poolRows: { pool: DestinationPool; stats: DestinationStats }[];
+  /** Total setup ms of the simulated destinations, over all their connections (QUIC included). */
+  poolSetupTotalMs: number;
 }
+
+interface PoolRow {
+  pool: DestinationPool;
+  stats: DestinationStats;
+  /** What the simulation saw (its TCP connections): the pool's order. */
+  simulated: DestinationStats;
+}
+
+const byPool = (a: PoolRow, b: PoolRow): number => byTotalThenKey(a.simulated, b.simulated);
 
 const byStats = (a: DestinationDigestRow, b: DestinationDigestRow): number => byTotalThenKey(a.stats, b.stats);
 
@@ -51,6 +64,8 @@ export function destinationDigest(
   let quicKeyMax = 0;
   let rows: DestinationDigestRow[] = [];
   let quicRows: DestinationStats[] = [];
+  let poolRows: PoolRow[] = [];
+  let poolSetupTotalMs = 0;
   table.eachDestination(Infinity, (d, _pieces, refs) => {
     count++;
     const byT = d.setupByTransport;
@@ -62,7 +77,10 @@ export function destinationDigest(
         if (c.transport !== 'quic') group.push(c);
       }
       // With QUIC beside it, the simulation sees the destination's TCP connections only (as simulatePool).
-      pool = builder.add(byT.quic === null ? d : destinationStats(d.key, group, minIdle), group);
+      const simulated = byT.quic === null ? d : destinationStats(d.key, group, minIdle);
+      pool = builder.add(simulated, group);
+      poolRows = keepFirst(poolRows, { pool, stats: d, simulated }, top, byPool);
+      poolSetupTotalMs += d.setupMs.total;
     }
     if (byT.quic !== null) {
       quicCount++;
@@ -75,5 +93,17 @@ export function destinationDigest(
   if (rows.length > top) rows.length = top;
   quicRows.sort(byTotalThenKey);
   if (quicRows.length > top) quicRows.length = top;
-  return { count, rows, quicCount, quicRows, quicKeyMax, simulated: builder.destinations, pool: builder.finish(quicReuse(conns)) };
+  poolRows.sort(byPool);
+  if (poolRows.length > top) poolRows.length = top;
+  return {
+    count,
+    rows,
+    quicCount,
+    quicRows,
+    quicKeyMax,
+    simulated: builder.destinations,
+    pool: builder.finish(quicReuse(conns)),
+    poolRows: poolRows.map(({ pool, stats }) => ({ pool, stats })),
+    poolSetupTotalMs,
+  };
 }

@@ -262,6 +262,24 @@ describe('output', () => {
     expect(r.stdout).toMatch(new RegExp(`^hl\\.test:443 +${golden(SEQ, 'streams.json').length} `, 'm'));
     expect(r.stdout).toMatch(/^Overall: pool\./m);
   });
+  flagTest('pool --top', 'the first N destinations of the table and a line for the rest; the TOTAL row and the verdicts over all', async () => {
+    // 4 destinations (tshark: 16 TCP conversations to hl.test:4431, 127.0.0.1:9, ...).
+    const mix = fixture('demo-loopback-mix.pcapng');
+    const all = await cli('pool', mix);
+    const one = await cli('pool', mix, '--top', '1');
+    expect(one.code).toBe(0);
+    // Cells compared with their spacing collapsed: the key column takes the width of the keys shown.
+    const rows = (t: string) => t.split('\n').filter((l) => /^\S+:\d+ +\d/.test(l)).map((l) => l.replace(/ +/g, ' '));
+    expect(rows(all.stdout)).toHaveLength(4);
+    expect(rows(one.stdout)).toEqual(rows(all.stdout).slice(0, 1));
+    expect(one.stdout).toMatch(/^\.\.\. 3 more destinations \(--top to show more\)$/m);
+    const total = (t: string) => t.split('\n').find((l) => l.startsWith('TOTAL'))?.replace(/ +/g, ' ');
+    expect(total(one.stdout)).toBe(total(all.stdout));
+    expect(one.stdout).toContain(all.stdout.slice(all.stdout.indexOf('Rates '), all.stdout.indexOf('\n- ')));
+    expect(one.stdout.match(/^- /gm)).toHaveLength(1);
+    expect((await cli('pool', mix, '--top', '0')).stdout).toMatch(/^\.\.\. 4 more destinations/m);
+    expect((await cli('pool', mix, '--top', '-1')).stderr).toMatch(/^error: --top must be a whole number >= 0/m);
+  });
 });
 
 // ---------------------------------------------------------------------------

@@ -61,6 +61,10 @@ describe('destination digest against the whole computation', () => {
       expect(d.pool.quic).toStrictEqual(pool.quic);
       expect(d.pool.options).toStrictEqual(pool.options);
       expect(d.pool.destinations).toStrictEqual(pool.destinations.slice(0, top));
+      // The pool's rows with each destination's figures over all its connections (`pool`'s table).
+      const statsByKey = new Map(dests.map((s) => [s.key, s]));
+      expect(d.poolRows).toStrictEqual(pool.destinations.slice(0, top).map((p) => ({ pool: p, stats: statsByKey.get(p.key)! })));
+      expect(d.poolSetupTotalMs).toBeCloseTo(pool.destinations.reduce((n, p) => n + statsByKey.get(p.key)!.setupMs.total, 0), 6);
     }
     if (times > 1) {
       // The case is what it says: more helped destinations than the verdict names, and named ones.
