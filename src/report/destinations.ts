@@ -1,6 +1,6 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
 import type { ConnRow } from './rows.js';
-import { Float64Column, Int32Column, Uint32Column, Uint8Column, type ChunkedColumn } from '../base/typed.js';
+import { Float64Column, Int32Column, Uint16Column, Uint32Column, Uint8Column, type ChunkedColumn } from '../base/typed.js';
 import { SpillSorter, TempBytes, type RowCursor } from '../base/spill.js';
 import { QuantileSketch } from './sketch.js';
 import { hasServerHello } from './summary.js';
@@ -189,11 +189,13 @@ export class DestinationTable {
   private readonly idleBy = new Uint8Column();
   private readonly idleSec = new Float64Column();
   // Per destination, by index in order of first connection.
+  // A scan of a million addresses has a million destinations: ~80 bytes each here (the key in
+  // the map, the address shared with the rows), no more. The keys are read back from the map, in
+  // its order (insertion: destination order); SNIs, which a scan has none of, in a map by index.
   private readonly index = new Map<string, number>();
-  private readonly keys: string[] = [];
-  private readonly snis: (string | null)[] = [];
+  private readonly snis = new Map<number, string>();
   private readonly ips: string[] = [];
-  private readonly ports: number[] = [];
+  private readonly ports = new Uint16Column();
   /**
    * TCP and QUIC connections per destination. The destination's other sums are added up
    * from its rows when it is computed, in the same (arrival) order: kept here, 18 of them
@@ -226,7 +228,7 @@ export class DestinationTable {
   /** Bytes held in memory for the rows (the sorters' current runs and the idle-close columns). */
   get columnBytes(): number {
     let b = this.rowsA.memoryBytes + this.rowsS.memoryBytes + this.rowsE.memoryBytes;
-    for (const a of [this.idleDest, this.idleId, this.idleBy, this.idleSec, this.tcpN, this.quicN]) b += a.byteLength;
+    for (const a of [this.idleDest, this.idleId, this.idleBy, this.idleSec, this.tcpN, this.quicN, this.ports]) b += a.byteLength;
     return b;
   }
 
@@ -243,16 +245,15 @@ export class DestinationTable {
     const key = destinationKey(c);
     let d = this.index.get(key);
     if (d === undefined) {
-      d = this.keys.length;
+      d = this.ips.length;
       this.index.set(key, d);
-      this.keys.push(key);
-      this.snis.push(null);
       this.ips.push(c.server.ip);
-      this.ports.push(c.server.port);
+      this.ports.set(d, c.server.port);
       this.tcpN.set(d, 0);
       this.quicN.set(d, 0);
     }
-    if (this.snis[d] === null && c.tls?.sni) this.snis[d] = c.tls.sni;
+    const sni = c.tls?.sni;
+    if (sni && !this.snis.has(d)) this.snis.set(d, sni);
     const quic = c.transport === 'quic';
     const ms = c.setup.ms;
     const hello = hasServerHello(c);
@@ -317,7 +318,8 @@ export class DestinationTable {
    * of millions of destinations, without holding them. Call once, instead of result().
    */
   eachDestination(above: number, each: (d: DestinationStats, pieces: IdPieces, refs: Uint32Array) => void): void {
-    const nd = this.keys.length;
+    const nd = this.ips.length;
+    const keys = this.index.keys();
     const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
     const a = this.rowsA.cursor();
     const s = this.rowsS.cursor();
@@ -330,7 +332,7 @@ export class DestinationTable {
         const longQuic = this.quicN.get(d) > above;
         if (longTcp) files.connectionIds.clear();
         if (longQuic) files.quicConnectionIds.clear();
-        const stats = this.stats(d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
+        const stats = this.stats(keys.next().value!, d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
         each(
           stats,
           (list, size) => ((list === 'connectionIds' ? longTcp : longQuic) ? files[list].pieces(size) : null),
@@ -351,7 +353,7 @@ export class DestinationTable {
    * connections in arrival order (A), by start (S), and the ends of those that
    * lasted (E, read while they are d's: `state.eHas` says whether e holds a row).
    */
-  private stats(d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }, idles: Int32Array, tcpIds: IdFile | null, quicIds: IdFile | null): DestinationStats {
+  private stats(key: string, d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }, idles: Int32Array, tcpIds: IdFile | null, quicIds: IdFile | null): DestinationStats {
     const tcpN = this.tcpN.get(d);
     const quicN = this.quicN.get(d);
     const m = tcpN + quicN;
@@ -446,10 +448,10 @@ export class DestinationTable {
       observedIdleTimeouts.push({ by: this.idleBy.get(k) === 0 ? 'client' : 'server', seconds: this.idleSec.get(k), connectionId: this.idleId.get(k) });
     }
     return {
-      key: this.keys[d]!,
-      sni: this.snis[d]!,
+      key,
+      sni: this.snis.get(d) ?? null,
       ip: this.ips[d]!,
-      port: this.ports[d]!,
+      port: this.ports.get(d),
       connections: m,
       connectionIds,
       peakConcurrency: peak,
