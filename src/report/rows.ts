@@ -193,8 +193,9 @@ class StringTable {
 /**
  * Every connection's row, column by column (ChunkedColumn: no doubling copies,
  * which held up to 3x the rows while a column was copied, and no trim at the
- * end, which copied every column once more): ~185 B per connection, plus ~22 B
- * per finding, plus the view object the report reads a row through (RowView).
+ * end, which copied every column once more): 128 B per connection, 61 B more
+ * for one with TLS or QUIC (its section), ~22 B per finding, plus the view
+ * object the report reads a row through (RowView).
  * Strings (addresses, SNI, versions, alert names) are stored once.
  */
 export class RowStore {
@@ -214,12 +215,20 @@ export class RowStore {
   certificateBytes = new Float64Column();
   tcpHandshakeMs = new Float64Column();
   initialRttMs = new Float64Column();
+  /** SYN retransmits, capped at 255 (the table only asks whether there were any). */
+  synRetransmits = new Uint8Column();
+  /**
+   * The row's TLS and QUIC figures, by index into the section columns below (-1: the row has
+   * neither section). A connection that never reached TLS or QUIC (a scan, a SYN flood, a
+   * refused connection) stores none of their 61 bytes.
+   */
+  sectionAt = new Int32Column();
+  // Sections, in their own columns.
+  sLength = 0;
   sni = new Int32Column();
   version = new Int32Column();
   alpn = new Int32Column();
   tlsCertificateBytes = new Float64Column();
-  /** SYN retransmits, capped at 255 (the table only asks whether there were any). */
-  synRetransmits = new Uint8Column();
   quicVersion = new Int32Column();
   tlsHandshakeMs = new Float64Column();
   clientBursts = new Int32Column();
@@ -271,10 +280,13 @@ export class RowStore {
 
   private static readonly ROW_COLUMNS = [
     'id', 'flags', 'start', 'end', 'lifetimeMs', 'clientIp', 'clientPort', 'server', 'setupMs', 'setupRoundTrips', 'setupBytes',
-    'certificateBytes', 'tcpHandshakeMs', 'initialRttMs', 'sni', 'version', 'alpn', 'tlsCertificateBytes', 'synRetransmits', 'quicVersion',
-    'tlsHandshakeMs', 'clientBursts', 'alert', 'alertLevel', 'fatalAlert',
-    'quicHandshakeMs', 'closeCode', 'firstDataClient', 'teardownMs', 'idleBeforeSec', 'requests', 'findingAt',
+    'certificateBytes', 'tcpHandshakeMs', 'initialRttMs', 'synRetransmits', 'sectionAt',
+    'firstDataClient', 'teardownMs', 'idleBeforeSec', 'requests', 'findingAt',
     'findingCount',
+  ] as const;
+  private static readonly SECTION_COLUMNS = [
+    'sni', 'version', 'alpn', 'tlsCertificateBytes', 'quicVersion', 'tlsHandshakeMs', 'clientBursts', 'alert', 'alertLevel', 'fatalAlert',
+    'quicHandshakeMs', 'closeCode',
   ] as const;
   private static readonly FINDING_COLUMNS = ['fCode', 'fSeverity', 'fFrame', 'fCost', 'fDetail'] as const;
 
@@ -352,20 +364,25 @@ export class RowStore {
     this.certificateBytes.set(i, f(c.setup.certificateBytes));
     this.tcpHandshakeMs.set(i, f(c.tcp?.handshakeMs));
     this.initialRttMs.set(i, f(c.tcp?.initialRttMs));
-    this.sni.set(i, this.strings.id(tls?.sni));
-    this.version.set(i, this.strings.id(tls?.version));
-    this.alpn.set(i, this.strings.id(tls?.alpn));
-    this.tlsCertificateBytes.set(i, f(tls?.certificateBytes));
     this.synRetransmits.set(i, Math.min(255, c.tcp?.synRetransmits ?? 0));
-    this.quicVersion.set(i, this.strings.id(q?.versionName));
-    this.tlsHandshakeMs.set(i, f(tls?.handshakeMs));
-    this.clientBursts.set(i, tls?.clientBursts ?? 0);
-    const first = tls?.alerts[0];
-    this.alert.set(i, this.strings.id(first?.name));
-    this.alertLevel.set(i, first?.level ?? 0);
-    this.fatalAlert.set(i, first === undefined || first.level === 2 ? -1 : this.strings.id(tls!.alerts.find((a) => a.level === 2)?.name));
-    this.quicHandshakeMs.set(i, f(q?.handshakeMs));
-    this.closeCode.set(i, f(q?.close?.errorCode));
+    if (tls === null && q === null) this.sectionAt.set(i, -1);
+    else {
+      const k = this.sLength++;
+      this.sectionAt.set(i, k);
+      this.sni.set(k, this.strings.id(tls?.sni));
+      this.version.set(k, this.strings.id(tls?.version));
+      this.alpn.set(k, this.strings.id(tls?.alpn));
+      this.tlsCertificateBytes.set(k, f(tls?.certificateBytes));
+      this.quicVersion.set(k, this.strings.id(q?.versionName));
+      this.tlsHandshakeMs.set(k, f(tls?.handshakeMs));
+      this.clientBursts.set(k, tls?.clientBursts ?? 0);
+      const first = tls?.alerts[0];
+      this.alert.set(k, this.strings.id(first?.name));
+      this.alertLevel.set(k, first?.level ?? 0);
+      this.fatalAlert.set(k, first === undefined || first.level === 2 ? -1 : this.strings.id(tls!.alerts.find((a) => a.level === 2)?.name));
+      this.quicHandshakeMs.set(k, f(q?.handshakeMs));
+      this.closeCode.set(k, f(q?.close?.errorCode));
+    }
     this.firstDataClient.set(i, f(c.firstDataMs.client));
     this.teardownMs.set(i, f(c.teardown.ms));
     this.idleBeforeSec.set(i, f(c.teardown.idleBeforeSec));
@@ -441,7 +458,7 @@ export class RowStore {
   get columnBytes(): number {
     const self = this as unknown as Record<string, ChunkedColumn>;
     let sum = 0;
-    for (const k of [...RowStore.ROW_COLUMNS, ...RowStore.FINDING_COLUMNS]) sum += self[k]!.byteLength;
+    for (const k of [...RowStore.ROW_COLUMNS, ...RowStore.SECTION_COLUMNS, ...RowStore.FINDING_COLUMNS]) sum += self[k]!.byteLength;
     for (const c of [this.endpointIp, this.endpointPort, this.firstEndpoint]) sum += c.byteLength;
     return sum + this.tcpRow.byteLength;
   }
@@ -517,7 +534,7 @@ export class RowView implements ConnRow {
     const fl = this.flags;
     if ((fl & F_TLS) === 0) return null;
     const s = this.store;
-    const i = this.index;
+    const i = s.sectionAt.get(this.index);
     const alert = s.strings.get(s.alert.get(i));
     const fatal = s.strings.get(s.fatalAlert.get(i));
     const level = s.alertLevel.get(i);
@@ -541,12 +558,13 @@ export class RowView implements ConnRow {
     const fl = this.flags;
     if ((fl & F_QUIC_SECTION) === 0) return null;
     const s = this.store;
-    const code = s.closeCode.get(this.index);
+    const k = s.sectionAt.get(this.index);
+    const code = s.closeCode.get(k);
     return {
-      versionName: s.strings.get(s.quicVersion.get(this.index))!,
+      versionName: s.strings.get(s.quicVersion.get(k))!,
       zeroRtt: (fl & F_ZERO_RTT) !== 0,
       retry: (fl & F_RETRY) !== 0,
-      handshakeMs: n(s.quicHandshakeMs.get(this.index)),
+      handshakeMs: n(s.quicHandshakeMs.get(k)),
       close: Number.isNaN(code) ? null : { errorCode: code },
     };
   }

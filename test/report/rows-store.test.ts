@@ -271,6 +271,25 @@ describe('views', () => {
   });
 });
 
+describe('sections', () => {
+  test('TLS only, QUIC with and without TLS, and neither, interleaved: each reads back its own', async () => {
+    const recs = await records({ pcap: 'quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap' });
+    const quic = recs.filter((r) => r.transport === 'quic' && r.quic !== null && r.tls !== null);
+    const tls = recs.filter((r) => r.transport === 'tcp' && r.tls !== null);
+    const neither = recs.filter((r) => r.tls === null && r.quic === null);
+    expect([quic.length, tls.length, neither.length].every((n) => n > 0)).toBe(true);
+    // A QUIC connection whose TLS was never read (no section of its own for TLS).
+    const quicNoTls = quic.map((r) => ({ ...r, id: r.id + 1000, tls: null }));
+    const all = [neither[0]!, quic[0]!, tls[0]!, quicNoTls[0]!, neither[neither.length - 1]!, tls[tls.length - 1]!, quicNoTls[quicNoTls.length - 1]!];
+    const store = new RowStore();
+    for (const r of all) store.add(r);
+    const want = [...all].sort((a, b) => (a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1));
+    expect(store.views().map(read)).toEqual(want.map(expected));
+    // A section per row with TLS or QUIC, none for the others.
+    expect(store.sLength).toBe(all.filter((r) => r.tls !== null || r.quic !== null).length);
+  });
+});
+
 describe('server endpoints', () => {
   test('each address and port once, ports of one address apart, with other strings stored between', () => {
     const store = new RowStore();
