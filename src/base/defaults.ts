@@ -9,3 +9,10 @@ export const DEFAULT_MEMORY_MIB = 1024;
 
 /** Rows of each table of the text report at most. */
 export const DEFAULT_TOP = 50;
+
+/**
+ * Destinations the terminal UI lists at most, largest total setup first, each with its pool
+ * simulation (~1.7 KB together); the others are computed and counted one at a time, and the
+ * totals and the verdict count them all (report/digest.ts). A scan of a million addresses.
+ */
+export const TUI_DESTINATIONS = 20_000;

@@ -7,7 +7,9 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { ReadProgress } from '../capture/types.js';
 import { fmtDuration, fmtInt, formatHeader, formatRow, layoutColumns, type LaidOutColumn } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
-import { allRows, destinationKey, destinations, findingGroups, simulatePool, summarize, type ConnRow, type FindingGroup } from '../report/index.js';
+import { allRows, destinationKey, findingGroups, simulatePool, summarize, type ConnRow, type FindingGroup } from '../report/index.js';
+import { destinationDigest, type DestinationDigest } from '../report/digest.js';
+import { TUI_DESTINATIONS } from '../base/defaults.js';
 import { isRow } from '../report/rows.js';
 import { findingFilter, findingGroupColumns, findingGroupLines, rowSeverity } from '../view/findings.js';
 import type { Analysis, Comparison, ComparisonRow, DestinationPool, DestinationStats, PoolOptions, PoolReport, Summary } from '../report/types.js';
@@ -23,6 +25,7 @@ import {
   connectionColumns,
   destinationColumns,
   destinationRows,
+  listedText,
   filterConnections,
   nextSortKey,
   prevSortKey,
@@ -62,6 +65,8 @@ export interface AppProps {
    * its spill file. Absent: the rows are the records (Analysis.connections).
    */
   detail?: (row: ConnRow) => ConnectionRecord | null;
+  /** Destinations listed at most, largest setup first; the totals count them all (default TUI_DESTINATIONS). */
+  destinationsListed?: number;
 }
 
 /** What the UI needs of a live reading (the CLI wires it to the analysis). */
@@ -94,7 +99,13 @@ interface UiState {
 interface Data {
   analysis: Analysis;
   summary: Summary;
+  /** Live: every destination, the pool simulated from `all`. */
   dests: DestinationStats[];
+  /**
+   * Final: the first TUI_DESTINATIONS destinations with their pools, the pool report (its
+   * destinations the first TUI_DESTINATIONS simulated, its totals over all) and the counts.
+   */
+  digest?: DestinationDigest;
   /** Every connection: its compact row, or its record (allRows). */
   all: readonly ConnRow[];
   /** Open connections (live, while reading): their phase and when they were first seen. */
@@ -250,7 +261,12 @@ export function App(props: AppProps) {
   // --- the data on screen: the final analysis, else the live snapshot
   const finalAll = useMemo(() => (analysis ? allRows(analysis) : []), [analysis]);
   const finalSummary = useMemo(() => (analysis ? summarize(finalAll) : null), [analysis, finalAll]);
-  const finalDests = useMemo(() => (analysis ? destinations(finalAll) : []), [analysis, finalAll]);
+  // The destinations one at a time, keeping the top of the table: a scan of a million addresses.
+  const finalDigest = useMemo(
+    () => (analysis ? destinationDigest(finalAll, { top: props.destinationsListed ?? TUI_DESTINATIONS, poolOptions: props.poolOptions ?? {} }) : undefined),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [analysis, finalAll],
+  );
   const frames = progress.p?.frames ?? 0;
   const liveData = useMemo(
     () => {
@@ -263,7 +279,7 @@ export function App(props: AppProps) {
     [snap],
   );
   const data: Data | null =
-    analysis && finalSummary ? { analysis, all: finalAll, summary: finalSummary, dests: finalDests, open: new Map() } : liveData;
+    analysis && finalSummary ? { analysis, all: finalAll, summary: finalSummary, dests: [], digest: finalDigest, open: new Map() } : liveData;
 
   // --- UI state: one object in a ref; a key changes it at once, then one render shows it
   const ui = useRef<UiState>({
@@ -290,8 +306,8 @@ export function App(props: AppProps) {
   const d = useMemo(
     () => ({
       pool: lastOf((conns: readonly ConnRow[]) => simulatePool(conns, props.poolOptions ?? {})),
-      destRows: lastOf((dests: DestinationStats[], pool: PoolReport, sort: number) =>
-        sortRows(destinationRows(dests, pool.destinations), DESTINATION_SORTS[sort]!),
+      destRows: lastOf((digest: DestinationDigest | undefined, dests: DestinationStats[], pool: PoolReport, sort: number) =>
+        sortRows(digest ? digest.rows : destinationRows(dests, pool.destinations), DESTINATION_SORTS[sort]!),
       ),
       poolRows: lastOf((pool: PoolReport | null, sort: number) => (pool ? sortRows(pool.destinations, POOL_SORTS[sort]!) : [])),
       conns: lastOf((all: readonly ConnRow[], destFilter: UiState['destFilter'], filter: string, sortKey: SortKey) => {
@@ -312,8 +328,8 @@ export function App(props: AppProps) {
   /** Everything the keys and the layout need, for a given state and data. */
   const derive = (st: UiState, dt: Data | null) => {
     const conns = dt ? d.conns(dt.all, st.destFilter, st.filter, st.sortKey) : [];
-    const pool = dt ? d.pool(dt.all) : null;
-    const destRows = dt && pool ? d.destRows(dt.dests, pool, st.tableSort.destinations) : [];
+    const pool = dt ? (dt.digest?.pool ?? d.pool(dt.all)) : null;
+    const destRows = dt && pool ? d.destRows(dt.digest, dt.dests, pool, st.tableSort.destinations) : [];
     const poolRows = d.poolRows(pool, st.tableSort.pool);
     const detailText = d.detailText(st.detail, columns);
     const cmpRows = d.cmpRows(props.comparison, st.tableSort.compare);
@@ -619,7 +635,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     () =>
       markSorted(
         layoutColumns(
-          roomForMarker(destinationColumns(x.destRows.some((r) => r.stats.setupByTransport?.quic)), DESTINATION_SORTS[st.tableSort.destinations]!.key),
+          roomForMarker(destinationColumns((data.digest?.quicCount ?? 0) > 0 || x.destRows.some((r) => r.stats.setupByTransport?.quic)), DESTINATION_SORTS[st.tableSort.destinations]!.key),
           width,
           x.destRows.slice(0, LAYOUT_SAMPLE),
         ),
@@ -692,7 +708,7 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
         theme={theme}
       />
     );
-    status = `${plural(destRows.length, 'destination')} · sort: ${DESTINATION_SORTS[st.tableSort.destinations]!.label} · Enter lists the connections`;
+    status = `${listedText(destRows.length, data.digest?.count, 'destination')} · sort: ${DESTINATION_SORTS[st.tableSort.destinations]!.label} · Enter lists the connections`;
   } else if (st.view === 'pool' && pool) {
     const list = x.poolRows;
     body = (
@@ -708,6 +724,8 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     );
     const sel = list[cur.sel];
     status = `${sel ? `${sanitize(sel.key)}: ${sel.verdict}` : `total: ${pool.total.verdict}`} · Enter: the full verdict · sort: ${POOL_SORTS[st.tableSort.pool]!.label}`;
+    const simulated = data.digest?.simulated;
+    if (simulated !== undefined && simulated > list.length) status = `${listedText(list.length, simulated, 'destination')} · ${status}`;
     // QUIC is not simulated (one connection multiplexes requests): its own counts.
     const q = pool.quic;
     // First, so that a narrow terminal cuts the long reason, not this.

@@ -833,3 +833,9 @@ export function transportComparisonLines(dests: readonly DestinationStats[], key
   }
   return out;
 }
+
+/** 'N destinations', or 'N of M destinations listed (largest setup first)' when only the top of M is listed. */
+export function listedText(shown: number, total: number | undefined, what: string): string {
+  if (total === undefined || total <= shown) return plural(shown, what);
+  return `${fmtInt(shown)} of ${plural(total, what)} listed (largest setup first)`;
+}

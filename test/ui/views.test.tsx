@@ -207,6 +207,34 @@ describe('connections view on a capture merged from 7 fixtures', () => {
     await s.waitFor('finding code');
   });
 
+  test('listing only the top destinations: the first rows of the whole table, a count of all, the same verdict', async () => {
+    const keyOf = (r: string) => r.slice(2).trim().split(/\s+/)[0]!;
+    const whole = open(merged, 120);
+    await whole.waitFor('sort: setup');
+    await whole.press(KEY.tab);
+    const all = table(await whole.waitFor('pool saves'), 'destination').rows;
+    expect(all.length).toBeGreaterThan(3);
+    await whole.press(KEY.tab);
+    const allPool = await whole.waitFor((fr) => fr.includes('avoided') && fr.includes('saved ms'));
+
+    const s = open(merged, 120, 40, { destinationsListed: 3 });
+    await s.waitFor('sort: setup');
+    await s.press(KEY.tab);
+    const f = await s.waitFor('pool saves');
+    expect(table(f, 'destination').rows.map(keyOf)).toEqual(all.slice(0, 3).map(keyOf));
+    expect(f).toContain(`3 of ${all.length} destinations listed (largest setup first)`);
+    await s.press(KEY.tab);
+    const pool = await s.waitFor((fr) => fr.includes('avoided') && fr.includes('saved ms'));
+    expect(pool).toMatch(/3 of \d+ destinations listed/);
+    // The full verdict (Enter) counts every destination: the same as with all of them listed.
+    await s.press(KEY.enter);
+    await whole.press(KEY.enter);
+    const overall = (fr: string) => fr.slice(fr.indexOf('Overall:'), fr.indexOf('Setup cost at other RTTs'));
+    const capped = overall(await s.waitFor('Overall:'));
+    expect(capped).toMatch(new RegExp(`^Overall: [a-z-]+\\. .*${all.length} destinations`, 's'));
+    expect(capped).toBe(overall(await whole.waitFor('Overall:')));
+  });
+
   test('follows a resize: 80 -> 140 columns shows the client column', async () => {
     const s = open(merged, 80);
     let f = await s.waitFor('sort: setup');
