@@ -215,7 +215,7 @@ describe('connections view on a capture merged from 7 fixtures', () => {
     const all = table(await whole.waitFor('pool saves'), 'destination').rows;
     expect(all.length).toBeGreaterThan(3);
     await whole.press(KEY.tab);
-    const allPool = await whole.waitFor((fr) => fr.includes('avoided') && fr.includes('saved ms'));
+    await whole.waitFor((fr) => fr.includes('avoided') && fr.includes('saved ms'));
 
     const s = open(merged, 120, 40, { destinationsListed: 3 });
     await s.waitFor('sort: setup');
