@@ -10,7 +10,7 @@
 export { analyzeFile } from './analyze.js';
 export { LiveReport } from './report/live.js';
 export { formatInfo, formatSavedInfo, infoJson, savedInfoJson } from './output/info.js';
-export { LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
+export { DocumentWriter, LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
 export { RecordSpill } from './output/spill.js';
 export { isSavedAnalysis } from './output/hlpb-magic.js';
 export { formatPoolReport } from './output/pool-text.js';
@@ -18,6 +18,7 @@ export { formatComparison } from './output/compare-text.js';
 export { formatTextReport } from './output/text.js';
 export { allRows, compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
 export { destinationDigest } from './report/digest.js';
+export { PoolJsonWriter } from './output/pool-json.js';
 export { connectionOrder } from './view/model.js';
 export { poolingFindingLines } from './view/findings.js';
 export { wrap } from './view/format.js';

@@ -546,8 +546,15 @@ async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?
   clearProgress();
   const all = L.allRows(a);
   if (argv.format === 'json') {
-    // Every destination: the document is for scripts.
-    await L.write(process.stdout, JSON.stringify(L.simulatePool(all, poolOptions), null, 2) + '\n');
+    // Every destination (the document is for scripts), each written to a temporary file as it is
+    // simulated and copied into the document in its order: a scan of a million addresses.
+    const w = new L.PoolJsonWriter();
+    try {
+      const dig = L.destinationDigest(all, { top: 0, poolOptions, onPool: (p, s) => w.add(p, s.setupMs.total) });
+      await w.writeTo(new L.DocumentWriter(process.stdout), dig.pool);
+    } finally {
+      w.close();
+    }
   } else {
     // The top of the table, with totals over every destination: one destination at a time (a scan of a million addresses).
     const dig = L.destinationDigest(all, { top: argv.top ?? DEFAULT_TOP, poolOptions });

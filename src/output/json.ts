@@ -66,7 +66,7 @@ export function regularFileFd(out: NodeJS.WritableStream): number | undefined {
  * written to a pipe: 120 MB). Other streams get a new piece each time (a
  * stream may keep the chunk until it is written).
  */
-class DocumentWriter {
+export class DocumentWriter {
   private piece = Buffer.allocUnsafe(1 << 20);
   private used = 0;
   private readonly fd: number | undefined;
@@ -84,6 +84,17 @@ class DocumentWriter {
     this.used += this.piece.write(s, this.used);
   }
 
+  /** Bytes as they are (already UTF-8). */
+  async putBytes(b: Uint8Array): Promise<void> {
+    if (this.used + b.length > this.piece.length) await this.flush();
+    if (b.length > this.piece.length) {
+      await this.send(b);
+      return;
+    }
+    this.piece.set(b, this.used);
+    this.used += b.length;
+  }
+
   async flush(): Promise<void> {
     if (this.used === 0) return;
     const b = this.piece.subarray(0, this.used);
@@ -92,7 +103,7 @@ class DocumentWriter {
     if (this.fd === undefined) this.piece = Buffer.allocUnsafe(1 << 20);
   }
 
-  private async send(b: Buffer): Promise<void> {
+  private async send(b: Uint8Array): Promise<void> {
     if (this.fd === undefined) return write(this.out, b);
     writeAllSync(this.fd, b, 0, b.length);
   }

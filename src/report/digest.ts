@@ -52,7 +52,13 @@ const byStats = (a: DestinationDigestRow, b: DestinationDigestRow): number => by
 
 export function destinationDigest(
   conns: readonly ConnRow[],
-  opts: { top: number; poolOptions?: Partial<PoolOptions>; minIdleSec?: number },
+  opts: {
+    top: number;
+    poolOptions?: Partial<PoolOptions>;
+    minIdleSec?: number;
+    /** Called with every simulated destination's pool as it is computed, and the figures it was simulated on. */
+    onPool?: (p: DestinationPool, simulated: DestinationStats) => void;
+  },
 ): DestinationDigest {
   const top = Math.max(0, opts.top);
   const minIdle = opts.minIdleSec ?? IDLE_CLOSE_MIN_SEC;
@@ -79,6 +85,7 @@ export function destinationDigest(
       // With QUIC beside it, the simulation sees the destination's TCP connections only (as simulatePool).
       const simulated = byT.quic === null ? d : destinationStats(d.key, group, minIdle);
       pool = builder.add(simulated, group);
+      opts.onPool?.(pool, simulated);
       poolRows = keepFirst(poolRows, { pool, stats: d, simulated }, top, byPool);
       poolSetupTotalMs += d.setupMs.total;
     }

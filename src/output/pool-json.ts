@@ -1,0 +1,77 @@
+/**
+ * `pool --format json` written without holding every destination: each
+ * destination's pool, as simulated one at a time (destinationDigest's
+ * `onPool`), is turned into its JSON text at once and appended to a temporary
+ * file (TempBytes); only its total setup ms, key and place in the file are
+ * kept. The document is then written in simulatePool's order (total setup ms,
+ * largest first, then key), the same bytes as `JSON.stringify(report, null, 2)`.
+ * A scan of a million addresses is ~1.5 GB of this JSON: more than V8's
+ * longest string, and ~1.7 KB per destination while the report was built.
+ */
+import { TempBytes } from '../base/spill.js';
+import type { DestinationPool, PoolReport } from '../report/types.js';
+import type { DocumentWriter } from './json.js';
+
+/** A destination in the document: its JSON at the depth of the `destinations` list (4 spaces). */
+function itemText(p: DestinationPool): string {
+  return '    ' + JSON.stringify(p, null, 2).replace(/\n/g, '\n    ');
+}
+
+const MARK = '\u0000destinations\u0000';
+
+export class PoolJsonWriter {
+  private readonly bytes = new TempBytes();
+  private size = 0;
+  private readonly at: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly totals: number[] = [];
+  private readonly keys: string[] = [];
+
+  /** One destination's pool; `setupTotalMs`: the simulated destination's total setup ms (its place in the order). */
+  add(p: DestinationPool, setupTotalMs: number): void {
+    const b = Buffer.from(itemText(p));
+    this.bytes.append(b);
+    this.at.push(this.size);
+    this.lengths.push(b.length);
+    this.totals.push(setupTotalMs);
+    this.keys.push(p.key);
+    this.size += b.length;
+  }
+
+  /** Writes the whole document: `report`'s options, totals and QUIC, and the destinations added. */
+  async writeTo(doc: DocumentWriter, report: PoolReport): Promise<void> {
+    const n = this.at.length;
+    if (n === 0) {
+      await doc.put(JSON.stringify({ ...report, destinations: [] }, null, 2) + '\n');
+      await doc.flush();
+      return;
+    }
+    const text = JSON.stringify({ ...report, destinations: [MARK] }, null, 2);
+    const mark = `    ${JSON.stringify(MARK)}`;
+    const cut = text.indexOf(mark);
+    if (cut < 0) throw new Error('pool JSON: the destinations list was not found');
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const { totals, keys } = this;
+    order.sort((a, b) => totals[b]! - totals[a]! || (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+    await doc.put(text.slice(0, cut));
+    const sep = Buffer.from(',\n');
+    // One read buffer, reused: the writer copies what it is given (an item longer than its
+    // piece, which it would hand on as it is, gets a buffer of its own).
+    let item = Buffer.allocUnsafe(64 * 1024);
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      const len = this.lengths[i]!;
+      const into = len <= item.length ? item : len > 1 << 20 ? Buffer.allocUnsafe(len) : (item = Buffer.allocUnsafe(len));
+      this.bytes.read(this.at[i]!, into, len);
+      if (k > 0) await doc.putBytes(sep);
+      await doc.putBytes(into.subarray(0, len));
+    }
+    await doc.put(text.slice(cut + mark.length) + '\n');
+    await doc.flush();
+  }
+
+  close(): void {
+    this.bytes.close();
+  }
+}
