@@ -531,6 +531,9 @@ function bySavedThenOrder(a: DestSim, b: DestSim): number {
   return b.pool.setupMsSaved - a.pool.setupMsSaved || bySetupThenKey(a, b);
 }
 
+/** The savings a PoolReport's total adds up over its destinations. */
+const SUMMED = ['connections', 'handshakesAvoided', 'setupMsSaved', 'roundTripsSaved', 'bytesSaved', 'certificateBytesSaved'] as const;
+
 /** Destinations the overall verdict names (the most helped). */
 const NAMED_HELPED = 3;
 
@@ -581,13 +584,7 @@ export class PoolBuilder {
     this.whyCounts.set(w, (this.whyCounts.get(w) ?? 0) + 1);
     addAcc(this.acc, s.acc);
     const p = s.pool;
-    const t = this.sums;
-    t.connections += p.connections;
-    t.handshakesAvoided += p.handshakesAvoided;
-    t.setupMsSaved += p.setupMsSaved;
-    t.roundTripsSaved += p.roundTripsSaved;
-    t.bytesSaved += p.bytesSaved;
-    t.certificateBytesSaved += p.certificateBytesSaved;
+    for (const k of SUMMED) this.sums[k] += p[k];
     this.lifetimeMs += s.lifetimeMs;
     if (p.verdict === 'pool') {
       this.helpedN++;
