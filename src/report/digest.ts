@@ -8,7 +8,8 @@
  */
 import type { ConnRow } from './rows.js';
 import { DestinationTable, byTotalThenKey, destinationStats, IDLE_CLOSE_MIN_SEC } from './destinations.js';
-import { PoolBuilder, keepFirst } from './pool.js';
+import { PoolBuilder } from './pool.js';
+import { FirstN } from './top.js';
 import { quicReuse } from './quic-pool.js';
 import { captureRttMs } from './rates.js';
 import type { DestinationPool, DestinationStats, PoolOptions, PoolReport } from './types.js';
@@ -68,9 +69,9 @@ export function destinationDigest(
   let count = 0;
   let quicCount = 0;
   let quicKeyMax = 0;
-  let rows: DestinationDigestRow[] = [];
-  let quicRows: DestinationStats[] = [];
-  let poolRows: PoolRow[] = [];
+  const rows = new FirstN<DestinationDigestRow>(top, byStats);
+  const quicRows = new FirstN<DestinationStats>(top, byTotalThenKey);
+  const poolRows = new FirstN<PoolRow>(top, byPool);
   let poolSetupTotalMs = 0;
   table.eachDestination(Infinity, (d, _pieces, refs) => {
     count++;
@@ -86,31 +87,25 @@ export function destinationDigest(
       const simulated = byT.quic === null ? d : destinationStats(d.key, group, minIdle);
       pool = builder.add(simulated, group);
       opts.onPool?.(pool, simulated);
-      poolRows = keepFirst(poolRows, { pool, stats: d, simulated }, top, byPool);
+      poolRows.add({ pool, stats: d, simulated });
       poolSetupTotalMs += d.setupMs.total;
     }
     if (byT.quic !== null) {
       quicCount++;
       if (d.key.length > quicKeyMax) quicKeyMax = d.key.length;
-      quicRows = keepFirst(quicRows, d, top, byTotalThenKey);
+      quicRows.add(d);
     }
-    rows = keepFirst(rows, { stats: d, pool }, top, byStats);
+    rows.add({ stats: d, pool });
   });
-  rows.sort(byStats);
-  if (rows.length > top) rows.length = top;
-  quicRows.sort(byTotalThenKey);
-  if (quicRows.length > top) quicRows.length = top;
-  poolRows.sort(byPool);
-  if (poolRows.length > top) poolRows.length = top;
   return {
     count,
-    rows,
+    rows: rows.sorted(),
     quicCount,
-    quicRows,
+    quicRows: quicRows.sorted(),
     quicKeyMax,
     simulated: builder.destinations,
     pool: builder.finish(quicReuse(conns)),
-    poolRows: poolRows.map(({ pool, stats }) => ({ pool, stats })),
+    poolRows: poolRows.sorted().map(({ pool, stats }) => ({ pool, stats })),
     poolSetupTotalMs,
   };
 }

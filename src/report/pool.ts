@@ -41,6 +41,7 @@ import { groupByDestination, destinationStats, IDLE_CLOSE_MIN_SEC, peakConcurren
 import { fmtInt, fmtMs, fmtPct, fmtSec, plural } from '../base/format.js';
 import { quicReuse } from './quic-pool.js';
 import type { DestinationPool, DestinationStats, PoolOptions, PoolReasonCode, PoolReport, PoolSavings, QuicPoolReport } from './types.js';
+import { FirstN } from './top.js';
 import { addAcc, captureRttMs, connectionAcc, newAcc, poolRates, processingMs, projections, type RateAcc } from './rates.js';
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -549,8 +550,8 @@ const NAMED_HELPED = 3;
 export class PoolBuilder {
   readonly options: PoolOptions;
   private sims = 0;
-  private kept: DestSim[] = [];
-  private helped: DestSim[] = [];
+  private readonly kept: FirstN<DestSim>;
+  private readonly helped = new FirstN<DestSim>(NAMED_HELPED, bySavedThenOrder);
   private helpedN = 0;
   private only: DestSim | null = null;
   private readonly whyCounts = new Map<Why, number>();
@@ -558,13 +559,14 @@ export class PoolBuilder {
   private lifetimeMs = 0;
   private readonly sums = { connections: 0, handshakesAvoided: 0, setupMsSaved: 0, roundTripsSaved: 0, bytesSaved: 0, certificateBytesSaved: 0 };
 
-  /** `rtt`: the capture's median handshake RTT (captureRttMs over every connection). */
+  /** `rtt`: the capture's median handshake RTT (captureRttMs over every connection); `keep`: destinations kept. */
   constructor(
     opts: Partial<PoolOptions>,
     private readonly rtt: number | null,
-    private readonly keep = Infinity,
+    keep = Infinity,
   ) {
     this.options = poolOptionsOf(opts);
+    this.kept = new FirstN<DestSim>(keep, bySetupThenKey);
   }
 
   /** Destinations simulated so far. */
@@ -588,16 +590,15 @@ export class PoolBuilder {
     this.lifetimeMs += s.lifetimeMs;
     if (p.verdict === 'pool') {
       this.helpedN++;
-      this.helped = keepFirst(this.helped, s, NAMED_HELPED, bySavedThenOrder);
+      this.helped.add(s);
     }
-    if (this.keep > 0) this.kept = keepFirst(this.kept, s, this.keep, bySetupThenKey);
+    this.kept.add(s);
     return p;
   }
 
   /** The report: the kept destinations in order, the totals over every one added. `quic`: quicReuse() of the capture. */
   finish(quic: QuicPoolReport | null): PoolReport {
-    const kept = this.kept.sort(bySetupThenKey);
-    if (kept.length > this.keep) kept.length = this.keep;
+    const kept = this.kept.sorted();
     const t = this.sums;
     const total: PoolSavings = {
       connections: t.connections,
@@ -618,7 +619,7 @@ export class PoolBuilder {
     total.projections = projections(this.acc, total.rates, o, this.rtt);
     total.verdict = meets(o, total) ? 'pool' : 'will-not-help';
     total.reason = totalReason(
-      { count: this.sims, whyCounts: this.whyCounts, helped: this.helped.sort(bySavedThenOrder), helpedN: this.helpedN, only: this.only },
+      { count: this.sims, whyCounts: this.whyCounts, helped: this.helped.sorted(), helpedN: this.helpedN, only: this.only },
       total,
       o,
     );
@@ -627,19 +628,6 @@ export class PoolBuilder {
     else if (quic !== null) total.reason = total.reason.replace('the capture holds a single connection', 'the capture holds a single TCP connection');
     return { options: o, destinations: kept.map((s) => s.pool), total, quic };
   }
-}
-
-/**
- * `list` with `x` added, holding at least the first `n` in `order`: it is sorted and cut
- * back to n when it reaches 2n (and at least 64), so adding costs O(log n) amortised.
- */
-export function keepFirst<T>(list: T[], x: T, n: number, order: (a: T, b: T) => number): T[] {
-  list.push(x);
-  if (n !== Infinity && list.length >= Math.max(2 * n, 64)) {
-    list.sort(order);
-    list.length = n;
-  }
-  return list;
 }
 
 /**

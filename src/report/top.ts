@@ -41,3 +41,59 @@ export class TopN<T> {
     return this.items.slice();
   }
 }
+
+/**
+ * The first `n` items by `order` (a total order: no two items compare equal), kept in a
+ * binary heap whose root is the last of them: an item costs O(log n) and at most n are
+ * held. The destinations reports keep their top this way over a million destinations
+ * (src/report/digest.ts); `n` may be Infinity (every item kept).
+ */
+export class FirstN<T> {
+  private readonly heap: T[] = [];
+
+  constructor(
+    readonly n: number,
+    private readonly order: (a: T, b: T) => number,
+  ) {}
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  add(x: T): void {
+    const h = this.heap;
+    if (this.n <= 0) return;
+    if (h.length < this.n) {
+      // Sift up: the root is the item that comes last.
+      let i = h.length;
+      h.push(x);
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (this.order(h[p]!, x) >= 0) break;
+        h[i] = h[p]!;
+        i = p;
+      }
+      h[i] = x;
+      return;
+    }
+    if (this.order(x, h[0]!) >= 0) return;
+    // Replace the root and sift down.
+    const len = h.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= len) break;
+      const r = l + 1;
+      const c = r < len && this.order(h[r]!, h[l]!) > 0 ? r : l;
+      if (this.order(h[c]!, x) <= 0) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = x;
+  }
+
+  /** The kept items in order, first first. */
+  sorted(): T[] {
+    return this.heap.slice().sort(this.order);
+  }
+}

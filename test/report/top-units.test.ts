@@ -3,7 +3,7 @@
  * `compare`, ties keeping those added first. Reference: a stable sort of
  * everything offered (Array.prototype.sort is stable), cut to n.
  */
-import { TopN } from '../../src/report/top.js';
+import { FirstN, TopN } from '../../src/report/top.js';
 import { mulberry32 } from '../helpers/rng.js';
 
 interface Item {
@@ -97,4 +97,30 @@ describe('TopN', () => {
     expect(t.find((x) => x.key === 3)).toEqual({ key: 3, seq: 2 });
     expect(t.find((x) => x.key === 4)).toBeUndefined();
   });
+});
+
+describe('FirstN (a heap of the first n)', () => {
+  const byValueThenKey = (a: { v: number; k: string }, b: { v: number; k: string }) => b.v - a.v || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0);
+  const sequences: [string, { v: number; k: string }[]][] = [
+    ['ascending', Array.from({ length: 200 }, (_, i) => ({ v: i, k: `k${i}` }))],
+    ['descending', Array.from({ length: 200 }, (_, i) => ({ v: 200 - i, k: `k${i}` }))],
+    // Equal values: the key decides (lexicographic, not arrival: "k10" < "k2").
+    ['all equal', Array.from({ length: 200 }, (_, i) => ({ v: 0, k: `k${i}` }))],
+    ['random with ties', (() => {
+      let x = 12345;
+      return Array.from({ length: 500 }, (_, i) => {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        return { v: x % 17, k: `k${i}` };
+      });
+    })()],
+  ];
+  for (const [name, items] of sequences) {
+    test.each([0, 1, 2, 5, 64, 199, 200, 1000, Infinity])(`${name}: n = %p`, (n) => {
+      const f = new FirstN(n, byValueThenKey);
+      for (const x of items) f.add(x);
+      const want = [...items].sort(byValueThenKey).slice(0, n === Infinity ? undefined : n);
+      expect(f.sorted()).toEqual(want);
+      expect(f.size).toBe(want.length);
+    });
+  }
 });
