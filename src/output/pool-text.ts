@@ -35,17 +35,17 @@ function sec(s: number | null | undefined): string {
 
 const COLUMNS: Column<Row>[] = [
   { key: 'dest', title: 'DESTINATION', align: 'left', min: 16, max: 40, priority: 10, cell: (r) => r.key },
-  { key: 'conns', title: 'CONNS', align: 'right', min: 5, priority: 9, cell: (r) => fmtInt(r.p.connections) },
-  { key: 'peak', title: 'PEAK', align: 'right', min: 4, priority: 4, cell: (r) => fmtInt(r.peak) },
-  { key: 'pool', title: 'POOL', align: 'right', min: 4, priority: 3, cell: (r) => (r.p.poolSize !== undefined ? fmtInt(r.p.poolSize) : NA) },
-  { key: 'setup', title: 'SETUP ms', align: 'right', min: 8, priority: 6, cell: (r) => fmtMs(r.setupTotalMs) },
-  { key: 'avoided', title: 'AVOIDED', align: 'right', min: 7, priority: 9, cell: (r) => fmtInt(r.p.handshakesAvoided) },
-  { key: 'saved', title: 'SAVED ms', align: 'right', min: 8, priority: 8, cell: (r) => fmtMs(r.p.setupMsSaved) },
-  { key: 'share', title: 'SAVED %', align: 'right', min: 7, priority: 7, cell: (r) => fmtPct(r.p.savedShare) },
-  { key: 'rtt', title: 'RTT×', align: 'right', min: 5, priority: 5, cell: (r) => fmtInt(r.p.roundTripsSaved) },
-  { key: 'bytes', title: 'BYTES', align: 'right', min: 9, priority: 5, cell: (r) => fmtBytes(r.p.bytesSaved) },
-  { key: 'certs', title: 'CERTS', align: 'right', min: 9, priority: 2, cell: (r) => fmtBytes(r.p.certificateBytesSaved) },
-  { key: 'srvidle', title: 'SRV IDLE', align: 'right', min: 8, priority: 1, cell: (r) => sec(r.p.serverIdleTimeoutSec) },
+  { key: 'conns', title: 'CONNS', align: 'right', min: 5, max: 11, priority: 9, cell: (r) => fmtInt(r.p.connections) },
+  { key: 'peak', title: 'PEAK', align: 'right', min: 4, max: 10, priority: 4, cell: (r) => fmtInt(r.peak) },
+  { key: 'pool', title: 'POOL', align: 'right', min: 4, max: 10, priority: 3, cell: (r) => (r.p.poolSize !== undefined ? fmtInt(r.p.poolSize) : NA) },
+  { key: 'setup', title: 'SETUP ms', align: 'right', min: 8, max: 14, priority: 6, cell: (r) => fmtMs(r.setupTotalMs) },
+  { key: 'avoided', title: 'AVOIDED', align: 'right', min: 7, max: 13, priority: 9, cell: (r) => fmtInt(r.p.handshakesAvoided) },
+  { key: 'saved', title: 'SAVED ms', align: 'right', min: 8, max: 14, priority: 8, cell: (r) => fmtMs(r.p.setupMsSaved) },
+  { key: 'share', title: 'SAVED %', align: 'right', min: 7, max: 13, priority: 7, cell: (r) => fmtPct(r.p.savedShare) },
+  { key: 'rtt', title: 'RTT×', align: 'right', min: 5, max: 11, priority: 5, cell: (r) => fmtInt(r.p.roundTripsSaved) },
+  { key: 'bytes', title: 'BYTES', align: 'right', min: 9, max: 15, priority: 5, cell: (r) => fmtBytes(r.p.bytesSaved) },
+  { key: 'certs', title: 'CERTS', align: 'right', min: 9, max: 15, priority: 2, cell: (r) => fmtBytes(r.p.certificateBytesSaved) },
+  { key: 'srvidle', title: 'SRV IDLE', align: 'right', min: 8, max: 14, priority: 1, cell: (r) => sec(r.p.serverIdleTimeoutSec) },
   { key: 'verdict', title: 'VERDICT', align: 'left', min: 13, priority: 10, cell: (r) => r.p.verdict },
 ];
 
@@ -112,6 +112,8 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
           : c,
     ),
     width,
+    // Number columns grow to what they hold (a 5-digit peak or round-trip count), as room allows.
+    [...rows, total],
   );
   out.push(formatHeader(cols));
   for (const r of rows) out.push(formatRow(cols, r));

@@ -62,6 +62,23 @@ describe('formatPoolReport', () => {
   });
 });
 
+test('number columns grow to what they hold: 12,000 connections open at once, counted whole', () => {
+  const T0 = 1_700_000_000;
+  // 12,000 connections all open together (peak and pool 12,000), then 12,000 more that reuse them.
+  const conns = Array.from({ length: 24_000 }, (_, i) =>
+    rec({ id: i, start: T0 + (i < 12_000 ? 0 : 2), end: T0 + (i < 12_000 ? 1 : 3), setupMs: 10, sni: 'big.test' }),
+  );
+  const report = simulatePool(conns);
+  // 100 cells (the width when not on a terminal): the room goes to the columns whose numbers need it.
+  const text = formatPoolReport(report, destinations(conns), { width: 100 });
+  const row = text.split('\n').find((l) => l.startsWith('big.test'))!;
+  const total = text.split('\n').find((l) => l.startsWith('TOTAL'))!;
+  // 24,000 connections, peak and pool 12,000, 240 s of setup, 12,000 avoided saving 120 s and 24,000 round trips.
+  expect(row).toMatch(/^big\.test:443 +24,000 +12,000 +12,000 +240s +12,000 +120s +\S+ +24,000 /);
+  expect(total).toMatch(/^TOTAL +24,000 /);
+  expect(text).not.toContain('…');
+});
+
 test('wrap keeps a unit with its number', () => {
   expect(wrap('saved 62.1 ms (76.1 % of time) after 5.00 s.', 14, '', '  ')).toEqual(['saved 62.1 ms', '  (76.1 % of', '  time) after', '  5.00 s.']);
 });
