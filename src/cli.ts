@@ -29,7 +29,7 @@ import type { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
 import { pipeReport } from './capture/pipe.js';
 import { sanitize } from './view/sanitize.js';
-import { DEFAULT_MEMORY_MIB, DEFAULT_TOP } from './base/defaults.js';
+import { DEFAULT_MEMORY_MIB, DEFAULT_TOP, TUI_DESTINATIONS } from './base/defaults.js';
 import type * as Lib from './cli-lib.js';
 import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';
@@ -548,7 +548,7 @@ async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?
   if (argv.format === 'json') {
     // Every destination (the document is for scripts), each written to a temporary file as it is
     // simulated and copied into the document in its order: a scan of a million addresses.
-    const w = new L.PoolJsonWriter();
+    const w = new L.DestinationsJsonWriter();
     try {
       const dig = L.destinationDigest(all, { top: 0, poolOptions, onPool: (p, s) => w.add(p, s.setupMs.total) });
       await w.writeTo(new L.DocumentWriter(process.stdout), dig.pool);
@@ -571,7 +571,8 @@ async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?
   return damageExit(a);
 }
 
-async function runCompare(argv: { before: string; after: string; format?: string }): Promise<number> {
+async function runCompare(argv: { before: string; after: string; format?: string; top?: number }): Promise<number> {
+  checkNumber('top', argv.top, (v) => Number.isSafeInteger(v) && v >= 0, 'a whole number >= 0');
   await loadLib();
   if (argv.format === undefined && process.stdout.isTTY) {
     // On a terminal: both read first, then the TUI on the "after" capture, opened on the comparison view.
@@ -583,16 +584,26 @@ async function runCompare(argv: { before: string; after: string; format?: string
       title: tuiTitle(argv.after),
       load: async () => after,
       initialView: 'compare',
-      comparison: L.compareAnalyses(before, after),
+      // The first TUI_DESTINATIONS destinations (the totals count all): two scans of a million addresses.
+      comparison: L.compareDigest(before, after, { top: TUI_DESTINATIONS }),
     });
   }
   const before = await load(argv.before, undefined, {}, true);
   const after = await load(argv.after, undefined, {}, true);
-  const c = L.compareAnalyses(before, after);
   if (argv.format === 'json') {
-    await L.write(process.stdout, JSON.stringify(c, null, 2) + '\n');
+    // Every destination, each written to a temporary file as it is compared and copied out in order.
+    const w = new L.DestinationsJsonWriter();
+    try {
+      const c = L.compareDigest(before, after, { top: 0, onRow: (r, weight) => w.add(r, weight) });
+      const { destinationCount: _n, ...doc } = c;
+      await w.writeTo(new L.DocumentWriter(process.stdout), doc);
+    } finally {
+      w.close();
+    }
   } else {
-    await L.write(process.stdout, L.formatComparison(c, { width: outputWidth() }));
+    const c = L.compareDigest(before, after, { top: argv.top ?? DEFAULT_TOP });
+    const { destinationCount, ...doc } = c;
+    await L.write(process.stdout, L.formatComparison(doc, { width: outputWidth(), more: destinationCount - doc.destinations.length }));
   }
   return Math.max(damageExit(before), damageExit(after));
 }
@@ -777,6 +788,7 @@ export async function main(rawArgs: string[]): Promise<number> {
           .positional('before', { type: 'string', demandOption: true })
           .positional('after', { type: 'string', demandOption: true })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const })
+          .option('top', { type: 'number', describe: `Text: destinations shown, largest setup first (default ${DEFAULT_TOP}; the totals count all)` })
           .options(keylogOpt)
           .options(memoryOpt),
       (argv) =>

@@ -15,6 +15,8 @@ const wrapPlain = (text: string, width: number): string[] => wrap(text, width, '
 export interface CompareTextOptions {
   /** Terminal width in cells (default 100). */
   width?: number;
+  /** Destinations not in `c.destinations` (compareDigest's top): one line says how many. */
+  more?: number;
 }
 
 type Fmt = (n: number | null) => string;
@@ -102,7 +104,8 @@ export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): 
     out.push(`${fit(title, w0)} ${fit(m.f(ch.before), w, 'right')} ${fit(m.f(ch.after), w, 'right')}  ${changeText(ch, m.f, m.kind, few)}`);
   }
   out.push(`${fit('setup n', w0)} ${fit(fmtCount(n.before), w, 'right')} ${fit(fmtCount(n.after), w, 'right')}  (connections behind the percentiles)`);
-  if (c.destinations.length > 0) {
+  const more = opts.more ?? 0;
+  if (c.destinations.length > 0 || more > 0) {
     out.push('');
     out.push('Per destination (before -> after):');
     const keyWidth = Math.min(40, c.destinations.reduce((w, r) => Math.max(w, displayWidth(sanitize(r.key))), 11));
@@ -112,6 +115,7 @@ export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): 
     );
     out.push(formatHeader(cols));
     for (const r of c.destinations) out.push(formatRow(cols, r));
+    if (more > 0) out.push(`... ${fmtInt(more)} more destinations (--top to show more)`);
   }
   const conclusions = comparisonConclusions(c);
   if (conclusions.length > 0) {

@@ -1,6 +1,7 @@
 /** Before/after comparison of two analyses (e.g. without and with keep-alive). */
 import { allRows, type ConnRow } from './rows.js';
-import { groupByDestination } from './destinations.js';
+import { DestinationTable, groupByDestination } from './destinations.js';
+import { FirstN } from './top.js';
 import { QuantileSketch } from './sketch.js';
 import type { Analysis, Change, Comparison, ComparisonRow } from './types.js';
 import { requestsOf } from './requests.js';
@@ -166,5 +167,65 @@ export function compareAnalyses(before: Analysis, after: Analysis): Comparison {
     total: row('total', fb, fa),
     warnings: comparisonWarnings(fb, fa),
     requestsEstimated: fb.requestsEstimated || fa.requestsEstimated,
+  };
+}
+
+/** The order of a comparison's destinations: the larger setup total of the two sides, largest first, then key. */
+function byWeightThenKey(x: { weight: number; r: ComparisonRow }, y: { weight: number; r: ComparisonRow }): number {
+  return y.weight - x.weight || (x.r.key < y.r.key ? -1 : x.r.key > y.r.key ? 1 : 0);
+}
+
+/** Each destination's figures, one destination at a time from one DestinationTable (no group kept). */
+function eachFigures(rows: readonly ConnRow[], each: (key: string, f: Figures) => void): void {
+  const table = new DestinationTable();
+  for (let i = 0; i < rows.length; i++) table.add(rows[i]!, i);
+  const group: ConnRow[] = [];
+  table.eachDestination(Infinity, (d, _pieces, refs) => {
+    group.length = 0;
+    for (const i of refs) group.push(rows[i]!);
+    each(d.key, figures(group));
+  });
+}
+
+/**
+ * compareAnalyses() keeping only the first `top` destinations of its order, and
+ * `destinationCount` of them in all: the after side's destinations are computed one
+ * at a time and joined with the before side's figures (a map by key), so neither
+ * side's connections are grouped and no row is kept past the top. `onRow` sees every
+ * destination's row and its weight (the order's key) as it is made: the JSON
+ * document of a comparison of two scans of a million addresses.
+ */
+export function compareDigest(
+  before: Analysis,
+  after: Analysis,
+  opts: { top: number; onRow?: (r: ComparisonRow, weight: number) => void },
+): Comparison & { destinationCount: number } {
+  const fbByKey = new Map<string, Figures>();
+  eachFigures(allRows(before), (key, f) => fbByKey.set(key, f));
+  const kept = new FirstN<{ weight: number; r: ComparisonRow }>(opts.top, byWeightThenKey);
+  let count = 0;
+  const take = (key: string, fb: Figures | undefined, fa: Figures | undefined): void => {
+    const r = row(key, fb, fa);
+    const weight = Math.max(fb?.setupTotalMs ?? 0, fa?.setupTotalMs ?? 0);
+    count++;
+    opts.onRow?.(r, weight);
+    kept.add({ weight, r });
+  };
+  eachFigures(allRows(after), (key, fa) => {
+    const fb = fbByKey.get(key);
+    fbByKey.delete(key);
+    take(key, fb, fa);
+  });
+  for (const [key, fb] of fbByKey) take(key, fb, undefined);
+  const fb = figures(allRows(before));
+  const fa = figures(allRows(after));
+  return {
+    before: before.capture.file,
+    after: after.capture.file,
+    destinations: kept.sorted().map((x) => x.r),
+    total: row('total', fb, fa),
+    warnings: comparisonWarnings(fb, fa),
+    requestsEstimated: fb.requestsEstimated || fa.requestsEstimated,
+    destinationCount: count,
   };
 }

@@ -262,6 +262,23 @@ describe('output', () => {
     expect(r.stdout).toMatch(new RegExp(`^hl\\.test:443 +${golden(SEQ, 'streams.json').length} `, 'm'));
     expect(r.stdout).toMatch(/^Overall: pool\./m);
   });
+  flagTest('compare --top', 'the first N destinations and a line for the rest; the totals over all', async () => {
+    const args = ['compare', fixture('demo-loopback-mix.pcapng'), fixture('quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap')];
+    const all = await cli(...args);
+    const two = await cli(...args, '--top', '2');
+    expect(two.code).toBe(0);
+    const rows = (t: string) => t.slice(t.indexOf('Per destination')).split('\n').filter((l) => /^\S+:\d+ /.test(l));
+    const n = rows(all.stdout).length;
+    expect(n).toBeGreaterThan(2);
+    // The key column takes the width of the keys shown (and the columns that fit with it): the
+    // same destinations first, with the same connection counts.
+    const head = (l: string) => l.split(/\s+/).slice(0, 4).join(' ');
+    expect(rows(two.stdout).map(head)).toEqual(rows(all.stdout).slice(0, 2).map(head));
+    expect(two.stdout).toContain(`... ${n - 2} more destinations (--top to show more)`);
+    // The totals above the table are the same.
+    expect(two.stdout.slice(0, two.stdout.indexOf('Per destination'))).toBe(all.stdout.slice(0, all.stdout.indexOf('Per destination')));
+    expect((await cli(...args, '--top', '-1')).stderr).toMatch(/^error: --top must be a whole number >= 0/m);
+  });
   flagTest('pool --top', 'the first N destinations of the table and a line for the rest; the TOTAL row and the verdicts over all', async () => {
     // 4 destinations (tshark: 16 TCP conversations to hl.test:4431, 127.0.0.1:9, ...).
     const mix = fixture('demo-loopback-mix.pcapng');

@@ -1,25 +1,25 @@
 /**
- * `pool --format json` written without holding every destination: each
- * destination's pool, as simulated one at a time (destinationDigest's
- * `onPool`), is turned into its JSON text at once and appended to a temporary
- * file (TempBytes); only its total setup ms, key and place in the file are
- * kept. The document is then written in simulatePool's order (total setup ms,
- * largest first, then key), the same bytes as `JSON.stringify(report, null, 2)`.
- * A scan of a million addresses is ~1.5 GB of this JSON: more than V8's
- * longest string, and ~1.7 KB per destination while the report was built.
+ * A JSON document whose `destinations` list is written without holding every
+ * destination (`pool --format json`, `compare --format json`): each one, as it
+ * is computed (destinationDigest's `onPool`, compareDigest's `onRow`), is turned
+ * into its JSON text at once and appended to a temporary file (TempBytes); only
+ * its weight (total setup ms), key and place in the file are kept. The document
+ * is then written in the report's order (weight, largest first, then key), the
+ * same bytes as `JSON.stringify(report, null, 2)`. A scan of a million
+ * addresses is ~1.5 GB of pool JSON: more than V8's longest string, and ~1.7 KB
+ * per destination while the report was built.
  */
 import { TempBytes } from '../base/spill.js';
-import type { DestinationPool, PoolReport } from '../report/types.js';
 import type { DocumentWriter } from './json.js';
 
 /** A destination in the document: its JSON at the depth of the `destinations` list (4 spaces). */
-function itemText(p: DestinationPool): string {
+function itemText(p: object): string {
   return '    ' + JSON.stringify(p, null, 2).replace(/\n/g, '\n    ');
 }
 
 const MARK = '\u0000destinations\u0000';
 
-export class PoolJsonWriter {
+export class DestinationsJsonWriter {
   private readonly bytes = new TempBytes();
   private size = 0;
   private readonly at: number[] = [];
@@ -27,8 +27,8 @@ export class PoolJsonWriter {
   private readonly totals: number[] = [];
   private readonly keys: string[] = [];
 
-  /** One destination's pool; `setupTotalMs`: the simulated destination's total setup ms (its place in the order). */
-  add(p: DestinationPool, setupTotalMs: number): void {
+  /** One destination's entry; `setupTotalMs`: its weight in the order (total setup ms; the larger side's, compared). */
+  add(p: { key: string }, setupTotalMs: number): void {
     const b = Buffer.from(itemText(p));
     this.bytes.append(b);
     this.at.push(this.size);
@@ -38,8 +38,8 @@ export class PoolJsonWriter {
     this.size += b.length;
   }
 
-  /** Writes the whole document: `report`'s options, totals and QUIC, and the destinations added. */
-  async writeTo(doc: DocumentWriter, report: PoolReport): Promise<void> {
+  /** Writes the whole document: `report`'s other fields, and the destinations added as its `destinations`. */
+  async writeTo(doc: DocumentWriter, report: object): Promise<void> {
     const n = this.at.length;
     if (n === 0) {
       await doc.put(JSON.stringify({ ...report, destinations: [] }, null, 2) + '\n');
@@ -49,7 +49,7 @@ export class PoolJsonWriter {
     const text = JSON.stringify({ ...report, destinations: [MARK] }, null, 2);
     const mark = `    ${JSON.stringify(MARK)}`;
     const cut = text.indexOf(mark);
-    if (cut < 0) throw new Error('pool JSON: the destinations list was not found');
+    if (cut < 0) throw new Error('JSON document: the destinations list was not found');
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     const { totals, keys } = this;

@@ -1,5 +1,5 @@
 /**
- * `pool --format json` streamed (src/output/pool-json.ts): each destination's
+ * `pool --format json` streamed (src/output/destinations-json.ts): each destination's
  * JSON goes to a temporary file as it is simulated and the document is written
  * in the report's order. The bytes must be JSON.stringify(simulatePool(...), null, 2)'s,
  * on real captures, on 300 copies of one (1,200 destinations, many with equal
@@ -8,10 +8,11 @@
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { analyzeFile } from '../../src/analyze.js';
-import { simulatePool } from '../../src/report/index.js';
+import { compareAnalyses, simulatePool } from '../../src/report/index.js';
+import { compareDigest } from '../../src/report/compare.js';
 import { destinationDigest } from '../../src/report/digest.js';
 import { DocumentWriter } from '../../src/output/json.js';
-import { PoolJsonWriter } from '../../src/output/pool-json.js';
+import { DestinationsJsonWriter } from '../../src/output/destinations-json.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 import type { PoolOptions } from '../../src/report/types.js';
 
@@ -33,7 +34,7 @@ async function streamed(conns: readonly ConnectionRecord[], poolOptions: Partial
       cb();
     },
   });
-  const w = new PoolJsonWriter();
+  const w = new DestinationsJsonWriter();
   try {
     const dig = destinationDigest(conns, { top: 0, poolOptions, onPool: (p, s) => w.add(p, s.setupMs.total) });
     await w.writeTo(new DocumentWriter(out), dig.pool);
@@ -63,5 +64,32 @@ describe('pool JSON written one destination at a time', () => {
       const totals = JSON.parse(got).destinations.map((d: { setupMsSaved: number }) => d.setupMsSaved);
       expect(new Set(totals).size).toBeLessThan(totals.length);
     }
+  });
+});
+
+describe('compare JSON written one destination at a time', () => {
+  test.each([
+    ['pool-before-no-keepalive.pcap', 'pool-after-keepalive.pcap'],
+    ['demo-loopback-mix.pcapng', 'quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap'],
+    ['quic/quic-resume-0rtt.pcap', 'lo-tcp-refused.pcap'],
+  ])('%s -> %s', async (b, a) => {
+    const before = await analyzeFile(fx(b));
+    const after = await analyzeFile(fx(a));
+    const want = JSON.stringify(compareAnalyses(before, after), null, 2) + '\n';
+    const chunks: Buffer[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+    const w = new DestinationsJsonWriter();
+    try {
+      const { destinationCount: _n, ...doc } = compareDigest(before, after, { top: 0, onRow: (r, weight) => w.add(r, weight) });
+      await w.writeTo(new DocumentWriter(out), doc);
+    } finally {
+      w.close();
+    }
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(want);
   });
 });
