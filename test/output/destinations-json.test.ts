@@ -26,7 +26,8 @@ function copies(conns: readonly ConnectionRecord[], times: number): ConnectionRe
   return out;
 }
 
-async function streamed(conns: readonly ConnectionRecord[], poolOptions: Partial<PoolOptions>): Promise<string> {
+/** The document `fill` makes (it adds the destinations to the writer and returns the rest of the report), as text. */
+async function written(fill: (w: DestinationsJsonWriter) => object): Promise<string> {
   const chunks: Buffer[] = [];
   const out = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -36,12 +37,15 @@ async function streamed(conns: readonly ConnectionRecord[], poolOptions: Partial
   });
   const w = new DestinationsJsonWriter();
   try {
-    const dig = destinationDigest(conns, { top: 0, poolOptions, onPool: (p, s) => w.add(p, s.setupMs.total) });
-    await w.writeTo(new DocumentWriter(out), dig.pool);
+    await w.writeTo(new DocumentWriter(out), fill(w));
   } finally {
     w.close();
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function streamed(conns: readonly ConnectionRecord[], poolOptions: Partial<PoolOptions>): Promise<string> {
+  return written((w) => destinationDigest(conns, { top: 0, poolOptions, onPool: (p, s) => w.add(p, s.setupMs.total) }).pool);
 }
 
 describe('pool JSON written one destination at a time', () => {
@@ -76,20 +80,10 @@ describe('compare JSON written one destination at a time', () => {
     const before = await analyzeFile(fx(b));
     const after = await analyzeFile(fx(a));
     const want = JSON.stringify(compareAnalyses(before, after), null, 2) + '\n';
-    const chunks: Buffer[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(Buffer.from(chunk));
-        cb();
-      },
-    });
-    const w = new DestinationsJsonWriter();
-    try {
+    const got = await written((w) => {
       const { destinationCount: _n, ...doc } = compareDigest(before, after, { top: 0, onRow: (r, weight) => w.add(r, weight) });
-      await w.writeTo(new DocumentWriter(out), doc);
-    } finally {
-      w.close();
-    }
-    expect(Buffer.concat(chunks).toString('utf8')).toBe(want);
+      return doc;
+    });
+    expect(got).toBe(want);
   });
 });
