@@ -293,4 +293,6 @@ export interface Comparison {
   warnings: string[];
   /** Requests were estimated on a side. */
   requestsEstimated: boolean;
+  /** Destinations in all, when `destinations` holds only the first of them (compareDigest); not in the JSON. */
+  destinationCount?: number;
 }

@@ -777,6 +777,9 @@ function Screen({ st, data, x, tabs, theme, width, comparison, liveNote, now }: 
     // The sort first: a narrow terminal cuts the file names, not it.
     const name = (p: string) => sanitize(p.slice(p.lastIndexOf('/') + 1));
     status = `sort: ${COMPARE_SORTS[st.tableSort.compare]!.label} · before ${name(comparison.before)} → after ${name(comparison.after)}`;
+    // compareDigest keeps the first of a comparison of many destinations: say how many there are.
+    const count = comparison.destinationCount;
+    if (count !== undefined && count > comparison.destinations.length) status = `${listedText(comparison.destinations.length, count, 'destination')} · ${status}`;
   }
   if (liveNote) status = `${status}  ·  ${liveNote}`;
 

@@ -5,6 +5,7 @@
  */
 import { analyzeFile } from '../../src/analyze.js';
 import { compareAnalyses } from '../../src/report/index.js';
+import { compareDigest } from '../../src/report/compare.js';
 import { renderApp, KEY, type Screen } from './harness.js';
 import { fixture, tsharkStreams } from './fixtures.js';
 
@@ -68,4 +69,21 @@ test('compare view: s / S sort the destinations with a marker; the total row sta
   // Backward from the second sort: the first, then around to the last.
   f = await s.waitFor('sort: setup % after');
   expect(header()).toMatch(/▼setup %/);
+});
+
+test('compare view of the first destinations only (compareDigest): the rows are the whole comparison\'s first, the status counts all', async () => {
+  const before = await analyzeFile(fixture('demo-loopback-mix.pcapng'));
+  const after = await analyzeFile(fixture('quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap'));
+  const whole = compareAnalyses(before, after);
+  expect(whole.destinations.length).toBeGreaterThan(3);
+  const comparison = compareDigest(before, after, { top: 2 });
+  const s = renderApp({ title: 'after', load: async () => after, initialView: 'compare', comparison }, { columns: 120, rows: 40 });
+  screens.push(s);
+  const f = await s.waitFor(`2 of ${whole.destinations.length} destinations listed`);
+  const lines = f.split('\n');
+  const h = lines.findIndex((l) => l.includes('setup/req'));
+  // A key longer than its column ends in '…': the shown part is the key's start.
+  const keys = lines.slice(h + 1, h + 3).map((l) => l.slice(2).trim().split(/\s+/)[0]!.replace(/…$/, ''));
+  whole.destinations.slice(0, 2).forEach((d, i) => expect(d.key.startsWith(keys[i]!) && keys[i]!.length >= 10).toBe(true));
+  expect(lines[h + 3]).toMatch(/^[> ] total\b/);
 });
