@@ -29,7 +29,7 @@ import type { LiveReport } from './report/live.js';
 import { CaptureError, type ReadProgress } from './capture/types.js';
 import { pipeReport } from './capture/pipe.js';
 import { sanitize } from './view/sanitize.js';
-import { DEFAULT_MEMORY_MIB, DEFAULT_TOP, TUI_DESTINATIONS } from './base/defaults.js';
+import { DEFAULT_MEMORY_MIB, DEFAULT_TOP, tuiDestinations } from './base/defaults.js';
 import type * as Lib from './cli-lib.js';
 import type { Analysis, PoolOptions } from './report/types.js';
 import type { ConnectionRecord } from './timeline/types.js';
@@ -422,6 +422,7 @@ async function runMainStoppable(
             }
           },
           detail: (row) => spill?.record(row.transport, row.id) ?? null,
+          destinationsListed: tuiDestinations(runMemory),
           poolOptions,
           stdin: keys,
           ...(report ? { live: { report, stop: stop.stop, stopped: () => stop.signal.aborted } } : {}),
@@ -584,8 +585,8 @@ async function runCompare(argv: { before: string; after: string; format?: string
       title: tuiTitle(argv.after),
       load: async () => after,
       initialView: 'compare',
-      // The first TUI_DESTINATIONS destinations (the totals count all): two scans of a million addresses.
-      comparison: L.compareDigest(before, after, { top: TUI_DESTINATIONS }),
+      // The first destinations the UI lists at this --memory (the totals count all): two scans of a million addresses.
+      comparison: L.compareDigest(before, after, { top: tuiDestinations(runMemory) }),
     });
   }
   const before = await load(argv.before, undefined, {}, true);

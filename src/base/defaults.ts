@@ -16,3 +16,8 @@ export const DEFAULT_TOP = 50;
  * totals and the verdict count them all (report/digest.ts). A scan of a million addresses.
  */
 export const TUI_DESTINATIONS = 20_000;
+
+/** TUI_DESTINATIONS at `--memory` MiB: in proportion, as the other caps (20,000 at the default 1024; at least 100). */
+export function tuiDestinations(memoryMiB: number = DEFAULT_MEMORY_MIB): number {
+  return Math.max(100, Math.round((TUI_DESTINATIONS * memoryMiB) / DEFAULT_MEMORY_MIB));
+}

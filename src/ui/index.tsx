@@ -22,6 +22,8 @@ export interface TuiOptions {
   live?: LiveSource;
   /** The record behind a compact row, for the detail view (AppProps.detail). */
   detail?: AppProps['detail'];
+  /** Destinations listed at most (AppProps.destinationsListed). */
+  destinationsListed?: number;
   /** Streams (default: the process's). */
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
@@ -52,6 +54,7 @@ export async function runTui(opts: TuiOptions): Promise<number> {
         comparison={opts.comparison}
         live={opts.live}
         detail={opts.detail}
+        destinationsListed={opts.destinationsListed}
         color={colorEnabled()}
         onExit={(c) => {
           code = c;

@@ -410,6 +410,28 @@ describe('Ink\'s DEV=true switch still works with the bundled UI', () => {
   });
 });
 
+describe('the destinations the terminal UI lists follow --memory', () => {
+  test('a scan of 1,300 addresses at --memory 64: 1,250 listed (20,000 × 64/1024), all counted', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hl-tui-scan-'));
+    const scan = path.join(dir, 'scan.pcap');
+    const transcript = path.join(dir, 'transcript');
+    try {
+      // One SYN to each of 1,300 addresses (generated on purpose: a scan).
+      execFileSync(process.execPath, ['scripts/gen-adversarial.mjs', 'syn-scan', scan, '0.0013'], { cwd: root, stdio: 'pipe' });
+      const r = ptyRun(
+        [scan, '--memory', '64'],
+        [{ wait: 'sort: setup', timeout: 20 }, { send: '\t' }, { wait: '1,250 of 1,300 destinations listed', timeout: 10 }, { send: 'q' }],
+        env({ NO_COLOR: '1' }),
+        transcript,
+      );
+      expect(r.failed_step).toBeNull();
+      expect(r.exit).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the first screen comes before the argument parser is loaded', () => {
   test('handshake-lens FILE on a terminal: the plain first frame is written before yargs is loaded', () => {
     // A preload logs, in order, the first write of the plain frame to stdout and every module resolved
