@@ -372,12 +372,21 @@ export async function runPipeline(path, api) {
   const pool = api.simulatePool(a.connections, {});
   JSON.parse(JSON.stringify(pool));
   api.formatPoolReport(pool, api.destinations(a.connections), { width: 100 });
+  // The reports' one-destination-at-a-time digest (text report, pool --top, TUI) against the whole computation.
+  const dig = api.destinationDigest(a.connections, { top: 2 });
+  if (JSON.stringify(dig.pool.total) !== JSON.stringify(pool.total) || JSON.stringify(dig.pool.destinations) !== JSON.stringify(pool.destinations.slice(0, 2))) {
+    throw new Error('destinationDigest: the pool differs from simulatePool');
+  }
   // info, JSON and text
   JSON.parse(JSON.stringify(api.infoJson(a)));
   api.formatInfo(a);
   // compare (with itself) and the TUI's detail view of every connection
   const cmp = api.compareAnalyses(a, back);
   JSON.parse(JSON.stringify(cmp));
+  const cmpDig = api.compareDigest(a, back, { top: 2 });
+  if (cmpDig.destinationCount !== cmp.destinations.length || JSON.stringify(cmpDig.destinations) !== JSON.stringify(cmp.destinations.slice(0, 2))) {
+    throw new Error('compareDigest differs from compareAnalyses');
+  }
   api.formatComparison(cmp, { width: 100 });
   for (const c of a.connections.slice(0, 200)) api.detailLines(c, 100);
   return a;
@@ -386,9 +395,10 @@ export async function runPipeline(path, api) {
 /** The pipeline functions from dist/ (after npm run build). */
 export async function loadDist(dist = join(resolve(fileURLToPath(import.meta.url), '../..'), 'dist')) {
   const m = async (p) => import(pathToFileURL(join(dist, p)).href);
-  const [analyze, json, protobuf, text, report, poolText, info, compareText, model] = await Promise.all([
+  const [analyze, json, protobuf, text, report, poolText, info, compareText, model, digest, compare] = await Promise.all([
     m('analyze.js'), m('output/json.js'), m('output/protobuf.js'), m('output/text.js'), m('report/index.js'),
     m('output/pool-text.js'), m('output/info.js'), m('output/compare-text.js'), m('view/model.js'),
+    m('report/digest.js'), m('report/compare.js'),
   ]);
   return {
     analyzeFile: analyze.analyzeFile,
@@ -401,6 +411,8 @@ export async function loadDist(dist = join(resolve(fileURLToPath(import.meta.url
     simulatePool: report.simulatePool,
     destinations: report.destinations,
     compareAnalyses: report.compareAnalyses,
+    destinationDigest: digest.destinationDigest,
+    compareDigest: compare.compareDigest,
     formatPoolReport: poolText.formatPoolReport,
     infoJson: info.infoJson,
     formatInfo: info.formatInfo,

@@ -8,6 +8,8 @@ import { formatPoolReport } from '../../src/output/pool-text.js';
 import { formatInfo, infoJson } from '../../src/output/info.js';
 import { formatComparison } from '../../src/output/compare-text.js';
 import { detailLines } from '../../src/view/model.js';
+import { destinationDigest } from '../../src/report/digest.js';
+import { compareDigest } from '../../src/report/compare.js';
 import type { PipelineApi } from '../../scripts/fuzz.mjs';
 
 export const srcApi: PipelineApi = {
@@ -21,6 +23,8 @@ export const srcApi: PipelineApi = {
   simulatePool,
   destinations,
   compareAnalyses,
+  destinationDigest,
+  compareDigest,
   formatPoolReport,
   infoJson,
   formatInfo,

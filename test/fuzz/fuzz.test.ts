@@ -57,6 +57,14 @@ describe('the checks catch what they must', () => {
     expect(await checkOne(p, broken)).toMatchObject({ kind: 'exception', message: expect.stringMatching(/^RangeError: Invalid time value/) });
     const badJson = { ...srcApi, ndjsonLine: () => '{"cut' };
     expect(await checkOne(p, badJson)).toMatchObject({ kind: 'exception', message: expect.stringMatching(/^SyntaxError/) });
+    // The one-destination-at-a-time digests are checked against the whole computations.
+    const offDigest = { ...srcApi, destinationDigest: (...args: unknown[]) => {
+      const d = srcApi.destinationDigest(...args);
+      return { ...d, pool: { ...d.pool, total: { ...d.pool.total, connections: d.pool.total.connections + 1 } } };
+    } };
+    expect(await checkOne(p, offDigest)).toMatchObject({ kind: 'exception', message: expect.stringMatching(/destinationDigest/) });
+    const offCompare = { ...srcApi, compareDigest: (...args: unknown[]) => ({ ...srcApi.compareDigest(...args), destinationCount: -1 }) };
+    expect(await checkOne(p, offCompare)).toMatchObject({ kind: 'exception', message: expect.stringMatching(/compareDigest/) });
     expect(await checkOne(p, srcApi, { timeBudgetMs: 0 })).toMatchObject({ kind: 'time' });
     expect(await checkOne(p, srcApi, { rssBudgetMiB: 1 })).toMatchObject({ kind: 'memory' });
     const text = join(tmp, 'notes.pcap');
