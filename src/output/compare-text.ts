@@ -4,7 +4,7 @@
  * (capture-derived SNI) go through sanitize().
  */
 import type { Change, Comparison, ComparisonRow } from '../report/types.js';
-import { displayWidth, fit, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from '../view/format.js';
+import { displayWidth, fit, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, moreLines, NA, type Column } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
 import { comparisonConclusions } from '../view/model.js';
 import { MIN_COUNT_FOR_CHANGE } from '../report/compare.js';
@@ -115,7 +115,7 @@ export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): 
     );
     out.push(formatHeader(cols));
     for (const r of c.destinations) out.push(formatRow(cols, r));
-    if (more > 0) out.push(`... ${fmtInt(more)} more destinations (--top to show more)`);
+    out.push(...moreLines(c.destinations.length, c.destinations.length + more, 'destinations'));
   }
   const conclusions = comparisonConclusions(c);
   if (conclusions.length > 0) {

@@ -5,7 +5,7 @@
  */
 import type { DestinationPool, DestinationStats, PoolReport, PoolSavings, RttProjection } from '../report/types.js';
 import { fmtRate, rateOf } from '../report/pool.js';
-import { displayWidth, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, NA, type Column } from '../view/format.js';
+import { displayWidth, fmtBytes, fmtInt, fmtMs, fmtPct, formatHeader, formatRow, layoutColumns, moreLines, NA, type Column } from '../view/format.js';
 import { plural } from '../base/format.js';
 import { sanitize } from '../view/sanitize.js';
 
@@ -118,7 +118,7 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   out.push(formatHeader(cols));
   for (const r of rows) out.push(formatRow(cols, r));
   const more = opts.more ?? 0;
-  if (more > 0) out.push(`... ${fmtInt(more)} more destinations (--top to show more)`);
+  out.push(...moreLines(rows.length, rows.length + more, 'destinations'));
   if (rows.length > 0 || more > 0) out.push(formatRow(cols, total));
   out.push('');
   out.push(...ratesLines(report.total, width));

@@ -8,7 +8,7 @@ import { allRows, findingGroups, normalResets, poolingFindings, summarize } from
 import { destinationDigest } from '../report/digest.js';
 import { findingGroupColumns, findingsSummaryText, poolingFindingLines, vantageText, wrapPhrases } from '../view/findings.js';
 import type { Analysis, PoolOptions } from '../report/types.js';
-import { fmtInt, formatHeader, formatRow, layoutColumns, wrap } from '../view/format.js';
+import { fmtInt, formatHeader, formatRow, layoutColumns, moreLines, wrap } from '../view/format.js';
 import { sanitize } from '../view/sanitize.js';
 import { DEFAULT_TOP } from '../base/defaults.js';
 import {
@@ -30,11 +30,6 @@ export interface TextReportOptions {
   /** Line width the tables are laid out for (default 120). */
   width?: number;
   poolOptions?: Partial<PoolOptions>;
-}
-
-
-function more(shown: number, total: number, what: string): string[] {
-  return shown < total ? [`... ${fmtInt(total - shown)} more ${what} (--top to show more)`] : [];
 }
 
 export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): string {
@@ -73,7 +68,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   out.push('', `Connections (largest setup first, ms)`, formatHeader(cc));
   for (const c of shownConns) out.push(formatRow(cc, c));
   if (all.length === 0) out.push(noConnectionText(a));
-  out.push(...more(shownConns.length, all.length, 'connections'));
+  out.push(...moreLines(shownConns.length, all.length, 'connections'));
 
   // Findings by code: how many connections, the time they cost, what it means.
   if (groups.length > 0) {
@@ -94,7 +89,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   );
   for (const r of shownRows) out.push(formatRow(dc, r));
   if (dig.count === 0) out.push('(no destination)');
-  out.push(...more(shownRows.length, dig.count, 'destinations'));
+  out.push(...moreLines(shownRows.length, dig.count, 'destinations'));
   // The verdict once, in the report stage's own words (it carries every figure).
   out.push('');
   // A capture of QUIC only: no TCP to simulate, the QUIC line says what applies.

@@ -221,6 +221,11 @@ export function formatHeader<R>(cols: readonly LaidOutColumn<R>[]): string {
     .trimEnd();
 }
 
+/** The line under a table cut to `--top` rows: how many more there are (none when all are shown). */
+export function moreLines(shown: number, total: number, what: string): string[] {
+  return shown < total ? [`... ${fmtInt(total - shown)} more ${what} (--top to show more)`] : [];
+}
+
 /**
  * Word-wrap prose to `width` cells; continuation lines start with `indent`.
  * A word longer than a line is cut into pieces.
