@@ -16,7 +16,7 @@ export { isSavedAnalysis } from './output/hlpb-magic.js';
 export { formatPoolReport } from './output/pool-text.js';
 export { formatComparison } from './output/compare-text.js';
 export { formatTextReport } from './output/text.js';
-export { allRows, compareAnalyses, destinations, poolingFindings, simulatePool, summarize } from './report/index.js';
+export { allRows, poolingFindings, summarize } from './report/index.js';
 export { destinationDigest } from './report/digest.js';
 export { compareDigest } from './report/compare.js';
 export { DestinationsJsonWriter } from './output/destinations-json.js';

@@ -1,6 +1,6 @@
 /** Before/after comparison of two analyses (e.g. without and with keep-alive). */
 import { allRows, type ConnRow } from './rows.js';
-import { DestinationTable, groupByDestination } from './destinations.js';
+import { DestinationTable } from './destinations.js';
 import { FirstN } from './top.js';
 import { QuantileSketch } from './sketch.js';
 import type { Analysis, Change, Comparison, ComparisonRow } from './types.js';
@@ -148,26 +148,8 @@ function comparisonWarnings(b: Figures, a: Figures): string[] {
  * largest first, then by key.
  */
 export function compareAnalyses(before: Analysis, after: Analysis): Comparison {
-  const gb = groupByDestination(allRows(before));
-  const ga = groupByDestination(allRows(after));
-  const keys = new Set([...gb.keys(), ...ga.keys()]);
-  const rows: { r: ComparisonRow; weight: number }[] = [];
-  for (const key of keys) {
-    const fb = gb.has(key) ? figures(gb.get(key)!) : undefined;
-    const fa = ga.has(key) ? figures(ga.get(key)!) : undefined;
-    rows.push({ r: row(key, fb, fa), weight: Math.max(fb?.setupTotalMs ?? 0, fa?.setupTotalMs ?? 0) });
-  }
-  rows.sort((x, y) => y.weight - x.weight || (x.r.key < y.r.key ? -1 : x.r.key > y.r.key ? 1 : 0));
-  const fb = figures(allRows(before));
-  const fa = figures(allRows(after));
-  return {
-    before: before.capture.file,
-    after: after.capture.file,
-    destinations: rows.map((x) => x.r),
-    total: row('total', fb, fa),
-    warnings: comparisonWarnings(fb, fa),
-    requestsEstimated: fb.requestsEstimated || fa.requestsEstimated,
-  };
+  const { destinationCount: _n, ...c } = compareDigest(before, after, { top: Infinity });
+  return c;
 }
 
 /** The order of a comparison's destinations: the larger setup total of the two sides, largest first, then key. */
@@ -188,7 +170,7 @@ function eachFigures(rows: readonly ConnRow[], each: (key: string, f: Figures) =
 }
 
 /**
- * compareAnalyses() keeping only the first `top` destinations of its order, and
+ * The comparison (compareAnalyses()) keeping only the first `top` destinations of its order, and
  * `destinationCount` of them in all: the after side's destinations are computed one
  * at a time and joined with the before side's figures (a map by key), so neither
  * side's connections are grouped and no row is kept past the top. `onRow` sees every

@@ -1,7 +1,9 @@
 /**
  * compareDigest (src/report/compare.ts): the comparison computed one destination
- * at a time, keeping its top, equals compareAnalyses() cut to the top, with the
- * count, totals and warnings over every destination; and `onRow` sees every row.
+ * at a time, keeping its top, equals the whole comparison (compareAnalyses(), the
+ * digest keeping every destination, whose figures test/report/compare.test.ts
+ * checks against hand-computed values) cut to the top, with the count, totals and
+ * warnings over every destination; and `onRow` sees every row.
  * Pairs of real captures: destinations on both sides, on one side only, QUIC
  * beside TCP; and 200 copies against 150 (600 destinations on one side only).
  */
