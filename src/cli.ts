@@ -559,8 +559,7 @@ async function runPool(argv: PoolArgs & FindingArgs & { capture: string; format?
   } else {
     // The top of the table, with totals over every destination: one destination at a time (a scan of a million addresses).
     const dig = L.destinationDigest(all, { top: argv.top ?? DEFAULT_TOP, poolOptions });
-    const report = { ...dig.pool, destinations: dig.poolRows.map((r) => r.pool) };
-    const text = L.formatPoolReport(report, dig.poolRows.map((r) => r.stats), {
+    const text = L.formatPoolReport(dig.pool, dig.poolRows.map((r) => r.stats), {
       width: outputWidth(),
       setupTotalMs: dig.poolSetupTotalMs,
       more: dig.simulated - dig.poolRows.length,
