@@ -45,7 +45,7 @@ export async function writeJsonDocument(
 }
 
 /** The file descriptor of a stream writing to a regular file (stdout redirected to a file) or to a device such as /dev/null, else undefined. */
-export function regularFileFd(out: NodeJS.WritableStream): number | undefined {
+export function directWriteFd(out: NodeJS.WritableStream): number | undefined {
   const fd = (out as { fd?: unknown }).fd;
   if (typeof fd !== 'number') return undefined;
   try {
@@ -71,7 +71,7 @@ export class DocumentWriter {
   private used = 0;
   private readonly fd: number | undefined;
   constructor(private readonly out: NodeJS.WritableStream) {
-    this.fd = regularFileFd(out);
+    this.fd = directWriteFd(out);
   }
 
   async put(s: string): Promise<void> {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { LineBatcher, regularFileFd } from '../../src/output/json.js';
+import { LineBatcher, directWriteFd } from '../../src/output/json.js';
 
 /** A stream that keeps every chunk it is given, as given (no copy). */
 function keeper(): { out: Writable; chunks: Buffer[] } {
@@ -76,13 +76,13 @@ describe('the JSON document writes straight to a file or a device, through the s
   ])('%s', (_name, open, direct) => {
     const fd = open();
     try {
-      expect(regularFileFd({ fd } as unknown as NodeJS.WritableStream)).toBe(direct ? fd : undefined);
+      expect(directWriteFd({ fd } as unknown as NodeJS.WritableStream)).toBe(direct ? fd : undefined);
     } finally {
       fs.closeSync(fd);
     }
   });
   test('a stream without a descriptor', () => {
-    expect(regularFileFd(keeper().out)).toBeUndefined();
+    expect(directWriteFd(keeper().out)).toBeUndefined();
   });
 });
 
