@@ -157,6 +157,8 @@ export class SpillSorter {
   private count = 0;
   private file: TempBytes | null = null;
   private readonly runs: { pos: number; rows: number }[] = [];
+  /** The runs as the last cursor() merged them down to at most fanIn (another pass starts from them). */
+  private merged: { pos: number; rows: number }[] | null = null;
 
   private readonly runRows: number;
   private readonly dir: string | undefined;
@@ -233,7 +235,7 @@ export class SpillSorter {
     this.n = 0;
   }
 
-  /** The rows in order. Call once, after the last add(); close() when done. */
+  /** The rows in order, after the last add(); again for another pass; close() when done. */
   cursor(): RowCursor {
     if (this.runs.length === 0) return new ArrayCursor(this.sortedRun(), this.width);
     this.spill();
@@ -243,7 +245,7 @@ export class SpillSorter {
     // ones, appended to the file, until fanIn are left: merging then holds at most fanIn
     // read buffers, whatever the number of rows. Groups stay in order, so ties still
     // come out in the order the rows were added.
-    let runs = this.runs;
+    let runs = this.merged ?? this.runs;
     while (runs.length > this.fanIn) {
       const next: { pos: number; rows: number }[] = [];
       for (let i = 0; i < runs.length; i += this.fanIn) {
@@ -272,6 +274,8 @@ export class SpillSorter {
       }
       runs = next;
     }
+    // The merged runs hold every row: another pass merges them alone.
+    this.merged = runs;
     return new MergeCursor(file, runs, w, this.compare);
   }
 
@@ -280,6 +284,7 @@ export class SpillSorter {
     this.file?.close();
     this.file = null;
     this.runs.length = 0;
+    this.merged = null;
     this.buf = new Uint8Array(0);
     this.dv = new DataView(this.buf.buffer);
     this.n = 0;

@@ -220,6 +220,11 @@ export class DestinationTable {
     this.rowsE = new SpillSorter(E_WIDTH, byDestEnd, opts);
   }
 
+  /** Destinations seen so far. */
+  get destinations(): number {
+    return this.ips.length;
+  }
+
   /** Connections added. */
   get length(): number {
     return this.rowsA.length;
@@ -315,9 +320,17 @@ export class DestinationTable {
    * result() computes them, handed to `each` and not kept: an id list longer than
    * `above` is left empty in its destination and given by `pieces` instead, read
    * back from a temporary file. The protobuf trailer of millions of connections, or
-   * of millions of destinations, without holding them. Call once, instead of result().
+   * of millions of destinations, without holding them. Call once, instead of result(),
+   * unless `again` is set: then the rows stay for another pass (the last one releases them).
+   * With `only`, the destinations it refuses (by index, 0 .. destinations - 1, in order of
+   * first connection) are passed over: their rows are read past, their figures not computed
+   * (the digest's second pass, over the few destinations it keeps).
    */
-  eachDestination(above: number, each: (d: DestinationStats, pieces: IdPieces, refs: Uint32Array) => void): void {
+  eachDestination(
+    above: number,
+    each: (d: DestinationStats, pieces: IdPieces, refs: Uint32Array, index: number) => void,
+    opts: { only?: (index: number) => boolean; again?: boolean } = {},
+  ): void {
     const nd = this.ips.length;
     const keys = this.index.keys();
     const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
@@ -328,24 +341,42 @@ export class DestinationTable {
     const state = { eHas: e.next() };
     try {
       for (let d = 0; d < nd; d++) {
+        const key = keys.next().value!;
+        if (opts.only && !opts.only(d)) {
+          this.skip(d, a, s, e, state);
+          continue;
+        }
         const longTcp = this.tcpN.get(d) > above;
         const longQuic = this.quicN.get(d) > above;
         if (longTcp) files.connectionIds.clear();
         if (longQuic) files.quicConnectionIds.clear();
-        const stats = this.stats(keys.next().value!, d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
+        const stats = this.stats(key, d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
         each(
           stats,
           (list, size) => ((list === 'connectionIds' ? longTcp : longQuic) ? files[list].pieces(size) : null),
           this.refs.subarray(0, stats.connections),
+          d,
         );
       }
     } finally {
-      this.rowsA.close();
-      this.rowsS.close();
-      this.rowsE.close();
+      if (!opts.again) {
+        this.rowsA.close();
+        this.rowsS.close();
+        this.rowsE.close();
+      }
       files.connectionIds.bytes.close();
       files.quicConnectionIds.bytes.close();
     }
+  }
+
+  /** Reads past destination d's rows in each cursor (eachDestination's `only`). */
+  private skip(d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }): void {
+    const m = this.tcpN.get(d) + this.quicN.get(d);
+    for (let j = 0; j < m; j++) {
+      a.next();
+      s.next();
+    }
+    while (state.eHas && e.view.getUint32(e.off, true) === d) state.eHas = e.next();
   }
 
   /**

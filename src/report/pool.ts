@@ -596,9 +596,20 @@ export class PoolBuilder {
     return p;
   }
 
-  /** The report: the kept destinations in order, the totals over every one added. `quic`: quicReuse() of the capture. */
-  finish(quic: QuicPoolReport | null): PoolReport {
-    const kept = this.kept.sorted();
+  /**
+   * One destination's pool as add() simulates it, added to nothing: the digest's second
+   * pass makes the destinations it keeps again, rather than holding them while it looks
+   * for the first (a scan of a million addresses: src/report/digest.ts).
+   */
+  poolOf(stats: DestinationStats, group: readonly ConnRow[]): DestinationPool {
+    return simulateDestination(stats, group, this.options, this.rtt).pool;
+  }
+
+  /**
+   * The report: the kept destinations in order (or `destinations`, when given), the totals
+   * over every one added. `quic`: quicReuse() of the capture.
+   */
+  finish(quic: QuicPoolReport | null, destinations?: DestinationPool[]): PoolReport {
     const t = this.sums;
     const total: PoolSavings = {
       connections: t.connections,
@@ -626,7 +637,7 @@ export class PoolBuilder {
     if (this.sims === 0 && quic !== null) total.reason = 'No TCP connections were seen, so the keep-alive simulation has nothing to pool (QUIC: see its own counts).';
     // With QUIC beside it, the simulation's words are about TCP connections only.
     else if (quic !== null) total.reason = total.reason.replace('the capture holds a single connection', 'the capture holds a single TCP connection');
-    return { options: o, destinations: kept.map((s) => s.pool), total, quic };
+    return { options: o, destinations: destinations ?? this.kept.sorted().map((s) => s.pool), total, quic };
   }
 }
 

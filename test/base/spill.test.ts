@@ -70,6 +70,30 @@ describe('SpillSorter', () => {
     }
   });
 
+  test.each([
+    ['one run in memory, out of order', 500, 5000, 64],
+    ['runs merged from the file', 500, 64, 64],
+    ['more runs than merged at once (merged down first, then again from those)', 500, 7, 3],
+  ])('a second cursor gives the same rows again (%s)', (_how, n, runRows, fanIn) => {
+    const input = rows(n, 11 * n + runRows);
+    const sorter = new SpillSorter(12, byKeyTime, { runRows, fanIn });
+    for (const x of input) {
+      const at = sorter.add();
+      sorter.view.setUint32(at, x.key, true);
+      sorter.view.setFloat64(at + 4, x.time, true);
+    }
+    const read = (): number[][] => {
+      const c = sorter.cursor();
+      const got: number[][] = [];
+      while (c.next()) got.push([c.view.getUint32(c.off, true), c.view.getFloat64(c.off + 4, true)]);
+      return got;
+    };
+    const first = read();
+    expect(first).toEqual(plain(input));
+    expect(read()).toEqual(first);
+    sorter.close();
+  });
+
   test('no rows: the cursor is empty', () => {
     const sorter = new SpillSorter(12, byKeyTime, { runRows: 4 });
     expect(sorter.cursor().next()).toBe(false);

@@ -149,6 +149,24 @@ describe('peak concurrency', () => {
   });
 });
 
+describe('passes', () => {
+  test('a second pass, told which destinations to compute, gives those the figures of the first (rows in memory and merged from the file)', async () => {
+    const a = await analyzeFile(fx('quic/mercury-chrome-quic-unanswered-tcp-tls-same-host.pcap'));
+    for (const runRows of [65_536, 3]) {
+      const t = new DestinationTable(undefined, { runRows });
+      a.connections.forEach((c, i) => t.add(c, i));
+      const first: { d: DestinationStats; refs: number[]; index: number }[] = [];
+      t.eachDestination(Infinity, (d, _p, refs, index) => first.push({ d, refs: [...refs], index }), { again: true });
+      expect(first.map((x) => x.index)).toEqual(first.map((_, i) => i));
+      expect(first.length).toBeGreaterThan(4);
+      const only = new Set([1, 3, first.length - 1]);
+      const second: typeof first = [];
+      t.eachDestination(Infinity, (d, _p, refs, index) => second.push({ d, refs: [...refs], index }), { only: (i) => only.has(i) });
+      expect(second).toStrictEqual(first.filter((x) => only.has(x.index)));
+    }
+  });
+});
+
 describe('ids', () => {
   test('any uint32 id comes back as it went in (a saved analysis may hold ids past 2^31)', async () => {
     const syn = (await analyzeFile(fx('lo-tcp-syn-unanswered.pcap'))).connections[0]!;
