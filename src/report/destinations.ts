@@ -1,5 +1,5 @@
 /** Per-destination aggregates: who we connected to, how often, and what it cost. */
-import type { ConnRow } from './rows.js';
+import { RowView, type ConnRow, type RowStore } from './rows.js';
 import { Float64Column, Int32Column, Uint16Column, Uint32Column, Uint8Column, type ChunkedColumn } from '../base/typed.js';
 import { SpillSorter, TempBytes, type RowCursor } from '../base/spill.js';
 import { QuantileSketch } from './sketch.js';
@@ -189,10 +189,17 @@ export class DestinationTable {
   private readonly idleBy = new Uint8Column();
   private readonly idleSec = new Float64Column();
   // Per destination, by index in order of first connection.
-  // A scan of a million addresses has a million destinations: ~80 bytes each here (the key in
-  // the map, the address shared with the rows), no more. The keys are read back from the map, in
-  // its order (insertion: destination order); SNIs, which a scan has none of, in a map by index.
+  // A scan of a million addresses has a million destinations. A row of the report (a RowView)
+  // without an SNI finds its destination by its server endpoint's index in the row store:
+  // 4 bytes per endpoint, where a key string in a map was ~75 bytes (75 MB for the scan).
+  // Other connections (SNI, records) by key in a map. A destination's key is not kept: it is
+  // made again from its first connection's SNI, else its address and port (keyOf).
   private readonly index = new Map<string, number>();
+  /** The row store whose endpoints `byEndpoint` is indexed by (the first RowView added). */
+  private store: RowStore | null = null;
+  /** Destination index + 1 by server endpoint of `store` (0: not seen yet). */
+  private readonly byEndpoint = new Int32Column();
+  private byEndpointN = 0;
   private readonly snis = new Map<number, string>();
   private readonly ips: string[] = [];
   private readonly ports = new Uint16Column();
@@ -218,6 +225,60 @@ export class DestinationTable {
     this.rowsA = new SpillSorter(A_WIDTH, byDest, opts);
     this.rowsS = new SpillSorter(S_WIDTH, byDestStartId, opts);
     this.rowsE = new SpillSorter(E_WIDTH, byDestEnd, opts);
+  }
+
+  /** The index of c's destination, a new one if c is its first connection. */
+  private destinationOf(c: ConnRow): number {
+    if (c instanceof RowView && (this.store ??= c.store) === c.store && !c.store.sniAt(c.index)) {
+      const e = c.store.serverAt(c.index);
+      const known = e < this.byEndpointN ? this.byEndpoint.get(e) - 1 : -1;
+      if (known >= 0) return known;
+      // The endpoint's first row: its key may have come already from a connection found by key.
+      const key = destinationKey(c);
+      const d = this.index.get(key) ?? this.newDestination(c);
+      while (this.byEndpointN <= e) this.byEndpoint.set(this.byEndpointN++, 0);
+      this.byEndpoint.set(e, d + 1);
+      return d;
+    }
+    const key = destinationKey(c);
+    let d = this.index.get(key);
+    if (d === undefined) {
+      // The same key as an endpoint's, found by endpoint (an SNI that is the server's address).
+      d = this.endpointDestination(c, key);
+      if (d < 0) d = this.newDestination(c);
+      this.index.set(key, d);
+    }
+    return d;
+  }
+
+  /** The destination found by endpoint whose key is `key`; -1 if none. */
+  private endpointDestination(c: ConnRow, key: string): number {
+    if (this.store === null) return -1;
+    // An endpoint's key is 'ip:port', or '[ip]:port' for an address with colons.
+    const port = c.server.port;
+    const base = key.slice(0, key.length - String(port).length - 1);
+    const ip = base.startsWith('[') && base.endsWith(']') ? base.slice(1, -1) : base;
+    if (ip.includes(':') === (ip === base)) return -1;
+    const e = this.store.findEndpoint(ip, port);
+    return e >= 0 && e < this.byEndpointN ? this.byEndpoint.get(e) - 1 : -1;
+  }
+
+  private newDestination(c: ConnRow): number {
+    const d = this.ips.length;
+    this.ips.push(c.server.ip);
+    this.ports.set(d, c.server.port);
+    this.tcpN.set(d, 0);
+    this.quicN.set(d, 0);
+    return d;
+  }
+
+  /** Destination d's key (destinationKey of its connections), from its first connection's SNI, else its address. */
+  private keyOf(d: number): string {
+    const sni = this.snis.get(d);
+    const port = this.ports.get(d);
+    if (sni !== undefined) return [sni, port].join(':');
+    const ip = this.ips[d]!;
+    return ip.includes(':') ? ['[', ip, ']:', port].join('') : [ip, port].join(':');
   }
 
   /** Destinations seen so far. */
@@ -247,16 +308,7 @@ export class DestinationTable {
    * rows) is handed back with its destination by eachDestination, in arrival order.
    */
   add(c: ConnRow, ref = 0): void {
-    const key = destinationKey(c);
-    let d = this.index.get(key);
-    if (d === undefined) {
-      d = this.ips.length;
-      this.index.set(key, d);
-      this.ips.push(c.server.ip);
-      this.ports.set(d, c.server.port);
-      this.tcpN.set(d, 0);
-      this.quicN.set(d, 0);
-    }
+    const d = this.destinationOf(c);
     const sni = c.tls?.sni;
     if (sni && !this.snis.has(d)) this.snis.set(d, sni);
     const quic = c.transport === 'quic';
@@ -332,7 +384,6 @@ export class DestinationTable {
     opts: { only?: (index: number) => boolean; again?: boolean } = {},
   ): void {
     const nd = this.ips.length;
-    const keys = this.index.keys();
     const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
     const a = this.rowsA.cursor();
     const s = this.rowsS.cursor();
@@ -341,11 +392,11 @@ export class DestinationTable {
     const state = { eHas: e.next() };
     try {
       for (let d = 0; d < nd; d++) {
-        const key = keys.next().value!;
         if (opts.only && !opts.only(d)) {
           this.skip(d, a, s, e, state);
           continue;
         }
+        const key = this.keyOf(d);
         const longTcp = this.tcpN.get(d) > above;
         const longQuic = this.quicN.get(d) > above;
         if (longTcp) files.connectionIds.clear();

@@ -188,6 +188,10 @@ class StringTable {
   get(i: number): string | null {
     return i < 0 ? null : this.list[i]!;
   }
+  /** The id of a stored string; -1 if it is not stored. */
+  find(s: string): number {
+    return this.ids.get(s) ?? -1;
+  }
 }
 
 /**
@@ -309,6 +313,25 @@ export class RowStore {
       this.firstEndpoint.set(ip, i + 1);
     }
     return i;
+  }
+
+  /** The index of the server endpoint with this address and port; -1 if none is stored. */
+  findEndpoint(ip: string, port: number): number {
+    const id = this.strings.find(ip);
+    const first = id >= 0 && id < this.firstEndpointN ? this.firstEndpoint.get(id) - 1 : -1;
+    if (first < 0) return -1;
+    if (this.endpointPort.get(first) === port) return first;
+    return this.moreEndpoints.get(`${id}|${port}`) ?? -1;
+  }
+
+  /** Row i's server endpoint (an index for endpointAt). */
+  serverAt(i: number): number {
+    return this.server.get(i);
+  }
+
+  /** Row i's SNI, without the TLS section's object (RowView.tls); null without one. */
+  sniAt(i: number): string | null {
+    return (this.flags.get(i) & F_TLS) === 0 ? null : this.strings.get(this.sni.get(this.sectionAt.get(i)));
   }
 
   /** Server endpoints stored. */

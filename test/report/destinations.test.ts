@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
 import { analyzeFile } from '../../src/analyze.js';
-import { DestinationTable, destinationKey, destinations, peakConcurrency } from '../../src/report/index.js';
+import { DestinationTable, RowStore, destinationKey, destinations, peakConcurrency } from '../../src/report/index.js';
+import { mulberry32 } from '../helpers/rng.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 import type { DestinationStats } from '../../src/report/types.js';
 
@@ -163,6 +164,48 @@ describe('passes', () => {
       const second: typeof first = [];
       t.eachDestination(Infinity, (d, _p, refs, index) => second.push({ d, refs: [...refs], index }), { only: (i) => only.has(i) });
       expect(second).toStrictEqual(first.filter((x) => only.has(x.index)));
+    }
+  });
+});
+
+describe('rows found by endpoint', () => {
+  // A row without an SNI finds its destination by its server endpoint in the row store, the
+  // others by key: the destinations are those of the records, also when an SNI is the text of
+  // another connection's server address ('10.9.0.1', '[fd00::1]'), in any order of arrival.
+  test('the same destinations as the records, SNIs equal to addresses included', async () => {
+    const a = await analyzeFile(fx('demo-loopback-mix.pcapng'));
+    const tls = a.connections.find((c) => c.tls?.sni)!;
+    const v4 = '10.9.0.1';
+    const v6 = 'fd00::1';
+    const variants: ConnectionRecord[] = [];
+    for (const [k, c] of a.connections.entries()) {
+      const server = { ...c.server, ip: k % 2 ? v4 : v6 };
+      variants.push({ ...c, id: 1000 + k, server, tls: c.tls && { ...c.tls, sni: null } });
+    }
+    // An SNI equal to each address (bracketed for IPv6, as its key writes it), on another server.
+    variants.push({ ...tls, id: 2000, server: { ...tls.server, ip: '10.7.7.7', port: variants[1]!.server.port }, tls: { ...tls.tls!, sni: v4 } });
+    variants.push({ ...tls, id: 2001, server: { ...tls.server, ip: '10.7.7.8', port: variants[0]!.server.port }, tls: { ...tls.tls!, sni: `[${v6}]` } });
+    // Texts that are not the keys of those addresses: destinations of their own.
+    variants.push({ ...tls, id: 2003, server: { ...tls.server, ip: '10.7.7.10', port: variants[1]!.server.port }, tls: { ...tls.tls!, sni: `[${v4}]` } });
+    variants.push({ ...tls, id: 2004, server: { ...tls.server, ip: '10.7.7.11', port: variants[0]!.server.port }, tls: { ...tls.tls!, sni: v6 } });
+    variants.push({ ...tls, id: 2002, server: { ...tls.server, ip: '10.7.7.9', port: 1 }, tls: { ...tls.tls!, sni: v4 } });
+    const all = [...a.connections, ...variants];
+    const rng = mulberry32(7);
+    for (const order of [all, [...all].reverse(), [...all].sort(() => rng() - 0.5)]) {
+      const store = new RowStore();
+      for (const c of order) store.add(c);
+      // Fed in `order`, not the views' (by id).
+      const view = new Map(store.views().map((r) => [`${r.transport}${r.id}`, r]));
+      const fromRecords = new DestinationTable();
+      const fromRows = new DestinationTable();
+      for (const c of order) {
+        fromRecords.add(c);
+        fromRows.add(view.get(`${c.transport}${c.id}`)!);
+      }
+      const want = fromRecords.result();
+      expect(want.find((d) => d.key === `${v4}:${variants[1]!.server.port}`)!.connections).toBeGreaterThan(1);
+      expect(want.find((d) => d.key === `[${v6}]:${variants[0]!.server.port}`)!.connections).toBeGreaterThan(1);
+      expect(fromRows.result()).toStrictEqual(want);
     }
   });
 });
