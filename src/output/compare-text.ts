@@ -115,7 +115,7 @@ export function formatComparison(c: Comparison, opts: CompareTextOptions = {}): 
     );
     out.push(formatHeader(cols));
     for (const r of c.destinations) out.push(formatRow(cols, r));
-    out.push(...moreLines(c.destinations.length, c.destinations.length + more, 'destinations'));
+    out.push(...moreLines(c.destinations.length, c.destinations.length + more, 'destination'));
   }
   const conclusions = comparisonConclusions(c);
   if (conclusions.length > 0) {

@@ -118,7 +118,7 @@ export function formatPoolReport(report: PoolReport, dests: DestinationStats[], 
   out.push(formatHeader(cols));
   for (const r of rows) out.push(formatRow(cols, r));
   const more = opts.more ?? 0;
-  out.push(...moreLines(rows.length, rows.length + more, 'destinations'));
+  out.push(...moreLines(rows.length, rows.length + more, 'destination'));
   if (rows.length > 0 || more > 0) out.push(formatRow(cols, total));
   out.push('');
   out.push(...ratesLines(report.total, width));

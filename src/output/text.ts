@@ -68,7 +68,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   out.push('', `Connections (largest setup first, ms)`, formatHeader(cc));
   for (const c of shownConns) out.push(formatRow(cc, c));
   if (all.length === 0) out.push(noConnectionText(a));
-  out.push(...moreLines(shownConns.length, all.length, 'connections'));
+  out.push(...moreLines(shownConns.length, all.length, 'connection'));
 
   // Findings by code: how many connections, the time they cost, what it means.
   if (groups.length > 0) {
@@ -89,7 +89,7 @@ export function formatTextReport(a: Analysis, opts: TextReportOptions = {}): str
   );
   for (const r of shownRows) out.push(formatRow(dc, r));
   if (dig.count === 0) out.push('(no destination)');
-  out.push(...moreLines(shownRows.length, dig.count, 'destinations'));
+  out.push(...moreLines(shownRows.length, dig.count, 'destination'));
   // The verdict once, in the report stage's own words (it carries every figure).
   out.push('');
   // A capture of QUIC only: no TCP to simulate, the QUIC line says what applies.

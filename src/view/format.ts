@@ -222,8 +222,9 @@ export function formatHeader<R>(cols: readonly LaidOutColumn<R>[]): string {
 }
 
 /** The line under a table cut to `--top` rows: how many more there are (none when all are shown). */
-export function moreLines(shown: number, total: number, what: string): string[] {
-  return shown < total ? [`... ${fmtInt(total - shown)} more ${what} (--top to show more)`] : [];
+export function moreLines(shown: number, total: number, what: 'connection' | 'destination'): string[] {
+  const n = total - shown;
+  return n > 0 ? [`... ${fmtInt(n)} more ${n === 1 ? what : `${what}s`} (--top to show more)`] : [];
 }
 
 /**

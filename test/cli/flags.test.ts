@@ -295,6 +295,9 @@ describe('output', () => {
     expect(one.stdout).toContain(all.stdout.slice(all.stdout.indexOf('Rates '), all.stdout.indexOf('\n- ')));
     expect(one.stdout.match(/^- /gm)).toHaveLength(1);
     expect((await cli('pool', mix, '--top', '0')).stdout).toMatch(/^\.\.\. 4 more destinations/m);
+    // One left: the singular.
+    expect((await cli('pool', mix, '--top', '3')).stdout).toMatch(/^\.\.\. 1 more destination \(--top to show more\)$/m);
+    expect((await cli('pool', mix, '--top', '4')).stdout).not.toMatch(/more destination/);
     expect((await cli('pool', mix, '--top', '-1')).stderr).toMatch(/^error: --top must be a whole number >= 0/m);
   });
 });
