@@ -377,6 +377,13 @@ export async function runPipeline(path, api) {
   if (JSON.stringify(dig.pool.total) !== JSON.stringify(pool.total) || JSON.stringify(dig.pool.destinations) !== JSON.stringify(pool.destinations.slice(0, 2))) {
     throw new Error('destinationDigest: the pool differs from simulatePool');
   }
+  // The same digest over the reports' rows, where a row without an SNI finds its destination by its server endpoint.
+  const store = new api.RowStore();
+  for (const c of a.connections) store.add(c);
+  const every = (conns) => JSON.stringify(api.destinationDigest(conns, { top: Infinity }));
+  if (every(store.views()) !== every(a.connections)) {
+    throw new Error('destinationDigest: the rows give other destinations than the records');
+  }
   // info, JSON and text
   JSON.parse(JSON.stringify(api.infoJson(a)));
   api.formatInfo(a);
@@ -412,6 +419,7 @@ export async function loadDist(dist = join(resolve(fileURLToPath(import.meta.url
     destinations: report.destinations,
     compareAnalyses: report.compareAnalyses,
     destinationDigest: digest.destinationDigest,
+    RowStore: report.RowStore,
     compareDigest: compare.compareDigest,
     formatPoolReport: poolText.formatPoolReport,
     infoJson: info.infoJson,

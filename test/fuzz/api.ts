@@ -3,7 +3,7 @@ import { analyzeFile } from '../../src/analyze.js';
 import { ndjsonLine, writeJsonDocument } from '../../src/output/json.js';
 import { ProtobufWriter, readSavedAnalysisStream } from '../../src/output/protobuf.js';
 import { formatTextReport } from '../../src/output/text.js';
-import { compareAnalyses, destinations, simulatePool, summarize } from '../../src/report/index.js';
+import { RowStore, compareAnalyses, destinations, simulatePool, summarize } from '../../src/report/index.js';
 import { formatPoolReport } from '../../src/output/pool-text.js';
 import { formatInfo, infoJson } from '../../src/output/info.js';
 import { formatComparison } from '../../src/output/compare-text.js';
@@ -24,6 +24,7 @@ export const srcApi: PipelineApi = {
   destinations,
   compareAnalyses,
   destinationDigest,
+  RowStore,
   compareDigest,
   formatPoolReport,
   infoJson,
