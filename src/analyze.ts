@@ -532,6 +532,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   const udpNote = udpWarning(stats);
   if (udpNote !== undefined) warnings.push(udpNote);
 
+  if (useRows) rows.doneAdding();
   return {
     capture: {
       file: source === '-' ? 'stdin' : source,

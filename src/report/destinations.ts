@@ -13,6 +13,9 @@ import type { DestinationStats, TransportSetup } from './types.js';
  */
 export const IDLE_CLOSE_MIN_SEC = 1;
 
+/** Characters of an address's text (IPv4 dotted, IPv6 hex and colons): an SNI of other characters is not one. */
+const ADDRESS_TEXT = /^[0-9a-fA-F:.]+$/;
+
 /** 'sni:port' when the ClientHello carried an SNI, else 'ip:port' ('[ip]:port' for IPv6). */
 export function destinationKey(c: ConnRow): string {
   // join, not a template: one flat string, not a tree of concatenations (68 bytes for a
@@ -258,7 +261,7 @@ export class DestinationTable {
     const port = c.server.port;
     const base = key.slice(0, key.length - String(port).length - 1);
     const ip = base.startsWith('[') && base.endsWith(']') ? base.slice(1, -1) : base;
-    if (ip.includes(':') === (ip === base)) return -1;
+    if (ip.includes(':') === (ip === base) || !ADDRESS_TEXT.test(ip)) return -1;
     const e = this.store.findEndpoint(ip, port);
     return e >= 0 && e < this.byEndpointN ? this.byEndpoint.get(e) - 1 : -1;
   }

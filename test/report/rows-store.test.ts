@@ -315,6 +315,26 @@ describe('server endpoints', () => {
     expect(store.endpointCount).toBe(distinct.size);
     const endpoints = Array.from({ length: store.endpointCount }, (_, i) => store.endpointAt(i));
     expect(new Set(endpoints.map((e) => `${e.ip} ${e.port}`))).toEqual(distinct);
+    // findEndpoint: each endpoint by its address and port; none for a port or address not seen.
+    endpoints.forEach((e, i) => expect(store.findEndpoint(e.ip, e.port)).toBe(i));
+    expect(store.findEndpoint('10.0.0.2', 80)).toBe(-1);
+    expect(store.findEndpoint('a.example', 443)).toBe(-1);
+    expect(store.findEndpoint('10.9.9.9', 443)).toBe(-1);
+  });
+
+  test('after doneAdding (the lookup map let go), endpoints are still found, and rows added later reuse the strings stored', () => {
+    const store = new RowStore();
+    store.add(rec({ id: 0, start: 1, end: 2, serverIp: '10.0.0.2', port: 443, sni: null }));
+    store.add(rec({ id: 1, start: 1, end: 2, serverIp: '10.0.0.3', port: 443, sni: 'a.example' }));
+    const strings = store.strings.list.length;
+    store.doneAdding();
+    expect(store.findEndpoint('10.0.0.3', 443)).toBe(1);
+    store.doneAdding();
+    const i = store.add(rec({ id: 2, start: 1, end: 2, serverIp: '10.0.0.3', port: 443, sni: 'a.example' }));
+    expect(store.strings.list.length).toBe(strings);
+    expect(store.endpointCount).toBe(2);
+    expect(store.views()[i]!.tls!.sni).toBe('a.example');
+    expect(store.views()[i]!.server).toEqual({ ip: '10.0.0.3', port: 443 });
   });
 });
 
