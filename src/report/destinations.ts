@@ -13,6 +13,81 @@ import type { DestinationStats, TransportSetup } from './types.js';
  */
 export const IDLE_CLOSE_MIN_SEC = 1;
 
+/**
+ * An IPv4 address in canonical dotted form ('10.9.0.1': four numbers 0-255, no leading
+ * zeros, as the decoder writes addresses) as a number; -1 for any other text ('010.9.0.1',
+ * a host name, IPv6), whose key would not be the same string.
+ */
+export function ipv4Number(s: string): number {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch === 46 /* . */) {
+      if (digits === 0 || ++dots > 3) return -1;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (ch >= 48 && ch <= 57) {
+      if (digits > 0 && part === 0) return -1; // a leading zero
+      part = part * 10 + (ch - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  return dots === 3 && digits > 0 ? n * 256 + part : -1;
+}
+
+/** An IPv4 address number in dotted form (ipv4Number's inverse). */
+function ipv4Text(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/**
+ * Destinations by a whole-number key below 2^53 (an IPv4 address and a port): open
+ * addressing in typed arrays, ~24 bytes per key, where a Map keyed by the 'ip:port'
+ * string held ~75 bytes and the string.
+ */
+class NumberIndex {
+  private keys = new Float64Array(1024).fill(NaN);
+  private values = new Int32Array(1024);
+  private n = 0;
+
+  get(k: number): number {
+    const mask = this.keys.length - 1;
+    for (let i = NumberIndex.hash(k) & mask; ; i = (i + 1) & mask) {
+      const at = this.keys[i]!;
+      if (at === k) return this.values[i]!;
+      if (at !== at) return -1; // NaN: an empty slot
+    }
+  }
+
+  set(k: number, v: number): void {
+    if (2 * (this.n + 1) > this.keys.length) this.grow();
+    const mask = this.keys.length - 1;
+    let i = NumberIndex.hash(k) & mask;
+    while (this.keys[i] === this.keys[i] && this.keys[i] !== k) i = (i + 1) & mask;
+    if (this.keys[i] !== k) this.n++;
+    this.keys[i] = k;
+    this.values[i] = v;
+  }
+
+  private grow(): void {
+    const { keys, values } = this;
+    this.keys = new Float64Array(keys.length * 2).fill(NaN);
+    this.values = new Int32Array(keys.length * 2);
+    this.n = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === keys[i]) this.set(keys[i]!, values[i]!);
+  }
+
+  private static hash(k: number): number {
+    const lo = k >>> 0;
+    const hi = (k / 4294967296) >>> 0;
+    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 7;
+  }
+}
+
 /** Characters of an address's text (IPv4 dotted, IPv6 hex and colons): an SNI of other characters is not one. */
 const ADDRESS_TEXT = /^[0-9a-fA-F:.]+$/;
 
@@ -198,6 +273,10 @@ export class DestinationTable {
   // Other connections (SNI, records) by key in a map. A destination's key is not kept: it is
   // made again from its first connection's SNI, else its address and port (keyOf).
   private readonly index = new Map<string, number>();
+  /** Destinations whose key is an IPv4 address and a port, by address * 65536 + port (records: the protobuf trailer). */
+  private readonly byV4 = new NumberIndex();
+  /** Such a destination's address, where `ips` holds '' (a string per destination not kept). */
+  private readonly v4 = new Uint32Column();
   /** The row store whose endpoints `byEndpoint` is indexed by (the first RowView added). */
   private store: RowStore | null = null;
   /** Destination index + 1 by server endpoint of `store` (0: not seen yet). */
@@ -237,10 +316,25 @@ export class DestinationTable {
       const known = e < this.byEndpointN ? this.byEndpoint.get(e) - 1 : -1;
       if (known >= 0) return known;
       // The endpoint's first row: its key may have come already from a connection found by key.
-      const key = destinationKey(c);
-      const d = this.index.get(key) ?? this.newDestination(c);
+      const ip = c.server.ip;
+      const n = ipv4Number(ip);
+      let d = n >= 0 ? this.byV4.get(n * 65536 + c.server.port) : (this.index.get(destinationKey(c)) ?? -1);
+      if (d < 0) d = this.newDestination(c, -1);
       while (this.byEndpointN <= e) this.byEndpoint.set(this.byEndpointN++, 0);
       this.byEndpoint.set(e, d + 1);
+      return d;
+    }
+    // A key that is an IPv4 address and a port (the server's address, or an SNI that is one): by number.
+    const sni = c.tls?.sni;
+    const n = ipv4Number(sni || c.server.ip);
+    if (n >= 0) {
+      const k = n * 65536 + c.server.port;
+      let d = this.byV4.get(k);
+      if (d < 0) {
+        d = this.endpointDestination(c, destinationKey(c));
+        if (d < 0) d = this.newDestination(c, sni ? -1 : n);
+        this.byV4.set(k, d);
+      }
       return d;
     }
     const key = destinationKey(c);
@@ -248,7 +342,7 @@ export class DestinationTable {
     if (d === undefined) {
       // The same key as an endpoint's, found by endpoint (an SNI that is the server's address).
       d = this.endpointDestination(c, key);
-      if (d < 0) d = this.newDestination(c);
+      if (d < 0) d = this.newDestination(c, -1);
       this.index.set(key, d);
     }
     return d;
@@ -266,9 +360,11 @@ export class DestinationTable {
     return e >= 0 && e < this.byEndpointN ? this.byEndpoint.get(e) - 1 : -1;
   }
 
-  private newDestination(c: ConnRow): number {
+  /** A new destination for c; `v4`: its server's IPv4 address number, kept instead of the text (-1: the text). */
+  private newDestination(c: ConnRow, v4: number): number {
     const d = this.ips.length;
-    this.ips.push(c.server.ip);
+    this.ips.push(v4 >= 0 ? '' : c.server.ip);
+    this.v4.set(d, v4 >= 0 ? v4 : 0);
     this.ports.set(d, c.server.port);
     this.tcpN.set(d, 0);
     this.quicN.set(d, 0);
@@ -280,8 +376,14 @@ export class DestinationTable {
     const sni = this.snis.get(d);
     const port = this.ports.get(d);
     if (sni !== undefined) return [sni, port].join(':');
-    const ip = this.ips[d]!;
+    const ip = this.ipOf(d);
     return ip.includes(':') ? ['[', ip, ']:', port].join('') : [ip, port].join(':');
+  }
+
+  /** Destination d's server address (its first connection's). */
+  private ipOf(d: number): string {
+    const ip = this.ips[d]!;
+    return ip === '' ? ipv4Text(this.v4.get(d)) : ip;
   }
 
   /** Destinations seen so far. */
@@ -535,7 +637,7 @@ export class DestinationTable {
     return {
       key,
       sni: this.snis.get(d) ?? null,
-      ip: this.ips[d]!,
+      ip: this.ipOf(d),
       port: this.ports.get(d),
       connections: m,
       connectionIds,

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
 import { analyzeFile } from '../../src/analyze.js';
-import { DestinationTable, RowStore, destinationKey, destinations, peakConcurrency } from '../../src/report/index.js';
+import { DestinationTable, RowStore, destinationKey, destinations, peakConcurrency, type ConnRow } from '../../src/report/index.js';
+import { ipv4Number } from '../../src/report/destinations.js';
 import { mulberry32 } from '../helpers/rng.js';
 import type { ConnectionRecord } from '../../src/timeline/types.js';
 import type { DestinationStats } from '../../src/report/types.js';
@@ -206,6 +207,59 @@ describe('rows found by endpoint', () => {
       expect(want.find((d) => d.key === `${v4}:${variants[1]!.server.port}`)!.connections).toBeGreaterThan(1);
       expect(want.find((d) => d.key === `[${v6}]:${variants[0]!.server.port}`)!.connections).toBeGreaterThan(1);
       expect(fromRows.result()).toStrictEqual(want);
+    }
+  });
+});
+
+describe('keys that are an IPv4 address and a port', () => {
+  test('ipv4Number reads canonical dotted addresses only', () => {
+    expect(ipv4Number('10.9.0.1')).toBe(((10 * 256 + 9) * 256 + 0) * 256 + 1);
+    expect(ipv4Number('0.0.0.0')).toBe(0);
+    expect(ipv4Number('255.255.255.255')).toBe(2 ** 32 - 1);
+    for (const bad of ['010.9.0.1', '10.9.0', '10.9.0.1.', '.10.9.0.1', '10..0.1', '256.0.0.1', '10.9.0.1000', 'a.b.c.d', 'fd00::1', '', '1.2.3.4:5', '10.9.0.01']) {
+      expect(ipv4Number(bad)).toBe(-1);
+    }
+  });
+
+  test('records and rows, mixed in one table in any order: the destinations of a plain grouping by key', async () => {
+    const a = await analyzeFile(fx('demo-loopback-mix.pcapng'));
+    const tls = a.connections.find((c) => c.tls?.sni)!;
+    const plainTcp = a.connections.find((c) => !c.tls)!;
+    const conns: ConnectionRecord[] = [];
+    let id = 5000;
+    const add = (ip: string, port: number, sni: string | null): void => {
+      const base = sni ? tls : plainTcp;
+      conns.push({ ...base, id: id++, server: { ip, port }, tls: base.tls && { ...base.tls, sni } });
+    };
+    // Addresses alone, then SNIs that are the same text (same key), SNIs that are not
+    // ('010.9.0.1', another port), and IPv6 beside them; more than 1,024 addresses (the
+    // index grows).
+    for (let k = 0; k < 1500; k++) add(`10.${k >> 8}.${k & 255}.1`, 443, null);
+    for (let k = 0; k < 1500; k += 7) add(`10.${k >> 8}.${k & 255}.1`, 443, null);
+    add('10.7.7.7', 443, '10.0.5.1');
+    add('10.7.7.7', 443, '10.0.6.1');
+    add('10.7.7.7', 443, '010.0.5.1');
+    add('10.7.7.7', 80, '10.0.5.1');
+    add('10.7.7.7', 443, '10.200.0.1');
+    add('10.200.0.1', 443, null);
+    add('fd00::1', 443, null);
+    add('10.7.7.7', 443, '[fd00::1]');
+    add('10.7.7.7', 443, 'fd00::1');
+    const plain = new Map<string, number>();
+    for (const c of conns) plain.set(destinationKey(c), (plain.get(destinationKey(c)) ?? 0) + 1);
+    const want = [...plain].sort(([x], [y]) => (x < y ? -1 : 1));
+    const rng = mulberry32(11);
+    for (let trial = 0; trial < 4; trial++) {
+      const order = trial === 0 ? conns : trial === 1 ? [...conns].reverse() : [...conns].sort(() => rng() - 0.5);
+      const store = new RowStore();
+      const at = order.map((c) => store.add(c));
+      const byIndex = new Map(store.views().map((v) => [v.index, v]));
+      const views = new Map<number, ConnRow>(order.map((c, k) => [c.id, byIndex.get(at[k]!)!]));
+      const t = new DestinationTable();
+      // Every other connection as its row, the rest as records.
+      order.forEach((c, k) => t.add(k % 2 ? views.get(c.id)! : c));
+      const got = t.result().map((d) => [d.key, d.connections] as [string, number]);
+      expect(got.sort(([x], [y]) => (x < y ? -1 : 1))).toEqual(want);
     }
   });
 });
