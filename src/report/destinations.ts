@@ -270,8 +270,9 @@ export class DestinationTable {
   // A scan of a million addresses has a million destinations. A row of the report (a RowView)
   // without an SNI finds its destination by its server endpoint's index in the row store:
   // 4 bytes per endpoint, where a key string in a map was ~75 bytes (75 MB for the scan).
-  // Other connections (SNI, records) by key in a map. A destination's key is not kept: it is
-  // made again from its first connection's SNI, else its address and port (keyOf).
+  // Other connections (SNI, records) by key: a key that is an IPv4 address and a port by
+  // number (byV4), others in a map. A destination's key is not kept: it is made again from
+  // its first connection's SNI, else its address and port (keyOf).
   private readonly index = new Map<string, number>();
   /** Destinations whose key is an IPv4 address and a port, by address * 65536 + port (records: the protobuf trailer). */
   private readonly byV4 = new NumberIndex();
