@@ -516,14 +516,17 @@ export class DestinationTable {
         );
       }
     } finally {
-      if (!opts.again) {
-        this.rowsA.close();
-        this.rowsS.close();
-        this.rowsE.close();
-      }
+      if (!opts.again) this.close();
       files.connectionIds.bytes.close();
       files.quicConnectionIds.bytes.close();
     }
+  }
+
+  /** Releases the rows (their temporary files); eachDestination does, unless told `again`. */
+  close(): void {
+    this.rowsA.close();
+    this.rowsS.close();
+    this.rowsE.close();
   }
 
   /** Reads past destination d's rows in each cursor (eachDestination's `only`). */

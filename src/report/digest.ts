@@ -95,56 +95,61 @@ export function destinationDigest(
   // they come, and there is no second pass.
   const all = table.destinations <= top;
   const full = new Map<number, { stats: DestinationStats; pool: DestinationPool | null; simulated: DestinationStats | null }>();
-  // First pass: every destination computed and simulated, for the counts and totals.
-  table.eachDestination(
-    Infinity,
-    (d, _pieces, refs, index) => {
-      count++;
-      const byT = d.setupByTransport;
-      let pool: DestinationPool | null = null;
-      let simulated: DestinationStats | null = null;
-      if (byT.tcp !== null) {
-        const group = tcpGroup(conns, refs);
-        // With QUIC beside it, the simulation sees the destination's TCP connections only (as simulatePool).
-        simulated = byT.quic === null ? d : destinationStats(d.key, group, minIdle);
-        pool = builder.add(simulated, group);
-        opts.onPool?.(pool, simulated);
-        poolSetupTotalMs += d.setupMs.total;
-      }
-      const seen: Seen = { index, key: d.key, total: d.setupMs.total, simulated: simulated ? simulated.setupMs.total : 0 };
-      if (simulated) poolRows.add(seen);
-      if (byT.quic !== null) {
-        quicCount++;
-        if (d.key.length > quicKeyMax) quicKeyMax = d.key.length;
-        quicRows.add(seen);
-      }
-      rows.add(seen);
-      if (all) full.set(index, { stats: d, pool, simulated });
-    },
-    { again: !all },
-  );
-  const keptRows = rows.sorted();
-  const keptQuic = quicRows.sorted();
-  const keptPool = poolRows.sorted();
-  if (!all) {
-    // Second pass: the kept destinations again, computed and simulated as in the first.
-    const wanted = new Set<number>();
-    for (const list of [keptRows, keptQuic, keptPool]) for (const x of list) wanted.add(x.index);
+  try {
+    // First pass: every destination computed and simulated, for the counts and totals.
     table.eachDestination(
       Infinity,
       (d, _pieces, refs, index) => {
+        count++;
+        const byT = d.setupByTransport;
         let pool: DestinationPool | null = null;
         let simulated: DestinationStats | null = null;
-        if (d.setupByTransport.tcp !== null) {
+        if (byT.tcp !== null) {
           const group = tcpGroup(conns, refs);
-          simulated = d.setupByTransport.quic === null ? d : destinationStats(d.key, group, minIdle);
-          pool = builder.poolOf(simulated, group);
+          // With QUIC beside it, the simulation sees the destination's TCP connections only (as simulatePool).
+          simulated = byT.quic === null ? d : destinationStats(d.key, group, minIdle);
+          pool = builder.add(simulated, group);
+          opts.onPool?.(pool, simulated);
+          poolSetupTotalMs += d.setupMs.total;
         }
-        full.set(index, { stats: d, pool, simulated });
+        const seen: Seen = { index, key: d.key, total: d.setupMs.total, simulated: simulated ? simulated.setupMs.total : 0 };
+        if (simulated) poolRows.add(seen);
+        if (byT.quic !== null) {
+          quicCount++;
+          if (d.key.length > quicKeyMax) quicKeyMax = d.key.length;
+          quicRows.add(seen);
+        }
+        rows.add(seen);
+        if (all) full.set(index, { stats: d, pool, simulated });
       },
-      { only: (i) => wanted.has(i) },
+      { again: !all },
     );
+    if (!all) {
+      // Second pass: the kept destinations again, computed and simulated as in the first.
+      const wanted = new Set<number>();
+      for (const list of [rows, quicRows, poolRows]) for (const x of list.sorted()) wanted.add(x.index);
+      table.eachDestination(
+        Infinity,
+        (d, _pieces, refs, index) => {
+          let pool: DestinationPool | null = null;
+          let simulated: DestinationStats | null = null;
+          if (d.setupByTransport.tcp !== null) {
+            const group = tcpGroup(conns, refs);
+            simulated = d.setupByTransport.quic === null ? d : destinationStats(d.key, group, minIdle);
+            pool = builder.poolOf(simulated, group);
+          }
+          full.set(index, { stats: d, pool, simulated });
+        },
+        { only: (i) => wanted.has(i) },
+      );
+    }
+  } finally {
+    // The rows' files, also when a pass threw (`again` leaves them open for the next).
+    table.close();
   }
+  const keptRows = rows.sorted();
+  const keptQuic = quicRows.sorted();
+  const keptPool = poolRows.sorted();
   const at = (x: Seen) => full.get(x.index)!;
   return {
     count,
