@@ -52,11 +52,13 @@ function ipv4Text(n: number): string {
 class NumberIndex {
   private keys = new Float64Array(1024).fill(NaN);
   private values = new Int32Array(1024);
+  /** 32 - log2(slots): a key's first slot is the top bits of its multiplied hash. */
+  private shift = 22;
   private n = 0;
 
   get(k: number): number {
     const mask = this.keys.length - 1;
-    for (let i = NumberIndex.hash(k) & mask; ; i = (i + 1) & mask) {
+    for (let i = this.slot(k); ; i = (i + 1) & mask) {
       const at = this.keys[i]!;
       if (at === k) return this.values[i]!;
       if (at !== at) return -1; // NaN: an empty slot
@@ -66,7 +68,7 @@ class NumberIndex {
   set(k: number, v: number): void {
     if (2 * (this.n + 1) > this.keys.length) this.grow();
     const mask = this.keys.length - 1;
-    let i = NumberIndex.hash(k) & mask;
+    let i = this.slot(k);
     while (this.keys[i] === this.keys[i] && this.keys[i] !== k) i = (i + 1) & mask;
     if (this.keys[i] !== k) this.n++;
     this.keys[i] = k;
@@ -77,14 +79,16 @@ class NumberIndex {
     const { keys, values } = this;
     this.keys = new Float64Array(keys.length * 2).fill(NaN);
     this.values = new Int32Array(keys.length * 2);
+    this.shift--;
     this.n = 0;
     for (let i = 0; i < keys.length; i++) if (keys[i] === keys[i]) this.set(keys[i]!, values[i]!);
   }
 
-  private static hash(k: number): number {
+  /** Fibonacci hashing of the key's two 32-bit halves mixed. */
+  private slot(k: number): number {
     const lo = k >>> 0;
     const hi = (k / 4294967296) >>> 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 7;
+    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
   }
 }
 
