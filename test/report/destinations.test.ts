@@ -221,7 +221,7 @@ describe('keys that are an IPv4 address and a port', () => {
     }
   });
 
-  test('records and rows, mixed in one table in any order: the destinations of a plain grouping by key', async () => {
+  test('records and the rows of two stores, mixed in one table in any order: the destinations of a plain grouping by key', async () => {
     const a = await analyzeFile(fx('demo-loopback-mix.pcapng'));
     const tls = a.connections.find((c) => c.tls?.sni)!;
     const plainTcp = a.connections.find((c) => !c.tls)!;
@@ -251,13 +251,19 @@ describe('keys that are an IPv4 address and a port', () => {
     const rng = mulberry32(11);
     for (let trial = 0; trial < 4; trial++) {
       const order = trial === 0 ? conns : trial === 1 ? [...conns].reverse() : [...conns].sort(() => rng() - 0.5);
-      const store = new RowStore();
-      const at = order.map((c) => store.add(c));
-      const byIndex = new Map(store.views().map((v) => [v.index, v]));
-      const views = new Map<number, ConnRow>(order.map((c, k) => [c.id, byIndex.get(at[k]!)!]));
+      // Two row stores of the same connections: the table finds rows of the first by endpoint,
+      // and those of the other store by key, as records.
+      // (filled in opposite orders: an endpoint's index in one is another's in the other).
+      const viewsOf = (fill: readonly ConnectionRecord[]): Map<number, ConnRow> => {
+        const store = new RowStore();
+        const at = fill.map((c) => store.add(c));
+        const byIndex = new Map(store.views().map((v) => [v.index, v]));
+        return new Map<number, ConnRow>(fill.map((c, k) => [c.id, byIndex.get(at[k]!)!]));
+      };
+      const [views, others] = [viewsOf(order), viewsOf([...order].reverse())];
       const t = new DestinationTable();
-      // Every other connection as its row, the rest as records.
-      order.forEach((c, k) => t.add(k % 2 ? views.get(c.id)! : c));
+      // A third of the connections as rows of each store, the rest as records.
+      order.forEach((c, k) => t.add(k % 3 === 1 ? views.get(c.id)! : k % 3 === 2 ? others.get(c.id)! : c));
       const got = t.result().map((d) => [d.key, d.connections] as [string, number]);
       expect(got.sort(([x], [y]) => (x < y ? -1 : 1))).toEqual(want);
     }
