@@ -97,13 +97,21 @@ const ADDRESS_TEXT = /^[0-9a-fA-F:.]+$/;
 
 /** 'sni:port' when the ClientHello carried an SNI, else 'ip:port' ('[ip]:port' for IPv6). */
 export function destinationKey(c: ConnRow): string {
-  // join, not a template: one flat string, not a tree of concatenations (68 bytes for a
-  // 'ip:port' of an IPv4 address, against 42), kept per destination (a scan of a million).
-  const sni = c.tls?.sni;
   const server = c.server;
-  if (sni) return [sni, server.port].join(':');
-  const ip = server.ip;
-  return ip.includes(':') ? ['[', ip, ']:', server.port].join('') : [ip, server.port].join(':');
+  return keyText(keyBase(c.tls?.sni, server.ip), server.port);
+}
+
+/** A key's text before the port: the SNI, else the address ('[ip]' for IPv6). */
+function keyBase(sni: string | null | undefined, ip: string): string {
+  return sni ? sni : ip.includes(':') ? ['[', ip, ']'].join('') : ip;
+}
+
+/**
+ * 'base:port'. join, not a template: one flat string, not a tree of concatenations (68 bytes
+ * for an 'ip:port' of an IPv4 address, against 42), kept per destination (a scan of a million).
+ */
+function keyText(base: string, port: number): string {
+  return [base, port].join(':');
 }
 
 /**
@@ -314,63 +322,61 @@ export class DestinationTable {
     this.rowsE = new SpillSorter(E_WIDTH, byDestEnd, opts);
   }
 
-  /** The index of c's destination, a new one if c is its first connection. */
-  private destinationOf(c: ConnRow): number {
-    if (c instanceof RowView && (this.store ??= c.store) === c.store && !c.store.sniAt(c.index)) {
+  /** The index of c's destination (`sni`: its SNI, read once by add()), a new one if c is its first connection. */
+  private destinationOf(c: ConnRow, sni: string | null | undefined): number {
+    const server = c.server;
+    if (c instanceof RowView && (this.store ??= c.store) === c.store && !sni) {
       const e = c.store.serverAt(c.index);
       const known = e < this.byEndpointN ? this.byEndpoint.get(e) - 1 : -1;
       if (known >= 0) return known;
       // The endpoint's first row: its key may have come already from a connection found by key.
-      const ip = c.server.ip;
-      const n = ipv4Number(ip);
-      let d = n >= 0 ? this.byV4.get(n * 65536 + c.server.port) : (this.index.get(destinationKey(c)) ?? -1);
-      if (d < 0) d = this.newDestination(c, -1);
+      const n = ipv4Number(server.ip);
+      let d = n >= 0 ? this.byV4.get(n * 65536 + server.port) : (this.index.get(keyText(keyBase(null, server.ip), server.port)) ?? -1);
+      if (d < 0) d = this.newDestination(server, -1);
       while (this.byEndpointN <= e) this.byEndpoint.set(this.byEndpointN++, 0);
       this.byEndpoint.set(e, d + 1);
       return d;
     }
+    const base = keyBase(sni, server.ip);
     // A key that is an IPv4 address and a port (the server's address, or an SNI that is one): by number.
-    const sni = c.tls?.sni;
-    const n = ipv4Number(sni || c.server.ip);
+    const n = ipv4Number(base);
     if (n >= 0) {
-      const k = n * 65536 + c.server.port;
+      const k = n * 65536 + server.port;
       let d = this.byV4.get(k);
       if (d < 0) {
-        d = this.endpointDestination(c, destinationKey(c));
-        if (d < 0) d = this.newDestination(c, sni ? -1 : n);
+        d = this.endpointDestination(base, server.port);
+        if (d < 0) d = this.newDestination(server, sni ? -1 : n);
         this.byV4.set(k, d);
       }
       return d;
     }
-    const key = destinationKey(c);
+    const key = keyText(base, server.port);
     let d = this.index.get(key);
     if (d === undefined) {
       // The same key as an endpoint's, found by endpoint (an SNI that is the server's address).
-      d = this.endpointDestination(c, key);
-      if (d < 0) d = this.newDestination(c, -1);
+      d = this.endpointDestination(base, server.port);
+      if (d < 0) d = this.newDestination(server, -1);
       this.index.set(key, d);
     }
     return d;
   }
 
-  /** The destination found by endpoint whose key is `key`; -1 if none. */
-  private endpointDestination(c: ConnRow, key: string): number {
+  /** The destination found by endpoint whose key is `base:port` (keyBase); -1 if none. */
+  private endpointDestination(base: string, port: number): number {
     if (this.store === null) return -1;
-    // An endpoint's key is 'ip:port', or '[ip]:port' for an address with colons.
-    const port = c.server.port;
-    const base = key.slice(0, key.length - String(port).length - 1);
+    // An endpoint's key base is its address, or '[ip]' for an address with colons.
     const ip = base.startsWith('[') && base.endsWith(']') ? base.slice(1, -1) : base;
     if (ip.includes(':') === (ip === base) || !ADDRESS_TEXT.test(ip)) return -1;
     const e = this.store.findEndpoint(ip, port);
     return e >= 0 && e < this.byEndpointN ? this.byEndpoint.get(e) - 1 : -1;
   }
 
-  /** A new destination for c; `v4`: its server's IPv4 address number, kept instead of the text (-1: the text). */
-  private newDestination(c: ConnRow, v4: number): number {
+  /** A new destination at `server`; `v4`: its IPv4 address number, kept instead of the text (-1: the text). */
+  private newDestination(server: { ip: string; port: number }, v4: number): number {
     const d = this.ips.length;
-    this.ips.push(v4 >= 0 ? '' : c.server.ip);
+    this.ips.push(v4 >= 0 ? '' : server.ip);
     this.v4.set(d, v4 >= 0 ? v4 : 0);
-    this.ports.set(d, c.server.port);
+    this.ports.set(d, server.port);
     this.tcpN.set(d, 0);
     this.quicN.set(d, 0);
     return d;
@@ -378,11 +384,7 @@ export class DestinationTable {
 
   /** Destination d's key (destinationKey of its connections), from its first connection's SNI, else its address. */
   private keyOf(d: number): string {
-    const sni = this.snis.get(d);
-    const port = this.ports.get(d);
-    if (sni !== undefined) return [sni, port].join(':');
-    const ip = this.ipOf(d);
-    return ip.includes(':') ? ['[', ip, ']:', port].join('') : [ip, port].join(':');
+    return keyText(keyBase(this.snis.get(d), this.ipOf(d)), this.ports.get(d));
   }
 
   /** Destination d's server address (its first connection's). */
@@ -418,8 +420,9 @@ export class DestinationTable {
    * rows) is handed back with its destination by eachDestination, in arrival order.
    */
   add(c: ConnRow, ref = 0): void {
-    const d = this.destinationOf(c);
-    const sni = c.tls?.sni;
+    // A row makes its TLS section anew on each read: the SNI is read once.
+    const sni = c instanceof RowView ? c.store.sniAt(c.index) : c.tls?.sni;
+    const d = this.destinationOf(c, sni);
     if (sni && !this.snis.has(d)) this.snis.set(d, sni);
     const quic = c.transport === 'quic';
     const ms = c.setup.ms;

@@ -59,14 +59,19 @@ interface Seen {
 const byTotal = (a: Seen, b: Seen): number => compareTotalKey(a.total, a.key, b.total, b.key);
 const bySimulated = (a: Seen, b: Seen): number => compareTotalKey(a.simulated, a.key, b.simulated, b.key);
 
-/** The destination's TCP connections (QUIC is not simulated), from the table's refs into `conns`. */
-function tcpGroup(conns: readonly ConnRow[], refs: Uint32Array): ConnRow[] {
+/**
+ * What the pool simulation sees of destination `d`: its TCP connections (QUIC is not
+ * simulated), from the table's refs into `conns`, and their figures (d's own when it has
+ * no QUIC beside them, as simulatePool); null without TCP.
+ */
+function simulatedOf(d: DestinationStats, conns: readonly ConnRow[], refs: Uint32Array, minIdle: number): { group: ConnRow[]; stats: DestinationStats } | null {
+  if (d.setupByTransport.tcp === null) return null;
   const group: ConnRow[] = [];
   for (const i of refs) {
     const c = conns[i]!;
     if (c.transport !== 'quic') group.push(c);
   }
-  return group;
+  return { group, stats: d.setupByTransport.quic === null ? d : destinationStats(d.key, group, minIdle) };
 }
 
 export function destinationDigest(
@@ -94,7 +99,7 @@ export function destinationDigest(
   // No more destinations than are kept (a capture's usual case): their figures are kept as
   // they come, and there is no second pass.
   const all = table.destinations <= top;
-  const full = new Map<number, { stats: DestinationStats; pool: DestinationPool | null; simulated: DestinationStats | null }>();
+  const full = new Map<number, { stats: DestinationStats; pool: DestinationPool | null }>();
   try {
     // First pass: every destination computed and simulated, for the counts and totals.
     table.eachDestination(
@@ -103,24 +108,21 @@ export function destinationDigest(
         count++;
         const byT = d.setupByTransport;
         let pool: DestinationPool | null = null;
-        let simulated: DestinationStats | null = null;
-        if (byT.tcp !== null) {
-          const group = tcpGroup(conns, refs);
-          // With QUIC beside it, the simulation sees the destination's TCP connections only (as simulatePool).
-          simulated = byT.quic === null ? d : destinationStats(d.key, group, minIdle);
-          pool = builder.add(simulated, group);
-          opts.onPool?.(pool, simulated);
+        const sim = simulatedOf(d, conns, refs, minIdle);
+        if (sim) {
+          pool = builder.add(sim.stats, sim.group);
+          opts.onPool?.(pool, sim.stats);
           poolSetupTotalMs += d.setupMs.total;
         }
-        const seen: Seen = { index, key: d.key, total: d.setupMs.total, simulated: simulated ? simulated.setupMs.total : 0 };
-        if (simulated) poolRows.add(seen);
+        const seen: Seen = { index, key: d.key, total: d.setupMs.total, simulated: sim ? sim.stats.setupMs.total : 0 };
+        if (sim) poolRows.add(seen);
         if (byT.quic !== null) {
           quicCount++;
           if (d.key.length > quicKeyMax) quicKeyMax = d.key.length;
           quicRows.add(seen);
         }
         rows.add(seen);
-        if (all) full.set(index, { stats: d, pool, simulated });
+        if (all) full.set(index, { stats: d, pool });
       },
       { again: !all },
     );
@@ -131,14 +133,8 @@ export function destinationDigest(
       table.eachDestination(
         Infinity,
         (d, _pieces, refs, index) => {
-          let pool: DestinationPool | null = null;
-          let simulated: DestinationStats | null = null;
-          if (d.setupByTransport.tcp !== null) {
-            const group = tcpGroup(conns, refs);
-            simulated = d.setupByTransport.quic === null ? d : destinationStats(d.key, group, minIdle);
-            pool = builder.poolOf(simulated, group);
-          }
-          full.set(index, { stats: d, pool, simulated });
+          const sim = simulatedOf(d, conns, refs, minIdle);
+          full.set(index, { stats: d, pool: sim ? builder.poolOf(sim.stats, sim.group) : null });
         },
         { only: (i) => wanted.has(i) },
       );

@@ -144,8 +144,9 @@ export function connectionSearchText(c: ConnRow): string {
 
 /**
  * Connections matching every term of the query (view/filter.ts). An empty query
- * keeps all: the same array, not a copy. The term `quic` selects the transport (QUIC connections only), not
- * the text: an SNI such as quic.example.com over TCP does not match it.
+ * keeps all: the same array, not a copy. The term `quic` selects the transport
+ * (QUIC connections only), not the text: an SNI such as quic.example.com over TCP
+ * does not match it.
  */
 export function filterConnections<T extends ConnRow>(conns: readonly T[], query: string): readonly T[] {
   if (query.trim() === '') return conns;
