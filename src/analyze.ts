@@ -55,6 +55,8 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Keep reading at the end of a file given by name until `signal` aborts. */
   follow?: boolean;
+  /** Waits before each chunk is read while it returns a promise (ReadOptions.pace: the output's backpressure). */
+  pace?: () => Promise<void> | undefined;
   /** A live source: closed connections are finalized within lingerMs of wall-clock time. */
   live?: LiveOptions;
   /** Thresholds of the findings (src/findings/types.ts, DEFAULT_FINDING_OPTIONS). */
@@ -472,6 +474,7 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
     read = await readCapture(source, sink, {
       ...liveRead,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.pace ? { pace: opts.pace } : {}),
       onMeta: (m) => {
         meta = m;
         opts.onMeta?.(m);

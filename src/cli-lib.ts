@@ -10,7 +10,7 @@
 export { analyzeFile } from './analyze.js';
 export { LiveReport } from './report/live.js';
 export { formatInfo, formatSavedInfo, infoJson, savedInfoJson } from './output/info.js';
-export { DocumentWriter, LineBatcher, ndjsonLine, write, writeJsonDocument } from './output/json.js';
+export { DocumentWriter, LineBatcher, ndjsonLine, outputBackpressure, write, writeJsonDocument } from './output/json.js';
 export { RecordSpill } from './output/spill.js';
 export { isSavedAnalysis } from './output/hlpb-magic.js';
 export { formatPoolReport } from './output/pool-text.js';

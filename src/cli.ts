@@ -464,6 +464,8 @@ async function runMainStoppable(
       keepConnections: false,
       ...(progress ? { onProgress: progress } : {}),
       onConnection: (c) => out.put(c),
+      // Reading waits while stdout holds more than 8 MiB unwritten (a pipe to a slower reader).
+      pace: () => L.outputBackpressure(process.stdout),
     });
     clearProgress();
     await out.end(a.capture);

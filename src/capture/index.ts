@@ -285,6 +285,8 @@ async function readChunks(
     onProgress?.({ bytesRead: counter.bytesRead, totalBytes, frames: st.frames });
     let ended = head.done;
     while (ok && !ended) {
+      const wait = opts.pace?.();
+      if (wait) await wait;
       let r: IteratorResult<Buffer | string>;
       try {
         r = await next(chunks);

@@ -103,6 +103,11 @@ export interface ReadOptions {
   onMeta?: (meta: CaptureMeta) => void;
   /** Read chunk size; default 1 MiB. */
   chunkSize?: number;
+  /**
+   * Asked before each chunk is read: a promise makes the reader wait for it (the output
+   * stream's backpressure: stdout to a pipe queues every write without bound otherwise).
+   */
+  pace?: () => Promise<void> | undefined;
 }
 
 /**

@@ -141,7 +141,10 @@ export class LineBatcher {
     if (this.used >= this.limit) this.flushSync();
   }
 
-  /** Hands what is collected to the stream (stdout to a file or pipe writes synchronously on Linux). */
+  /**
+   * Hands what is collected to the stream. Into a file it is written at once; into a pipe
+   * it is queued, and the reading waits while more than OUTPUT_QUEUE_MAX is (outputBackpressure).
+   */
   flushSync(): void {
     if (this.used === 0) return;
     this.out.write(this.take());
@@ -159,6 +162,31 @@ export class LineBatcher {
     this.used = 0;
     return piece;
   }
+}
+
+/** Bytes an output stream may hold queued before the reading waits for it (outputBackpressure). */
+export const OUTPUT_QUEUE_MAX = 8 << 20;
+
+/**
+ * The streaming outputs' backpressure, for AnalyzeOptions.pace: undefined while `out` holds
+ * at most `max` bytes not yet written, else a promise settled when it has drained (or failed,
+ * or closed: the write that fails then reports it). Records are written as connections close,
+ * from inside the analysis; stdout to a pipe queued every one of them without bound (NDJSON of
+ * a million SYNs into `| cat`: 1.5 GB), since the reading never waited for the pipe.
+ */
+export function outputBackpressure(out: NodeJS.WritableStream & { writableLength?: number }, max = OUTPUT_QUEUE_MAX): Promise<void> | undefined {
+  if ((out.writableLength ?? 0) <= max) return undefined;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.removeListener('drain', done);
+      out.removeListener('error', done);
+      out.removeListener('close', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('error', done);
+    out.once('close', done);
+  });
 }
 
 /** Write respecting backpressure. */

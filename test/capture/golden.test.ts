@@ -103,6 +103,38 @@ test('progress: bytesRead grows to the file size, totalBytes is its size, frames
   expect(r.frames).toBe(capinfos(name).frames);
 });
 
+test('pace: before each chunk, a promise it returns holds the reading until it settles (the backpressure of the output)', async () => {
+  const name = 'zeek-http-pipelined-keepalive.pcap';
+  const size = statSync(fixturePath(name)).size;
+  const progress: number[] = [];
+  let asked = 0;
+  let release: () => void = () => {};
+  let held = -1;
+  const reading = readCapture(fixturePath(name), () => {}, {
+    chunkSize: 4096,
+    onProgress: (p) => progress.push(p.bytesRead),
+    pace: () => {
+      asked++;
+      // The third chunk waits until released.
+      if (asked !== 2) return undefined;
+      return new Promise<void>((resolve) => {
+        held = progress.length;
+        release = resolve;
+      });
+    },
+  });
+  // Nothing more is read while the promise is pending, however long the event loop turns.
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  expect(held).toBe(2);
+  expect(progress).toHaveLength(2);
+  release();
+  const r = await reading;
+  expect(progress).toHaveLength(Math.ceil(size / 4096));
+  // Asked before every read after the first chunk (which tells the format), the last one finding the end.
+  expect(asked).toBe(Math.ceil(size / 4096));
+  expect(r.frames).toBe(capinfos(name).frames);
+});
+
 test('onMeta is called once, before the first frame', async () => {
   const events: string[] = [];
   let meta: CaptureMeta | undefined;
