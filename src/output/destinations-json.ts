@@ -20,7 +20,7 @@ function itemText(p: object): string {
 const MARK = '\u0000destinations\u0000';
 
 export class DestinationsJsonWriter {
-  private readonly bytes = new TempBytes();
+  private readonly bytes = new TempBytes(undefined, { cachedReads: true });
   private size = 0;
   private readonly at: number[] = [];
   private readonly lengths: number[] = [];

@@ -113,6 +113,44 @@ describe('TempBytes', () => {
     t.close();
   });
 
+  test.each([
+    ['', false],
+    [', short reads through the block cache (a cached block read again after the file grew)', true],
+  ])('appends of every size, reads between them: collected small appends are read back before and after they reach the file%s', (_, cachedReads) => {
+    const r = mulberry32(41);
+    const t = new TempBytes(undefined, { cachedReads });
+    const all: number[] = [];
+    for (let step = 0; step < 400; step++) {
+      // Mostly short appends (collected), sometimes one longer than the collecting buffer (64 KiB).
+      const n = r() < 0.05 ? 70_000 + Math.floor(r() * 20_000) : Math.floor(r() * 300);
+      const piece = Buffer.from(Array.from({ length: n }, () => Math.floor(r() * 256)));
+      t.append(piece);
+      for (const b of piece) all.push(b);
+      if (r() < 0.3 && all.length > 0) {
+        // Anywhere, often the newest bytes (still collected, not yet written).
+        const pos = r() < 0.5 ? Math.max(0, all.length - 1 - Math.floor(r() * 500)) : Math.floor(r() * all.length);
+        const len = Math.min(all.length - pos, 1 + Math.floor(r() * 5000));
+        const into = new Uint8Array(len);
+        t.read(pos, into, len);
+        expect(Buffer.from(into).equals(Buffer.from(all.slice(pos, pos + len)))).toBe(true);
+      }
+    }
+    expect(t.length).toBe(all.length);
+    expect(t.inMemory).toBe(false);
+    const whole = new Uint8Array(all.length);
+    t.read(0, whole, all.length);
+    expect(Buffer.from(whole).equals(Buffer.from(all))).toBe(true);
+    // Cleared with bytes still collected, it starts again at 0 with none of them left over.
+    t.append(Buffer.from([9, 9, 9, 9]));
+    t.clear();
+    t.append(Buffer.from([1, 2, 3]));
+    const three = new Uint8Array(3);
+    t.read(0, three, 3);
+    expect([...three]).toEqual([1, 2, 3]);
+    expect(t.length).toBe(3);
+    t.close();
+  });
+
   test('with no usable temporary directory (TMPDIR missing or read-only), everything stays in memory and reads the same', () => {
     const nowhere = '/nonexistent/handshake-lens-test';
     {
