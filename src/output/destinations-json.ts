@@ -3,13 +3,16 @@
  * destination (`pool --format json`, `compare --format json`): each one, as it
  * is computed (destinationDigest's `onPool`, compareDigest's `onRow`), is turned
  * into its JSON text at once and appended to a temporary file (TempBytes); only
- * its weight (total setup ms), key and place in the file are kept. The document
+ * its weight (total setup ms), its place in the order (TotalKeyOrder: not its key)
+ * and its place in the file are kept. The document
  * is then written in the report's order (weight, largest first, then key), the
  * same bytes as `JSON.stringify(report, null, 2)`. A scan of a million
  * addresses is ~1.5 GB of pool JSON: more than V8's longest string, and ~1.7 KB
  * per destination while the report was built.
  */
 import { TempBytes } from '../base/spill.js';
+import { Float64Column, Uint32Column } from '../base/typed.js';
+import { TotalKeyOrder } from '../report/order.js';
 import type { DocumentWriter } from './json.js';
 
 /** A destination in the document: its JSON at the depth of the `destinations` list (4 spaces). */
@@ -22,25 +25,23 @@ const MARK = '\u0000destinations\u0000';
 export class DestinationsJsonWriter {
   private readonly bytes = new TempBytes(undefined, { cachedReads: true });
   private size = 0;
-  private readonly at: number[] = [];
-  private readonly lengths: number[] = [];
-  private readonly totals: number[] = [];
-  private readonly keys: string[] = [];
+  private readonly at = new Float64Column();
+  private readonly lengths = new Uint32Column();
+  private readonly order = new TotalKeyOrder();
 
   /** One destination's entry; `setupTotalMs`: its weight in the order (total setup ms; the larger side's, compared). */
   add(p: { key: string }, setupTotalMs: number): void {
     const b = Buffer.from(itemText(p));
     this.bytes.append(b);
-    this.at.push(this.size);
-    this.lengths.push(b.length);
-    this.totals.push(setupTotalMs);
-    this.keys.push(p.key);
+    const i = this.order.add(setupTotalMs, p.key);
+    this.at.set(i, this.size);
+    this.lengths.set(i, b.length);
     this.size += b.length;
   }
 
   /** Writes the whole document: `report`'s other fields, and the destinations added as its `destinations`. */
   async writeTo(doc: DocumentWriter, report: object): Promise<void> {
-    const n = this.at.length;
+    const n = this.order.length;
     if (n === 0) {
       await doc.put(JSON.stringify({ ...report, destinations: [] }, null, 2) + '\n');
       await doc.flush();
@@ -50,10 +51,7 @@ export class DestinationsJsonWriter {
     const mark = `    ${JSON.stringify(MARK)}`;
     const cut = text.indexOf(mark);
     if (cut < 0) throw new Error('JSON document: the destinations list was not found');
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    const { totals, keys } = this;
-    order.sort((a, b) => totals[b]! - totals[a]! || (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+    const order = this.order.order();
     await doc.put(text.slice(0, cut));
     const sep = Buffer.from(',\n');
     // One read buffer, reused: the writer copies what it is given (an item longer than its
@@ -61,9 +59,9 @@ export class DestinationsJsonWriter {
     let item = Buffer.allocUnsafe(64 * 1024);
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
-      const len = this.lengths[i]!;
+      const len = this.lengths.get(i);
       const into = len <= item.length ? item : len > 1 << 20 ? Buffer.allocUnsafe(len) : (item = Buffer.allocUnsafe(len));
-      this.bytes.read(this.at[i]!, into, len);
+      this.bytes.read(this.at.get(i), into, len);
       if (k > 0) await doc.putBytes(sep);
       await doc.putBytes(into.subarray(0, len));
     }

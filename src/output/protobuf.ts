@@ -14,8 +14,10 @@ import { createReadStream, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { CaptureError } from '../capture/types.js';
-import { DestinationTable, compareTotalKey, type IdPieces } from '../report/destinations.js';
+import { DestinationTable, type IdPieces } from '../report/destinations.js';
 import { TempBytes } from '../base/spill.js';
+import { Float64Column, Uint32Column } from '../base/typed.js';
+import { TotalKeyOrder } from '../report/order.js';
 import type { Analysis, DestinationStats, Distribution } from '../report/types.js';
 import { CONNECTION_STATES, EVENT_TYPES, FINDING_CODES, SEVERITIES, TRANSPORTS, type Finding, type FindingCode, type Severity, type Transport } from '../timeline/types.js';
 import type { VantagePoint } from '../findings/vantage.js';
@@ -823,7 +825,8 @@ export function* trailerChunks(capture: Obj, destinations: readonly DestinationS
   const blobs = destinations.map((d) => Buffer.concat([...destinationBytes(D, destinationToProto(d), () => null)]));
   yield* trailerFrame(
     capture,
-    blobs.map((b) => b.length),
+    (k) => blobs[k]!.length,
+    blobs.length,
     function* (i) {
       yield blobs[i]!;
     },
@@ -844,27 +847,27 @@ export function* tableTrailerChunks(capture: Obj, table: DestinationTable): Gene
   const { Destination: D } = schema();
   const file = new TempBytes(undefined, { cachedReads: true });
   try {
-    const totals: number[] = [];
-    const keys: string[] = [];
-    const at: number[] = [];
-    const sizes: number[] = [];
+    const order = new TotalKeyOrder();
+    const at = new Float64Column();
+    const sizes = new Uint32Column();
     table.eachDestination(LIST_PIECE, (d, pieces: IdPieces) => {
       const start = file.length;
       for (const b of destinationBytes(D, destinationToProto(d), (list) => pieces(list, LIST_PIECE))) file.append(b);
-      totals.push(d.setupMs.total);
-      keys.push(d.key);
-      at.push(start);
-      sizes.push(file.length - start);
+      const i = order.add(d.setupMs.total, d.key);
+      at.set(i, start);
+      sizes.set(i, file.length - start);
     });
-    const order = Array.from({ length: keys.length }, (_, i) => i).sort((x, y) => compareTotalKey(totals[x]!, keys[x]!, totals[y]!, keys[y]!));
+    const sorted = order.order();
     yield* trailerFrame(
       capture,
-      order.map((i) => sizes[i]!),
+      (k) => sizes.get(sorted[k]!),
+      sorted.length,
       function* (k) {
-        const i = order[k]!;
-        for (let done = 0; done < sizes[i]!; ) {
-          const chunk = new Uint8Array(Math.min(64 * 1024, sizes[i]! - done));
-          file.read(at[i]! + done, chunk, chunk.length);
+        const i = sorted[k]!;
+        const size = sizes.get(i);
+        for (let done = 0; done < size; ) {
+          const chunk = new Uint8Array(Math.min(64 * 1024, size - done));
+          file.read(at.get(i) + done, chunk, chunk.length);
           done += chunk.length;
           yield chunk;
         }
@@ -875,17 +878,28 @@ export function* tableTrailerChunks(capture: Obj, table: DestinationTable): Gene
   }
 }
 
+/** Bytes of a varint of n (n < 2^53). */
+function varintBytes(n: number): number {
+  let k = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    k++;
+  }
+  return k;
+}
+
 /**
  * The trailer record around destinations already encoded: the record's length,
  * the trailer's tag and length, the capture, then for each destination (k in
- * 0..sizes.length-1) its tag, its length sizes[k] and the bytes `blob(k)` gives.
+ * 0..count-1) its tag, its length size(k) and the bytes `blob(k)` gives.
  */
-function* trailerFrame(capture: Obj, sizes: readonly number[], blob: (k: number) => Iterable<Uint8Array>): Generator<Uint8Array> {
+function* trailerFrame(capture: Obj, size: (k: number) => number, count: number, blob: (k: number) => Iterable<Uint8Array>): Generator<Uint8Array> {
   const { Record: R, Trailer: T } = schema();
   const head = T.encode({ capture }).finish();
   const destTag = delimitedTag(T, 'destinations');
   let trailerLen = head.length;
-  for (const n of sizes) trailerLen += protobuf.Writer.create().uint32(destTag).uint32(n).len + n;
+  const tagBytes = varintBytes(destTag);
+  for (let k = 0; k < count; k++) trailerLen += tagBytes + varintBytes(size(k)) + size(k);
   const recordHead = protobuf.Writer.create().uint32(delimitedTag(R, 'trailer')).uint32(trailerLen);
   yield protobuf.Writer.create()
     .uint32(recordHead.len + trailerLen)
@@ -893,8 +907,8 @@ function* trailerFrame(capture: Obj, sizes: readonly number[], blob: (k: number)
     .uint32(trailerLen)
     .finish();
   yield head;
-  for (let k = 0; k < sizes.length; k++) {
-    yield protobuf.Writer.create().uint32(destTag).uint32(sizes[k]!).finish();
+  for (let k = 0; k < count; k++) {
+    yield protobuf.Writer.create().uint32(destTag).uint32(size(k)).finish();
     yield* blob(k);
   }
 }
