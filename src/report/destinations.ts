@@ -46,42 +46,47 @@ function ipv4Text(n: number): string {
 
 /**
  * Destinations by a whole-number key below 2^53 (an IPv4 address and a port): open
- * addressing in typed arrays, ~24 bytes per key, where a Map keyed by the 'ip:port'
- * string held ~75 bytes and the string.
+ * addressing over the destination numbers (+1, 0 for an empty slot), each slot's key read
+ * from the destination's own (`keyOf`): 4 bytes a slot, at most half of them in use, so
+ * 8-16 bytes per key. Slots of the key and the destination (12 bytes each) took 24 MB for
+ * a scan of a million addresses, 36 MB while they were grown; a Map keyed by the
+ * 'ip:port' string held ~75 bytes and the string.
  */
 class NumberIndex {
-  private keys = new Float64Array(1024).fill(NaN);
-  private values = new Int32Array(1024);
+  private slots = new Int32Array(1024);
   /** 32 - log2(slots): a key's first slot is the top bits of its multiplied hash. */
   private shift = 22;
   private n = 0;
 
+  constructor(private readonly keyOf: (d: number) => number) {}
+
   get(k: number): number {
-    const mask = this.keys.length - 1;
+    const slots = this.slots;
+    const mask = slots.length - 1;
     for (let i = this.slot(k); ; i = (i + 1) & mask) {
-      const at = this.keys[i]!;
-      if (at === k) return this.values[i]!;
-      if (at !== at) return -1; // NaN: an empty slot
+      const v = slots[i]!;
+      if (v === 0) return -1;
+      if (this.keyOf(v - 1) === k) return v - 1;
     }
   }
 
-  set(k: number, v: number): void {
-    if (2 * (this.n + 1) > this.keys.length) this.grow();
-    const mask = this.keys.length - 1;
+  /** Indexes destination d by k, which must be d's key (keyOf(d)). */
+  set(k: number, d: number): void {
+    if (2 * (this.n + 1) > this.slots.length) this.grow();
+    const slots = this.slots;
+    const mask = slots.length - 1;
     let i = this.slot(k);
-    while (this.keys[i] === this.keys[i] && this.keys[i] !== k) i = (i + 1) & mask;
-    if (this.keys[i] !== k) this.n++;
-    this.keys[i] = k;
-    this.values[i] = v;
+    while (slots[i] !== 0 && this.keyOf(slots[i]! - 1) !== k) i = (i + 1) & mask;
+    if (slots[i] === 0) this.n++;
+    slots[i] = d + 1;
   }
 
   private grow(): void {
-    const { keys, values } = this;
-    this.keys = new Float64Array(keys.length * 2).fill(NaN);
-    this.values = new Int32Array(keys.length * 2);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
     this.shift--;
     this.n = 0;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === keys[i]) this.set(keys[i]!, values[i]!);
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.set(this.keyOf(old[i]! - 1), old[i]! - 1);
   }
 
   /** Fibonacci hashing of the key's two 32-bit halves mixed. */
@@ -286,10 +291,13 @@ export class DestinationTable {
   // number (byV4), others in a map. A destination's key is not kept: it is made again from
   // its first connection's SNI, else its address and port (keyOf).
   private readonly index = new Map<string, number>();
-  /** Destinations whose key is an IPv4 address and a port, by address * 65536 + port (records: the protobuf trailer). */
-  private readonly byV4 = new NumberIndex();
-  /** Such a destination's address, where `ips` holds '' (a string per destination not kept). */
-  private readonly v4 = new Uint32Column();
+  /**
+   * Each destination's key as a number when it is an IPv4 address and a port (address * 65536
+   * + port), else -1; its address where `ips` holds '' (a string per destination not kept).
+   */
+  private readonly numKey = new Float64Column();
+  /** Destinations whose key is an IPv4 address and a port, by that number (records: the protobuf trailer). */
+  private readonly byV4 = new NumberIndex((d) => this.numKey.get(d));
   /** The row store whose endpoints `byEndpoint` is indexed by (the first RowView added). */
   private store: RowStore | null = null;
   /** Destination index + 1 by server endpoint of `store` (0: not seen yet). */
@@ -332,7 +340,7 @@ export class DestinationTable {
       // The endpoint's first row: its key may have come already from a connection found by key.
       const n = ipv4Number(server.ip);
       let d = n >= 0 ? this.byV4.get(n * 65536 + server.port) : (this.index.get(keyText(keyBase(null, server.ip), server.port)) ?? -1);
-      if (d < 0) d = this.newDestination(server, -1);
+      if (d < 0) d = this.newDestination(server, null, false);
       while (this.byEndpointN <= e) this.byEndpoint.set(this.byEndpointN++, 0);
       this.byEndpoint.set(e, d + 1);
       return d;
@@ -345,7 +353,7 @@ export class DestinationTable {
       let d = this.byV4.get(k);
       if (d < 0) {
         d = this.endpointDestination(base, server.port);
-        if (d < 0) d = this.newDestination(server, sni ? -1 : n);
+        if (d < 0) d = this.newDestination(server, sni, !sni);
         this.byV4.set(k, d);
       }
       return d;
@@ -355,7 +363,7 @@ export class DestinationTable {
     if (d === undefined) {
       // The same key as an endpoint's, found by endpoint (an SNI that is the server's address).
       d = this.endpointDestination(base, server.port);
-      if (d < 0) d = this.newDestination(server, -1);
+      if (d < 0) d = this.newDestination(server, sni, false);
       this.index.set(key, d);
     }
     return d;
@@ -371,11 +379,15 @@ export class DestinationTable {
     return e >= 0 && e < this.byEndpointN ? this.byEndpoint.get(e) - 1 : -1;
   }
 
-  /** A new destination at `server`; `v4`: its IPv4 address number, kept instead of the text (-1: the text). */
-  private newDestination(server: { ip: string; port: number }, v4: number): number {
+  /**
+   * A new destination at `server` whose first connection's SNI is `sni`; `byNumber`: its address
+   * is an IPv4 address and its key (no SNI), kept as its key's number instead of as text.
+   */
+  private newDestination(server: { ip: string; port: number }, sni: string | null | undefined, byNumber: boolean): number {
     const d = this.ips.length;
-    this.ips.push(v4 >= 0 ? '' : server.ip);
-    this.v4.set(d, v4 >= 0 ? v4 : 0);
+    const n = ipv4Number(keyBase(sni, server.ip));
+    this.ips.push(byNumber ? '' : server.ip);
+    this.numKey.set(d, n >= 0 ? n * 65536 + server.port : -1);
     this.ports.set(d, server.port);
     this.tcpN.set(d, 0);
     this.quicN.set(d, 0);
@@ -390,7 +402,7 @@ export class DestinationTable {
   /** Destination d's server address (its first connection's). */
   private ipOf(d: number): string {
     const ip = this.ips[d]!;
-    return ip === '' ? ipv4Text(this.v4.get(d)) : ip;
+    return ip === '' ? ipv4Text(Math.floor(this.numKey.get(d) / 65536)) : ip;
   }
 
   /** Destinations seen so far. */
