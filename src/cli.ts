@@ -327,7 +327,8 @@ function streamOut(
       end: (capture) => w.end(capture),
     };
   }
-  const lines = new L.LineBatcher(process.stdout);
+  // stdout is done with a piece when it calls back (a file, pipe or terminal): its buffers are reused.
+  const lines = new L.LineBatcher(process.stdout, undefined, { reuse: true });
   return {
     put: (c) => {
       lines.push(L.ndjsonLine(c));

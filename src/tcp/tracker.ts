@@ -414,17 +414,42 @@ export class ConnectionTracker {
 
   /** End of capture: finalize everything still open, in id order. */
   finish(): void {
-    const rest: TcpConnection[] = [];
-    for (let c = this.active.head; c; c = c.listNext) rest.push(c);
-    for (let c = this.idle.head; c; c = c.listNext) rest.push(c);
-    rest.sort((x, y) => x.id - y.id);
-    this.table.clear();
-    this.active.clear();
-    this.idle.clear();
-    this.closed.clear();
-    this.ipIds.clear();
-    this.lastTouched = undefined;
-    for (const c of rest) this.finalize(c);
+    while (this.finishSome(Infinity));
+  }
+
+  /** The connections still open when finishing began, lowest id first, each let go once finalized. */
+  private rest: (TcpConnection | undefined)[] | undefined;
+  private restAt = 0;
+
+  /**
+   * finish() in steps: finalizes up to `n` of the connections still open, lowest id first;
+   * true while some are left. A streamed output waits for its reader between steps: at the
+   * end of a SYN flood 100,000 open connections were finalized at once, ~100 MB of NDJSON
+   * queued to a pipe.
+   */
+  finishSome(n: number): boolean {
+    if (this.rest === undefined) {
+      const rest: TcpConnection[] = [];
+      for (let c = this.active.head; c; c = c.listNext) rest.push(c);
+      for (let c = this.idle.head; c; c = c.listNext) rest.push(c);
+      rest.sort((x, y) => x.id - y.id);
+      this.table.clear();
+      this.active.clear();
+      this.idle.clear();
+      this.closed.clear();
+      this.ipIds.clear();
+      this.lastTouched = undefined;
+      this.rest = rest;
+      this.restAt = 0;
+    }
+    const rest = this.rest;
+    const end = Math.min(rest.length, this.restAt + n);
+    while (this.restAt < end) {
+      const c = rest[this.restAt]!;
+      rest[this.restAt++] = undefined;
+      this.finalize(c);
+    }
+    return this.restAt < rest.length;
   }
 
   private create(src: string, sport: number, dst: string, dport: number, stamp: Stamp): TcpConnection {

@@ -61,6 +61,52 @@ test('nothing is written before a piece fills or a flush, and an empty flush wri
   expect(chunks).toHaveLength(1);
 });
 
+test('reuse: a piece is filled again only after the stream has called back for it, and the buffers in use stay few', async () => {
+  // A stream like a pipe: it calls back later (after a turn of the event loop), checking
+  // then that the bytes it was given are still the bytes it was given.
+  const got: Buffer[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  let changed = 0;
+  const out = new Writable({
+    highWaterMark: 1 << 30,
+    write(chunk: Buffer, _enc, cb) {
+      const copy = Buffer.from(chunk);
+      buffers.add(chunk.buffer);
+      // Three turns later: meanwhile the batcher fills more pieces.
+      setImmediate(() => setImmediate(() => setImmediate(() => {
+        if (!chunk.equals(copy)) changed++;
+        got.push(copy);
+        cb();
+      })));
+    },
+  });
+  const limit = 4096;
+  const b = new LineBatcher(out, limit, { reuse: true });
+  const lines: string[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const line = `{"i":${i},"sni":"${samples[i % samples.length]}"}\n`;
+    lines.push(line);
+    b.push(line);
+    // Let the stream call back now and then, as the reading does between chunks.
+    if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await b.flush();
+  await new Promise((r) => out.end(r));
+  expect(changed).toBe(0);
+  expect(Buffer.concat(got).equals(Buffer.from(lines.join(''), 'utf8'))).toBe(true);
+  // ~800 KB in pieces of 4 KiB (~200 of them): each buffer filled again once written.
+  expect(got.length).toBeGreaterThan(150);
+  expect(buffers.size).toBeLessThan(got.length / 2); // a new buffer for each: all ~200
+});
+
+test('without reuse, every piece is a buffer of its own (a stream may keep what it is given)', async () => {
+  const { out, chunks } = keeper();
+  const b = new LineBatcher(out, 8192); // buffers of their own (Node's pool serves those under 4 KiB)
+  for (let i = 0; i < 20_000; i++) b.push(`{"i":${i}}\n`);
+  await b.flush();
+  expect(new Set(chunks.map((c) => c.buffer)).size).toBe(chunks.length);
+});
+
 describe('the JSON document writes straight to a file or a device, through the stream otherwise', () => {
   // Straight to the descriptor (one reused piece) where Node's stream would write synchronously
   // and free each new piece late: a regular file, /dev/null. A pipe or an in-process stream keeps its stream.

@@ -113,3 +113,32 @@ describe('memory caps', () => {
     }
   });
 });
+
+describe('the connections still open at the end of the capture', () => {
+  test('with a pace (streamed output), they are finalized in steps of 1,024 with a wait between steps: the same records in the same order', async () => {
+    const plain: string[] = [];
+    await analyzeFile(flood, { keepConnections: false, onConnection: (c) => plain.push(JSON.stringify(c)) });
+    expect(plain).toHaveLength(SYNS); // all open until the end (under the cap of 100,000)
+
+    const paced: string[] = [];
+    const between: number[] = [];
+    let since = 0;
+    await analyzeFile(flood, {
+      keepConnections: false,
+      onConnection: (c) => {
+        paced.push(JSON.stringify(c));
+        since++;
+      },
+      pace: () => {
+        between.push(since);
+        since = 0;
+        return new Promise((r) => setImmediate(r));
+      },
+    });
+    expect(paced).toEqual(plain);
+    // The reading's waits (a chunk each) see none; then one wait after each step of 1,024.
+    const steps = between.filter((n) => n > 0);
+    expect(steps.length).toBe(Math.ceil(SYNS / 1024) - 1);
+    expect(Math.max(...steps)).toBe(1024);
+  });
+});
