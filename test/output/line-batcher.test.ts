@@ -99,6 +99,28 @@ test('reuse: a piece is filled again only after the stream has called back for i
   expect(buffers.size).toBeLessThan(got.length / 2); // a new buffer for each: all ~200
 });
 
+test('reuse into a regular file: written with writeSync from one buffer, the bytes the lines in order (a longer line whole)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hl-lines-'));
+  const file = path.join(dir, 'out.ndjson');
+  const fd = fs.openSync(file, 'w');
+  try {
+    // The stream itself is not used for a file: its write would throw.
+    const out = { fd, write: () => { throw new Error('written through the stream'); } } as unknown as NodeJS.WritableStream;
+    const b = new LineBatcher(out, 4096, { reuse: true });
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const line = (i % 700 === 0 ? `{"pad":"${'é'.repeat(3000)}"}` : samples[i % samples.length]!.replace('}', `,"i":${i}}`)) + '\n';
+      lines.push(line);
+      b.push(line);
+    }
+    await b.flush();
+    expect(fs.readFileSync(file).equals(Buffer.from(lines.join(''), 'utf8'))).toBe(true);
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('without reuse, every piece is a buffer of its own (a stream may keep what it is given)', async () => {
   const { out, chunks } = keeper();
   const b = new LineBatcher(out, 8192); // buffers of their own (Node's pool serves those under 4 KiB)
