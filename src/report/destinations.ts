@@ -293,7 +293,7 @@ export class DestinationTable {
   private readonly index = new Map<string, number>();
   /**
    * Each destination's key as a number when it is an IPv4 address and a port (address * 65536
-   * + port), else -1; its address where `ips` holds '' (a string per destination not kept).
+   * + port), else -1; the address of a destination not in `texts` (a string per destination not kept).
    */
   private readonly numKey = new Float64Column();
   /** Destinations whose key is an IPv4 address and a port, by that number (records: the protobuf trailer). */
@@ -304,7 +304,13 @@ export class DestinationTable {
   private readonly byEndpoint = new Int32Column();
   private byEndpointN = 0;
   private readonly snis = new Map<number, string>();
-  private readonly ips: string[] = [];
+  /**
+   * The server address of each destination whose address is not an IPv4 address and its key (an
+   * SNI, IPv6): an array slot per destination was 8 MB for a scan of a million addresses.
+   */
+  private readonly texts = new Map<number, string>();
+  /** Destinations so far. */
+  private count = 0;
   private readonly ports = new Uint16Column();
   /**
    * TCP and QUIC connections per destination. The destination's other sums are added up
@@ -340,7 +346,7 @@ export class DestinationTable {
       // The endpoint's first row: its key may have come already from a connection found by key.
       const n = ipv4Number(server.ip);
       let d = n >= 0 ? this.byV4.get(n * 65536 + server.port) : (this.index.get(keyText(keyBase(null, server.ip), server.port)) ?? -1);
-      if (d < 0) d = this.newDestination(server, null, false);
+      if (d < 0) d = this.newDestination(server, null, n >= 0);
       while (this.byEndpointN <= e) this.byEndpoint.set(this.byEndpointN++, 0);
       this.byEndpoint.set(e, d + 1);
       return d;
@@ -384,9 +390,9 @@ export class DestinationTable {
    * is an IPv4 address and its key (no SNI), kept as its key's number instead of as text.
    */
   private newDestination(server: { ip: string; port: number }, sni: string | null | undefined, byNumber: boolean): number {
-    const d = this.ips.length;
+    const d = this.count++;
     const n = ipv4Number(keyBase(sni, server.ip));
-    this.ips.push(byNumber ? '' : server.ip);
+    if (!byNumber) this.texts.set(d, server.ip);
     this.numKey.set(d, n >= 0 ? n * 65536 + server.port : -1);
     this.ports.set(d, server.port);
     this.tcpN.set(d, 0);
@@ -401,13 +407,12 @@ export class DestinationTable {
 
   /** Destination d's server address (its first connection's). */
   private ipOf(d: number): string {
-    const ip = this.ips[d]!;
-    return ip === '' ? ipv4Text(Math.floor(this.numKey.get(d) / 65536)) : ip;
+    return this.texts.get(d) ?? ipv4Text(Math.floor(this.numKey.get(d) / 65536));
   }
 
   /** Destinations seen so far. */
   get destinations(): number {
-    return this.ips.length;
+    return this.count;
   }
 
   /** Connections added. */
@@ -508,7 +513,7 @@ export class DestinationTable {
     each: (d: DestinationStats, pieces: IdPieces, refs: Uint32Array, index: number) => void,
     opts: { only?: (index: number) => boolean; again?: boolean } = {},
   ): void {
-    const nd = this.ips.length;
+    const nd = this.count;
     const { at: idleAt, order: idleOrder } = groupIndexes(this.idleN, nd, this.idleDest);
     const a = this.rowsA.cursor();
     const s = this.rowsS.cursor();
