@@ -292,12 +292,13 @@ export class DestinationTable {
   // its first connection's SNI, else its address and port (keyOf).
   private readonly index = new Map<string, number>();
   /**
-   * Each destination's key as a number when it is an IPv4 address and a port (address * 65536
-   * + port), else -1; the address of a destination not in `texts` (a string per destination not kept).
+   * Each destination's key's IPv4 address when its key is an IPv4 address and a port (else 0):
+   * byV4 finds it by address * 65536 + port (the port from `ports`), and it is the server
+   * address of a destination not in `texts` (a string per destination not kept).
    */
-  private readonly numKey = new Float64Column();
+  private readonly keyAddr = new Uint32Column();
   /** Destinations whose key is an IPv4 address and a port, by that number (records: the protobuf trailer). */
-  private readonly byV4 = new NumberIndex((d) => this.numKey.get(d));
+  private readonly byV4 = new NumberIndex((d) => this.keyAddr.get(d) * 65536 + this.ports.get(d));
   /** The row store whose endpoints `byEndpoint` is indexed by (the first RowView added). */
   private store: RowStore | null = null;
   /** Destination index + 1 by server endpoint of `store` (0: not seen yet). */
@@ -319,7 +320,9 @@ export class DestinationTable {
    * while they were one array grown by doubling).
    */
   private readonly tcpN = new Uint32Column();
+  /** Made as far as the last destination with a QUIC connection (quicOf): a TCP scan has none. */
   private readonly quicN = new Uint32Column();
+  private quicLength = 0;
   /** One destination's sums while it is computed (stats()). */
   private readonly scratch = new Float64Array(SUMS);
   /** One destination's refs (add()), in arrival order, while it is computed. */
@@ -393,10 +396,9 @@ export class DestinationTable {
     const d = this.count++;
     const n = ipv4Number(keyBase(sni, server.ip));
     if (!byNumber) this.texts.set(d, server.ip);
-    this.numKey.set(d, n >= 0 ? n * 65536 + server.port : -1);
+    this.keyAddr.set(d, n >= 0 ? n : 0);
     this.ports.set(d, server.port);
     this.tcpN.set(d, 0);
-    this.quicN.set(d, 0);
     return d;
   }
 
@@ -405,9 +407,14 @@ export class DestinationTable {
     return keyText(keyBase(this.snis.get(d), this.ipOf(d)), this.ports.get(d));
   }
 
+  /** Destination d's QUIC connections. */
+  private quicOf(d: number): number {
+    return d < this.quicLength ? this.quicN.get(d) : 0;
+  }
+
   /** Destination d's server address (its first connection's). */
   private ipOf(d: number): string {
-    return this.texts.get(d) ?? ipv4Text(Math.floor(this.numKey.get(d) / 65536));
+    return this.texts.get(d) ?? ipv4Text(this.keyAddr.get(d));
   }
 
   /** Destinations seen so far. */
@@ -462,7 +469,10 @@ export class DestinationTable {
     v.setFloat64(at + 33, c.setup.bytes, true);
     v.setFloat64(at + 41, c.setup.certificateBytes ?? 0, true);
     v.setUint32(at + 49, ref, true);
-    if (quic) this.quicN.set(d, this.quicN.get(d) + 1);
+    if (quic) {
+      while (this.quicLength <= d) this.quicN.set(this.quicLength++, 0);
+      this.quicN.set(d, this.quicN.get(d) + 1);
+    }
     else this.tcpN.set(d, this.tcpN.get(d) + 1);
     at = this.rowsS.add();
     v = this.rowsS.view;
@@ -528,7 +538,7 @@ export class DestinationTable {
         }
         const key = this.keyOf(d);
         const longTcp = this.tcpN.get(d) > above;
-        const longQuic = this.quicN.get(d) > above;
+        const longQuic = this.quicOf(d) > above;
         if (longTcp) files.connectionIds.clear();
         if (longQuic) files.quicConnectionIds.clear();
         const stats = this.stats(key, d, a, s, e, state, idleOrder.subarray(idleAt[d]!, idleAt[d + 1]!), longTcp ? files.connectionIds : null, longQuic ? files.quicConnectionIds : null);
@@ -555,7 +565,7 @@ export class DestinationTable {
 
   /** Reads past destination d's rows in each cursor (eachDestination's `only`). */
   private skip(d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }): void {
-    const m = this.tcpN.get(d) + this.quicN.get(d);
+    const m = this.tcpN.get(d) + this.quicOf(d);
     for (let j = 0; j < m; j++) {
       a.next();
       s.next();
@@ -570,7 +580,7 @@ export class DestinationTable {
    */
   private stats(key: string, d: number, a: RowCursor, s: RowCursor, e: RowCursor, state: { eHas: boolean }, idles: Int32Array, tcpIds: IdFile | null, quicIds: IdFile | null): DestinationStats {
     const tcpN = this.tcpN.get(d);
-    const quicN = this.quicN.get(d);
+    const quicN = this.quicOf(d);
     const m = tcpN + quicN;
     // The destination's sums, added up in arrival order as add() once did.
     const ss = this.scratch.fill(0);
