@@ -261,8 +261,10 @@ class IdFile {
 
 /**
  * Per-destination aggregates fed one connection at a time (the protobuf
- * writer's trailer, the text report, the pool). Per destination it keeps its
- * key, address and two counts; per idle close 25 bytes; per connection three
+ * writer's trailer, the text report, the pool). Per destination it keeps what
+ * finds it (an index slot, its key's IPv4 address, or a map entry for an SNI or an
+ * IPv6 key), its port and its connection count (~18-26 bytes for an IPv4
+ * address's); per idle close 25 bytes; per connection three
  * fixed-width rows (85 bytes) in SpillSorters, which hold at most
  * 65,536 of them in memory and write the rest, sorted in runs, to a
  * temporary file: the rows of any number of connections cost ~6 MB of memory
