@@ -483,13 +483,11 @@ export async function analyzeFile(source: string, opts: AnalyzeOptions = {}): Pr
   } finally {
     if (timer) clearInterval(timer);
   }
-  if (opts.pace) {
-    // The connections still open are finalized in steps, each after the output has taken the last.
-    while (tracker.finishSome(1024)) {
-      const wait = opts.pace();
-      if (wait) await wait;
-    }
-  } else tracker.finish();
+  // The connections still open are finalized in steps, each after the output has taken the last.
+  while (tracker.finishSome(1024)) {
+    const wait = opts.pace?.();
+    if (wait) await wait;
+  }
   quic.finish();
   stats.udp = quic.stats.udpDatagrams;
   stats.quicDatagrams = quic.stats.quicDatagrams;

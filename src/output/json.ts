@@ -180,8 +180,9 @@ export class LineBatcher {
 
   /** Writes the rest and waits until the stream has taken it. */
   async flush(): Promise<void> {
-    if (this.used > 0 && this.fd !== undefined) this.flushSync();
-    else if (this.used > 0) await write(this.out, this.take());
+    if (this.used === 0) return;
+    if (this.fd !== undefined) this.flushSync();
+    else await write(this.out, this.take());
   }
 
   /** The bytes collected, in a buffer that is no longer ours until the stream is done with it. */

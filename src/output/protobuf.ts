@@ -899,7 +899,10 @@ function* trailerFrame(capture: Obj, size: (k: number) => number, count: number,
   const destTag = delimitedTag(T, 'destinations');
   let trailerLen = head.length;
   const tagBytes = varintBytes(destTag);
-  for (let k = 0; k < count; k++) trailerLen += tagBytes + varintBytes(size(k)) + size(k);
+  for (let k = 0; k < count; k++) {
+    const n = size(k);
+    trailerLen += tagBytes + varintBytes(n) + n;
+  }
   const recordHead = protobuf.Writer.create().uint32(delimitedTag(R, 'trailer')).uint32(trailerLen);
   yield protobuf.Writer.create()
     .uint32(recordHead.len + trailerLen)

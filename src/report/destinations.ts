@@ -351,7 +351,7 @@ export class DestinationTable {
       // The endpoint's first row: its key may have come already from a connection found by key.
       const n = ipv4Number(server.ip);
       let d = n >= 0 ? this.byV4.get(n * 65536 + server.port) : (this.index.get(keyText(keyBase(null, server.ip), server.port)) ?? -1);
-      if (d < 0) d = this.newDestination(server, null, n >= 0);
+      if (d < 0) d = this.newDestination(server, n, n >= 0);
       while (this.byEndpointN <= e) this.byEndpoint.set(this.byEndpointN++, 0);
       this.byEndpoint.set(e, d + 1);
       return d;
@@ -364,7 +364,7 @@ export class DestinationTable {
       let d = this.byV4.get(k);
       if (d < 0) {
         d = this.endpointDestination(base, server.port);
-        if (d < 0) d = this.newDestination(server, sni, !sni);
+        if (d < 0) d = this.newDestination(server, n, !sni);
         this.byV4.set(k, d);
       }
       return d;
@@ -374,7 +374,7 @@ export class DestinationTable {
     if (d === undefined) {
       // The same key as an endpoint's, found by endpoint (an SNI that is the server's address).
       d = this.endpointDestination(base, server.port);
-      if (d < 0) d = this.newDestination(server, sni, false);
+      if (d < 0) d = this.newDestination(server, -1, false);
       this.index.set(key, d);
     }
     return d;
@@ -391,14 +391,14 @@ export class DestinationTable {
   }
 
   /**
-   * A new destination at `server` whose first connection's SNI is `sni`; `byNumber`: its address
-   * is an IPv4 address and its key (no SNI), kept as its key's number instead of as text.
+   * A new destination at `server`; `keyAddr`: its key's IPv4 address (ipv4Number of its key's
+   * text before the port, as the caller has it), -1 if its key is not one; `byNumber`: that is
+   * also its server address (no SNI), kept as the number instead of as text.
    */
-  private newDestination(server: { ip: string; port: number }, sni: string | null | undefined, byNumber: boolean): number {
+  private newDestination(server: { ip: string; port: number }, keyAddr: number, byNumber: boolean): number {
     const d = this.count++;
-    const n = ipv4Number(keyBase(sni, server.ip));
     if (!byNumber) this.texts.set(d, server.ip);
-    this.keyAddr.set(d, n >= 0 ? n : 0);
+    this.keyAddr.set(d, keyAddr >= 0 ? keyAddr : 0);
     this.ports.set(d, server.port);
     this.tcpN.set(d, 0);
     return d;

@@ -449,7 +449,10 @@ export class ConnectionTracker {
       rest[this.restAt++] = undefined;
       this.finalize(c);
     }
-    return this.restAt < rest.length;
+    if (this.restAt < rest.length) return true;
+    this.rest = []; // done: the emptied slots are let go
+    this.restAt = 0;
+    return false;
   }
 
   private create(src: string, sport: number, dst: string, dport: number, stamp: Stamp): TcpConnection {
