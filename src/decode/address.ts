@@ -46,6 +46,14 @@ function word(d: Uint8Array, o: number): number {
   return (d[o] << 24) | (d[o + 1] << 16) | (d[o + 2] << 8) | d[o + 3];
 }
 
+/** The 16 bytes at `offset` folded to a 32-bit integer (DecodedPacket.srcHash): equal addresses, equal numbers. */
+export function ipv6Hash(data: Uint8Array, offset: number): number {
+  let h = Math.imul(word(data, offset), 0x9e3779b1) ^ word(data, offset + 4);
+  h = Math.imul(h, 0x85ebca6b) ^ word(data, offset + 8);
+  h = Math.imul(h, 0xc2b2ae35) ^ word(data, offset + 12);
+  return h | 0;
+}
+
 /** RFC 5952 text of the 16 bytes at `offset` (caller guarantees they exist). */
 export function ipv6ToString(data: Uint8Array, offset: number): string {
   const w0 = word(data, offset);

@@ -33,6 +33,8 @@ export function decodeIpv4(data: Buffer, offset: number, end: number, pkt: Decod
   pkt.ipVersion = 4;
   pkt.src = ipv4ToString(data, offset + 12);
   pkt.dst = ipv4ToString(data, offset + 16);
+  pkt.srcHash = (data[offset + 12] << 24) | (data[offset + 13] << 16) | (data[offset + 14] << 8) | data[offset + 15];
+  pkt.dstHash = (data[offset + 16] << 24) | (data[offset + 17] << 16) | (data[offset + 18] << 8) | data[offset + 19];
   const protocol = data[offset + 9];
   pkt.ipProto = protocol;
   const flagsFragment = (data[offset + 6] << 8) | data[offset + 7];

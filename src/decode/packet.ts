@@ -15,6 +15,8 @@ export function newPacket(linkType: number): DecodedPacket {
     ipVersion: undefined,
     src: undefined,
     dst: undefined,
+    srcHash: undefined,
+    dstHash: undefined,
     ipProto: undefined,
     fragment: undefined,
     vlan: undefined,
@@ -81,6 +83,8 @@ export function resetPacket(pkt: DecodedPacket, linkType: number): void {
   pkt.ipVersion = undefined;
   pkt.src = undefined;
   pkt.dst = undefined;
+  pkt.srcHash = undefined;
+  pkt.dstHash = undefined;
   pkt.ipProto = undefined;
   pkt.fragment = undefined;
   pkt.vlan = undefined;

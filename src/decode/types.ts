@@ -65,6 +65,14 @@ export interface DecodedPacket {
   /** Textual addresses as Wireshark prints them (ip.src / ipv6.src, compressed IPv6). */
   src?: string;
   dst?: string;
+  /**
+   * The addresses as 32-bit integers for hashing (IPv4: the address itself; IPv6: its 16
+   * bytes folded): equal addresses give equal numbers. The connection table hashes them
+   * instead of looking the address strings up in a map per packet. Absent in packets built
+   * by hand: the table then hashes the strings (src/tcp/tuple-table.ts).
+   */
+  srcHash?: number;
+  dstHash?: number;
   /** IP protocol number / IPv6 final next header. */
   ipProto?: number;
   /** IPv4 fragment (MF set or offset != 0) or IPv6 fragment header: not reassembled. */

@@ -199,11 +199,8 @@ export class TcpConnection {
    */
   finalizedEarly = false;
 
-  /** @internal The tracker's bookkeeping: table keys, address ids, and links of its activity lists. */
-  pairKey = 0;
-  portKey = 0;
-  ipIdA = 0;
-  ipIdB = 0;
+  /** @internal The tracker's bookkeeping: the hash it is filed under (TupleTable), and links of its activity lists. */
+  tupleHash = 0;
   listPrev: TcpConnection | undefined = undefined;
   listNext: TcpConnection | undefined = undefined;
   list: unknown = undefined;

@@ -28,6 +28,7 @@ import { TcpConnection, type Dir, type Endpoint, type StreamConsumer } from './c
 import { DEFAULT_HELD_BUDGET, HeldBudget } from './reassembly.js';
 import { ActivityList, ClosedList } from './lists.js';
 import { grown } from '../base/typed.js';
+import { addressNumber, TupleTable, tupleHash } from './tuple-table.js';
 
 /**
  * Default cap on connections open at once. A connection that only sent a SYN
@@ -220,13 +221,8 @@ class TupleMemory {
 }
 
 export class ConnectionTracker {
-  /**
-   * Open connections by 4-tuple, as numbers: each address string gets a small
-   * id while a connection uses it, the unordered address pair and the port pair
-   * ordered the same way make two numeric keys. A pair holding one connection
-   * maps to it directly; only pairs with several connections get a Map by ports.
-   */
-  private readonly table = new Map<number, TcpConnection | Map<number, TcpConnection>>();
+  /** Open connections by 4-tuple (src/tcp/tuple-table.ts). */
+  private readonly table = new TupleTable<TcpConnection>();
   /** Open, not released, by last activity (front: idle the longest). */
   private readonly active = new ActivityList();
   /** Open and released (idle past idleReleaseSec), by last activity. */
@@ -234,11 +230,6 @@ export class ConnectionTracker {
   /** Closed and lingering, by last activity. */
   private readonly closed = new ClosedList();
   private lastTouched: TcpConnection | undefined;
-  /** Address -> id, with a count of table entries using each id; freed ids are reused (ids stay small). */
-  private readonly ipIds = new Map<string, number>();
-  private readonly ipRefs: number[] = [];
-  private readonly freeIds: number[] = [];
-  private nextId = 0;
   /** Next connection id (tcp.stream). */
   private nextConn = 0;
   private sinceSweep = 0;
@@ -306,24 +297,6 @@ export class ConnectionTracker {
     return this.active.size + this.idle.size;
   }
 
-  private takeId(ip: string): number {
-    let id = this.ipIds.get(ip);
-    if (id === undefined) {
-      id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
-      this.ipIds.set(ip, id);
-      this.ipRefs[id] = 0;
-    }
-    this.ipRefs[id]!++;
-    return id;
-  }
-
-  private dropId(ip: string, id: number): void {
-    if (--this.ipRefs[id]! === 0) {
-      this.ipIds.delete(ip);
-      this.freeIds.push(id);
-    }
-  }
-
   /** A decoded packet with a TCP header. */
   packet(p: DecodedPacket, stamp: Stamp, wire: number): void {
     const tcp = p.tcp!;
@@ -331,24 +304,15 @@ export class ConnectionTracker {
     const dst = p.dst!;
     const sport = tcp.srcPort;
     const dport = tcp.dstPort;
-    const is = this.ipIds.get(src);
-    const id = this.ipIds.get(dst);
-    let conn: TcpConnection | undefined;
+    const h = tupleHash(p.srcHash ?? addressNumber(src), sport, p.dstHash ?? addressNumber(dst), dport);
+    let conn = this.table.find(h, src, sport, dst, dport);
     let dir: Dir = 0;
-    if (is !== undefined && id !== undefined) {
-      // Canonical order: lower address id first (ports break the tie on one address).
-      const forward = is < id || (is === id && sport <= dport);
-      const pairKey = forward ? is * 0x4000000 + id : id * 0x4000000 + is;
-      const portKey = forward ? sport * 65536 + dport : dport * 65536 + sport;
-      const entry = this.table.get(pairKey);
-      conn = entry instanceof Map ? entry.get(portKey) : entry?.portKey === portKey ? entry : undefined;
-      if (conn !== undefined) {
-        dir = conn.portA === sport && conn.ipA === src ? 0 : 1;
-        if (conn.isNewConnectionSyn(dir, tcp)) {
-          this.remove(conn);
-          this.finalize(conn);
-          conn = undefined;
-        }
+    if (conn !== undefined) {
+      dir = conn.portA === sport && conn.ipA === src ? 0 : 1;
+      if (conn.isNewConnectionSyn(dir, tcp)) {
+        this.remove(conn);
+        this.finalize(conn);
+        conn = undefined;
       }
     }
     if (conn === undefined) {
@@ -366,7 +330,7 @@ export class ConnectionTracker {
           return;
         }
       }
-      conn = this.create(src, sport, dst, dport, stamp);
+      conn = this.create(src, sport, dst, dport, h, stamp);
       dir = 0;
     } else if (conn !== this.lastTouched) {
       this.touch(conn);
@@ -437,7 +401,6 @@ export class ConnectionTracker {
       this.active.clear();
       this.idle.clear();
       this.closed.clear();
-      this.ipIds.clear();
       this.lastTouched = undefined;
       this.rest = rest;
       this.restAt = 0;
@@ -455,29 +418,14 @@ export class ConnectionTracker {
     return false;
   }
 
-  private create(src: string, sport: number, dst: string, dport: number, stamp: Stamp): TcpConnection {
+  private create(src: string, sport: number, dst: string, dport: number, h: number, stamp: Stamp): TcpConnection {
     if (this.open >= this.maxOpen) this.evictIdlest();
-    const is = this.takeId(src);
-    const id = this.takeId(dst);
-    const forward = is < id || (is === id && sport <= dport);
-    const pairKey = forward ? is * 0x4000000 + id : id * 0x4000000 + is;
-    const portKey = forward ? sport * 65536 + dport : dport * 65536 + sport;
     const ea: Endpoint = { ip: src, port: sport };
     const eb: Endpoint = { ip: dst, port: dport };
     const conn = new TcpConnection(this.nextConn++, ea, eb, stamp, this.budget);
     if (!this.attachOnPayload) conn.consumer = this.attach(conn);
-    const entry = this.table.get(pairKey);
-    if (entry === undefined) {
-      this.table.set(pairKey, conn);
-    } else if (entry instanceof Map) {
-      entry.set(portKey, conn);
-    } else {
-      this.table.set(pairKey, new Map([[entry.portKey, entry], [portKey, conn]]));
-    }
-    conn.pairKey = pairKey;
-    conn.portKey = portKey;
-    conn.ipIdA = is;
-    conn.ipIdB = id;
+    conn.tupleHash = h;
+    this.table.add(conn);
     this.active.push(conn);
     this.lastTouched = conn;
     if (this.open > this.peakOpen) this.peakOpen = this.open;
@@ -497,22 +445,11 @@ export class ConnectionTracker {
   }
 
   private remove(c: TcpConnection): void {
-    const entry = this.table.get(c.pairKey)!;
-    if (entry instanceof Map) {
-      entry.delete(c.portKey);
-      if (entry.size === 1) {
-        const [only] = entry.values();
-        this.table.set(c.pairKey, only!);
-      }
-    } else {
-      this.table.delete(c.pairKey);
-    }
+    this.table.delete(c);
     this.active.remove(c);
     this.idle.remove(c);
     this.closed.remove(c);
     if (this.lastTouched === c) this.lastTouched = undefined;
-    this.dropId(c.ipA, c.ipIdA);
-    this.dropId(c.ipB, c.ipIdB);
   }
 
   /**
