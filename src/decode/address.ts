@@ -9,6 +9,20 @@
  * which also keeps later Map keys cheap; made flat (join), not as a tree of concatenations.
  */
 
+/**
+ * FNV-1a of an address's text (DecodedPacket.srcHash): kept beside each cached string, so a
+ * decoded packet carries its addresses' hashes for the cost of a load, and the connection
+ * table (src/tcp/tuple-table.ts) gets the same number from a string alone.
+ */
+export function addressHash(text: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** addressHash of the string ipv4ToString or ipv6ToString returned last. */
+export let lastAddressHash = 0;
+
 const DEC: string[] = [];
 for (let i = 0; i < 256; i++) DEC.push(String(i));
 
@@ -18,19 +32,24 @@ const V4_BITS = 12;
 const V4_SIZE = 1 << V4_BITS;
 const v4Keys = new Uint32Array(V4_SIZE);
 const v4Strings: (string | undefined)[] = new Array<string | undefined>(V4_SIZE).fill(undefined);
+const v4Hashes = new Int32Array(V4_SIZE);
 
 /** Dotted quad of the 4 bytes at `offset` (caller guarantees they exist). */
 export function ipv4ToString(data: Uint8Array, offset: number): string {
   const w = ((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) >>> 0;
   const slot = (Math.imul(w, 0x9e3779b1) >>> (32 - V4_BITS)) & (V4_SIZE - 1);
   const hit = v4Strings[slot];
-  if (hit !== undefined && v4Keys[slot] === w) return hit;
+  if (hit !== undefined && v4Keys[slot] === w) {
+    lastAddressHash = v4Hashes[slot]!;
+    return hit;
+  }
   // join, not '+': a string of 13 characters or more made with '+' is a tree of concatenations
   // (68 bytes for a 14-character address, against 42 flat), and the row store keeps one per
   // server address: a scan of a million addresses.
   const s = [DEC[w >>> 24], DEC[(w >>> 16) & 255], DEC[(w >>> 8) & 255], DEC[w & 255]].join('.');
   v4Keys[slot] = w;
   v4Strings[slot] = s;
+  v4Hashes[slot] = lastAddressHash = addressHash(s);
   return s;
 }
 
@@ -40,18 +59,11 @@ const V6_BITS = 12;
 const V6_SIZE = 1 << V6_BITS;
 const v6Keys = new Int32Array(V6_SIZE * 4);
 const v6Strings: (string | undefined)[] = new Array<string | undefined>(V6_SIZE).fill(undefined);
+const v6Hashes = new Int32Array(V6_SIZE);
 const groups = new Uint16Array(8);
 
 function word(d: Uint8Array, o: number): number {
   return (d[o] << 24) | (d[o + 1] << 16) | (d[o + 2] << 8) | d[o + 3];
-}
-
-/** The 16 bytes at `offset` folded to a 32-bit integer (DecodedPacket.srcHash): equal addresses, equal numbers. */
-export function ipv6Hash(data: Uint8Array, offset: number): number {
-  let h = Math.imul(word(data, offset), 0x9e3779b1) ^ word(data, offset + 4);
-  h = Math.imul(h, 0x85ebca6b) ^ word(data, offset + 8);
-  h = Math.imul(h, 0xc2b2ae35) ^ word(data, offset + 12);
-  return h | 0;
 }
 
 /** RFC 5952 text of the 16 bytes at `offset` (caller guarantees they exist). */
@@ -68,6 +80,7 @@ export function ipv6ToString(data: Uint8Array, offset: number): string {
   const k = slot * 4;
   const hit = v6Strings[slot];
   if (hit !== undefined && v6Keys[k] === w0 && v6Keys[k + 1] === w1 && v6Keys[k + 2] === w2 && v6Keys[k + 3] === w3) {
+    lastAddressHash = v6Hashes[slot]!;
     return hit;
   }
   const s = formatIpv6(data, offset);
@@ -76,6 +89,7 @@ export function ipv6ToString(data: Uint8Array, offset: number): string {
   v6Keys[k + 2] = w2;
   v6Keys[k + 3] = w3;
   v6Strings[slot] = s;
+  v6Hashes[slot] = lastAddressHash = addressHash(s);
   return s;
 }
 

@@ -5,7 +5,7 @@
  * reassembled: a first fragment still yields its TCP header, later ones don't.
  */
 import type { DecodedPacket } from './types.js';
-import { ipv4ToString } from './address.js';
+import { ipv4ToString, lastAddressHash } from './address.js';
 import { decodeTransport } from './transport.js';
 
 export const IPV4_MIN_HEADER_LENGTH = 20;
@@ -32,9 +32,9 @@ export function decodeIpv4(data: Buffer, offset: number, end: number, pkt: Decod
   }
   pkt.ipVersion = 4;
   pkt.src = ipv4ToString(data, offset + 12);
+  pkt.srcHash = lastAddressHash;
   pkt.dst = ipv4ToString(data, offset + 16);
-  pkt.srcHash = (data[offset + 12] << 24) | (data[offset + 13] << 16) | (data[offset + 14] << 8) | data[offset + 15];
-  pkt.dstHash = (data[offset + 16] << 24) | (data[offset + 17] << 16) | (data[offset + 18] << 8) | data[offset + 19];
+  pkt.dstHash = lastAddressHash;
   const protocol = data[offset + 9];
   pkt.ipProto = protocol;
   const flagsFragment = (data[offset + 6] << 8) | data[offset + 7];

@@ -5,7 +5,7 @@
  * bounds the payload (padding dropped; beyond the capture = 'truncated').
  */
 import type { DecodedPacket } from './types.js';
-import { ipv6Hash, ipv6ToString } from './address.js';
+import { ipv6ToString, lastAddressHash } from './address.js';
 import { decodeTransport } from './transport.js';
 
 export const IPV6_HEADER_LENGTH = 40;
@@ -32,9 +32,9 @@ export function decodeIpv6(data: Buffer, offset: number, end: number, pkt: Decod
   }
   pkt.ipVersion = 6;
   pkt.src = ipv6ToString(data, offset + 8);
+  pkt.srcHash = lastAddressHash;
   pkt.dst = ipv6ToString(data, offset + 24);
-  pkt.srcHash = ipv6Hash(data, offset + 8);
-  pkt.dstHash = ipv6Hash(data, offset + 24);
+  pkt.dstHash = lastAddressHash;
   pkt.fragment = false;
   const payloadLength = (data[offset + 4] << 8) | data[offset + 5];
   // 0 = jumbogram (RFC 2675) or a TSO capture: the payload is what was captured.

@@ -66,10 +66,10 @@ export interface DecodedPacket {
   src?: string;
   dst?: string;
   /**
-   * The addresses as 32-bit integers for hashing (IPv4: the address itself; IPv6: its 16
-   * bytes folded): equal addresses give equal numbers. The connection table hashes them
+   * Hashes of the address strings (addressHash in address.ts: the same number for the
+   * same text, kept with the decoder's cached strings). The connection table hashes them
    * instead of looking the address strings up in a map per packet. Absent in packets built
-   * by hand: the table then hashes the strings (src/tcp/tuple-table.ts).
+   * by hand: the table then hashes the strings itself (src/tcp/tuple-table.ts).
    */
   srcHash?: number;
   dstHash?: number;

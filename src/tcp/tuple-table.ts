@@ -18,11 +18,11 @@
  * a SYN flood). A removed connection leaves a hole that is closed up once the
  * holes outnumber the connections.
  *
- * A tuple's hash is made from the decoder's 32-bit address numbers
- * (DecodedPacket.srcHash) and the ports, the same from either side; a slot
- * matches when the hash matches and the connection's ports and address
- * strings are the tuple's, so two addresses whose numbers collide (IPv6 folded
- * to 32 bits) are never taken for each other. Deletion moves later slots of
+ * A tuple's hash is made from its address strings' hashes (DecodedPacket.srcHash,
+ * kept by the decoder with its cached strings; addressHash of the string when a
+ * packet has none) and the ports, the same from either side; a slot matches when
+ * the hash matches and the connection's ports and address strings are the
+ * tuple's, so addresses whose hashes collide are never taken for each other. Deletion moves later slots of
  * the probe run back (no tombstones), so a lookup stops at the first empty slot.
  */
 
@@ -51,39 +51,6 @@ export function tupleHash(addrA: number, portA: number, addrB: number, portB: nu
   let h = Math.imul((x + y) | 0, 0x85ebca6b) ^ Math.imul(x ^ y, 0xc2b2ae35);
   h ^= h >>> 15;
   return h | 0;
-}
-
-/**
- * An address string's number when the packet has none (packets built by hand): a dotted
- * quad gives the decoder's number (its 32 bits), anything else a hash of its characters.
- */
-export function addressNumber(ip: string): number {
-  let v = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      digits++;
-    } else if (c === 46 && digits > 0 && dots < 3 && part < 256) {
-      v = (v << 8) | part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else {
-      return stringHash(ip);
-    }
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return stringHash(ip);
-  return (v << 8) | part;
-}
-
-function stringHash(s: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
 }
 
 /** The slot a hash's probe starts at in an index of 2^(32 - shift) slots (the hash's top bits after a multiply). */
