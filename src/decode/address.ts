@@ -9,18 +9,9 @@
  * which also keeps later Map keys cheap; made flat (join), not as a tree of concatenations.
  */
 
-/**
- * FNV-1a of an address's text (DecodedPacket.srcHash): kept beside each cached string, so a
- * decoded packet carries its addresses' hashes for the cost of a load, and the connection
- * table (src/tcp/tuple-table.ts) gets the same number from a string alone.
- */
-export function addressHash(text: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h;
-}
+import { textHash } from '../base/hash.js';
 
-/** addressHash of the string ipv4ToString or ipv6ToString returned last. */
+/** textHash (base/hash.ts) of the string ipv4ToString or ipv6ToString returned last, kept with the cached string. */
 export let lastAddressHash = 0;
 
 const DEC: string[] = [];
@@ -49,7 +40,7 @@ export function ipv4ToString(data: Uint8Array, offset: number): string {
   const s = [DEC[w >>> 24], DEC[(w >>> 16) & 255], DEC[(w >>> 8) & 255], DEC[w & 255]].join('.');
   v4Keys[slot] = w;
   v4Strings[slot] = s;
-  v4Hashes[slot] = lastAddressHash = addressHash(s);
+  v4Hashes[slot] = lastAddressHash = textHash(s);
   return s;
 }
 
@@ -89,7 +80,7 @@ export function ipv6ToString(data: Uint8Array, offset: number): string {
   v6Keys[k + 2] = w2;
   v6Keys[k + 3] = w3;
   v6Strings[slot] = s;
-  v6Hashes[slot] = lastAddressHash = addressHash(s);
+  v6Hashes[slot] = lastAddressHash = textHash(s);
   return s;
 }
 

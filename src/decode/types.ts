@@ -66,7 +66,7 @@ export interface DecodedPacket {
   src?: string;
   dst?: string;
   /**
-   * Hashes of the address strings (addressHash in address.ts: the same number for the
+   * Hashes of the address strings (textHash in base/hash.ts: the same number for the
    * same text, kept with the decoder's cached strings). The connection table hashes them
    * instead of looking the address strings up in a map per packet. Absent in packets built
    * by hand: the table then hashes the strings itself (src/tcp/tuple-table.ts).

@@ -29,7 +29,7 @@ import { DEFAULT_HELD_BUDGET, HeldBudget } from './reassembly.js';
 import { ActivityList, ClosedList } from './lists.js';
 import { grown } from '../base/typed.js';
 import { TupleTable, tupleHash } from './tuple-table.js';
-import { addressHash } from '../decode/address.js';
+import { textHash } from '../base/hash.js';
 
 /**
  * Default cap on connections open at once. A connection that only sent a SYN
@@ -305,7 +305,7 @@ export class ConnectionTracker {
     const dst = p.dst!;
     const sport = tcp.srcPort;
     const dport = tcp.dstPort;
-    const h = tupleHash(p.srcHash ?? addressHash(src), sport, p.dstHash ?? addressHash(dst), dport);
+    const h = tupleHash(p.srcHash ?? textHash(src), sport, p.dstHash ?? textHash(dst), dport);
     let conn = this.table.find(h, src, sport, dst, dport);
     let dir: Dir = 0;
     if (conn !== undefined) {

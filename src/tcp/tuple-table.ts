@@ -19,7 +19,7 @@
  * holes outnumber the connections.
  *
  * A tuple's hash is made from its address strings' hashes (DecodedPacket.srcHash,
- * kept by the decoder with its cached strings; addressHash of the string when a
+ * kept by the decoder with its cached strings; textHash of the string when a
  * packet has none) and the ports, the same from either side; a slot matches when
  * the hash matches and the connection's ports and address strings are the
  * tuple's, so addresses whose hashes collide are never taken for each other. Deletion moves later slots of
