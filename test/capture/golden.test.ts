@@ -123,7 +123,11 @@ test('pace: before each chunk, a promise it returns holds the reading until it s
       });
     },
   });
-  // Nothing more is read while the promise is pending, however long the event loop turns.
+  // Wait for the reading to reach the held chunk (its reads run on the thread pool: under load
+  // that takes any number of event-loop turns), then check that nothing more is read while the
+  // promise is pending, however long the event loop turns.
+  const until = Date.now() + 20_000;
+  while (held === -1 && Date.now() < until) await new Promise((r) => setImmediate(r));
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   expect(held).toBe(2);
   expect(progress).toHaveLength(2);
