@@ -63,8 +63,9 @@ export class TotalKeyOrder {
 
   /** Entries i and j in the order: negative when i comes first. */
   compare(i: number, j: number): number {
+    // As compareTotalKey's `||`: a difference of 0 (or NaN) goes on to the keys.
     const d = this.totals.get(j) - this.totals.get(i);
-    if (d !== 0) return d;
+    if (d) return d;
     for (let w = 0; w < WORDS; w++) {
       const a = this.prefix.get(i * WORDS + w);
       const b = this.prefix.get(j * WORDS + w);

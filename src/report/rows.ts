@@ -235,16 +235,22 @@ export class StringTable {
     return this.slots!;
   }
 
+  /** An index of `n` slots: the strings' hashes from the index there is, else (after release) made again. */
   private reindex(n: number): void {
     const slots = new Int32Array(n);
     const hashes = new Int32Array(n);
     const mask = n - 1;
-    for (let i = 0; i < this.list.length; i++) {
-      const h = textHash(this.list[i]!);
+    const put = (id: number, h: number): void => {
       let j = slotOf(h, mask);
       while (slots[j] !== 0) j = (j + 1) & mask;
-      slots[j] = i + 1;
+      slots[j] = id + 1;
       hashes[j] = h;
+    };
+    const old = this.slots;
+    if (old !== null) {
+      for (let j = 0; j < old.length; j++) if (old[j] !== 0) put(old[j]! - 1, this.hashes[j]!);
+    } else {
+      for (let i = 0; i < this.list.length; i++) put(i, textHash(this.list[i]!));
     }
     this.slots = slots;
     this.hashes = hashes;

@@ -147,8 +147,12 @@ export class TupleTable<T extends TupleEntry> {
       }
       if (!moved) break;
     }
-    if (this.size === 0) this.clear();
-    else if (entries.length - this.size > Math.max(1 << MIN_BITS, this.size)) this.reindex(this.places.length);
+    if (this.size === 0) {
+      // The last one gone: no slot is in use any more, so only the array of connections starts
+      // again (a capture of one connection at a time empties the table at every close).
+      entries.length = 0;
+      if (this.places.length > 1 << MIN_BITS) this.reindex(1 << MIN_BITS);
+    } else if (entries.length - this.size > Math.max(1 << MIN_BITS, this.size)) this.reindex(this.places.length);
     else if (this.places.length > 1 << MIN_BITS && 8 * this.size < this.places.length) this.reindex(this.places.length / 2);
   }
 
