@@ -412,7 +412,7 @@ async function runMainStoppable(
           title: tuiTitle(path),
           load: async (onProgress) => {
             await loadLib(); // after the UI's first frame
-            spill = new L.RecordSpill();
+            spill = new L.RecordSpill(undefined, true);
             const s = spill;
             const extra: AnalyzeOptions = s ? { rows: true, onConnection: (c) => s.write(c), onLateFindings: (id, f) => s.addLate(id, f) } : {};
             try {

@@ -25,7 +25,8 @@ afterEach(() => {
 /** The same capture twice: every record kept, and rows with the records in a spill file. */
 async function both(name: string): Promise<{ whole: Analysis; rows: Analysis; spill: RecordSpill; asked: ConnRow[] }> {
   const whole = await analyzeFile(fx(name));
-  const spill = new RecordSpill();
+  // As the CLI makes it: plain TCP records in the compact form (record-codec.ts), the others as JSON.
+  const spill = new RecordSpill(undefined, true);
   spills.push(spill);
   const rows = await analyzeFile(fx(name), { rows: true, onConnection: (c) => spill.write(c), onLateFindings: (id, f) => spill.addLate(id, f) });
   return { whole, rows, spill, asked: [] };
@@ -53,7 +54,14 @@ async function sameScreens(a: Screen, b: Screen, steps: { keys: string[]; wait?:
   return frames;
 }
 
-describe.each(['demo-loopback-mix.pcapng', 'findings/j-tls-handshake-alerts.pcap', 'quic/quic-tcp-tls-same-name.pcap'])('%s', (name) => {
+describe.each([
+  'demo-loopback-mix.pcapng',
+  'findings/j-tls-handshake-alerts.pcap',
+  'quic/quic-tcp-tls-same-name.pcap',
+  // Plain TCP records only (compact in the spill): retries after unanswered SYNs, a refused connection.
+  'findings/g-retry-after-connect-timeout.pcap',
+  'lo-tcp-refused.pcap',
+])('%s', (name) => {
   test('rows and a spill file: the same screens as every record in memory; the detail read back from the spill', async () => {
     const { whole, rows, spill, asked } = await both(name);
     expect(rows.connections).toHaveLength(0); // nothing whole kept
