@@ -55,6 +55,9 @@ const HAS_MSS_SERVER = 2;
 class NotPlain {}
 const NOT_PLAIN = new NotPlain();
 
+/** Strings from this length are copied by Buffer.write (~45 ns a call) rather than a loop (~1.3 ns a code unit). */
+const LONG = 24;
+
 /** Bytes always free after a string, and asked for before the record, each event, offset and finding. */
 const SLACK = 256;
 
@@ -127,15 +130,23 @@ class Writer {
     if (typeof s !== 'string') throw NOT_PLAIN;
     const n = s.length;
     if (n > 0x3fffffff) throw NOT_PLAIN;
-    this.room(4 + 2 * n + SLACK);
+    this.room(4 + 3 * n + SLACK);
     const at = this.pos;
     const buf = this.buf;
     let p = at + 4;
     let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0xff) break;
-      buf[p++] = c;
+    if (n >= LONG) {
+      // In one native call: UTF-8 of one byte per code unit is ASCII, as written.
+      if (buf.write(s, p, 'utf8') === n) {
+        p += n;
+        i = n;
+      }
+    } else {
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0xff) break;
+        buf[p++] = c;
+      }
     }
     if (i === n) {
       this.view.setInt32(at, 2 * n, true);

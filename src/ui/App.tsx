@@ -318,8 +318,10 @@ export function App(props: AppProps) {
       detailText: lastOf((detail: ConnectionRecord | null, cols: number) => (detail ? detailScreenLines(detail, cols) : [])),
       // The total row stays last: only the destinations are sorted.
       cmpRows: lastOf((c: Comparison | undefined, sort: number) => (c ? [...sortRows(c.destinations, COMPARE_SORTS[sort]!), c.total] : [])),
-      groups: lastOf((all: readonly ConnRow[], sort: number) => sortRows(findingGroups(all), FINDING_SORTS[sort]!)),
-      sumLines: lastOf((a: Analysis, s: Summary, cols: number) => summaryLines(a, s, cols)),
+      // Grouped once per analysis (a pass over every row): the findings view sorts them, the summary names them.
+      allGroups: lastOf((all: readonly ConnRow[]) => findingGroups(all)),
+      groups: lastOf((groups: FindingGroup[], sort: number) => sortRows(groups, FINDING_SORTS[sort]!)),
+      sumLines: lastOf((a: Analysis, s: Summary, cols: number, groups: FindingGroup[]) => summaryLines(a, s, cols, groups)),
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [props.poolOptions],
@@ -333,10 +335,10 @@ export function App(props: AppProps) {
     const poolRows = d.poolRows(pool, st.tableSort.pool);
     const detailText = d.detailText(st.detail, columns);
     const cmpRows = d.cmpRows(props.comparison, st.tableSort.compare);
-    const groups = dt ? d.groups(dt.all, st.tableSort.findings) : [];
+    const groups = dt ? d.groups(d.allGroups(dt.all), st.tableSort.findings) : [];
     // The detail, the help and the verdict take the whole body: the capture summary collapses (the ladder stays on the first screen).
     const sumLines =
-      dt && !st.detail && !st.help && !st.verdict ? [...d.sumLines(dt.analysis, dt.summary, columns), ...warningLines(dt.analysis.capture.warnings)] : [];
+      dt && !st.detail && !st.help && !st.verdict ? [...d.sumLines(dt.analysis, dt.summary, columns, d.allGroups(dt.all)), ...warningLines(dt.analysis.capture.warnings)] : [];
     const chrome = 1 /* tabs */ + (sumLines.length ? sumLines.length + 1 : 0) + 1 /* status */ + 1 /* keys */;
     const bodyHeight = Math.max(3, rows - chrome - 1); // keep one row free: no full-screen redraw
     const listHeight = Math.max(1, bodyHeight - 1); // minus the table header

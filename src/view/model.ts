@@ -30,7 +30,7 @@ import type { ReadProgress } from '../capture/types.js';
 import { connectionNotes } from '../findings/notes.js';
 import { connectionMarks } from './marks.js';
 import { connectionQuery } from './filter.js';
-import { handshakeFailure, isNormalReset, normalResets } from '../report/findings.js';
+import { handshakeFailure, isNormalReset, normalResets, type FindingGroup } from '../report/findings.js';
 import { FINDING_FILTER, findingDetailLines, findingsCell, findingsSummaryText, matchesFindingTerm, wrapPhrases } from './findings.js';
 import { connectionPhases, type Phase, type PhaseName } from '../report/phases.js';
 import { perConnection } from '../report/quic-pool.js';
@@ -654,14 +654,15 @@ export function percentileLines(s: Summary): string[] {
  * The summary as lines fitting `width`: the facts block, and the percentile
  * block beside it when both fit, else below it.
  */
-export function summaryLines(a: Analysis, s: Summary, width: number): string[] {
+export function summaryLines(a: Analysis, s: Summary, width: number, groups?: FindingGroup[]): string[] {
   // Every connection: the rows when the analysis has them (it keeps no records then).
   const all = allRows(a);
   const left = [captureText(a), stateCountsText(s, normalResets(all)), tlsText(s), setupTotalText(s)];
   const right = percentileLines(s);
   const leftW = Math.max(...left.map((l) => l.length));
   const rightW = Math.max(...right.map((l) => l.length));
-  const found = findingsSummaryText(all);
+  // `groups`: findingGroups(all) when the caller has them already (the terminal UI's findings view).
+  const found = findingsSummaryText(all, groups);
   const tail = found === null ? [] : wrapPhrases(found, width, '  ');
   if (leftW + 3 + rightW <= width) {
     return [...right.map((r, i) => `${(left[i] ?? '').padEnd(leftW)} │ ${r}`), ...tail];
