@@ -128,19 +128,17 @@ class Writer {
       return this.int(-1);
     }
     if (typeof s !== 'string') throw NOT_PLAIN;
+    // Its header holds 2n + 1 in 31 bits: V8's longest string is 2^29 - 24 code units.
     const n = s.length;
-    if (n > 0x3fffffff) throw NOT_PLAIN;
     this.room(4 + 3 * n + SLACK);
     const at = this.pos;
     const buf = this.buf;
     let p = at + 4;
     let i = 0;
-    if (n >= LONG) {
+    if (n >= LONG && buf.write(s, p, 'utf8') === n) {
       // In one native call: UTF-8 of one byte per code unit is ASCII, as written.
-      if (buf.write(s, p, 'utf8') === n) {
-        p += n;
-        i = n;
-      }
+      p += n;
+      i = n;
     } else {
       for (; i < n; i++) {
         const c = s.charCodeAt(i);

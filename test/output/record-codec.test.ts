@@ -142,19 +142,25 @@ describe('plain TCP records in the compact form', () => {
     const shapes: ConnectionRecord[] = [];
     for (let n = 0; n <= 120; n += 7) {
       const c = structuredClone(sample);
-      c.problems = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? (null as unknown as string) : 'q'.repeat(i)));
+      // Null strings (each asks for room of its own) among the problems up to n = 56, then strings only.
+      c.problems = Array.from({ length: n }, (_, i) => (i % 3 === 0 && n < 60 ? (null as unknown as string) : 'q'.repeat(i)));
       c.tcp!.synRetransmitOffsetsMs = Array.from({ length: n }, (_, i) => i / 7);
       // Every other event with a detail up to n = 56, then none: runs of fixed-size fields only.
       c.events = Array.from({ length: n }, (_, i) => ({ ...sample.events[0]!, frame: i + 1, ...(i % 2 && n < 60 ? { detail: 'd'.repeat(i) } : {}) }));
       c.findings = Array.from({ length: n }, (_, i) => ({ ...sample.findings[0]!, frame: i, ...(i % 5 === 0 ? { detail: null as unknown as string } : {}) }));
       shapes.push(c);
     }
+    const expected = shapes.map((c) => JSON.stringify(c));
+    for (const c of shapes) expect(roundTrip(c)).toStrictEqual(viaJson(c));
     try {
-      for (const start of [16, 64, 200, 257, 512, 1000]) {
-        for (const c of shapes) {
+      // Every starting size from 1 to 1,400 bytes: the scratch's end falls on every field of the smaller
+      // shapes, and on many places of the larger ones as it doubles.
+      for (let start = 1; start <= 1400; start += 1) {
+        shapes.forEach((c, k) => {
           resetScratch(start);
-          expect(roundTrip(c)).toStrictEqual(viaJson(c));
-        }
+          const back = roundTrip(c);
+          if (back === null || JSON.stringify(back) !== expected[k]) throw new Error(`shape ${k} from a scratch of ${start} bytes: ${back === null ? 'not encoded' : 'read back otherwise'}`);
+        });
       }
     } finally {
       resetScratch(4096);
@@ -183,6 +189,17 @@ describe('plain TCP records in the compact form', () => {
     const odd = structuredClone(sample);
     (odd as { state: string }).state = 'not-a-state';
     expect(encodePlainTcp(odd)).toBeNull();
+    const intNull = structuredClone(sample);
+    intNull.events[0]!.frame = -0x80000000; // the form's null integer
+    expect(encodePlainTcp(intNull)).toBeNull();
+    const notBool = structuredClone(sample);
+    (notBool as { midstream: unknown }).midstream = undefined;
+    expect(encodePlainTcp(notBool)).toBeNull();
+    const notString = structuredClone(sample);
+    (notString.client as { ip: unknown }).ip = 10;
+    expect(encodePlainTcp(notString)).toBeNull();
+    expect(encodePlainTcp({ ...sample, tcp: null })).toBeNull();
+    expect(encodePlainTcp({ ...sample, quic: {} as ConnectionRecord['quic'] })).toBeNull();
     const evType = structuredClone(sample);
     (evType.events[0] as { type: string }).type = 'Bogus';
     expect(encodePlainTcp(evType)).toBeNull();
@@ -192,6 +209,22 @@ describe('plain TCP records in the compact form', () => {
     // After a refusal the next record encodes from a clean start.
     expect(roundTrip(sample)).toStrictEqual(viaJson(sample));
     expect(encodePlainTcp(sample)![0]).toBe(PLAIN_TCP_MARK);
+  });
+
+  test('a string takes a byte per code unit when all are Latin-1, else two, short or long', () => {
+    const size = (p: string): number => {
+      const c = structuredClone(sample);
+      c.problems = [p];
+      return encodePlainTcp(c)!.length;
+    };
+    const none = size('');
+    for (const n of [1, 10, 23, 24, 25, 100]) {
+      expect(size('a'.repeat(n)) - none).toBe(n);
+      expect(size('é'.repeat(n)) - none).toBe(n);
+      expect(size('a'.repeat(n - 1) + '→') - none).toBe(2 * n);
+      expect(size('→' + 'a'.repeat(n - 1)) - none).toBe(2 * n);
+      expect(size('é'.repeat(n - 1) + 'ÿ') - none).toBe(n);
+    }
   });
 
   test('the compact form is several times smaller than the JSON text', () => {
