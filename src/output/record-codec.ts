@@ -114,6 +114,13 @@ class Writer {
     this.u8(v ? 1 : 0);
   }
 
+  /** A value of a long list (event types, finding codes): its index, found in `index`. */
+  indexed(v: string, index: ReadonlyMap<string, number>): void {
+    const i = index.get(v);
+    if (i === undefined) throw NOT_PLAIN;
+    this.u8(i);
+  }
+
   /** An enum: the value's index in `list`, or ENUM_NULL for null. */
   pick(v: string | null, list: readonly string[]): void {
     if (v === null) return this.u8(ENUM_NULL);
@@ -307,9 +314,7 @@ function writeRecord(w: Writer, c: ConnectionRecord): void {
 
 function writeEvent(w: Writer, e: TimelineEvent): void {
   w.room(SLACK);
-  const i = EVENT_INDEX.get(e.type);
-  if (i === undefined) throw NOT_PLAIN;
-  w.u8(i);
+  w.indexed(e.type, EVENT_INDEX);
   w.pick(e.from, SIDES);
   w.int(e.frame);
   w.int(e.firstFrame);
@@ -324,9 +329,7 @@ function writeEvent(w: Writer, e: TimelineEvent): void {
 
 function writeFinding(w: Writer, f: Finding): void {
   w.room(SLACK);
-  const code = CODE_INDEX.get(f.code);
-  if (code === undefined) throw NOT_PLAIN;
-  w.u8(code);
+  w.indexed(f.code, CODE_INDEX);
   w.pick(f.severity, SEVERITIES);
   w.int(f.frame);
   w.str(f.detail);
