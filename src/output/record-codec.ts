@@ -5,7 +5,8 @@
  * plain TCP without HTTP) is written field by field in a fixed order, without
  * keys, instead of as JSON text. On a scan of a million addresses the UI spent
  * ~2.6 s of CPU in `JSON.stringify` of these records and ~1.2 s writing their
- * 1.3 GB; this form is ~4× smaller and written without V8's serialiser.
+ * 1.3 GB; this form is ~3× smaller (354 against 1,071 bytes for a scan's record)
+ * and written without V8's serialiser.
  *
  * What it reads back is what `JSON.parse(JSON.stringify(record))` gives, the
  * detail view's record before: an absent optional field stays absent, a
