@@ -10,3 +10,13 @@ export function textHash(text: string): number {
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h;
 }
+
+/**
+ * Fibonacci hashing: the first slot of a hash's probe in an open-addressing index of
+ * 2^(32 - shift) slots, the top bits of the hash multiplied by 2^32 / φ. The indexes of
+ * the connection table (src/tcp/tuple-table.ts), the row store's strings and the
+ * destination table's numeric keys (src/report/rows.ts, destinations.ts) all start here.
+ */
+export function homeSlot(h: number, shift: number): number {
+  return Math.imul(h, 0x9e3779b1) >>> shift;
+}

@@ -35,6 +35,13 @@ function applyLate(rec: ConnectionRecord, late: readonly Finding[]): void {
   rec.findings.sort((a, b) => a.frame - b.frame);
 }
 
+/** A record as written to the file (JSON text or record-codec's compact form), with its late findings applied. */
+function recordOf(bytes: Buffer, late: readonly Finding[][] | undefined): ConnectionRecord {
+  const rec = bytes[0] === PLAIN_TCP_MARK ? decodePlainTcp(bytes) : (JSON.parse(bytes.toString('utf8')) as ConnectionRecord);
+  if (late !== undefined) for (const l of late) applyLate(rec, l);
+  return rec;
+}
+
 export class RecordSpill {
   readonly dir: string;
   readonly path: string;
@@ -74,25 +81,33 @@ export class RecordSpill {
   write(c: ConnectionRecord): void {
     const bin = this.compact ? encodePlainTcp(c) : null;
     if (bin !== null) {
-      if (this.used + bin.length > this.buf.length) this.flush();
-      if (bin.length > this.buf.length) writeAllSync(this.fd!, bin, 0, bin.length, this.size);
-      else this.used += bin.copy(this.buf, this.used);
+      if (this.reserve(bin.length)) this.used += bin.copy(this.buf, this.used);
+      else this.writeDirect(bin);
       this.place(c, bin.length);
       return;
     }
     const s = JSON.stringify(c);
-    const most = s.length * 3;
-    if (this.used + most > this.buf.length) this.flush();
     let len: number;
-    if (most > this.buf.length) {
-      const b = Buffer.from(s);
-      writeAllSync(this.fd!, b, 0, b.length, this.size);
-      len = b.length;
-    } else {
+    if (this.reserve(s.length * 3)) {
       len = this.buf.write(s, this.used);
       this.used += len;
+    } else {
+      const b = Buffer.from(s);
+      this.writeDirect(b);
+      len = b.length;
     }
     this.place(c, len);
+  }
+
+  /** Room for `most` bytes in the collecting buffer (flushed first if need be); false if it can never hold them. */
+  private reserve(most: number): boolean {
+    if (this.used + most > this.buf.length) this.flush();
+    return most <= this.buf.length;
+  }
+
+  /** A record larger than the collecting buffer, written at the file's end (after a flush). */
+  private writeDirect(b: Buffer): void {
+    writeAllSync(this.fd!, b, 0, b.length, this.size);
   }
 
   private place(c: ConnectionRecord, len: number): void {
@@ -146,15 +161,11 @@ export class RecordSpill {
         winAt = at;
         winLen = readSync(this.fd!, win, 0, win.length, at);
       }
-      const plain = win[at - winAt] === PLAIN_TCP_MARK;
-      let text = plain ? JSON.stringify(decodePlainTcp(win.subarray(at - winAt, at - winAt + len))) : win.toString('utf8', at - winAt, at - winAt + len);
+      const bytes = win.subarray(at - winAt, at - winAt + len);
       const late = quic[i] === 0 ? this.late.get(ids[i]!) : undefined;
-      if (late !== undefined) {
-        const rec = JSON.parse(text) as ConnectionRecord;
-        for (const l of late) applyLate(rec, l);
-        text = JSON.stringify(rec);
-      }
-      yield text;
+      // JSON text as it was written, unless it has to be made: from the compact form, or with late findings.
+      if (late === undefined && bytes[0] !== PLAIN_TCP_MARK) yield bytes.toString('utf8');
+      else yield JSON.stringify(recordOf(bytes, late));
     }
   }
 
@@ -177,10 +188,7 @@ export class RecordSpill {
       if (r === 0) return null;
       got += r;
     }
-    const rec = buf[0] === PLAIN_TCP_MARK ? decodePlainTcp(buf) : (JSON.parse(buf.toString('utf8')) as ConnectionRecord);
-    const late = q === 0 ? this.late.get(id) : undefined;
-    if (late !== undefined) for (const l of late) applyLate(rec, l);
-    return rec;
+    return recordOf(buf, q === 0 ? this.late.get(id) : undefined);
   }
 
   /** Closes and removes the file (also done on process exit). */

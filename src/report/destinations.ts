@@ -3,6 +3,7 @@ import { RowView, type ConnRow, type RowStore } from './rows.js';
 import { Float64Column, Int32Column, Uint16Column, Uint32Column, Uint8Column, type ChunkedColumn } from '../base/typed.js';
 import { SpillSorter, TempBytes, type RowCursor } from '../base/spill.js';
 import { QuantileSketch } from './sketch.js';
+import { homeSlot } from '../base/hash.js';
 import { hasServerHello } from './summary.js';
 import type { DestinationStats, TransportSetup } from './types.js';
 
@@ -93,7 +94,7 @@ class NumberIndex {
   private slot(k: number): number {
     const lo = k >>> 0;
     const hi = (k / 4294967296) >>> 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
+    return homeSlot(lo ^ Math.imul(hi, 0x85ebca6b), this.shift);
   }
 }
 

@@ -40,7 +40,7 @@ import {
 } from '../timeline/types.js';
 import { Float64Column, Int32Column, Uint16Column, Uint32Column, Uint8Column, grown, type ChunkedColumn } from '../base/typed.js';
 import type { Analysis } from './types.js';
-import { textHash } from '../base/hash.js';
+import { homeSlot, textHash } from '../base/hash.js';
 
 /** A finding as a row keeps it: no text except for idle-close (see the file comment). */
 export interface RowFinding {
@@ -183,19 +183,15 @@ export class StringTable {
   /** Index slots: id + 1 (0: empty) and its string's hash; let go by release() and made again if asked. */
   private slots: Int32Array | null = new Int32Array(MIN_SLOTS);
   private hashes = new Int32Array(MIN_SLOTS);
+  /** 32 - log2(slots.length), for homeSlot. */
+  private shift = 32 - Math.log2(MIN_SLOTS);
 
   id(s: string | null | undefined): number {
     if (s === null || s === undefined) return -1;
     const slots = this.index();
     const h = textHash(s);
-    const mask = slots.length - 1;
-    let j = slotOf(h, mask);
-    for (;;) {
-      const v = slots[j]!;
-      if (v === 0) break;
-      if (this.hashes[j] === h && this.list[v - 1] === s) return v - 1;
-      j = (j + 1) & mask;
-    }
+    const j = this.probe(slots, s, h);
+    if (slots[j] !== 0) return slots[j]! - 1;
     const i = this.list.length;
     this.list.push(s);
     slots[j] = i + 1;
@@ -211,12 +207,15 @@ export class StringTable {
   /** The id of a stored string; -1 if it is not stored. */
   find(s: string): number {
     const slots = this.index();
-    const h = textHash(s);
+    return slots[this.probe(slots, s, textHash(s))]! - 1;
+  }
+
+  /** The slot holding `s` (hash `h`), or the empty slot where it would go. */
+  private probe(slots: Int32Array, s: string, h: number): number {
     const mask = slots.length - 1;
-    for (let j = slotOf(h, mask); ; j = (j + 1) & mask) {
+    for (let j = homeSlot(h, this.shift); ; j = (j + 1) & mask) {
       const v = slots[j]!;
-      if (v === 0) return -1;
-      if (this.hashes[j] === h && this.list[v - 1] === s) return v - 1;
+      if (v === 0 || (this.hashes[j] === h && this.list[v - 1] === s)) return j;
     }
   }
 
@@ -240,8 +239,9 @@ export class StringTable {
     const slots = new Int32Array(n);
     const hashes = new Int32Array(n);
     const mask = n - 1;
+    const shift = 32 - Math.log2(n);
     const put = (id: number, h: number): void => {
-      let j = slotOf(h, mask);
+      let j = homeSlot(h, shift);
       while (slots[j] !== 0) j = (j + 1) & mask;
       slots[j] = id + 1;
       hashes[j] = h;
@@ -254,11 +254,11 @@ export class StringTable {
     }
     this.slots = slots;
     this.hashes = hashes;
+    this.shift = shift;
   }
 }
 
 const MIN_SLOTS = 1024;
-const slotOf = (h: number, mask: number): number => (Math.imul(h, 0x9e3779b1) >>> 7) & mask;
 
 /**
  * Every connection's row, column by column (ChunkedColumn: no doubling copies,

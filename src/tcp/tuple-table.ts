@@ -26,6 +26,8 @@
  * the probe run back (no tombstones), so a lookup stops at the first empty slot.
  */
 
+import { homeSlot } from '../base/hash.js';
+
 /** What the table reads of a connection: its endpoints and the hash it was filed under. */
 export interface TupleEntry {
   readonly ipA: string;
@@ -51,11 +53,6 @@ export function tupleHash(addrA: number, portA: number, addrB: number, portB: nu
   let h = Math.imul((x + y) | 0, 0x85ebca6b) ^ Math.imul(x ^ y, 0xc2b2ae35);
   h ^= h >>> 15;
   return h | 0;
-}
-
-/** The slot a hash's probe starts at in an index of 2^(32 - shift) slots (the hash's top bits after a multiply). */
-export function homeSlot(h: number, shift: number): number {
-  return Math.imul(h, 0x9e3779b1) >>> shift;
 }
 
 export class TupleTable<T extends TupleEntry> {
@@ -159,11 +156,8 @@ export class TupleTable<T extends TupleEntry> {
   /** Empties the table and lets its arrays go. */
   clear(): void {
     this.entries = [];
-    this.places = new Int32Array(1 << MIN_BITS);
-    this.hashes = new Int32Array(1 << MIN_BITS);
-    this.shift = 32 - MIN_BITS;
-    this.mask = (1 << MIN_BITS) - 1;
     this.size = 0;
+    this.reindex(1 << MIN_BITS);
   }
 
   private place(h: number, at: number): void {

@@ -3,7 +3,8 @@
  * against a Map keyed by the tuple's text through random adds and deletes, with hashes
  * forced to collide, and through its growth, shrinking and closing up of holes.
  */
-import { homeSlot, TupleTable, tupleHash, type TupleEntry } from '../../src/tcp/tuple-table.js';
+import { homeSlot } from '../../src/base/hash.js';
+import { TupleTable, tupleHash, type TupleEntry } from '../../src/tcp/tuple-table.js';
 import { ipv4ToString } from '../../src/decode/address.js';
 import { textHash } from '../../src/base/hash.js';
 import { decodeFrame } from '../../src/decode/index.js';
